@@ -1,0 +1,75 @@
+"""Build the PTB Application from settings: the one place where everything is wired."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+from telegram import BotCommand, BotCommandScopeDefault
+from telegram.error import TelegramError
+from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes
+
+import handlers
+from bot.context import AksiContext, BotData, Services
+from bot.i18n import Catalogs
+from bot.settings import Settings
+from storage.db import sessionmaker
+
+log = logging.getLogger("aksi")
+
+AksiApplication = Application[Any, AksiContext, Any, Any, BotData, Any]
+
+
+def build_application(
+    settings: Settings,
+    engine: AsyncEngine,
+    *,
+    services: Services | None = None,
+    application_class: type[Application[Any, Any, Any, Any, Any, Any]] | None = None,
+) -> AksiApplication:
+    """The bot, with every handler registered and the services in `bot_data`."""
+    services = services or Services(
+        settings=settings, engine=engine, db=sessionmaker(engine), i18n=Catalogs()
+    )
+    builder = (
+        ApplicationBuilder()
+        .token(settings.token)
+        .base_url(settings.telegram_api_base_url)
+        .base_file_url(settings.telegram_api_base_url.replace("/bot", "/file/bot", 1))
+        .context_types(ContextTypes(context=AksiContext, bot_data=BotData))
+        .rate_limiter(AIORateLimiter(max_retries=3))
+        .concurrent_updates(False)  # one update at a time per bot keeps each chat in order
+    )
+    if application_class is not None:
+        builder = builder.application_class(application_class)
+    app: AksiApplication = builder.build()
+    app.bot_data.services = services
+    handlers.register(app)
+    return app
+
+
+def command_menus(catalogs: Catalogs) -> dict[str | None, list[BotCommand]]:
+    """The command menu per language code (None: the default, Indonesian)."""
+    menus: dict[str | None, list[BotCommand]] = {}
+    for lang, names in handlers.MENU.items():
+        commands = [BotCommand(n, catalogs.plain(lang, f"menu.{n}")) for n in names]
+        menus[None if lang == "id" else lang] = commands
+    return menus
+
+
+async def register_command_menus(app: AksiApplication) -> None:
+    """Set the menus in both languages; a failure is logged and the bot keeps running."""
+    services = app.bot_data.services
+    assert services is not None
+    for language_code, commands in command_menus(services.i18n).items():
+        try:
+            await app.bot.set_my_commands(
+                commands, scope=BotCommandScopeDefault(), language_code=language_code
+            )
+        except TelegramError as exc:
+            log.warning(
+                "could not register the command menu (%s): %s; carrying on",
+                language_code or "default",
+                exc,
+            )

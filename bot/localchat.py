@@ -1,0 +1,274 @@
+"""The local chat: talk to the real bot in a terminal, with no Telegram token.
+
+The same `Application` and handlers run as on Telegram; they talk over HTTP on loopback to
+`BotApiStandIn`, a small Bot API server. This module types the person's lines into that server
+and prints what the bot sends back. Buttons are numbered and pressed by typing their number.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from datetime import date, datetime
+from html.parser import HTMLParser
+from typing import Any, TextIO
+from zoneinfo import ZoneInfo
+
+from pydantic import SecretStr
+from telegram import Update
+from telegram.ext import Application
+
+from bot.app import AksiApplication
+from bot.runner import serve
+from bot.settings import Settings
+from bot.standin import BotApiStandIn, Outgoing
+from core.demo import DEMO_CODE, ensure_demo_cohort
+from storage.db import create_engine, sessionmaker, upgrade
+
+QUIT_WORDS = frozenset({":q", ":quit", ":keluar"})
+UPDATE_TIMEOUT_S = 30.0
+
+
+class LocalChatApplication(Application):  # type: ignore[type-arg]
+    """An Application that tells the local chat when each update is fully handled."""
+
+    handled: asyncio.Queue[int] | None = None
+
+    async def process_update(self, update: object) -> None:
+        try:
+            await super().process_update(update)
+        finally:
+            if self.handled is not None and isinstance(update, Update):
+                self.handled.put_nowait(update.update_id)
+
+
+class _PlainText(HTMLParser):
+    """Telegram HTML to terminal text: links show their address, bold is bold on a terminal."""
+
+    def __init__(self, bold: bool) -> None:
+        super().__init__(convert_charrefs=True)
+        self.bold = bold
+        self.out: list[str] = []
+        self.href: list[str | None] = []
+        self.anchor_text: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in ("b", "strong") and self.bold:
+            self.out.append("\033[1m")
+        elif tag == "a":
+            self.href.append(dict(attrs).get("href"))
+            self.anchor_text = []
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("b", "strong") and self.bold:
+            self.out.append("\033[0m")
+        elif tag == "a" and self.href:
+            href = self.href.pop()
+            label = "".join(self.anchor_text)
+            if href and href != label:
+                self.out.append(f" ({href})")
+
+    def handle_data(self, data: str) -> None:
+        self.out.append(data)
+        if self.href:
+            self.anchor_text.append(data)
+
+
+def to_terminal(text: str, parse_mode: str | None, bold: bool = False) -> str:
+    if parse_mode != "HTML":
+        return text
+    parser = _PlainText(bold)
+    parser.feed(text)
+    parser.close()
+    return "".join(parser.out)
+
+
+class LocalChat:
+    """One person chatting with the bot through standard input and output."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        user_id: int = 1001,
+        first_name: str = "Budi",
+        last_name: str | None = None,
+        language_code: str = "id",
+        demo: bool = True,
+        stdin: TextIO | None = None,
+        stdout: TextIO | None = None,
+    ) -> None:
+        self.settings = settings
+        self.first_name, self.last_name, self.language_code = first_name, last_name, language_code
+        self.user_id = user_id
+        self.demo = demo
+        self.stdin = stdin or sys.stdin
+        self.stdout = stdout or sys.stdout
+        self.tty = self.stdin.isatty() and self.stdout.isatty()
+        self.standin = BotApiStandIn()
+        self.seen = 0
+        self.buttons: list[dict[str, Any]] = []
+        self.buttons_message: int | None = None
+        self.arrived_by_link = False
+
+    def say(self, line: str = "") -> None:
+        self.stdout.write(line + "\n")
+        self.stdout.flush()
+
+    async def _prepare_demo(self) -> None:
+        engine = create_engine(self.settings.database_url)
+        try:
+            await upgrade(engine)
+            async with sessionmaker(engine).begin() as session:
+                await ensure_demo_cohort(session, self._today())
+        finally:
+            await engine.dispose()
+
+    def _today(self) -> date:
+        return datetime.now(ZoneInfo(self.settings.aksi_default_timezone)).date()
+
+    async def run(self) -> None:
+        if self.demo:
+            await self._prepare_demo()
+        async with self.standin:
+            settings = self.settings.model_copy(
+                update={
+                    "telegram_bot_token": SecretStr(self.standin.token),
+                    "telegram_api_base_url": self.standin.base_url,
+                }
+            )
+            handled: asyncio.Queue[int] = asyncio.Queue()
+            ready = asyncio.Event()
+            stop = asyncio.Event()
+
+            async def on_ready(app: AksiApplication) -> None:
+                assert isinstance(app, LocalChatApplication)
+                app.handled = handled
+                ready.set()
+
+            bot = asyncio.create_task(
+                serve(settings, stop, application_class=LocalChatApplication, on_ready=on_ready)
+            )
+            ready_wait = asyncio.create_task(ready.wait())
+            await asyncio.wait({bot, ready_wait}, return_when=asyncio.FIRST_COMPLETED)
+            if bot.done():
+                ready_wait.cancel()
+                await bot  # raises what stopped the bot
+                return
+            self._banner()
+            try:
+                await self._converse(handled)
+            finally:
+                stop.set()
+                await bot
+
+    def _banner(self) -> None:
+        self.say("Aksi — obrolan lokal / local chat (tanpa Telegram / no Telegram needed)")
+        if self.demo:
+            self.say(
+                f"Angkatan demo / demo cohort: kode {DEMO_CODE}. "
+                "Ketik /start untuk bergabung lewat tautan undangan."
+            )
+        self.say(
+            "Tombol: ketik nomornya / buttons: type their number. Keluar / quit: :q atau Ctrl-D"
+        )
+        self.say()
+
+    async def _read_line(self) -> str | None:
+        if self.tty:
+            self.stdout.write("Anda> ")
+            self.stdout.flush()
+        line = await asyncio.to_thread(self.stdin.readline)
+        return None if line == "" else line.rstrip("\r\n")
+
+    async def _converse(self, handled: asyncio.Queue[int]) -> None:
+        while True:
+            line = await self._read_line()
+            if line is None or line.strip() in QUIT_WORDS:
+                return
+            if not line.strip():
+                continue
+            if not self.tty:
+                self.say(f"Anda> {line}")
+            update_id = self._push(line.strip())
+            if update_id is None:
+                continue
+            await self._wait_handled(handled, update_id)
+            self._print_new()
+
+    def _push(self, line: str) -> int | None:
+        if line.isdigit() and self.buttons and 1 <= int(line) <= len(self.buttons):
+            button = self.buttons[int(line) - 1]
+            if "url" in button:
+                self.say(f"  ↗ {button['url']}")
+                return None
+            assert self.buttons_message is not None
+            return self.standin.push_callback(
+                self.user_id,
+                self.buttons_message,
+                button["callback_data"],
+                first_name=self.first_name,
+                last_name=self.last_name,
+                language_code=self.language_code,
+            )
+        if line == "/start" and self.demo and not self.arrived_by_link:
+            # As if the person opened the invitation link t.me/<bot>?start=DEMO.
+            self.arrived_by_link = True
+            line = f"/start {DEMO_CODE}"
+            self.say(f"  (tautan undangan / invitation link: ?start={DEMO_CODE})")
+        return self.standin.push_message(
+            self.user_id,
+            line,
+            first_name=self.first_name,
+            last_name=self.last_name,
+            language_code=self.language_code,
+        )
+
+    async def _wait_handled(self, handled: asyncio.Queue[int], update_id: int) -> None:
+        async with asyncio.timeout(UPDATE_TIMEOUT_S):
+            while await handled.get() < update_id:
+                pass
+
+    def _print_new(self) -> None:
+        records = self.standin.outbox[self.seen :]
+        self.seen = len(self.standin.outbox)
+        for record in records:
+            if record.chat_id not in (None, self.user_id):
+                continue
+            self._print_record(record)
+
+    def _print_record(self, record: Outgoing) -> None:
+        if record.method == "answerCallbackQuery":
+            if record.text:
+                self.say(f"  ⓘ {record.text}")
+            return
+        if record.method in ("editMessageReplyMarkup", "deleteMessage"):
+            if self.buttons_message == record.message_id and not record.reply_markup:
+                self.buttons, self.buttons_message = [], None
+            return
+        prefix = "Aksi (diperbarui)> " if record.method == "editMessageText" else "Aksi> "
+        if record.method in ("sendPhoto", "sendDocument"):
+            size = len(record.file_bytes or b"")
+            self.say(
+                f"{prefix}[{record.method[4:].lower()}: {record.file_name or ''} {size} bytes]"
+            )
+        body = to_terminal(record.text or "", record.parse_mode, bold=self.tty)
+        if body:
+            lines = body.split("\n")
+            self.say(prefix + lines[0])
+            for rest in lines[1:]:
+                self.say("      " + rest if rest else "")
+        rows = (record.reply_markup or {}).get("inline_keyboard") or []
+        if rows:
+            self.buttons = [b for row in rows for b in row]
+            self.buttons_message = record.message_id
+            n = 0
+            for row in rows:
+                labels = []
+                for b in row:
+                    n += 1
+                    labels.append(f"[{n}] {b['text']}")
+                self.say("      " + "   ".join(labels))
+        elif record.method == "editMessageText" and record.message_id == self.buttons_message:
+            self.buttons, self.buttons_message = [], None
+        self.say()

@@ -1,0 +1,332 @@
+"""CSV imports of schedule and materials: validate everything, then write all or nothing."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time
+from typing import Generic, TypeVar
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.errors import AksiError
+from storage.models import Cohort, Material, Session
+
+SCHEDULE_COLUMNS = ("date", "start", "end", "title", "speaker", "link")
+SCHEDULE_REQUIRED = ("date", "start", "end", "title")
+MATERIAL_COLUMNS = ("module", "title", "url")
+MAX_ROWS = 2000
+MAX_FILE_BYTES = 2 * 1024 * 1024
+MAX_PROBLEMS_SHOWN = 20
+_TIME_RE = re.compile(r"^(\d{1,2})[:.](\d{2})$")
+
+
+@dataclass(frozen=True)
+class Problem:
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"line {self.line}: {self.message}" if self.line else self.message
+
+
+class ImportRefused(AksiError):
+    """The file was refused; nothing of it was written."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = problems
+        shown = [str(p) for p in problems[:MAX_PROBLEMS_SHOWN]]
+        if len(problems) > MAX_PROBLEMS_SHOWN:
+            shown.append(f"... and {len(problems) - MAX_PROBLEMS_SHOWN} more problems")
+        super().__init__("\n".join(shown))
+
+
+@dataclass(frozen=True)
+class SessionRow:
+    line: int
+    starts_at: datetime
+    ends_at: datetime
+    title: str
+    speaker: str | None
+    link: str | None
+
+
+@dataclass(frozen=True)
+class MaterialRow:
+    line: int
+    module: str
+    title: str
+    url: str
+
+
+@dataclass
+class ImportSummary:
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    removed: int = 0
+
+    def __str__(self) -> str:
+        return (
+            f"{self.added} added, {self.updated} updated, {self.unchanged} unchanged, "
+            f"{self.removed} removed"
+        )
+
+
+Row = TypeVar("Row")
+
+
+@dataclass
+class _Reader(Generic[Row]):
+    """Reads a CSV file row by row, collecting every problem with its line number."""
+
+    columns: tuple[str, ...]
+    required: tuple[str, ...]
+    problems: list[Problem] = field(default_factory=list)
+
+    def rows(self, data: bytes) -> Iterator[tuple[int, dict[str, str]]]:
+        if len(data) > MAX_FILE_BYTES:
+            self.problems.append(Problem(0, f"the file is larger than {MAX_FILE_BYTES} bytes"))
+            return
+        try:
+            text = data.decode("utf-8-sig")  # Excel's "CSV UTF-8" starts with a BOM
+        except UnicodeDecodeError as exc:
+            line = data[: exc.start].count(b"\n") + 1
+            self.problems.append(
+                Problem(line, "the file is not UTF-8 text (save it as 'CSV UTF-8')")
+            )
+            return
+        if not text.strip():
+            self.problems.append(Problem(0, "the file is empty"))
+            return
+        first_line = text.split("\n", 1)[0]
+        # Excel with Indonesian regional settings separates fields with ';'.
+        delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
+        reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+        try:
+            header = [h.strip().lower() for h in next(reader)]
+        except csv.Error as exc:
+            self.problems.append(Problem(1, f"unreadable CSV header ({exc})"))
+            return
+        missing = [c for c in self.required if c not in header]
+        unknown = [h for h in header if h not in self.columns]
+        if missing or unknown or len(set(header)) != len(header):
+            parts = []
+            if missing:
+                parts.append("missing column " + ", ".join(missing))
+            if unknown:
+                parts.append("unknown column " + ", ".join(repr(u) for u in unknown))
+            if len(set(header)) != len(header):
+                parts.append("a column appears twice")
+            expected = ",".join(self.columns)
+            self.problems.append(Problem(1, "; ".join(parts) + f" (expected header: {expected})"))
+            return
+        count = 0
+        try:
+            for raw in reader:
+                line = reader.line_num
+                if not any(cell.strip() for cell in raw):
+                    continue
+                count += 1
+                if count > MAX_ROWS:
+                    self.problems.append(Problem(line, f"more than {MAX_ROWS} rows"))
+                    return
+                if len(raw) != len(header):
+                    self.problems.append(
+                        Problem(line, f"{len(raw)} fields where the header has {len(header)}")
+                    )
+                    continue
+                yield line, {name: cell.strip() for name, cell in zip(header, raw, strict=True)}
+        except csv.Error as exc:
+            self.problems.append(Problem(reader.line_num, f"unreadable CSV ({exc})"))
+        if count == 0 and not self.problems:
+            self.problems.append(Problem(0, "the file has a header but no rows"))
+
+    def need(self, line: int, row: dict[str, str], name: str, limit: int) -> str | None:
+        value = row.get(name, "")
+        if not value:
+            self.problems.append(Problem(line, f"{name} is empty"))
+            return None
+        if len(value) > limit:
+            self.problems.append(Problem(line, f"{name} is longer than {limit} characters"))
+            return None
+        return value
+
+    def optional(self, line: int, row: dict[str, str], name: str, limit: int) -> str | None:
+        value = row.get(name, "")
+        if len(value) > limit:
+            self.problems.append(Problem(line, f"{name} is longer than {limit} characters"))
+            return None
+        return value or None
+
+    def url(self, line: int, name: str, value: str | None) -> str | None:
+        if value is None:
+            return None
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.netloc or " " in value:
+            self.problems.append(Problem(line, f"{name} {value!r} is not an http(s) link"))
+            return None
+        if len(value) > 2048:
+            self.problems.append(Problem(line, f"{name} is longer than 2048 characters"))
+            return None
+        return value
+
+
+def _parse_date(value: str) -> date | None:
+    try:
+        return date.fromisoformat(value) if re.match(r"^\d{4}-\d{2}-\d{2}$", value) else None
+    except ValueError:
+        return None
+
+
+def _parse_time(value: str) -> time | None:
+    m = _TIME_RE.match(value)
+    if not m or int(m[1]) > 23 or int(m[2]) > 59:
+        return None
+    return time(int(m[1]), int(m[2]))
+
+
+def parse_schedule(data: bytes, cohort: Cohort) -> list[SessionRow]:
+    """Validate a schedule CSV (`date,start,end,title,speaker,link`) in the cohort's zone."""
+    reader: _Reader[SessionRow] = _Reader(SCHEDULE_COLUMNS, SCHEDULE_REQUIRED)
+    zone = ZoneInfo(cohort.timezone)
+    rows: list[SessionRow] = []
+    seen: dict[datetime, int] = {}
+    for line, row in reader.rows(data):
+        before = len(reader.problems)
+        day = _parse_date(row["date"])
+        if day is None:
+            reader.problems.append(Problem(line, f"date {row['date']!r} is not YYYY-MM-DD"))
+        elif not cohort.starts_on <= day <= cohort.ends_on:
+            reader.problems.append(
+                Problem(
+                    line,
+                    f"date {day} is outside the cohort's period "
+                    f"{cohort.starts_on} to {cohort.ends_on}",
+                )
+            )
+        start, end = _parse_time(row["start"]), _parse_time(row["end"])
+        if start is None:
+            reader.problems.append(Problem(line, f"start {row['start']!r} is not HH:MM"))
+        if end is None:
+            reader.problems.append(Problem(line, f"end {row['end']!r} is not HH:MM"))
+        if start is not None and end is not None and end <= start:
+            reader.problems.append(
+                Problem(line, f"end {row['end']} is not after start {row['start']}")
+            )
+        title = reader.need(line, row, "title", 200)
+        speaker = reader.optional(line, row, "speaker", 200)
+        link = reader.url(line, "link", reader.optional(line, row, "link", 2048))
+        if len(reader.problems) > before or day is None or start is None or end is None:
+            continue
+        assert title is not None
+        starts_at = datetime.combine(day, start, zone).astimezone(UTC)
+        if starts_at in seen:
+            reader.problems.append(
+                Problem(
+                    line, f"a session at {day} {row['start']} is already on line {seen[starts_at]}"
+                )
+            )
+            continue
+        seen[starts_at] = line
+        ends_at = datetime.combine(day, end, zone).astimezone(UTC)
+        rows.append(SessionRow(line, starts_at, ends_at, title, speaker, link))
+    if reader.problems:
+        raise ImportRefused(reader.problems)
+    return rows
+
+
+def parse_materials(data: bytes) -> list[MaterialRow]:
+    """Validate a materials CSV (`module,title,url`)."""
+    reader: _Reader[MaterialRow] = _Reader(MATERIAL_COLUMNS, MATERIAL_COLUMNS)
+    rows: list[MaterialRow] = []
+    seen: dict[tuple[str, str], int] = {}
+    for line, row in reader.rows(data):
+        before = len(reader.problems)
+        module = reader.need(line, row, "module", 200)
+        title = reader.need(line, row, "title", 200)
+        url = reader.url(line, "url", reader.need(line, row, "url", 2048))
+        if len(reader.problems) > before or module is None or title is None or url is None:
+            continue
+        key = (module, title)
+        if key in seen:
+            reader.problems.append(
+                Problem(line, f"{title!r} in {module!r} is already on line {seen[key]}")
+            )
+            continue
+        seen[key] = line
+        rows.append(MaterialRow(line, module, title, url))
+    if reader.problems:
+        raise ImportRefused(reader.problems)
+    return rows
+
+
+async def _apply(
+    existing: dict[object, object],
+    incoming: dict[object, dict[str, object]],
+    make: Callable[[dict[str, object]], object],
+    session: AsyncSession,
+    replace: bool,
+) -> ImportSummary:
+    summary = ImportSummary()
+    for key, values in incoming.items():
+        current = existing.pop(key, None)
+        if current is None:
+            session.add(make(values))
+            summary.added += 1
+            continue
+        changed = False
+        for name, value in values.items():
+            if getattr(current, name) != value:
+                setattr(current, name, value)
+                changed = True
+        summary.updated += changed
+        summary.unchanged += not changed
+    if replace:
+        for stale in existing.values():
+            await session.delete(stale)
+            summary.removed += 1
+    await session.flush()
+    return summary
+
+
+async def apply_schedule(
+    session: AsyncSession, cohort: Cohort, rows: list[SessionRow], *, replace: bool = False
+) -> ImportSummary:
+    """Add or update sessions matched by start time; with replace, drop those not in the file."""
+    result = await session.execute(select(Session).where(Session.cohort_id == cohort.id))
+    existing: dict[object, object] = {s.starts_at: s for s in result.scalars()}
+    incoming: dict[object, dict[str, object]] = {
+        r.starts_at: {
+            "starts_at": r.starts_at,
+            "ends_at": r.ends_at,
+            "title": r.title,
+            "speaker": r.speaker,
+            "link": r.link,
+        }
+        for r in rows
+    }
+    return await _apply(
+        existing, incoming, lambda v: Session(cohort_id=cohort.id, **v), session, replace
+    )
+
+
+async def apply_materials(
+    session: AsyncSession, cohort: Cohort, rows: list[MaterialRow], *, replace: bool = False
+) -> ImportSummary:
+    """Add or update materials matched by module and title; with replace, drop the others."""
+    result = await session.execute(select(Material).where(Material.cohort_id == cohort.id))
+    existing: dict[object, object] = {(m.module, m.title): m for m in result.scalars()}
+    incoming: dict[object, dict[str, object]] = {
+        (r.module, r.title): {"module": r.module, "title": r.title, "url": r.url, "position": i}
+        for i, r in enumerate(rows)
+    }
+    return await _apply(
+        existing, incoming, lambda v: Material(cohort_id=cohort.id, **v), session, replace
+    )

@@ -1,0 +1,151 @@
+"""Joining a cohort and the participant's own profile and preferences."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from bot.settings import SUPPORTED_LANGUAGES, check_timezone
+from core.cohorts import find_cohort, looks_like_code
+from core.errors import InvalidInput
+from storage.models import Cohort, Participant
+
+NAME_MAX = 100
+UNIT_MAX = 150
+# Onboarding questions that wait for a typed answer.
+ASK_FULL_NAME = "full_name"
+ASK_UNIT = "unit"
+PROFILE_FIELDS = (ASK_FULL_NAME, ASK_UNIT)
+
+
+@dataclass(frozen=True)
+class TelegramPerson:
+    """Who wrote, as the chat platform tells it (no Telegram types past the handler)."""
+
+    user_id: int
+    chat_id: int
+    first_name: str
+    last_name: str | None = None
+    username: str | None = None
+    language_code: str | None = None
+
+    @property
+    def display_name(self) -> str:
+        return " ".join(p for p in (self.first_name, self.last_name) if p).strip()
+
+
+@dataclass(frozen=True)
+class JoinResult:
+    participant: Participant
+    cohort: Cohort
+    already_member: bool
+
+
+async def find_participant(session: AsyncSession, user_id: int) -> Participant | None:
+    """The user's current membership: the cohort joined most recently."""
+    result = await session.execute(
+        select(Participant)
+        .where(Participant.telegram_user_id == user_id)
+        .options(selectinload(Participant.cohort))
+        .order_by(Participant.joined_at.desc(), Participant.id.desc())
+        .limit(1)
+    )
+    return result.scalar_one_or_none()
+
+
+async def join_cohort(
+    session: AsyncSession, person: TelegramPerson, code: str
+) -> JoinResult | None:
+    """Join the cohort with this code; None when no cohort has it. Joining twice changes nothing."""
+    if not looks_like_code(code):
+        return None
+    cohort = await find_cohort(session, code)
+    if cohort is None:
+        return None
+    result = await session.execute(
+        select(Participant).where(
+            Participant.cohort_id == cohort.id, Participant.telegram_user_id == person.user_id
+        )
+    )
+    existing = result.scalar_one_or_none()
+    if existing is not None:
+        return JoinResult(existing, cohort, already_member=True)
+    previous = await find_participant(session, person.user_id)
+    participant = Participant(
+        cohort=cohort,
+        telegram_user_id=person.user_id,
+        chat_id=person.chat_id,
+        first_name=person.first_name[:128],
+        telegram_username=person.username,
+        # Carry over what the person already told the bot in an earlier cohort.
+        full_name=previous.full_name if previous else None,
+        unit=previous.unit if previous else None,
+        language=previous.language if previous else None,
+        timezone=previous.timezone if previous else None,
+        awaiting=None if previous and previous.full_name else ASK_FULL_NAME,
+    )
+    session.add(participant)
+    await session.flush()
+    return JoinResult(participant, cohort, already_member=False)
+
+
+def clean_profile_text(text: str, limit: int, what: str) -> str:
+    """Trim and check a typed name or unit; raise InvalidInput naming the limit."""
+    value = " ".join(unicodedata.normalize("NFC", text).split())
+    if len(value) > limit:
+        raise InvalidInput(f"too_long:{limit}")
+    if len(value) < 2 or not re.search(r"[^\W\d_]", value):
+        raise InvalidInput(f"not_a_{what}")
+    if what == "name" and re.search(r"[<>@#/\\{}\[\]|=+*^$%&~`]|\d{3,}", value):
+        raise InvalidInput("not_a_name")
+    return value
+
+
+def set_profile(participant: Participant, field: str, text: str | None) -> None:
+    """Save the typed answer (None: skip) and move to the next onboarding question."""
+    if field == ASK_FULL_NAME:
+        if text is not None:
+            participant.full_name = clean_profile_text(text, NAME_MAX, "name")
+        # After the name, the onboarding asks for the unit unless it is known already.
+        onboarding = participant.awaiting == ASK_FULL_NAME
+        participant.awaiting = ASK_UNIT if onboarding and not participant.unit else None
+    elif field == ASK_UNIT:
+        if text is not None:
+            participant.unit = clean_profile_text(text, UNIT_MAX, "unit")
+        participant.awaiting = None
+    else:
+        raise InvalidInput(f"unknown profile field {field!r}")
+
+
+def set_language(participant: Participant, language: str) -> None:
+    if language not in SUPPORTED_LANGUAGES:
+        raise InvalidInput(f"unknown language {language!r}")
+    participant.language = language
+
+
+def set_timezone(participant: Participant, timezone: str) -> None:
+    try:
+        participant.timezone = check_timezone(timezone)
+    except ValueError as exc:
+        raise InvalidInput(str(exc)) from None
+
+
+def effective_timezone(participant: Participant) -> str:
+    return participant.timezone or participant.cohort.timezone
+
+
+def language_for(participant: Participant | None, client_language: str | None, default: str) -> str:
+    """The participant's choice, else the Telegram client's language if supported, else default."""
+    if participant is not None and participant.language:
+        return participant.language
+    code = (client_language or "").lower()
+    if code.startswith("en"):
+        return "en"
+    if code.startswith("id"):
+        return "id"
+    return default

@@ -1,0 +1,42 @@
+"""Showing UTC times in the reader's zone and language (dates via Babel's CLDR data)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_date
+
+# Indonesia's three zones by their everyday names; any other IANA zone shows its UTC offset.
+ZONE_ABBREVIATIONS = {
+    "Asia/Jakarta": "WIB",
+    "Asia/Pontianak": "WIB",
+    "Asia/Makassar": "WITA",
+    "Asia/Jayapura": "WIT",
+}
+INDONESIAN_ZONES = {"WIB": "Asia/Jakarta", "WITA": "Asia/Makassar", "WIT": "Asia/Jayapura"}
+_TIME_PATTERN = {"id": "%H.%M", "en": "%H:%M"}
+
+
+def zone_abbreviation(tz: str, at: datetime | None = None) -> str:
+    if tz in ZONE_ABBREVIATIONS:
+        return ZONE_ABBREVIATIONS[tz]
+    offset = (at or datetime.now(ZoneInfo(tz))).astimezone(ZoneInfo(tz)).utcoffset()
+    minutes = int(offset.total_seconds() // 60) if offset else 0
+    sign = "+" if minutes >= 0 else "-"
+    hours, rest = divmod(abs(minutes), 60)
+    return f"UTC{sign}{hours}" + (f":{rest:02d}" if rest else "")
+
+
+def local(at: datetime, tz: str) -> datetime:
+    return at.astimezone(ZoneInfo(tz))
+
+
+def long_date(day: date, lang: str) -> str:
+    """'Kamis, 2 September 2021' / 'Thursday, 2 September 2021'."""
+    return format_date(day, "EEEE, d MMMM y", locale=lang)
+
+
+def clock(at: datetime, lang: str) -> str:
+    """'08.30' in Indonesian, '08:30' in English (both 24-hour, as trainings announce them)."""
+    return at.strftime(_TIME_PATTERN.get(lang, "%H:%M"))

@@ -1,0 +1,56 @@
+"""All handlers, registered in one explicit list. Order matters: the first match in a group wins."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from telegram.ext import (
+    Application,
+    CallbackQueryHandler,
+    CommandHandler,
+    MessageHandler,
+    filters,
+)
+
+from handlers import callbacks, fallback, onboarding, schedule, settings
+from handlers.help import show_help
+
+# Each command in Indonesian first, then its English alias; the menus list them per language.
+COMMANDS: list[tuple[tuple[str, str], Any]] = [
+    (("start", "start"), onboarding.start),
+    (("jadwal", "schedule"), schedule.show_schedule),
+    (("materi", "materials"), schedule.show_materials),
+    (("pengaturan", "settings"), settings.show_settings),
+    (("bahasa", "language"), settings.choose_language),
+    (("bantuan", "help"), show_help),
+]
+# (command, catalog key of its description) for the command menu, per language.
+MENU = {
+    "id": ["jadwal", "materi", "pengaturan", "bahasa", "bantuan"],
+    "en": ["schedule", "materials", "settings", "language", "help"],
+}
+
+
+def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    private = filters.ChatType.PRIVATE
+    for names, callback in COMMANDS:
+        app.add_handler(CommandHandler(list(dict.fromkeys(names)), callback, filters=private))
+    app.add_handler(
+        CallbackQueryHandler(onboarding.onboarding_button, pattern=rf"^{callbacks.ONBOARDING}:")
+    )
+    app.add_handler(
+        CallbackQueryHandler(settings.settings_button, pattern=rf"^{callbacks.SETTINGS}:")
+    )
+    # Catch-alls last: unknown buttons, unknown commands, free text, everything else.
+    app.add_handler(CallbackQueryHandler(fallback.unknown_button))
+    app.add_handler(MessageHandler(private & filters.COMMAND, fallback.unknown_command))
+    app.add_handler(
+        MessageHandler(
+            private & filters.UpdateType.MESSAGE & filters.TEXT & ~filters.COMMAND,
+            onboarding.typed_text,
+        )
+    )
+    app.add_handler(
+        MessageHandler(private & filters.UpdateType.MESSAGE & ~filters.TEXT, fallback.other_message)
+    )
+    app.add_error_handler(fallback.on_error)

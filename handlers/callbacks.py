@@ -1,0 +1,36 @@
+"""Callback-data prefixes in one place, and a strict parser: button data is untrusted input."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+ONBOARDING = "onb"
+SETTINGS = "set"
+MAX_BYTES = 64  # Telegram's limit for callback_data
+
+
+@dataclass(frozen=True)
+class Button:
+    prefix: str
+    action: str
+    arg: str
+
+
+def pack(prefix: str, action: str, arg: str = "") -> str:
+    data = f"{prefix}:{action}:{arg}"
+    if len(data.encode()) > MAX_BYTES:
+        raise ValueError(f"callback data over {MAX_BYTES} bytes: {data!r}")
+    return data
+
+
+def unpack(data: str | None, prefix: str, allowed: dict[str, frozenset[str]]) -> Button | None:
+    """The button when its prefix, action and argument are all known; else None (forged/stale)."""
+    if not data or len(data.encode()) > MAX_BYTES:
+        return None
+    parts = data.split(":")
+    if len(parts) != 3 or parts[0] != prefix:
+        return None
+    _, action, arg = parts
+    if action not in allowed or arg not in allowed[action]:
+        return None
+    return Button(prefix, action, arg)

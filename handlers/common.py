@@ -1,0 +1,153 @@
+"""Small adapters shared by the handlers: who is writing, in which language, and replying."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from telegram import InlineKeyboardMarkup, LinkPreviewOptions, Update
+from telegram.constants import MessageLimit, ParseMode
+from telegram.error import BadRequest
+
+from bot.context import AksiContext
+from core.participants import TelegramPerson, effective_timezone, find_participant, language_for
+from storage.models import Participant
+
+log = logging.getLogger(__name__)
+NO_PREVIEW = LinkPreviewOptions(is_disabled=True)  # participants are often on weak connections
+
+
+@dataclass(frozen=True)
+class Reader:
+    """The person behind an update: their membership (if any), language and zone."""
+
+    person: TelegramPerson
+    participant: Participant | None
+    lang: str
+    tz: str
+
+
+def person_of(update: Update) -> TelegramPerson:
+    user = update.effective_user
+    chat = update.effective_chat
+    if user is None or chat is None:
+        raise ValueError("update without a user or chat")
+    return TelegramPerson(
+        user_id=user.id,
+        chat_id=chat.id,
+        first_name=user.first_name or "",
+        last_name=user.last_name,
+        username=user.username,
+        language_code=user.language_code,
+    )
+
+
+async def identify(session: AsyncSession, update: Update, context: AksiContext) -> Reader:
+    settings = context.services.settings
+    person = person_of(update)
+    participant = await find_participant(session, person.user_id)
+    lang = language_for(participant, person.language_code, settings.aksi_default_language)
+    tz = effective_timezone(participant) if participant else settings.aksi_default_timezone
+    return Reader(person, participant, lang, tz)
+
+
+def text(context: AksiContext, lang: str, key: str, /, **values: object) -> str:
+    return context.services.i18n.text(lang, key, **values)
+
+
+def plain(context: AksiContext, lang: str, key: str, /, **values: object) -> str:
+    return context.services.i18n.plain(lang, key, **values)
+
+
+def split_message(body: str, limit: int = MessageLimit.MAX_TEXT_LENGTH) -> list[str]:
+    """Split a long message at blank lines (never inside an HTML block) to fit Telegram's limit."""
+    parts: list[str] = []
+    current = ""
+    for block in body.split("\n\n"):
+        candidate = f"{current}\n\n{block}" if current else block
+        if len(candidate) <= limit:
+            current = candidate
+            continue
+        if current:
+            parts.append(current)
+        while len(block) > limit:  # a single block over the limit: cut at a line break
+            cut = block.rfind("\n", 0, limit)
+            cut = cut if cut > 0 else limit
+            parts.append(block[:cut])
+            block = block[cut:].lstrip("\n")
+        current = block
+    if current:
+        parts.append(current)
+    return parts
+
+
+async def reply(
+    update: Update,
+    context: AksiContext,
+    body: str,
+    keyboard: InlineKeyboardMarkup | None = None,
+) -> None:
+    """Send `body` to the update's chat, split if long; the keyboard goes on the last part."""
+    chat = update.effective_chat
+    if chat is None:
+        return
+    parts = split_message(body)
+    for i, part in enumerate(parts):
+        await context.bot.send_message(
+            chat.id,
+            part,
+            parse_mode=ParseMode.HTML,
+            link_preview_options=NO_PREVIEW,
+            reply_markup=keyboard if i == len(parts) - 1 else None,
+        )
+
+
+async def edit_or_reply(
+    update: Update, context: AksiContext, body: str, keyboard: InlineKeyboardMarkup | None = None
+) -> None:
+    """Show `body` in place of the pressed button's message; send anew if that cannot be edited."""
+    query = update.callback_query
+    if (
+        query is not None
+        and query.message is not None
+        and len(body) <= MessageLimit.MAX_TEXT_LENGTH
+    ):
+        try:
+            await context.bot.edit_message_text(
+                body,
+                chat_id=query.message.chat.id,
+                message_id=query.message.message_id,
+                parse_mode=ParseMode.HTML,
+                link_preview_options=NO_PREVIEW,
+                reply_markup=keyboard,
+            )
+            return
+        except BadRequest as exc:
+            if "not modified" in str(exc).lower():
+                return
+            log.info("could not edit message, sending anew: %s", exc)
+    await reply(update, context, body, keyboard)
+
+
+async def drop_keyboard(update: Update, context: AksiContext) -> None:
+    """Remove the buttons of the pressed message, so an old question cannot be answered twice."""
+    query = update.callback_query
+    if query is None or query.message is None:
+        return
+    try:
+        await context.bot.edit_message_reply_markup(
+            chat_id=query.message.chat.id, message_id=query.message.message_id, reply_markup=None
+        )
+    except BadRequest as exc:
+        log.debug("could not remove buttons: %s", exc)
+
+
+async def ask_for_code(update: Update, context: AksiContext, lang: str) -> None:
+    """Someone who has not joined: ask for the cohort code."""
+    if update.callback_query is not None:
+        await update.callback_query.answer(
+            plain(context, lang, "join.ask_code_short"), show_alert=True
+        )
+        return
+    await reply(update, context, text(context, lang, "join.ask_code"))

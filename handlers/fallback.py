@@ -1,0 +1,59 @@
+"""Everything no other handler took: a short helpful answer pointing to /bantuan."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Update
+
+from bot.context import AksiContext
+from handlers.common import identify, plain, reply, text
+
+log = logging.getLogger(__name__)
+
+
+async def unknown_command(update: Update, context: AksiContext) -> None:
+    """An unknown /command: say so and point to /bantuan."""
+    message = update.effective_message
+    command = (message.text or "").split()[0].split("@")[0][:40] if message else ""
+    async with context.services.db() as session:
+        reader = await identify(session, update, context)
+    key = "fallback.command" if reader.participant else "join.ask_code"
+    await reply(update, context, text(context, reader.lang, key, command=command))
+
+
+async def other_message(update: Update, context: AksiContext) -> None:
+    """Stickers, photos, voice notes and the like."""
+    async with context.services.db() as session:
+        reader = await identify(session, update, context)
+    key = "fallback.media" if reader.participant else "join.ask_code"
+    await reply(update, context, text(context, reader.lang, key))
+
+
+async def unknown_button(update: Update, context: AksiContext) -> None:
+    """A button whose data no handler knows: forged, or from an old version of the bot."""
+    query = update.callback_query
+    assert query is not None
+    async with context.services.db() as session:
+        reader = await identify(session, update, context)
+    await query.answer(plain(context, reader.lang, "button.stale"), show_alert=True)
+
+
+async def on_error(update: object, context: AksiContext) -> None:
+    """Log the error; tell the person something went wrong rather than staying silent."""
+    log.error("error while handling an update", exc_info=context.error)
+    if not isinstance(update, Update) or update.effective_chat is None:
+        return
+    lang = context.services.settings.aksi_default_language
+    user = update.effective_user
+    if user and user.language_code and user.language_code.startswith("en"):
+        lang = "en"
+    try:
+        if update.callback_query is not None:
+            await update.callback_query.answer(
+                plain(context, lang, "error.generic"), show_alert=True
+            )
+        else:
+            await reply(update, context, plain(context, lang, "error.generic"))
+    except Exception:  # the error may be the network itself
+        log.warning("could not tell the user about the error", exc_info=True)

@@ -1,0 +1,195 @@
+"""Joining a cohort (/start CODE, or the code typed) and the first profile questions."""
+
+from __future__ import annotations
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+
+from bot.context import AksiContext
+from core.errors import InvalidInput
+from core.participants import (
+    ASK_FULL_NAME,
+    ASK_UNIT,
+    JoinResult,
+    TelegramPerson,
+    join_cohort,
+    set_profile,
+)
+from handlers import callbacks
+from handlers.common import (
+    Reader,
+    ask_for_code,
+    drop_keyboard,
+    identify,
+    plain,
+    reply,
+    text,
+)
+from handlers.help import help_lines
+from storage.models import Participant
+
+_BUTTONS = {
+    "tgname": frozenset({""}),
+    "skip": frozenset({ASK_FULL_NAME, ASK_UNIT}),
+}
+MAX_TYPED = 1000  # longer typed text is refused outright, naming the limit
+
+
+def profile_question(
+    context: AksiContext, lang: str, participant: Participant, person: TelegramPerson
+) -> tuple[str, InlineKeyboardMarkup]:
+    """The question for the field the participant is asked next, with its buttons."""
+    skip = InlineKeyboardButton(
+        plain(context, lang, "button.skip"),
+        callback_data=callbacks.pack(callbacks.ONBOARDING, "skip", participant.awaiting or ""),
+    )
+    if participant.awaiting == ASK_FULL_NAME:
+        rows = [[skip]]
+        if person.display_name:
+            use_name = InlineKeyboardButton(
+                plain(context, lang, "button.use_telegram_name", name=person.display_name[:40]),
+                callback_data=callbacks.pack(callbacks.ONBOARDING, "tgname"),
+            )
+            rows.insert(0, [use_name])
+        return text(context, lang, "profile.ask_full_name"), InlineKeyboardMarkup(rows)
+    return text(context, lang, "profile.ask_unit"), InlineKeyboardMarkup([[skip]])
+
+
+def welcome(context: AksiContext, lang: str, joined: JoinResult, first_name: str) -> str:
+    key = "join.already" if joined.already_member else "join.welcome"
+    return text(
+        context,
+        lang,
+        key,
+        first_name=first_name or "👋",
+        cohort=joined.cohort.name,
+        code=joined.cohort.code,
+        features=help_lines(context, lang),
+    )
+
+
+async def _after_join(
+    update: Update, context: AksiContext, reader: Reader, joined: JoinResult
+) -> None:
+    lang = reader.lang if reader.participant else _lang_of(joined, reader)
+    await reply(update, context, welcome(context, lang, joined, reader.person.first_name))
+    if joined.participant.awaiting:
+        question, keyboard = profile_question(context, lang, joined.participant, reader.person)
+        await reply(update, context, question, keyboard)
+
+
+def _lang_of(joined: JoinResult, reader: Reader) -> str:
+    return joined.participant.language or reader.lang
+
+
+async def start(update: Update, context: AksiContext) -> None:
+    """/start [CODE]: join the cohort by its code (the deep-link payload), or be asked for it."""
+    code = context.args[0] if context.args else None
+    async with context.services.db.begin() as session:
+        reader = await identify(session, update, context)
+        joined = await join_cohort(session, reader.person, code) if code else None
+    if joined is not None:
+        await _after_join(update, context, reader, joined)
+    elif code:
+        await reply(
+            update, context, text(context, reader.lang, "join.unknown_code", code=code[:64])
+        )
+    elif reader.participant is not None:
+        await reply(
+            update,
+            context,
+            welcome(
+                context,
+                reader.lang,
+                JoinResult(reader.participant, reader.participant.cohort, True),
+                reader.person.first_name,
+            ),
+        )
+    else:
+        await reply(update, context, text(context, reader.lang, "join.ask_code"))
+
+
+Answer = list[tuple[str, InlineKeyboardMarkup | None]]
+
+
+async def typed_text(update: Update, context: AksiContext) -> None:
+    """Plain text: a cohort code from someone not yet in one, an answer to a profile question,
+    or else a pointer to /bantuan."""
+    message = update.effective_message
+    typed = (message.text or "") if message else ""
+    joined: JoinResult | None = None
+    async with context.services.db.begin() as session:
+        reader = await identify(session, update, context)
+        lang = reader.lang
+        if len(typed) > MAX_TYPED:
+            answer: Answer = [(text(context, lang, "input.too_long", limit=MAX_TYPED), None)]
+        elif reader.participant is None:
+            joined = await join_cohort(session, reader.person, typed.strip())
+            key = "join.unknown_code" if len(typed.split()) == 1 else "join.ask_code"
+            answer = [] if joined else [(text(context, lang, key, code=typed.strip()[:64]), None)]
+        elif reader.participant.awaiting in (ASK_FULL_NAME, ASK_UNIT):
+            answer = _answer_profile(context, reader, reader.participant, typed)
+        else:
+            answer = [(text(context, lang, "fallback.text"), None)]
+    if joined is not None:
+        await _after_join(update, context, reader, joined)
+    for body, keyboard in answer:
+        await reply(update, context, body, keyboard)
+
+
+def _answer_profile(
+    context: AksiContext, reader: Reader, participant: Participant, typed: str | None
+) -> Answer:
+    """Save a typed (or skipped: None) profile answer; say what comes next."""
+    lang = reader.lang
+    assert participant.awaiting is not None
+    try:
+        set_profile(participant, participant.awaiting, typed)
+    except InvalidInput as exc:
+        return [(_profile_error(context, lang, str(exc)), None)]
+    if participant.awaiting:
+        question, keyboard = profile_question(context, lang, participant, reader.person)
+        return [(text(context, lang, "profile.saved"), None), (question, keyboard)]
+    return [(profile_done(context, lang, participant), None)]
+
+
+def _profile_error(context: AksiContext, lang: str, problem: str) -> str:
+    if problem.startswith("too_long:"):
+        return text(context, lang, "input.too_long", limit=int(problem.split(":")[1]))
+    key = "profile.not_a_name" if problem == "not_a_name" else "profile.not_a_unit"
+    return text(context, lang, key)
+
+
+def profile_done(context: AksiContext, lang: str, participant: Participant) -> str:
+    none = text(context, lang, "profile.empty")
+    return text(
+        context,
+        lang,
+        "profile.done",
+        full_name=participant.full_name or none,
+        unit=participant.unit or none,
+    )
+
+
+async def onboarding_button(update: Update, context: AksiContext) -> None:
+    """The buttons under a profile question: use the Telegram name, or skip."""
+    query = update.callback_query
+    assert query is not None
+    button = callbacks.unpack(query.data, callbacks.ONBOARDING, dict(_BUTTONS))
+    async with context.services.db.begin() as session:
+        reader = await identify(session, update, context)
+        participant = reader.participant
+        if participant is None:
+            await ask_for_code(update, context, reader.lang)
+            return
+        field = ASK_FULL_NAME if button and button.action == "tgname" else button and button.arg
+        if button is None or participant.awaiting != field:
+            await query.answer(plain(context, reader.lang, "button.stale"), show_alert=True)
+            return
+        if button.action == "tgname":
+            answer = _answer_profile(context, reader, participant, reader.person.display_name)
+        else:
+            answer = _answer_profile(context, reader, participant, None)
+    await query.answer(plain(context, reader.lang, "button.saved"))
+    await drop_keyboard(update, context)
+    for body, keyboard in answer:
+        await reply(update, context, body, keyboard)

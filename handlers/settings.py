@@ -1,0 +1,148 @@
+"""/pengaturan (/settings) and /bahasa (/language): language, time zone, name and unit."""
+
+from __future__ import annotations
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+
+from bot.context import AksiContext
+from core.participants import (
+    ASK_FULL_NAME,
+    ASK_UNIT,
+    effective_timezone,
+    set_language,
+    set_timezone,
+)
+from core.timefmt import INDONESIAN_ZONES, zone_abbreviation
+from handlers import callbacks
+from handlers.common import ask_for_code, edit_or_reply, identify, plain, reply, text
+from handlers.onboarding import profile_question
+from storage.models import Participant
+
+LANGUAGE_NAMES = {"id": "Bahasa Indonesia", "en": "English"}
+_BUTTONS = {
+    "lang": frozenset(LANGUAGE_NAMES),
+    "tz": frozenset(INDONESIAN_ZONES),
+    "edit": frozenset({ASK_FULL_NAME, ASK_UNIT}),
+}
+
+
+def settings_view(
+    context: AksiContext, lang: str, p: Participant
+) -> tuple[str, InlineKeyboardMarkup]:
+    tz = effective_timezone(p)
+    none = text(context, lang, "profile.empty")
+    body = text(
+        context,
+        lang,
+        "settings.view",
+        full_name=p.full_name or none,
+        unit=p.unit or none,
+        language=LANGUAGE_NAMES[lang],
+        zone=zone_abbreviation(tz),
+        timezone=tz,
+        cohort=p.cohort.name,
+    )
+
+    def mark(label: str, chosen: bool) -> str:
+        return f"✓ {label}" if chosen else label
+
+    rows = [
+        [
+            InlineKeyboardButton(
+                mark(name, code == lang),
+                callback_data=callbacks.pack(callbacks.SETTINGS, "lang", code),
+            )
+            for code, name in LANGUAGE_NAMES.items()
+        ],
+        [
+            InlineKeyboardButton(
+                mark(abbr, zone == tz), callback_data=callbacks.pack(callbacks.SETTINGS, "tz", abbr)
+            )
+            for abbr, zone in INDONESIAN_ZONES.items()
+        ],
+        [
+            InlineKeyboardButton(
+                plain(context, lang, "button.edit_name"),
+                callback_data=callbacks.pack(callbacks.SETTINGS, "edit", ASK_FULL_NAME),
+            ),
+            InlineKeyboardButton(
+                plain(context, lang, "button.edit_unit"),
+                callback_data=callbacks.pack(callbacks.SETTINGS, "edit", ASK_UNIT),
+            ),
+        ],
+    ]
+    return body, InlineKeyboardMarkup(rows)
+
+
+async def show_settings(update: Update, context: AksiContext) -> None:
+    """/pengaturan: the participant's profile and preferences, with buttons to change them."""
+    async with context.services.db() as session:
+        reader = await identify(session, update, context)
+    if reader.participant is None:
+        await ask_for_code(update, context, reader.lang)
+        return
+    await reply(update, context, *settings_view(context, reader.lang, reader.participant))
+
+
+async def settings_button(update: Update, context: AksiContext) -> None:
+    """A press on a /pengaturan button: change language or zone, or start editing name/unit."""
+    query = update.callback_query
+    assert query is not None
+    button = callbacks.unpack(query.data, callbacks.SETTINGS, dict(_BUTTONS))
+    async with context.services.db.begin() as session:
+        reader = await identify(session, update, context)
+        participant = reader.participant
+        if participant is None:
+            await ask_for_code(update, context, reader.lang)
+            return
+        if button is None:
+            await query.answer(plain(context, reader.lang, "button.stale"), show_alert=True)
+            return
+        lang = reader.lang
+        if button.action == "lang":
+            set_language(participant, button.arg)
+            lang = button.arg
+        elif button.action == "tz":
+            set_timezone(participant, INDONESIAN_ZONES[button.arg])
+        else:
+            participant.awaiting = button.arg
+    if button.action == "edit":
+        await query.answer()
+        question, _ = profile_question(context, lang, participant, reader.person)
+        await reply(update, context, question)
+        return
+    await query.answer(plain(context, lang, "button.saved"))
+    await edit_or_reply(update, context, *settings_view(context, lang, participant))
+
+
+async def choose_language(update: Update, context: AksiContext) -> None:
+    """/bahasa [id|en]: switch language, or show the choice as buttons."""
+    args = [a.lower() for a in (context.args or [])]
+    async with context.services.db.begin() as session:
+        reader = await identify(session, update, context)
+        participant = reader.participant
+        if participant is None:
+            await ask_for_code(update, context, reader.lang)
+            return
+        if not args:
+            keyboard = InlineKeyboardMarkup(
+                [
+                    [
+                        InlineKeyboardButton(
+                            name, callback_data=callbacks.pack(callbacks.SETTINGS, "lang", code)
+                        )
+                        for code, name in LANGUAGE_NAMES.items()
+                    ]
+                ]
+            )
+            await reply(update, context, text(context, reader.lang, "language.choose"), keyboard)
+            return
+        if len(args) > 1 or args[0] not in LANGUAGE_NAMES:
+            await reply(
+                update,
+                context,
+                text(context, reader.lang, "language.unknown", value=" ".join(args)[:32]),
+            )
+            return
+        set_language(participant, args[0])
+    await reply(update, context, text(context, args[0], "language.changed"))

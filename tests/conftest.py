@@ -1,0 +1,46 @@
+"""Shared fixtures: a real SQLite file per test, migrated with the real Alembic migrations."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import date
+from pathlib import Path
+
+import pytest
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from core.cohorts import create_cohort
+from storage.db import create_engine, sessionmaker, upgrade
+from storage.models import Cohort
+
+
+@pytest.fixture
+def db_url(tmp_path: Path) -> str:
+    return f"sqlite+aiosqlite:///{tmp_path / 'aksi.db'}"
+
+
+@pytest.fixture
+async def engine(db_url: str) -> AsyncIterator[AsyncEngine]:
+    engine = create_engine(db_url)
+    await upgrade(engine)
+    yield engine
+    await engine.dispose()
+
+
+@pytest.fixture
+def db(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    return sessionmaker(engine)
+
+
+async def make_cohort(
+    db: async_sessionmaker[AsyncSession],
+    code: str = "REVMEN1",
+    timezone: str = "Asia/Makassar",
+    starts: date = date(2021, 9, 2),
+    ends: date = date(2021, 10, 25),
+    name: str = "Angkatan I",
+) -> Cohort:
+    async with db.begin() as session:
+        return await create_cohort(
+            session, code=code, name=name, timezone=timezone, starts=starts, ends=ends
+        )

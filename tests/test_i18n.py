@@ -1,0 +1,53 @@
+"""The catalogs: both languages complete, placeholders matching, HTML well-formed."""
+
+from __future__ import annotations
+
+import string
+from html.parser import HTMLParser
+
+import pytest
+
+from bot.i18n import Catalogs, Html
+
+CATALOGS = Catalogs()
+
+
+def placeholders(template: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(template) if name}
+
+
+def test_every_key_is_in_both_languages() -> None:
+    assert set(CATALOGS.messages) == {"id", "en"}
+    assert set(CATALOGS.messages["id"]) == set(CATALOGS.messages["en"])
+    assert len(CATALOGS.messages["id"]) > 40
+
+
+@pytest.mark.parametrize("key", sorted(CATALOGS.messages["id"]))
+def test_placeholders_match_and_html_balances(key: str) -> None:
+    id_text, en_text = CATALOGS.messages["id"][key], CATALOGS.messages["en"][key]
+    assert placeholders(id_text) == placeholders(en_text)
+    for template in (id_text, en_text):
+        stack: list[str] = []
+
+        class Check(HTMLParser):
+            def handle_starttag(self, tag: str, attrs: object) -> None:
+                stack.append(tag)
+
+            def handle_endtag(self, tag: str) -> None:
+                assert stack and stack.pop() == tag, f"{key}: unbalanced </{tag}>"
+
+        Check().feed(template)
+        assert not stack, f"{key}: unclosed {stack}"
+
+
+def test_values_are_escaped_unless_html() -> None:
+    out = CATALOGS.text("id", "join.unknown_code", code="<script>&")
+    assert "&lt;script&gt;&amp;" in out
+    assert CATALOGS.text("id", "schedule.link", link=Html("<a href='x'>x</a>")).endswith("</a>")
+    assert CATALOGS.plain("en", "button.use_telegram_name", name="A & B") == "Use «A & B»"
+
+
+def test_missing_language_falls_back_to_indonesian() -> None:
+    assert CATALOGS.text("fr", "profile.saved") == CATALOGS.text("id", "profile.saved")
+    with pytest.raises(KeyError):
+        CATALOGS.text("id", "no.such.key")

@@ -1,0 +1,90 @@
+"""Settings: defaults, parsing, and one clear line (never the token) for a bad value."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.settings import SettingsError, load_settings
+
+TOKEN = "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw"
+ENV_KEYS = (
+    "TELEGRAM_BOT_TOKEN",
+    "TELEGRAM_API_BASE_URL",
+    "DATABASE_URL",
+    "AKSI_DEFAULT_TIMEZONE",
+    "AKSI_DEFAULT_LANGUAGE",
+    "AKSI_ADMIN_IDS",
+)
+
+
+@pytest.fixture(autouse=True)
+def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    for key in ENV_KEYS:
+        monkeypatch.delenv(key, raising=False)
+    monkeypatch.chdir(tmp_path)  # no .env of the developer's
+
+
+def test_defaults() -> None:
+    s = load_settings()
+    assert s.token == ""
+    assert s.telegram_api_base_url == "https://api.telegram.org/bot"
+    assert s.database_url == "sqlite+aiosqlite:///aksi.db"
+    assert s.aksi_default_timezone == "Asia/Makassar"
+    assert s.aksi_default_language == "id"
+    assert s.aksi_admin_ids == ()
+
+
+def test_env_file_and_admin_ids(tmp_path: Path) -> None:
+    (tmp_path / ".env").write_text(
+        f"TELEGRAM_BOT_TOKEN={TOKEN}\nAKSI_ADMIN_IDS=12345, 678\nAKSI_DEFAULT_LANGUAGE=en\n"
+    )
+    s = load_settings()
+    assert s.token == TOKEN
+    assert s.aksi_admin_ids == (12345, 678)
+    assert s.aksi_default_language == "en"
+    assert TOKEN not in repr(s)
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "expected"),
+    [
+        ("AKSI_DEFAULT_TIMEZONE", "Asia/Bogus", "AKSI_DEFAULT_TIMEZONE: 'Asia/Bogus' is not a known"),
+        ("AKSI_DEFAULT_LANGUAGE", "fr", "AKSI_DEFAULT_LANGUAGE: 'fr' is not one of id, en"),
+        ("AKSI_ADMIN_IDS", "12,abc", "AKSI_ADMIN_IDS: 'abc' is not a Telegram user id"),
+        ("DATABASE_URL", "mysql://x/y", "DATABASE_URL: driver 'mysql' is not supported"),
+        ("DATABASE_URL", "nonsense", "DATABASE_URL: 'nonsense' is not a database URL"),
+        ("TELEGRAM_API_BASE_URL", "ftp://x", "TELEGRAM_API_BASE_URL: 'ftp://x' is not an http(s)"),
+        ("TELEGRAM_BOT_TOKEN", "not-a-token", "TELEGRAM_BOT_TOKEN: does not look like"),
+    ],
+)
+def test_bad_value_names_the_variable(
+    monkeypatch: pytest.MonkeyPatch, key: str, value: str, expected: str
+) -> None:
+    monkeypatch.setenv(key, value)
+    with pytest.raises(SettingsError) as error:
+        load_settings()
+    assert str(error.value).startswith(expected)
+    assert "\n" not in str(error.value)
+
+
+def test_cli_bad_setting_exits_2_with_one_line_and_no_token(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if k not in ENV_KEYS}
+    env["TELEGRAM_BOT_TOKEN"] = TOKEN[:12] + " leaked?"
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "cohort", "list"],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert lines == ["aksi: configuration error: TELEGRAM_BOT_TOKEN: does not look like a "
+                     "BotFather token (digits, ':', then 20+ characters)"]
+    assert TOKEN[:12] not in result.stderr and "Traceback" not in result.stderr
