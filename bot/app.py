@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -11,7 +13,7 @@ from telegram.error import TelegramError
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes
 
 import handlers
-from bot.context import AksiContext, BotData, Services
+from bot.context import AksiContext, BotData, Services, utc_now
 from bot.i18n import Catalogs
 from bot.settings import Settings
 from storage.db import sessionmaker
@@ -27,10 +29,15 @@ def build_application(
     *,
     services: Services | None = None,
     application_class: type[Application[Any, Any, Any, Any, Any, Any]] | None = None,
+    clock: Callable[[], datetime] | None = None,
 ) -> AksiApplication:
     """The bot, with every handler registered and the services in `bot_data`."""
     services = services or Services(
-        settings=settings, engine=engine, db=sessionmaker(engine), i18n=Catalogs()
+        settings=settings,
+        engine=engine,
+        db=sessionmaker(engine),
+        i18n=Catalogs(),
+        clock=clock or utc_now,
     )
     builder = (
         ApplicationBuilder()

@@ -6,6 +6,7 @@ import asyncio
 import logging
 import signal
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.engine import make_url
@@ -27,13 +28,14 @@ async def serve(
     stop: asyncio.Event,
     *,
     application_class: type[Any] | None = None,
+    clock: Callable[[], datetime] | None = None,
     on_ready: Callable[[AksiApplication], Awaitable[None]] | None = None,
 ) -> None:
     """Run until `stop` is set. Updates sent while the bot was down are kept, not dropped."""
     engine = create_engine(settings.database_url)
     try:
         await upgrade(engine)
-        app = build_application(settings, engine, application_class=application_class)
+        app = build_application(settings, engine, application_class=application_class, clock=clock)
         async with app:  # initialize() calls getMe: a bad token or no network fails here
             await register_command_menus(app)
             assert app.updater is not None

@@ -86,4 +86,4 @@ async def list_cohorts(session: AsyncSession) -> list[CohortSummary]:
             Cohort.starts_on, Cohort.code
         )
     )
-    return [CohortSummary(c, int(p), int(s), int(m)) for c, p, s, m in rows.tuples()]
+    return [CohortSummary(c, int(p), int(s), int(m)) for c, p, s, m in rows]

@@ -143,11 +143,21 @@ async def drop_keyboard(update: Update, context: AksiContext) -> None:
         log.debug("could not remove buttons: %s", exc)
 
 
+async def answer_button(update: Update, notice: str | None = None, alert: bool = False) -> None:
+    """Answer a button press; a query that is too old (e.g. pressed while the bot was down)
+    cannot be answered any more, which must not stop the rest of the reply."""
+    query = update.callback_query
+    if query is None:
+        return
+    try:
+        await query.answer(notice, show_alert=alert)
+    except BadRequest as exc:
+        log.info("could not answer a button press: %s", exc)
+
+
 async def ask_for_code(update: Update, context: AksiContext, lang: str) -> None:
     """Someone who has not joined: ask for the cohort code."""
     if update.callback_query is not None:
-        await update.callback_query.answer(
-            plain(context, lang, "join.ask_code_short"), show_alert=True
-        )
+        await answer_button(update, plain(context, lang, "join.ask_code_short"), alert=True)
         return
     await reply(update, context, text(context, lang, "join.ask_code"))

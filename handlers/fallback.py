@@ -7,7 +7,7 @@ import logging
 from telegram import Update
 
 from bot.context import AksiContext
-from handlers.common import identify, plain, reply, text
+from handlers.common import answer_button, identify, plain, reply, text
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +36,7 @@ async def unknown_button(update: Update, context: AksiContext) -> None:
     assert query is not None
     async with context.services.db() as session:
         reader = await identify(session, update, context)
-    await query.answer(plain(context, reader.lang, "button.stale"), show_alert=True)
+    await answer_button(update, plain(context, reader.lang, "button.stale"), alert=True)
 
 
 async def on_error(update: object, context: AksiContext) -> None:
@@ -50,9 +50,7 @@ async def on_error(update: object, context: AksiContext) -> None:
         lang = "en"
     try:
         if update.callback_query is not None:
-            await update.callback_query.answer(
-                plain(context, lang, "error.generic"), show_alert=True
-            )
+            await answer_button(update, plain(context, lang, "error.generic"), alert=True)
         else:
             await reply(update, context, plain(context, lang, "error.generic"))
     except Exception:  # the error may be the network itself

@@ -17,6 +17,7 @@ from core.participants import (
 from handlers import callbacks
 from handlers.common import (
     Reader,
+    answer_button,
     ask_for_code,
     drop_keyboard,
     identify,
@@ -137,7 +138,11 @@ async def typed_text(update: Update, context: AksiContext) -> None:
 
 
 def _answer_profile(
-    context: AksiContext, reader: Reader, participant: Participant, typed: str | None
+    context: AksiContext,
+    reader: Reader,
+    participant: Participant,
+    typed: str | None,
+    confirm: bool = True,
 ) -> Answer:
     """Save a typed (or skipped: None) profile answer; say what comes next."""
     lang = reader.lang
@@ -148,7 +153,8 @@ def _answer_profile(
         return [(_profile_error(context, lang, str(exc)), None)]
     if participant.awaiting:
         question, keyboard = profile_question(context, lang, participant, reader.person)
-        return [(text(context, lang, "profile.saved"), None), (question, keyboard)]
+        saved = [(text(context, lang, "profile.saved"), None)] if confirm else []
+        return [*saved, (question, keyboard)]
     return [(profile_done(context, lang, participant), None)]
 
 
@@ -183,13 +189,15 @@ async def onboarding_button(update: Update, context: AksiContext) -> None:
             return
         field = ASK_FULL_NAME if button and button.action == "tgname" else button and button.arg
         if button is None or participant.awaiting != field:
-            await query.answer(plain(context, reader.lang, "button.stale"), show_alert=True)
+            await answer_button(update, plain(context, reader.lang, "button.stale"), alert=True)
             return
         if button.action == "tgname":
-            answer = _answer_profile(context, reader, participant, reader.person.display_name)
+            value: str | None = reader.person.display_name
         else:
-            answer = _answer_profile(context, reader, participant, None)
-    await query.answer(plain(context, reader.lang, "button.saved"))
+            value = None
+        # The pop-up answer to the press already says "saved".
+        answer = _answer_profile(context, reader, participant, value, confirm=False)
+    await answer_button(update, plain(context, reader.lang, "button.saved"))
     await drop_keyboard(update, context)
     for body, keyboard in answer:
         await reply(update, context, body, keyboard)

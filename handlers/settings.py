@@ -14,7 +14,7 @@ from core.participants import (
 )
 from core.timefmt import INDONESIAN_ZONES, zone_abbreviation
 from handlers import callbacks
-from handlers.common import ask_for_code, edit_or_reply, identify, plain, reply, text
+from handlers.common import answer_button, ask_for_code, edit_or_reply, identify, plain, reply, text
 from handlers.onboarding import profile_question
 from storage.models import Participant
 
@@ -96,7 +96,7 @@ async def settings_button(update: Update, context: AksiContext) -> None:
             await ask_for_code(update, context, reader.lang)
             return
         if button is None:
-            await query.answer(plain(context, reader.lang, "button.stale"), show_alert=True)
+            await answer_button(update, plain(context, reader.lang, "button.stale"), alert=True)
             return
         lang = reader.lang
         if button.action == "lang":
@@ -107,11 +107,11 @@ async def settings_button(update: Update, context: AksiContext) -> None:
         else:
             participant.awaiting = button.arg
     if button.action == "edit":
-        await query.answer()
+        await answer_button(update)
         question, _ = profile_question(context, lang, participant, reader.person)
         await reply(update, context, question)
         return
-    await query.answer(plain(context, lang, "button.saved"))
+    await answer_button(update, plain(context, lang, "button.saved"))
     await edit_or_reply(update, context, *settings_view(context, lang, participant))
 
 

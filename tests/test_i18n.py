@@ -12,6 +12,20 @@ from bot.i18n import Catalogs, Html
 CATALOGS = Catalogs()
 
 
+class TagBalance(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.stack: list[str] = []
+        self.unbalanced: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: object) -> None:
+        self.stack.append(tag)
+
+    def handle_endtag(self, tag: str) -> None:
+        if not self.stack or self.stack.pop() != tag:
+            self.unbalanced.append(tag)
+
+
 def placeholders(template: str) -> set[str]:
     return {name for _, name, _, _ in string.Formatter().parse(template) if name}
 
@@ -27,17 +41,10 @@ def test_placeholders_match_and_html_balances(key: str) -> None:
     id_text, en_text = CATALOGS.messages["id"][key], CATALOGS.messages["en"][key]
     assert placeholders(id_text) == placeholders(en_text)
     for template in (id_text, en_text):
-        stack: list[str] = []
-
-        class Check(HTMLParser):
-            def handle_starttag(self, tag: str, attrs: object) -> None:
-                stack.append(tag)
-
-            def handle_endtag(self, tag: str) -> None:
-                assert stack and stack.pop() == tag, f"{key}: unbalanced </{tag}>"
-
-        Check().feed(template)
-        assert not stack, f"{key}: unclosed {stack}"
+        checker = TagBalance()
+        checker.feed(template)
+        assert checker.unbalanced == [], key
+        assert checker.stack == [], key
 
 
 def test_values_are_escaped_unless_html() -> None:

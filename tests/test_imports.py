@@ -44,12 +44,18 @@ async def test_excel_bom_and_semicolons_are_accepted(db: async_sessionmaker[Asyn
 @pytest.mark.parametrize(
     ("body", "expected"),
     [
-        ("date,start,end,speaker,link\n2021-09-02,08:30,12:00,x,\n", "line 1: missing column title"),
+        (
+            "date,start,end,speaker,link\n2021-09-02,08:30,12:00,x,\n",
+            "line 1: missing column title",
+        ),
         (HEADER + "2021-9-2,08:30,12:00,T,,\n", "line 2: date '2021-9-2' is not YYYY-MM-DD"),
         (HEADER + "2021-02-30,08:30,12:00,T,,\n", "line 2: date '2021-02-30' is not YYYY-MM-DD"),
         (HEADER + "2021-09-02,25:00,26:00,T,,\n", "line 2: start '25:00' is not HH:MM"),
         (HEADER + "2021-09-02,12:00,08:30,T,,\n", "line 2: end 08:30 is not after start 12:00"),
-        (HEADER + "2021-09-02,08:30,12:00,T,,ftp://x.example/a\n", "line 2: link 'ftp://x.example/a'"),
+        (
+            HEADER + "2021-09-02,08:30,12:00,T,,ftp://x.example/a\n",
+            "line 2: link 'ftp://x.example/a'",
+        ),
         (HEADER + "2021-09-02,08:30,12:00,T,,zoom dot us\n", "line 2: link 'zoom dot us'"),
         (HEADER + "2021-09-02,08:30,12:00,,,\n", "line 2: title is empty"),
         (HEADER + "2012-09-02,08:30,12:00,T,,\n", "line 2: date 2012-09-02 is outside"),

@@ -53,7 +53,11 @@ def test_env_file_and_admin_ids(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("key", "value", "expected"),
     [
-        ("AKSI_DEFAULT_TIMEZONE", "Asia/Bogus", "AKSI_DEFAULT_TIMEZONE: 'Asia/Bogus' is not a known"),
+        (
+            "AKSI_DEFAULT_TIMEZONE",
+            "Asia/Bogus",
+            "AKSI_DEFAULT_TIMEZONE: 'Asia/Bogus' is not a known",
+        ),
         ("AKSI_DEFAULT_LANGUAGE", "fr", "AKSI_DEFAULT_LANGUAGE: 'fr' is not one of id, en"),
         ("AKSI_ADMIN_IDS", "12,abc", "AKSI_ADMIN_IDS: 'abc' is not a Telegram user id"),
         ("DATABASE_URL", "mysql://x/y", "DATABASE_URL: driver 'mysql' is not supported"),
@@ -85,6 +89,8 @@ def test_cli_bad_setting_exits_2_with_one_line_and_no_token(tmp_path: Path) -> N
     )
     assert result.returncode == 2
     lines = result.stderr.strip().splitlines()
-    assert lines == ["aksi: configuration error: TELEGRAM_BOT_TOKEN: does not look like a "
-                     "BotFather token (digits, ':', then 20+ characters)"]
+    assert lines == [
+        "aksi: configuration error: TELEGRAM_BOT_TOKEN: does not look like a "
+        "BotFather token (digits, ':', then 20+ characters)"
+    ]
     assert TOKEN[:12] not in result.stderr and "Traceback" not in result.stderr

@@ -1,0 +1,115 @@
+"""End-to-end harness: the bot runs as `aksi run` runs it (long polling over real HTTP on
+loopback) against the project's Bot API stand-in; a `Person` types and presses buttons."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from bot.runner import serve
+from bot.settings import Settings
+from bot.standin import BotApiStandIn, Outgoing
+
+QUIET_S = 0.12
+
+
+def settings_for(standin: BotApiStandIn, db_url: str, **extra: Any) -> Settings:
+    """Settings for a test: nothing read from the environment or a `.env` file."""
+    values: dict[str, Any] = {
+        "telegram_bot_token": standin.token,
+        "telegram_api_base_url": standin.base_url,
+        "database_url": db_url,
+        "aksi_default_timezone": "Asia/Makassar",
+        "aksi_default_language": "id",
+        "aksi_admin_ids": (),
+    }
+    values.update(extra)
+    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+
+
+@dataclass
+class RunningBot:
+    standin: BotApiStandIn
+    settings: Settings
+    clock: Callable[[], datetime] | None = None
+    task: asyncio.Task[None] | None = None
+    stop_event: asyncio.Event = field(default_factory=asyncio.Event)
+
+    async def start(self) -> None:
+        self.stop_event = asyncio.Event()
+        ready = asyncio.Event()
+
+        async def on_ready(_app: Any) -> None:
+            ready.set()
+
+        self.task = asyncio.create_task(
+            serve(self.settings, self.stop_event, clock=self.clock, on_ready=on_ready)
+        )
+        waiter = asyncio.create_task(ready.wait())
+        done, _ = await asyncio.wait({self.task, waiter}, timeout=20, return_when="FIRST_COMPLETED")
+        if self.task in done:
+            waiter.cancel()
+            await self.task  # raises what stopped it
+        assert waiter in done, "the bot did not start within 20 s"
+
+    async def stop(self) -> None:
+        self.stop_event.set()
+        if self.task is not None:
+            await asyncio.wait_for(self.task, 20)
+            self.task = None
+
+    def person(self, user_id: int = 1001, first_name: str = "Budi", **profile: Any) -> Person:
+        return Person(self.standin, user_id, first_name, profile)
+
+
+@dataclass
+class Person:
+    standin: BotApiStandIn
+    user_id: int
+    first_name: str
+    profile: dict[str, Any]
+
+    def _profile(self) -> dict[str, Any]:
+        return {"first_name": self.first_name, **self.profile}
+
+    async def send(self, text: str) -> list[Outgoing]:
+        """Type `text`; return everything the bot did in this chat in answer."""
+        mark = self.standin.mark()
+        self.standin.push_message(self.user_id, text, **self._profile())
+        return await self.standin.wait_quiet(self.user_id, quiet=QUIET_S, since=mark)
+
+    async def send_raw(self, push: Callable[[], int]) -> list[Outgoing]:
+        mark = self.standin.mark()
+        push()
+        return await self.standin.wait_quiet(self.user_id, quiet=QUIET_S, since=mark)
+
+    def last_keyboard(self) -> tuple[int, list[dict[str, Any]]]:
+        for message in reversed(self.standin.messages(self.user_id)):
+            rows = (message.reply_markup or {}).get("inline_keyboard")
+            if rows:
+                return message.message_id, [b for row in rows for b in row]
+        raise AssertionError("no message with buttons in this chat")
+
+    async def press(self, label: str) -> list[Outgoing]:
+        """Press the button whose text contains `label` on the latest message with buttons."""
+        message_id, buttons = self.last_keyboard()
+        matches = [b for b in buttons if label in b["text"]]
+        assert matches, f"no button {label!r} in {[b['text'] for b in buttons]}"
+        return await self.press_data(message_id, matches[0]["callback_data"])
+
+    async def press_data(self, message_id: int, data: str) -> list[Outgoing]:
+        mark = self.standin.mark()
+        self.standin.push_callback(self.user_id, message_id, data, **self._profile())
+        return await self.standin.wait_quiet(self.user_id, quiet=QUIET_S, since=mark)
+
+
+def texts(records: list[Outgoing], *methods: str) -> list[str]:
+    wanted = methods or ("sendMessage", "editMessageText")
+    return [r.text or "" for r in records if r.method in wanted]
+
+
+def joined(records: list[Outgoing]) -> str:
+    return "\n---\n".join(texts(records))

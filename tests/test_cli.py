@@ -1,0 +1,161 @@
+"""The organisers' CLI: clear answers, non-zero exits on bad input, and nothing half-written."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from bot.cli import main
+
+SCHEDULE = (
+    "date,start,end,title,speaker,link\n"
+    "2021-09-02,08:30,12:00,Pembukaan,Dr. Andi,https://zoom.example/j/1\n"
+    "2021-09-03,08:30,12:00,Integritas,,\n"
+)
+
+
+@pytest.fixture
+def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
+    monkeypatch.chdir(tmp_path)
+    for key in ("TELEGRAM_BOT_TOKEN", "DATABASE_URL", "AKSI_DEFAULT_TIMEZONE"):
+        monkeypatch.delenv(key, raising=False)
+    monkeypatch.setenv("DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}")
+    return CliRunner()
+
+
+def invoke(cli: CliRunner, *args: str) -> Result:
+    return cli.invoke(main, list(args), catch_exceptions=False)
+
+
+def rows(tmp_path: Path, table: str) -> list[tuple[object, ...]]:
+    with sqlite3.connect(tmp_path / "cli.db") as conn:
+        return conn.execute(f"SELECT * FROM {table} ORDER BY id").fetchall()
+
+
+def create(cli: CliRunner) -> Result:
+    return invoke(
+        cli, "cohort", "create", "--code", "REVMEN1", "--name", "Angkatan I",
+        "--timezone", "Asia/Makassar", "--starts", "2021-09-02", "--ends", "2021-10-25",
+    )  # fmt: skip
+
+
+def test_create_and_list(cli: CliRunner, tmp_path: Path) -> None:
+    result = create(cli)
+    assert result.exit_code == 0, result.output
+    assert "created cohort REVMEN1" in result.output
+    assert "/start REVMEN1" in result.output
+    listed = invoke(cli, "cohort", "list")
+    assert "REVMEN1" in listed.output and "Asia/Makassar" in listed.output
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["--code", "REV MEN"], "cohort code 'REV MEN' must be 2-32 letters"),
+        (["--timezone", "Mars/Base"], "'Mars/Base' is not a known time zone"),
+        (["--starts", "2021-10-26"], "the cohort ends (2021-10-25) before it starts (2021-10-26)"),
+    ],
+)
+def test_create_refuses_bad_values(
+    cli: CliRunner, tmp_path: Path, args: list[str], expected: str
+) -> None:
+    base = {
+        "--code": "REVMEN1",
+        "--name": "Angkatan I",
+        "--timezone": "Asia/Makassar",
+        "--starts": "2021-09-02",
+        "--ends": "2021-10-25",
+    }
+    base.update(dict(zip(args[::2], args[1::2], strict=True)))
+    result = invoke(cli, "cohort", "create", *[x for kv in base.items() for x in kv])
+    assert result.exit_code == 1
+    assert expected in result.output
+    assert rows(tmp_path, "cohorts") == []
+
+
+def test_duplicate_code_and_bad_date(cli: CliRunner) -> None:
+    create(cli)
+    again = create(cli)
+    assert again.exit_code == 1
+    assert "cohort REVMEN1 exists already" in again.output
+    bad = invoke(cli, "cohort", "create", "--code", "X2", "--name", "n", "--starts", "2-9-2021",
+                 "--ends", "2021-10-25")  # fmt: skip
+    assert bad.exit_code == 2
+    assert "'2-9-2021' does not match the format '%Y-%m-%d'" in bad.output
+
+
+def test_schedule_import_then_reimport_updates(cli: CliRunner, tmp_path: Path) -> None:
+    create(cli)
+    path = tmp_path / "jadwal.csv"
+    path.write_bytes(b"\xef\xbb\xbf" + SCHEDULE.encode())  # Excel's BOM
+    first = invoke(cli, "schedule", "import", "--cohort", "revmen1", str(path))
+    assert first.exit_code == 0, first.output
+    assert "sessions 2 added, 0 updated, 0 unchanged, 0 removed" in first.output
+    path.write_text(SCHEDULE.replace("Integritas", "Integritas dan Etos Kerja"))
+    second = invoke(cli, "schedule", "import", "--cohort", "REVMEN1", str(path))
+    assert "0 added, 1 updated, 1 unchanged" in second.output
+    assert [r[4] for r in rows(tmp_path, "sessions")] == ["Pembukaan", "Integritas dan Etos Kerja"]
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        ("date,start,title\n2021-09-02,08:30,T\n", "line 1: missing column end"),
+        (SCHEDULE + "2021-13-01,08:30,12:00,T,,\n", "line 4: date '2021-13-01' is not YYYY-MM-DD"),
+        (SCHEDULE + "2021-09-06,12:00,08:00,T,,\n", "line 4: end 08:00 is not after start 12:00"),
+        (SCHEDULE + "2021-09-06,08:00,09:00,T,,zoom\n", "line 4: link 'zoom' is not an http(s)"),
+    ],
+)
+def test_bad_schedule_file_writes_nothing(
+    cli: CliRunner, tmp_path: Path, content: str, expected: str
+) -> None:
+    create(cli)
+    path = tmp_path / "jadwal.csv"
+    path.write_text(content)
+    result = invoke(cli, "schedule", "import", "--cohort", "REVMEN1", str(path))
+    assert result.exit_code == 1
+    assert "aksi: jadwal.csv refused, nothing was written:" in result.output
+    assert expected in result.output
+    assert rows(tmp_path, "sessions") == []
+
+
+def test_unknown_cohort_and_missing_file(cli: CliRunner, tmp_path: Path) -> None:
+    path = tmp_path / "jadwal.csv"
+    path.write_text(SCHEDULE)
+    result = invoke(cli, "schedule", "import", "--cohort", "NOPE", str(path))
+    assert result.exit_code == 1
+    assert "no cohort with code 'NOPE'" in result.output
+    missing = invoke(cli, "schedule", "import", "--cohort", "NOPE", str(tmp_path / "x.csv"))
+    assert missing.exit_code == 2
+    assert "does not exist" in missing.output
+
+
+def test_materials_import_and_bad_url(cli: CliRunner, tmp_path: Path) -> None:
+    create(cli)
+    path = tmp_path / "materi.csv"
+    path.write_text("module,title,url\nModul 1,Bahan Ajar,https://elearning.example/1.pdf\n")
+    ok = invoke(cli, "materials", "import", "--cohort", "REVMEN1", str(path))
+    assert "materials 1 added" in ok.output
+    path.write_text("module,title,url\nModul 1,Bahan Ajar,https://e.example/2\nModul 2,X,file:///etc/passwd\n")
+    bad = invoke(cli, "materials", "import", "--cohort", "REVMEN1", str(path))
+    assert bad.exit_code == 1
+    assert "line 3: url 'file:///etc/passwd' is not an http(s) link" in bad.output
+    assert [r[4] for r in rows(tmp_path, "materials")] == ["https://elearning.example/1.pdf"]
+
+
+def test_help_on_every_command(cli: CliRunner) -> None:
+    for args in (
+        [], ["run"], ["chat"], ["db", "upgrade"], ["cohort", "create"], ["cohort", "list"],
+        ["schedule", "import"], ["materials", "import"],
+    ):  # fmt: skip
+        result = invoke(cli, *args, "--help")
+        assert result.exit_code == 0
+        assert "Usage: " in result.output
+
+
+def test_db_upgrade(cli: CliRunner) -> None:
+    result = invoke(cli, "db", "upgrade")
+    assert result.output.strip() == "database is at revision 0001"

@@ -1,0 +1,106 @@
+"""`aksi run` and the local chat as real processes, the way an organiser starts them."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+from datetime import date
+from pathlib import Path
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.standin import BotApiStandIn
+from tests.conftest import make_cohort
+from tests.harness import joined
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def clean_env(**extra: str) -> dict[str, str]:
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("TELEGRAM_", "AKSI_", "DATABASE_"))
+    }
+    env.update(extra)
+    return env
+
+
+async def test_aksi_run_polls_answers_pending_updates_and_stops_on_sigterm(
+    db_url: str, db: async_sessionmaker[AsyncSession], tmp_path: Path
+) -> None:
+    await make_cohort(db, starts=date(2026, 1, 1), ends=date(2026, 12, 31))
+    async with BotApiStandIn() as standin:
+        # Sent before the bot starts: must be answered, not dropped.
+        standin.push_message(3001, "/start REVMEN1", first_name="Dewi")
+        env = clean_env(
+            TELEGRAM_BOT_TOKEN=standin.token,
+            TELEGRAM_API_BASE_URL=standin.base_url,
+            DATABASE_URL=db_url,
+            AKSI_LOG_LEVEL="DEBUG",
+        )
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bot", "run",
+            cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        )  # fmt: skip
+        try:
+            await standin.wait_first_get_updates(timeout=30)
+            out = await standin.wait_quiet(3001, timeout=15)
+            assert "Halo, Dewi!" in joined(out)
+        finally:
+            process.send_signal(signal.SIGTERM)
+            stdout, stderr = await asyncio.wait_for(process.communicate(), 30)
+    log = stderr.decode()
+    assert process.returncode == 0, log
+    assert "Aksi is running as @aksi_bot" in log
+    assert "stopped" in log.splitlines()[-1]
+    assert standin.token not in log
+    assert standin.token.split(":")[1] not in log
+    assert "Traceback" not in log
+
+
+async def test_aksi_run_with_a_refused_token_says_so(tmp_path: Path, db_url: str) -> None:
+    async with BotApiStandIn() as standin:
+        env = clean_env(
+            TELEGRAM_BOT_TOKEN="999:AAWrongTokenWrongTokenWrongToken",
+            TELEGRAM_API_BASE_URL=standin.base_url,
+            DATABASE_URL=db_url,
+        )
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bot", "run",
+            cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        )  # fmt: skip
+        _, stderr = await asyncio.wait_for(process.communicate(), 30)
+    assert process.returncode == 2
+    assert stderr.decode().strip().splitlines()[-1] == (
+        "aksi: TELEGRAM_BOT_TOKEN was refused by the Bot API (check it with @BotFather)"
+    )
+    assert "WrongToken" not in stderr.decode()
+
+
+def test_local_chat_reads_stdin_line_by_line(tmp_path: Path) -> None:
+    env = clean_env(DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path / 'demo.db'}")
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "run"],
+        input="/start\n1\nDinas Kominfo\n/jadwal\n/materi\n/bahasa en\n/schedule all\n",
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "TELEGRAM_BOT_TOKEN is not set: starting the local chat" in result.stderr
+    assert "Aksi> Halo, Budi! 👋" in out
+    assert "Pelatihan Revolusi Mental Angkatan I (demo)" in out
+    assert "[1] Pakai «Budi Santoso»\n      [2] Lewati" in out  # buttons, numbered
+    assert "Unit kerja: Dinas Kominfo" in out  # pressing 1 used the Telegram name, then unit
+    assert "Nama: Budi Santoso" in out
+    assert "sesi berikutnya · waktu WITA" in out
+    assert "Modul 1" in out and "https://elearning.example" in out
+    assert "The whole Pelatihan Revolusi Mental Angkatan I (demo) schedule" in out
+    assert "Traceback" not in result.stderr
