@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import asyncio
 import sys
+import tempfile
 from datetime import date, datetime
 from html.parser import HTMLParser
+from pathlib import Path
 from typing import Any, TextIO
 from zoneinfo import ZoneInfo
 
@@ -224,6 +226,14 @@ class LocalChat:
             language_code=self.language_code,
         )
 
+    def _save_file(self, record: Outgoing) -> Path:
+        """Keep a file the bot sent, so the person can open the picture or the CSV."""
+        folder = Path(tempfile.gettempdir()) / "aksi-local-chat"
+        folder.mkdir(exist_ok=True)
+        path = folder / Path(record.file_name or "file").name
+        path.write_bytes(record.file_bytes or b"")
+        return path
+
     async def _wait_handled(self, handled: asyncio.Queue[int], update_id: int) -> None:
         async with asyncio.timeout(UPDATE_TIMEOUT_S):
             while await handled.get() < update_id:
@@ -249,9 +259,9 @@ class LocalChat:
         prefix = "Aksi (diperbarui)> " if record.method == "editMessageText" else "Aksi> "
         if record.method in ("sendPhoto", "sendDocument"):
             size = len(record.file_bytes or b"")
-            self.say(
-                f"{prefix}[{record.method[4:].lower()}: {record.file_name or ''} {size} bytes]"
-            )
+            saved = self._save_file(record)
+            kind = record.method[4:].lower()
+            self.say(f"{prefix}[{kind}: {record.file_name or ''}, {size} bytes, saved as {saved}]")
         body = to_terminal(record.text or "", record.parse_mode, bold=self.tty)
         if body:
             lines = body.split("\n")

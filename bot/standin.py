@@ -55,6 +55,10 @@ from aiohttp import web
 
 __all__ = [
     "DEFAULT_TOKEN",
+    "MAX_CAPTION_LENGTH",
+    "MAX_TEXT_LENGTH",
+    "NOT_MODIFIED",
+    "TINY_PNG",
     "BotApiStandIn",
     "BotMessage",
     "Outgoing",

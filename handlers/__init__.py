@@ -12,22 +12,63 @@ from telegram.ext import (
     filters,
 )
 
-from handlers import callbacks, fallback, onboarding, schedule, settings
+from handlers import (
+    callbacks,
+    checkin,
+    fallback,
+    mydata,
+    onboarding,
+    plan,
+    progress,
+    schedule,
+    settings,
+    typed,
+)
 from handlers.help import show_help
 
 # Each command in Indonesian first, then its English alias; the menus list them per language.
 COMMANDS: list[tuple[tuple[str, str], Any]] = [
     (("start", "start"), onboarding.start),
+    (("rencana", "plan"), plan.start_plan),
+    (("lapor", "checkin"), checkin.show_checkin),
+    (("progres", "progress"), progress.show_progress),
     (("jadwal", "schedule"), schedule.show_schedule),
     (("materi", "materials"), schedule.show_materials),
     (("pengaturan", "settings"), settings.show_settings),
     (("bahasa", "language"), settings.choose_language),
     (("bantuan", "help"), show_help),
+    (("dataku", "mydata"), mydata.send_my_data),
+    (("hapusdata", "deletedata"), mydata.ask_delete),
+    (("batal", "cancel"), typed.cancel),
 ]
 # (command, catalog key of its description) for the command menu, per language.
 MENU = {
-    "id": ["jadwal", "materi", "pengaturan", "bahasa", "bantuan"],
-    "en": ["schedule", "materials", "settings", "language", "help"],
+    "id": [
+        "lapor",
+        "rencana",
+        "progres",
+        "jadwal",
+        "materi",
+        "pengaturan",
+        "bahasa",
+        "bantuan",
+        "dataku",
+        "hapusdata",
+        "batal",
+    ],
+    "en": [
+        "checkin",
+        "plan",
+        "progress",
+        "schedule",
+        "materials",
+        "settings",
+        "language",
+        "help",
+        "mydata",
+        "deletedata",
+        "cancel",
+    ],
 }
 
 
@@ -41,13 +82,16 @@ def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     app.add_handler(
         CallbackQueryHandler(settings.settings_button, pattern=rf"^{callbacks.SETTINGS}:")
     )
+    app.add_handler(CallbackQueryHandler(plan.plan_button, pattern=rf"^{callbacks.PLAN}:"))
+    app.add_handler(CallbackQueryHandler(checkin.checkin_button, pattern=rf"^{callbacks.CHECKIN}:"))
+    app.add_handler(CallbackQueryHandler(mydata.delete_button, pattern=rf"^{callbacks.MYDATA}:"))
     # Catch-alls last: unknown buttons, unknown commands, free text, everything else.
     app.add_handler(CallbackQueryHandler(fallback.unknown_button))
     app.add_handler(MessageHandler(private & filters.COMMAND, fallback.unknown_command))
     app.add_handler(
         MessageHandler(
             private & filters.UpdateType.MESSAGE & filters.TEXT & ~filters.COMMAND,
-            onboarding.typed_text,
+            typed.typed_text,
         )
     )
     app.add_handler(

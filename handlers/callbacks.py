@@ -6,6 +6,9 @@ from dataclasses import dataclass
 
 ONBOARDING = "onb"
 SETTINGS = "set"
+PLAN = "plan"
+CHECKIN = "ci"
+MYDATA = "data"
 MAX_BYTES = 64  # Telegram's limit for callback_data
 
 

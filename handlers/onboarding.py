@@ -68,7 +68,7 @@ def welcome(context: AksiContext, lang: str, joined: JoinResult, first_name: str
     )
 
 
-async def _after_join(
+async def after_join(
     update: Update, context: AksiContext, reader: Reader, joined: JoinResult
 ) -> None:
     lang = reader.lang if reader.participant else _lang_of(joined, reader)
@@ -89,7 +89,7 @@ async def start(update: Update, context: AksiContext) -> None:
         reader = await identify(session, update, context)
         joined = await join_cohort(session, reader.person, code) if code else None
     if joined is not None:
-        await _after_join(update, context, reader, joined)
+        await after_join(update, context, reader, joined)
     elif code:
         await reply(
             update, context, text(context, reader.lang, "join.unknown_code", code=code[:64])
@@ -112,32 +112,7 @@ async def start(update: Update, context: AksiContext) -> None:
 Answer = list[tuple[str, InlineKeyboardMarkup | None]]
 
 
-async def typed_text(update: Update, context: AksiContext) -> None:
-    """Plain text: a cohort code from someone not yet in one, an answer to a profile question,
-    or else a pointer to /bantuan."""
-    message = update.effective_message
-    typed = (message.text or "") if message else ""
-    joined: JoinResult | None = None
-    async with context.services.db.begin() as session:
-        reader = await identify(session, update, context)
-        lang = reader.lang
-        if len(typed) > MAX_TYPED:
-            answer: Answer = [(text(context, lang, "input.too_long", limit=MAX_TYPED), None)]
-        elif reader.participant is None:
-            joined = await join_cohort(session, reader.person, typed.strip())
-            key = "join.unknown_code" if len(typed.split()) == 1 else "join.ask_code"
-            answer = [] if joined else [(text(context, lang, key, code=typed.strip()[:64]), None)]
-        elif reader.participant.awaiting in (ASK_FULL_NAME, ASK_UNIT):
-            answer = _answer_profile(context, reader, reader.participant, typed)
-        else:
-            answer = [(text(context, lang, "fallback.text"), None)]
-    if joined is not None:
-        await _after_join(update, context, reader, joined)
-    for body, keyboard in answer:
-        await reply(update, context, body, keyboard)
-
-
-def _answer_profile(
+def answer_profile(
     context: AksiContext,
     reader: Reader,
     participant: Participant,
@@ -196,7 +171,7 @@ async def onboarding_button(update: Update, context: AksiContext) -> None:
         else:
             value = None
         # The pop-up answer to the press already says "saved".
-        answer = _answer_profile(context, reader, participant, value, confirm=False)
+        answer = answer_profile(context, reader, participant, value, confirm=False)
     await answer_button(update, plain(context, reader.lang, "button.saved"))
     await drop_keyboard(update, context)
     for body, keyboard in answer:

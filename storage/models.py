@@ -94,7 +94,7 @@ class Participant(Base):
     language: Mapped[str | None] = mapped_column(String(8), nullable=True)
     timezone: Mapped[str | None] = mapped_column(String(64), nullable=True)
     # Which onboarding question awaits a typed answer ("full_name", "unit"), if any.
-    awaiting: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    awaiting: Mapped[str | None] = mapped_column(String(64), nullable=True)
     joined_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     cohort: Mapped[Cohort] = relationship()
@@ -129,3 +129,90 @@ class Material(Base):
     title: Mapped[str] = mapped_column(String(200))
     url: Mapped[str] = mapped_column(Text)
     position: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ActionPlan(Base):
+    """A participant's action plan (rencana aksi): the change they bring to their unit."""
+
+    __tablename__ = "action_plans"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    participant_id: Mapped[int] = mapped_column(
+        ForeignKey("participants.id", ondelete="CASCADE"), unique=True
+    )
+    title: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    habits: Mapped[list[Habit]] = relationship(
+        back_populates="plan", cascade="all, delete-orphan", order_by="Habit.position"
+    )
+
+
+class Habit(Base):
+    """A daily commitment of a plan: yes/no or numeric, on a schedule."""
+
+    __tablename__ = "habits"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    plan_id: Mapped[int] = mapped_column(
+        ForeignKey("action_plans.id", ondelete="CASCADE"), index=True
+    )
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    name: Mapped[str] = mapped_column(String(80))
+    kind: Mapped[str] = mapped_column(String(16))  # core.habits.Kind
+    unit: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    target: Mapped[float | None] = mapped_column(nullable=True)
+    schedule: Mapped[str] = mapped_column(String(64))  # core.habits.Schedule.encode()
+    created_on: Mapped[date] = mapped_column(Date)  # the participant's local date
+    # A removed habit keeps its history for reports but is no longer asked about.
+    removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+    plan: Mapped[ActionPlan] = relationship(back_populates="habits")
+
+
+class CheckIn(Base):
+    """One habit on one local day: done, not done or skipped (with a reason), and a value."""
+
+    __tablename__ = "check_ins"
+    __table_args__ = (UniqueConstraint("habit_id", "day"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    habit_id: Mapped[int] = mapped_column(ForeignKey("habits.id", ondelete="CASCADE"))
+    participant_id: Mapped[int] = mapped_column(
+        ForeignKey("participants.id", ondelete="CASCADE"), index=True
+    )
+    day: Mapped[date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(16))  # core.habits.Status
+    value: Mapped[float | None] = mapped_column(nullable=True)
+    skip_reason: Mapped[str | None] = mapped_column(String(120), nullable=True)
+    logged_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Reflection(Base):
+    """A participant's short reflection on a day."""
+
+    __tablename__ = "reflections"
+    __table_args__ = (UniqueConstraint("participant_id", "day"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    participant_id: Mapped[int] = mapped_column(ForeignKey("participants.id", ondelete="CASCADE"))
+    day: Mapped[date] = mapped_column(Date)
+    text: Mapped[str] = mapped_column(Text)
+    logged_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class PlanDraft(Base):
+    """A /rencana conversation in progress: its step and the plan as edited so far (JSON).
+
+    Kept in the database so a restart does not lose it; saved into the plan only at the end."""
+
+    __tablename__ = "plan_drafts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    participant_id: Mapped[int] = mapped_column(
+        ForeignKey("participants.id", ondelete="CASCADE"), unique=True
+    )
+    step: Mapped[str] = mapped_column(String(32))
+    data: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

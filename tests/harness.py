@@ -81,6 +81,12 @@ class Person:
         self.standin.push_message(self.user_id, text, **self._profile())
         return await self.standin.wait_quiet(self.user_id, quiet=QUIET_S, since=mark)
 
+    async def send_and_wait(self, text: str, count: int, timeout: float = 20.0) -> list[Outgoing]:
+        """Type `text` and wait for `count` answers (for slow ones such as a picture)."""
+        mark = self.standin.mark()
+        self.standin.push_message(self.user_id, text, **self._profile())
+        return await self.standin.wait_for_outgoing(self.user_id, count, timeout, since=mark)
+
     async def send_raw(self, push: Callable[[], int]) -> list[Outgoing]:
         mark = self.standin.mark()
         push()

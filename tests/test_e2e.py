@@ -264,8 +264,11 @@ async def test_forged_and_stale_buttons_change_nothing(
 async def test_command_menus_in_both_languages(bot: RunningBot, standin: BotApiStandIn) -> None:
     calls = [p for method, p in standin.requests if method == "setMyCommands"]
     by_language = {c.get("language_code"): [x["command"] for x in c["commands"]] for c in calls}
-    assert by_language[None] == ["jadwal", "materi", "pengaturan", "bahasa", "bantuan"]
-    assert by_language["en"] == ["schedule", "materials", "settings", "language", "help"]
+    assert by_language[None][:5] == ["lapor", "rencana", "progres", "jadwal", "materi"]
+    assert by_language["en"][:5] == ["checkin", "plan", "progress", "schedule", "materials"]
+    assert len(by_language[None]) == len(by_language["en"]) == 11
+    descriptions = {c.get("language_code"): c["commands"][0]["description"] for c in calls}
+    assert descriptions == {None: "Laporkan kebiasaan hari ini", "en": "Log today's habits"}
 
 
 async def test_menu_failure_is_logged_and_bot_keeps_running(

@@ -21,9 +21,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def clean_env(**extra: str) -> dict[str, str]:
     env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("TELEGRAM_", "AKSI_", "DATABASE_"))
+        k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "AKSI_", "DATABASE_"))
     }
     env.update(extra)
     return env
@@ -52,7 +50,7 @@ async def test_aksi_run_polls_answers_pending_updates_and_stops_on_sigterm(
             assert "Halo, Dewi!" in joined(out)
         finally:
             process.send_signal(signal.SIGTERM)
-            stdout, stderr = await asyncio.wait_for(process.communicate(), 30)
+            _, stderr = await asyncio.wait_for(process.communicate(), 30)
     log = stderr.decode()
     assert process.returncode == 0, log
     assert "Aksi is running as @aksi_bot" in log

@@ -240,6 +240,21 @@ async def test_callback_data_over_64_bytes_is_rejected(bot: Bot) -> None:
         await bot.send_message(USER, "x", reply_markup=markup)
 
 
+async def test_replies_and_unknown_chats(bot: Bot, standin: BotApiStandIn) -> None:
+    standin.push_message(USER, "halo")  # message 1 in the chat, from the user
+    reply = await bot.send_message(USER, "Hai!", reply_to_message_id=1)
+    assert reply.reply_to_message is not None
+    assert reply.reply_to_message.text == "halo"
+    with pytest.raises(BadRequest, match=r"(?i)message to be replied not found"):
+        await bot.send_message(USER, "x", reply_to_message_id=99)
+
+    await bot.send_message(7777, "siapa?")  # lenient by default
+    standin.require_known_chat = True
+    with pytest.raises(BadRequest, match=r"(?i)chat not found"):
+        await bot.send_message(7778, "siapa?")
+    await bot.send_message(USER, "kenal")
+
+
 # --- files -------------------------------------------------------------------------------
 
 

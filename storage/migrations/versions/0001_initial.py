@@ -62,7 +62,7 @@ def upgrade() -> None:
         sa.Column("unit", sa.String(length=160), nullable=True),
         sa.Column("language", sa.String(length=8), nullable=True),
         sa.Column("timezone", sa.String(length=64), nullable=True),
-        sa.Column("awaiting", sa.String(length=32), nullable=True),
+        sa.Column("awaiting", sa.String(length=64), nullable=True),
         sa.Column("joined_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["cohort_id"],

@@ -1,0 +1,229 @@
+"""Daily check-ins: what is due on a local day, logging it (idempotently), and progress."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.errors import InvalidInput
+from core.habits import Entry, HabitSpec, HabitStats, Kind, Schedule, Status, habit_stats
+from storage.models import ActionPlan, CheckIn, Habit, Participant, PlanDraft, Reflection
+
+BACKFILL_DAYS = 7
+NOTE_MAX = 500
+REASON_MAX = 120
+SKIP_REASONS = ("sick", "duty", "leave")  # sakit, dinas luar, cuti; "other" is typed
+
+
+def spec_of(habit: Habit) -> HabitSpec:
+    return HabitSpec(Kind(habit.kind), Schedule.decode(habit.schedule), habit.target)
+
+
+async def active_habits(session: AsyncSession, participant_id: int) -> list[Habit]:
+    result = await session.execute(
+        select(Habit)
+        .join(ActionPlan)
+        .where(ActionPlan.participant_id == participant_id, Habit.removed_at.is_(None))
+        .order_by(Habit.position, Habit.id)
+    )
+    return list(result.scalars())
+
+
+async def habit_of(session: AsyncSession, participant_id: int, habit_id: int) -> Habit:
+    """The participant's own active habit; another's, a removed or a made-up one is refused."""
+    habit = await session.get(Habit, habit_id)
+    if habit is None or habit.removed_at is not None:
+        raise InvalidInput("button.stale")
+    plan = await session.get(ActionPlan, habit.plan_id)
+    if plan is None or plan.participant_id != participant_id:
+        raise InvalidInput("button.stale")
+    return habit
+
+
+def earliest_day(participant: Participant, today: date) -> date:
+    """How far back a day can be logged: a week, but not before the cohort started."""
+    return max(today - timedelta(days=BACKFILL_DAYS), participant.cohort.starts_on)
+
+
+def check_day(participant: Participant, day: date, today: date) -> date:
+    if day > today or day < earliest_day(participant, today):
+        raise InvalidInput("checkin.day_out_of_range")
+    return day
+
+
+@dataclass(frozen=True)
+class SheetLine:
+    habit: Habit
+    entry: CheckIn | None
+    due: bool
+
+
+@dataclass(frozen=True)
+class DaySheet:
+    day: date
+    lines: list[SheetLine]
+    reflection: str | None
+
+    @property
+    def due(self) -> list[SheetLine]:
+        return [line for line in self.lines if line.due]
+
+    @property
+    def complete(self) -> bool:
+        return bool(self.due) and all(line.entry is not None for line in self.due)
+
+
+async def day_sheet(session: AsyncSession, participant: Participant, day: date) -> DaySheet:
+    """Every active habit with its entry for `day`, and whether it is scheduled that day."""
+    habits = await active_habits(session, participant.id)
+    entries = {
+        c.habit_id: c
+        for c in await session.scalars(
+            select(CheckIn).where(CheckIn.participant_id == participant.id, CheckIn.day == day)
+        )
+    }
+    note = await session.scalar(
+        select(Reflection.text).where(
+            Reflection.participant_id == participant.id, Reflection.day == day
+        )
+    )
+    lines = [SheetLine(h, entries.get(h.id), spec_of(h).schedule.is_scheduled(day)) for h in habits]
+    return DaySheet(day, lines, note)
+
+
+async def record(
+    session: AsyncSession,
+    participant: Participant,
+    habit_id: int,
+    day: date,
+    status: Status,
+    *,
+    today: date,
+    now: datetime,
+    value: float | None = None,
+    reason: str | None = None,
+) -> CheckIn:
+    """Log one habit for one day; logging the same habit and day again replaces the entry,
+    so a repeated update or a double tap never counts twice."""
+    habit = await habit_of(session, participant.id, habit_id)
+    check_day(participant, day, today)
+    if status == Status.DONE and habit.kind == Kind.NUMERIC.value and value is None:
+        value = habit.target
+    if status != Status.DONE:
+        value = None
+    if status != Status.SKIPPED:
+        reason = None
+    elif reason is not None:
+        reason = " ".join(reason.split())[:REASON_MAX]
+    entry = await session.scalar(
+        select(CheckIn).where(CheckIn.habit_id == habit.id, CheckIn.day == day)
+    )
+    if entry is None:
+        entry = CheckIn(habit_id=habit.id, participant_id=participant.id, day=day, status="")
+        session.add(entry)
+    entry.status, entry.value, entry.skip_reason, entry.logged_at = status.value, value, reason, now
+    await session.flush()
+    return entry
+
+
+async def save_reflection(
+    session: AsyncSession, participant: Participant, day: date, text: str, *, today: date
+) -> None:
+    check_day(participant, day, today)
+    text = text.strip()
+    if not text:
+        raise InvalidInput("checkin.note_empty")
+    if len(text) > NOTE_MAX:
+        raise InvalidInput(f"too_long:{NOTE_MAX}")
+    note = await session.scalar(
+        select(Reflection).where(Reflection.participant_id == participant.id, Reflection.day == day)
+    )
+    if note is None:
+        note = Reflection(participant_id=participant.id, day=day, text=text)
+        session.add(note)
+    note.text = text
+
+
+@dataclass(frozen=True)
+class HabitProgress:
+    habit: Habit
+    stats: HabitStats
+    entries: dict[date, CheckIn]
+    start: date
+
+
+def stats_start(participant: Participant, habit: Habit, entries: dict[date, CheckIn]) -> date:
+    """Count from the habit's first day (or an earlier backfilled one), not before the cohort."""
+    first = min([habit.created_on, *entries])
+    return max(participant.cohort.starts_on, first)
+
+
+async def progress(
+    session: AsyncSession, participant: Participant, today: date
+) -> list[HabitProgress]:
+    habits = await active_habits(session, participant.id)
+    rows = await session.scalars(
+        select(CheckIn).where(CheckIn.participant_id == participant.id, CheckIn.day <= today)
+    )
+    by_habit: dict[int, dict[date, CheckIn]] = {}
+    for c in rows:
+        by_habit.setdefault(c.habit_id, {})[c.day] = c
+    result = []
+    for habit in habits:
+        entries = by_habit.get(habit.id, {})
+        start = stats_start(participant, habit, entries)
+        stats = habit_stats(
+            spec_of(habit),
+            [Entry(c.day, Status(c.status), c.value) for c in entries.values()],
+            start=start,
+            today=today,
+        )
+        result.append(HabitProgress(habit, stats, entries, start))
+    return result
+
+
+@dataclass(frozen=True)
+class Erased:
+    cohorts: int
+    plans: int
+    habits: int
+    check_ins: int
+    reflections: int
+
+
+async def erase_personal_data(session: AsyncSession, telegram_user_id: int) -> Erased:
+    """Delete everything Aksi holds about this person, in every cohort they joined."""
+    ids = list(
+        await session.scalars(
+            select(Participant.id).where(Participant.telegram_user_id == telegram_user_id)
+        )
+    )
+
+    async def count(model: type[CheckIn] | type[Reflection] | type[ActionPlan]) -> int:
+        q = select(func.count()).select_from(model).where(model.participant_id.in_(ids))
+        return int(await session.scalar(q) or 0)
+
+    habits = int(
+        await session.scalar(
+            select(func.count())
+            .select_from(Habit)
+            .join(ActionPlan)
+            .where(ActionPlan.participant_id.in_(ids))
+        )
+        or 0
+    )
+    erased = Erased(
+        len(ids), await count(ActionPlan), habits, await count(CheckIn), await count(Reflection)
+    )
+    # Children first, so this holds without relying on the database's cascades.
+    await session.execute(delete(CheckIn).where(CheckIn.participant_id.in_(ids)))
+    await session.execute(delete(Reflection).where(Reflection.participant_id.in_(ids)))
+    plan_ids = select(ActionPlan.id).where(ActionPlan.participant_id.in_(ids))
+    await session.execute(delete(Habit).where(Habit.plan_id.in_(plan_ids)))
+    await session.execute(delete(ActionPlan).where(ActionPlan.participant_id.in_(ids)))
+    await session.execute(delete(PlanDraft).where(PlanDraft.participant_id.in_(ids)))
+    await session.execute(delete(Participant).where(Participant.id.in_(ids)))
+    return erased

@@ -1,0 +1,337 @@
+"""Writing an action plan: a draft edited step by step, kept in the database, saved at the end.
+
+The draft is plain data (JSON in `plan_drafts`); `typed()` and `press()` move it from step to
+step and raise `InvalidInput` with a catalog key for anything a person could get wrong. Nothing
+reaches the plan itself until `save_draft()`: leaving with /batal loses no saved work.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from core.errors import InvalidInput
+from core.habits import Kind, Schedule, ScheduleKind
+from storage.models import ActionPlan, Habit, Participant, PlanDraft
+
+MAX_HABITS = 5
+TITLE_LIMITS = (5, 120)
+NAME_LIMITS = (3, 80)
+UNIT_LIMITS = (1, 20)
+TARGET_MAX = 100_000.0
+
+# Steps of the conversation. Those in TYPED_STEPS wait for a typed answer.
+TITLE = "title"
+MENU = "menu"
+HABIT_NAME = "habit_name"
+HABIT_KIND = "habit_kind"
+HABIT_UNIT = "habit_unit"
+HABIT_TARGET = "habit_target"
+HABIT_SCHEDULE = "habit_schedule"
+HABIT_DAYS = "habit_days"
+HABIT_PER_WEEK = "habit_per_week"
+HABIT_MENU = "habit_menu"
+TYPED_STEPS = frozenset({TITLE, HABIT_NAME, HABIT_UNIT, HABIT_TARGET})
+
+# Which button actions each step accepts (anything else is a stale or forged button).
+ACTIONS: dict[str, frozenset[str]] = {
+    TITLE: frozenset(),
+    MENU: frozenset({"add", "edit", "title", "save"}),
+    HABIT_NAME: frozenset({"back"}),
+    HABIT_KIND: frozenset({"kind", "back"}),
+    HABIT_UNIT: frozenset({"back"}),
+    HABIT_TARGET: frozenset({"back"}),
+    HABIT_SCHEDULE: frozenset({"sched", "back"}),
+    HABIT_DAYS: frozenset({"day", "days", "back"}),
+    HABIT_PER_WEEK: frozenset({"pw", "back"}),
+    HABIT_MENU: frozenset({"hname", "hkind", "hsched", "hremove", "back"}),
+}
+
+
+@dataclass
+class HabitDraft:
+    id: int | None = None  # the saved habit this edits, if any
+    name: str = ""
+    kind: str = Kind.YESNO.value
+    unit: str | None = None
+    target: float | None = None
+    schedule: str = "daily"
+
+
+@dataclass
+class Draft:
+    step: str
+    title: str = ""
+    habits: list[HabitDraft] = field(default_factory=list)
+    # The habit being added (index None) or edited (its index), and whether only one
+    # field is being changed ("field") or the whole habit is being written ("all").
+    current: HabitDraft | None = None
+    index: int | None = None
+    mode: str = "all"
+    days: list[int] = field(default_factory=list)
+    had_plan: bool = False
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), ensure_ascii=False)
+
+    @classmethod
+    def from_json(cls, step: str, text: str) -> Draft:
+        raw = json.loads(text)
+        habits = [HabitDraft(**h) for h in raw.pop("habits", [])]
+        current = raw.pop("current", None)
+        raw.pop("step", None)
+        return cls(
+            step=step,
+            habits=habits,
+            current=HabitDraft(**current) if current else None,
+            **raw,
+        )
+
+
+def _clean(text: str, limits: tuple[int, int], what: str) -> str:
+    value = " ".join(text.split())
+    low, high = limits
+    if len(value) > high:
+        raise InvalidInput(f"plan.too_long:{what}:{high}")
+    if len(value) < low or not re.search(r"[^\W\d_]", value):
+        raise InvalidInput(f"plan.too_short:{what}:{low}")
+    return value
+
+
+def parse_amount(text: str) -> float:
+    """A positive number as people type it: '10', '2,5' (Indonesian decimal comma) or '2.5'."""
+    cleaned = text.strip().replace(" ", "").replace(",", ".")
+    if not re.fullmatch(r"\d{1,6}(\.\d{1,2})?", cleaned):
+        raise InvalidInput("plan.not_a_number")
+    value = float(cleaned)
+    if not math.isfinite(value) or value <= 0 or value > TARGET_MAX:
+        raise InvalidInput("plan.not_a_number")
+    return value
+
+
+def start_draft(plan: ActionPlan | None) -> Draft:
+    """A new draft: empty (asking for the title), or a copy of the saved plan (its menu)."""
+    if plan is None:
+        return Draft(step=TITLE)
+    habits = [
+        HabitDraft(h.id, h.name, h.kind, h.unit, h.target, h.schedule)
+        for h in plan.habits
+        if h.removed_at is None
+    ]
+    return Draft(step=MENU, title=plan.title, habits=habits, had_plan=True)
+
+
+def _finish_habit(draft: Draft) -> Draft:
+    assert draft.current is not None
+    if draft.index is None:
+        draft.habits.append(draft.current)
+    else:
+        draft.habits[draft.index] = draft.current
+    draft.current, draft.index, draft.mode, draft.days = None, None, "all", []
+    draft.step = MENU
+    return draft
+
+
+def _after_field(draft: Draft, next_step: str) -> Draft:
+    """Go on to `next_step` when writing a whole habit; after changing one field, to the menu."""
+    if draft.mode == "field" and next_step in (HABIT_SCHEDULE, HABIT_KIND):
+        return _finish_habit(draft)
+    draft.step = next_step
+    return draft
+
+
+def typed(draft: Draft, text: str) -> Draft:
+    """Apply a typed answer to the step that waits for one."""
+    if draft.step == TITLE:
+        draft.title = _clean(text, TITLE_LIMITS, "title")
+        draft.step = MENU if draft.habits else HABIT_NAME
+        if draft.step == HABIT_NAME:
+            draft.current, draft.index, draft.mode = HabitDraft(), None, "all"
+        return draft
+    current = draft.current
+    if current is None:
+        raise InvalidInput("plan.unexpected_text")
+    if draft.step == HABIT_NAME:
+        name = _clean(text, NAME_LIMITS, "name")
+        others = [h.name.casefold() for i, h in enumerate(draft.habits) if i != draft.index]
+        if name.casefold() in others:
+            raise InvalidInput("plan.duplicate_name")
+        current.name = name
+        return _after_field(draft, HABIT_KIND) if draft.mode == "all" else _finish_habit(draft)
+    if draft.step == HABIT_UNIT:
+        current.unit = _clean(text, UNIT_LIMITS, "unit")
+        draft.step = HABIT_TARGET
+        return draft
+    if draft.step == HABIT_TARGET:
+        current.target = parse_amount(text)
+        return _after_field(draft, HABIT_SCHEDULE)
+    raise InvalidInput("plan.unexpected_text")
+
+
+def press(draft: Draft, action: str, arg: str) -> Draft:
+    """Apply a button press; an action the current step does not offer is refused as stale."""
+    if action not in ACTIONS.get(draft.step, frozenset()):
+        raise InvalidInput("button.stale")
+    if action == "back":
+        draft.current, draft.index, draft.mode, draft.days = None, None, "all", []
+        draft.step = MENU if draft.title else TITLE
+        return draft
+    if draft.step == MENU:
+        return _press_menu(draft, action, arg)
+    if draft.step == HABIT_MENU:
+        return _press_habit_menu(draft, action)
+    current = draft.current
+    if current is None:
+        raise InvalidInput("button.stale")
+    if action == "kind" and arg in (Kind.YESNO.value, Kind.NUMERIC.value):
+        current.kind = arg
+        if arg == Kind.NUMERIC.value:
+            draft.step = HABIT_UNIT
+            return draft
+        current.unit, current.target = None, None
+        return _after_field(draft, HABIT_SCHEDULE)
+    if action == "sched":
+        return _press_schedule(draft, current, arg)
+    if action == "day" and arg.isdigit() and 0 <= int(arg) <= 6:
+        day = int(arg)
+        draft.days = sorted(set(draft.days) ^ {day})
+        return draft
+    if action == "days":
+        if not draft.days:
+            raise InvalidInput("plan.no_days")
+        current.schedule = Schedule.on_weekdays(frozenset(draft.days)).encode()
+        return _finish_habit(draft)
+    if action == "pw" and arg.isdigit() and 1 <= int(arg) <= 6:
+        current.schedule = Schedule.times_per_week(int(arg)).encode()
+        return _finish_habit(draft)
+    raise InvalidInput("button.stale")
+
+
+def _press_menu(draft: Draft, action: str, arg: str) -> Draft:
+    if action == "add":
+        if len(draft.habits) >= MAX_HABITS:
+            raise InvalidInput("plan.max_habits")
+        draft.current, draft.index, draft.mode = HabitDraft(), None, "all"
+        draft.step = HABIT_NAME
+    elif action == "edit":
+        if not arg.isdigit() or not 0 <= int(arg) < len(draft.habits):
+            raise InvalidInput("button.stale")
+        draft.index = int(arg)
+        draft.current = HabitDraft(**asdict(draft.habits[draft.index]))
+        draft.step = HABIT_MENU
+    elif action == "title":
+        draft.step = TITLE
+    elif action == "save" and not draft.habits:
+        raise InvalidInput("plan.no_habits")
+    return draft
+
+
+def _press_habit_menu(draft: Draft, action: str) -> Draft:
+    if draft.index is None or draft.current is None:
+        raise InvalidInput("button.stale")
+    draft.mode = "field"
+    if action == "hname":
+        draft.step = HABIT_NAME
+    elif action == "hkind":
+        draft.step = HABIT_KIND
+    elif action == "hsched":
+        draft.step = HABIT_SCHEDULE
+    elif action == "hremove":
+        del draft.habits[draft.index]
+        draft.current, draft.index, draft.mode, draft.step = None, None, "all", MENU
+    return draft
+
+
+def _press_schedule(draft: Draft, current: HabitDraft, arg: str) -> Draft:
+    if arg == ScheduleKind.DAILY.value:
+        current.schedule = Schedule.daily().encode()
+        return _finish_habit(draft)
+    if arg == "workdays":
+        current.schedule = Schedule.working_days().encode()
+        return _finish_habit(draft)
+    if arg == ScheduleKind.WEEKDAYS.value:
+        previous = Schedule.decode(current.schedule)
+        draft.days = sorted(previous.weekdays) if previous.kind == ScheduleKind.WEEKDAYS else []
+        draft.step = HABIT_DAYS
+        return draft
+    if arg == ScheduleKind.PER_WEEK.value:
+        draft.step = HABIT_PER_WEEK
+        return draft
+    raise InvalidInput("button.stale")
+
+
+async def load_plan(session: AsyncSession, participant_id: int) -> ActionPlan | None:
+    result = await session.execute(
+        select(ActionPlan)
+        .where(ActionPlan.participant_id == participant_id)
+        .options(selectinload(ActionPlan.habits))
+    )
+    return result.scalar_one_or_none()
+
+
+async def load_draft(session: AsyncSession, participant_id: int) -> PlanDraft | None:
+    result = await session.execute(
+        select(PlanDraft).where(PlanDraft.participant_id == participant_id)
+    )
+    return result.scalar_one_or_none()
+
+
+async def store_draft(
+    session: AsyncSession, participant: Participant, draft: Draft, now: datetime
+) -> None:
+    """Keep the draft; the participant's next typed text answers it if its step waits for one."""
+    row = await load_draft(session, participant.id)
+    if row is None:
+        row = PlanDraft(participant_id=participant.id, step=draft.step, data="{}")
+        session.add(row)
+    row.step, row.data, row.updated_at = draft.step, draft.to_json(), now
+    participant.awaiting = "plan" if draft.step in TYPED_STEPS else None
+
+
+async def discard_draft(session: AsyncSession, participant: Participant) -> bool:
+    """Drop the draft (the plan stays as it was); True when there was one."""
+    row = await load_draft(session, participant.id)
+    if participant.awaiting == "plan":
+        participant.awaiting = None
+    if row is None:
+        return False
+    await session.delete(row)
+    return True
+
+
+async def save_draft(
+    session: AsyncSession, participant: Participant, draft: Draft, now: datetime, today: date
+) -> ActionPlan:
+    """Write the draft into the plan: edited habits keep their history, removed ones are
+    retired (their check-ins stay for reports), new ones start today."""
+    if not draft.title or not draft.habits:
+        raise InvalidInput("plan.no_habits")
+    plan = await load_plan(session, participant.id)
+    if plan is None:
+        plan = ActionPlan(participant_id=participant.id, title=draft.title, habits=[])
+        session.add(plan)
+    plan.title, plan.updated_at = draft.title, now
+    by_id = {h.id: h for h in plan.habits}
+    kept: set[int] = set()
+    for position, item in enumerate(draft.habits):
+        habit = by_id.get(item.id) if item.id is not None else None
+        if habit is None or habit.removed_at is not None:
+            habit = Habit(created_on=today)
+            plan.habits.append(habit)
+        else:
+            kept.add(habit.id)
+        habit.position, habit.name, habit.kind = position, item.name, item.kind
+        habit.unit, habit.target, habit.schedule = item.unit, item.target, item.schedule
+    for habit in by_id.values():
+        if habit.id not in kept and habit.removed_at is None:
+            habit.removed_at = now
+    await discard_draft(session, participant)
+    await session.flush()
+    return plan

@@ -1,0 +1,360 @@
+"""/lapor (/checkin): today's habits as buttons — done, not done, skipped with a reason, or a
+number — an optional reflection, and days up to a week back."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+
+from bot.context import AksiContext
+from bot.i18n import escape
+from core import checkins
+from core.checkins import DaySheet, SheetLine
+from core.errors import InvalidInput
+from core.habits import Kind, Status
+from core.participants import effective_timezone
+from core.plans import parse_amount
+from core.timefmt import local, long_date
+from handlers import callbacks
+from handlers.common import (
+    Reader,
+    answer_button,
+    ask_for_code,
+    edit_or_reply,
+    identify,
+    plain,
+    reply,
+    text,
+)
+from handlers.plan import WEEKDAY_KEYS, format_amount
+from storage.models import Participant
+
+Answer = list[tuple[str, InlineKeyboardMarkup | None]]
+REASONS = {
+    "sick": "checkin.reason_sick",
+    "duty": "checkin.reason_duty",
+    "leave": "checkin.reason_leave",
+}
+_DATA_RE = re.compile(
+    rf"^{callbacks.CHECKIN}:(y|n|s|v|sick|duty|leave|other|back|note|days|show):(\d{{1,12}})\.(\d{{8}})$"
+)
+YESTERDAY_WORDS = frozenset({"kemarin", "yesterday"})
+SHORT_NAME = 18
+
+
+@dataclass(frozen=True)
+class Press:
+    action: str
+    habit_id: int
+    day: date
+
+
+def parse_press(data: str | None) -> Press | None:
+    """A check-in button, or None when the data is not one we could have sent."""
+    if not data or len(data.encode()) > callbacks.MAX_BYTES:
+        return None
+    match = _DATA_RE.match(data)
+    if match is None:
+        return None
+    try:
+        day = datetime.strptime(match[3], "%Y%m%d").date()
+    except ValueError:
+        return None
+    return Press(match[1], int(match[2]), day)
+
+
+def _data(action: str, habit_id: int, day: date) -> str:
+    return callbacks.pack(callbacks.CHECKIN, action, f"{habit_id}.{day:%Y%m%d}")
+
+
+def _button(label: str, action: str, habit_id: int, day: date) -> InlineKeyboardButton:
+    return InlineKeyboardButton(label, callback_data=_data(action, habit_id, day))
+
+
+def today_of(context: AksiContext, participant: Participant) -> date:
+    return local(context.services.clock(), effective_timezone(participant)).date()
+
+
+def _short(name: str) -> str:
+    return name if len(name) <= SHORT_NAME else name[: SHORT_NAME - 1] + "…"
+
+
+def describe_entry(context: AksiContext, lang: str, line: SheetLine) -> str:
+    entry, habit = line.entry, line.habit
+    if entry is None:
+        return plain(context, lang, "checkin.state_open")
+    if entry.status == Status.SKIPPED.value:
+        reason = entry.skip_reason or ""
+        label = plain(context, lang, REASONS[reason]) if reason in REASONS else reason
+        return plain(context, lang, "checkin.state_skipped", reason=label)
+    if entry.status == Status.NOT_DONE.value:
+        return plain(context, lang, "checkin.state_not_done")
+    if habit.kind == Kind.NUMERIC.value and entry.value is not None:
+        reached = habit.target is None or entry.value >= habit.target
+        key = "checkin.state_amount" if reached else "checkin.state_partial"
+        return plain(
+            context,
+            lang,
+            key,
+            value=format_amount(entry.value),
+            target=format_amount(habit.target or 0),
+            unit=habit.unit or "",
+        ).strip()
+    return plain(context, lang, "checkin.state_done")
+
+
+def render_sheet(
+    context: AksiContext, lang: str, sheet: DaySheet, today: date
+) -> tuple[str, InlineKeyboardMarkup]:
+    day = sheet.day
+    when = long_date(day, lang)
+    header_key = "checkin.header_today" if day == today else "checkin.header_day"
+    blocks = [text(context, lang, header_key, day=when)]
+    due = sheet.due
+    rows: list[list[InlineKeyboardButton]] = []
+    if not due:
+        blocks.append(text(context, lang, "checkin.nothing_due"))
+    lines = []
+    for i, line in enumerate(due, 1):
+        lines.append(
+            f"{i}. {escape(line.habit.name)} — {escape(describe_entry(context, lang, line))}"
+        )
+        h = line.habit
+        first = (
+            _button(f"🔢 {_short(h.name)}", "v", h.id, day)
+            if h.kind == Kind.NUMERIC.value
+            else _button(f"✅ {_short(h.name)}", "y", h.id, day)
+        )
+        rows.append([first, _button("❌", "n", h.id, day), _button("⏸", "s", h.id, day)])
+    if lines:
+        blocks.append("\n".join(lines))
+    off = [line.habit.name for line in sheet.lines if not line.due]
+    if off:
+        blocks.append(text(context, lang, "checkin.not_scheduled", names=", ".join(off)))
+    if sheet.complete:
+        blocks.append(text(context, lang, "checkin.all_done"))
+    if sheet.reflection:
+        blocks.append(text(context, lang, "checkin.reflection", note=sheet.reflection))
+    blocks.append(text(context, lang, "checkin.legend"))
+    rows.append(
+        [
+            _button(plain(context, lang, "checkin.button_note"), "note", 0, day),
+            _button(plain(context, lang, "checkin.button_days"), "days", 0, day),
+        ]
+    )
+    return "\n\n".join(blocks), InlineKeyboardMarkup(rows)
+
+
+def render_days(
+    context: AksiContext, lang: str, participant: Participant, today: date, day: date
+) -> tuple[str, InlineKeyboardMarkup]:
+    first = checkins.earliest_day(participant, today)
+    days = [today - timedelta(days=n) for n in range((today - first).days + 1)]
+    buttons = [
+        _button(
+            ("• " if d == day else "")
+            + f"{plain(context, lang, f'weekday.{WEEKDAY_KEYS[d.weekday()]}')} {d.day}/{d.month}",
+            "show",
+            0,
+            d,
+        )
+        for d in days
+    ]
+    rows = [buttons[i : i + 4] for i in range(0, len(buttons), 4)]
+    rows.append([_button(plain(context, lang, "button.back"), "show", 0, day)])
+    return text(
+        context, lang, "checkin.pick_day", days=checkins.BACKFILL_DAYS
+    ), InlineKeyboardMarkup(rows)
+
+
+def render_reasons(
+    context: AksiContext, lang: str, habit_name: str, habit_id: int, day: date
+) -> tuple[str, InlineKeyboardMarkup]:
+    rows = [
+        [_button(plain(context, lang, key), reason, habit_id, day)]
+        for reason, key in REASONS.items()
+    ]
+    rows.append([_button(plain(context, lang, "checkin.reason_other"), "other", habit_id, day)])
+    rows.append([_button(plain(context, lang, "button.back"), "back", habit_id, day)])
+    body = text(context, lang, "checkin.ask_reason", name=habit_name, day=long_date(day, lang))
+    return body, InlineKeyboardMarkup(rows)
+
+
+def parse_day_argument(args: list[str], today: date) -> date | None:
+    """`/lapor` (today), `/lapor kemarin`, `/lapor 2021-09-03` or `/lapor 3/9`; else None."""
+    if not args:
+        return today
+    word = args[0].lower()
+    if len(args) > 1:
+        return None
+    if word in YESTERDAY_WORDS:
+        return today - timedelta(days=1)
+    try:
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", word):
+            return date.fromisoformat(word)
+        match = re.fullmatch(r"(\d{1,2})/(\d{1,2})", word)
+        if match:
+            candidate = date(today.year, int(match[2]), int(match[1]))
+            return candidate if candidate <= today else candidate.replace(year=today.year - 1)
+    except ValueError:
+        return None
+    return None
+
+
+async def show_checkin(update: Update, context: AksiContext) -> None:
+    """/lapor: today's habits as buttons; `/lapor kemarin` or a date up to a week back."""
+    async with context.services.db() as session:
+        reader = await identify(session, update, context)
+        participant = reader.participant
+        if participant is None:
+            await ask_for_code(update, context, reader.lang)
+            return
+        lang = reader.lang
+        today = today_of(context, participant)
+        day = parse_day_argument(list(context.args or []), today)
+        if day is None:
+            await reply(update, context, text(context, lang, "checkin.bad_argument"))
+            return
+        try:
+            checkins.check_day(participant, day, today)
+        except InvalidInput:
+            await reply(
+                update,
+                context,
+                text(context, lang, "checkin.day_out_of_range", days=checkins.BACKFILL_DAYS),
+            )
+            return
+        sheet = await checkins.day_sheet(session, participant, day)
+    if not sheet.lines:
+        await reply(update, context, text(context, lang, "checkin.no_plan"))
+        return
+    await reply(update, context, *render_sheet(context, lang, sheet, today))
+
+
+async def checkin_button(update: Update, context: AksiContext) -> None:
+    """A press on a check-in button: log, ask for a reason or a number, or change the day."""
+    press = parse_press(update.callback_query.data if update.callback_query else None)
+    services = context.services
+    result: tuple[str, InlineKeyboardMarkup | None] | None = None
+    follow_up: str | None = None
+    async with services.db.begin() as session:
+        reader = await identify(session, update, context)
+        participant = reader.participant
+        if participant is None:
+            await ask_for_code(update, context, reader.lang)
+            return
+        lang = reader.lang
+        today = today_of(context, participant)
+        if press is None:
+            await answer_button(update, plain(context, lang, "button.stale"), alert=True)
+            return
+        try:
+            result, follow_up = await _apply_press(
+                session, context, reader, participant, press, today
+            )
+        except InvalidInput as exc:
+            key = str(exc)
+            notice = plain(context, lang, key, days=checkins.BACKFILL_DAYS)
+            await answer_button(update, notice, alert=True)
+            return
+    saved = press.action in ("y", "n", *REASONS)
+    await answer_button(update, plain(context, lang, "button.saved") if saved else None)
+    if result is not None:
+        await edit_or_reply(update, context, *result)
+    if follow_up is not None:
+        await reply(update, context, follow_up)
+
+
+async def _apply_press(
+    session: AsyncSession,
+    context: AksiContext,
+    reader: Reader,
+    participant: Participant,
+    press: Press,
+    today: date,
+) -> tuple[tuple[str, InlineKeyboardMarkup | None] | None, str | None]:
+    """What a press does: (the message to show in place of the pressed one, a question to ask)."""
+    lang, day, now = reader.lang, press.day, context.services.clock()
+    checkins.check_day(participant, day, today)
+    if press.action == "days":
+        return render_days(context, lang, participant, today, day), None
+    if press.action == "note":
+        participant.awaiting = f"ci_note:{day:%Y%m%d}"
+        return None, text(context, lang, "checkin.ask_note", day=long_date(day, lang))
+    if press.action in ("show", "back"):
+        sheet = await checkins.day_sheet(session, participant, day)
+        return render_sheet(context, lang, sheet, today), None
+    habit = await checkins.habit_of(session, participant.id, press.habit_id)
+    if press.action == "s":
+        return render_reasons(context, lang, habit.name, habit.id, day), None
+    if press.action == "v":
+        participant.awaiting = f"ci_value:{habit.id}:{day:%Y%m%d}"
+        question = text(
+            context,
+            lang,
+            "checkin.ask_value",
+            name=habit.name,
+            unit=habit.unit or "",
+            target=format_amount(habit.target or 0),
+            day=long_date(day, lang),
+        )
+        return None, question
+    if press.action == "other":
+        participant.awaiting = f"ci_reason:{habit.id}:{day:%Y%m%d}"
+        return None, text(context, lang, "checkin.ask_other_reason", name=habit.name)
+    status = {"y": Status.DONE, "n": Status.NOT_DONE}.get(press.action, Status.SKIPPED)
+    reason = press.action if press.action in REASONS else None
+    await checkins.record(
+        session, participant, habit.id, day, status, today=today, now=now, reason=reason
+    )
+    sheet = await checkins.day_sheet(session, participant, day)
+    return render_sheet(context, lang, sheet, today), None
+
+
+async def answer_text(
+    session: AsyncSession, context: AksiContext, reader: Reader, typed: str
+) -> Answer:
+    """A typed number, skip reason or reflection the check-in asked for."""
+    participant = reader.participant
+    assert participant is not None and participant.awaiting is not None
+    lang = reader.lang
+    kind, *parts = participant.awaiting.split(":")
+    today = today_of(context, participant)
+    now = context.services.clock()
+    try:
+        day = datetime.strptime(parts[-1], "%Y%m%d").date()
+        if kind == "ci_note":
+            await checkins.save_reflection(session, participant, day, typed, today=today)
+        elif kind == "ci_value":
+            await checkins.record(
+                session, participant, int(parts[0]), day, Status.DONE,
+                today=today, now=now, value=parse_amount(typed),
+            )  # fmt: skip
+        elif kind == "ci_reason":
+            if len(typed.strip()) > checkins.REASON_MAX:
+                raise InvalidInput(f"too_long:{checkins.REASON_MAX}")
+            await checkins.record(
+                session, participant, int(parts[0]), day, Status.SKIPPED,
+                today=today, now=now, reason=typed,
+            )  # fmt: skip
+        else:
+            raise InvalidInput("button.stale")
+    except InvalidInput as exc:
+        problem = str(exc)
+        if problem.startswith("too_long:"):
+            return [(text(context, lang, "input.too_long", limit=int(problem.split(":")[1])), None)]
+        if problem == "plan.not_a_number":
+            return [(text(context, lang, "checkin.not_a_number"), None)]
+        participant.awaiting = None
+        return [(text(context, lang, problem, days=checkins.BACKFILL_DAYS), None)]
+    except (ValueError, IndexError):
+        participant.awaiting = None
+        return [(text(context, lang, "fallback.text"), None)]
+    participant.awaiting = None
+    saved = text(context, lang, "checkin.note_saved" if kind == "ci_note" else "profile.saved")
+    sheet = await checkins.day_sheet(session, participant, day)
+    return [(saved, None), render_sheet(context, lang, sheet, today)]

@@ -1,0 +1,284 @@
+"""/rencana (/plan): write or edit the action plan, step by step, with buttons; /batal leaves."""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+
+from bot.context import AksiContext
+from bot.i18n import Html, escape
+from core import plans
+from core.errors import InvalidInput
+from core.habits import Kind, Schedule, ScheduleKind
+from core.participants import effective_timezone
+from core.plans import Draft, HabitDraft
+from core.timefmt import local
+from handlers import callbacks
+from handlers.common import (
+    Reader,
+    answer_button,
+    ask_for_code,
+    edit_or_reply,
+    identify,
+    plain,
+    reply,
+    text,
+)
+
+_ARGS = {
+    "add": frozenset({""}),
+    "edit": frozenset(str(i) for i in range(plans.MAX_HABITS)),
+    "title": frozenset({""}),
+    "save": frozenset({""}),
+    "back": frozenset({""}),
+    "cancel": frozenset({""}),
+    "kind": frozenset({Kind.YESNO.value, Kind.NUMERIC.value}),
+    "sched": frozenset({"daily", "workdays", "weekdays", "per_week"}),
+    "day": frozenset(str(d) for d in range(7)),
+    "days": frozenset({""}),
+    "pw": frozenset(str(n) for n in range(1, 7)),
+    "hname": frozenset({""}),
+    "hkind": frozenset({""}),
+    "hsched": frozenset({""}),
+    "hremove": frozenset({""}),
+}
+WEEKDAY_KEYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def _button(label: str, action: str, arg: str = "") -> InlineKeyboardButton:
+    return InlineKeyboardButton(label, callback_data=callbacks.pack(callbacks.PLAN, action, arg))
+
+
+def describe_schedule(context: AksiContext, lang: str, encoded: str) -> str:
+    schedule = Schedule.decode(encoded)
+    if schedule.kind == ScheduleKind.DAILY:
+        return plain(context, lang, "schedule_kind.daily")
+    if schedule.kind == ScheduleKind.PER_WEEK:
+        return plain(context, lang, "schedule_kind.per_week", n=schedule.per_week)
+    if schedule.weekdays == frozenset(range(5)):
+        return plain(context, lang, "schedule_kind.workdays")
+    days = [plain(context, lang, f"weekday.{WEEKDAY_KEYS[d]}") for d in sorted(schedule.weekdays)]
+    return ", ".join(days)
+
+
+def describe_habit(context: AksiContext, lang: str, h: HabitDraft) -> str:
+    """'Membaca — 10 halaman — setiap hari' (HTML-escaped)."""
+    parts = [escape(h.name)]
+    if h.kind == Kind.NUMERIC.value and h.target is not None:
+        parts.append(escape(f"{format_amount(h.target)} {h.unit or ''}".strip()))
+    parts.append(escape(describe_schedule(context, lang, h.schedule)))
+    return " — ".join(parts)
+
+
+def format_amount(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else f"{value:g}"
+
+
+def render(context: AksiContext, lang: str, draft: Draft) -> tuple[str, InlineKeyboardMarkup]:
+    """The message and buttons for the draft's current step."""
+    cancel = _button(plain(context, lang, "button.cancel"), "cancel")
+    back = _button(plain(context, lang, "button.back"), "back")
+    step = draft.step
+    current = draft.current
+    name = escape(current.name) if current else Html("")
+    if step == plans.TITLE:
+        key = "plan.ask_title_again" if draft.title else "plan.ask_title"
+        rows = [[back, cancel]] if draft.title else [[cancel]]
+        return text(context, lang, key, current=draft.title), InlineKeyboardMarkup(rows)
+    if step == plans.HABIT_NAME:
+        return (
+            text(context, lang, "plan.ask_habit_name", n=len(draft.habits) + 1),
+            InlineKeyboardMarkup([[back, cancel]]),
+        )
+    if step == plans.HABIT_KIND:
+        rows = [
+            [_button(plain(context, lang, "plan.kind_yesno"), "kind", Kind.YESNO.value)],
+            [_button(plain(context, lang, "plan.kind_numeric"), "kind", Kind.NUMERIC.value)],
+            [back, cancel],
+        ]
+        return text(context, lang, "plan.ask_kind", name=name), InlineKeyboardMarkup(rows)
+    if step == plans.HABIT_UNIT:
+        return text(context, lang, "plan.ask_unit", name=name), InlineKeyboardMarkup(
+            [[back, cancel]]
+        )
+    if step == plans.HABIT_TARGET:
+        unit = current.unit if current else ""
+        return (
+            text(context, lang, "plan.ask_target", name=name, unit=unit or ""),
+            InlineKeyboardMarkup([[back, cancel]]),
+        )
+    if step == plans.HABIT_SCHEDULE:
+        rows = [
+            [_button(plain(context, lang, "schedule_kind.daily"), "sched", "daily")],
+            [_button(plain(context, lang, "schedule_kind.workdays"), "sched", "workdays")],
+            [_button(plain(context, lang, "plan.sched_pick_days"), "sched", "weekdays")],
+            [_button(plain(context, lang, "plan.sched_per_week"), "sched", "per_week")],
+            [back, cancel],
+        ]
+        return text(context, lang, "plan.ask_schedule", name=name), InlineKeyboardMarkup(rows)
+    if step == plans.HABIT_DAYS:
+        day_buttons = [
+            _button(
+                ("✓ " if d in draft.days else "")
+                + plain(context, lang, f"weekday.{WEEKDAY_KEYS[d]}"),
+                "day",
+                str(d),
+            )
+            for d in range(7)
+        ]
+        rows = [
+            day_buttons[:4],
+            day_buttons[4:],
+            [_button(plain(context, lang, "button.done"), "days")],
+        ]
+        rows.append([back, cancel])
+        return text(context, lang, "plan.ask_days", name=name), InlineKeyboardMarkup(rows)
+    if step == plans.HABIT_PER_WEEK:
+        numbers = [_button(f"{n}×", "pw", str(n)) for n in range(1, 7)]
+        rows = [numbers[:3], numbers[3:], [back, cancel]]
+        return text(context, lang, "plan.ask_per_week", name=name), InlineKeyboardMarkup(rows)
+    if step == plans.HABIT_MENU and current is not None:
+        rows = [
+            [
+                _button(plain(context, lang, "plan.edit_name"), "hname"),
+                _button(plain(context, lang, "plan.edit_kind"), "hkind"),
+            ],
+            [
+                _button(plain(context, lang, "plan.edit_schedule"), "hsched"),
+                _button(plain(context, lang, "plan.remove_habit"), "hremove"),
+            ],
+            [back],
+        ]
+        body = text(
+            context, lang, "plan.habit_menu", habit=Html(describe_habit(context, lang, current))
+        )
+        return body, InlineKeyboardMarkup(rows)
+    return _render_menu(context, lang, draft, cancel)
+
+
+def _render_menu(
+    context: AksiContext, lang: str, draft: Draft, cancel: InlineKeyboardButton
+) -> tuple[str, InlineKeyboardMarkup]:
+    lines = [f"{i + 1}. {describe_habit(context, lang, h)}" for i, h in enumerate(draft.habits)]
+    body = text(
+        context,
+        lang,
+        "plan.menu",
+        title=draft.title,
+        habits=Html("\n".join(lines) or plain(context, lang, "plan.no_habits_yet")),
+        count=len(draft.habits),
+        max=plans.MAX_HABITS,
+    )
+    rows: list[list[InlineKeyboardButton]] = []
+    if len(draft.habits) < plans.MAX_HABITS:
+        rows.append([_button(plain(context, lang, "plan.add_habit"), "add")])
+    if draft.habits:
+        rows.append([_button(f"✏️ {i + 1}", "edit", str(i)) for i in range(len(draft.habits))])
+    rows.append([_button(plain(context, lang, "plan.edit_title"), "title")])
+    save = [_button(plain(context, lang, "plan.save"), "save")] if draft.habits else []
+    rows.append([*save, cancel])
+    return body, InlineKeyboardMarkup(rows)
+
+
+def _error(context: AksiContext, lang: str, problem: str) -> str:
+    key, _, rest = problem.partition(":")
+    if key == "plan.too_long":
+        what, _, limit = rest.partition(":")
+        return text(context, lang, "input.too_long", limit=int(limit))
+    if key == "plan.too_short":
+        what, _, limit = rest.partition(":")
+        return text(context, lang, f"plan.too_short_{what}", limit=int(limit))
+    return text(context, lang, problem)
+
+
+async def start_plan(update: Update, context: AksiContext) -> None:
+    """/rencana: write the action plan, or edit the saved one; resumes a draft in progress."""
+    services = context.services
+    async with services.db.begin() as session:
+        reader = await identify(session, update, context)
+        participant = reader.participant
+        if participant is None:
+            await ask_for_code(update, context, reader.lang)
+            return
+        row = await plans.load_draft(session, participant.id)
+        if row is not None:
+            draft = Draft.from_json(row.step, row.data)
+            intro = text(context, reader.lang, "plan.resume")
+        else:
+            draft = plans.start_draft(await plans.load_plan(session, participant.id))
+            intro = text(
+                context, reader.lang, "plan.intro_edit" if draft.had_plan else "plan.intro"
+            )
+        await plans.store_draft(session, participant, draft, services.clock())
+    await reply(update, context, intro)
+    await reply(update, context, *render(context, reader.lang, draft))
+
+
+Answer = list[tuple[str, InlineKeyboardMarkup | None]]
+
+
+async def answer_text(
+    session: AsyncSession, context: AksiContext, reader: Reader, typed: str
+) -> Answer:
+    """A typed answer while the plan conversation waits for one (in the update's transaction)."""
+    participant = reader.participant
+    assert participant is not None
+    row = await plans.load_draft(session, participant.id)
+    if row is None:
+        participant.awaiting = None
+        return [(text(context, reader.lang, "fallback.text"), None)]
+    draft = Draft.from_json(row.step, row.data)
+    try:
+        draft = plans.typed(draft, typed)
+    except InvalidInput as exc:
+        return [(_error(context, reader.lang, str(exc)), None)]
+    await plans.store_draft(session, participant, draft, context.services.clock())
+    return [render(context, reader.lang, draft)]
+
+
+async def plan_button(update: Update, context: AksiContext) -> None:
+    """A press on a /rencana button: moves the draft on, saves it, or cancels it."""
+    query = update.callback_query
+    assert query is not None
+    button = callbacks.unpack(query.data, callbacks.PLAN, dict(_ARGS))
+    services = context.services
+    async with services.db.begin() as session:
+        reader = await identify(session, update, context)
+        participant = reader.participant
+        if participant is None:
+            await ask_for_code(update, context, reader.lang)
+            return
+        lang = reader.lang
+        row = await plans.load_draft(session, participant.id)
+        if button is None or row is None:
+            await answer_button(update, plain(context, lang, "button.stale"), alert=True)
+            return
+        if button.action == "cancel":
+            await plans.discard_draft(session, participant)
+            result: tuple[str, InlineKeyboardMarkup | None] = (
+                text(context, lang, "plan.cancelled"),
+                None,
+            )
+        else:
+            draft = Draft.from_json(row.step, row.data)
+            try:
+                draft = plans.press(draft, button.action, button.arg)
+            except InvalidInput as exc:
+                await answer_button(update, _alert(context, lang, str(exc)), alert=True)
+                return
+            if button.action == "save" and draft.step == plans.MENU:
+                now = services.clock()
+                today = local(now, effective_timezone(participant)).date()
+                await plans.save_draft(session, participant, draft, now, today)
+                result = (text(context, lang, "plan.saved", title=draft.title), None)
+            else:
+                await plans.store_draft(session, participant, draft, services.clock())
+                result = render(context, lang, draft)
+    await answer_button(update)
+    await edit_or_reply(update, context, *result)
+
+
+def _alert(context: AksiContext, lang: str, problem: str) -> str:
+    return plain(
+        context, lang, problem if problem.startswith(("plan.", "button.")) else "button.stale"
+    )

@@ -1,0 +1,158 @@
+"""/progres (/progress): streaks, completion and strength per habit, and a heatmap picture."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import date, timedelta
+
+from telegram import InputFile, Update
+from telegram.error import TelegramError
+
+from bot.context import AksiContext
+from bot.i18n import Html
+from core import checkins
+from core.charts import Cell, HeatmapRow, render_heatmap
+from core.checkins import HabitProgress
+from core.habits import Entry, ScheduleKind, Status, achieved
+from core.plans import HabitDraft, load_plan
+from handlers.checkin import today_of
+from handlers.common import ask_for_code, identify, plain, reply, text
+from handlers.plan import WEEKDAY_KEYS, describe_habit
+from storage.models import Participant
+
+log = logging.getLogger(__name__)
+LEGEND_KEYS = ("done", "partial", "missed", "skipped", "off", "open")
+
+
+def percent(value: float | None) -> str:
+    return "—" if value is None else f"{round(value * 100)}%"
+
+
+def cell_for(item: HabitProgress, day: date, today: date) -> Cell:
+    """How one day of one habit looks on the heatmap."""
+    spec = checkins.spec_of(item.habit)
+    if day > today:
+        return Cell.OPEN
+    if day < item.start:
+        return Cell.OFF
+    if not spec.schedule.is_scheduled(day):
+        return Cell.OFF
+    entry = item.entries.get(day)
+    if entry is None:
+        if day == today:
+            return Cell.OPEN
+        # A day off the count of an N-times-a-week habit is no miss.
+        return Cell.OFF if spec.schedule.kind == ScheduleKind.PER_WEEK else Cell.MISSED
+    status = Status(entry.status)
+    if status == Status.SKIPPED:
+        return Cell.SKIPPED
+    if status == Status.NOT_DONE:
+        return Cell.MISSED
+    if achieved(spec, Entry(day, status, entry.value)):
+        return Cell.DONE
+    return Cell.PARTIAL
+
+
+def summary_line(context: AksiContext, lang: str, item: HabitProgress) -> str:
+    stats = item.stats
+    unit_key = "progress.unit_week" if stats.streak_unit == "week" else "progress.unit_day"
+    return plain(
+        context,
+        lang,
+        "progress.short",
+        streak=stats.current_streak,
+        unit=plain(context, lang, unit_key),
+        c30=percent(stats.completion_30),
+        strength=percent(stats.strength),
+    )
+
+
+def render_summary(context: AksiContext, lang: str, title: str, items: list[HabitProgress]) -> str:
+    blocks = [text(context, lang, "progress.header", title=title)]
+    for i, item in enumerate(items, 1):
+        h, stats = item.habit, item.stats
+        unit_key = "progress.unit_week" if stats.streak_unit == "week" else "progress.unit_day"
+        described = describe_habit(
+            context, lang, HabitDraft(h.id, h.name, h.kind, h.unit, h.target, h.schedule)
+        )
+        blocks.append(
+            text(
+                context,
+                lang,
+                "progress.habit",
+                n=i,
+                habit=Html(described),
+                streak=stats.current_streak,
+                best=stats.best_streak,
+                unit=plain(context, lang, unit_key),
+                c7=percent(stats.completion_7),
+                c30=percent(stats.completion_30),
+                call=percent(stats.completion_all),
+                strength=percent(stats.strength),
+            )
+        )
+    blocks.append(text(context, lang, "progress.footer"))
+    return "\n\n".join(blocks)
+
+
+def heatmap_png(
+    context: AksiContext,
+    lang: str,
+    participant: Participant,
+    items: list[HabitProgress],
+    today: date,
+) -> bytes:
+    cohort = participant.cohort
+    start, end = cohort.starts_on, max(cohort.ends_on, today)
+    rows = []
+    for item in items:
+        cells = {}
+        day = start
+        while day <= end:
+            cells[day] = cell_for(item, day, today)
+            day += timedelta(days=1)
+        rows.append(HeatmapRow(item.habit.name, cells, summary_line(context, lang, item)))
+    labels = {k: plain(context, lang, f"weekday.{k}") for k in WEEKDAY_KEYS}
+    labels |= {k: plain(context, lang, f"progress.legend_{k}") for k in LEGEND_KEYS}
+    title = plain(context, lang, "progress.chart_title", cohort=cohort.name)
+    return render_heatmap(
+        rows, start=start, end=end, today=today, title=title, labels=labels, lang=lang
+    )
+
+
+async def show_progress(update: Update, context: AksiContext) -> None:
+    """/progres: per habit the streaks, completion (7 days, 30 days, since the start) and
+    strength, then a calendar heatmap of the cohort period as a picture."""
+    async with context.services.db() as session:
+        reader = await identify(session, update, context)
+        participant = reader.participant
+        if participant is None:
+            await ask_for_code(update, context, reader.lang)
+            return
+        today = today_of(context, participant)
+        items = await checkins.progress(session, participant, today)
+        plan = await load_plan(session, participant.id)
+        plan_title = plan.title if plan is not None else participant.cohort.name
+    lang = reader.lang
+    if not items:
+        await reply(update, context, text(context, lang, "checkin.no_plan"))
+        return
+    await reply(update, context, render_summary(context, lang, plan_title, items))
+    chat = update.effective_chat
+    assert chat is not None
+    try:
+        # Drawing takes a few hundred milliseconds: off the event loop, so others are served.
+        png = await asyncio.to_thread(heatmap_png, context, lang, participant, items, today)
+        await context.bot.send_photo(
+            chat.id,
+            InputFile(png, filename="kemajuan.png"),
+            caption=plain(context, lang, "progress.caption"),
+        )
+    except Exception as exc:  # the picture is a bonus: the summary above already went out
+        log.warning(
+            "could not send the progress picture: %s",
+            exc,
+            exc_info=not isinstance(exc, TelegramError),
+        )
+        await reply(update, context, text(context, lang, "progress.no_picture"))

@@ -1,0 +1,59 @@
+"""Typed text: a cohort code, or the answer to the question the bot asked last, else help."""
+
+from __future__ import annotations
+
+from telegram import Update
+
+from bot.context import AksiContext
+from core.participants import ASK_FULL_NAME, ASK_UNIT, JoinResult, join_cohort
+from core.plans import discard_draft
+from handlers import checkin, plan
+from handlers.common import identify, reply, text
+from handlers.onboarding import Answer, after_join, answer_profile
+
+MAX_TYPED = 1000  # longer typed text is refused outright, naming the limit
+
+
+async def typed_text(update: Update, context: AksiContext) -> None:
+    """Plain text: joins with a code, answers the pending question (profile, plan, check-in),
+    or points to /bantuan."""
+    message = update.effective_message
+    typed = (message.text or "") if message else ""
+    joined: JoinResult | None = None
+    async with context.services.db.begin() as session:
+        reader = await identify(session, update, context)
+        lang, participant = reader.lang, reader.participant
+        awaiting = (participant.awaiting or "") if participant else ""
+        if len(typed) > MAX_TYPED:
+            answer: Answer = [(text(context, lang, "input.too_long", limit=MAX_TYPED), None)]
+        elif participant is None:
+            joined = await join_cohort(session, reader.person, typed.strip())
+            key = "join.unknown_code" if len(typed.split()) == 1 else "join.ask_code"
+            answer = [] if joined else [(text(context, lang, key, code=typed.strip()[:64]), None)]
+        elif awaiting in (ASK_FULL_NAME, ASK_UNIT):
+            answer = answer_profile(context, reader, participant, typed)
+        elif awaiting == "plan":
+            answer = await plan.answer_text(session, context, reader, typed)
+        elif awaiting.startswith("ci_"):
+            answer = await checkin.answer_text(session, context, reader, typed)
+        else:
+            answer = [(text(context, lang, "fallback.text"), None)]
+    if joined is not None:
+        await after_join(update, context, reader, joined)
+    for body, keyboard in answer:
+        await reply(update, context, body, keyboard)
+
+
+async def cancel(update: Update, context: AksiContext) -> None:
+    """/batal: leave whatever is in progress (a plan draft, a question) without saving it."""
+    async with context.services.db.begin() as session:
+        reader = await identify(session, update, context)
+        participant = reader.participant
+        if participant is None:
+            await reply(update, context, text(context, reader.lang, "join.ask_code"))
+            return
+        had_draft = await discard_draft(session, participant)
+        had_question = participant.awaiting is not None
+        participant.awaiting = None
+    key = "cancel.plan" if had_draft else "cancel.done" if had_question else "cancel.nothing"
+    await reply(update, context, text(context, reader.lang, key))

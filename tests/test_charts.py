@@ -1,0 +1,247 @@
+"""The habit heatmap: a real PNG of the right size, colours where the layout says, no warnings."""
+
+from __future__ import annotations
+
+import io
+import struct
+import warnings
+from datetime import date, timedelta
+
+import numpy as np
+import pytest
+from matplotlib.image import imread
+from numpy.typing import NDArray
+
+from core.charts import (
+    CELL_COLORS,
+    WIDTH,
+    Cell,
+    HeatmapRow,
+    _font,
+    _week_labels,
+    drawable_text,
+    heatmap_layout,
+    render_heatmap,
+)
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+START = date(2021, 9, 1)  # a Wednesday
+END = START + timedelta(weeks=8) - timedelta(days=1)  # 8 weeks: 1 Sep - 26 Oct 2021
+TODAY = date(2021, 10, 8)  # a Friday
+LABELS_ID = {
+    "mon": "Sen",
+    "tue": "Sel",
+    "wed": "Rab",
+    "thu": "Kam",
+    "fri": "Jum",
+    "sat": "Sab",
+    "sun": "Min",
+    "done": "Selesai",
+    "partial": "Sebagian",
+    "missed": "Terlewat",
+    "skipped": "Dilewati",
+    "off": "Libur",
+    "open": "Belum",
+}
+LONG_NAME = ("Membaca buku kepemimpinan 20 menit setiap pagi 📚 sebelum berangkat kerja, lalu cat")[
+    :80
+]
+
+
+def days(start: date, end: date) -> list[date]:
+    return [start + timedelta(days=n) for n in range((end - start).days + 1)]
+
+
+def sample_row(index: int, start: date = START, end: date = END) -> HeatmapRow:
+    cycle = [Cell.DONE, Cell.DONE, Cell.PARTIAL, Cell.MISSED, Cell.DONE, Cell.SKIPPED, Cell.OFF]
+    cells = {day: cycle[(n + index) % 7] for n, day in enumerate(days(start, end)) if day < TODAY}
+    return HeatmapRow(f"Kebiasaan {index + 1}", cells, f"🔥 {index} hari · 80% · kekuatan 42%")
+
+
+def render(rows: list[HeatmapRow], start: date = START, end: date = END, **kw: str) -> bytes:
+    """Render with every warning turned into an error (e.g. matplotlib's "Glyph missing")."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        return render_heatmap(
+            rows,
+            start=start,
+            end=end,
+            today=TODAY,
+            title=kw.get("title", "Kebiasaan Budi · 1 Sep – 26 Okt 2021"),
+            labels=LABELS_ID,
+            lang=kw.get("lang", "id"),
+        )
+
+
+def png_size(png: bytes) -> tuple[int, int]:
+    assert png.startswith(PNG_SIGNATURE)
+    assert png[12:16] == b"IHDR"
+    width, height = struct.unpack(">II", png[16:24])
+    return width, height
+
+
+def decode(png: bytes) -> NDArray[np.float32]:
+    pixels: NDArray[np.float32] = imread(io.BytesIO(png), format="png")
+    return pixels
+
+
+def rgb(hex_colour: str) -> NDArray[np.float64]:
+    return np.array([int(hex_colour[i : i + 2], 16) / 255 for i in (1, 3, 5)])
+
+
+def pixel(image: NDArray[np.float32], x: float, y: float) -> NDArray[np.float64]:
+    return np.asarray(image[round(y), round(x), :3], dtype=np.float64)
+
+
+def test_one_habit_is_a_png_of_the_layouts_size() -> None:
+    png = render([sample_row(0)])
+
+    width, height = png_size(png)
+    layout = heatmap_layout(1, start=START, end=END)
+    assert (width, height) == (WIDTH, layout.height) == (1200, layout.height)
+    assert 400 < height < 1000
+    image = decode(png)
+    assert image.shape[:2] == (height, width)
+    assert np.allclose(image[2, 2, :3], 1.0)  # white background
+    assert np.allclose(image[-2, -2, :3], 1.0)
+
+
+def test_height_grows_with_the_number_of_habits_and_fits_telegram() -> None:
+    heights = [png_size(render([sample_row(i) for i in range(n)]))[1] for n in (1, 2, 5)]
+
+    assert heights[0] < heights[1] < heights[2] <= 2560
+    assert heights == [heatmap_layout(n, start=START, end=END).height for n in (1, 2, 5)]
+
+
+def test_five_habits_decode_with_the_expected_size() -> None:
+    png = render([sample_row(i) for i in range(5)])
+
+    layout = heatmap_layout(5, start=START, end=END)
+    assert decode(png).shape[:2] == (layout.height, 1200)
+    assert layout.text_beside  # short period: name and summary sit beside the grid
+    assert layout.grid_left + layout.weeks * layout.pitch < layout.text_left
+
+
+def test_a_sixteen_week_period_fits_the_width() -> None:
+    end = START + timedelta(weeks=16) - timedelta(days=1)
+    rows = [sample_row(i, end=end) for i in range(5)]
+
+    png = render(rows, end=end)
+
+    layout = heatmap_layout(5, start=START, end=end)
+    assert layout.weeks == 17  # Wednesday to Tuesday: padded to 17 Monday-Sunday columns
+    assert not layout.text_beside
+    assert layout.grid_left + layout.weeks * layout.pitch <= WIDTH - 30
+    assert layout.square >= 30  # still big enough to read on a phone
+    assert png_size(png) == (1200, layout.height)
+    assert layout.height <= 2560
+    assert decode(png).shape[:2] == (layout.height, 1200)
+
+
+def test_long_indonesian_name_with_emoji_renders_without_warnings() -> None:
+    assert len(LONG_NAME) == 80
+    row = HeatmapRow(
+        LONG_NAME, {START: Cell.DONE}, "🔥 5 hari · 80% · kekuatan 42% · ✅ $5 ¼ 中文 \n café"
+    )
+
+    png = render([row, sample_row(1)], title="Kebiasaan 👩🏽‍💻 Budi $x^2$")  # warnings are errors
+
+    assert png_size(png)[0] == 1200
+
+
+def test_drawable_text_drops_what_dejavu_cannot_draw() -> None:
+    assert drawable_text("🔥 5 hari · 80%") == "5 hari · 80%"
+    assert drawable_text("Olahraga 💪🏽 pagi") == "Olahraga pagi"
+    assert drawable_text("Salat Duha — hari ke-3 (é, ü, ñ)") == "Salat Duha — hari ke-3 (é, ü, ñ)"
+    assert drawable_text("tab\there\nnewline") == "tab here newline"
+    assert drawable_text("Kebiasaan 👩🏽‍💻 Budi ❤️ x") == "Kebiasaan Budi ❤ x"  # ZWJ, VS16 gone
+    assert drawable_text("Olah\xadraga🏃pagi") == "Olahraga pagi"
+
+
+def test_cells_have_their_colours_at_their_squares() -> None:
+    cells = {
+        date(2021, 9, 6): Cell.DONE,  # Monday, 2nd column
+        date(2021, 9, 7): Cell.MISSED,
+        date(2021, 9, 8): Cell.PARTIAL,
+        date(2021, 9, 9): Cell.SKIPPED,
+        date(2021, 9, 11): Cell.OFF,
+    }
+    png = render([HeatmapRow("Olahraga", cells, "1 hari")])
+
+    image = decode(png)
+    layout = heatmap_layout(1, start=START, end=END)
+    side = layout.square
+
+    def colour_at(day: date) -> NDArray[np.float64]:
+        x, y = layout.square_center(0, day)
+        return pixel(image, x - 0.3 * side, y)  # off centre, clear of the "×" on missed days
+
+    for day, cell in cells.items():
+        assert np.abs(colour_at(day) - rgb(CELL_COLORS[cell])).max() < 0.04, cell
+    done, missed = colour_at(date(2021, 9, 6)), colour_at(date(2021, 9, 7))
+    assert done[1] > done[0] + 0.3 and done[1] > done[2] + 0.3  # green-ish
+    assert missed[0] > missed[1] + 0.2 and missed[0] > missed[2] + 0.2  # red-ish
+    # The "×" on a missed day is darker red than the square around it.
+    centre = pixel(image, *layout.square_center(0, date(2021, 9, 7)))
+    assert centre[0] > centre[1] + 0.3 and centre.sum() < missed.sum() - 0.3
+    # Open days (no entry yet) are white inside; padding before the period is not drawn.
+    assert np.allclose(colour_at(date(2021, 9, 13)), 1.0, atol=0.02)
+    x, y = layout.square_origin(0, date(2021, 8, 30))  # Monday before a Wednesday start
+    assert np.allclose(image[round(y) : round(y + side), round(x) : round(x + side), :3], 1.0)
+    # Today has a dark outline just outside its square, and is white (open) inside.
+    x, y = layout.square_origin(0, TODAY)
+    assert pixel(image, x - 1.5, y + side / 2).max() < 0.35
+    assert np.allclose(pixel(image, x + side / 2, y + side / 2), 1.0, atol=0.02)
+
+
+def test_both_colours_appear_in_a_five_habit_image() -> None:
+    image = decode(render([sample_row(i) for i in range(5)]))[:, :, :3]
+
+    def count_near(hex_colour: str) -> int:
+        return int((np.abs(image - rgb(hex_colour)).max(axis=2) < 0.03).sum())
+
+    square_area = heatmap_layout(5, start=START, end=END).square ** 2
+    assert count_near(CELL_COLORS[Cell.DONE]) > 20 * square_area
+    assert count_near(CELL_COLORS[Cell.MISSED]) > 4 * square_area
+
+
+def test_week_labels_use_indonesian_or_english_month_names() -> None:
+    layout = heatmap_layout(1, start=START, end=END)
+    font = _font(10)
+
+    indonesian = [text for _, text in _week_labels(layout, "id", font)]
+    english = [text for _, text in _week_labels(layout, "en", font)]
+
+    assert indonesian == ["30", "6 Sep", "13", "20", "27", "4 Okt", "11", "18", "25"]
+    assert english == ["30", "6 Sep", "13", "20", "27", "4 Oct", "11", "18", "25"]
+    may = heatmap_layout(1, start=date(2022, 5, 2), end=date(2022, 8, 28))
+    assert [t for _, t in _week_labels(may, "id", font) if " " in t] == [
+        "2 Mei",
+        "6 Jun",
+        "4 Jul",
+        "1 Agu",
+    ]
+
+
+def test_missing_labels_fall_back_and_english_renders() -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        png = render_heatmap(
+            [sample_row(0)],
+            start=START,
+            end=END,
+            today=date(2030, 1, 1),  # after the period: nothing outlined
+            title="Budi's habits",
+            labels={"today": "Today"},
+            lang="en",
+        )
+    assert png_size(png)[0] == 1200
+
+
+def test_bad_input_is_refused() -> None:
+    with pytest.raises(ValueError, match="at least one habit"):
+        render_heatmap([], start=START, end=END, today=TODAY, title="", labels={}, lang="id")
+    with pytest.raises(ValueError, match="before it starts"):
+        render_heatmap(
+            [sample_row(0)], start=END, end=START, today=TODAY, title="", labels={}, lang="id"
+        )

@@ -1,0 +1,372 @@
+"""End to end over HTTP: /rencana → a week of /lapor (with a skip and a backfill) → /progres,
+the participant's own data, and every forged or stale button refused with nothing changed."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import AsyncIterator
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.standin import BotApiStandIn
+from storage.models import ActionPlan, CheckIn, Habit, Participant, PlanDraft, Reflection
+from tests.conftest import make_cohort
+from tests.harness import Person, RunningBot, joined, settings_for, texts
+
+# Friday 3 September 2021, 09:00 WITA.
+NOW = datetime(2021, 9, 3, 1, 0, tzinfo=UTC)
+
+
+class Clock:
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def next_day(self) -> None:
+        self.now += timedelta(days=1)
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock(NOW)
+
+
+@pytest.fixture
+async def standin() -> AsyncIterator[BotApiStandIn]:
+    async with BotApiStandIn() as server:
+        yield server
+
+
+@pytest.fixture
+async def bot(
+    standin: BotApiStandIn, db_url: str, db: async_sessionmaker[AsyncSession], clock: Clock
+) -> AsyncIterator[RunningBot]:
+    await make_cohort(db)
+    running = RunningBot(standin, settings_for(standin, db_url), clock=clock)
+    await running.start()
+    yield running
+    await running.stop()
+
+
+async def joined_person(bot: RunningBot, user_id: int = 1001, name: str = "Budi") -> Person:
+    person = bot.person(user_id, name)
+    await person.send("/start REVMEN1")
+    await person.press("Lewati")
+    await person.press("Lewati")
+    return person
+
+
+async def write_plan(person: Person) -> None:
+    out = await person.send("/rencana")
+    assert "Langkah 1" in joined(out)
+    await person.send("Pelayanan izin selesai dalam satu hari")
+    out = await person.send("Apel pagi tepat waktu")
+    assert "Bagaimana <b>Apel pagi tepat waktu</b> dilaporkan?" in joined(out)
+    await person.press("Ya / tidak")
+    out = await person.press("Hari kerja")
+    assert "1. Apel pagi tepat waktu — Hari kerja (Sen–Jum)" in joined(out)
+    await person.press("Tambah kebiasaan")
+    await person.send("Membaca regulasi")
+    await person.press("Angka")
+    await person.send("halaman")
+    await person.send("10")
+    out = await person.press("Setiap hari")
+    assert "2. Membaca regulasi — 10 halaman — Setiap hari" in joined(out)
+    out = await person.press("Simpan")
+    assert "Rencana aksi tersimpan" in joined(out)
+
+
+async def count(db: async_sessionmaker[AsyncSession], model: Any) -> int:
+    async with db() as session:
+        return int(await session.scalar(select(func.count()).select_from(model)) or 0)
+
+
+async def habits(db: async_sessionmaker[AsyncSession]) -> list[Habit]:
+    async with db() as session:
+        return list(await session.scalars(select(Habit).order_by(Habit.position)))
+
+
+def sheet_message(person: Person) -> int:
+    message_id, _ = person.last_keyboard()
+    return message_id
+
+
+async def test_plan_then_a_week_of_checkins_then_progress(
+    bot: RunningBot, db: async_sessionmaker[AsyncSession], clock: Clock, standin: BotApiStandIn
+) -> None:
+    budi = await joined_person(bot)
+    await write_plan(budi)
+    apel, baca = await habits(db)
+    assert (apel.kind, apel.schedule, baca.kind, baca.unit, baca.target, baca.schedule) == (
+        "yesno", "weekdays:0,1,2,3,4", "numeric", "halaman", 10.0, "daily"
+    )  # fmt: skip
+    assert apel.created_on == date(2021, 9, 3)
+    # Friday 3 Sep: both done; reading 12 pages typed after pressing its number button.
+    out = await budi.send("/lapor")
+    assert "Jumat, 3 September 2021" in joined(out)
+    await budi.press("Apel pagi")
+    await budi.press("Membaca")
+    out = await budi.send("12")
+    assert "Membaca regulasi — ✅ 12 halaman" in joined(out)
+    assert "Semua kebiasaan hari ini sudah dilaporkan" in joined(out)
+    # Saturday 4 Sep: the weekday habit is not due; reading skipped for sickness.
+    clock.next_day()
+    out = await budi.send("/lapor")
+    assert "Tidak terjadwal hari ini: Apel pagi tepat waktu" in joined(out)
+    _, buttons = budi.last_keyboard()
+    assert not any("Apel" in b["text"] for b in buttons)
+    await budi.press("⏸")
+    out = await budi.press("Sakit")
+    assert "⏸ dilewati (🤒 Sakit)" in joined(out)
+    # Sunday: nothing logged. Monday 6 Sep: backfill Sunday's reading (8 pages, below target).
+    clock.next_day()
+    clock.next_day()
+    out = await budi.send("/lapor kemarin")
+    assert "Minggu, 5 September 2021" in joined(out)
+    await budi.press("Membaca")
+    out = await budi.send("8")
+    assert "🟡 8/10 halaman" in joined(out)
+    # Monday itself: apel done twice (a double tap), reading done at target, a reflection.
+    await budi.send("/lapor")
+    await budi.press("Apel pagi")
+    await budi.press("Apel pagi")
+    await budi.press("Membaca")
+    await budi.send("10")
+    await budi.press("Refleksi")
+    out = await budi.send("Apel tepat waktu, membaca di jam istirahat.")
+    assert "Refleksi tersimpan" in joined(out)
+    # Tuesday 7 Sep: apel not done; reading open (today not over).
+    clock.next_day()
+    await budi.send("/lapor")
+    await budi.press_data(sheet_message(budi), f"ci:n:{apel.id}.20210907")
+    assert await count(db, CheckIn) == 7  # the double tap counted once
+    assert await count(db, Reflection) == 1
+
+    out = await budi.send_and_wait("/progres", 2)
+    summary = texts(out)[0]
+    # Apel (Mon-Fri): Fri done, Mon done, Tue not done -> streak 0, best 2, 2 of 3.
+    assert (
+        "1.</b> Apel pagi tepat waktu — Hari kerja (Sen–Jum)\n🔥 Beruntun: 0 hari (terbaik 2)"
+        in summary
+    )
+    assert "7 hari: 67%" in summary
+    # Reading (daily, target 10): Fri 12 ok, Sat skipped, Sun 8 (below), Mon 10, Tue open.
+    assert "🔥 Beruntun: 1 hari (terbaik 1)" in summary
+    assert "7 hari: 67%" in summary.split("2.</b>")[1]
+    photos = [r for r in out if r.method == "sendPhoto"]
+    assert len(photos) == 1
+    assert (photos[0].file_bytes or b"").startswith(b"\x89PNG")
+
+
+async def test_cancel_and_restart_in_the_middle_of_the_plan(
+    standin: BotApiStandIn, db_url: str, db: async_sessionmaker[AsyncSession], clock: Clock
+) -> None:
+    await make_cohort(db)
+    first = RunningBot(standin, settings_for(standin, db_url), clock=clock)
+    await first.start()
+    budi = await joined_person(first)
+    await budi.send("/rencana")
+    await budi.send("Judul yang akan dibatalkan")
+    out = await budi.send("/batal")
+    assert "Draf tidak disimpan" in joined(out)
+    assert await count(db, ActionPlan) == 0
+    assert await count(db, PlanDraft) == 0
+    # Start again and restart the bot half way: the draft and its step survive.
+    await budi.send("/rencana")
+    await budi.send("Pelayanan izin selesai dalam satu hari")
+    await first.stop()
+    second = RunningBot(standin, settings_for(standin, db_url), clock=clock)
+    await second.start()
+    try:
+        out = await budi.send("Apel pagi tepat waktu")
+        assert "Bagaimana <b>Apel pagi tepat waktu</b> dilaporkan?" in joined(out)
+        await budi.press("Ya / tidak")
+        await budi.press("Setiap hari")
+        out = await budi.press("Simpan")
+        assert "Pelayanan izin selesai dalam satu hari" in joined(out)
+    finally:
+        await second.stop()
+    assert [h.name for h in await habits(db)] == ["Apel pagi tepat waktu"]
+
+
+async def test_edit_and_remove_habits_keeps_history(
+    bot: RunningBot, db: async_sessionmaker[AsyncSession]
+) -> None:
+    budi = await joined_person(bot)
+    await write_plan(budi)
+    await budi.send("/lapor")
+    await budi.press("Apel pagi")
+    out = await budi.send("/rencana")
+    assert "Ubah rencana aksi" in joined(out)
+    await budi.press("✏️ 1")
+    await budi.press("Nama")
+    await budi.send("Apel pagi pukul 07.30")
+    await budi.press("✏️ 2")
+    out = await budi.press("Hapus")
+    assert "Membaca regulasi" not in joined(out)
+    await budi.press("Simpan")
+    rows = await habits(db)
+    assert [(h.name, h.removed_at is None) for h in rows] == [
+        ("Apel pagi pukul 07.30", True),
+        ("Membaca regulasi", False),
+    ]
+    assert await count(db, CheckIn) == 1  # the history of the renamed habit stays
+    out = await budi.send("/lapor")
+    assert "Membaca" not in joined(out)
+
+
+async def test_plan_input_is_checked(bot: RunningBot, db: async_sessionmaker[AsyncSession]) -> None:
+    budi = await joined_person(bot)
+    await budi.send("/rencana")
+    assert "paling banyak 120 karakter" in joined(await budi.send("x" * 121))
+    assert "paling sedikit 5 karakter" in joined(await budi.send("abc"))
+    await budi.send("Pelayanan prima")
+    assert "paling banyak 80 karakter" in joined(await budi.send("y" * 81))
+    await budi.send("Membaca")
+    await budi.press("Angka")
+    await budi.send("halaman")
+    for bad in ("sepuluh", "-5", "0", "1e9", "100001"):
+        assert "Ketik angka lebih dari 0" in joined(await budi.send(bad)), bad
+    await budi.send("2,5")
+    await budi.press("Pilih hari")
+    out = await budi.press("Selesai")
+    assert any("Pilih paling sedikit satu hari" in (r.text or "") for r in out)
+    await budi.press("Sen")
+    await budi.press("Rab")
+    await budi.press("Sen")  # unpicked again
+    out = await budi.press("Selesai")
+    assert "Membaca — 2.5 halaman — Rab" in joined(out)
+    for i in range(2, 6):
+        await budi.press("Tambah kebiasaan")
+        await budi.send(f"Kebiasaan nomor {i}")
+        await budi.press("Ya / tidak")
+        await budi.press("Setiap hari")
+    _, buttons = budi.last_keyboard()
+    assert not any("Tambah" in b["text"] for b in buttons)  # five is the most
+    await budi.press("Simpan")
+    assert len(await habits(db)) == 5
+
+
+async def test_forged_and_stale_buttons(
+    bot: RunningBot, db: async_sessionmaker[AsyncSession], clock: Clock
+) -> None:
+    budi = await joined_person(bot)
+    await write_plan(budi)
+    siti = await joined_person(bot, 1002, "Siti")
+    await siti.send("/rencana")
+    await siti.send("Rencana milik Siti")
+    await siti.send("Kebiasaan Siti")
+    await siti.press("Ya / tidak")
+    await siti.press("Setiap hari")
+    await siti.press("Simpan")
+    [siti_habit] = [h for h in await habits(db) if h.name == "Kebiasaan Siti"]
+    [apel] = [h for h in await habits(db) if h.name == "Apel pagi tepat waktu"]
+    await budi.send("/lapor")
+    message_id = sheet_message(budi)
+    forged = [
+        f"ci:y:{siti_habit.id}.20210903",  # another participant's habit
+        "ci:y:999999.20210903",  # no such habit
+        f"ci:y:{apel.id}.20210826",  # eight days back
+        f"ci:y:{apel.id}.20210904",  # tomorrow
+        f"ci:y:{apel.id}.20219999",  # not a date
+        f"ci:zz:{apel.id}.20210903",  # no such action
+        "ci:y:abc",
+        "plan:save:",  # the plan was saved already: no draft, a stale button
+        "plan:edit:7",
+        "data:erase:maybe",
+        "set:lang:xx",
+        "\u0000" * 10,
+    ]
+    for data in forged:
+        out = await budi.press_data(message_id, data)
+        alerts = [r for r in out if r.method == "answerCallbackQuery"]
+        assert alerts, data
+        assert "berlaku" in (alerts[0].text or "") or "tidak bisa dilaporkan" in (
+            alerts[0].text or ""
+        ), data
+        assert not [r for r in out if r.method in ("sendMessage", "editMessageText")], data
+    assert await count(db, CheckIn) == 0
+    # A stale check-in button after the habit was removed from the plan.
+    await budi.send("/rencana")
+    await budi.press("✏️ 1")
+    await budi.press("Hapus")
+    await budi.press("Simpan")
+    out = await budi.press_data(message_id, f"ci:y:{apel.id}.20210903")
+    assert "tidak berlaku" in (out[0].text or "")
+    assert await count(db, CheckIn) == 0
+    # Nine days later, the old sheet's buttons are out of range.
+    clock.now += timedelta(days=9)
+    [baca] = [h for h in await habits(db) if h.name == "Membaca regulasi"]
+    out = await budi.press_data(message_id, f"ci:y:{baca.id}.20210903")
+    assert "tidak bisa dilaporkan" in (out[0].text or "")
+    assert await count(db, CheckIn) == 0
+
+
+async def test_checkin_guards(bot: RunningBot, db: async_sessionmaker[AsyncSession]) -> None:
+    budi = await joined_person(bot)
+    assert "belum punya rencana aksi" in joined(await budi.send("/lapor"))
+    assert "belum punya rencana aksi" in joined(await budi.send("/progres"))
+    await write_plan(budi)
+    assert "/lapor kemarin" in joined(await budi.send("/lapor lusa"))
+    assert "tidak bisa dilaporkan" in joined(await budi.send("/lapor 2021-08-01"))
+    out = await budi.send("/lapor 2/9")
+    assert "Kamis, 2 September 2021" in joined(out)
+    await budi.send("/lapor")
+    await budi.press("Refleksi")
+    assert "paling banyak 500 karakter" in joined(await budi.send("r" * 501))
+    await budi.press("Membaca")
+    assert "Ketik angkanya saja" in joined(await budi.send("banyak"))
+    await budi.send("/lapor")
+    await budi.press("⏸")
+    await budi.press("Alasan lain")
+    out = await budi.send("Rapat koordinasi di kantor gubernur")
+    assert "dilewati (Rapat koordinasi di kantor gubernur)" in joined(out)
+
+
+async def test_picture_failure_falls_back_to_text(bot: RunningBot, standin: BotApiStandIn) -> None:
+    budi = await joined_person(bot)
+    await write_plan(budi)
+    standin.fail("sendPhoto", 400, "Bad Request: PHOTO_INVALID_DIMENSIONS")
+    out = await budi.send_and_wait("/progres", 2)
+    assert "Kemajuan Anda" in texts(out)[0]
+    assert "Gambar peta kebiasaan belum bisa dikirim" in texts(out)[-1]
+
+
+async def test_my_data_and_erasure(
+    bot: RunningBot, db: async_sessionmaker[AsyncSession], standin: BotApiStandIn
+) -> None:
+    budi = await joined_person(bot)
+    await write_plan(budi)
+    await budi.send("/lapor")
+    await budi.press("Membaca")
+    await budi.send("12")
+    await budi.press("Refleksi")
+    await budi.send("Hari pertama, semangat.")
+    out = await budi.send("/dataku")
+    [document] = [r for r in out if r.method == "sendDocument"]
+    rows = list(csv.reader(io.StringIO((document.file_bytes or b"").decode("utf-8-sig"))))
+    assert rows[0] == ["jenis", "tanggal", "kebiasaan", "satuan", "target", "jadwal", "status",
+                       "nilai", "alasan", "catatan"]  # fmt: skip
+    kinds = [r[0] for r in rows[1:]]
+    assert kinds == ["profil", "rencana aksi", "kebiasaan", "kebiasaan", "laporan", "refleksi"]
+    assert ["laporan", "2021-09-03", "Membaca regulasi", "halaman", "10", "", "selesai", "12",
+            "", ""] in rows  # fmt: skip
+    # Erasure asks first; "Batal" keeps everything.
+    await budi.send("/hapusdata")
+    assert "tidak dihapus" in joined(await budi.press("Batal"))
+    assert await count(db, Participant) == 1
+    await budi.send("/hapusdata")
+    out = await budi.press("Ya, hapus")
+    body = joined(out)
+    assert "1 rencana aksi dan 2 kebiasaan" in body
+    assert "1 laporan" in body and "1 refleksi" in body
+    for model in (Participant, ActionPlan, Habit, CheckIn, Reflection, PlanDraft):
+        assert await count(db, model) == 0, model
+    assert "kode angkatan" in joined(await budi.send("/lapor"))
