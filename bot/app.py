@@ -45,7 +45,9 @@ def build_application(
         .base_url(settings.telegram_api_base_url)
         .base_file_url(settings.telegram_api_base_url.replace("/bot", "/file/bot", 1))
         .context_types(ContextTypes(context=AksiContext, bot_data=BotData))
-        .rate_limiter(AIORateLimiter(max_retries=3))
+        .rate_limiter(
+            AIORateLimiter(overall_max_rate=settings.aksi_max_messages_per_second, max_retries=3)
+        )
         .concurrent_updates(False)  # one update at a time per bot keeps each chat in order
     )
     if application_class is not None:

@@ -34,6 +34,9 @@ class Settings(BaseSettings):
     aksi_default_language: str = "id"
     aksi_admin_ids: Annotated[tuple[int, ...], NoDecode] = Field(default=())
     aksi_log_level: str = "INFO"
+    # Telegram's overall limit for a bot (messages a second); 0 turns Aksi's own limiter off,
+    # e.g. for a local Bot API server or paid broadcasts.
+    aksi_max_messages_per_second: float = Field(default=30.0, ge=0, le=1000)
 
     @field_validator("telegram_bot_token")
     @classmethod
