@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+import time
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
@@ -14,6 +15,8 @@ from telegram import Update
 
 from bot.app import AksiApplication, build_application, register_command_menus
 from bot.settings import Settings
+from handlers.reminders import reminder_tick
+from scheduler.reminders import sync_missing
 from storage.db import create_engine, upgrade
 
 log = logging.getLogger("aksi")
@@ -43,6 +46,7 @@ async def serve(
                 drop_pending_updates=False, allowed_updates=Update.ALL_TYPES
             )
             await app.start()
+            await start_reminders(app, settings)
             log.info(
                 "Aksi is running as @%s (Bot API %s, database %s)",
                 app.bot.username,
@@ -58,6 +62,33 @@ async def serve(
     finally:
         await engine.dispose()
     log.info("stopped")
+
+
+async def start_reminders(app: AksiApplication, settings: Settings) -> None:
+    """Give everyone their reminder rows, then run the reminder job every tick."""
+    services = app.bot_data.services
+    assert services is not None
+    async with services.db.begin() as session:
+        count = await sync_missing(session, services.clock())
+    if count:
+        log.info("set up reminders for %d participants", count)
+    interval = settings.aksi_reminder_tick_seconds
+    if not interval or app.job_queue is None:
+        log.info("reminders are off (AKSI_REMINDER_TICK_SECONDS=0)")
+        return
+    app.job_queue.run_repeating(
+        reminder_tick,
+        interval=interval,
+        first=interval - (time.time() % interval),  # on the minute (for 60 s ticks)
+        name="reminders",
+        # APScheduler's default grace is 1 s: a busy loop would silently skip ticks. A tick
+        # late by up to its interval still runs; overlapping ones are coalesced into one.
+        job_kwargs={
+            "misfire_grace_time": max(1, int(interval)),
+            "coalesce": True,
+            "max_instances": 1,
+        },
+    )
 
 
 def install_stop_signals(stop: asyncio.Event) -> None:

@@ -37,6 +37,10 @@ class Settings(BaseSettings):
     # Telegram's overall limit for a bot (messages a second); 0 turns Aksi's own limiter off,
     # e.g. for a local Bot API server or paid broadcasts.
     aksi_max_messages_per_second: float = Field(default=30.0, ge=0, le=1000)
+    # How often the reminder job looks for due reminders; 0 turns the job off.
+    aksi_reminder_tick_seconds: float = Field(default=60.0, ge=0, le=3600)
+    # After downtime, reminders due at most this long ago are still sent; older are skipped.
+    aksi_reminder_catch_up_minutes: int = Field(default=60, ge=0, le=24 * 60)
 
     @field_validator("telegram_bot_token")
     @classmethod

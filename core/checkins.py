@@ -10,7 +10,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.errors import InvalidInput
 from core.habits import Entry, HabitSpec, HabitStats, Kind, Schedule, Status, habit_stats
-from storage.models import ActionPlan, CheckIn, Habit, Participant, PlanDraft, Reflection
+from storage.models import (
+    ActionPlan,
+    CheckIn,
+    Delivery,
+    Habit,
+    Participant,
+    PlanDraft,
+    Reflection,
+    Reminder,
+)
 
 BACKFILL_DAYS = 7
 NOTE_MAX = 500
@@ -225,5 +234,7 @@ async def erase_personal_data(session: AsyncSession, telegram_user_id: int) -> E
     await session.execute(delete(Habit).where(Habit.plan_id.in_(plan_ids)))
     await session.execute(delete(ActionPlan).where(ActionPlan.participant_id.in_(ids)))
     await session.execute(delete(PlanDraft).where(PlanDraft.participant_id.in_(ids)))
+    await session.execute(delete(Reminder).where(Reminder.participant_id.in_(ids)))
+    await session.execute(delete(Delivery).where(Delivery.participant_id.in_(ids)))
     await session.execute(delete(Participant).where(Participant.id.in_(ids)))
     return erased

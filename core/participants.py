@@ -85,7 +85,8 @@ async def join_cohort(
         # Carry over what the person already told the bot in an earlier cohort.
         full_name=previous.full_name if previous else None,
         unit=previous.unit if previous else None,
-        language=previous.language if previous else None,
+        # The Telegram app's language, when Aksi speaks it, until the person chooses.
+        language=previous.language if previous else client_language(person.language_code),
         timezone=previous.timezone if previous else None,
         awaiting=None if previous and previous.full_name else ASK_FULL_NAME,
     )
@@ -139,13 +140,17 @@ def effective_timezone(participant: Participant) -> str:
     return participant.timezone or participant.cohort.timezone
 
 
-def language_for(participant: Participant | None, client_language: str | None, default: str) -> str:
-    """The participant's choice, else the Telegram client's language if supported, else default."""
-    if participant is not None and participant.language:
-        return participant.language
-    code = (client_language or "").lower()
+def client_language(code: str | None) -> str | None:
+    code = (code or "").lower()
     if code.startswith("en"):
         return "en"
     if code.startswith("id"):
         return "id"
-    return default
+    return None
+
+
+def language_for(participant: Participant | None, client_code: str | None, default: str) -> str:
+    """The participant's choice, else the Telegram client's language if supported, else default."""
+    if participant is not None and participant.language:
+        return participant.language
+    return client_language(client_code) or default

@@ -20,6 +20,7 @@ from handlers import (
     onboarding,
     plan,
     progress,
+    reminders,
     schedule,
     settings,
     typed,
@@ -32,6 +33,7 @@ COMMANDS: list[tuple[tuple[str, str], Any]] = [
     (("rencana", "plan"), plan.start_plan),
     (("lapor", "checkin"), checkin.show_checkin),
     (("progres", "progress"), progress.show_progress),
+    (("pengingat", "reminders"), reminders.show_reminders),
     (("jadwal", "schedule"), schedule.show_schedule),
     (("materi", "materials"), schedule.show_materials),
     (("pengaturan", "settings"), settings.show_settings),
@@ -47,6 +49,7 @@ MENU = {
         "lapor",
         "rencana",
         "progres",
+        "pengingat",
         "jadwal",
         "materi",
         "pengaturan",
@@ -60,6 +63,7 @@ MENU = {
         "checkin",
         "plan",
         "progress",
+        "reminders",
         "schedule",
         "materials",
         "settings",
@@ -85,6 +89,9 @@ def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     app.add_handler(CallbackQueryHandler(plan.plan_button, pattern=rf"^{callbacks.PLAN}:"))
     app.add_handler(CallbackQueryHandler(checkin.checkin_button, pattern=rf"^{callbacks.CHECKIN}:"))
     app.add_handler(CallbackQueryHandler(mydata.delete_button, pattern=rf"^{callbacks.MYDATA}:"))
+    app.add_handler(
+        CallbackQueryHandler(reminders.reminders_button, pattern=rf"^{callbacks.REMINDERS}:")
+    )
     # Catch-alls last: unknown buttons, unknown commands, free text, everything else.
     app.add_handler(CallbackQueryHandler(fallback.unknown_button))
     app.add_handler(MessageHandler(private & filters.COMMAND, fallback.unknown_command))

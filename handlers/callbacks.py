@@ -9,6 +9,7 @@ SETTINGS = "set"
 PLAN = "plan"
 CHECKIN = "ci"
 MYDATA = "data"
+REMINDERS = "rem"
 MAX_BYTES = 64  # Telegram's limit for callback_data
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from bot.context import AksiContext
@@ -26,6 +27,7 @@ from handlers.common import (
     text,
 )
 from handlers.help import help_lines
+from scheduler.reminders import sync_reminders
 from storage.models import Participant
 
 _BUTTONS = {
@@ -82,12 +84,26 @@ def _lang_of(joined: JoinResult, reader: Reader) -> str:
     return joined.participant.language or reader.lang
 
 
+async def join(
+    session: AsyncSession, context: AksiContext, reader: Reader, code: str
+) -> JoinResult | None:
+    """Join with `code` and set up the newcomer's reminders; None for an unknown code."""
+    joined = await join_cohort(session, reader.person, code)
+    if joined is not None and not joined.already_member:
+        await sync_reminders(session, joined.participant, context.services.clock())
+    return joined
+
+
 async def start(update: Update, context: AksiContext) -> None:
-    """/start [CODE]: join the cohort by its code (the deep-link payload), or be asked for it."""
+    """/start [CODE]: join the cohort by its code (the deep-link payload), or be asked for it.
+    Someone whose reminders stopped (they had blocked the bot) gets them back."""
     code = context.args[0] if context.args else None
     async with context.services.db.begin() as session:
         reader = await identify(session, update, context)
-        joined = await join_cohort(session, reader.person, code) if code else None
+        joined = await join(session, context, reader, code) if code else None
+        if reader.participant is not None and reader.participant.unreachable_at is not None:
+            reader.participant.unreachable_at = None
+            await sync_reminders(session, reader.participant, context.services.clock())
     if joined is not None:
         await after_join(update, context, reader, joined)
     elif code:

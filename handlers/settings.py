@@ -16,6 +16,7 @@ from core.timefmt import INDONESIAN_ZONES, zone_abbreviation
 from handlers import callbacks
 from handlers.common import answer_button, ask_for_code, edit_or_reply, identify, plain, reply, text
 from handlers.onboarding import profile_question
+from scheduler.reminders import sync_reminders
 from storage.models import Participant
 
 LANGUAGE_NAMES = {"id": "Bahasa Indonesia", "en": "English"}
@@ -104,6 +105,8 @@ async def settings_button(update: Update, context: AksiContext) -> None:
             lang = button.arg
         elif button.action == "tz":
             set_timezone(participant, INDONESIAN_ZONES[button.arg])
+            # Reminders follow the person to their new zone.
+            await sync_reminders(session, participant, context.services.clock())
         else:
             participant.awaiting = button.arg
     if button.action == "edit":

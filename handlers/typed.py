@@ -5,11 +5,11 @@ from __future__ import annotations
 from telegram import Update
 
 from bot.context import AksiContext
-from core.participants import ASK_FULL_NAME, ASK_UNIT, JoinResult, join_cohort
+from core.participants import ASK_FULL_NAME, ASK_UNIT, JoinResult
 from core.plans import discard_draft
-from handlers import checkin, plan
+from handlers import checkin, plan, reminders
 from handlers.common import identify, reply, text
-from handlers.onboarding import Answer, after_join, answer_profile
+from handlers.onboarding import Answer, after_join, answer_profile, join
 
 MAX_TYPED = 1000  # longer typed text is refused outright, naming the limit
 
@@ -27,13 +27,15 @@ async def typed_text(update: Update, context: AksiContext) -> None:
         if len(typed) > MAX_TYPED:
             answer: Answer = [(text(context, lang, "input.too_long", limit=MAX_TYPED), None)]
         elif participant is None:
-            joined = await join_cohort(session, reader.person, typed.strip())
+            joined = await join(session, context, reader, typed.strip())
             key = "join.unknown_code" if len(typed.split()) == 1 else "join.ask_code"
             answer = [] if joined else [(text(context, lang, key, code=typed.strip()[:64]), None)]
         elif awaiting in (ASK_FULL_NAME, ASK_UNIT):
             answer = answer_profile(context, reader, participant, typed)
         elif awaiting == "plan":
             answer = await plan.answer_text(session, context, reader, typed)
+        elif awaiting == "rem_time":
+            answer = await reminders.answer_text(session, context, reader, typed)
         elif awaiting.startswith("ci_"):
             answer = await checkin.answer_text(session, context, reader, typed)
         else:

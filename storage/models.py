@@ -70,6 +70,15 @@ class Cohort(Base):
     starts_on: Mapped[date] = mapped_column(Date)
     ends_on: Mapped[date] = mapped_column(Date)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Reminder defaults, in each participant's own local time ("HH:MM").
+    reminder_time: Mapped[str] = mapped_column(String(5), default="07:00", server_default="07:00")
+    evening_time: Mapped[str | None] = mapped_column(
+        String(5), nullable=True, default="19:00", server_default="19:00"
+    )
+    morning_summary_time: Mapped[str | None] = mapped_column(
+        String(5), nullable=True, default="06:00", server_default="06:00"
+    )
+    session_lead_minutes: Mapped[int] = mapped_column(Integer, default=30, server_default="30")
 
     sessions: Mapped[list[Session]] = relationship(
         back_populates="cohort", cascade="all, delete-orphan", order_by="Session.starts_at"
@@ -96,6 +105,12 @@ class Participant(Base):
     # Which onboarding question awaits a typed answer ("full_name", "unit"), if any.
     awaiting: Mapped[str | None] = mapped_column(String(64), nullable=True)
     joined_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Daily reminder times ("07:30,12:00", local); None: the cohort's default time.
+    reminder_times: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    reminder_workdays_only: Mapped[bool] = mapped_column(default=False, server_default="0")
+    reminders_paused: Mapped[bool] = mapped_column(default=False, server_default="0")
+    # Set when Telegram answers 403 (blocked) or "chat not found"; cleared by /start.
+    unreachable_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
     cohort: Mapped[Cohort] = relationship()
 
@@ -216,3 +231,37 @@ class PlanDraft(Base):
     step: Mapped[str] = mapped_column(String(32))
     data: Mapped[str] = mapped_column(Text)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Reminder(Base):
+    """A reminder a participant is due: which kind, at what local time, and when next (UTC).
+
+    One repeating job selects the rows whose `next_due_at` has come; an index makes that cheap."""
+
+    __tablename__ = "reminders"
+    __table_args__ = (UniqueConstraint("participant_id", "kind", "local_time"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    participant_id: Mapped[int] = mapped_column(
+        ForeignKey("participants.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(16))  # daily, evening, morning
+    local_time: Mapped[str] = mapped_column(String(5))
+    next_due_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+
+class Delivery(Base):
+    """A reminder sent (or deliberately not sent) for one participant, kind, local day and slot.
+
+    The unique key is the at-most-once guarantee: a row is claimed before the message goes."""
+
+    __tablename__ = "deliveries"
+    __table_args__ = (UniqueConstraint("participant_id", "kind", "local_date", "slot"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    participant_id: Mapped[int] = mapped_column(ForeignKey("participants.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(16))
+    local_date: Mapped[date] = mapped_column(Date)
+    slot: Mapped[str] = mapped_column(String(16))  # the local time, or the session id
+    status: Mapped[str] = mapped_column(String(16))  # sent, quiet, late, failed, unreachable
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

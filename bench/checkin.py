@@ -1,0 +1,396 @@
+"""Check-in throughput: 1,000 participants pressing "done", through the whole stack.
+
+Runs the real `aksi run` process against the Bot API stand-in on loopback (stand-in -> PTB ->
+SQLite -> answerCallbackQuery + editMessageText) and, as the yardstick, `bench/echo_bot.py`: a
+bare PTB bot built with the same ApplicationBuilder options that answers the same press the same
+way on the wire, without a database. Telegram's overall 30 msg/s cap
+(AKSI_MAX_MESSAGES_PER_SECOND) is switched off for both, so the figures are the stack's own.
+
+Set-up (not timed): a fresh SQLite file with a cohort (BENCH, Asia/Makassar) and 1,000
+participants who finished onboarding, each with an action plan of one yes/no daily habit.
+Warm-up (not timed): every participant sends /lapor and gets the check-in sheet. Timed: all
+1,000 presses of `ci:y:<habit_id>.<local today>` are queued at once; the clock stops at the
+1,000th editMessageText. Afterwards the database must hold exactly one "done" check-in per
+participant and every sheet must show the habit as done. Each bot is measured three times,
+alternating; the medians are reported, ending with one key=value line.
+Usage: .venv/bin/python bench/checkin.py
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import os
+import shutil
+import signal
+import sqlite3
+import statistics
+import sys
+import tempfile
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import IO
+from zoneinfo import ZoneInfo
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bot.standin import BotApiStandIn, Outgoing  # noqa: E402
+from core.cohorts import create_cohort  # noqa: E402
+from core.habits import Kind, Schedule  # noqa: E402
+from storage.db import create_engine, sessionmaker, upgrade  # noqa: E402
+from storage.models import ActionPlan, Habit, Participant  # noqa: E402
+
+RUNS = 3
+PARTICIPANTS = 1000
+FIRST_USER = 10_000
+ZONE = "Asia/Makassar"
+HABIT_NAME = "Membaca 10 menit"
+DONE_LINE = f"1. {HABIT_NAME} — ✅ selesai"  # the habit's line; the legend also says "✅ selesai"
+ECHO_BOT = ROOT / "bench" / "echo_bot.py"
+WAIT_SECONDS = 120.0
+
+USERS = range(FIRST_USER, FIRST_USER + PARTICIPANTS)
+
+
+def local_today() -> date:
+    return datetime.now(ZoneInfo(ZONE)).date()
+
+
+# --------------------------------------------------------------------------------------------
+# Set-up
+# --------------------------------------------------------------------------------------------
+
+
+async def build_database(path: Path, today: date) -> dict[int, int]:
+    """Migrate a fresh SQLite file and fill it; returns telegram user id -> habit id."""
+    engine = create_engine(f"sqlite+aiosqlite:///{path}")
+    try:
+        await upgrade(engine)
+        async with sessionmaker(engine).begin() as session:
+            cohort = await create_cohort(
+                session,
+                code="BENCH",
+                name="Bench",
+                timezone=ZONE,
+                starts=today - timedelta(days=14),
+                ends=today + timedelta(days=30),
+            )
+            participants = [
+                Participant(
+                    cohort=cohort,
+                    telegram_user_id=uid,
+                    chat_id=uid,
+                    first_name=f"P{uid}",
+                    full_name=f"Peserta {uid}",
+                    unit="Unit Bench",
+                    awaiting=None,  # onboarding finished
+                )
+                for uid in USERS
+            ]
+            session.add_all(participants)
+            await session.flush()
+            habits: dict[int, Habit] = {}
+            for participant in participants:
+                habit = Habit(
+                    position=0,
+                    name=HABIT_NAME,
+                    kind=Kind.YESNO.value,
+                    schedule=Schedule.daily().encode(),
+                    created_on=today,
+                )
+                session.add(
+                    ActionPlan(
+                        participant_id=participant.id,
+                        title="Budaya membaca di unit",
+                        habits=[habit],
+                    )
+                )
+                habits[participant.telegram_user_id] = habit
+            await session.flush()
+            return {uid: habit.id for uid, habit in habits.items()}
+    finally:
+        await engine.dispose()
+
+
+def copy_database(template: Path, target: Path) -> None:
+    for suffix in ("", "-wal", "-shm"):
+        source = Path(f"{template}{suffix}")
+        if source.exists():
+            shutil.copyfile(source, f"{target}{suffix}")
+
+
+def read_check_ins(path: Path) -> list[tuple[int, str, str]]:
+    with sqlite3.connect(path) as connection:
+        rows = connection.execute("SELECT habit_id, day, status FROM check_ins").fetchall()
+    connection.close()
+    return [(int(h), str(d), str(s)) for h, d, s in rows]
+
+
+def open_log(path: Path) -> IO[bytes]:
+    return path.open("wb")
+
+
+# --------------------------------------------------------------------------------------------
+# Measuring
+# --------------------------------------------------------------------------------------------
+
+
+class Collector:
+    """An outbox listener that keeps one method's records and wakes a waiter at `count`."""
+
+    def __init__(self, method: str, count: int) -> None:
+        self.method = method
+        self.count = count
+        self.records: list[Outgoing] = []
+        self.others: Counter[str] = Counter()
+        self.enough = asyncio.Event()
+
+    def __call__(self, record: Outgoing) -> None:
+        if record.method != self.method:
+            self.others[record.method] += 1
+            return
+        self.records.append(record)
+        if len(self.records) >= self.count:
+            self.enough.set()
+
+    async def wait(self, seconds: float, what: str) -> None:
+        try:
+            async with asyncio.timeout(seconds):
+                await self.enough.wait()
+        except TimeoutError:
+            raise TimeoutError(
+                f"{what}: {len(self.records)} of {self.count} {self.method} within {seconds}s "
+                f"(other records: {dict(self.others)})"
+            ) from None
+
+
+@dataclass
+class Run:
+    bot: str
+    index: int
+    elapsed: float
+    gaps_ms: list[float]
+    lost: int
+    duplicated: int
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def ups(self) -> float:
+        return PARTICIPANTS / self.elapsed
+
+
+def percentile(values: list[float], pct: int) -> float:
+    if len(values) < 2:
+        return values[0] if values else float("nan")
+    return statistics.quantiles(values, n=100, method="inclusive")[pct - 1]
+
+
+async def stop_process(process: asyncio.subprocess.Process) -> None:
+    if process.returncode is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            async with asyncio.timeout(20):
+                await process.wait()
+        except TimeoutError:
+            process.kill()
+            await process.wait()
+
+
+async def one_run(
+    bot: str,
+    index: int,
+    workdir: Path,
+    template: Path,
+    habit_ids: dict[int, int],
+    today: date,
+) -> Run:
+    db = workdir / f"{bot}-{index}.db"
+    if bot == "aksi":
+        await asyncio.to_thread(copy_database, template, db)
+        command = [sys.executable, "-m", "bot", "run"]
+    else:
+        command = [sys.executable, str(ECHO_BOT)]
+        habit_ids = {uid: uid for uid in USERS}  # the echo bot uses the chat id as habit id
+    log_path = workdir / f"{bot}-{index}.log"
+    log = await asyncio.to_thread(open_log, log_path)
+    async with BotApiStandIn() as standin:
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "AKSI_"))}
+        env.update(
+            TELEGRAM_BOT_TOKEN=standin.token,
+            TELEGRAM_API_BASE_URL=standin.base_url,
+            DATABASE_URL=f"sqlite+aiosqlite:///{db}",
+            AKSI_LOG_LEVEL="WARNING",
+            AKSI_MAX_MESSAGES_PER_SECOND="0",
+        )
+        process = await asyncio.create_subprocess_exec(
+            *command, cwd=workdir, env=env, stdout=log, stderr=log
+        )
+        try:
+            await standin.wait_first_get_updates(timeout=60)
+
+            # Warm-up: every participant asks for the sheet.
+            sheets = Collector("sendMessage", PARTICIPANTS)
+            standin.add_listener(sheets)
+            for uid in USERS:
+                standin.push_message(uid, "/lapor", first_name=f"P{uid}")
+            await sheets.wait(WAIT_SECONDS, f"{bot} warm-up")
+            standin.remove_listener(sheets)
+            sheet_of = {r.chat_id: r.message_id for r in sheets.records}
+            if sorted(sheet_of) != list(USERS):
+                raise RuntimeError(f"{bot} warm-up: not one sheet per participant")
+            await asyncio.sleep(0.2)  # let the bot go back to its long poll
+
+            # Timed: all presses queued at once; stop at the last edit.
+            edits = Collector("editMessageText", PARTICIPANTS)
+            standin.add_listener(edits)
+            stamp = f"{today:%Y%m%d}"
+            for uid in USERS:
+                message_id = sheet_of[uid]
+                assert message_id is not None
+                standin.push_callback(uid, message_id, f"ci:y:{habit_ids[uid]}.{stamp}")
+            started = time.monotonic()
+            await edits.wait(WAIT_SECONDS, f"{bot} timed phase")
+            elapsed = edits.records[PARTICIPANTS - 1].at - started
+            await asyncio.sleep(0.5)  # a late duplicate would arrive now
+            standin.remove_listener(edits)
+        finally:
+            await stop_process(process)
+            await asyncio.to_thread(log.close)
+
+        times = [r.at for r in edits.records[:PARTICIPANTS]]
+        gaps = [(b - a) * 1000 for a, b in itertools.pairwise(times)]
+        lost, duplicated, notes = await verify(bot, standin, edits, sheet_of, habit_ids, today, db)
+    if lost or duplicated:
+        tail = (await asyncio.to_thread(log_path.read_text, errors="replace"))[-2000:]
+        notes.append(f"{bot} log tail:\n{tail}")
+    return Run(bot, index, elapsed, gaps, lost, duplicated, notes)
+
+
+async def verify(
+    bot: str,
+    standin: BotApiStandIn,
+    edits: Collector,
+    sheet_of: dict[int, int | None],
+    habit_ids: dict[int, int],
+    today: date,
+    db: Path,
+) -> tuple[int, int, list[str]]:
+    """(participants whose press went missing, presses that counted more than once, notes)."""
+    notes: list[str] = []
+    edits_per_chat = Counter(r.chat_id for r in edits.records)
+    answers = Counter(
+        r.chat_id
+        for r in standin.outbox
+        if r.method == "answerCallbackQuery" and r.text == "Tersimpan ✅"
+    )
+    missing: set[int] = set()
+    extra = 0
+    for uid in USERS:
+        final = standin.message(uid, sheet_of[uid] or 0)
+        if final is None or DONE_LINE not in (final.text or ""):
+            missing.add(uid)
+        if edits_per_chat[uid] == 0 or answers[uid] == 0:
+            missing.add(uid)
+        extra += max(0, edits_per_chat[uid] - 1) + max(0, answers[uid] - 1)
+    if edits.others.get("sendMessage"):
+        notes.append(f"{bot}: {edits.others['sendMessage']} sendMessage during the timed phase")
+        extra += edits.others["sendMessage"]
+    if bot == "aksi":
+        rows = await asyncio.to_thread(read_check_ins, db)
+        per_habit = Counter(h for h, _, _ in rows)
+        done = {h for h, d, s in rows if s == "done" and d == today.isoformat()}
+        for uid in USERS:
+            if habit_ids[uid] not in done:
+                missing.add(uid)
+        extra += sum(n - 1 for n in per_habit.values() if n > 1)
+        extra += len(set(per_habit) - set(habit_ids.values()))
+        notes.append(f"aksi database: {len(rows)} check-ins, {len(done)} done for {today}")
+    return len(missing), extra, notes
+
+
+# --------------------------------------------------------------------------------------------
+# Report
+# --------------------------------------------------------------------------------------------
+
+
+def table(runs: list[Run]) -> list[str]:
+    lines = [
+        f"{'run':>3}  {'bot':<4}  {'updates/s':>9}  {'elapsed s':>9}  "
+        f"{'gap p50 ms':>10}  {'gap p95 ms':>10}  {'lost':>4}  {'dup':>3}"
+    ]
+    for run in runs:
+        lines.append(
+            f"{run.index + 1:>3}  {run.bot:<4}  {run.ups:>9.0f}  {run.elapsed:>9.2f}  "
+            f"{percentile(run.gaps_ms, 50):>10.2f}  {percentile(run.gaps_ms, 95):>10.2f}  "
+            f"{run.lost:>4}  {run.duplicated:>3}"
+        )
+    return lines
+
+
+async def main() -> int:
+    today = local_today()
+    runs: list[Run] = []
+    print(
+        f"Check-in benchmark: {PARTICIPANTS} participants each press 'done' once "
+        f"(local day {today} in {ZONE})."
+    )
+    print(
+        "Telegram's overall cap of 30 messages a second is switched off for BOTH bots "
+        "(AKSI_MAX_MESSAGES_PER_SECOND=0),\nso this measures the stack (Bot API stand-in on "
+        "loopback -> PTB -> handler [-> SQLite] -> reply), not the cap."
+    )
+    with tempfile.TemporaryDirectory(prefix="aksi-bench-") as tmp:
+        workdir = Path(tmp)
+        template = workdir / "template.db"
+        began = time.monotonic()
+        habit_ids = await build_database(template, today)
+        print(
+            f"set-up: {PARTICIPANTS} participants, plans and habits written in "
+            f"{time.monotonic() - began:.1f}s (not timed)"
+        )
+        for index in range(RUNS):
+            for bot in ("aksi", "echo"):
+                run = await one_run(bot, index, workdir, template, habit_ids, today)
+                runs.append(run)
+                print(
+                    f"  run {index + 1} {bot}: {run.ups:.0f} updates/s "
+                    f"({run.elapsed:.2f}s for {PARTICIPANTS})",
+                    flush=True,
+                )
+    print()
+    for line in table(runs):
+        print(line)
+    for run in runs:
+        for note in run.notes:
+            if run.index == 0 or run.lost or run.duplicated:
+                print(note)
+    aksi = statistics.median(r.ups for r in runs if r.bot == "aksi")
+    echo = statistics.median(r.ups for r in runs if r.bot == "echo")
+    aksi_gaps = [g for r in runs if r.bot == "aksi" for g in r.gaps_ms]
+    echo_gaps = [g for r in runs if r.bot == "echo" for g in r.gaps_ms]
+    lost = sum(r.lost for r in runs)
+    duplicated = sum(r.duplicated for r in runs)
+    ratio = aksi / echo
+    print()
+    print("gap = time between consecutive edits, i.e. the per-update service time")
+    print(
+        f"median of {RUNS}: aksi {aksi:.0f} updates/s "
+        f"(gap p50 {percentile(aksi_gaps, 50):.2f} ms, p95 {percentile(aksi_gaps, 95):.2f} ms), "
+        f"echo {echo:.0f} updates/s "
+        f"(gap p50 {percentile(echo_gaps, 50):.2f} ms, p95 {percentile(echo_gaps, 95):.2f} ms)"
+    )
+    verdict = "meets" if ratio >= 0.5 else "MISSES"
+    print(f"ratio aksi/echo = {ratio:.2f} ({verdict} the target of 0.5)")
+    print(
+        f"ratio={ratio:.2f} aksi_ups={aksi:.0f} echo_ups={echo:.0f} "
+        f"lost={lost} duplicated={duplicated}"
+    )
+    return 0 if lost == 0 and duplicated == 0 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(asyncio.run(main()))

@@ -1,0 +1,222 @@
+"""Reminders: which ones a participant has, when each is next due, and claiming a delivery.
+
+Every reminder is a row with its next due instant in UTC (`reminders.next_due_at`, indexed); a
+single repeating job asks for the rows whose instant has come. Before a message goes out, a
+`deliveries` row keyed by (participant, kind, local date, slot) is inserted: a second tick, an
+overlapping one, or a restart finds it taken, so each reminder is sent at most once.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import delete, exists, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from core.errors import InvalidInput
+from core.participants import effective_timezone
+from storage.models import Cohort, Delivery, Participant, Reminder, Session
+
+DAILY = "daily"
+EVENING = "evening"
+MORNING = "morning"
+SESSION = "session"
+MAX_DAILY_TIMES = 3
+_TIME_RE = re.compile(r"^(\d{1,2})[:.](\d{2})$")
+
+
+def parse_clock(text: str) -> str:
+    """'7.30' or '07:30' → '07:30'; InvalidInput for anything else."""
+    match = _TIME_RE.match(text.strip())
+    if not match or int(match[1]) > 23 or int(match[2]) > 59:
+        raise InvalidInput("reminders.bad_time")
+    return f"{int(match[1]):02d}:{match[2]}"
+
+
+def daily_times(participant: Participant) -> list[str]:
+    raw = participant.reminder_times
+    if raw is None:
+        return [participant.cohort.reminder_time]
+    return [t for t in raw.split(",") if t]
+
+
+def next_occurrence(local_time: str, tz: str, after: datetime, workdays_only: bool) -> datetime:
+    """The first instant strictly after `after` when it is `local_time` in `tz` (UTC)."""
+    zone = ZoneInfo(tz)
+    hour, minute = (int(x) for x in local_time.split(":"))
+    local_after = after.astimezone(zone)
+    day = local_after.date()
+    while True:
+        candidate = datetime.combine(day, time(hour, minute), zone)
+        if candidate > local_after and not (workdays_only and day.weekday() >= 5):
+            return candidate.astimezone(UTC)
+        day += timedelta(days=1)
+
+
+def desired(participant: Participant) -> list[tuple[str, str, bool]]:
+    """(kind, local time, working days only) for every reminder the participant should get."""
+    if participant.reminders_paused or participant.unreachable_at is not None:
+        return []
+    workdays = participant.reminder_workdays_only
+    rows = [(DAILY, t, workdays) for t in daily_times(participant)]
+    cohort = participant.cohort
+    if cohort.evening_time:
+        rows.append((EVENING, cohort.evening_time, workdays))
+    if cohort.morning_summary_time:
+        rows.append((MORNING, cohort.morning_summary_time, False))
+    return rows
+
+
+async def sync_reminders(session: AsyncSession, participant: Participant, now: datetime) -> None:
+    """Make the participant's reminder rows match their settings and zone, from `now` on."""
+    tz = effective_timezone(participant)
+    await session.execute(delete(Reminder).where(Reminder.participant_id == participant.id))
+    for kind, local_time, workdays in desired(participant):
+        session.add(
+            Reminder(
+                participant_id=participant.id,
+                kind=kind,
+                local_time=local_time,
+                next_due_at=next_occurrence(local_time, tz, now, workdays),
+            )
+        )
+    await session.flush()
+
+
+async def sync_missing(session: AsyncSession, now: datetime) -> int:
+    """Give reminder rows to reachable, unpaused participants who have none (e.g. joined
+    before reminders existed). Returns how many participants were set up."""
+    result = await session.scalars(
+        select(Participant)
+        .where(
+            Participant.reminders_paused.is_(False),
+            Participant.unreachable_at.is_(None),
+            ~exists().where(Reminder.participant_id == Participant.id),
+        )
+        .options(selectinload(Participant.cohort))
+    )
+    count = 0
+    for participant in result:
+        await sync_reminders(session, participant, now)
+        count += 1
+    return count
+
+
+@dataclass(frozen=True)
+class Due:
+    reminder: Reminder
+    participant: Participant
+    occurrence: datetime  # when it was due (UTC)
+    local_date: date  # the participant's local date it is for
+    late: bool  # due longer ago than the catch-up window: skip it
+
+
+async def take_due(
+    session: AsyncSession, now: datetime, catch_up: timedelta, limit: int = 2000
+) -> list[Due]:
+    """The reminder rows due by `now`, each moved on to its next occurrence (in this
+    transaction): a restart cannot see the same occurrence twice once it is committed."""
+    result = await session.execute(
+        select(Reminder, Participant)
+        .join(Participant, Participant.id == Reminder.participant_id)
+        .where(Reminder.next_due_at <= now)
+        .order_by(Reminder.next_due_at)
+        .limit(limit)
+        .options(selectinload(Participant.cohort))
+    )
+    due = []
+    for reminder, participant in result.tuples():
+        tz = effective_timezone(participant)
+        occurrence = reminder.next_due_at
+        workdays = participant.reminder_workdays_only and reminder.kind != MORNING
+        # After a long downtime, jump to the next occurrence after now (missed ones are late).
+        reminder.next_due_at = next_occurrence(
+            reminder.local_time, tz, max(now, occurrence), workdays
+        )
+        local_date = occurrence.astimezone(ZoneInfo(tz)).date()
+        due.append(Due(reminder, participant, occurrence, local_date, now - occurrence > catch_up))
+    return due
+
+
+async def claim(
+    session: AsyncSession, participant_id: int, kind: str, local_date: date, slot: str, status: str
+) -> bool:
+    """Insert the delivery row unless one exists; True when this caller owns the delivery."""
+    values = {
+        "participant_id": participant_id,
+        "kind": kind,
+        "local_date": local_date,
+        "slot": slot,
+        "status": status,
+        "created_at": datetime.now(UTC),
+    }
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = insert(Delivery).values(**values).on_conflict_do_nothing()
+    result = await session.execute(statement)
+    return bool(getattr(result, "rowcount", 0) == 1)
+
+
+async def set_status(
+    session: AsyncSession, participant_id: int, kind: str, local_date: date, slot: str, status: str
+) -> None:
+    delivery = await session.scalar(
+        select(Delivery).where(
+            Delivery.participant_id == participant_id,
+            Delivery.kind == kind,
+            Delivery.local_date == local_date,
+            Delivery.slot == slot,
+        )
+    )
+    if delivery is not None:
+        delivery.status = status
+
+
+async def mark_unreachable(session: AsyncSession, participant_id: int, now: datetime) -> None:
+    """Telegram said the person blocked the bot (or the chat is gone): stop their reminders."""
+    participant = await session.get(Participant, participant_id)
+    if participant is None:
+        return
+    participant.unreachable_at = now
+    await session.execute(delete(Reminder).where(Reminder.participant_id == participant_id))
+
+
+@dataclass(frozen=True)
+class SessionDue:
+    session: Session
+    participants: Sequence[Participant]
+    late: bool
+
+
+async def sessions_due(
+    session: AsyncSession, now: datetime, catch_up: timedelta
+) -> list[SessionDue]:
+    """Sessions whose reminder time (start minus the cohort's lead) has come and that have
+    not started yet, with the participants who get reminders."""
+    result = await session.execute(
+        select(Session, Cohort)
+        .join(Cohort, Cohort.id == Session.cohort_id)
+        .where(Session.starts_at > now, Session.starts_at <= now + timedelta(hours=24))
+    )
+    found = []
+    for s, cohort in result.tuples():
+        remind_at = s.starts_at - timedelta(minutes=cohort.session_lead_minutes)
+        if remind_at > now:
+            continue
+        members = await session.scalars(
+            select(Participant)
+            .where(
+                Participant.cohort_id == cohort.id,
+                Participant.reminders_paused.is_(False),
+                Participant.unreachable_at.is_(None),
+            )
+            .options(selectinload(Participant.cohort))
+        )
+        found.append(SessionDue(s, list(members), now - remind_at > catch_up))
+    return found
