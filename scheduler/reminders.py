@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, exists, select
+from sqlalchemy import delete, exists, false, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
@@ -121,7 +121,13 @@ async def take_due(
     session: AsyncSession, now: datetime, catch_up: timedelta, limit: int = 2000
 ) -> list[Due]:
     """The reminder rows due by `now`, each moved on to its next occurrence (in this
-    transaction): a restart cannot see the same occurrence twice once it is committed."""
+    transaction): a restart cannot see the same occurrence twice once it is committed.
+
+    Two ticks at once: on SQLite the first statement takes the write lock, so a second tick
+    waits and then reads the rows already moved on; on PostgreSQL the rows are locked and a
+    second tick skips them."""
+    if session.get_bind().dialect.name == "sqlite":
+        await session.execute(update(Reminder).where(false()).values(kind=Reminder.kind))
     result = await session.execute(
         select(Reminder, Participant)
         .join(Participant, Participant.id == Reminder.participant_id)
@@ -129,9 +135,10 @@ async def take_due(
         .order_by(Reminder.next_due_at)
         .limit(limit)
         .options(selectinload(Participant.cohort))
+        .with_for_update(of=Reminder, skip_locked=True)
     )
     due = []
-    for reminder, participant in result.tuples():
+    for reminder, participant in result:
         tz = effective_timezone(participant)
         occurrence = reminder.next_due_at
         workdays = participant.reminder_workdays_only and reminder.kind != MORNING
@@ -205,7 +212,7 @@ async def sessions_due(
         .where(Session.starts_at > now, Session.starts_at <= now + timedelta(hours=24))
     )
     found = []
-    for s, cohort in result.tuples():
+    for s, cohort in result:
         remind_at = s.starts_at - timedelta(minutes=cohort.session_lead_minutes)
         if remind_at > now:
             continue
