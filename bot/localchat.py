@@ -109,6 +109,7 @@ class LocalChat:
         self.tty = self.stdin.isatty() and self.stdout.isatty()
         self.standin = BotApiStandIn()
         self.seen = 0
+        self.busy = False
         self.buttons: list[dict[str, Any]] = []
         self.buttons_message: int | None = None
         self.arrived_by_link = False
@@ -183,7 +184,19 @@ class LocalChat:
         line = await asyncio.to_thread(self.stdin.readline)
         return None if line == "" else line.rstrip("\r\n")
 
+    def _unprompted(self, _record: Outgoing) -> None:
+        """A message the bot sends on its own (a reminder) shows up while the person waits."""
+        if self.busy:
+            return  # printed with the answer to the line being handled
+        if self.tty:
+            self.stdout.write("\r")
+        self._print_new()
+        if self.tty:
+            self.stdout.write("Anda> ")
+            self.stdout.flush()
+
     async def _converse(self, handled: asyncio.Queue[int]) -> None:
+        self.standin.add_listener(self._unprompted)
         while True:
             line = await self._read_line()
             if line is None or line.strip() in QUIT_WORDS:
@@ -192,11 +205,14 @@ class LocalChat:
                 continue
             if not self.tty:
                 self.say(f"Anda> {line}")
-            update_id = self._push(line.strip())
-            if update_id is None:
-                continue
-            await self._wait_handled(handled, update_id)
-            self._print_new()
+            self.busy = True
+            try:
+                update_id = self._push(line.strip())
+                if update_id is not None:
+                    await self._wait_handled(handled, update_id)
+                    self._print_new()
+            finally:
+                self.busy = False
 
     def _push(self, line: str) -> int | None:
         if line.isdigit() and self.buttons and 1 <= int(line) <= len(self.buttons):
