@@ -16,7 +16,7 @@ import handlers
 from bot.context import AksiContext, BotData, Services, utc_now
 from bot.i18n import Catalogs
 from bot.settings import Settings
-from storage.db import sessionmaker
+from storage.db import Database
 
 log = logging.getLogger("aksi")
 
@@ -35,7 +35,7 @@ def build_application(
     services = services or Services(
         settings=settings,
         engine=engine,
-        db=sessionmaker(engine),
+        db=Database(engine),
         i18n=Catalogs(),
         clock=clock or utc_now,
     )

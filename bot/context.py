@@ -6,11 +6,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine
 from telegram.ext import Application, CallbackContext, ExtBot
 
 from bot.i18n import Catalogs
 from bot.settings import Settings
+from storage.db import Database
 
 
 def utc_now() -> datetime:
@@ -21,7 +22,7 @@ def utc_now() -> datetime:
 class Services:
     settings: Settings
     engine: AsyncEngine
-    db: async_sessionmaker[AsyncSession]
+    db: Database
     i18n: Catalogs
     clock: Callable[[], datetime] = field(default=utc_now)
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import delete, func, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.errors import InvalidInput
@@ -43,11 +44,16 @@ async def active_habits(session: AsyncSession, participant_id: int) -> list[Habi
 
 async def habit_of(session: AsyncSession, participant_id: int, habit_id: int) -> Habit:
     """The participant's own active habit; another's, a removed or a made-up one is refused."""
-    habit = await session.get(Habit, habit_id)
-    if habit is None or habit.removed_at is not None:
-        raise InvalidInput("button.stale")
-    plan = await session.get(ActionPlan, habit.plan_id)
-    if plan is None or plan.participant_id != participant_id:
+    habit = await session.scalar(
+        select(Habit)
+        .join(ActionPlan)
+        .where(
+            Habit.id == habit_id,
+            Habit.removed_at.is_(None),
+            ActionPlan.participant_id == participant_id,
+        )
+    )
+    if habit is None:
         raise InvalidInput("button.stale")
     return habit
 
@@ -87,26 +93,27 @@ class DaySheet:
 
 async def day_sheet(session: AsyncSession, participant: Participant, day: date) -> DaySheet:
     """Every active habit with its entry for `day`, and whether it is scheduled that day."""
-    habits = await active_habits(session, participant.id)
-    entries = {
-        c.habit_id: c
-        for c in await session.scalars(
-            select(CheckIn).where(CheckIn.participant_id == participant.id, CheckIn.day == day)
-        )
-    }
+    rows = await session.execute(
+        select(Habit, CheckIn)
+        .join(ActionPlan, ActionPlan.id == Habit.plan_id)
+        .outerjoin(CheckIn, (CheckIn.habit_id == Habit.id) & (CheckIn.day == day))
+        .where(ActionPlan.participant_id == participant.id, Habit.removed_at.is_(None))
+        .order_by(Habit.position, Habit.id)
+        .execution_options(populate_existing=True)  # just written by `record`, maybe
+    )
     note = await session.scalar(
         select(Reflection.text).where(
             Reflection.participant_id == participant.id, Reflection.day == day
         )
     )
-    lines = [SheetLine(h, entries.get(h.id), spec_of(h).schedule.is_scheduled(day)) for h in habits]
+    lines = [SheetLine(h, c, spec_of(h).schedule.is_scheduled(day)) for h, c in rows]
     return DaySheet(day, lines, note)
 
 
 async def record(
     session: AsyncSession,
     participant: Participant,
-    habit_id: int,
+    habit: Habit,
     day: date,
     status: Status,
     *,
@@ -114,10 +121,9 @@ async def record(
     now: datetime,
     value: float | None = None,
     reason: str | None = None,
-) -> CheckIn:
-    """Log one habit for one day; logging the same habit and day again replaces the entry,
-    so a repeated update or a double tap never counts twice."""
-    habit = await habit_of(session, participant.id, habit_id)
+) -> None:
+    """Log one of the participant's habits (see `habit_of`) for one day; logging the same habit
+    and day again replaces the entry, so a repeated update or a double tap never counts twice."""
     check_day(participant, day, today)
     if status == Status.DONE and habit.kind == Kind.NUMERIC.value and value is None:
         value = habit.target
@@ -127,15 +133,27 @@ async def record(
         reason = None
     elif reason is not None:
         reason = " ".join(reason.split())[:REASON_MAX]
-    entry = await session.scalar(
-        select(CheckIn).where(CheckIn.habit_id == habit.id, CheckIn.day == day)
+    values = {
+        "habit_id": habit.id,
+        "participant_id": participant.id,
+        "day": day,
+        "status": status.value,
+        "value": value,
+        "skip_reason": reason,
+        "logged_at": now,
+    }
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = insert(CheckIn).values(**values)
+    # One statement whatever came before: the unique (habit, day) row is replaced.
+    await session.execute(
+        statement.on_conflict_do_update(
+            index_elements=[CheckIn.habit_id, CheckIn.day],
+            set_={
+                k: statement.excluded[k] for k in ("status", "value", "skip_reason", "logged_at")
+            },
+        )
     )
-    if entry is None:
-        entry = CheckIn(habit_id=habit.id, participant_id=participant.id, day=day, status="")
-        session.add(entry)
-    entry.status, entry.value, entry.skip_reason, entry.logged_at = status.value, value, reason, now
-    await session.flush()
-    return entry
 
 
 async def save_reflection(

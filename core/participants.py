@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload
 
 from bot.settings import SUPPORTED_LANGUAGES, check_timezone
 from core.cohorts import find_cohort, looks_like_code
@@ -51,7 +51,7 @@ async def find_participant(session: AsyncSession, user_id: int) -> Participant |
     result = await session.execute(
         select(Participant)
         .where(Participant.telegram_user_id == user_id)
-        .options(selectinload(Participant.cohort))
+        .options(joinedload(Participant.cohort))  # every update asks: one query, not two
         .order_by(Participant.joined_at.desc(), Participant.id.desc())
         .limit(1)
     )

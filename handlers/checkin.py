@@ -309,7 +309,7 @@ async def _apply_press(
     status = {"y": Status.DONE, "n": Status.NOT_DONE}.get(press.action, Status.SKIPPED)
     reason = press.action if press.action in REASONS else None
     await checkins.record(
-        session, participant, habit.id, day, status, today=today, now=now, reason=reason
+        session, participant, habit, day, status, today=today, now=now, reason=reason
     )
     sheet = await checkins.day_sheet(session, participant, day)
     return render_sheet(context, lang, sheet, today), None
@@ -330,17 +330,18 @@ async def answer_text(
         if kind == "ci_note":
             await checkins.save_reflection(session, participant, day, typed, today=today)
         elif kind == "ci_value":
+            value = parse_amount(typed)
+            habit = await checkins.habit_of(session, participant.id, int(parts[0]))
             await checkins.record(
-                session, participant, int(parts[0]), day, Status.DONE,
-                today=today, now=now, value=parse_amount(typed),
-            )  # fmt: skip
+                session, participant, habit, day, Status.DONE, today=today, now=now, value=value
+            )
         elif kind == "ci_reason":
             if len(typed.strip()) > checkins.REASON_MAX:
                 raise InvalidInput(f"too_long:{checkins.REASON_MAX}")
+            habit = await checkins.habit_of(session, participant.id, int(parts[0]))
             await checkins.record(
-                session, participant, int(parts[0]), day, Status.SKIPPED,
-                today=today, now=now, reason=typed,
-            )  # fmt: skip
+                session, participant, habit, day, Status.SKIPPED, today=today, now=now, reason=typed
+            )
         else:
             raise InvalidInput("button.stale")
     except InvalidInput as exc:

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
+import sqlite3
+from collections.abc import AsyncIterator, Callable, Generator
+from contextlib import asynccontextmanager
+from functools import partial
 from pathlib import Path
 from typing import Any
 
+import aiosqlite
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import event
@@ -20,14 +26,60 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 SQLITE_BUSY_TIMEOUT_MS = 5000
 
 
+class InlineSQLiteConnection(aiosqlite.Connection):
+    """aiosqlite's connection, with every call run on the event loop's own thread.
+
+    aiosqlite hands each call to a worker thread and back (about 0.3 ms a hop here, about four
+    hops a statement); Aksi's statements take microseconds, so the hops were most of a
+    check-in's time (bench/checkin.py). Calling SQLite in place is safe because readers never
+    wait in WAL mode and `Database` lets only one write transaction of this process run at a
+    time, so a statement can only wait for another process (the CLI), at most the busy timeout.
+    Written against aiosqlite 0.22 (pinned in pyproject.toml); tests/test_storage.py checks it.
+    """
+
+    def __init__(self, connector: Callable[[], sqlite3.Connection]) -> None:
+        super().__init__(connector, iter_chunk_size=64)
+
+    async def _execute(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        if not self._running or not self._connection:
+            raise ValueError("Connection closed")
+        return fn(*args, **kwargs)
+
+    async def _connect(self) -> aiosqlite.Connection:
+        if self._connection is None:
+            self._connection = self._connector()
+        return self
+
+    def __await__(self) -> Generator[Any, None, aiosqlite.Connection]:
+        return self._connect().__await__()  # no worker thread to start
+
+    def stop(self) -> None:
+        self._running = False
+        if self._connection is not None:
+            self._connection.close()
+            self._connection = None
+
+    async def close(self) -> None:
+        self.stop()
+
+
 def create_engine(database_url: str) -> AsyncEngine:
-    """An async engine; SQLite files get WAL mode, a busy timeout and foreign keys."""
+    """An async engine; SQLite files get WAL mode, a busy timeout and foreign keys, and run
+    on the event loop's thread (see `InlineSQLiteConnection`)."""
     url = make_url(database_url)
     if url.get_backend_name() != "sqlite":
         return create_async_engine(url, pool_pre_ping=True)
-    if url.database and url.database != ":memory:":
-        Path(url.database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_async_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
+    path = url.database or ":memory:"
+    if path != ":memory:":
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+    connector = partial(
+        sqlite3.connect, path, timeout=SQLITE_BUSY_TIMEOUT_MS / 1000, check_same_thread=False
+    )
+
+    async def connect() -> aiosqlite.Connection:
+        return await InlineSQLiteConnection(connector)
+
+    engine = create_async_engine(url, async_creator=connect)
 
     @event.listens_for(engine.sync_engine, "connect")
     def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
@@ -43,6 +95,29 @@ def create_engine(database_url: str) -> AsyncEngine:
 
 def sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False)
+
+
+class Database:
+    """The bot's sessions: `db()` for reading, `db.begin()` for a write transaction that
+    commits at the end. On SQLite the write transactions of this process take turns (an
+    asyncio lock): a second writer waits in the event loop, never inside SQLite."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+        self.sessions = sessionmaker(engine)
+        self._write_lock = asyncio.Lock() if engine.dialect.name == "sqlite" else None
+
+    def __call__(self) -> AsyncSession:
+        return self.sessions()
+
+    @asynccontextmanager
+    async def begin(self) -> AsyncIterator[AsyncSession]:
+        if self._write_lock is None:
+            async with self.sessions.begin() as session:
+                yield session
+            return
+        async with self._write_lock, self.sessions.begin() as session:
+            yield session
 
 
 def alembic_config() -> Config:

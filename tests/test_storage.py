@@ -1,0 +1,67 @@
+"""The storage set-up: SQLite pragmas, the in-loop connection, and writers taking turns."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from datetime import date
+
+from sqlalchemy import select, text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from storage.db import Database, InlineSQLiteConnection
+from storage.models import Cohort
+from tests.conftest import make_cohort
+
+
+async def test_sqlite_pragmas_and_inline_connection(engine: AsyncEngine) -> None:
+    async with engine.connect() as conn:
+        assert (await conn.execute(text("PRAGMA journal_mode"))).scalar() == "wal"
+        assert (await conn.execute(text("PRAGMA busy_timeout"))).scalar() == 5000
+        assert (await conn.execute(text("PRAGMA foreign_keys"))).scalar() == 1
+        raw = await conn.get_raw_connection()
+        assert isinstance(raw.driver_connection, InlineSQLiteConnection)
+        # Statements run on the event loop's own thread: no worker thread per connection.
+        assert await conn.run_sync(lambda _: threading.get_ident()) == threading.get_ident()
+
+
+async def test_writers_take_turns_and_all_land(engine: AsyncEngine) -> None:
+    db = Database(engine)
+    order: list[str] = []
+
+    async def write(code: str) -> None:
+        async with db.begin() as session:
+            order.append(f"begin {code}")
+            session.add(
+                Cohort(code=code, name=code, timezone="Asia/Makassar",
+                       starts_on=date(2021, 9, 2),
+                       ends_on=date(2021, 10, 25))
+            )  # fmt: skip
+            await session.flush()
+            await asyncio.sleep(0.01)  # another writer would come in here, if it could
+            order.append(f"end {code}")
+
+    await asyncio.gather(*(write(f"C{i}") for i in range(5)))
+    assert all(order[i].startswith("begin") and order[i + 1].startswith("end")
+               for i in range(0, len(order), 2))  # fmt: skip
+    async with db() as session:
+        assert len((await session.scalars(select(Cohort))).all()) == 5
+
+
+async def test_a_failed_write_rolls_back_and_frees_the_turn(engine: AsyncEngine) -> None:
+    db = Database(engine)
+    await make_cohort(db.sessions)
+    try:
+        async with db.begin() as session:
+            session.add(
+                Cohort(code="X1", name="x", timezone="UTC",
+                       starts_on=date(2021, 1, 1),
+                       ends_on=date(2021, 1, 2))
+            )  # fmt: skip
+            await session.flush()
+            raise RuntimeError("boom")
+    except RuntimeError:
+        pass
+    async with db.begin() as session:  # the lock is free again
+        codes = set(await session.scalars(select(Cohort.code)))
+    assert codes == {"REVMEN1"}
