@@ -93,21 +93,24 @@ class DaySheet:
 
 async def day_sheet(session: AsyncSession, participant: Participant, day: date) -> DaySheet:
     """Every active habit with its entry for `day`, and whether it is scheduled that day."""
-    rows = await session.execute(
-        select(Habit, CheckIn)
-        .join(ActionPlan, ActionPlan.id == Habit.plan_id)
-        .outerjoin(CheckIn, (CheckIn.habit_id == Habit.id) & (CheckIn.day == day))
-        .where(ActionPlan.participant_id == participant.id, Habit.removed_at.is_(None))
-        .order_by(Habit.position, Habit.id)
-        .execution_options(populate_existing=True)  # just written by `record`, maybe
+    # One statement (a check-in answers with this sheet, so it is on the hot path).
+    note = (
+        select(Reflection.text)
+        .where(Reflection.participant_id == participant.id, Reflection.day == day)
+        .scalar_subquery()
     )
-    note = await session.scalar(
-        select(Reflection.text).where(
-            Reflection.participant_id == participant.id, Reflection.day == day
+    rows = (
+        await session.execute(
+            select(Habit, CheckIn, note)
+            .join(ActionPlan, ActionPlan.id == Habit.plan_id)
+            .outerjoin(CheckIn, (CheckIn.habit_id == Habit.id) & (CheckIn.day == day))
+            .where(ActionPlan.participant_id == participant.id, Habit.removed_at.is_(None))
+            .order_by(Habit.position, Habit.id)
+            .execution_options(populate_existing=True)  # just written by `record`, maybe
         )
-    )
-    lines = [SheetLine(h, c, spec_of(h).schedule.is_scheduled(day)) for h, c in rows]
-    return DaySheet(day, lines, note)
+    ).all()
+    lines = [SheetLine(h, c, spec_of(h).schedule.is_scheduled(day)) for h, c, _ in rows]
+    return DaySheet(day, lines, rows[0][2] if rows else None)
 
 
 async def record(
