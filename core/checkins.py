@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import bindparam, delete, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -42,16 +43,55 @@ async def active_habits(session: AsyncSession, participant_id: int) -> list[Habi
     return list(result.scalars())
 
 
+# The statements of a check-in, built once: on this path building them cost more than running
+# them (bench/checkin.py).
+_HABIT_OF = (
+    select(Habit)
+    .join(ActionPlan)
+    .where(
+        Habit.id == bindparam("habit_id"),
+        Habit.removed_at.is_(None),
+        ActionPlan.participant_id == bindparam("participant_id"),
+    )
+)
+_DAY_SHEET = (
+    select(
+        Habit,
+        CheckIn,
+        select(Reflection.text)
+        .where(
+            Reflection.participant_id == bindparam("participant_id"),
+            Reflection.day == bindparam("day"),
+        )
+        .scalar_subquery(),
+    )
+    .join(ActionPlan, ActionPlan.id == Habit.plan_id)
+    .outerjoin(CheckIn, (CheckIn.habit_id == Habit.id) & (CheckIn.day == bindparam("day")))
+    .where(ActionPlan.participant_id == bindparam("participant_id"), Habit.removed_at.is_(None))
+    .order_by(Habit.position, Habit.id)
+    .execution_options(populate_existing=True)  # just written by `record`, maybe
+)
+_UPSERTS: dict[str, Any] = {}
+
+
+def _upsert(dialect: str) -> Any:
+    """INSERT … ON CONFLICT (habit, day) DO UPDATE, for this dialect."""
+    if dialect not in _UPSERTS:
+        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        statement = insert(CheckIn)
+        _UPSERTS[dialect] = statement.on_conflict_do_update(
+            index_elements=[CheckIn.habit_id, CheckIn.day],
+            set_={
+                k: statement.excluded[k] for k in ("status", "value", "skip_reason", "logged_at")
+            },
+        )
+    return _UPSERTS[dialect]
+
+
 async def habit_of(session: AsyncSession, participant_id: int, habit_id: int) -> Habit:
     """The participant's own active habit; another's, a removed or a made-up one is refused."""
     habit = await session.scalar(
-        select(Habit)
-        .join(ActionPlan)
-        .where(
-            Habit.id == habit_id,
-            Habit.removed_at.is_(None),
-            ActionPlan.participant_id == participant_id,
-        )
+        _HABIT_OF, {"habit_id": habit_id, "participant_id": participant_id}
     )
     if habit is None:
         raise InvalidInput("button.stale")
@@ -93,22 +133,8 @@ class DaySheet:
 
 async def day_sheet(session: AsyncSession, participant: Participant, day: date) -> DaySheet:
     """Every active habit with its entry for `day`, and whether it is scheduled that day."""
-    # One statement (a check-in answers with this sheet, so it is on the hot path).
-    note = (
-        select(Reflection.text)
-        .where(Reflection.participant_id == participant.id, Reflection.day == day)
-        .scalar_subquery()
-    )
-    rows = (
-        await session.execute(
-            select(Habit, CheckIn, note)
-            .join(ActionPlan, ActionPlan.id == Habit.plan_id)
-            .outerjoin(CheckIn, (CheckIn.habit_id == Habit.id) & (CheckIn.day == day))
-            .where(ActionPlan.participant_id == participant.id, Habit.removed_at.is_(None))
-            .order_by(Habit.position, Habit.id)
-            .execution_options(populate_existing=True)  # just written by `record`, maybe
-        )
-    ).all()
+    # One statement, with the day's reflection: a check-in answers with this sheet.
+    rows = (await session.execute(_DAY_SHEET, {"participant_id": participant.id, "day": day})).all()
     lines = [SheetLine(h, c, spec_of(h).schedule.is_scheduled(day)) for h, c, _ in rows]
     return DaySheet(day, lines, rows[0][2] if rows else None)
 
@@ -145,18 +171,8 @@ async def record(
         "skip_reason": reason,
         "logged_at": now,
     }
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert(CheckIn).values(**values)
     # One statement whatever came before: the unique (habit, day) row is replaced.
-    await session.execute(
-        statement.on_conflict_do_update(
-            index_elements=[CheckIn.habit_id, CheckIn.day],
-            set_={
-                k: statement.excluded[k] for k in ("status", "value", "skip_reason", "logged_at")
-            },
-        )
-    )
+    await session.execute(_upsert(session.get_bind().dialect.name), values)
 
 
 async def save_reflection(

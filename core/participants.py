@@ -6,7 +6,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
 
@@ -46,15 +46,20 @@ class JoinResult:
     already_member: bool
 
 
+# Every update asks this: built once (statement building costs more than SQLite here), and
+# one query with the cohort joined, not two.
+_FIND_PARTICIPANT = (
+    select(Participant)
+    .where(Participant.telegram_user_id == bindparam("user_id"))
+    .options(joinedload(Participant.cohort))
+    .order_by(Participant.joined_at.desc(), Participant.id.desc())
+    .limit(1)
+)
+
+
 async def find_participant(session: AsyncSession, user_id: int) -> Participant | None:
     """The user's current membership: the cohort joined most recently."""
-    result = await session.execute(
-        select(Participant)
-        .where(Participant.telegram_user_id == user_id)
-        .options(joinedload(Participant.cohort))  # every update asks: one query, not two
-        .order_by(Participant.joined_at.desc(), Participant.id.desc())
-        .limit(1)
-    )
+    result = await session.execute(_FIND_PARTICIPANT, {"user_id": user_id})
     return result.scalar_one_or_none()
 
 
