@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import sys
 from collections.abc import Awaitable, Callable
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -17,7 +17,7 @@ from telegram.error import InvalidToken, NetworkError
 from bot.logs import setup_logging
 from bot.settings import Settings, SettingsError, load_settings
 from core.cohorts import create_cohort, get_cohort, list_cohorts
-from core.errors import AksiError
+from core.errors import AksiError, InvalidInput
 from core.imports import (
     ImportRefused,
     ImportSummary,
@@ -26,6 +26,7 @@ from core.imports import (
     parse_materials,
     parse_schedule,
 )
+from scheduler.reminders import set_cohort_reminders
 from storage.db import create_engine, current_revision, sessionmaker, upgrade
 from storage.models import Cohort
 
@@ -211,6 +212,49 @@ def cohort_create(
     click.echo(
         f"participants join with: /start {created}  (link: https://t.me/<bot>?start={created})"
     )
+
+
+@cohort.command("reminders")
+@click.option("--code", required=True, help="The cohort's code.")
+@click.option("--reminder-time", help="Default daily reminder, HH:MM local (e.g. 07:00).")
+@click.option("--evening-time", help="Evening follow-up, HH:MM local, or 'off'.")
+@click.option("--morning-time", help="Morning summary on session days, HH:MM local, or 'off'.")
+@click.option("--session-lead", type=int, help="Minutes before a session its reminder goes.")
+@click.pass_context
+def cohort_reminders(
+    ctx: click.Context,
+    code: str,
+    reminder_time: str | None,
+    evening_time: str | None,
+    morning_time: str | None,
+    session_lead: int | None,
+) -> None:
+    """Show or change a cohort's reminder defaults; participants' reminders follow at once."""
+
+    async def _set(session: AsyncSession) -> str:
+        c = await get_cohort(session, code)
+        try:
+            moved = await set_cohort_reminders(
+                session,
+                c,
+                datetime.now(UTC),
+                reminder_time=reminder_time,
+                evening_time=evening_time,
+                morning_time=morning_time,
+                session_lead_minutes=session_lead,
+            )
+        except InvalidInput as exc:
+            message = str(exc)
+            if message == "reminders.bad_time":
+                message = "times are HH:MM (e.g. 07:00), or 'off' for the evening and morning ones"
+            raise AksiError(message) from None
+        return (
+            f"{c.code}: daily {c.reminder_time}, evening {c.evening_time or 'off'}, "
+            f"morning summary {c.morning_summary_time or 'off'}, sessions "
+            f"{c.session_lead_minutes} min before ({moved} participants updated)"
+        )
+
+    click.echo(run_db(ctx, _set))
 
 
 @cohort.command("list")

@@ -227,3 +227,37 @@ async def sessions_due(
         )
         found.append(SessionDue(s, list(members), now - remind_at > catch_up))
     return found
+
+
+async def set_cohort_reminders(
+    session: AsyncSession,
+    cohort: Cohort,
+    now: datetime,
+    *,
+    reminder_time: str | None = None,
+    evening_time: str | None = None,
+    morning_time: str | None = None,
+    session_lead_minutes: int | None = None,
+) -> int:
+    """Change a cohort's reminder defaults ("off" turns the evening or morning one off) and
+    move every participant's reminders accordingly. Returns how many participants moved."""
+    if reminder_time is not None:
+        cohort.reminder_time = parse_clock(reminder_time)
+    if evening_time is not None:
+        cohort.evening_time = None if evening_time == "off" else parse_clock(evening_time)
+    if morning_time is not None:
+        cohort.morning_summary_time = None if morning_time == "off" else parse_clock(morning_time)
+    if session_lead_minutes is not None:
+        if not 0 < session_lead_minutes <= 24 * 60:
+            raise InvalidInput("the session lead must be 1 to 1440 minutes")
+        cohort.session_lead_minutes = session_lead_minutes
+    members = await session.scalars(
+        select(Participant)
+        .where(Participant.cohort_id == cohort.id)
+        .options(selectinload(Participant.cohort))
+    )
+    count = 0
+    for participant in members:
+        await sync_reminders(session, participant, now)
+        count += 1
+    return count

@@ -167,3 +167,20 @@ def test_db_upgrade(cli: CliRunner) -> None:
     result = invoke(cli, "db", "upgrade")
     assert result.output.strip() == f"database is at revision {head}"
     assert head is not None
+
+
+def test_cohort_reminder_defaults(cli: CliRunner, tmp_path: Path) -> None:
+    create(cli)
+    shown = invoke(cli, "cohort", "reminders", "--code", "REVMEN1")
+    assert shown.output.strip().startswith(
+        "REVMEN1: daily 07:00, evening 19:00, morning summary 06:00, sessions 30 min before"
+    )
+    changed = invoke(cli, "cohort", "reminders", "--code", "REVMEN1", "--reminder-time", "6.30",
+                     "--evening-time", "off", "--session-lead", "15")  # fmt: skip
+    assert "daily 06:30, evening off, morning summary 06:00, sessions 15 min before" in (
+        changed.output
+    )
+    bad = invoke(cli, "cohort", "reminders", "--code", "REVMEN1", "--evening-time", "25:00")
+    assert bad.exit_code == 1
+    assert "times are HH:MM" in bad.output
+    assert rows(tmp_path, "cohorts")[0][7:11] == ("06:30", None, "06:00", 15)

@@ -23,7 +23,7 @@ from core.imports import apply_schedule, parse_schedule
 from core.participants import TelegramPerson, join_cohort
 from core.plans import Draft, HabitDraft, save_draft
 from handlers.reminders import TickReport, prepare, run_tick
-from scheduler.reminders import sync_reminders
+from scheduler.reminders import set_cohort_reminders, sync_reminders
 from storage.models import CheckIn, Delivery, Participant, Reminder
 from tests.conftest import make_cohort
 from tests.harness import RunningBot, joined, settings_for
@@ -458,3 +458,28 @@ async def test_a_minute_ahead_survives_a_restart_without_duplicates(
     async with db() as session:
         statuses = list(await session.scalars(select(CheckIn.status)))
     assert statuses == [Status.DONE.value]
+
+
+async def test_cohort_defaults_move_everyones_reminders(
+    app: AksiApplication, engine: AsyncEngine, clock: Clock, standin: BotApiStandIn
+) -> None:
+    db = sessionmaker_of(engine)
+    own = await participant(db, clock, 101, WITA, reminder_times="09:00")
+    await participant(db, clock, 102, WITA)
+    async with db.begin() as session:
+        cohort = await get_cohort(session, "REVMEN1")
+        moved = await set_cohort_reminders(
+            session, cohort, clock.now, reminder_time="06:30", evening_time="off"
+        )
+    assert moved == 2
+    async with db() as session:
+        rows = {
+            (r.participant_id, r.kind, r.local_time)
+            for r in await session.scalars(select(Reminder))
+        }
+    assert (own, "daily", "09:00") in rows  # a participant's own choice stays
+    assert {k for _, k, t in rows if t == "06:30"} == {"daily"}
+    assert not any(k == "evening" for _, k, _ in rows)
+    report = await tick_at(app, clock, utc(2, 22, 30))  # 06:30 WITA
+    assert [c for c, _ in sent_to(standin)] == [102]
+    assert report.sent == 1
