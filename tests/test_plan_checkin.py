@@ -370,3 +370,23 @@ async def test_my_data_and_erasure(
     for model in (Participant, ActionPlan, Habit, CheckIn, Reflection, PlanDraft):
         assert await count(db, model) == 0, model
     assert "kode angkatan" in joined(await budi.send("/lapor"))
+
+
+async def test_another_day_button_logs_a_past_day(
+    bot: RunningBot, db: async_sessionmaker[AsyncSession], clock: Clock
+) -> None:
+    budi = await joined_person(bot)
+    await write_plan(budi)
+    clock.now += timedelta(days=3)  # Monday 6 September
+    await budi.send("/lapor")
+    out = await budi.press("Hari lain")
+    labels = [b["text"] for b in budi.last_keyboard()[1]]
+    assert "Jum 3/9" in labels
+    assert "Kam 2/9" in labels  # the cohort's first day, within a week back
+    assert not any("1/9" in label for label in labels)  # before the cohort started
+    out = await budi.press("Jum 3/9")
+    assert "Jumat, 3 September 2021" in joined(out)
+    await budi.press("Apel pagi")
+    async with db() as session:
+        days = list(await session.scalars(select(CheckIn.day)))
+    assert days == [date(2021, 9, 3)]
