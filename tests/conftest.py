@@ -9,9 +9,17 @@ from pathlib import Path
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from bot.standin import BotApiStandIn
 from core.cohorts import create_cohort
 from storage.db import create_engine, sessionmaker, upgrade
 from storage.models import Cohort
+
+
+@pytest.fixture
+async def standin() -> AsyncIterator[BotApiStandIn]:
+    """The Bot API stand-in on a free loopback port."""
+    async with BotApiStandIn() as server:
+        yield server
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ from bot.standin import BotApiStandIn
 from core.imports import apply_materials, apply_schedule, parse_materials, parse_schedule
 from storage.models import Participant, Session
 from tests.conftest import make_cohort
-from tests.harness import RunningBot, joined, settings_for, texts
+from tests.harness import Clock, RunningBot, joined, settings_for, texts
 
 # Friday 3 September 2021, 09:00 WITA: the second day of the cohort.
 NOW = datetime(2021, 9, 3, 1, 0, tzinfo=UTC)
@@ -34,20 +34,6 @@ Modul 1 — Wawasan Revolusi Mental,Video Pengantar,https://elearning.example/m1
 Modul 2 — Integritas,"Lembar Kerja, Rencana Aksi",https://elearning.example/m2.docx
 """
 DAYS_ID = ["Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu"]
-
-
-class Clock:
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
-@pytest.fixture
-async def standin() -> AsyncIterator[BotApiStandIn]:
-    async with BotApiStandIn() as server:
-        yield server
 
 
 @pytest.fixture

@@ -16,32 +16,15 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.standin import BotApiStandIn
 from storage.models import ActionPlan, CheckIn, Habit, Participant, PlanDraft, Reflection
 from tests.conftest import make_cohort
-from tests.harness import Person, RunningBot, joined, settings_for, texts
+from tests.harness import Clock, Person, RunningBot, joined, settings_for, texts
 
 # Friday 3 September 2021, 09:00 WITA.
 NOW = datetime(2021, 9, 3, 1, 0, tzinfo=UTC)
 
 
-class Clock:
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def next_day(self) -> None:
-        self.now += timedelta(days=1)
-
-
 @pytest.fixture
 def clock() -> Clock:
     return Clock(NOW)
-
-
-@pytest.fixture
-async def standin() -> AsyncIterator[BotApiStandIn]:
-    async with BotApiStandIn() as server:
-        yield server
 
 
 @pytest.fixture

@@ -26,17 +26,9 @@ from handlers.reminders import TickReport, prepare, run_tick
 from scheduler.reminders import set_cohort_reminders, sync_reminders
 from storage.models import CheckIn, Delivery, Participant, Reminder
 from tests.conftest import make_cohort
-from tests.harness import RunningBot, joined, settings_for
+from tests.harness import Clock, RunningBot, joined, settings_for
 
 WIB, WITA, WIT = "Asia/Jakarta", "Asia/Makassar", "Asia/Jayapura"
-
-
-class Clock:
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 def utc(day: int, hour: int, minute: int = 0, month: int = 9) -> datetime:
@@ -46,12 +38,6 @@ def utc(day: int, hour: int, minute: int = 0, month: int = 9) -> datetime:
 @pytest.fixture
 def clock() -> Clock:
     return Clock(utc(2, 12))  # Thursday 2 September 2021, 20:00 WITA
-
-
-@pytest.fixture
-async def standin() -> AsyncIterator[BotApiStandIn]:
-    async with BotApiStandIn() as server:
-        yield server
 
 
 @pytest.fixture

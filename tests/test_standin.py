@@ -41,12 +41,6 @@ KEYBOARD = InlineKeyboardMarkup(
 
 
 @pytest.fixture
-async def standin() -> AsyncIterator[BotApiStandIn]:
-    async with BotApiStandIn() as server:
-        yield server
-
-
-@pytest.fixture
 async def bot(standin: BotApiStandIn) -> AsyncIterator[Bot]:
     async with Bot(
         standin.token, base_url=standin.base_url, base_file_url=standin.base_file_url
