@@ -27,7 +27,7 @@ from handlers.common import (
     text,
 )
 from handlers.help import help_lines
-from scheduler.reminders import sync_reminders
+from scheduler.reminders import stop_reminders, sync_reminders
 from storage.models import Participant
 
 _BUTTONS = {
@@ -87,10 +87,13 @@ def _lang_of(joined: JoinResult, reader: Reader) -> str:
 async def join(
     session: AsyncSession, context: AksiContext, reader: Reader, code: str
 ) -> JoinResult | None:
-    """Join with `code` and set up the newcomer's reminders; None for an unknown code."""
+    """Join with `code` and set up the newcomer's reminders; None for an unknown code.
+    Someone who moves on to a new cohort stops getting the old cohort's reminders."""
     joined = await join_cohort(session, reader.person, code)
     if joined is not None and not joined.already_member:
         await sync_reminders(session, joined.participant, context.services.clock())
+        if reader.participant is not None and reader.participant.id != joined.participant.id:
+            await stop_reminders(session, reader.participant.id)
     return joined
 
 

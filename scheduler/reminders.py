@@ -185,6 +185,10 @@ async def set_status(
         delivery.status = status
 
 
+async def stop_reminders(session: AsyncSession, participant_id: int) -> None:
+    await session.execute(delete(Reminder).where(Reminder.participant_id == participant_id))
+
+
 async def mark_unreachable(session: AsyncSession, participant_id: int, now: datetime) -> None:
     """Telegram said the person blocked the bot (or the chat is gone): stop their reminders."""
     participant = await session.get(Participant, participant_id)

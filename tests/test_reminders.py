@@ -469,3 +469,27 @@ async def test_cohort_defaults_move_everyones_reminders(
     report = await tick_at(app, clock, utc(2, 22, 30))  # 06:30 WITA
     assert [c for c, _ in sent_to(standin)] == [102]
     assert report.sent == 1
+
+
+async def test_moving_to_a_new_cohort_moves_the_reminders(
+    standin: BotApiStandIn, db_url: str, db: async_sessionmaker[AsyncSession]
+) -> None:
+    await make_cohort(db)
+    await make_cohort(db, code="REVMEN2", name="Angkatan II", starts=date(2021, 9, 1))
+    bot = RunningBot(standin, settings_for(standin, db_url), clock=Clock(utc(2, 12)))
+    await bot.start()
+    try:
+        person = bot.person(111, "Rudi")
+        await person.send("/start REVMEN1")
+        out = await person.send("/start REVMEN2")
+        assert "Angkatan II" in joined(out)
+    finally:
+        await bot.stop()
+    async with db() as session:
+        rows = await session.execute(
+            select(Participant.cohort_id, func.count(Reminder.id))
+            .outerjoin(Reminder, Reminder.participant_id == Participant.id)
+            .group_by(Participant.cohort_id)
+            .order_by(Participant.cohort_id)
+        )
+        assert [tuple(r) for r in rows] == [(1, 0), (2, 3)]
