@@ -135,7 +135,10 @@ async def day_sheet(session: AsyncSession, participant: Participant, day: date) 
     """Every active habit with its entry for `day`, and whether it is scheduled that day."""
     # One statement, with the day's reflection: a check-in answers with this sheet.
     rows = (await session.execute(_DAY_SHEET, {"participant_id": participant.id, "day": day})).all()
-    lines = [SheetLine(h, c, spec_of(h).schedule.is_scheduled(day)) for h, c, _ in rows]
+    lines = [
+        SheetLine(h, c, h.created_on <= day and spec_of(h).schedule.is_scheduled(day))
+        for h, c, _ in rows
+    ]
     return DaySheet(day, lines, rows[0][2] if rows else None)
 
 
@@ -154,6 +157,8 @@ async def record(
     """Log one of the participant's habits (see `habit_of`) for one day; logging the same habit
     and day again replaces the entry, so a repeated update or a double tap never counts twice."""
     check_day(participant, day, today)
+    if day < habit.created_on:
+        raise InvalidInput("checkin.before_habit")
     if status == Status.DONE and habit.kind == Kind.NUMERIC.value and value is None:
         value = habit.target
     if status != Status.DONE:
@@ -201,10 +206,9 @@ class HabitProgress:
     start: date
 
 
-def stats_start(participant: Participant, habit: Habit, entries: dict[date, CheckIn]) -> date:
-    """Count from the habit's first day (or an earlier backfilled one), not before the cohort."""
-    first = min([habit.created_on, *entries])
-    return max(participant.cohort.starts_on, first)
+def stats_start(participant: Participant, habit: Habit) -> date:
+    """Count from the habit's first day, not before the cohort's."""
+    return max(participant.cohort.starts_on, habit.created_on)
 
 
 async def progress(
@@ -220,7 +224,7 @@ async def progress(
     result = []
     for habit in habits:
         entries = by_habit.get(habit.id, {})
-        start = stats_start(participant, habit, entries)
+        start = stats_start(participant, habit)
         stats = habit_stats(
             spec_of(habit),
             [Entry(c.day, Status(c.status), c.value) for c in entries.values()],

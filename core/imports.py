@@ -24,7 +24,7 @@ MATERIAL_COLUMNS = ("module", "title", "url")
 MAX_ROWS = 2000
 MAX_FILE_BYTES = 2 * 1024 * 1024
 MAX_PROBLEMS_SHOWN = 20
-_TIME_RE = re.compile(r"^(\d{1,2})[:.](\d{2})$")
+_TIME_RE = re.compile(r"^([0-9]{1,2})[:.]([0-9]{2})$")
 
 
 @dataclass(frozen=True)

@@ -6,9 +6,11 @@ import csv
 import io
 from collections.abc import Callable
 from datetime import date
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
 
 from core.plans import load_plan
 from storage.models import CheckIn, Habit, Participant, Reflection
@@ -33,18 +35,41 @@ def _amount(value: float | None) -> str:
     return str(int(value)) if float(value).is_integer() else f"{value:g}"
 
 
+async def memberships(session: AsyncSession, telegram_user_id: int) -> list[Participant]:
+    """Every cohort membership of this person, oldest first."""
+    result = await session.scalars(
+        select(Participant)
+        .where(Participant.telegram_user_id == telegram_user_id)
+        .options(selectinload(Participant.cohort))
+        .order_by(Participant.joined_at, Participant.id)
+    )
+    return list(result)
+
+
 async def personal_csv(
     session: AsyncSession,
-    participant: Participant,
+    people: list[Participant],
     label: Callable[[str], str],
     describe_schedule: Callable[[str], str],
 ) -> bytes:
-    """Profile, plan, habits, every check-in and reflection, one row each, with headers and
-    words from `label` (the reader's language). UTF-8 with a BOM so Excel reads it right."""
+    """Profile, plan, habits, every check-in and reflection of each membership (cohort), one
+    row each, with headers and words from `label` (the reader's language). UTF-8 with a BOM
+    so Excel reads it right."""
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow([label(f"csv.col_{c}") for c in COLUMNS])
+    for participant in people:
+        await _membership_rows(session, writer, participant, label, describe_schedule)
+    return ("\ufeff" + out.getvalue()).encode("utf-8")
 
+
+async def _membership_rows(
+    session: AsyncSession,
+    writer: Any,
+    participant: Participant,
+    label: Callable[[str], str],
+    describe_schedule: Callable[[str], str],
+) -> None:
     def row(record: str, day: date | None = None, **cells: str) -> None:
         values = {"record": label(f"csv.record_{record}"), "date": day.isoformat() if day else ""}
         values.update(cells)
@@ -100,4 +125,3 @@ async def personal_csv(
     )
     for n in notes:
         row("reflection", n.day, note=n.text)
-    return ("\ufeff" + out.getvalue()).encode("utf-8")

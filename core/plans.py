@@ -42,7 +42,7 @@ TYPED_STEPS = frozenset({TITLE, HABIT_NAME, HABIT_UNIT, HABIT_TARGET})
 
 # Which button actions each step accepts (anything else is a stale or forged button).
 ACTIONS: dict[str, frozenset[str]] = {
-    TITLE: frozenset(),
+    TITLE: frozenset({"back"}),
     MENU: frozenset({"add", "edit", "title", "save"}),
     HABIT_NAME: frozenset({"back"}),
     HABIT_KIND: frozenset({"kind", "back"}),
@@ -309,8 +309,9 @@ async def discard_draft(session: AsyncSession, participant: Participant) -> bool
 async def save_draft(
     session: AsyncSession, participant: Participant, draft: Draft, now: datetime, today: date
 ) -> ActionPlan:
-    """Write the draft into the plan: edited habits keep their history, removed ones are
-    retired (their check-ins stay for reports), new ones start today."""
+    """Write the draft into the plan: a renamed habit keeps its history; removed ones, and
+    ones whose kind, target or schedule changed, are retired (their check-ins stay for
+    reports) and new ones start today."""
     if not draft.title or not draft.habits:
         raise InvalidInput("plan.no_habits")
     plan = await load_plan(session, participant.id)
@@ -322,6 +323,11 @@ async def save_draft(
     kept: set[int] = set()
     for position, item in enumerate(draft.habits):
         habit = by_id.get(item.id) if item.id is not None else None
+        measured = (item.kind, item.unit, item.target, item.schedule)
+        if habit is not None and measured != (habit.kind, habit.unit, habit.target, habit.schedule):
+            # Another kind, target or schedule is another habit: the old one is retired with
+            # its history (which it would otherwise rewrite), the new one starts today.
+            habit = None
         if habit is None or habit.removed_at is not None:
             habit = Habit(created_on=today)
             plan.habits.append(habit)

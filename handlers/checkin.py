@@ -279,6 +279,8 @@ async def _apply_press(
 ) -> tuple[tuple[str, InlineKeyboardMarkup | None] | None, str | None]:
     """What a press does: (the message to show in place of the pressed one, a question to ask)."""
     lang, day, now = reader.lang, press.day, context.services.clock()
+    if press.action not in ("v", "other", "note"):
+        participant.awaiting = None  # a question left open must not catch later text
     checkins.check_day(participant, day, today)
     if press.action == "days":
         return render_days(context, lang, participant, today, day), None

@@ -7,6 +7,7 @@ import logging
 from telegram import Update
 
 from bot.context import AksiContext
+from core.participants import find_participant, language_for
 from handlers.common import answer_button, identify, plain, reply, text
 
 log = logging.getLogger(__name__)
@@ -44,10 +45,17 @@ async def on_error(update: object, context: AksiContext) -> None:
     log.error("error while handling an update", exc_info=context.error)
     if not isinstance(update, Update) or update.effective_chat is None:
         return
-    lang = context.services.settings.aksi_default_language
     user = update.effective_user
-    if user and user.language_code and user.language_code.startswith("en"):
-        lang = "en"
+    try:
+        async with context.services.db() as session:
+            participant = await find_participant(session, user.id) if user else None
+    except Exception:  # the error may be the database itself
+        participant = None
+    lang = language_for(
+        participant,
+        user.language_code if user else None,
+        context.services.settings.aksi_default_language,
+    )
     try:
         if update.callback_query is not None:
             await answer_button(update, plain(context, lang, "error.generic"), alert=True)

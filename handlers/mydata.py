@@ -8,7 +8,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Upda
 
 from bot.context import AksiContext
 from core.checkins import erase_personal_data
-from core.mydata import personal_csv
+from core.mydata import memberships, personal_csv
 from handlers import callbacks
 from handlers.common import answer_button, ask_for_code, edit_or_reply, identify, plain, reply, text
 from handlers.plan import describe_schedule
@@ -27,7 +27,7 @@ async def send_my_data(update: Update, context: AksiContext) -> None:
         lang = reader.lang
         data = await personal_csv(
             session,
-            participant,
+            await memberships(session, reader.person.user_id),
             lambda key: plain(context, lang, key),
             lambda encoded: describe_schedule(context, lang, encoded),
         )

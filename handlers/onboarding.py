@@ -92,8 +92,10 @@ async def join(
     joined = await join_cohort(session, reader.person, code)
     if joined is not None and not joined.already_member:
         await sync_reminders(session, joined.participant, context.services.clock())
-        if reader.participant is not None and reader.participant.id != joined.participant.id:
-            await stop_reminders(session, reader.participant.id)
+        old = reader.participant
+        if old is not None and old.id != joined.participant.id:
+            old.reminders_paused = True  # kept so at start-up and for its sessions
+            await stop_reminders(session, old.id)
     return joined
 
 

@@ -302,6 +302,9 @@ async def compose(
     """The message for a due reminder, or None when it should stay quiet."""
     participant, kind, day = due.participant, due.reminder.kind, due.local_date
     lang = language_of(context, participant)
+    cohort = participant.cohort
+    if not cohort.starts_on <= day <= cohort.ends_on:
+        return None  # nothing to check in on before the training starts or after it ends
     if kind == rem.MORNING:
         return await morning_summary(session, context, participant, day, lang)
     sheet = await checkins.day_sheet(session, participant, day)
@@ -383,7 +386,8 @@ async def prepare(context: AksiContext, now: datetime) -> TickReport:
         for item in await rem.sessions_due(session, now, catch_up):
             s = item.session
             for p in item.participants:
-                day = local(s.starts_at, effective_timezone(p)).date()
+                # The session's own (UTC) date: a zone change must not make a second key.
+                day = s.starts_at.date()
                 status = "late" if item.late else "sending"
                 if not await rem.claim(session, p.id, rem.SESSION, day, str(s.id), status):
                     continue

@@ -28,7 +28,7 @@ EVENING = "evening"
 MORNING = "morning"
 SESSION = "session"
 MAX_DAILY_TIMES = 3
-_TIME_RE = re.compile(r"^(\d{1,2})[:.](\d{2})$")
+_TIME_RE = re.compile(r"^([0-9]{1,2})[:.]([0-9]{2})$")
 
 
 def parse_clock(text: str) -> str:
@@ -36,7 +36,7 @@ def parse_clock(text: str) -> str:
     match = _TIME_RE.match(text.strip())
     if not match or int(match[1]) > 23 or int(match[2]) > 59:
         raise InvalidInput("reminders.bad_time")
-    return f"{int(match[1]):02d}:{match[2]}"
+    return f"{int(match[1]):02d}:{int(match[2]):02d}"
 
 
 def daily_times(participant: Participant) -> list[str]:

@@ -14,7 +14,16 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.standin import BotApiStandIn
-from storage.models import ActionPlan, CheckIn, Habit, Participant, PlanDraft, Reflection
+from storage.models import (
+    ActionPlan,
+    CheckIn,
+    Delivery,
+    Habit,
+    Participant,
+    PlanDraft,
+    Reflection,
+    Reminder,
+)
 from tests.conftest import make_cohort
 from tests.harness import Clock, Person, RunningBot, joined, settings_for, texts
 
@@ -350,7 +359,16 @@ async def test_my_data_and_erasure(
     body = joined(out)
     assert "1 rencana aksi dan 2 kebiasaan" in body
     assert "1 laporan" in body and "1 refleksi" in body
-    for model in (Participant, ActionPlan, Habit, CheckIn, Reflection, PlanDraft):
+    for model in (
+        Participant,
+        ActionPlan,
+        Habit,
+        CheckIn,
+        Reflection,
+        PlanDraft,
+        Reminder,
+        Delivery,
+    ):
         assert await count(db, model) == 0, model
     assert "kode angkatan" in joined(await budi.send("/lapor"))
 
@@ -373,3 +391,54 @@ async def test_another_day_button_logs_a_past_day(
     async with db() as session:
         days = list(await session.scalars(select(CheckIn.day)))
     assert days == [date(2021, 9, 3)]
+
+
+async def test_a_question_left_open_does_not_catch_later_text(
+    bot: RunningBot, db: async_sessionmaker[AsyncSession]
+) -> None:
+    budi = await joined_person(bot)
+    await write_plan(budi)
+    await budi.send("/lapor")
+    await budi.press("⏸")
+    await budi.press("Alasan lain")  # asks for a typed reason...
+    await budi.press("Kembali")  # ...but the person goes back
+    await budi.press("Apel pagi")
+    out = await budi.send("terima kasih")
+    assert "/bantuan" in joined(out)
+    async with db() as session:
+        assert list(await session.scalars(select(CheckIn.status))) == ["done"]
+
+
+async def test_changing_a_habits_target_starts_a_new_habit(
+    bot: RunningBot, db: async_sessionmaker[AsyncSession], clock: Clock
+) -> None:
+    budi = await joined_person(bot)
+    await write_plan(budi)
+    await budi.send("/lapor")
+    await budi.press("Apel pagi")
+    clock.next_day()
+    await budi.send("/rencana")
+    await budi.press("✏️ 1")
+    await budi.press("Jenis & target")
+    await budi.press("Angka")
+    await budi.send("kali")
+    out = await budi.send("2")
+    assert "Apel pagi tepat waktu — 2 kali" in joined(out)
+    await budi.press("Simpan")
+    rows = [(h.name, h.kind, h.removed_at is None, h.created_on) for h in await habits(db)]
+    assert ("Apel pagi tepat waktu", "yesno", False, date(2021, 9, 3)) in rows
+    assert ("Apel pagi tepat waktu", "numeric", True, date(2021, 9, 4)) in rows
+    # The new habit cannot be logged before it existed; the old day keeps its "done".
+    out = await budi.send("/lapor kemarin")
+    assert "Tidak terjadwal hari ini: Apel pagi tepat waktu" in joined(out)
+    async with db() as session:
+        assert list(await session.scalars(select(CheckIn.status))) == ["done"]
+
+
+async def test_back_from_editing_the_title(bot: RunningBot) -> None:
+    budi = await joined_person(bot)
+    await write_plan(budi)
+    await budi.send("/rencana")
+    await budi.press("Ubah judul")
+    out = await budi.press("Kembali")
+    assert "Rencana aksi (draf)" in joined(out)

@@ -485,6 +485,9 @@ async def test_moving_to_a_new_cohort_moves_the_reminders(
         assert "Angkatan II" in joined(out)
     finally:
         await bot.stop()
+    restarted = RunningBot(standin, settings_for(standin, db_url), clock=Clock(utc(2, 12)))
+    await restarted.start()  # start-up must not give the old membership its reminders back
+    await restarted.stop()
     async with db() as session:
         rows = await session.execute(
             select(Participant.cohort_id, func.count(Reminder.id))
@@ -493,3 +496,40 @@ async def test_moving_to_a_new_cohort_moves_the_reminders(
             .order_by(Participant.cohort_id)
         )
         assert [tuple(r) for r in rows] == [(1, 0), (2, 3)]
+
+
+async def test_no_reminders_outside_the_cohort_period(
+    app: AksiApplication, engine: AsyncEngine, clock: Clock, standin: BotApiStandIn
+) -> None:
+    db = sessionmaker_of(engine)
+    await participant(db, clock, 121, WITA)
+    clock.now = utc(25, 12, month=10)  # the cohort's last day, 20:00 WITA
+    async with db.begin() as session:
+        p = await session.scalar(select(Participant))
+        assert p is not None
+        await session.refresh(p, ["cohort"])
+        await sync_reminders(session, p, clock.now)
+    report = await tick_at(app, clock, datetime(2021, 10, 25, 23, 0, tzinfo=UTC))  # 26 Oct 07:00
+    assert (report.sent, report.quiet) == (0, 2)  # the daily one and the morning summary
+    assert sent_to(standin) == []
+
+
+async def test_a_session_reminder_survives_a_zone_change_over_midnight(
+    app: AksiApplication, engine: AsyncEngine, clock: Clock, standin: BotApiStandIn
+) -> None:
+    db = sessionmaker_of(engine)
+    async with db.begin() as session:
+        cohort = await get_cohort(session, "REVMEN1")
+        csv = "date,start,end,title,speaker,link\n2021-09-03,00:30,01:30,Sesi malam,,\n"
+        await apply_schedule(session, cohort, parse_schedule(csv.encode(), cohort))
+    pid = await participant(db, clock, 131, WIB, plan=False)
+    # 00:30 WITA on 3 Sep is 16:30 UTC on 2 Sep; its reminder goes at 16:00 UTC (23:00 WIB).
+    await tick_at(app, clock, utc(2, 16))
+    async with db.begin() as session:
+        p = await session.get(Participant, pid)
+        assert p is not None
+        await session.refresh(p, ["cohort"])
+        p.timezone = WITA  # now 00:00 on 3 Sep for this person
+        await sync_reminders(session, p, clock.now)
+    await tick_at(app, clock, utc(2, 16, 1))
+    assert len([t for _, t in sent_to(standin) if "Sesi malam" in t]) == 1
