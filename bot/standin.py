@@ -141,12 +141,12 @@ class Outgoing:
     method: str
     chat_id: int | None
     message_id: int | None
-    text: str | None
-    parse_mode: str | None
-    reply_markup: dict[str, Any] | None
-    file_bytes: bytes | None
-    file_name: str | None
-    at: float
+    text: str | None = None
+    parse_mode: str | None = None
+    reply_markup: dict[str, Any] | None = None
+    file_bytes: bytes | None = None
+    file_name: str | None = None
+    at: float = field(default_factory=time.monotonic)
     params: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
 
@@ -1346,12 +1346,6 @@ class BotApiStandIn:
                 method="deleteMessage",
                 chat_id=chat_id,
                 message_id=message_id,
-                text=None,
-                parse_mode=None,
-                reply_markup=None,
-                file_bytes=None,
-                file_name=None,
-                at=time.monotonic(),
                 params=params,
             )
         )
@@ -1375,11 +1369,6 @@ class BotApiStandIn:
                 chat_id=known[0],
                 message_id=known[1],
                 text=text,
-                parse_mode=None,
-                reply_markup=None,
-                file_bytes=None,
-                file_name=None,
-                at=time.monotonic(),
                 params=params,
             )
         )
@@ -1620,7 +1609,6 @@ class BotApiStandIn:
                 reply_markup=params.get("reply_markup") or None,
                 file_bytes=stored.data if stored else None,
                 file_name=stored.file_name if stored else None,
-                at=time.monotonic(),
                 params=params,
             )
         )
