@@ -7,11 +7,11 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import bindparam, delete, func, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.errors import InvalidInput
 from core.habits import Entry, HabitSpec, HabitStats, Kind, Schedule, Status, habit_stats
+from storage.db import dialect_insert
 from storage.models import (
     ActionPlan,
     CheckIn,
@@ -74,11 +74,11 @@ _DAY_SHEET = (
 _UPSERTS: dict[str, Any] = {}
 
 
-def _upsert(dialect: str) -> Any:
-    """INSERT … ON CONFLICT (habit, day) DO UPDATE, for this dialect."""
+def _upsert(session: AsyncSession) -> Any:
+    """INSERT … ON CONFLICT (habit, day) DO UPDATE, built once per dialect."""
+    dialect = session.get_bind().dialect.name
     if dialect not in _UPSERTS:
-        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-        statement = insert(CheckIn)
+        statement = dialect_insert(session)(CheckIn)
         _UPSERTS[dialect] = statement.on_conflict_do_update(
             index_elements=[CheckIn.habit_id, CheckIn.day],
             set_={
@@ -177,7 +177,7 @@ async def record(
         "logged_at": now,
     }
     # One statement whatever came before: the unique (habit, day) row is replaced.
-    await session.execute(_upsert(session.get_bind().dialect.name), values)
+    await session.execute(_upsert(session), values)
 
 
 async def save_reflection(

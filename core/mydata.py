@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from core.plans import load_plan
+from core.plans import format_amount, load_plan
 from storage.models import CheckIn, Habit, Participant, Reflection
 
 COLUMNS = (
@@ -30,9 +30,7 @@ COLUMNS = (
 
 
 def _amount(value: float | None) -> str:
-    if value is None:
-        return ""
-    return str(int(value)) if float(value).is_integer() else f"{value:g}"
+    return "" if value is None else format_amount(value)
 
 
 async def memberships(session: AsyncSession, telegram_user_id: int) -> list[Participant]:

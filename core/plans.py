@@ -105,6 +105,11 @@ def _clean(text: str, limits: tuple[int, int], what: str) -> str:
     return value
 
 
+def format_amount(value: float) -> str:
+    """10.0 → '10', 2.5 → '2.5': a target or value as a person writes it."""
+    return str(int(value)) if float(value).is_integer() else f"{value:g}"
+
+
 def parse_amount(text: str) -> float:
     """A positive number as people type it: '10', '2,5' (Indonesian decimal comma) or '2.5'."""
     cleaned = text.strip().replace(" ", "").replace(",", ".")

@@ -17,10 +17,11 @@ from core.checkins import DaySheet, SheetLine
 from core.errors import InvalidInput
 from core.habits import Kind, Status
 from core.participants import effective_timezone
-from core.plans import parse_amount
+from core.plans import format_amount, parse_amount
 from core.timefmt import local, long_date
 from handlers import callbacks
 from handlers.common import (
+    Answer,
     Reader,
     answer_button,
     ask_for_code,
@@ -30,10 +31,9 @@ from handlers.common import (
     reply,
     text,
 )
-from handlers.plan import WEEKDAY_KEYS, format_amount
+from handlers.plan import WEEKDAY_KEYS
 from storage.models import Participant
 
-Answer = list[tuple[str, InlineKeyboardMarkup | None]]
 REASONS = {
     "sick": "checkin.reason_sick",
     "duty": "checkin.reason_duty",

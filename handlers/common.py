@@ -18,6 +18,10 @@ log = logging.getLogger(__name__)
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)  # participants are often on weak connections
 
 
+# What a handler answers: messages, each with its buttons (if any), sent in order.
+Answer = list[tuple[str, InlineKeyboardMarkup | None]]
+
+
 @dataclass(frozen=True)
 class Reader:
     """The person behind an update: their membership (if any), language and zone."""

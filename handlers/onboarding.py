@@ -17,6 +17,7 @@ from core.participants import (
 )
 from handlers import callbacks
 from handlers.common import (
+    Answer,
     Reader,
     answer_button,
     ask_for_code,
@@ -34,7 +35,6 @@ _BUTTONS = {
     "tgname": frozenset({""}),
     "skip": frozenset({ASK_FULL_NAME, ASK_UNIT}),
 }
-MAX_TYPED = 1000  # longer typed text is refused outright, naming the limit
 
 
 def profile_question(
@@ -128,9 +128,6 @@ async def start(update: Update, context: AksiContext) -> None:
         )
     else:
         await reply(update, context, text(context, reader.lang, "join.ask_code"))
-
-
-Answer = list[tuple[str, InlineKeyboardMarkup | None]]
 
 
 def answer_profile(

@@ -11,10 +11,11 @@ from core import plans
 from core.errors import InvalidInput
 from core.habits import Kind, Schedule, ScheduleKind
 from core.participants import effective_timezone
-from core.plans import Draft, HabitDraft
+from core.plans import Draft, HabitDraft, format_amount
 from core.timefmt import local
 from handlers import callbacks
 from handlers.common import (
+    Answer,
     Reader,
     answer_button,
     ask_for_code,
@@ -68,10 +69,6 @@ def describe_habit(context: AksiContext, lang: str, h: HabitDraft) -> str:
         parts.append(escape(f"{format_amount(h.target)} {h.unit or ''}".strip()))
     parts.append(escape(describe_schedule(context, lang, h.schedule)))
     return " — ".join(parts)
-
-
-def format_amount(value: float) -> str:
-    return str(int(value)) if float(value).is_integer() else f"{value:g}"
 
 
 def render(context: AksiContext, lang: str, draft: Draft) -> tuple[str, InlineKeyboardMarkup]:
@@ -212,9 +209,6 @@ async def start_plan(update: Update, context: AksiContext) -> None:
         await plans.store_draft(session, participant, draft, services.clock())
     await reply(update, context, intro)
     await reply(update, context, *render(context, reader.lang, draft))
-
-
-Answer = list[tuple[str, InlineKeyboardMarkup | None]]
 
 
 async def answer_text(

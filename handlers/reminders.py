@@ -18,12 +18,13 @@ from bot.context import AksiContext
 from bot.i18n import Html, escape, link
 from core import checkins
 from core.errors import InvalidInput
-from core.participants import effective_timezone
+from core.participants import effective_timezone, language_for
 from core.timefmt import clock, local, zone_abbreviation
 from handlers import callbacks
 from handlers.checkin import render_sheet
 from handlers.common import (
     NO_PREVIEW,
+    Answer,
     Reader,
     answer_button,
     ask_for_code,
@@ -37,7 +38,6 @@ from scheduler import reminders as rem
 from storage.models import Participant, Session
 
 log = logging.getLogger(__name__)
-Answer = list[tuple[str, InlineKeyboardMarkup | None]]
 _WORDS = {
     "jeda": "pause",
     "pause": "pause",
@@ -64,7 +64,8 @@ _ARGS = {
 
 
 def language_of(context: AksiContext, participant: Participant) -> str:
-    return participant.language or context.services.settings.aksi_default_language
+    """The participant's language when there is no update to read the Telegram app's from."""
+    return language_for(participant, None, context.services.settings.aksi_default_language)
 
 
 def render_settings(

@@ -8,8 +8,8 @@ from bot.context import AksiContext
 from core.participants import ASK_FULL_NAME, ASK_UNIT, JoinResult
 from core.plans import discard_draft
 from handlers import checkin, plan, reminders
-from handlers.common import identify, reply, text
-from handlers.onboarding import Answer, after_join, answer_profile, join
+from handlers.common import Answer, identify, reply, text
+from handlers.onboarding import after_join, answer_profile, join
 
 MAX_TYPED = 1000  # longer typed text is refused outright, naming the limit
 

@@ -15,12 +15,12 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, exists, false, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from core.errors import InvalidInput
 from core.participants import effective_timezone
+from storage.db import dialect_insert
 from storage.models import Cohort, Delivery, Participant, Reminder, Session
 
 DAILY = "daily"
@@ -163,9 +163,7 @@ async def claim(
         "status": status,
         "created_at": datetime.now(UTC),
     }
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert(Delivery).values(**values).on_conflict_do_nothing()
+    statement = dialect_insert(session)(Delivery).values(**values).on_conflict_do_nothing()
     result = await session.execute(statement)
     return bool(getattr(result, "rowcount", 0) == 1)
 
