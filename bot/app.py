@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
-from telegram import BotCommand, BotCommandScopeDefault
+from telegram import Bot, BotCommand, BotCommandScopeChat, BotCommandScopeDefault
 from telegram.error import TelegramError
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes
 
@@ -16,6 +16,7 @@ import handlers
 from bot.context import AksiContext, BotData, Services, utc_now
 from bot.i18n import Catalogs
 from bot.settings import Settings
+from core.staff import all_staff_user_ids
 from storage.db import Database
 
 log = logging.getLogger("aksi")
@@ -58,13 +59,29 @@ def build_application(
     return app
 
 
-def command_menus(catalogs: Catalogs) -> dict[str | None, list[BotCommand]]:
-    """The command menu per language code (None: the default, Indonesian)."""
+def command_menus(catalogs: Catalogs, staff: bool = False) -> dict[str | None, list[BotCommand]]:
+    """The command menu per language code (None: the default, Indonesian); `staff` adds the
+    facilitator commands after the participants'."""
     menus: dict[str | None, list[BotCommand]] = {}
     for lang, names in handlers.MENU.items():
-        commands = [BotCommand(n, catalogs.plain(lang, f"menu.{n}")) for n in names]
+        extra = handlers.STAFF_MENU[lang] if staff else []
+        commands = [BotCommand(n, catalogs.plain(lang, f"menu.{n}")) for n in [*extra, *names]]
         menus[None if lang == "id" else lang] = commands
     return menus
+
+
+async def set_staff_menu(bot: Bot, catalogs: Catalogs, user_id: int, staff: bool) -> None:
+    """Give one person (their private chat) the facilitator menu, or take it back. A person who
+    never opened the bot has no chat yet: logged, and set again at the next start."""
+    for language_code, commands in command_menus(catalogs, staff=True).items():
+        scope = BotCommandScopeChat(chat_id=user_id)
+        try:
+            if staff:
+                await bot.set_my_commands(commands, scope=scope, language_code=language_code)
+            else:
+                await bot.delete_my_commands(scope=scope, language_code=language_code)
+        except TelegramError as exc:
+            log.info("could not set the facilitator menu of %s: %s", user_id, exc)
 
 
 async def register_command_menus(app: AksiApplication) -> None:
@@ -82,3 +99,7 @@ async def register_command_menus(app: AksiApplication) -> None:
                 language_code or "default",
                 exc,
             )
+    async with services.db() as session:
+        staff_ids = await all_staff_user_ids(session)
+    for user_id in sorted({*services.settings.aksi_admin_ids, *staff_ids}):
+        await set_staff_menu(app.bot, services.i18n, user_id, staff=True)

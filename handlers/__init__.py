@@ -23,6 +23,7 @@ from handlers import (
     reminders,
     schedule,
     settings,
+    staff,
     typed,
 )
 from handlers.help import show_help
@@ -76,10 +77,17 @@ MENU = {
 }
 
 
+# Facilitator commands (handlers.staff.staff_command wraps each: staff only, cohort chosen).
+# They are listed in the command menu of admins and facilitators only, after the participants'.
+STAFF_COMMANDS: list[tuple[tuple[str, str], Any]] = []
+STAFF_MENU: dict[str, list[str]] = {"id": [], "en": []}
+
+
 def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     private = filters.ChatType.PRIVATE
-    for names, callback in COMMANDS:
+    for names, callback in COMMANDS + STAFF_COMMANDS:
         app.add_handler(CommandHandler(list(dict.fromkeys(names)), callback, filters=private))
+    app.add_handler(CallbackQueryHandler(staff.staff_button, pattern=rf"^{callbacks.STAFF}:"))
     app.add_handler(
         CallbackQueryHandler(onboarding.onboarding_button, pattern=rf"^{callbacks.ONBOARDING}:")
     )

@@ -10,6 +10,11 @@ PLAN = "plan"
 CHECKIN = "ci"
 MYDATA = "data"
 REMINDERS = "rem"
+STAFF = "stf"  # a cohort chosen for a facilitator command (handlers.staff)
+ANNOUNCE = "ann"
+ROSTER = "ros"
+REPORT = "rep"
+ADMIN = "adm"
 MAX_BYTES = 64  # Telegram's limit for callback_data
 
 

@@ -79,6 +79,10 @@ class Cohort(Base):
         String(5), nullable=True, default="06:00", server_default="06:00"
     )
     session_lead_minutes: Mapped[int] = mapped_column(Integer, default=30, server_default="30")
+    # The facilitators' daily digest, in the cohort's time zone ("HH:MM"); None: no digest.
+    digest_time: Mapped[str | None] = mapped_column(
+        String(5), nullable=True, default="18:00", server_default="18:00"
+    )
 
     sessions: Mapped[list[Session]] = relationship(
         back_populates="cohort", cascade="all, delete-orphan", order_by="Session.starts_at"
@@ -265,3 +269,100 @@ class Delivery(Base):
     slot: Mapped[str] = mapped_column(String(16))  # the local time, or the session id
     status: Mapped[str] = mapped_column(String(16))  # sent, quiet, late, failed, unreachable
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class RosterEntry(Base):
+    """A person on the cohort's official participant list, with a personal join link token.
+
+    `participant_id` ties the row to the Telegram account that joined with it (or was matched
+    to it by a facilitator); None: not joined yet."""
+
+    __tablename__ = "roster_entries"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    cohort_id: Mapped[int] = mapped_column(ForeignKey("cohorts.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    name: Mapped[str] = mapped_column(String(128))
+    unit: Mapped[str | None] = mapped_column(String(160), nullable=True)
+    nip: Mapped[str | None] = mapped_column(String(18), nullable=True)
+    telegram_username: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    join_token: Mapped[str] = mapped_column(String(32), unique=True)
+    participant_id: Mapped[int | None] = mapped_column(
+        ForeignKey("participants.id", ondelete="SET NULL"), nullable=True, unique=True
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Staff(Base):
+    """A facilitator (widyaiswara, fasilitator, organiser) of one cohort."""
+
+    __tablename__ = "staff"
+    __table_args__ = (UniqueConstraint("cohort_id", "telegram_user_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    cohort_id: Mapped[int] = mapped_column(ForeignKey("cohorts.id", ondelete="CASCADE"), index=True)
+    telegram_user_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    # Their language as last seen (None: the default); digests and reports use it.
+    language: Mapped[str | None] = mapped_column(String(8), nullable=True)
+    digest_enabled: Mapped[bool] = mapped_column(default=True, server_default="1")
+    added_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    added_by: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+
+
+class StaffDelivery(Base):
+    """A digest sent to a facilitator for one local day: claimed before it is sent."""
+
+    __tablename__ = "staff_deliveries"
+    __table_args__ = (UniqueConstraint("staff_id", "kind", "local_date"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(16))
+    local_date: Mapped[date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Announcement(Base):
+    """A facilitator's announcement to a cohort, from its draft to its delivery report.
+
+    state: compose (waiting for the text), preview, time (waiting for a send time),
+    scheduled, sending, done, cancelled."""
+
+    __tablename__ = "announcements"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    cohort_id: Mapped[int] = mapped_column(ForeignKey("cohorts.id", ondelete="CASCADE"), index=True)
+    author_user_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    author_chat_id: Mapped[int] = mapped_column(BigInteger)
+    author_language: Mapped[str] = mapped_column(String(8))
+    body: Mapped[str | None] = mapped_column(Text, nullable=True)  # Telegram HTML
+    audience: Mapped[str] = mapped_column(String(16), default="all")  # all, not_checked_in
+    state: Mapped[str] = mapped_column(String(16), index=True)
+    send_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    reported_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class OutboxMessage(Base):
+    """One announcement to one participant: pending until Telegram's answer is recorded.
+
+    status: pending, sent, failed, unreachable. The unique key means nobody is queued twice."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (UniqueConstraint("announcement_id", "participant_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    announcement_id: Mapped[int] = mapped_column(
+        ForeignKey("announcements.id", ondelete="CASCADE"), index=True
+    )
+    participant_id: Mapped[int] = mapped_column(ForeignKey("participants.id", ondelete="CASCADE"))
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    message_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    error: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)

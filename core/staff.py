@@ -1,0 +1,87 @@
+"""Roles: admins (from AKSI_ADMIN_IDS) manage every cohort; facilitators manage their own."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import Cohort, Staff
+
+
+async def managed_cohorts(
+    session: AsyncSession, user_id: int, admin_ids: Iterable[int]
+) -> list[Cohort]:
+    """The cohorts `user_id` may manage, newest first: all for an admin, else their own."""
+    query = select(Cohort).order_by(Cohort.starts_on.desc(), Cohort.id.desc())
+    if user_id not in set(admin_ids):
+        query = query.join(Staff, Staff.cohort_id == Cohort.id).where(
+            Staff.telegram_user_id == user_id
+        )
+    return list((await session.execute(query)).scalars())
+
+
+async def can_manage(
+    session: AsyncSession, user_id: int, cohort_id: int, admin_ids: Iterable[int]
+) -> bool:
+    if user_id in set(admin_ids):
+        return True
+    found = await session.execute(
+        select(Staff.id).where(Staff.telegram_user_id == user_id, Staff.cohort_id == cohort_id)
+    )
+    return found.first() is not None
+
+
+async def is_staff(session: AsyncSession, user_id: int, admin_ids: Iterable[int]) -> bool:
+    if user_id in set(admin_ids):
+        return True
+    found = await session.execute(select(Staff.id).where(Staff.telegram_user_id == user_id))
+    return found.first() is not None
+
+
+async def staff_rows(session: AsyncSession, user_id: int) -> list[Staff]:
+    result = await session.execute(select(Staff).where(Staff.telegram_user_id == user_id))
+    return list(result.scalars())
+
+
+async def facilitators_of(session: AsyncSession, cohort_id: int) -> list[Staff]:
+    result = await session.execute(
+        select(Staff).where(Staff.cohort_id == cohort_id).order_by(Staff.added_at, Staff.id)
+    )
+    return list(result.scalars())
+
+
+async def all_staff_user_ids(session: AsyncSession) -> list[int]:
+    result = await session.execute(select(Staff.telegram_user_id).distinct())
+    return sorted(int(v) for v in result.scalars())
+
+
+async def add_facilitator(
+    session: AsyncSession, cohort: Cohort, user_id: int, added_by: int | None = None
+) -> bool:
+    """Make `user_id` a facilitator of `cohort`; False when they already were."""
+    found = await session.execute(
+        select(Staff).where(Staff.cohort_id == cohort.id, Staff.telegram_user_id == user_id)
+    )
+    if found.scalar_one_or_none() is not None:
+        return False
+    session.add(Staff(cohort_id=cohort.id, telegram_user_id=user_id, added_by=added_by))
+    await session.flush()
+    return True
+
+
+async def remove_facilitator(session: AsyncSession, cohort: Cohort, user_id: int) -> bool:
+    """Take `user_id` off `cohort`'s facilitators; False when they were not one."""
+    result = await session.execute(
+        delete(Staff).where(Staff.cohort_id == cohort.id, Staff.telegram_user_id == user_id)
+    )
+    return bool(getattr(result, "rowcount", 0))
+
+
+def parse_user_id(text: str) -> int:
+    """A Telegram user id typed by a person: digits only, at most 20 of them."""
+    text = text.strip()
+    if not text.isascii() or not text.isdigit() or len(text) > 20 or int(text) == 0:
+        raise ValueError(f"{text[:40]!r} is not a Telegram user id (digits only)")
+    return int(text)

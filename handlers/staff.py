@@ -1,0 +1,173 @@
+"""What every facilitator command shares: who may use it, and for which cohort.
+
+A facilitator command is written as an *entry*: `async def entry(update, context, staff, cohort,
+args)`, wrapped with `@staff_command("name")`. The wrapper refuses anyone who is not an admin or
+a facilitator (nothing changes), picks the cohort (the only one, or `CODE` as the first argument,
+or buttons to choose), and only then calls the entry. Buttons of facilitator features carry a
+cohort or announcement id and must check it again with `authorize` — button data is untrusted."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+
+from bot.context import AksiContext
+from core.cohorts import normalise_code
+from core.participants import TelegramPerson, find_participant, language_for
+from core.staff import can_manage, managed_cohorts, staff_rows
+from handlers import callbacks
+from handlers.common import answer_button, person_of, plain, reply, text
+from storage.models import Cohort
+
+
+@dataclass(frozen=True)
+class StaffReader:
+    """An admin or facilitator: who they are, their language, and the cohorts they manage."""
+
+    person: TelegramPerson
+    lang: str
+    cohorts: list[Cohort]
+    is_admin: bool
+
+    def manages(self, cohort_id: int) -> bool:
+        return any(c.id == cohort_id for c in self.cohorts)
+
+    def cohort(self, cohort_id: int) -> Cohort | None:
+        return next((c for c in self.cohorts if c.id == cohort_id), None)
+
+
+Entry = Callable[[Update, AksiContext, StaffReader, Cohort, list[str]], Awaitable[None]]
+Handler = Callable[[Update, AksiContext], Awaitable[None]]
+ENTRIES: dict[str, Entry] = {}
+
+
+async def staff_of(session: AsyncSession, update: Update, context: AksiContext) -> StaffReader:
+    """The reader as staff; `cohorts` is empty (and `is_admin` False) for everybody else."""
+    settings = context.services.settings
+    person = person_of(update)
+    participant = await find_participant(session, person.user_id)
+    rows = await staff_rows(session, person.user_id)
+    chosen = next((r.language for r in rows if r.language), None)
+    lang = (
+        participant.language
+        if participant is not None and participant.language
+        else chosen
+        or language_for(participant, person.language_code, settings.aksi_default_language)
+    )
+    is_admin = person.user_id in settings.aksi_admin_ids
+    cohorts = await managed_cohorts(session, person.user_id, settings.aksi_admin_ids)
+    return StaffReader(person, lang, cohorts, is_admin)
+
+
+def is_staff(reader: StaffReader) -> bool:
+    return reader.is_admin or bool(reader.cohorts)
+
+
+async def refuse(update: Update, context: AksiContext, lang: str) -> None:
+    """The answer to someone who is not staff: nothing about cohorts is revealed."""
+    if update.callback_query is not None:
+        await answer_button(update, plain(context, lang, "staff.only"), alert=True)
+    else:
+        await reply(update, context, text(context, lang, "staff.only"))
+
+
+async def authorize(
+    session: AsyncSession, update: Update, context: AksiContext, cohort_id: int
+) -> StaffReader | None:
+    """The reader if they manage `cohort_id` (checked in the database), else None: refused."""
+    reader = await staff_of(session, update, context)
+    settings = context.services.settings
+    if not await can_manage(session, reader.person.user_id, cohort_id, settings.aksi_admin_ids):
+        await refuse(update, context, reader.lang)
+        return None
+    return reader
+
+
+def choose_cohort_keyboard(name: str, cohorts: list[Cohort]) -> InlineKeyboardMarkup:
+    rows = [
+        [
+            InlineKeyboardButton(
+                f"{c.code} — {c.name}"[:60],
+                callback_data=callbacks.pack(callbacks.STAFF, name, str(c.id)),
+            )
+        ]
+        for c in cohorts[:20]
+    ]
+    return InlineKeyboardMarkup(rows)
+
+
+async def pick_cohort(
+    update: Update, context: AksiContext, reader: StaffReader, name: str, args: list[str]
+) -> tuple[Cohort, list[str]] | None:
+    """The cohort the command is about, and the remaining arguments; None when the reader was
+    asked to choose (buttons) or told the code is not one of theirs."""
+    if args:
+        code = normalise_code(args[0])
+        match = next((c for c in reader.cohorts if c.code == code), None)
+        if match is not None:
+            return match, args[1:]
+    if len(reader.cohorts) == 1:
+        return reader.cohorts[0], args
+    if not reader.cohorts:
+        await reply(update, context, text(context, reader.lang, "staff.no_cohorts"))
+        return None
+    await reply(
+        update,
+        context,
+        text(context, reader.lang, "staff.choose_cohort"),
+        choose_cohort_keyboard(name, reader.cohorts),
+    )
+    return None
+
+
+def staff_command(name: str) -> Callable[[Entry], Handler]:
+    """Make `entry` a command handler for staff only (see the module docstring)."""
+
+    def wrap(entry: Entry) -> Handler:
+        ENTRIES[name] = entry
+
+        async def handler(update: Update, context: AksiContext) -> None:
+            async with context.services.db() as session:
+                reader = await staff_of(session, update, context)
+            if not is_staff(reader):
+                await refuse(update, context, reader.lang)
+                return
+            picked = await pick_cohort(update, context, reader, name, list(context.args or []))
+            if picked is not None:
+                await entry(update, context, reader, picked[0], picked[1])
+
+        handler.__name__ = handler.__qualname__ = f"staff_{name}"
+        handler.__doc__ = entry.__doc__
+        return handler
+
+    return wrap
+
+
+async def staff_button(update: Update, context: AksiContext) -> None:
+    """A cohort chosen from `choose_cohort_keyboard`: run that command for it."""
+    query = update.callback_query
+    assert query is not None
+    parts = (query.data or "").split(":")
+    entry = ENTRIES.get(parts[1]) if len(parts) == 3 else None
+    cohort_id = int(parts[2]) if len(parts) == 3 and parts[2].isdigit() else None
+    async with context.services.db() as session:
+        reader = await staff_of(session, update, context)
+        cohort = reader.cohort(cohort_id) if cohort_id is not None else None
+    if not is_staff(reader):
+        await refuse(update, context, reader.lang)
+        return
+    if entry is None or cohort is None:
+        await answer_button(update, plain(context, reader.lang, "button.stale"), alert=True)
+        return
+    await answer_button(update)
+    await entry(update, context, reader, cohort, [])
+
+
+async def remember_language(session: AsyncSession, user_id: int, lang: str) -> None:
+    """Keep the facilitator's language for what the bot sends them unprompted (digests)."""
+    for row in await staff_rows(session, user_id):
+        if row.language != lang:
+            row.language = lang
