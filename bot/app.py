@@ -10,11 +10,12 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncEngine
 from telegram import Bot, BotCommand, BotCommandScopeChat, BotCommandScopeDefault
 from telegram.error import TelegramError
-from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes
+from telegram.ext import Application, ApplicationBuilder, ContextTypes
 
 import handlers
 from bot.context import AksiContext, BotData, Services, utc_now
 from bot.i18n import Catalogs
+from bot.pacing import PacedRateLimiter, Pacer
 from bot.settings import Settings
 from core.staff import all_staff_user_ids
 from storage.db import Database
@@ -39,6 +40,7 @@ def build_application(
         db=Database(engine),
         i18n=Catalogs(),
         clock=clock or utc_now,
+        pacer=Pacer(settings.aksi_max_messages_per_second),
     )
     builder = (
         ApplicationBuilder()
@@ -46,9 +48,7 @@ def build_application(
         .base_url(settings.telegram_api_base_url)
         .base_file_url(settings.telegram_api_base_url.replace("/bot", "/file/bot", 1))
         .context_types(ContextTypes(context=AksiContext, bot_data=BotData))
-        .rate_limiter(
-            AIORateLimiter(overall_max_rate=settings.aksi_max_messages_per_second, max_retries=3)
-        )
+        .rate_limiter(PacedRateLimiter(services.pacer, max_retries=3))
         .concurrent_updates(False)  # one update at a time per bot keeps each chat in order
     )
     if application_class is not None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -10,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from telegram.ext import Application, CallbackContext, ExtBot
 
 from bot.i18n import Catalogs
+from bot.pacing import Pacer
 from bot.settings import Settings
 from storage.db import Database
 
@@ -25,6 +27,10 @@ class Services:
     db: Database
     i18n: Catalogs
     clock: Callable[[], datetime] = field(default=utc_now)
+    # Paces everything sent to Telegram; replies go before announcements (bot.pacing).
+    pacer: Pacer = field(default_factory=lambda: Pacer(0))
+    # Set when an announcement is confirmed, so the sender (bot.broadcast) starts at once.
+    outbox_wakeup: asyncio.Event = field(default_factory=asyncio.Event)
 
 
 class BotData:

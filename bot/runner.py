@@ -3,23 +3,32 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import signal
 import time
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy.engine import make_url
 from telegram import Update
+from telegram.constants import ParseMode
 
 from bot.app import AksiApplication, build_application, register_command_menus
+from bot.broadcast import Broadcaster, bulk_bot
 from bot.settings import Settings
+from handlers.announce import report_text
+from handlers.common import NO_PREVIEW
+from handlers.digest import digest_tick
 from handlers.reminders import reminder_tick
+from scheduler.outbox import ReportDue
 from scheduler.reminders import sync_missing
 from storage.db import create_engine, upgrade
 
 log = logging.getLogger("aksi")
+SENDER_CONCURRENCY = 32  # announcements in flight at once (Telegram's round trip > one slot)
 
 
 def describe_database(url: str) -> str:
@@ -47,6 +56,7 @@ async def serve(
             )
             await app.start()
             await start_reminders(app, settings)
+            sender = await start_sender(app)
             log.info(
                 "Aksi is running as @%s (Bot API %s, database %s)",
                 app.bot.username,
@@ -55,10 +65,13 @@ async def serve(
             )
             if on_ready is not None:
                 await on_ready(app)
-            await stop.wait()
-            log.info("stopping: finishing the updates in hand")
-            await app.updater.stop()
-            await app.stop()
+            try:
+                await stop.wait()
+            finally:
+                log.info("stopping: finishing the updates and announcements in hand")
+                await stop_sender(sender)
+                await app.updater.stop()
+                await app.stop()
     finally:
         await engine.dispose()
     log.info("stopped")
@@ -89,6 +102,51 @@ async def start_reminders(app: AksiApplication, settings: Settings) -> None:
             "max_instances": 1,
         },
     )
+    # The facilitators' daily digest: its own job, on the same tick and terms.
+    app.job_queue.run_repeating(
+        digest_tick,
+        interval=interval,
+        first=interval - (time.time() % interval),
+        name="digests",
+        job_kwargs={
+            "misfire_grace_time": max(1, int(interval)),
+            "coalesce": True,
+            "max_instances": 1,
+        },
+    )
+
+
+@dataclass
+class RunningSender:
+    broadcaster: Broadcaster
+    task: asyncio.Task[None]
+
+
+async def start_sender(app: AksiApplication) -> RunningSender:
+    """Start draining the announcement outbox (bot.broadcast) in the background."""
+    services = app.bot_data.services
+    assert services is not None
+
+    async def report(due: ReportDue) -> None:
+        body = await report_text(services, due)
+        await app.bot.send_message(
+            due.chat_id, body, parse_mode=ParseMode.HTML, link_preview_options=NO_PREVIEW
+        )
+
+    bot = bulk_bot(services, SENDER_CONCURRENCY)
+    await bot.initialize()
+    broadcaster = Broadcaster(services, bot, report, concurrency=SENDER_CONCURRENCY)
+    task = asyncio.create_task(broadcaster.run(), name="announcements")
+    return RunningSender(broadcaster, task)
+
+
+async def stop_sender(sender: RunningSender) -> None:
+    """Stop taking new rows, let the messages in flight record their result, close."""
+    sender.task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await sender.task
+    await sender.broadcaster.drain()
+    await sender.broadcaster.bot.shutdown()
 
 
 def install_stop_signals(stop: asyncio.Event) -> None:

@@ -37,6 +37,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import math
 import re
 import socket
 import struct
@@ -223,6 +224,16 @@ class _Broadcast:
                     await waiter
                 finally:
                     self._waiters.discard(waiter)
+
+
+_COUNTED = frozenset({"sendmessage", "sendphoto", "senddocument"})
+
+
+@dataclass
+class _RateLimits:
+    overall_per_second: int
+    per_chat_per_second: float
+    per_chat_burst: float
 
 
 @dataclass
@@ -528,11 +539,16 @@ class BotApiStandIn:
         self.unknown_methods: list[str] = []
         self.get_updates_calls = 0
         self.first_get_updates_at: float | None = None
+        # Keyed by (scope type, language code or ""); a chat scope's type carries its chat id.
         self.commands: dict[tuple[str, str], list[dict[str, str]]] = {}
         self.menu_buttons: dict[int | None, dict[str, Any]] = {}
         self.chat_actions: list[tuple[int, str]] = []
         # Behaviour switches.
         self.require_known_chat = False  # sending to a chat nobody pushed into -> "chat not found"
+        self.too_many_requests = 0  # 429s answered because of `limit_rate`
+        self._rate_limits: _RateLimits | None = None
+        self._sent_times: deque[float] = deque()
+        self._chat_tokens: dict[int | None, tuple[float, float]] = {}
 
         self._updates: deque[dict[str, Any]] = deque()
         self._next_update_id = 1
@@ -722,18 +738,22 @@ class BotApiStandIn:
         username: str | None = None,
         language_code: str | None = None,
         reply_to_message_id: int | None = None,
+        entities: list[dict[str, Any]] | None = None,
     ) -> int:
         """A user sends ``text`` to the bot in their private chat; returns the update id.
 
-        Text starting with "/" gets a ``bot_command`` entity over the command token. Profile
+        Text starting with "/" gets a ``bot_command`` entity over the command token; `entities`
+        adds formatting as a Telegram client would (offsets in UTF-16 code units). Profile
         arguments left as ``None`` keep the user's profile (default "Budi", language "id").
         """
         extra: dict[str, Any] = {"text": text}
+        found: list[dict[str, Any]] = []
         if text.startswith("/"):
             command = text.split(maxsplit=1)[0] if text.strip() else text
-            extra["entities"] = [
-                {"type": "bot_command", "offset": 0, "length": _utf16_len(command)}
-            ]
+            found.append({"type": "bot_command", "offset": 0, "length": _utf16_len(command)})
+        found.extend(entities or [])
+        if found:
+            extra["entities"] = found
         return self._push_user_message(
             user_id,
             extra,
@@ -999,6 +1019,21 @@ class BotApiStandIn:
             _Failure(method.lower(), error_code, description, times, retry_after, chat_id)
         )
 
+    def limit_rate(
+        self,
+        overall_per_second: int = 30,
+        per_chat_per_second: float = 1.0,
+        per_chat_burst: float = 3.0,
+    ) -> None:
+        """Answer messages beyond Telegram's limits with ``429`` and ``retry_after``, as Telegram
+        does: more than ``overall_per_second`` in any one-second window, or a chat getting more
+        than ``per_chat_per_second`` (a bucket of ``per_chat_burst``: short bursts are allowed).
+        Counted: messages sent (sendMessage, sendPhoto, sendDocument), not edits or answers.
+        Each 429 adds one to :attr:`too_many_requests`."""
+        self._rate_limits = _RateLimits(overall_per_second, per_chat_per_second, per_chat_burst)
+        self._sent_times.clear()
+        self._chat_tokens.clear()
+
     def clear_failures(self) -> None:
         self._failures.clear()
 
@@ -1037,6 +1072,7 @@ class BotApiStandIn:
             await asyncio.sleep(pause)
         try:
             self._check_failures(key, params)
+            self._check_rate(key, params)
             result = await known[1](params)
         except _ApiError as error:
             return self._error_response(error)
@@ -1111,6 +1147,30 @@ class BotApiStandIn:
                 if failure.times <= 0:
                     self._failures.remove(failure)
             raise _ApiError(failure.error_code, failure.description, failure.retry_after)
+
+    def _check_rate(self, method: str, params: dict[str, Any]) -> None:
+        limits = self._rate_limits
+        if limits is None or method not in _COUNTED:
+            return
+        now = time.monotonic()
+        window = self._sent_times
+        while window and window[0] <= now - 1.0:
+            window.popleft()
+        chat_id = self._effective_chat(method, params)
+        tokens, last = self._chat_tokens.get(chat_id, (limits.per_chat_burst, now))
+        tokens = min(limits.per_chat_burst, tokens + (now - last) * limits.per_chat_per_second)
+        if len(window) >= limits.overall_per_second:
+            wait = 1.0 - (now - window[0])
+        elif tokens < 1.0:
+            wait = (1.0 - tokens) / limits.per_chat_per_second
+        else:
+            window.append(now)
+            self._chat_tokens[chat_id] = (tokens - 1.0, now)
+            return
+        self._chat_tokens[chat_id] = (tokens, now)
+        self.too_many_requests += 1
+        retry = max(1, math.ceil(wait))
+        raise _ApiError(429, f"Too Many Requests: retry after {retry}", retry)
 
     def _effective_chat(self, method: str, params: dict[str, Any]) -> int | None:
         if method == "answercallbackquery":
@@ -1194,6 +1254,8 @@ class BotApiStandIn:
         language = params.get("language_code") or ""
         if not isinstance(language, str) or (language and not re.fullmatch(r"[a-z]{2}", language)):
             raise _bad_request("invalid language code specified")
+        if "chat_id" in scope:  # chat scopes are per chat: ("chat:1001", "en")
+            return f"{scope['type']}:{scope['chat_id']}", language
         return str(scope["type"]), language
 
     async def _set_my_commands(self, params: dict[str, Any]) -> bool:

@@ -7,7 +7,7 @@ from telegram import Update
 from bot.context import AksiContext
 from core.participants import ASK_FULL_NAME, ASK_UNIT, JoinResult
 from core.plans import discard_draft
-from handlers import checkin, plan, reminders
+from handlers import announce, checkin, plan, reminders
 from handlers.common import Answer, identify, reply, text
 from handlers.onboarding import after_join, answer_profile, join
 
@@ -24,8 +24,11 @@ async def typed_text(update: Update, context: AksiContext) -> None:
         reader = await identify(session, update, context)
         lang, participant = reader.lang, reader.participant
         awaiting = (participant.awaiting or "") if participant else ""
-        if len(typed) > MAX_TYPED:
-            answer: Answer = [(text(context, lang, "input.too_long", limit=MAX_TYPED), None)]
+        for_announcement = await announce.answer_typed(session, update, context)
+        if for_announcement is not None:  # a facilitator writing an announcement or its time
+            answer: Answer = for_announcement
+        elif len(typed) > MAX_TYPED:
+            answer = [(text(context, lang, "input.too_long", limit=MAX_TYPED), None)]
         elif participant is None:
             joined = await join(session, context, reader, typed.strip())
             key = "join.unknown_code" if len(typed.split()) == 1 else "join.ask_code"

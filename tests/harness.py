@@ -52,12 +52,14 @@ class RunningBot:
     clock: Callable[[], datetime] | None = None
     task: asyncio.Task[None] | None = None
     stop_event: asyncio.Event = field(default_factory=asyncio.Event)
+    app: Any = None  # the running Application (bot.app.AksiApplication) once started
 
     async def start(self) -> None:
         self.stop_event = asyncio.Event()
         ready = asyncio.Event()
 
-        async def on_ready(_app: Any) -> None:
+        async def on_ready(app: Any) -> None:
+            self.app = app
             ready.set()
 
         self.task = asyncio.create_task(

@@ -1,0 +1,225 @@
+"""The announcement sender: drains the outbox as fast as Telegram allows, never twice on purpose.
+
+One task loops: start scheduled announcements whose time has come, finish and report those with
+nothing left, then take a batch of pending rows and send each at its `Pacer.bulk` slot (30/s
+overall, 1/s per chat, after any waiting reply). Sends run concurrently (Telegram's round trip is
+longer than a slot) and each records its own result at once:
+
+* sent → `sent` with the message id;
+* `429` → the pacer pauses everything for `retry_after`, the row is retried after it;
+* network errors → retried with backoff, `failed` after `MAX_ATTEMPTS`;
+* `403` / chat not found / deactivated → `unreachable` (and the participant's reminders stop);
+* other refusals (e.g. bad formatting) → `failed`.
+
+Announcements go through their own `Bot` (own connection pool, no rate limiter of its own): the
+application's bot, which answers participants, is never queued behind them."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+
+from telegram import Bot, LinkPreviewOptions
+from telegram.constants import ParseMode
+from telegram.error import (
+    BadRequest,
+    ChatMigrated,
+    Forbidden,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+)
+from telegram.request import HTTPXRequest
+
+from bot.context import Services
+from bot.i18n import Html
+from scheduler.outbox import (
+    MAX_ATTEMPTS,
+    Queued,
+    ReportDue,
+    backoff,
+    claim_reports,
+    finish_ready,
+    next_batch,
+    next_wakeup,
+    record_failed,
+    record_retry,
+    record_sent,
+    start_due,
+)
+
+log = logging.getLogger("aksi.broadcast")
+
+_GONE = ("chat not found", "user is deactivated", "peer_id_invalid", "bot was kicked")
+
+
+def bulk_bot(services: Services, concurrency: int) -> Bot:
+    settings = services.settings
+    return Bot(
+        settings.token,
+        base_url=settings.telegram_api_base_url,
+        base_file_url=settings.telegram_api_base_url.replace("/bot", "/file/bot", 1),
+        request=HTTPXRequest(connection_pool_size=concurrency + 2, pool_timeout=10.0),
+    )
+
+
+class Broadcaster:
+    def __init__(
+        self,
+        services: Services,
+        bot: Bot,
+        on_report: Callable[[ReportDue], Awaitable[None]],
+        *,
+        concurrency: int = 32,
+        batch: int = 60,
+        idle_poll: float = 5.0,
+    ) -> None:
+        self.services = services
+        self.bot = bot
+        self.on_report = on_report
+        self.batch = batch
+        self.idle_poll = idle_poll
+        self._slots = asyncio.Semaphore(concurrency)
+        self._in_flight: set[int] = set()
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    @property
+    def wake(self) -> asyncio.Event:
+        return self.services.outbox_wakeup
+
+    async def run(self) -> None:
+        """Loop until cancelled; then `drain()` lets the sends in flight record their result."""
+        while True:
+            try:
+                busy = await self._turn()
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # a database hiccup must not end announcements for good
+                log.exception("the announcement sender failed; trying again shortly")
+                busy = False
+                await asyncio.sleep(1.0)
+            if not busy:
+                await self._idle()
+
+    async def drain(self, timeout: float = 10.0) -> None:
+        if self._tasks:
+            await asyncio.wait(set(self._tasks), timeout=timeout)
+
+    async def _turn(self) -> bool:
+        """One round: bookkeeping, then one batch sent. False when there was nothing to send."""
+        services = self.services
+        now = services.clock()
+        async with services.db.begin() as session:
+            started = await start_due(session, now)
+            await finish_ready(session, now)
+            reports = await claim_reports(session, now)
+        for announcement_id in started:
+            log.info("announcement %d: sending", announcement_id)
+        for due in reports:
+            try:
+                await self.on_report(due)
+            except Exception:
+                log.exception("could not send the report of announcement %d", due.announcement_id)
+        async with services.db() as session:
+            batch = await next_batch(session, now, self.batch, frozenset(self._in_flight))
+        if not batch:
+            return False
+        pacer = services.pacer
+        # Chats that may get a message now go first; the others wait for their second to pass.
+        batch.sort(key=lambda q: not pacer.chat_ready(q.chat_id))
+        for queued in batch:
+            await self._slots.acquire()
+            try:
+                await pacer.bulk(queued.chat_id)
+            except BaseException:
+                self._slots.release()
+                raise
+            self._in_flight.add(queued.id)
+            task = asyncio.create_task(self._send(queued), name=f"announce-{queued.id}")
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+        return True
+
+    async def _idle(self) -> None:
+        """Wait to be woken (a new announcement), for the next retry or start, or a while."""
+        wait = self.idle_poll
+        if self._in_flight:
+            wait = 0.05
+        else:
+            async with self.services.db() as session:
+                upcoming = await next_wakeup(session)
+            if upcoming is not None:
+                ahead = (upcoming - self.services.clock()).total_seconds()
+                wait = min(wait, max(ahead, 0.05))
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self.wake.wait(), wait)
+        self.wake.clear()
+
+    def compose(self, queued: Queued) -> str:
+        i18n = self.services.i18n
+        lang = queued.language or self.services.settings.aksi_default_language
+        header = i18n.text(lang, "announce.header", cohort=queued.cohort_name)
+        return i18n.text(lang, "announce.delivered", header=Html(header), body=Html(queued.body))
+
+    async def _send(self, queued: Queued) -> None:
+        services = self.services
+        try:
+            try:
+                message = await self.bot.send_message(
+                    queued.chat_id,
+                    self.compose(queued),
+                    parse_mode=ParseMode.HTML,
+                    link_preview_options=LinkPreviewOptions(is_disabled=True),
+                )
+            except RetryAfter as exc:
+                wait = exc.retry_after
+                seconds = wait if isinstance(wait, int | float) else wait.total_seconds()
+                services.pacer.pause(seconds + 0.1)
+                at = services.clock() + timedelta(seconds=seconds + 0.1)
+                async with services.db.begin() as session:
+                    await record_retry(session, queued.id, at, f"429 retry after {seconds}", False)
+                log.warning("announcement: Telegram asked to wait %.1f s", seconds)
+                return
+            except Forbidden as exc:
+                await self._give_up(queued, str(exc), unreachable=True)
+                return
+            except ChatMigrated as exc:
+                await self._give_up(queued, str(exc), unreachable=True)
+                return
+            except BadRequest as exc:
+                gone = any(words in str(exc).lower() for words in _GONE)
+                await self._give_up(queued, str(exc), unreachable=gone)
+                return
+            except NetworkError as exc:  # also TimedOut and 5xx answers
+                if queued.attempts + 1 >= MAX_ATTEMPTS:
+                    await self._give_up(queued, f"network: {exc}")
+                    return
+                at = services.clock() + backoff(queued.attempts)
+                async with services.db.begin() as session:
+                    await record_retry(session, queued.id, at, f"network: {exc}", True)
+                return
+            except TelegramError as exc:
+                await self._give_up(queued, str(exc))
+                return
+            async with services.db.begin() as session:
+                await record_sent(session, queued.id, message.message_id, services.clock())
+        finally:
+            self._in_flight.discard(queued.id)
+            self._slots.release()
+            if not self._in_flight:
+                self.wake.set()
+
+    async def _give_up(self, queued: Queued, error: str, *, unreachable: bool = False) -> None:
+        async with self.services.db.begin() as session:
+            await record_failed(
+                session, queued.id, error, self.services.clock(), unreachable=unreachable
+            )
+        log.info(
+            "announcement to chat %s: %s (%s)",
+            queued.chat_id,
+            "unreachable" if unreachable else "failed",
+            error,
+        )

@@ -1,0 +1,231 @@
+"""Announcements: a facilitator's draft (text, audience, time), its recipients, and its outcome.
+
+States: compose (waiting for the text) → preview ⇄ time (waiting for a send time) → scheduled
+or sending → done; cancelled from any state before done. Delivery itself is scheduler.outbox."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Select, func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased, joinedload
+
+from core.errors import InvalidInput
+from core.participants import effective_timezone
+from storage.models import Announcement, CheckIn, Cohort, OutboxMessage, Participant
+
+AUDIENCES = ("all", "not_checked_in")
+DRAFT_STATES = ("compose", "preview", "time")
+OPEN_STATES = (*DRAFT_STATES, "scheduled", "sending")
+# The body plus the header must fit one Telegram message (4096 characters).
+BODY_MAX = 3800
+SCHEDULE_AHEAD = timedelta(days=60)
+
+
+async def open_draft(session: AsyncSession, author_user_id: int) -> Announcement | None:
+    """The author's draft in progress (compose, preview or time), if any."""
+    result = await session.execute(
+        select(Announcement)
+        .where(
+            Announcement.author_user_id == author_user_id,
+            Announcement.state.in_(DRAFT_STATES),
+        )
+        .order_by(Announcement.id.desc())
+        .limit(1)
+    )
+    return result.scalar_one_or_none()
+
+
+async def start_draft(
+    session: AsyncSession,
+    cohort: Cohort,
+    author_user_id: int,
+    author_chat_id: int,
+    lang: str,
+    now: datetime,
+) -> Announcement:
+    """A new draft for `cohort`; an unfinished draft of the same author is dropped."""
+    await session.execute(
+        update(Announcement)
+        .where(
+            Announcement.author_user_id == author_user_id,
+            Announcement.state.in_(DRAFT_STATES),
+        )
+        .values(state="cancelled", finished_at=now)
+    )
+    draft = Announcement(
+        cohort_id=cohort.id,
+        author_user_id=author_user_id,
+        author_chat_id=author_chat_id,
+        author_language=lang,
+        state="compose",
+        audience="all",
+        created_at=now,
+    )
+    session.add(draft)
+    await session.flush()
+    return draft
+
+
+def set_body(draft: Announcement, html: str, plain_length: int) -> None:
+    """The announcement's text as Telegram HTML (the facilitator's formatting and links)."""
+    if plain_length == 0 or not html.strip():
+        raise InvalidInput("announce.empty")
+    if plain_length > BODY_MAX:
+        raise InvalidInput(f"too_long:{BODY_MAX}")
+    draft.body = html
+    draft.state = "preview"
+
+
+def toggle_audience(draft: Announcement) -> None:
+    draft.audience = "not_checked_in" if draft.audience == "all" else "all"
+
+
+_DATE_TIME = re.compile(
+    r"^(?:(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})\s+)?(?P<h>\d{1,2})[.:](?P<mi>\d{2})$"
+)
+
+
+def parse_send_time(typed: str, tz: str, now: datetime) -> datetime:
+    """`16:30` (today, or tomorrow if passed) or `2021-09-10 07:00`, in zone `tz` → UTC."""
+    match = _DATE_TIME.match(typed.strip())
+    if match is None or not typed.strip().isascii():
+        raise InvalidInput("announce.bad_time")
+    zone = ZoneInfo(tz)
+    local_now = now.astimezone(zone)
+    try:
+        day = (
+            date(int(match["y"]), int(match["m"]), int(match["d"]))
+            if match["y"]
+            else local_now.date()
+        )
+        local = datetime(
+            day.year, day.month, day.day, int(match["h"]), int(match["mi"]), tzinfo=zone
+        )
+    except ValueError:
+        raise InvalidInput("announce.bad_time") from None
+    if not match["y"] and local <= local_now:
+        local += timedelta(days=1)
+    when = local.astimezone(UTC)
+    if when <= now:
+        raise InvalidInput("announce.time_past")
+    if when > now + SCHEDULE_AHEAD:
+        raise InvalidInput("announce.time_far")
+    return when
+
+
+def _current_members(cohort_id: int) -> Select[Any]:
+    """Participants of the cohort who have not moved on to a newer cohort since."""
+    newer = aliased(Participant)
+    return (
+        select(Participant)
+        .options(joinedload(Participant.cohort))
+        .where(
+            Participant.cohort_id == cohort_id,
+            ~select(newer.id)
+            .where(
+                newer.telegram_user_id == Participant.telegram_user_id,
+                newer.id != Participant.id,
+                newer.joined_at > Participant.joined_at,
+            )
+            .exists(),
+        )
+        .order_by(Participant.id)
+    )
+
+
+async def recipients(
+    session: AsyncSession, cohort_id: int, audience: str, now: datetime
+) -> list[Participant]:
+    """Who gets it: the cohort's members, or those with nothing logged today (their local day).
+    Known-unreachable members are included: delivery counts them without sending."""
+    members = list((await session.execute(_current_members(cohort_id))).scalars())
+    if audience != "not_checked_in" or not members:
+        return members
+    days = {p.id: now.astimezone(ZoneInfo(effective_timezone(p))).date() for p in members}
+    logged = await session.execute(
+        select(CheckIn.participant_id, CheckIn.day).where(
+            CheckIn.participant_id.in_(days), CheckIn.day.in_(set(days.values()))
+        )
+    )
+    done = {pid for pid, day in logged.all() if days.get(pid) == day}
+    return [p for p in members if p.id not in done]
+
+
+def confirm(draft: Announcement, now: datetime) -> None:
+    """The author pressed send: scheduled for later, or queued to start now."""
+    if draft.state != "preview" or not draft.body:
+        raise InvalidInput("announce.stale")
+    if draft.send_at is not None and draft.send_at > now:
+        draft.state = "scheduled"
+    else:
+        draft.send_at = now
+        draft.state = "scheduled"  # the sender starts it at its next turn (scheduler.outbox)
+
+
+async def cancel(session: AsyncSession, announcement: Announcement, now: datetime) -> int:
+    """Stop a draft, a scheduled announcement or one being sent; returns how many queued
+    messages will now not go out (those already sent stay sent)."""
+    if announcement.state not in OPEN_STATES:
+        raise InvalidInput("announce.stale")
+    announcement.state = "cancelled"
+    announcement.finished_at = now
+    result = await session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.announcement_id == announcement.id,
+            OutboxMessage.status == "pending",
+        )
+        .values(status="cancelled")
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+@dataclass(frozen=True)
+class Counts:
+    total: int
+    sent: int
+    pending: int
+    failed: int
+    unreachable: int
+    cancelled: int
+
+
+async def counts(session: AsyncSession, announcement_id: int) -> Counts:
+    rows = await session.execute(
+        select(OutboxMessage.status, func.count())
+        .where(OutboxMessage.announcement_id == announcement_id)
+        .group_by(OutboxMessage.status)
+    )
+    by = {status: int(n) for status, n in rows.all()}
+    return Counts(
+        total=sum(by.values()),
+        sent=by.get("sent", 0),
+        pending=by.get("pending", 0),
+        failed=by.get("failed", 0),
+        unreachable=by.get("unreachable", 0),
+        cancelled=by.get("cancelled", 0),
+    )
+
+
+async def of_cohort(session: AsyncSession, cohort_id: int, limit: int = 5) -> list[Announcement]:
+    """The cohort's announcements in progress or scheduled, then the latest finished ones."""
+    open_ = await session.execute(
+        select(Announcement)
+        .where(
+            Announcement.cohort_id == cohort_id, Announcement.state.in_(("scheduled", "sending"))
+        )
+        .order_by(Announcement.send_at, Announcement.id)
+    )
+    done = await session.execute(
+        select(Announcement)
+        .where(Announcement.cohort_id == cohort_id, Announcement.state == "done")
+        .order_by(Announcement.finished_at.desc())
+        .limit(limit)
+    )
+    return [*open_.scalars(), *done.scalars()]

@@ -1,0 +1,399 @@
+"""/umumkan (/announce): write, preview, choose the audience and time, confirm; /status; the
+delivery report. Delivery itself is bot.broadcast draining scheduler.outbox."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+
+from bot.context import AksiContext, Services
+from bot.i18n import Html
+from core import announcements as ann
+from core.errors import InvalidInput
+from core.staff import can_manage
+from core.timefmt import clock, local, long_date, zone_abbreviation
+from handlers import callbacks
+from handlers.common import Answer, answer_button, edit_or_reply, person_of, plain, reply, text
+from handlers.staff import (
+    StaffReader,
+    authorize,
+    is_staff,
+    refuse,
+    remember_language,
+    staff_command,
+    staff_of,
+)
+from scheduler.outbox import ReportDue
+from storage.models import Announcement, Cohort, OutboxMessage, Participant
+
+_ID = re.compile(r"^[1-9]\d{0,9}$")
+_ACTIONS = ("send", "aud", "time", "back", "edit", "cancel", "stop")
+_NAMES_IN_REPORT = 20
+
+
+def _button(context: AksiContext, lang: str, key: str, action: str, a: Announcement) -> Any:
+    return InlineKeyboardButton(
+        plain(context, lang, key),
+        callback_data=callbacks.pack(callbacks.ANNOUNCE, action, str(a.id)),
+    )
+
+
+def delivered_text(services: Services, lang: str, cohort_name: str, body: str) -> str:
+    """The announcement as a participant reads it: a header in their language, then the body."""
+    header = services.i18n.text(lang, "announce.header", cohort=cohort_name)
+    return services.i18n.text(lang, "announce.delivered", header=Html(header), body=Html(body))
+
+
+def _when(context: AksiContext, lang: str, at: datetime, tz: str) -> str:
+    moment = local(at, tz)
+    return f"{long_date(moment.date(), lang)}, {clock(moment, lang)} {zone_abbreviation(tz, at)}"
+
+
+async def _control(
+    session: AsyncSession, context: AksiContext, lang: str, draft: Announcement, cohort: Cohort
+) -> tuple[str, InlineKeyboardMarkup]:
+    """The message under the preview: recipients, audience, time, and the buttons."""
+    now = context.services.clock()
+    people = await ann.recipients(session, cohort.id, draft.audience, now)
+    unreachable = sum(1 for p in people if p.unreachable_at is not None)
+    when = (
+        _when(context, lang, draft.send_at, cohort.timezone)
+        if draft.send_at is not None
+        else plain(context, lang, "announce.now")
+    )
+    body = text(
+        context,
+        lang,
+        "announce.control",
+        count=len(people),
+        cohort=cohort.name,
+        audience=plain(context, lang, f"announce.audience_{draft.audience}"),
+        when=when,
+        unreachable=unreachable,
+    )
+    send_key = "announce.button_schedule" if draft.send_at is not None else "announce.button_send"
+    other = "not_checked_in" if draft.audience == "all" else "all"
+    rows = [
+        [_button(context, lang, send_key, "send", draft)],
+        [_button(context, lang, f"announce.button_audience_{other}", "aud", draft)],
+        [
+            _button(context, lang, "announce.button_time", "time", draft),
+            _button(context, lang, "announce.button_edit", "edit", draft),
+        ],
+        [_button(context, lang, "announce.button_cancel", "cancel", draft)],
+    ]
+    return body, InlineKeyboardMarkup(rows)
+
+
+async def _preview(
+    session: AsyncSession, context: AksiContext, lang: str, draft: Announcement, cohort: Cohort
+) -> Answer:
+    assert draft.body is not None
+    control = await _control(session, context, lang, draft, cohort)
+    return [(delivered_text(context.services, lang, cohort.name, draft.body), None), control]
+
+
+def _inline_body(message: Message, consumed_code: bool) -> tuple[str, int]:
+    """The text written after `/umumkan [CODE]` on the same message, as HTML and its length."""
+    html, plain_text = message.text_html or "", message.text or ""
+    drop = r"^\s*\S+\s*" if not consumed_code else r"^\s*\S+\s+\S+\s*"
+    return re.sub(drop, "", html, count=1), len(re.sub(drop, "", plain_text, count=1))
+
+
+@staff_command("umumkan")
+async def announce(
+    update: Update, context: AksiContext, staff: StaffReader, cohort: Cohort, args: list[str]
+) -> None:
+    """/umumkan [CODE] [text]: start an announcement to the cohort (text now or next)."""
+    lang = staff.lang
+    message = update.effective_message
+    person = staff.person
+    answer: Answer
+    async with context.services.db.begin() as session:
+        await remember_language(session, person.user_id, lang)
+        draft = await ann.start_draft(
+            session, cohort, person.user_id, person.chat_id, lang, context.services.clock()
+        )
+        consumed = len(context.args or []) > len(args)
+        html, length = _inline_body(message, consumed) if message and args else ("", 0)
+        if length:
+            answer = _set_body(context, lang, draft, html, length)
+            if draft.state == "preview":
+                answer = await _preview(session, context, lang, draft, cohort)
+        else:
+            answer = [(_ask_text(context, lang, cohort), _cancel_only(context, lang, draft))]
+    for body, keyboard in answer:
+        await reply(update, context, body, keyboard)
+
+
+def _ask_text(context: AksiContext, lang: str, cohort: Cohort) -> str:
+    return text(context, lang, "announce.ask_text", cohort=cohort.name, limit=ann.BODY_MAX)
+
+
+def _cancel_only(context: AksiContext, lang: str, draft: Announcement) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        [[_button(context, lang, "announce.button_cancel", "cancel", draft)]]
+    )
+
+
+def _set_body(context: AksiContext, lang: str, draft: Announcement, html: str, n: int) -> Answer:
+    try:
+        ann.set_body(draft, html, n)
+    except InvalidInput as exc:
+        problem = str(exc)
+        if problem.startswith("too_long:"):
+            return [(text(context, lang, "announce.too_long", limit=ann.BODY_MAX, length=n), None)]
+        return [(text(context, lang, problem), None)]
+    return []
+
+
+async def answer_typed(
+    session: AsyncSession, update: Update, context: AksiContext
+) -> Answer | None:
+    """A facilitator's typed text while an announcement waits for its text or its time; None
+    when no draft of theirs is waiting (the text is then read as usual)."""
+    person = person_of(update)
+    draft = await ann.open_draft(session, person.user_id)
+    if draft is None or draft.state not in ("compose", "time"):
+        return None
+    cohort = await session.get(Cohort, draft.cohort_id)
+    settings = context.services.settings
+    if cohort is None or not await can_manage(
+        session, person.user_id, cohort.id, settings.aksi_admin_ids
+    ):
+        draft.state = "cancelled"  # no longer theirs to send
+        return None
+    lang = draft.author_language
+    message = update.effective_message
+    assert message is not None
+    if draft.state == "compose":
+        answer = _set_body(context, lang, draft, message.text_html or "", len(message.text or ""))
+        return answer or await _preview(session, context, lang, draft, cohort)
+    try:
+        draft.send_at = ann.parse_send_time(
+            message.text or "", cohort.timezone, context.services.clock()
+        )
+    except InvalidInput as exc:
+        return [(text(context, lang, str(exc), zone=zone_abbreviation(cohort.timezone)), None)]
+    draft.state = "preview"
+    return [await _control(session, context, lang, draft, cohort)]
+
+
+async def announce_button(update: Update, context: AksiContext) -> None:
+    """The buttons under a preview (send, audience, time, edit, cancel) and /status (stop)."""
+    query = update.callback_query
+    assert query is not None
+    parts = (query.data or "").split(":")
+    button = (
+        callbacks.Button(parts[0], parts[1], parts[2])
+        if len(query.data or "") <= callbacks.MAX_BYTES
+        and len(parts) == 3
+        and parts[0] == callbacks.ANNOUNCE
+        and parts[1] in _ACTIONS
+        and _ID.match(parts[2])
+        else None
+    )
+    answer: Answer = []
+    notice: str | None = None
+    async with context.services.db.begin() as session:
+        draft = await session.get(Announcement, int(button.arg)) if button else None
+        if draft is None:
+            staff = await _any_staff(session, update, context)
+            if staff is None:
+                return
+            await answer_button(update, plain(context, staff.lang, "button.stale"), alert=True)
+            return
+        staff = await authorize(session, update, context, draft.cohort_id)
+        if staff is None:
+            return
+        lang = staff.lang
+        cohort = await session.get(Cohort, draft.cohort_id)
+        assert cohort is not None and button is not None
+        is_author = draft.author_user_id == staff.person.user_id
+        action = button.action
+        now = context.services.clock()
+        if action == "stop" and draft.state in ("scheduled", "sending"):
+            dropped = await ann.cancel(session, draft, now)
+            answer = [(text(context, lang, "announce.stopped", dropped=dropped), None)]
+        elif not is_author or draft.state not in ann.DRAFT_STATES:
+            notice = plain(context, lang, "button.stale")
+        elif action == "cancel":
+            await ann.cancel(session, draft, now)
+            answer = [(text(context, lang, "announce.cancelled"), None)]
+        elif action == "edit":
+            draft.state = "compose"
+            answer = [(_ask_text(context, lang, cohort), _cancel_only(context, lang, draft))]
+        elif draft.state != "preview" and action != "back":
+            notice = plain(context, lang, "button.stale")
+        elif action == "aud":
+            ann.toggle_audience(draft)
+            answer = [await _control(session, context, lang, draft, cohort)]
+        elif action == "time":
+            draft.state = "time"
+            back = InlineKeyboardMarkup(
+                [[_button(context, lang, "announce.button_back", "back", draft)]]
+            )
+            zone = zone_abbreviation(cohort.timezone)
+            answer = [(text(context, lang, "announce.ask_time", zone=zone), back)]
+        elif action == "back":
+            draft.state = "preview"
+            draft.send_at = None
+            answer = [await _control(session, context, lang, draft, cohort)]
+        elif action == "send":
+            count = len(await ann.recipients(session, cohort.id, draft.audience, now))
+            later = draft.send_at is not None and draft.send_at > now
+            ann.confirm(draft, now)
+            key = "announce.scheduled" if later else "announce.sending"
+            at = draft.send_at or now
+            when = _when(context, lang, at, cohort.timezone) if later else ""
+            answer = [(text(context, lang, key, count=count, when=when), None)]
+        else:
+            notice = plain(context, lang, "button.stale")
+    if notice is not None:
+        await answer_button(update, notice, alert=True)
+        return
+    await answer_button(update)
+    context.services.outbox_wakeup.set()
+    for i, (body, keyboard) in enumerate(answer):
+        if i == 0:
+            await edit_or_reply(update, context, body, keyboard)
+        else:
+            await reply(update, context, body, keyboard)
+
+
+async def _any_staff(
+    session: AsyncSession, update: Update, context: AksiContext
+) -> StaffReader | None:
+    reader = await staff_of(session, update, context)
+    if not is_staff(reader):
+        await refuse(update, context, reader.lang)
+        return None
+    return reader
+
+
+@staff_command("status")
+async def status(
+    update: Update, context: AksiContext, staff: StaffReader, cohort: Cohort, args: list[str]
+) -> None:
+    """/status: announcements being sent (progress, ETA), scheduled, and the latest done."""
+    lang = staff.lang
+    now = context.services.clock()
+    lines: list[str] = []
+    rows: list[list[InlineKeyboardButton]] = []
+    async with context.services.db() as session:
+        for a in await ann.of_cohort(session, cohort.id):
+            c = await ann.counts(session, a.id)
+            title = _title(a)
+            if a.state == "sending":
+                elapsed = max((now - (a.started_at or now)).total_seconds(), 0.001)
+                rate = c.sent / elapsed
+                eta = round(c.pending / rate) if rate > 0 else None
+                lines.append(
+                    text(
+                        context,
+                        lang,
+                        "announce.status_sending",
+                        title=title,
+                        sent=c.sent,
+                        total=c.total,
+                        failed=c.failed,
+                        unreachable=c.unreachable,
+                        pending=c.pending,
+                        rate=f"{rate:.1f}",
+                        eta="?" if eta is None else str(eta),
+                    )
+                )
+                rows.append([_button(context, lang, "announce.button_stop", "stop", a)])
+            elif a.state == "scheduled":
+                assert a.send_at is not None
+                lines.append(
+                    text(
+                        context,
+                        lang,
+                        "announce.status_scheduled",
+                        title=title,
+                        when=_when(context, lang, a.send_at, cohort.timezone),
+                        audience=plain(context, lang, f"announce.audience_{a.audience}"),
+                    )
+                )
+                rows.append([_button(context, lang, "announce.button_stop", "stop", a)])
+            else:
+                finished = a.finished_at or now
+                lines.append(
+                    text(
+                        context,
+                        lang,
+                        "announce.status_done",
+                        title=title,
+                        sent=c.sent,
+                        failed=c.failed,
+                        unreachable=c.unreachable,
+                        total=c.total,
+                        when=_when(context, lang, finished, cohort.timezone),
+                    )
+                )
+    if not lines:
+        await reply(
+            update, context, text(context, lang, "announce.status_none", cohort=cohort.name)
+        )
+        return
+    body = (
+        text(context, lang, "announce.status_header", cohort=cohort.name)
+        + "\n\n"
+        + "\n\n".join(lines)
+    )
+    await reply(update, context, body, InlineKeyboardMarkup(rows) if rows else None)
+
+
+def _title(a: Announcement) -> str:
+    """The first words of an announcement, to recognise it in lists."""
+    plain_body = re.sub(r"<[^>]+>", "", a.body or "")
+    plain_body = re.sub(r"\s+", " ", plain_body).strip()
+    return plain_body[:40] + ("…" if len(plain_body) > 40 else "")
+
+
+async def report_text(services: Services, due: ReportDue) -> str:
+    """The delivery report for the author: counts, duration, and who could not be reached."""
+    lang = due.language
+    async with services.db() as session:
+        a = await session.get(Announcement, due.announcement_id)
+        assert a is not None
+        c = await ann.counts(session, a.id)
+        missed = await session.execute(
+            select(Participant.full_name, Participant.first_name, OutboxMessage.status)
+            .join(Participant, Participant.id == OutboxMessage.participant_id)
+            .where(
+                OutboxMessage.announcement_id == a.id,
+                OutboxMessage.status.in_(("failed", "unreachable")),
+            )
+            .order_by(Participant.full_name, Participant.first_name)
+            .limit(_NAMES_IN_REPORT + 1)
+        )
+        names = [str(full or first) for full, first, _ in missed.all()]
+    seconds = (
+        round(((a.finished_at or a.started_at) - a.started_at).total_seconds())
+        if a.started_at
+        else 0
+    )
+    body = services.i18n.text(
+        lang,
+        "announce.report",
+        title=_title(a),
+        cohort=due.cohort_name,
+        sent=c.sent,
+        failed=c.failed,
+        unreachable=c.unreachable,
+        total=c.total,
+        seconds=seconds,
+    )
+    if names:
+        shown = ", ".join(names[:_NAMES_IN_REPORT]) + (
+            " …" if len(names) > _NAMES_IN_REPORT else ""
+        )
+        body += "\n" + services.i18n.text(lang, "announce.report_missed", names=shown)
+    return body

@@ -1,0 +1,229 @@
+"""The announcement outbox: one row per recipient, pending until Telegram's answer is recorded.
+
+Nothing here talks to Telegram (that is bot.broadcast). A row stays `pending` until its result
+is written, so after a crash every row not known to be sent is sent again; only a message in
+flight at the very moment of the crash can reach its reader twice (see the README)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.announcements import recipients
+from scheduler.reminders import mark_unreachable
+from storage.db import dialect_insert
+from storage.models import Announcement, Cohort, OutboxMessage, Participant
+
+MAX_ATTEMPTS = 6  # network errors: retried with backoff 2, 4, 8, 16, 32 s, then failed
+
+
+@dataclass(frozen=True)
+class Queued:
+    id: int
+    announcement_id: int
+    participant_id: int
+    chat_id: int
+    attempts: int
+    body: str
+    cohort_name: str
+    language: str | None
+
+
+async def start_due(session: AsyncSession, now: datetime) -> list[int]:
+    """Scheduled announcements whose time has come: claim them (one UPDATE, so two senders
+    cannot both start one) and queue a row per recipient. Returns their ids."""
+    claimed = await session.execute(
+        update(Announcement)
+        .where(Announcement.state == "scheduled", Announcement.send_at <= now)
+        .values(state="sending", started_at=now)
+        .returning(Announcement.id, Announcement.cohort_id, Announcement.audience)
+    )
+    started = claimed.all()
+    insert = dialect_insert(session)
+    for announcement_id, cohort_id, audience in started:
+        people = await recipients(session, cohort_id, audience, now)
+        if not people:
+            continue
+        rows = [
+            {
+                "announcement_id": announcement_id,
+                "participant_id": p.id,
+                "chat_id": p.chat_id,
+                "status": "unreachable" if p.unreachable_at is not None else "pending",
+                "attempts": 0,
+                "next_attempt_at": now,
+            }
+            for p in people
+        ]
+        await session.execute(
+            insert(OutboxMessage)
+            .values(rows)
+            .on_conflict_do_nothing(
+                index_elements=["announcement_id", "participant_id"]
+            )
+        )
+    return [int(row[0]) for row in started]
+
+
+_BATCH = (
+    select(
+        OutboxMessage.id,
+        OutboxMessage.announcement_id,
+        OutboxMessage.participant_id,
+        OutboxMessage.chat_id,
+        OutboxMessage.attempts,
+        Announcement.body,
+        Cohort.name,
+        Participant.language,
+    )
+    .join(Announcement, Announcement.id == OutboxMessage.announcement_id)
+    .join(Cohort, Cohort.id == Announcement.cohort_id)
+    .join(Participant, Participant.id == OutboxMessage.participant_id)
+)
+
+
+async def next_batch(
+    session: AsyncSession,
+    now: datetime,
+    limit: int,
+    skip: set[int] | frozenset[int] = frozenset(),
+) -> list[Queued]:
+    """Pending rows due now, oldest announcement first, leaving out the ids in `skip` (in
+    flight). A row for an announcement no longer sending (cancelled) is never returned."""
+    query = (
+        _BATCH.where(
+            OutboxMessage.status == "pending",
+            OutboxMessage.next_attempt_at <= now,
+            Announcement.state == "sending",
+        )
+        .order_by(OutboxMessage.announcement_id, OutboxMessage.id)
+        .limit(limit + len(skip))
+    )
+    rows = (await session.execute(query)).all()
+    return [
+        Queued(int(i), int(a), int(p), int(c), int(n), str(body or ""), str(name), lang)
+        for i, a, p, c, n, body, name, lang in rows
+        if i not in skip
+    ][:limit]
+
+
+async def record_sent(
+    session: AsyncSession, row_id: int, message_id: int, now: datetime
+) -> None:
+    await session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == row_id)
+        .values(status="sent", message_id=message_id, sent_at=now, error=None)
+    )
+
+
+async def record_retry(
+    session: AsyncSession, row_id: int, at: datetime, error: str, count_attempt: bool
+) -> None:
+    """Try again at `at`; a 429 does not count as an attempt (it says nothing about the chat)."""
+    values: dict[str, object] = {"next_attempt_at": at, "error": error[:200]}
+    if count_attempt:
+        values["attempts"] = OutboxMessage.attempts + 1
+    await session.execute(
+        update(OutboxMessage).where(OutboxMessage.id == row_id).values(values)
+    )
+
+
+async def record_failed(
+    session: AsyncSession,
+    row_id: int,
+    error: str,
+    now: datetime,
+    *,
+    unreachable: bool = False,
+) -> None:
+    """Given up: a permanent error, or `unreachable` (blocked the bot, chat gone), which also
+    stops that participant's reminders."""
+    row = await session.get(OutboxMessage, row_id)
+    if row is None:
+        return
+    row.status = "unreachable" if unreachable else "failed"
+    row.error = error[:200]
+    row.attempts += 1
+    if unreachable:
+        await mark_unreachable(session, row.participant_id, now)
+
+
+def backoff(attempts: int) -> timedelta:
+    return timedelta(seconds=min(2 ** (attempts + 1), 60))
+
+
+async def finish_ready(session: AsyncSession, now: datetime) -> list[int]:
+    """Announcements being sent with nothing left pending become done; returns their ids."""
+    pending = (
+        select(OutboxMessage.id)
+        .where(
+            OutboxMessage.announcement_id == Announcement.id,
+            OutboxMessage.status == "pending",
+        )
+        .exists()
+    )
+    done = await session.execute(
+        update(Announcement)
+        .where(Announcement.state == "sending", ~pending)
+        .values(state="done", finished_at=now)
+        .returning(Announcement.id)
+    )
+    return [int(i) for i in done.scalars()]
+
+
+@dataclass(frozen=True)
+class ReportDue:
+    announcement_id: int
+    chat_id: int
+    language: str
+    cohort_name: str
+
+
+async def claim_reports(session: AsyncSession, now: datetime) -> list[ReportDue]:
+    """Finished announcements whose author has not had the delivery report: claimed (at most
+    once) by setting `reported_at` before the report is sent."""
+    claimed = await session.execute(
+        update(Announcement)
+        .where(Announcement.state == "done", Announcement.reported_at.is_(None))
+        .values(reported_at=now)
+        .returning(
+            Announcement.id,
+            Announcement.author_chat_id,
+            Announcement.author_language,
+            Announcement.cohort_id,
+        )
+    )
+    rows = claimed.all()
+    if not rows:
+        return []
+    names = dict(
+        (
+            await session.execute(
+                select(Cohort.id, Cohort.name).where(
+                    Cohort.id.in_({r[3] for r in rows})
+                )
+            )
+        ).all()
+    )
+    return [
+        ReportDue(int(a), int(c), str(lang), str(names.get(k, "")))
+        for a, c, lang, k in rows
+    ]
+
+
+async def next_wakeup(session: AsyncSession) -> datetime | None:
+    """When the sender next has something to do (a retry or a scheduled start), if ever."""
+    retry = await session.scalar(
+        select(func.min(OutboxMessage.next_attempt_at))
+        .join(Announcement, Announcement.id == OutboxMessage.announcement_id)
+        .where(OutboxMessage.status == "pending", Announcement.state == "sending")
+    )
+    start = await session.scalar(
+        select(func.min(Announcement.send_at)).where(Announcement.state == "scheduled")
+    )
+    times = [t for t in (retry, start) if t is not None]
+    return min(times) if times else None

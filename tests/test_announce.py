@@ -1,0 +1,240 @@
+"""Announcements end to end: compose, preview, audience, time, confirm, delivery with Telegram's
+errors (403, chat not found, 429, network), restart mid-way, the report and /status."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.standin import BotApiStandIn
+from core.cohorts import get_cohort
+from core.staff import add_facilitator
+from storage.models import Announcement, OutboxMessage, Participant
+from tests.conftest import make_cohort
+from tests.harness import Clock, Person, RunningBot, joined, settings_for
+
+FACILITATOR = 9001
+PARTICIPANTS = [2001, 2002, 2003, 2004]
+
+
+def delivered(standin: BotApiStandIn, chat_id: int, needle: str) -> int:
+    return sum(1 for m in standin.outbox if m.chat_id == chat_id and needle in (m.text or ""))
+
+
+async def wait_until(predicate: object, timeout: float = 15.0) -> None:
+    assert callable(predicate)
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not predicate():
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError("condition not met in time")
+        await asyncio.sleep(0.05)
+
+
+@pytest.fixture
+async def bot(
+    standin: BotApiStandIn, db_url: str, db: async_sessionmaker[AsyncSession]
+) -> AsyncIterator[RunningBot]:
+    await make_cohort(db)
+    async with db.begin() as session:
+        await add_facilitator(session, await get_cohort(session, "REVMEN1"), FACILITATOR)
+    running = RunningBot(standin, settings_for(standin, db_url))
+    await running.start()
+    for user_id in PARTICIPANTS:
+        person = running.person(user_id, f"Peserta{user_id}")
+        await person.send("/start REVMEN1")
+    yield running
+    await running.stop()
+
+
+async def compose(facilitator: Person, body: str = "Besok sesi dimulai pukul 08.00") -> str:
+    await facilitator.send("/umumkan")
+    answer = joined(await facilitator.send(body))
+    return answer
+
+
+async def test_announce_reaches_everyone_once_and_reports(
+    bot: RunningBot, standin: BotApiStandIn, db: async_sessionmaker[AsyncSession]
+) -> None:
+    facilitator = bot.person(FACILITATOR, "Sari")
+    asked = joined(await facilitator.send("/umumkan"))
+    assert "Tulis pengumuman" in asked
+    # Bold text and a link, as the Telegram client sends them (entities).
+    text = "Jadwal berubah: lihat portal"
+    standin.push_message(
+        FACILITATOR,
+        text,
+        first_name="Sari",
+        entities=[
+            {"type": "bold", "offset": 0, "length": 14},
+            {"type": "text_link", "offset": 22, "length": 6, "url": "https://elearning.lan.go.id"},
+        ],
+    )
+    preview = joined(await standin.wait_quiet(FACILITATOR, quiet=0.3))
+    assert "<b>Jadwal berubah</b>" in preview
+    assert '<a href="https://elearning.lan.go.id">portal</a>' in preview
+    assert "Penerima: <b>4</b> peserta" in preview
+    assert not any(delivered(standin, p, "Jadwal berubah") for p in PARTICIPANTS)
+
+    await facilitator.press("Kirim sekarang")
+    await wait_until(lambda: all(delivered(standin, p, "Jadwal berubah") for p in PARTICIPANTS))
+    await wait_until(lambda: delivered(standin, FACILITATOR, "Laporan pengumuman") == 1)
+    report = next(m.text for m in standin.outbox if "Laporan pengumuman" in (m.text or ""))
+    assert report is not None and "Terkirim: 4 dari 4" in report and "Gagal: 0" in report
+    for p in PARTICIPANTS:
+        assert delivered(standin, p, "Jadwal berubah") == 1
+        message = next(m for m in standin.outbox if m.chat_id == p and "Jadwal" in (m.text or ""))
+        assert message.parse_mode == "HTML"
+        assert '<a href="https://elearning.lan.go.id">portal</a>' in (message.text or "")
+    status = joined(await facilitator.send("/status"))
+    assert "Selesai" in status and "4 dari 4 terkirim" in status
+    async with db() as session:
+        rows = (await session.execute(select(OutboxMessage.status))).scalars().all()
+    assert sorted(rows) == ["sent"] * 4
+
+
+async def test_blocked_and_vanished_are_unreachable_and_the_rest_goes_on(
+    bot: RunningBot, standin: BotApiStandIn, db: async_sessionmaker[AsyncSession]
+) -> None:
+    standin.fail("sendMessage", 403, "Forbidden: bot was blocked by the user", chat_id=2001)
+    standin.fail("sendMessage", 400, "Bad Request: chat not found", chat_id=2002)
+    standin.fail(
+        "sendMessage", 429, "Too Many Requests: retry after 1", times=1, retry_after=1, chat_id=2003
+    )
+    facilitator = bot.person(FACILITATOR, "Sari")
+    await compose(facilitator, "Pengumuman penting")
+    await facilitator.press("Kirim sekarang")
+    await wait_until(lambda: delivered(standin, FACILITATOR, "Laporan pengumuman") == 1, 20)
+    report = next(m.text for m in standin.outbox if "Laporan pengumuman" in (m.text or ""))
+    assert report is not None
+    assert "Terkirim: 2 dari 4" in report
+    assert "Tidak dapat dihubungi (memblokir bot atau akun hilang): 2" in report
+    assert "Peserta2001" in report and "Peserta2002" in report
+    assert delivered(standin, 2003, "Pengumuman penting") == 1  # after the 429, once
+    assert delivered(standin, 2004, "Pengumuman penting") == 1
+    async with db() as session:
+        gone = (
+            await session.execute(
+                select(Participant.telegram_user_id).where(Participant.unreachable_at.is_not(None))
+            )
+        ).scalars()
+        assert sorted(gone) == [2001, 2002]
+    # The next announcement does not try them again, and counts them.
+    standin.clear_failures()
+    await compose(facilitator, "Pengumuman kedua")
+    preview = joined(await facilitator.press("Kirim sekarang"))
+    assert "4 peserta" in preview
+    await wait_until(lambda: delivered(standin, FACILITATOR, "Laporan pengumuman") == 2, 20)
+    assert delivered(standin, 2001, "Pengumuman kedua") == 0
+    assert delivered(standin, 2004, "Pengumuman kedua") == 1
+
+
+async def test_network_errors_are_retried(bot: RunningBot, standin: BotApiStandIn) -> None:
+    standin.fail("sendMessage", 502, "Bad Gateway", times=1, chat_id=2004)
+    facilitator = bot.person(FACILITATOR, "Sari")
+    await compose(facilitator, "Coba jaringan")
+    await facilitator.press("Kirim sekarang")
+    await wait_until(lambda: delivered(standin, FACILITATOR, "Laporan pengumuman") == 1, 20)
+    assert delivered(standin, 2004, "Coba jaringan") == 1
+    report = next(m.text for m in standin.outbox if "Laporan pengumuman" in (m.text or ""))
+    assert report is not None and "Terkirim: 4 dari 4" in report
+
+
+async def test_restart_mid_announcement_resumes_without_repeats(
+    bot: RunningBot, standin: BotApiStandIn
+) -> None:
+    facilitator = bot.person(FACILITATOR, "Sari")
+    await compose(facilitator, "Selama restart")
+    standin.delay("sendMessage", 0.4)
+    await facilitator.press("Kirim sekarang")
+    await wait_until(
+        lambda: sum(delivered(standin, p, "Selama restart") for p in PARTICIPANTS) >= 1
+    )
+    await bot.stop()
+    before = sum(delivered(standin, p, "Selama restart") for p in PARTICIPANTS)
+    assert before < len(PARTICIPANTS)
+    standin.delay("sendMessage", 0)
+    await bot.start()
+    await wait_until(lambda: all(delivered(standin, p, "Selama restart") for p in PARTICIPANTS))
+    await wait_until(lambda: delivered(standin, FACILITATOR, "Laporan pengumuman") == 1)
+    assert [delivered(standin, p, "Selama restart") for p in PARTICIPANTS] == [1, 1, 1, 1]
+
+
+async def test_cancel_edit_and_audience(
+    bot: RunningBot, standin: BotApiStandIn, db: async_sessionmaker[AsyncSession]
+) -> None:
+    facilitator = bot.person(FACILITATOR, "Sari")
+    await compose(facilitator, "Versi pertama")
+    asked = joined(await facilitator.press("Ganti teks"))
+    assert "Tulis pengumuman" in asked
+    preview = joined(await facilitator.send("Versi kedua"))
+    assert "Versi kedua" in preview
+    toggled = joined(await facilitator.press("Hanya yang belum lapor"))
+    assert "hanya yang belum lapor hari ini" in toggled
+    assert "Penerima: <b>4</b>" in toggled  # nobody has checked in yet
+    cancelled = joined(await facilitator.press("Batal"))
+    assert "dibatalkan" in cancelled
+    await asyncio.sleep(0.3)
+    assert not any(delivered(standin, p, "Versi") for p in PARTICIPANTS)
+    # A typed text after cancelling is ordinary text again, not an announcement.
+    assert "Versi ketiga" not in joined(await facilitator.send("Versi ketiga"))
+
+
+async def test_scheduled_announcement_goes_at_its_time(
+    standin: BotApiStandIn, db_url: str, db: async_sessionmaker[AsyncSession]
+) -> None:
+    await make_cohort(db)
+    async with db.begin() as session:
+        await add_facilitator(session, await get_cohort(session, "REVMEN1"), FACILITATOR)
+    clock = Clock(datetime(2021, 9, 6, 1, 0, tzinfo=UTC))  # Monday 09:00 WITA
+    running = RunningBot(standin, settings_for(standin, db_url), clock=clock)
+    await running.start()
+    try:
+        await running.person(2001, "Ani").send("/start REVMEN1")
+        facilitator = running.person(FACILITATOR, "Sari")
+        await compose(facilitator, "Nanti sore")
+        asked = joined(await facilitator.press("Atur waktu"))
+        assert "WITA" in asked
+        assert "sudah lewat" in joined(await facilitator.send("2021-09-01 10:00"))
+        assert "tidak terbaca" in joined(await facilitator.send("jam lima"))
+        control = joined(await facilitator.send("16:30"))
+        assert "16.30 WITA" in control or "16:30 WITA" in control
+        done = joined(await facilitator.press("Jadwalkan"))
+        assert "Terjadwal" in done
+        await asyncio.sleep(0.5)
+        assert delivered(standin, 2001, "Nanti sore") == 0
+        status = joined(await facilitator.send("/status"))
+        assert "Terjadwal" in status
+        clock.now += timedelta(hours=8)  # 17:00 WITA
+        running.app.bot_data.services.outbox_wakeup.set()
+        await wait_until(lambda: delivered(standin, 2001, "Nanti sore") == 1)
+    finally:
+        await running.stop()
+
+
+async def test_participants_and_strangers_are_refused(
+    bot: RunningBot, standin: BotApiStandIn, db: async_sessionmaker[AsyncSession]
+) -> None:
+    participant = bot.person(2001, "Peserta2001")
+    stranger = bot.person(5555, "Orang")
+    for person in (participant, stranger):
+        assert "khusus untuk fasilitator" in joined(await person.send("/umumkan Halo semua"))
+        assert "khusus untuk fasilitator" in joined(await person.send("/status"))
+    facilitator = bot.person(FACILITATOR, "Sari")
+    await compose(facilitator, "Hanya fasilitator")
+    async with db() as session:
+        draft = (await session.execute(select(Announcement))).scalars().one()
+    for person in (participant, stranger):
+        for action in ("send", "cancel", "stop", "aud"):
+            last = standin.messages(person.user_id)[-1].message_id
+            answer = await person.press_data(last, f"ann:{action}:{draft.id}")
+            assert any("khusus untuk fasilitator" in (r.text or "") for r in answer)
+    async with db() as session:
+        again = await session.get(Announcement, draft.id)
+        assert again is not None and again.state == "preview" and again.audience == "all"
+    await asyncio.sleep(0.3)
+    assert not any(delivered(standin, p, "Hanya fasilitator") for p in PARTICIPANTS)
