@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections import deque
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
@@ -128,9 +129,16 @@ class Broadcaster:
         if not batch:
             return False
         pacer = services.pacer
-        # Chats that may get a message now go first; the others wait for their second to pass.
-        batch.sort(key=lambda q: not pacer.chat_ready(q.chat_id))
-        for queued in batch:
+        # A chat that had a message less than a second ago (e.g. a reply) waits for its turn
+        # behind the others, instead of holding up the whole announcement.
+        queue = deque(batch)
+        while queue:
+            queued = queue.popleft()
+            if not pacer.chat_ready(queued.chat_id) and any(
+                pacer.chat_ready(q.chat_id) for q in queue
+            ):
+                queue.append(queued)
+                continue
             await self._slots.acquire()
             try:
                 await pacer.bulk(queued.chat_id)

@@ -15,9 +15,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from telegram.error import InvalidToken, NetworkError
 
 from bot.logs import setup_logging
-from bot.settings import Settings, SettingsError, load_settings
+from bot.settings import Settings, SettingsError, check_bot_username, load_settings
 from core.cohorts import create_cohort, get_cohort, list_cohorts
 from core.errors import AksiError, InvalidInput
+from core.facilitators import change_facilitator, staff_listing
 from core.imports import (
     ImportRefused,
     ImportSummary,
@@ -26,6 +27,8 @@ from core.imports import (
     parse_materials,
     parse_schedule,
 )
+from core.roster import apply_roster, cohort_entries, link_for, links_csv, parse_roster
+from core.staff import parse_user_id
 from scheduler.reminders import set_cohort_reminders
 from storage.db import create_engine, current_revision, sessionmaker, upgrade
 from storage.models import Cohort
@@ -354,3 +357,265 @@ def materials_import(ctx: click.Context, code: str, replace: bool, file: Path) -
     same module and title; a file with any problem is refused whole, naming each line.
     """
     _import(ctx, code, file, replace, "materials", _apply_materials)
+
+
+async def _apply_roster(
+    session: AsyncSession, c: Cohort, data: bytes, replace: bool
+) -> ImportSummary:
+    return await apply_roster(session, c, parse_roster(data), replace=replace)
+
+
+@main.group()
+def participants() -> None:
+    """A cohort's official participant list (roster) and personal join links.
+
+    CSV header: name,unit,nip,telegram_username (nip and telegram_username optional).
+    """
+
+
+@participants.command("import")
+@COHORT_OPTION
+@click.option(
+    "--replace",
+    is_flag=True,
+    help="Also remove roster rows not in the file (rows someone has joined with are kept).",
+)
+@FILE_ARGUMENT
+@click.pass_context
+def participants_import(ctx: click.Context, code: str, replace: bool, file: Path) -> None:
+    """Import the roster from a UTF-8 CSV file; each person gets a personal join link.
+
+    Columns: name, unit (OPD, may be empty), and optional nip (18 digits) and
+    telegram_username. Importing again updates the row with the same NIP (else the same
+    name) and keeps its link; a file with any problem is refused whole, naming each line.
+    Members who joined by the code and whose Telegram username is on the roster are matched.
+    """
+    _import(ctx, code, file, replace, "roster rows", _apply_roster)
+
+
+@participants.command("links")
+@COHORT_OPTION
+@click.option("--bot", "bot_username", help="The bot's username [default: AKSI_BOT_USERNAME].")
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, writable=True, path_type=Path),
+    help="Write a CSV (name,unit,nip,telegram_username,link,joined) instead of printing.",
+)
+@click.pass_context
+def participants_links(
+    ctx: click.Context, code: str, bot_username: str | None, out: Path | None
+) -> None:
+    """Print each roster person's personal join link, or write them all to a CSV file.
+
+    Send each link only to its person: whoever opens it first is tied to that roster row.
+    """
+    settings = settings_of(ctx)
+    try:
+        username = check_bot_username(bot_username or settings.aksi_bot_username or "")
+    except ValueError as exc:
+        if not (bot_username or settings.aksi_bot_username):
+            fail("no bot username: pass --bot USERNAME or set AKSI_BOT_USERNAME", EXIT_CONFIG)
+        fail(f"--bot: {exc}", EXIT_CONFIG)
+        return
+
+    async def _links(session: AsyncSession) -> tuple[str, list[tuple[str, str, str]], bytes]:
+        c, entries = await cohort_entries(session, code)
+        if not entries:
+            raise AksiError(
+                f"cohort {c.code} has no roster yet: load one with "
+                f"`aksi participants import --cohort {c.code} FILE`"
+            )
+        lines = [(e.name, e.unit or "", link_for(username, e.join_token)) for e in entries]
+        return c.code, lines, links_csv(entries, username)
+
+    cohort_code, lines, data = run_db(ctx, _links)
+    if out is None:
+        for name, unit, link in lines:
+            click.echo(f"{name}\t{unit}\t{link}")
+        return
+    try:
+        write_atomically(out, data)
+    except OSError as exc:
+        fail(f"cannot write {out}: {exc.strerror or exc}")
+    click.echo(f"wrote {len(lines)} personal links of {cohort_code} to {out}")
+
+
+def write_atomically(path: Path, data: bytes) -> None:
+    """Write `data` to `path` whole or not at all: a temporary file beside it, then renamed."""
+    import os
+    import tempfile
+
+    directory = path.resolve().parent
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+@main.group()
+def facilitator() -> None:
+    """Facilitators of a cohort (admins come from AKSI_ADMIN_IDS)."""
+
+
+USER_ID_ARGUMENT = click.argument("user_id", metavar="TELEGRAM_USER_ID")
+
+
+def _change_facilitator(ctx: click.Context, code: str, user_id_text: str, add: bool) -> None:
+    settings = settings_of(ctx)
+    try:
+        user_id = parse_user_id(user_id_text)
+    except ValueError as exc:
+        fail(str(exc))
+        return
+
+    async def _work(session: AsyncSession) -> tuple[str, bool, bool]:
+        change = await change_facilitator(
+            session, code, user_id, add=add, admin_ids=settings.aksi_admin_ids
+        )
+        return change.cohort.code, change.changed, change.still_staff
+
+    cohort_code, changed, still_staff = run_db(ctx, _work)
+    if add:
+        click.echo(
+            f"{user_id} is now a facilitator of {cohort_code}"
+            if changed
+            else f"{user_id} was already a facilitator of {cohort_code}"
+        )
+    else:
+        click.echo(
+            f"{user_id} is no longer a facilitator of {cohort_code}"
+            if changed
+            else f"{user_id} was not a facilitator of {cohort_code}"
+        )
+    if changed and settings.token:
+        warning = asyncio.run(_update_staff_menu(settings, user_id, still_staff))
+        if warning:
+            click.echo(f"aksi: {warning}", err=True)
+
+
+async def _update_staff_menu(settings: Settings, user_id: int, staff: bool) -> str | None:
+    """Give (or take back) the facilitator command menu at once; the bot also sets it for
+    every facilitator when it starts. A failure is a warning: the change itself is saved."""
+    from telegram import Bot
+    from telegram.error import TelegramError
+
+    from bot.app import set_staff_menu
+    from bot.i18n import Catalogs
+
+    try:
+        async with Bot(settings.token, base_url=settings.telegram_api_base_url) as telegram:
+            await set_staff_menu(telegram, Catalogs(), user_id, staff=staff)
+    except TelegramError as exc:
+        return f"the command menu was not updated ({exc}); it is set when the bot next starts"
+    return None
+
+
+@facilitator.command("add")
+@COHORT_OPTION
+@USER_ID_ARGUMENT
+@click.pass_context
+def facilitator_add(ctx: click.Context, code: str, user_id: str) -> None:
+    """Make a Telegram user a facilitator of the cohort (their command menu follows)."""
+    _change_facilitator(ctx, code, user_id, add=True)
+
+
+@facilitator.command("remove")
+@COHORT_OPTION
+@USER_ID_ARGUMENT
+@click.pass_context
+def facilitator_remove(ctx: click.Context, code: str, user_id: str) -> None:
+    """Take a Telegram user off the cohort's facilitators."""
+    _change_facilitator(ctx, code, user_id, add=False)
+
+
+@facilitator.command("list")
+@click.option("--cohort", "code", help="Only this cohort.")
+@click.pass_context
+def facilitator_list(ctx: click.Context, code: str | None) -> None:
+    """List the facilitators of every cohort (or one), and the admins."""
+    settings = settings_of(ctx)
+
+    async def _list(session: AsyncSession) -> list[str]:
+        lines = []
+        for item in await staff_listing(session, code):
+            people = ", ".join(
+                f"{f.user_id} ({f.name})" if f.name else str(f.user_id) for f in item.facilitators
+            )
+            lines.append(f"{item.cohort.code:<12} {people or '(none)'}")
+        return lines
+
+    lines = run_db(ctx, _list)
+    if not lines:
+        click.echo("no cohorts yet: create one with `aksi cohort create`")
+    for line in lines:
+        click.echo(line)
+    admins = ", ".join(str(a) for a in settings.aksi_admin_ids) or "(none)"
+    click.echo(f"admins (AKSI_ADMIN_IDS, every cohort): {admins}")
+
+
+@main.group()
+def report() -> None:
+    """Cohort reports: check-ins per participant, day and habit."""
+
+
+@report.command("export")
+@COHORT_OPTION
+@click.option(
+    "--format",
+    "file_format",
+    metavar="xlsx|csv",
+    help="xlsx (rows and a summary sheet) or csv (UTF-8 with BOM) [default: from --out].",
+)
+@click.option("--out", required=True, type=click.Path(path_type=Path), help="The file to write.")
+@click.option(
+    "--lang",
+    type=click.Choice(["id", "en"]),
+    help="Language of headers and statuses [default: AKSI_DEFAULT_LANGUAGE].",
+)
+@click.pass_context
+def report_export(
+    ctx: click.Context, code: str, file_format: str | None, out: Path, lang: str | None
+) -> None:
+    """Write the cohort's check-ins: one row per participant, day and habit (name, unit, NIP,
+    date, habit, unit of measure, target, value, status, note), up to today.
+
+    Days nobody logged are there as "not logged". The file is written whole or not at all.
+    """
+    import os
+
+    from bot.i18n import Catalogs
+    from core.report_files import csv_bytes, xlsx_bytes
+    from core.reports import export
+
+    settings = settings_of(ctx)
+    chosen = (file_format or out.suffix.lstrip(".")).lower()
+    if chosen not in ("xlsx", "csv"):
+        shown = file_format or out.suffix or "(none)"
+        fail(f"--format must be xlsx or csv, not {shown!r}", EXIT_CONFIG)
+    folder = out.resolve().parent
+    if out.is_dir():
+        fail(f"cannot write {out}: it is a folder")
+    if not folder.is_dir() or not os.access(folder, os.W_OK):
+        fail(f"cannot write {out}: no writable folder {folder}")
+    catalogs = Catalogs()
+    language = lang or settings.aksi_default_language
+
+    def label(key: str, /, **values: object) -> str:
+        return catalogs.plain(language, key, **values)
+
+    async def _export(session: AsyncSession) -> tuple[str, int, bytes]:
+        c = await get_cohort(session, code)
+        data = await export(session, c, datetime.now(UTC))
+        blob = xlsx_bytes(data, label) if chosen == "xlsx" else csv_bytes(data, label)
+        return c.code, len(data.rows), blob
+
+    cohort_code, count, blob = run_db(ctx, _export)
+    try:
+        write_atomically(out, blob)
+    except OSError as exc:
+        fail(f"cannot write {out}: {exc.strerror or exc}")
+    click.echo(f"wrote {count} rows of {cohort_code} to {out} ({chosen})")

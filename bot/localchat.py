@@ -24,10 +24,16 @@ from bot.app import AksiApplication
 from bot.runner import serve
 from bot.settings import Settings
 from bot.standin import BotApiStandIn, Outgoing
-from core.demo import DEMO_CODE, ensure_demo_cohort
+from core.demo import DEMO_CODE, ensure_demo_cohort, ensure_demo_people
+from core.staff import add_facilitator
 from storage.db import create_engine, sessionmaker, upgrade
 
 QUIT_WORDS = frozenset({":q", ":quit", ":keluar"})
+AS_FACILITATOR = frozenset({":fasilitator", ":facilitator", ":f"})
+AS_PARTICIPANT = frozenset({":peserta", ":participant", ":p"})
+SEND_FILE = (":kirim ", ":send ")
+FACILITATOR_ID = 1002
+FACILITATOR_NAME = "Sari"
 UPDATE_TIMEOUT_S = 30.0
 
 
@@ -113,6 +119,11 @@ class LocalChat:
         self.buttons: list[dict[str, Any]] = []
         self.buttons_message: int | None = None
         self.arrived_by_link = False
+        # Who is typing: the participant, or (`:fasilitator`) a facilitator of the demo cohort.
+        self.identities = {
+            user_id: (first_name, last_name, language_code),
+            FACILITATOR_ID: (FACILITATOR_NAME, "(fasilitator)", language_code),
+        }
 
     def say(self, line: str = "") -> None:
         self.stdout.write(line + "\n")
@@ -123,7 +134,9 @@ class LocalChat:
         try:
             await upgrade(engine)
             async with sessionmaker(engine).begin() as session:
-                await ensure_demo_cohort(session, self._today())
+                cohort = await ensure_demo_cohort(session, self._today())
+                await add_facilitator(session, cohort, FACILITATOR_ID)
+                await ensure_demo_people(session, cohort, self._today())
         finally:
             await engine.dispose()
 
@@ -175,6 +188,13 @@ class LocalChat:
         self.say(
             "Tombol: ketik nomornya / buttons: type their number. Keluar / quit: :q atau Ctrl-D"
         )
+        if self.demo:
+            self.say(
+                f":fasilitator — menjadi {FACILITATOR_NAME}, fasilitator angkatan demo "
+                "(/umumkan, /status, /rekap, /ekspor, /peserta, /sesi) / become a facilitator; "
+                ":peserta — kembali / back. :kirim FILE [keterangan] — kirim berkas (CSV jadwal/"
+                "materi) / send a file."
+            )
         self.say()
 
     async def _read_line(self) -> str | None:
@@ -214,7 +234,43 @@ class LocalChat:
             finally:
                 self.busy = False
 
+    def _switch(self, user_id: int) -> None:
+        self.user_id = user_id
+        self.first_name, self.last_name, self.language_code = self.identities[user_id]
+        self.buttons, self.buttons_message = [], None
+        who = f"{self.first_name} {self.last_name or ''}".strip()
+        self.say(f"  (sekarang Anda / you are now: {who}, id {user_id})")
+
+    def _send_file(self, rest: str) -> int | None:
+        path_text, _, caption = rest.strip().partition(" ")
+        path = Path(path_text).expanduser()
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            self.say(f"  (berkas tidak terbaca / cannot read the file: {exc.strerror or exc})")
+            return None
+        mime = "text/csv" if path.suffix.lower() == ".csv" else "application/octet-stream"
+        return self.standin.push_document(
+            self.user_id,
+            data,
+            path.name,
+            mime_type=mime,
+            caption=caption.strip() or None,
+            first_name=self.first_name,
+            last_name=self.last_name,
+            language_code=self.language_code,
+        )
+
     def _push(self, line: str) -> int | None:
+        lowered = line.lower()
+        if lowered in AS_FACILITATOR and self.demo:
+            self._switch(FACILITATOR_ID)
+            return None
+        if lowered in AS_PARTICIPANT and self.demo:
+            self._switch(next(i for i in self.identities if i != FACILITATOR_ID))
+            return None
+        if lowered.startswith(SEND_FILE):
+            return self._send_file(line.split(" ", 1)[1])
         if line.isdigit() and self.buttons and 1 <= int(line) <= len(self.buttons):
             button = self.buttons[int(line) - 1]
             if "url" in button:
@@ -259,9 +315,22 @@ class LocalChat:
         records = self.standin.outbox[self.seen :]
         self.seen = len(self.standin.outbox)
         for record in records:
+            if record.chat_id in self.identities and record.chat_id != self.user_id:
+                self._print_elsewhere(record)
+                continue
             if record.chat_id not in (None, self.user_id):
                 continue
             self._print_record(record)
+
+    def _print_elsewhere(self, record: Outgoing) -> None:
+        """A message to the other identity of this terminal (e.g. the announcement reaching the
+        participant while you are the facilitator), in one line."""
+        if record.method not in ("sendMessage", "sendPhoto", "sendDocument"):
+            return
+        name = self.identities[record.chat_id or 0][0]
+        body = to_terminal(record.text or record.file_name or "", record.parse_mode)
+        first = body.split("\n", 1)[0]
+        self.say(f"  ✉ (untuk / to {name}) {first[:100]}")
 
     def _print_record(self, record: Outgoing) -> None:
         if record.method == "answerCallbackQuery":

@@ -33,6 +33,8 @@ class Settings(BaseSettings):
     aksi_default_timezone: str = "Asia/Makassar"
     aksi_default_language: str = "id"
     aksi_admin_ids: Annotated[tuple[int, ...], NoDecode] = Field(default=())
+    # The bot's @username, for personal join links made without the bot running (the CLI).
+    aksi_bot_username: str = ""
     aksi_log_level: str = "INFO"
     # Telegram's overall limit for a bot (messages a second); 0 turns Aksi's own limiter off,
     # e.g. for a local Bot API server or paid broadcasts.
@@ -88,6 +90,11 @@ class Settings(BaseSettings):
             raise ValueError(f"{value!r} is not one of {', '.join(SUPPORTED_LANGUAGES)}")
         return value
 
+    @field_validator("aksi_bot_username")
+    @classmethod
+    def _bot_username(cls, value: str) -> str:
+        return check_bot_username(value) if value.strip() else ""
+
     @field_validator("aksi_log_level")
     @classmethod
     def _log_level(cls, value: str) -> str:
@@ -122,6 +129,16 @@ def check_timezone(name: str) -> str:
         ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
         raise ValueError(f"{name!r} is not a known time zone (e.g. Asia/Makassar)") from None
+    return name
+
+
+def check_bot_username(name: str) -> str:
+    """A bot's username without its '@' (5-32 letters, digits or _, ending in 'bot')."""
+    name = name.strip().removeprefix("@")
+    if not re.fullmatch(r"[A-Za-z0-9_]{5,32}", name) or not name.lower().endswith("bot"):
+        raise ValueError(
+            f"{name[:40]!r} is not a bot username (5-32 letters, digits or _, ending in 'bot')"
+        )
     return name
 
 

@@ -546,6 +546,7 @@ class BotApiStandIn:
         # Behaviour switches.
         self.require_known_chat = False  # sending to a chat nobody pushed into -> "chat not found"
         self.too_many_requests = 0  # 429s answered because of `limit_rate`
+        self.rate_limited: list[tuple[str, int | None]] = []  # why each: "overall" or "chat"
         self._rate_limits: _RateLimits | None = None
         self._sent_times: deque[float] = deque()
         self._chat_tokens: dict[int | None, tuple[float, float]] = {}
@@ -1161,8 +1162,10 @@ class BotApiStandIn:
         tokens = min(limits.per_chat_burst, tokens + (now - last) * limits.per_chat_per_second)
         if len(window) >= limits.overall_per_second:
             wait = 1.0 - (now - window[0])
+            self.rate_limited.append(("overall", chat_id))
         elif tokens < 1.0:
             wait = (1.0 - tokens) / limits.per_chat_per_second
+            self.rate_limited.append(("chat", chat_id))
         else:
             window.append(now)
             self._chat_tokens[chat_id] = (tokens - 1.0, now)

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import dataclasses
+import random
 from datetime import date, timedelta
 from pathlib import Path
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.cohorts import find_cohort
+from core.habits import Kind, Schedule, Status
 from core.imports import apply_materials, apply_schedule, parse_materials, parse_schedule
-from storage.models import Cohort
+from core.roster import new_token
+from storage.models import ActionPlan, CheckIn, Cohort, Habit, Participant, RosterEntry
 
 DEMO_DIR = Path(__file__).resolve().parent.parent / "bot" / "demo"
 DEMO_CODE = "DEMO"
@@ -53,3 +57,88 @@ async def ensure_demo_cohort(session: AsyncSession, today: date) -> Cohort:
     await apply_schedule(session, cohort, shifted, replace=True)
     await apply_materials(session, cohort, materials, replace=True)
     return cohort
+
+
+# A made-up roster for the demo cohort: eight have joined and keep (or not) their habits, four
+# have not joined yet, so a facilitator trying the local chat sees a cohort with some life.
+DEMO_PEOPLE = [
+    ("Dra. Sri Wahyuni, M.Si.", "Dinas Kesehatan", "Minum air 8 gelas", 0.9),
+    (
+        "Andi Pratama, S.Kom.",
+        "Dinas Komunikasi dan Informatika",
+        "Membalas surat hari itu juga",
+        0.75,
+    ),
+    ("Rina Marlina, S.E.", "Badan Keuangan Daerah", "Apel pagi tepat waktu", 0.6),
+    ("Yohanes Kristianto, S.T.", "Dinas Pekerjaan Umum", "Menyapa warga di loket", 0.85),
+    ("Nur Aisyah, S.Pd.", "Dinas Pendidikan", "Membaca 10 menit", 0.4),
+    ("Bambang Sutrisno, S.Sos.", "Kecamatan Bontang Utara", "Membuang sampah pada tempatnya", 0.7),
+    ("Fitri Handayani, A.Md.", "RSUD Taman Husada", "Tersenyum melayani pasien", 0.95),
+    ("Dedi Kurniawan, S.H.", "Bagian Hukum Setda", "Datang sebelum pukul 07.30", 0.2),
+    ("Wulan Sari, S.AP.", "Dinas Kependudukan dan Catatan Sipil", None, 0.0),
+    ("Agus Salim, S.IP.", "Badan Kepegawaian Daerah", None, 0.0),
+    ("Maria Ulfa, S.Farm.", "Dinas Kesehatan", None, 0.0),
+    ("Rudi Hartono, S.T.", "Dinas Lingkungan Hidup", None, 0.0),
+]
+DEMO_FIRST_ID = 7001
+
+
+async def ensure_demo_people(session: AsyncSession, cohort: Cohort, today: date) -> None:
+    """Give the demo cohort its roster, members with plans, and check-ins up to yesterday
+    (today stays open, so /rekap shows who still has to check in). Done once per database."""
+    found = await session.execute(select(RosterEntry.id).where(RosterEntry.cohort_id == cohort.id))
+    if found.first() is not None:
+        return
+    rng = random.Random(cohort.code)
+    taken: set[str] = set()
+    first_day = max(cohort.starts_on, today - timedelta(days=21))
+    for position, (name, unit, habit_name, keeps) in enumerate(DEMO_PEOPLE):
+        entry = RosterEntry(
+            cohort_id=cohort.id,
+            position=position,
+            name=name,
+            unit=unit,
+            nip=f"19800101200{position:03d}1{position % 2}01"[:18],
+            join_token=new_token(taken),
+        )
+        session.add(entry)
+        if habit_name is None:
+            continue
+        user_id = DEMO_FIRST_ID + position
+        participant = Participant(
+            cohort_id=cohort.id,
+            telegram_user_id=user_id,
+            chat_id=user_id,
+            first_name=name.split()[0].rstrip(".,"),
+            full_name=name,
+            unit=unit,
+            reminders_paused=True,  # made-up people get no reminders
+        )
+        session.add(participant)
+        await session.flush()
+        entry.participant_id = participant.id
+        plan = ActionPlan(participant_id=participant.id, title=f"Rencana aksi {name.split()[0]}")
+        session.add(plan)
+        await session.flush()
+        habit = Habit(
+            plan_id=plan.id,
+            position=0,
+            name=habit_name,
+            kind=Kind.YESNO,
+            schedule=Schedule.daily().encode(),
+            created_on=first_day,
+        )
+        session.add(habit)
+        await session.flush()
+        day = first_day
+        while day < today:
+            if rng.random() < keeps:
+                session.add(
+                    CheckIn(
+                        habit_id=habit.id,
+                        participant_id=participant.id,
+                        day=day,
+                        status=Status.DONE,
+                    )
+                )
+            day += timedelta(days=1)

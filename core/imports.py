@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from typing import Generic, TypeVar
@@ -27,13 +27,59 @@ MAX_PROBLEMS_SHOWN = 20
 _TIME_RE = re.compile(r"^([0-9]{1,2})[:.]([0-9]{2})$")
 
 
+# The English of each problem, for the CLI and logs. The chat shows the same problems from the
+# catalogs (`upload.problem.<key>`, Indonesian and English), so keep both in step.
+PROBLEM_ENGLISH = {
+    "file_too_large": "the file is larger than {limit} bytes",
+    "not_utf8": "the file is not UTF-8 text (save it as 'CSV UTF-8')",
+    "empty": "the file is empty",
+    "unreadable_header": "unreadable CSV header ({error})",
+    "missing_column": "missing column {columns}",
+    "unknown_column": "unknown column {columns}",
+    "duplicate_column": "a column appears twice",
+    "expected_header": "(expected header: {expected})",
+    "too_many_rows": "more than {limit} rows",
+    "field_count": "{found} fields where the header has {expected}",
+    "unreadable": "unreadable CSV ({error})",
+    "no_rows": "the file has a header but no rows",
+    "empty_field": "{name} is empty",
+    "too_long": "{name} is longer than {limit} characters",
+    "not_link": "{name} {value!r} is not an http(s) link",
+    "bad_date": "date {value!r} is not YYYY-MM-DD",
+    "outside_period": "date {day} is outside the cohort's period {starts} to {ends}",
+    "bad_time": "{name} {value!r} is not HH:MM",
+    "end_not_after_start": "end {end} is not after start {start}",
+    "duplicate_session": "a session at {day} {start} is already on line {other}",
+    "duplicate_material": "{title!r} in {module!r} is already on line {other}",
+    "session_shape": "write the session as: YYYY-MM-DD HH:MM-HH:MM title | speaker | link",
+}
+
+
+@dataclass(frozen=True)
+class Detail:
+    """One translatable part of a problem: its catalog key (`upload.problem.<key>`) and values."""
+
+    key: str
+    values: Mapping[str, object] = field(default_factory=dict, hash=False)
+
+    def english(self) -> str:
+        return PROBLEM_ENGLISH[self.key].format(**self.values)
+
+
 @dataclass(frozen=True)
 class Problem:
     line: int
-    message: str
+    message: str  # English, as the CLI prints it
+    details: tuple[Detail, ...] = ()  # the same for a catalog; empty: only the English exists
 
     def __str__(self) -> str:
         return f"line {self.line}: {self.message}" if self.line else self.message
+
+
+def problem(line: int, key: str, /, **values: object) -> Problem:
+    """A problem of one part, its English made from `PROBLEM_ENGLISH`."""
+    detail = Detail(key, values)
+    return Problem(line, detail.english(), (detail,))
 
 
 class ImportRefused(AksiError):
@@ -91,41 +137,29 @@ class _Reader(Generic[Row]):
     problems: list[Problem] = field(default_factory=list)
 
     def rows(self, data: bytes) -> Iterator[tuple[int, dict[str, str]]]:
-        if len(data) > MAX_FILE_BYTES:
-            self.problems.append(Problem(0, f"the file is larger than {MAX_FILE_BYTES} bytes"))
+        text = decode_text(data, self.problems)
+        if text is None:
             return
-        try:
-            text = data.decode("utf-8-sig")  # Excel's "CSV UTF-8" starts with a BOM
-        except UnicodeDecodeError as exc:
-            line = data[: exc.start].count(b"\n") + 1
-            self.problems.append(
-                Problem(line, "the file is not UTF-8 text (save it as 'CSV UTF-8')")
-            )
-            return
-        if not text.strip():
-            self.problems.append(Problem(0, "the file is empty"))
-            return
-        first_line = text.split("\n", 1)[0]
-        # Excel with Indonesian regional settings separates fields with ';'.
-        delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
-        reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+        reader = csv.reader(io.StringIO(text, newline=""), delimiter=guess_delimiter(text))
         try:
             header = [h.strip().lower() for h in next(reader)]
         except csv.Error as exc:
-            self.problems.append(Problem(1, f"unreadable CSV header ({exc})"))
+            self.problems.append(problem(1, "unreadable_header", error=str(exc)))
             return
         missing = [c for c in self.required if c not in header]
         unknown = [h for h in header if h not in self.columns]
         if missing or unknown or len(set(header)) != len(header):
-            parts = []
+            details = []
             if missing:
-                parts.append("missing column " + ", ".join(missing))
+                details.append(Detail("missing_column", {"columns": ", ".join(missing)}))
             if unknown:
-                parts.append("unknown column " + ", ".join(repr(u) for u in unknown))
+                columns = ", ".join(repr(u) for u in unknown)
+                details.append(Detail("unknown_column", {"columns": columns}))
             if len(set(header)) != len(header):
-                parts.append("a column appears twice")
-            expected = ",".join(self.columns)
-            self.problems.append(Problem(1, "; ".join(parts) + f" (expected header: {expected})"))
+                details.append(Detail("duplicate_column"))
+            expected = Detail("expected_header", {"expected": ",".join(self.columns)})
+            message = "; ".join(d.english() for d in details) + " " + expected.english()
+            self.problems.append(Problem(1, message, (*details, expected)))
             return
         count = 0
         try:
@@ -135,33 +169,33 @@ class _Reader(Generic[Row]):
                     continue
                 count += 1
                 if count > MAX_ROWS:
-                    self.problems.append(Problem(line, f"more than {MAX_ROWS} rows"))
+                    self.problems.append(problem(line, "too_many_rows", limit=MAX_ROWS))
                     return
                 if len(raw) != len(header):
                     self.problems.append(
-                        Problem(line, f"{len(raw)} fields where the header has {len(header)}")
+                        problem(line, "field_count", found=len(raw), expected=len(header))
                     )
                     continue
                 yield line, {name: cell.strip() for name, cell in zip(header, raw, strict=True)}
         except csv.Error as exc:
-            self.problems.append(Problem(reader.line_num, f"unreadable CSV ({exc})"))
+            self.problems.append(problem(reader.line_num, "unreadable", error=str(exc)))
         if count == 0 and not self.problems:
-            self.problems.append(Problem(0, "the file has a header but no rows"))
+            self.problems.append(problem(0, "no_rows"))
 
     def need(self, line: int, row: dict[str, str], name: str, limit: int) -> str | None:
         value = row.get(name, "")
         if not value:
-            self.problems.append(Problem(line, f"{name} is empty"))
+            self.problems.append(problem(line, "empty_field", name=name))
             return None
         if len(value) > limit:
-            self.problems.append(Problem(line, f"{name} is longer than {limit} characters"))
+            self.problems.append(problem(line, "too_long", name=name, limit=limit))
             return None
         return value
 
     def optional(self, line: int, row: dict[str, str], name: str, limit: int) -> str | None:
         value = row.get(name, "")
         if len(value) > limit:
-            self.problems.append(Problem(line, f"{name} is longer than {limit} characters"))
+            self.problems.append(problem(line, "too_long", name=name, limit=limit))
             return None
         return value or None
 
@@ -170,12 +204,34 @@ class _Reader(Generic[Row]):
             return None
         parts = urlsplit(value)
         if parts.scheme not in ("http", "https") or not parts.netloc or " " in value:
-            self.problems.append(Problem(line, f"{name} {value!r} is not an http(s) link"))
+            self.problems.append(problem(line, "not_link", name=name, value=value))
             return None
         if len(value) > 2048:
-            self.problems.append(Problem(line, f"{name} is longer than 2048 characters"))
+            self.problems.append(problem(line, "too_long", name=name, limit=2048))
             return None
         return value
+
+
+def decode_text(data: bytes, problems: list[Problem]) -> str | None:
+    """The file's text, or None with the reason added to `problems`."""
+    if len(data) > MAX_FILE_BYTES:
+        problems.append(problem(0, "file_too_large", limit=MAX_FILE_BYTES))
+        return None
+    try:
+        text = data.decode("utf-8-sig")  # Excel's "CSV UTF-8" starts with a BOM
+    except UnicodeDecodeError as exc:
+        problems.append(problem(data[: exc.start].count(b"\n") + 1, "not_utf8"))
+        return None
+    if not text.strip():
+        problems.append(problem(0, "empty"))
+        return None
+    return text
+
+
+def guess_delimiter(text: str) -> str:
+    # Excel with Indonesian regional settings separates fields with ';'.
+    first_line = text.split("\n", 1)[0]
+    return ";" if first_line.count(";") > first_line.count(",") else ","
 
 
 def _parse_date(value: str) -> date | None:
@@ -202,23 +258,21 @@ def parse_schedule(data: bytes, cohort: Cohort) -> list[SessionRow]:
         before = len(reader.problems)
         day = _parse_date(row["date"])
         if day is None:
-            reader.problems.append(Problem(line, f"date {row['date']!r} is not YYYY-MM-DD"))
+            reader.problems.append(problem(line, "bad_date", value=row["date"]))
         elif not cohort.starts_on <= day <= cohort.ends_on:
             reader.problems.append(
-                Problem(
-                    line,
-                    f"date {day} is outside the cohort's period "
-                    f"{cohort.starts_on} to {cohort.ends_on}",
+                problem(
+                    line, "outside_period", day=day, starts=cohort.starts_on, ends=cohort.ends_on
                 )
             )
         start, end = _parse_time(row["start"]), _parse_time(row["end"])
         if start is None:
-            reader.problems.append(Problem(line, f"start {row['start']!r} is not HH:MM"))
+            reader.problems.append(problem(line, "bad_time", name="start", value=row["start"]))
         if end is None:
-            reader.problems.append(Problem(line, f"end {row['end']!r} is not HH:MM"))
+            reader.problems.append(problem(line, "bad_time", name="end", value=row["end"]))
         if start is not None and end is not None and end <= start:
             reader.problems.append(
-                Problem(line, f"end {row['end']} is not after start {row['start']}")
+                problem(line, "end_not_after_start", end=row["end"], start=row["start"])
             )
         title = reader.need(line, row, "title", 200)
         speaker = reader.optional(line, row, "speaker", 200)
@@ -229,8 +283,8 @@ def parse_schedule(data: bytes, cohort: Cohort) -> list[SessionRow]:
         starts_at = datetime.combine(day, start, zone).astimezone(UTC)
         if starts_at in seen:
             reader.problems.append(
-                Problem(
-                    line, f"a session at {day} {row['start']} is already on line {seen[starts_at]}"
+                problem(
+                    line, "duplicate_session", day=day, start=row["start"], other=seen[starts_at]
                 )
             )
             continue
@@ -257,7 +311,7 @@ def parse_materials(data: bytes) -> list[MaterialRow]:
         key = (module, title)
         if key in seen:
             reader.problems.append(
-                Problem(line, f"{title!r} in {module!r} is already on line {seen[key]}")
+                problem(line, "duplicate_material", title=title, module=module, other=seen[key])
             )
             continue
         seen[key] = line

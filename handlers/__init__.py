@@ -13,6 +13,8 @@ from telegram.ext import (
 )
 
 from handlers import (
+    admin,
+    announce,
     callbacks,
     checkin,
     fallback,
@@ -21,10 +23,14 @@ from handlers import (
     plan,
     progress,
     reminders,
+    reports,
+    roster,
     schedule,
+    sessions,
     settings,
     staff,
     typed,
+    uploads,
 )
 from handlers.help import show_help
 
@@ -79,8 +85,19 @@ MENU = {
 
 # Facilitator commands (handlers.staff.staff_command wraps each: staff only, cohort chosen).
 # They are listed in the command menu of admins and facilitators only, after the participants'.
-STAFF_COMMANDS: list[tuple[tuple[str, str], Any]] = []
-STAFF_MENU: dict[str, list[str]] = {"id": [], "en": []}
+STAFF_COMMANDS: list[tuple[tuple[str, str], Any]] = [
+    (("umumkan", "announce"), announce.announce),
+    (("status", "status"), announce.status),
+    (("sesi", "session"), sessions.add_one_session),
+    (("peserta", "participants"), roster.show_roster),
+    (("fasilitator", "facilitator"), admin.manage_facilitators),  # admins only
+    (("rekap", "report"), reports.rekap),
+    (("ekspor", "export"), reports.ekspor),
+]
+STAFF_MENU: dict[str, list[str]] = {
+    "id": ["umumkan", "status", "sesi", "peserta", "fasilitator", "rekap", "ekspor"],
+    "en": ["announce", "status", "session", "participants", "facilitator", "report", "export"],
+}
 
 
 def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
@@ -88,6 +105,9 @@ def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     for names, callback in COMMANDS + STAFF_COMMANDS:
         app.add_handler(CommandHandler(list(dict.fromkeys(names)), callback, filters=private))
     app.add_handler(CallbackQueryHandler(staff.staff_button, pattern=rf"^{callbacks.STAFF}:"))
+    app.add_handler(
+        CallbackQueryHandler(announce.announce_button, pattern=rf"^{callbacks.ANNOUNCE}:")
+    )
     app.add_handler(
         CallbackQueryHandler(onboarding.onboarding_button, pattern=rf"^{callbacks.ONBOARDING}:")
     )
@@ -100,6 +120,7 @@ def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     app.add_handler(
         CallbackQueryHandler(reminders.reminders_button, pattern=rf"^{callbacks.REMINDERS}:")
     )
+    app.add_handler(CallbackQueryHandler(roster.roster_button, pattern=rf"^{callbacks.ROSTER}:"))
     # Catch-alls last: unknown buttons, unknown commands, free text, everything else.
     app.add_handler(CallbackQueryHandler(fallback.unknown_button))
     app.add_handler(MessageHandler(private & filters.COMMAND, fallback.unknown_command))
@@ -107,6 +128,12 @@ def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
         MessageHandler(
             private & filters.UpdateType.MESSAGE & filters.TEXT & ~filters.COMMAND,
             typed.typed_text,
+        )
+    )
+    # Before other_message: a facilitator's CSV file; anyone else's file is passed on to it.
+    app.add_handler(
+        MessageHandler(
+            private & filters.UpdateType.MESSAGE & filters.Document.ALL, uploads.receive_document
         )
     )
     app.add_handler(

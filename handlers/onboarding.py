@@ -15,6 +15,7 @@ from core.participants import (
     join_cohort,
     set_profile,
 )
+from core.roster import RosterJoin, join_by_token, looks_like_token, match_by_username
 from handlers import callbacks
 from handlers.common import (
     Answer,
@@ -71,10 +72,16 @@ def welcome(context: AksiContext, lang: str, joined: JoinResult, first_name: str
 
 
 async def after_join(
-    update: Update, context: AksiContext, reader: Reader, joined: JoinResult
+    update: Update,
+    context: AksiContext,
+    reader: Reader,
+    joined: JoinResult,
+    name: str | None = None,
 ) -> None:
+    """Welcome the newcomer (by `name` from the roster, else their Telegram first name) and ask
+    the first profile question still open."""
     lang = reader.lang if reader.participant else _lang_of(joined, reader)
-    await reply(update, context, welcome(context, lang, joined, reader.person.first_name))
+    await reply(update, context, welcome(context, lang, joined, name or reader.person.first_name))
     if joined.participant.awaiting:
         question, keyboard = profile_question(context, lang, joined.participant, reader.person)
         await reply(update, context, question, keyboard)
@@ -91,26 +98,55 @@ async def join(
     Someone who moves on to a new cohort stops getting the old cohort's reminders."""
     joined = await join_cohort(session, reader.person, code)
     if joined is not None and not joined.already_member:
-        await sync_reminders(session, joined.participant, context.services.clock())
-        old = reader.participant
-        if old is not None and old.id != joined.participant.id:
-            old.reminders_paused = True  # kept so at start-up and for its sessions
-            await stop_reminders(session, old.id)
+        # On the roster by their Telegram username: tied at once (core.roster).
+        await match_by_username(session, joined.participant)
+        await _set_up_newcomer(session, context, reader, joined)
     return joined
 
 
+async def join_with_link(
+    session: AsyncSession, context: AksiContext, reader: Reader, token: str
+) -> RosterJoin | None:
+    """Join with a personal roster link: the account is tied to that roster row and gets its
+    name and unit. None for an unknown token; `joined` is None when the row belongs to
+    another account (nothing changed)."""
+    linked = await join_by_token(session, reader.person, token)
+    if linked is not None and linked.joined is not None and not linked.joined.already_member:
+        await _set_up_newcomer(session, context, reader, linked.joined)
+    return linked
+
+
+async def _set_up_newcomer(
+    session: AsyncSession, context: AksiContext, reader: Reader, joined: JoinResult
+) -> None:
+    await sync_reminders(session, joined.participant, context.services.clock())
+    old = reader.participant
+    if old is not None and old.id != joined.participant.id:
+        old.reminders_paused = True  # kept so at start-up and for its sessions
+        await stop_reminders(session, old.id)
+
+
 async def start(update: Update, context: AksiContext) -> None:
-    """/start [CODE]: join the cohort by its code (the deep-link payload), or be asked for it.
-    Someone whose reminders stopped (they had blocked the bot) gets them back."""
+    """/start [CODE or personal token]: join the cohort by its code or by a personal roster
+    link (the deep-link payload), or be asked for the code. Tokens are tried first, case
+    sensitively. Someone whose reminders stopped (they had blocked the bot) gets them back."""
     code = context.args[0] if context.args else None
+    linked: RosterJoin | None = None
     async with context.services.db.begin() as session:
         reader = await identify(session, update, context)
-        joined = await join(session, context, reader, code) if code else None
+        if code and looks_like_token(code):
+            linked = await join_with_link(session, context, reader, code)
+        if linked is not None:
+            joined = linked.joined
+        else:
+            joined = await join(session, context, reader, code) if code else None
         if reader.participant is not None and reader.participant.unreachable_at is not None:
             reader.participant.unreachable_at = None
             await sync_reminders(session, reader.participant, context.services.clock())
-    if joined is not None:
-        await after_join(update, context, reader, joined)
+    if linked is not None and linked.joined is None:
+        await reply(update, context, text(context, reader.lang, "roster.link_taken"))
+    elif joined is not None:
+        await after_join(update, context, reader, joined, linked.entry.name if linked else None)
     elif code:
         await reply(
             update, context, text(context, reader.lang, "join.unknown_code", code=code[:64])

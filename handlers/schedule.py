@@ -6,7 +6,13 @@ from telegram import Update
 
 from bot.context import AksiContext
 from bot.i18n import Html, escape, link
-from core.schedule import ScheduleView, SessionState, materials_by_module, schedule_view
+from core.schedule import (
+    ScheduleView,
+    SessionState,
+    SessionView,
+    materials_by_module,
+    schedule_view,
+)
 from core.timefmt import clock, local, long_date, zone_abbreviation
 from handlers.common import ask_for_code, identify, reply, text
 
@@ -16,6 +22,24 @@ _STATE_KEYS = {
     SessionState.LIVE: "schedule.state_live",
     SessionState.TODAY: "schedule.state_today",
 }
+
+
+def render_session(context: AksiContext, lang: str, tz: str, item: SessionView) -> str:
+    """One session as participants see it: the day, the time in `tz`, title, speaker, link."""
+    s = item.session
+    zone = zone_abbreviation(tz)
+    lines = [f"<b>{escape(long_date(item.day, lang))}</b>"]
+    state_key = _STATE_KEYS.get(item.state)
+    when = f"{clock(local(s.starts_at, tz), lang)}–{clock(local(s.ends_at, tz), lang)} {zone}"
+    if state_key:
+        when += " · " + text(context, lang, state_key)
+    lines.append(when)
+    lines.append(f"{escape(s.title)}")
+    if s.speaker:
+        lines.append(text(context, lang, "schedule.speaker", speaker=s.speaker))
+    if s.link:
+        lines.append(text(context, lang, "schedule.link", link=link(s.link, s.link)))
+    return "\n".join(lines)
 
 
 def render_schedule(
@@ -36,20 +60,7 @@ def render_schedule(
             zone=zone,
         )
     ]
-    for item in view.sessions:
-        s = item.session
-        lines = [f"<b>{escape(long_date(item.day, lang))}</b>"]
-        state_key = _STATE_KEYS.get(item.state)
-        when = f"{clock(local(s.starts_at, tz), lang)}–{clock(local(s.ends_at, tz), lang)} {zone}"
-        if state_key:
-            when += " · " + text(context, lang, state_key)
-        lines.append(when)
-        lines.append(f"{escape(s.title)}")
-        if s.speaker:
-            lines.append(text(context, lang, "schedule.speaker", speaker=s.speaker))
-        if s.link:
-            lines.append(text(context, lang, "schedule.link", link=link(s.link, s.link)))
-        blocks.append("\n".join(lines))
+    blocks += [render_session(context, lang, tz, item) for item in view.sessions]
     if not everything and view.total > len(view.sessions):
         blocks.append(text(context, lang, "schedule.footer_all", total=view.total))
     return "\n\n".join(blocks)

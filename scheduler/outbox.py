@@ -61,9 +61,7 @@ async def start_due(session: AsyncSession, now: datetime) -> list[int]:
         await session.execute(
             insert(OutboxMessage)
             .values(rows)
-            .on_conflict_do_nothing(
-                index_elements=["announcement_id", "participant_id"]
-            )
+            .on_conflict_do_nothing(index_elements=["announcement_id", "participant_id"])
         )
     return [int(row[0]) for row in started]
 
@@ -110,9 +108,7 @@ async def next_batch(
     ][:limit]
 
 
-async def record_sent(
-    session: AsyncSession, row_id: int, message_id: int, now: datetime
-) -> None:
+async def record_sent(session: AsyncSession, row_id: int, message_id: int, now: datetime) -> None:
     await session.execute(
         update(OutboxMessage)
         .where(OutboxMessage.id == row_id)
@@ -127,9 +123,7 @@ async def record_retry(
     values: dict[str, object] = {"next_attempt_at": at, "error": error[:200]}
     if count_attempt:
         values["attempts"] = OutboxMessage.attempts + 1
-    await session.execute(
-        update(OutboxMessage).where(OutboxMessage.id == row_id).values(values)
-    )
+    await session.execute(update(OutboxMessage).where(OutboxMessage.id == row_id).values(values))
 
 
 async def record_failed(
@@ -203,16 +197,11 @@ async def claim_reports(session: AsyncSession, now: datetime) -> list[ReportDue]
     names = dict(
         (
             await session.execute(
-                select(Cohort.id, Cohort.name).where(
-                    Cohort.id.in_({r[3] for r in rows})
-                )
+                select(Cohort.id, Cohort.name).where(Cohort.id.in_({r[3] for r in rows}))
             )
         ).all()
     )
-    return [
-        ReportDue(int(a), int(c), str(lang), str(names.get(k, "")))
-        for a, c, lang, k in rows
-    ]
+    return [ReportDue(int(a), int(c), str(lang), str(names.get(k, ""))) for a, c, lang, k in rows]
 
 
 async def next_wakeup(session: AsyncSession) -> datetime | None:

@@ -1,0 +1,357 @@
+"""Announcement delivery under Telegram's limits: 2,000 recipients, commands during, a crash.
+
+Runs the real `aksi run` process against the Bot API stand-in on loopback, with the stand-in
+behaving like Telegram's limits (`BotApiStandIn.limit_rate`): more than 30 messages in any one
+second overall, or more than one a second to a chat (a bucket of 3: short bursts allowed), is
+answered `429 Too Many Requests` with `retry_after`.
+
+Set-up (not timed): a fresh SQLite file with a cohort (BENCH, Asia/Makassar), RECIPIENTS
+participants who finished onboarding, and one facilitator. Aksi's reminder job is off
+(AKSI_REMINDER_TICK_SECONDS=0) so nothing else is sent.
+
+Run 1: the facilitator types /umumkan, the text, and presses "send now" (over the stand-in, as a
+person would). While it drains, CHATTERS participants each type /jadwal every 5-15 s (about
+2 commands a second in all) and the time from their message to the bot's answer is measured.
+Measured: the messages per second the bot sent while the announcement drained (announcement and
+replies; both count against Telegram's limit) as a fraction of 30, the announcement alone, the
+429s received, lost (a recipient without it) and duplicated deliveries, the 95th percentile of
+the command latency, and the time to the facilitator's report.
+
+Run 2: a second announcement; when half of it is delivered the process is killed (SIGKILL: no
+chance to tidy up), started again on the same database, and the losses and duplicates are
+counted again once the report arrives.
+
+Ends with one key=value line. Exits 1 if anything was lost.
+Usage: .venv/bin/python bench/broadcast.py [RECIPIENTS]   (default 2000)
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import random
+import signal
+import sqlite3
+import statistics
+import sys
+import tempfile
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import IO
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bot.standin import BotApiStandIn, Outgoing  # noqa: E402
+from core.cohorts import create_cohort  # noqa: E402
+from storage.db import create_engine, sessionmaker, upgrade  # noqa: E402
+from storage.models import Participant, Staff  # noqa: E402
+
+RECIPIENTS = int(sys.argv[1]) if len(sys.argv) > 1 else 2000
+CHATTERS = int(os.environ.get("BENCH_CHATTERS", "20"))
+CHAT_EVERY = (5.0, 15.0)  # seconds between one chatter's commands
+FIRST_USER = 100_000
+FACILITATOR = 900_001
+LIMIT = 30
+WAIT_SECONDS = 600.0
+MARKS = ("UJI-SATU", "UJI-DUA")
+USERS = range(FIRST_USER, FIRST_USER + RECIPIENTS)
+
+
+async def build_database(path: Path) -> None:
+    engine = create_engine(f"sqlite+aiosqlite:///{path}")
+    try:
+        await upgrade(engine)
+        async with sessionmaker(engine).begin() as session:
+            cohort = await create_cohort(
+                session,
+                code="BENCH",
+                name="Angkatan Benchmark",
+                timezone="Asia/Makassar",
+                starts=date(2020, 1, 1),
+                ends=date(2040, 12, 31),
+            )
+            session.add_all(
+                Participant(
+                    cohort_id=cohort.id,
+                    telegram_user_id=uid,
+                    chat_id=uid,
+                    first_name=f"P{uid}",
+                    full_name=f"Peserta {uid}",
+                    unit="OPD Uji",
+                )
+                for uid in USERS
+            )
+            session.add(Staff(cohort_id=cohort.id, telegram_user_id=FACILITATOR))
+    finally:
+        await engine.dispose()
+
+
+@dataclass
+class Watch:
+    """Everything the bot sends, with the time it reached the stand-in. Kept cheap (no scans
+    while the run is on): the stand-in shares this process, and a busy process would delay
+    the stand-in's reading of requests and blur its one-second windows."""
+
+    records: list[tuple[float, Outgoing]] = field(default_factory=list)
+    counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(MARKS, 0))
+    reports: dict[str, str] = field(default_factory=dict)
+    waiting: dict[int, asyncio.Future[float]] = field(default_factory=dict)
+
+    def __call__(self, record: Outgoing) -> None:
+        at = time.monotonic()
+        self.records.append((at, record))
+        body = record.text or ""
+        mark = next((m for m in MARKS if m in body), None)
+        if record.chat_id == FACILITATOR and "Laporan pengumuman" in body and mark:
+            self.reports[mark] = body
+        elif mark and record.method == "sendMessage":
+            self.counts[mark] += 1
+        elif record.method == "sendMessage" and record.chat_id in self.waiting:
+            future = self.waiting.pop(record.chat_id)
+            if not future.done():
+                future.set_result(at)
+
+    def deliveries(self, mark: str) -> list[tuple[float, int]]:
+        return [
+            (at, r.chat_id)
+            for at, r in self.records
+            if r.method == "sendMessage" and mark in (r.text or "") and r.chat_id in USERS
+        ]
+
+    def report(self, mark: str) -> str | None:
+        return self.reports.get(mark)
+
+
+def environment(standin: BotApiStandIn, db: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "AKSI_"))}
+    env.update(
+        TELEGRAM_BOT_TOKEN=standin.token,
+        TELEGRAM_API_BASE_URL=standin.base_url,
+        DATABASE_URL=f"sqlite+aiosqlite:///{db}",
+        AKSI_LOG_LEVEL="WARNING",
+        AKSI_MAX_MESSAGES_PER_SECOND=str(LIMIT),
+        AKSI_REMINDER_TICK_SECONDS="0",
+    )
+    return env
+
+
+async def start(standin: BotApiStandIn, db: Path, log: IO[bytes]) -> asyncio.subprocess.Process:
+    calls = standin.get_updates_calls
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        "run",
+        cwd=db.parent,
+        env=environment(standin, db),
+        stdout=log,
+        stderr=log,
+    )
+    deadline = time.monotonic() + 60
+    while standin.get_updates_calls == calls:
+        if process.returncode is not None or time.monotonic() > deadline:
+            raise RuntimeError("aksi run did not start; see the log")
+        await asyncio.sleep(0.05)
+    return process
+
+
+async def stop(process: asyncio.subprocess.Process) -> None:
+    if process.returncode is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            async with asyncio.timeout(30):
+                await process.wait()
+        except TimeoutError:
+            process.kill()
+            await process.wait()
+
+
+async def wait_for(predicate: object, what: str, timeout: float = WAIT_SECONDS) -> None:
+    assert callable(predicate)
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"timed out waiting for {what}")
+        await asyncio.sleep(0.01)
+
+
+async def announce(standin: BotApiStandIn, watch: Watch, text: str) -> float:
+    """The facilitator writes the announcement and presses "send now"; returns that moment."""
+    seen = len(watch.records)
+    standin.push_message(FACILITATOR, "/umumkan", first_name="Fasilitator")
+    await wait_for(lambda: len(watch.records) > seen, "the question for the text", 30)
+    seen = len(watch.records)
+    standin.push_message(FACILITATOR, text, first_name="Fasilitator")
+
+    def control() -> Outgoing | None:
+        for _, r in watch.records[seen:]:
+            markup = r.reply_markup or {}
+            for row in markup.get("inline_keyboard", []):
+                for button in row:
+                    if str(button.get("callback_data", "")).startswith("ann:send:"):
+                        return r
+        return None
+
+    await wait_for(lambda: control() is not None, "the preview", 30)
+    record = control()
+    assert record is not None and record.message_id is not None
+    data = next(
+        b["callback_data"]
+        for row in (record.reply_markup or {})["inline_keyboard"]
+        for b in row
+        if str(b.get("callback_data", "")).startswith("ann:send:")
+    )
+    pressed = time.monotonic()
+    standin.push_callback(FACILITATOR, record.message_id, data, first_name="Fasilitator")
+    return pressed
+
+
+async def chatter(
+    standin: BotApiStandIn, watch: Watch, uid: int, done: asyncio.Event, latencies: list[float]
+) -> None:
+    """One participant typing /jadwal now and then; the latency to the bot's answer."""
+    rng = random.Random(uid)
+    await asyncio.sleep(rng.uniform(0, CHAT_EVERY[1]))
+    while not done.is_set():
+        answered: asyncio.Future[float] = asyncio.get_running_loop().create_future()
+        watch.waiting[uid] = answered
+        sent = time.monotonic()
+        standin.push_message(uid, "/jadwal", first_name=f"P{uid}")
+        with contextlib.suppress(TimeoutError):
+            latencies.append((await asyncio.wait_for(answered, 30) - sent) * 1000)
+        await asyncio.sleep(rng.uniform(*CHAT_EVERY))
+
+
+def count(watch: Watch, mark: str) -> tuple[int, int, Counter[int]]:
+    per_chat = Counter(chat for _, chat in watch.deliveries(mark))
+    lost = sum(1 for uid in USERS if per_chat[uid] == 0)
+    duplicated = sum(n - 1 for n in per_chat.values() if n > 1)
+    return lost, duplicated, per_chat
+
+
+def outbox_statuses(db: Path, announcement: int) -> dict[str, int]:
+    with contextlib.closing(sqlite3.connect(db)) as connection:
+        rows = connection.execute(
+            "SELECT status, count(*) FROM outbox WHERE announcement_id = ? GROUP BY status",
+            (announcement,),
+        ).fetchall()
+    return {str(s): int(n) for s, n in rows}
+
+
+def percentile(values: list[float], pct: int) -> float:
+    if len(values) < 2:
+        return values[0] if values else float("nan")
+    return statistics.quantiles(values, n=100, method="inclusive")[pct - 1]
+
+
+async def main() -> int:
+    workdir = Path(tempfile.mkdtemp(prefix="aksi-bench-broadcast-"))
+    db = workdir / "aksi.db"
+    await build_database(db)
+    log_path = workdir / "aksi.log"
+    log = log_path.open("wb")
+    print(f"recipients={RECIPIENTS} chatters={CHATTERS} limit={LIMIT}/s overall, 1/s per chat")
+    async with BotApiStandIn() as standin:
+        standin.limit_rate(overall_per_second=LIMIT, per_chat_per_second=1.0, per_chat_burst=3.0)
+        watch = Watch()
+        standin.add_listener(watch)
+        process = await start(standin, db, log)
+        try:
+            # Run 1: the whole announcement, with participants' commands during it.
+            first = f"{MARKS[0]}: sesi Kamis pindah ke pukul 09.00 WITA. Mohon hadir tepat."
+            pressed = await announce(standin, watch, first)
+            done = asyncio.Event()
+            latencies: list[float] = []
+            chat_users = random.Random(7).sample(list(USERS), CHATTERS)
+            chatters = [
+                asyncio.create_task(chatter(standin, watch, uid, done, latencies))
+                for uid in chat_users
+            ]
+            await wait_for(lambda: watch.report(MARKS[0]) is not None, "the report")
+            report_at = time.monotonic()
+            done.set()
+            await asyncio.gather(*chatters)
+            times = sorted(at for at, _ in watch.deliveries(MARKS[0]))
+            first_at, last_at = times[0], times[-1]
+            span = last_at - first_at
+            all_sent = [
+                at
+                for at, r in watch.records
+                if r.method in ("sendMessage", "sendPhoto", "sendDocument")
+                and first_at <= at <= last_at
+            ]
+            rate_total = (len(all_sent) - 1) / span
+            rate_announcement = (len(times) - 1) / span
+            lost, duplicated, _ = count(watch, MARKS[0])
+            http_429 = standin.too_many_requests
+            p95 = percentile(latencies, 95)
+            print("\nRun 1: announcement to everyone, commands during it")
+            print(
+                f"  delivered {len(times)} in {span:.1f} s "
+                f"(press -> report {report_at - pressed:.1f} s)"
+            )
+            print(
+                f"  messages/s while draining: {rate_total:.2f} "
+                f"(announcement {rate_announcement:.2f}, "
+                f"replies {rate_total - rate_announcement:.2f})"
+            )
+            print(
+                f"  fraction of {LIMIT}/s: {rate_total / LIMIT:.3f} "
+                f"(announcement alone {rate_announcement / LIMIT:.3f})"
+            )
+            print(f"  429 received: {http_429}; lost: {lost}; duplicated: {duplicated}")
+            if standin.rate_limited:
+                print(f"  429s: {standin.rate_limited}")
+            if os.environ.get("BENCH_DUMP"):
+                Path(os.environ["BENCH_DUMP"]).write_text(
+                    "\n".join(f"{at:.6f} {r.method} {r.chat_id}" for at, r in watch.records)
+                )
+            print(
+                f"  commands during it: {len(latencies)}, latency p50 "
+                f"{percentile(latencies, 50):.0f} ms, p95 {p95:.0f} ms, max {max(latencies):.0f} ms"
+            )
+            print(f"  outbox: {outbox_statuses(db, 1)}")
+
+            # Run 2: killed half way, started again.
+            second = f"{MARKS[1]}: tugas refleksi dikumpulkan Jumat."
+            await announce(standin, watch, second)
+            await wait_for(lambda: watch.counts[MARKS[1]] >= RECIPIENTS // 2, "half")
+            process.kill()  # SIGKILL: no clean-up at all
+            await process.wait()
+            at_kill = len(watch.deliveries(MARKS[1]))
+            process = await start(standin, db, log)
+            restarted = time.monotonic()
+            await wait_for(lambda: watch.report(MARKS[1]) is not None, "the second report")
+            crash_lost, crash_duplicated, _ = count(watch, MARKS[1])
+            print("\nRun 2: killed (SIGKILL) half way, started again")
+            print(
+                f"  delivered before the kill: {at_kill}; after restart: "
+                f"{len(watch.deliveries(MARKS[1])) - at_kill} "
+                f"(restart -> report {time.monotonic() - restarted:.1f} s)"
+            )
+            print(f"  lost: {crash_lost}; duplicated: {crash_duplicated}")
+            print(f"  outbox: {outbox_statuses(db, 2)}")
+            http_429 = standin.too_many_requests
+        except Exception:
+            log.flush()
+            print(log_path.read_text(errors="replace")[-3000:], file=sys.stderr)
+            raise
+        finally:
+            await stop(process)
+            log.close()
+    print(
+        f"\nrate_fraction={rate_total / LIMIT:.3f} "
+        f"announcement_fraction={rate_announcement / LIMIT:.3f} http_429={http_429} "
+        f"lost={lost} duplicated={duplicated} p95_command_ms={p95:.0f} "
+        f"crash_lost={crash_lost} crash_duplicated={crash_duplicated}"
+    )
+    return 1 if lost or crash_lost else 0
+
+
+if __name__ == "__main__":
+    sys.exit(asyncio.run(main()))

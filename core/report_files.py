@@ -1,0 +1,202 @@
+"""The cohort export as files: an XLSX workbook (rows and a summary sheet) or a CSV.
+
+Words (column headers, statuses, sheet names) come from `label`, a function from a catalog key
+to text in the reader's language, so this module knows no language and no Telegram.
+openpyxl is imported on the first export, not at start-up.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Protocol
+
+from core.checkins import SKIP_REASONS
+from core.plans import format_amount
+from core.reports import CohortReport, Export, ExportRow
+
+if TYPE_CHECKING:
+    from openpyxl.worksheet.worksheet import Worksheet
+
+
+class Label(Protocol):
+    """A catalog key (and its values) to plain text in the reader's language."""
+
+    def __call__(self, key: str, /, **values: object) -> str: ...
+
+
+COLUMNS = (
+    "name",
+    "unit",
+    "nip",
+    "date",
+    "habit",
+    "measure",
+    "target",
+    "value",
+    "status",
+    "note",
+)
+SUMMARY_COLUMNS = (
+    "name",
+    "unit",
+    "nip",
+    "today",
+    "state",
+    "logged_today",
+    "completion_7",
+    "done_7",
+    "due_7",
+)
+_MAX_WIDTH = 60  # characters; longer notes wrap in the cell instead
+
+
+def note(row: ExportRow, label: Label) -> str:
+    """The skip reason (in words) and the day's reflection, for the note column."""
+    parts = []
+    if row.reason:
+        reason = row.reason
+        if reason in SKIP_REASONS:
+            reason = label(f"report.reason_{reason}")
+        parts.append(label("report.note_reason", reason=reason))
+    if row.reflection:
+        parts.append(label("report.note_reflection", text=row.reflection))
+    return "; ".join(parts)
+
+
+def _amount(value: float | None) -> str:
+    return "" if value is None else format_amount(value)
+
+
+def _number(value: float | None) -> float | int | None:
+    if value is None:
+        return None
+    return int(value) if float(value).is_integer() else value
+
+
+def csv_bytes(export: Export, label: Label) -> bytes:
+    """The rows as CSV, UTF-8 with a BOM so that Excel reads the names right."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow([label(f"report.col_{c}") for c in COLUMNS])
+    for row in export.rows:
+        writer.writerow(
+            [
+                row.name,
+                row.unit,
+                row.nip,
+                row.day.isoformat(),
+                row.habit,
+                row.measure,
+                _amount(row.target),
+                _amount(row.value),
+                label(f"report.status_{row.status}"),
+                note(row, label),
+            ]
+        )
+    return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+def summary_rows(report: CohortReport, label: Label) -> list[list[object]]:
+    """One row per participant, then the roster members not joined yet."""
+    rows: list[list[object]] = []
+    for p in report.people:
+        week = p.week
+        rows.append(
+            [
+                p.name,
+                p.unit,
+                p.nip,
+                p.today,
+                label(f"report.state_{p.state}"),
+                f"{p.logged}/{p.due}" if p.due else "",
+                week.completion,
+                _number(round(week.done, 2)),
+                _number(round(week.due, 2)),
+            ]
+        )
+    for entry in report.not_joined:
+        joined: list[object] = [entry.name, entry.unit or "", entry.nip or "", None]
+        rows.append([*joined, label("report.state_not_joined"), None, None, None, None])
+    return rows
+
+
+def xlsx_bytes(export: Export, label: Label) -> bytes:
+    """A workbook: the rows (real dates and numbers, bold frozen header, auto-filter) and a
+    summary sheet per participant. CPU-bound: call it from a worker thread in async code."""
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = label("report.sheet_rows")[:31]
+    rows = [
+        [
+            row.name,
+            row.unit,
+            row.nip,
+            row.day,
+            row.habit,
+            row.measure,
+            _number(row.target),
+            _number(row.value),
+            label(f"report.status_{row.status}"),
+            note(row, label),
+        ]
+        for row in export.rows
+    ]
+    _fill(sheet, [label(f"report.col_{c}") for c in COLUMNS], rows, dates=(4,), percents=())
+    summary = book.create_sheet(label("report.sheet_summary")[:31])
+    _fill(
+        summary,
+        [label(f"report.col_{c}") for c in SUMMARY_COLUMNS],
+        summary_rows(export.report, label),
+        dates=(4,),
+        percents=(7,),
+    )
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def _fill(
+    sheet: Worksheet,
+    header: list[str],
+    rows: Sequence[Sequence[object]],
+    *,
+    dates: tuple[int, ...],
+    percents: tuple[int, ...],
+) -> None:
+    """Write a table: bold frozen header, auto-filter, formats and widths by content."""
+    from openpyxl.styles import Alignment, Font
+    from openpyxl.utils import get_column_letter
+
+    sheet.append(header)
+    for row in rows:
+        sheet.append(list(row))
+    bold = Font(bold=True)
+    for cell in sheet[1]:
+        cell.font = bold
+    sheet.freeze_panes = "A2"
+    last = get_column_letter(len(header))
+    sheet.auto_filter.ref = f"A1:{last}{len(rows) + 1}"
+    widths = [len(h) for h in header]
+    for row in rows:
+        for index, value in enumerate(row):
+            if value is not None and index < len(widths):
+                shown = 10 if index + 1 in dates else len(str(value))
+                widths[index] = max(widths[index], shown)
+    wrap = Alignment(wrap_text=True, vertical="top")
+    for index, width in enumerate(widths, start=1):
+        letter = get_column_letter(index)
+        sheet.column_dimensions[letter].width = min(_MAX_WIDTH, width + 2)
+        if width > _MAX_WIDTH:
+            for (cell,) in sheet.iter_rows(min_row=2, min_col=index, max_col=index):
+                cell.alignment = wrap
+    for column in dates:
+        for (cell,) in sheet.iter_rows(min_row=2, min_col=column, max_col=column):
+            cell.number_format = "yyyy-mm-dd"
+    for column in percents:
+        for (cell,) in sheet.iter_rows(min_row=2, min_col=column, max_col=column):
+            cell.number_format = "0%"

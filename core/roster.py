@@ -1,0 +1,472 @@
+"""The roster: a cohort's official participant list, each person with a personal join link.
+
+A roster row is tied to the Telegram account that joined with its personal link (or was matched
+to it by username or by a facilitator). Personal tokens look like `r-` and 24 random letters and
+digits: the lowercase `r` means a token can never equal a cohort code (codes are stored
+upper-case), and tokens are looked up case-sensitively before any code."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import secrets
+import string
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.cohorts import get_cohort
+from core.errors import InvalidInput
+from core.imports import ImportRefused, ImportSummary, Problem, _Reader
+from core.participants import ASK_FULL_NAME, ASK_UNIT, JoinResult, TelegramPerson, join_cohort
+from storage.models import Cohort, Participant, RosterEntry
+
+COLUMNS = ("name", "unit", "nip", "telegram_username")
+REQUIRED = ("name", "unit")
+NAME_MAX = 128
+UNIT_MAX = 160
+TOKEN_PREFIX = "r-"
+_TOKEN_ALPHABET = string.ascii_letters + string.digits
+_TOKEN_RANDOM = 24  # 62^24: about 143 bits
+TOKEN_RE = re.compile(rf"^{TOKEN_PREFIX}[A-Za-z0-9]{{{_TOKEN_RANDOM}}}$")
+_USERNAME_RE = re.compile(r"^[A-Za-z0-9_]{5,32}$")
+_NIP_RE = re.compile(r"^[0-9]{18}$")
+
+
+async def not_joined(session: AsyncSession, cohort_id: int) -> list[RosterEntry]:
+    """The cohort's roster rows nobody has joined with yet, in the order of the roster."""
+    result = await session.scalars(
+        select(RosterEntry)
+        .where(RosterEntry.cohort_id == cohort_id, RosterEntry.participant_id.is_(None))
+        .order_by(RosterEntry.position, RosterEntry.id)
+    )
+    return list(result)
+
+
+# --- the file -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RosterRow:
+    line: int
+    name: str
+    unit: str | None
+    nip: str | None
+    telegram_username: str | None
+
+
+def name_key(name: str) -> str:
+    """How names are compared: case and spacing do not matter."""
+    return " ".join(unicodedata.normalize("NFC", name).split()).casefold()
+
+
+def clean_username(value: str) -> str | None:
+    """A Telegram username without its '@'; None when it is not one (5-32 of A-Z a-z 0-9 _)."""
+    value = value.strip().removeprefix("@")
+    return value if _USERNAME_RE.match(value) else None
+
+
+def parse_roster(data: bytes) -> list[RosterRow]:
+    """Validate a roster CSV (`name,unit,nip,telegram_username`; nip and telegram_username
+    optional). Every problem is collected; any problem refuses the whole file."""
+    reader: _Reader[RosterRow] = _Reader(COLUMNS, REQUIRED)
+    rows: list[RosterRow] = []
+    by_nip: dict[str, int] = {}
+    by_username: dict[str, int] = {}
+    for line, raw in reader.rows(data):
+        row = {k: " ".join(unicodedata.normalize("NFC", v).split()) for k, v in raw.items()}
+        before = len(reader.problems)
+        name = reader.need(line, row, "name", NAME_MAX)
+        unit = reader.optional(line, row, "unit", UNIT_MAX)
+        nip = _nip(reader, line, row.get("nip", ""))
+        username = _username(reader, line, row.get("telegram_username", ""))
+        if nip is not None and nip in by_nip:
+            reader.problems.append(Problem(line, f"NIP {nip} is already on line {by_nip[nip]}"))
+        if username is not None and username.lower() in by_username:
+            first = by_username[username.lower()]
+            reader.problems.append(Problem(line, f"@{username} is already on line {first}"))
+        if len(reader.problems) > before or name is None:
+            continue
+        if nip is not None:
+            by_nip[nip] = line
+        if username is not None:
+            by_username[username.lower()] = line
+        rows.append(RosterRow(line, name, unit, nip, username))
+    # Two rows with the same name are two people only when each has its NIP: otherwise
+    # which one a later import (or the facilitator) means is unclear.
+    lines: dict[str, list[RosterRow]] = {}
+    for r in rows:
+        lines.setdefault(name_key(r.name), []).append(r)
+    for same in lines.values():
+        for r in same[1:]:
+            if r.nip is None or any(o.nip is None for o in same):
+                reader.problems.append(
+                    Problem(
+                        r.line,
+                        f"{r.name!r} is already on line {same[0].line} "
+                        "(give each a NIP to tell people with the same name apart)",
+                    )
+                )
+    if reader.problems:
+        raise ImportRefused(sorted(reader.problems, key=lambda p: p.line))
+    return rows
+
+
+def _nip(reader: _Reader[RosterRow], line: int, value: str) -> str | None:
+    if not value:
+        return None
+    digits = value.replace(" ", "")  # NIPs are often written in groups: 19800101 200501 1 001
+    if not _NIP_RE.match(digits):
+        hint = (
+            " (Excel turned it into a number: format the column as Text)"
+            if re.match(r"^[0-9.,]+[eE]\+?[0-9]+$", digits)
+            else ""
+        )
+        reader.problems.append(Problem(line, f"NIP {value[:40]!r} is not 18 digits{hint}"))
+        return None
+    return digits
+
+
+def _username(reader: _Reader[RosterRow], line: int, value: str) -> str | None:
+    if not value:
+        return None
+    username = clean_username(value)
+    if username is None:
+        reader.problems.append(
+            Problem(
+                line,
+                f"telegram_username {value[:40]!r} is not a Telegram username "
+                "(5-32 letters, digits or _)",
+            )
+        )
+    return username
+
+
+# --- writing it ---------------------------------------------------------------------------
+
+
+@dataclass
+class RosterSummary(ImportSummary):
+    kept: int = 0  # not in the file but kept with --replace: the person has joined already
+    matched: int = 0  # tied to a member of the cohort by their Telegram username
+
+    def __str__(self) -> str:
+        text = (
+            f"{self.added} added, {self.updated} updated, {self.unchanged} unchanged, "
+            f"{self.removed} removed"
+        )
+        if self.kept:
+            text += f", {self.kept} kept (not in the file but already joined)"
+        if self.matched:
+            text += f", {self.matched} matched to members by Telegram username"
+        return text
+
+
+def new_token(taken: set[str]) -> str:
+    """A fresh personal token (`r-` and 24 random letters or digits) not in `taken`."""
+    while True:
+        token = TOKEN_PREFIX + "".join(
+            secrets.choice(_TOKEN_ALPHABET) for _ in range(_TOKEN_RANDOM)
+        )
+        if token not in taken:
+            taken.add(token)
+            return token
+
+
+def looks_like_token(text: str) -> bool:
+    return bool(TOKEN_RE.match(text))
+
+
+async def _entries(session: AsyncSession, cohort_id: int) -> list[RosterEntry]:
+    result = await session.scalars(
+        select(RosterEntry)
+        .where(RosterEntry.cohort_id == cohort_id)
+        .order_by(RosterEntry.position, RosterEntry.id)
+    )
+    return list(result)
+
+
+async def apply_roster(
+    session: AsyncSession, cohort: Cohort, rows: list[RosterRow], *, replace: bool = False
+) -> RosterSummary:
+    """Add or update roster rows and keep their join tokens. A row is matched by NIP when the
+    file gives one (else by name among rows without a NIP), otherwise by name, case and
+    spacing ignored. With `replace`, rows not in the file are removed, except those someone
+    has joined with (removing them would only lose who is who): those are kept and counted.
+    Then unmatched rows with a Telegram username are tied to members with that username."""
+    summary = RosterSummary()
+    existing = await _entries(session, cohort.id)
+    taken = set(await session.scalars(select(RosterEntry.join_token)))
+    unused = {e.id: e for e in existing}
+    find = _finder(existing, unused)
+    for position, row in enumerate(rows):
+        current = find(row)
+        values: dict[str, object] = {
+            "position": position,
+            "name": row.name,
+            "unit": row.unit,
+            "nip": row.nip,
+            "telegram_username": row.telegram_username,
+        }
+        if current is None:
+            session.add(RosterEntry(cohort_id=cohort.id, join_token=new_token(taken), **values))
+            summary.added += 1
+            continue
+        del unused[current.id]
+        changed = [k for k, v in values.items() if getattr(current, k) != v]
+        for k in changed:
+            setattr(current, k, values[k])
+        # A new position alone is not a change the organiser made to that person.
+        if [k for k in changed if k != "position"]:
+            summary.updated += 1
+        else:
+            summary.unchanged += 1
+    if replace:
+        for stale in unused.values():
+            if stale.participant_id is not None:
+                summary.kept += 1
+            else:
+                await session.delete(stale)
+                summary.removed += 1
+    await session.flush()
+    summary.matched = await _match_usernames(session, cohort.id)
+    return summary
+
+
+def _finder(
+    existing: list[RosterEntry], unused: dict[int, RosterEntry]
+) -> Callable[[RosterRow], RosterEntry | None]:
+    """Finds the existing row an incoming one updates (among those still `unused`): the same
+    NIP; else the same name, and when the incoming row has a NIP only a row without one."""
+    by_nip = {e.nip: e for e in existing if e.nip}
+    by_name: dict[str, list[RosterEntry]] = {}
+    for e in existing:
+        by_name.setdefault(name_key(e.name), []).append(e)
+
+    def find(row: RosterRow) -> RosterEntry | None:
+        same_nip = by_nip.get(row.nip) if row.nip else None
+        if same_nip is not None and same_nip.id in unused:
+            return same_nip
+        return next(
+            (
+                e
+                for e in by_name.get(name_key(row.name), [])
+                if e.id in unused and (row.nip is None or e.nip is None)
+            ),
+            None,
+        )
+
+    return find
+
+
+async def _match_usernames(session: AsyncSession, cohort_id: int) -> int:
+    """Tie unmatched rows with a username to untied members of the cohort with that username."""
+    rows = [e for e in await not_joined(session, cohort_id) if e.telegram_username]
+    if not rows:
+        return 0
+    members = {
+        (p.telegram_username or "").lower(): p for p in await untied_members(session, cohort_id)
+    }
+    count = 0
+    for entry in rows:
+        participant = members.pop((entry.telegram_username or "").lower(), None)
+        if participant is not None:
+            await tie(session, entry, participant)
+            count += 1
+    return count
+
+
+# --- joining and matching -----------------------------------------------------------------
+
+
+def link_for(bot_username: str, token: str) -> str:
+    """The personal join link: Telegram opens the bot and sends `/start <token>`."""
+    return f"https://t.me/{bot_username.strip().removeprefix('@')}?start={token}"
+
+
+async def entry_by_token(session: AsyncSession, token: str) -> RosterEntry | None:
+    """The roster row with exactly this token (case matters); None for anything else."""
+    if not looks_like_token(token):
+        return None
+    result = await session.scalars(select(RosterEntry).where(RosterEntry.join_token == token))
+    return result.one_or_none()
+
+
+async def entry_of(session: AsyncSession, participant_id: int) -> RosterEntry | None:
+    result = await session.scalars(
+        select(RosterEntry).where(RosterEntry.participant_id == participant_id)
+    )
+    return result.one_or_none()
+
+
+async def tie(
+    session: AsyncSession, entry: RosterEntry, participant: Participant, *, joining: bool = False
+) -> None:
+    """Tie the roster row to the member, and give the member the roster's name and unit (the
+    official list wins over what they typed). A question the roster answers is not asked: when
+    `joining`, the onboarding moves on to the unit if the roster has none (the caller asks it
+    next); otherwise (matched later) a pending name question is simply dropped."""
+    previous = await entry_of(session, participant.id)
+    if previous is not None and previous.id != entry.id:
+        previous.participant_id = None
+        await session.flush()  # one row per member: free the old one first
+    entry.participant_id = participant.id
+    participant.full_name = entry.name[:NAME_MAX]
+    if entry.unit:
+        participant.unit = entry.unit[:UNIT_MAX]
+    if participant.awaiting == ASK_FULL_NAME:
+        participant.awaiting = ASK_UNIT if joining and not participant.unit else None
+    elif participant.awaiting == ASK_UNIT and participant.unit:
+        participant.awaiting = None
+    await session.flush()
+
+
+@dataclass(frozen=True)
+class RosterJoin:
+    """The outcome of a personal link: `joined` is None when the row belongs to another
+    Telegram account (refused, nothing changed)."""
+
+    entry: RosterEntry
+    joined: JoinResult | None
+
+
+async def join_by_token(
+    session: AsyncSession, person: TelegramPerson, token: str
+) -> RosterJoin | None:
+    """Join the cohort of the roster row with this token and tie the account to it; None when
+    no row has this token. A row tied to another account refuses; the same account again is
+    simply already a member. A personal link moves the account's tie from any other row."""
+    entry = await entry_by_token(session, token)
+    if entry is None:
+        return None
+    if entry.participant_id is not None:
+        owner = await session.get(Participant, entry.participant_id)
+        if owner is not None and owner.telegram_user_id != person.user_id:
+            return RosterJoin(entry, None)
+    cohort = await session.get(Cohort, entry.cohort_id)
+    assert cohort is not None
+    joined = await join_cohort(session, person, cohort.code)
+    assert joined is not None
+    if entry.participant_id != joined.participant.id:
+        await tie(session, entry, joined.participant, joining=True)
+    return RosterJoin(entry, joined)
+
+
+async def match_by_username(session: AsyncSession, participant: Participant) -> RosterEntry | None:
+    """Tie a member joining by the cohort code to the unmatched roster row with their Telegram
+    username (case ignored), if there is exactly one such row and they have none."""
+    username = (participant.telegram_username or "").lower()
+    if not username or await entry_of(session, participant.id) is not None:
+        return None
+    rows = [
+        e
+        for e in await not_joined(session, participant.cohort_id)
+        if (e.telegram_username or "").lower() == username
+    ]
+    if len(rows) != 1:
+        return None
+    await tie(session, rows[0], participant, joining=True)
+    return rows[0]
+
+
+async def untied_members(session: AsyncSession, cohort_id: int) -> list[Participant]:
+    """Members of the cohort that no roster row is tied to, in the order they joined."""
+    tied = select(RosterEntry.participant_id).where(RosterEntry.participant_id.is_not(None))
+    result = await session.scalars(
+        select(Participant)
+        .where(Participant.cohort_id == cohort_id, Participant.id.not_in(tied))
+        .order_by(Participant.joined_at, Participant.id)
+    )
+    return list(result)
+
+
+async def match(
+    session: AsyncSession, cohort_id: int, roster_id: int, participant_id: int
+) -> RosterEntry:
+    """A facilitator ties a member who joined by code to a roster row. Both must belong to
+    the cohort, the row must be unmatched and the member tied to no row; otherwise
+    InvalidInput("roster.stale") and nothing changes."""
+    entry = await session.get(RosterEntry, roster_id)
+    participant = await session.get(Participant, participant_id)
+    if (
+        entry is None
+        or participant is None
+        or entry.cohort_id != cohort_id
+        or participant.cohort_id != cohort_id
+        or entry.participant_id is not None
+        or await entry_of(session, participant.id) is not None
+    ):
+        raise InvalidInput("roster.stale")
+    await tie(session, entry, participant)
+    return entry
+
+
+# --- what the facilitator sees --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RosterStatus:
+    entries: list[RosterEntry]
+    not_joined: list[RosterEntry]
+    untied: list[Participant]  # joined by code, tied to no roster row
+
+    @property
+    def total(self) -> int:
+        return len(self.entries)
+
+    @property
+    def joined(self) -> int:
+        return self.total - len(self.not_joined)
+
+
+async def cohort_entries(session: AsyncSession, code: str) -> tuple[Cohort, list[RosterEntry]]:
+    """The cohort with this code and its whole roster, in order; NotFound for an unknown code."""
+    cohort = await get_cohort(session, code)
+    return cohort, await _entries(session, cohort.id)
+
+
+async def roster_status(session: AsyncSession, cohort_id: int) -> RosterStatus:
+    entries = await _entries(session, cohort_id)
+    return RosterStatus(
+        entries,
+        [e for e in entries if e.participant_id is None],
+        await untied_members(session, cohort_id),
+    )
+
+
+async def roster_count(session: AsyncSession, cohort_id: int) -> int:
+    found = await session.scalar(
+        select(func.count()).select_from(RosterEntry).where(RosterEntry.cohort_id == cohort_id)
+    )
+    return int(found or 0)
+
+
+LINK_COLUMNS = ("name", "unit", "nip", "telegram_username", "link", "joined")
+
+
+def _cell(value: str) -> str:
+    """Spreadsheets run a cell starting with = + - @ as a formula: keep it text."""
+    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+
+
+def links_csv(entries: list[RosterEntry], bot_username: str) -> bytes:
+    """The personal links as CSV (UTF-8 with a BOM, so Excel reads the names right)."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(LINK_COLUMNS)
+    for e in entries:
+        writer.writerow(
+            [
+                _cell(e.name),
+                _cell(e.unit or ""),
+                e.nip or "",
+                e.telegram_username or "",
+                link_for(bot_username, e.join_token),
+                "yes" if e.participant_id is not None else "no",
+            ]
+        )
+    return ("\ufeff" + out.getvalue()).encode("utf-8")

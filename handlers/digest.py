@@ -1,0 +1,173 @@
+"""The facilitators' daily digest: at the cohort's digest time, each facilitator gets one
+message naming who has not checked in today (name and unit) and who is done.
+
+The repeating job (`digest_tick`, registered next to the reminder job) claims one
+`staff_deliveries` row per facilitator and day, committed before anything is sent, so a
+restart or an overlapping tick never sends a digest twice (see `scheduler.digest`)."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from telegram.constants import MessageLimit, ParseMode
+from telegram.error import BadRequest, Forbidden, TelegramError
+
+from bot.context import AksiContext
+from bot.i18n import Html, escape
+from core import reports
+from core.habits import local_today
+from core.reports import CohortReport, DayState
+from core.timefmt import long_date
+from handlers.common import NO_PREVIEW, text
+from handlers.reports import person_line
+from scheduler import digest
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    staff_id: int
+    chat_id: int
+    local_date: date
+    body: str
+
+
+@dataclass
+class DigestReport:
+    outgoing: list[Outgoing] = field(default_factory=list)
+    sent: int = 0
+    late: int = 0
+    failed: int = 0
+    unreachable: int = 0
+
+
+def render_digest(context: AksiContext, lang: str, report: CohortReport, day: date) -> str:
+    """One message, within Telegram's limit: long lists are cut with "… and N more"."""
+    for limit in (200, 60, 30, 15, 5, 0):
+        body = _digest(context, lang, report, day, limit)
+        if len(body) <= MessageLimit.MAX_TEXT_LENGTH:
+            return body
+    return body[: MessageLimit.MAX_TEXT_LENGTH]  # unreachable in practice
+
+
+def _more(context: AksiContext, lang: str, hidden: int) -> str:
+    return text(context, lang, "digest.more", n=hidden)
+
+
+def _digest(context: AksiContext, lang: str, report: CohortReport, day: date, limit: int) -> str:
+    cohort = report.cohort
+    blocks = [
+        text(context, lang, "digest.header", code=cohort.code, date=long_date(day, lang)),
+    ]
+    if not report.people:
+        blocks.append(text(context, lang, "digest.no_participants"))
+    else:
+        waiting = report.in_state(DayState.NOT_YET, DayState.PARTLY, DayState.NO_PLAN)
+        if waiting:
+            lines = [
+                text(context, lang, "digest.not_yet", n=len(waiting), total=len(report.people))
+            ]
+            for person in waiting[:limit]:
+                line = person_line(context, lang, person)
+                if person.state == DayState.NO_PLAN:
+                    line += " · " + text(context, lang, "report.state_no_plan")
+                lines.append(line)
+            if len(waiting) > limit:
+                lines.append(_more(context, lang, len(waiting) - limit))
+            blocks.append("\n".join(lines))
+        else:
+            blocks.append(text(context, lang, "digest.all_done"))
+        done = report.in_state(DayState.COMPLETE)
+        if done:
+            names = ", ".join(escape(p.name) for p in done[:limit])
+            if len(done) > limit:
+                names += " " + _more(context, lang, len(done) - limit)
+            blocks.append(text(context, lang, "digest.done", n=len(done), names=Html(names)))
+        resting = report.in_state(DayState.NOTHING_DUE)
+        if resting:
+            blocks.append(text(context, lang, "digest.nothing_due", n=len(resting)))
+    if report.not_joined:
+        blocks.append(text(context, lang, "digest.not_joined", n=len(report.not_joined)))
+    blocks.append(text(context, lang, "digest.footer"))
+    return "\n\n".join(blocks)
+
+
+async def prepare(context: AksiContext, now: datetime) -> DigestReport:
+    """Claim every digest due at `now` and compose it, in one transaction committed before
+    anything is sent."""
+    services = context.services
+    catch_up = timedelta(minutes=services.settings.aksi_reminder_catch_up_minutes)
+    default = services.settings.aksi_default_language
+    result = DigestReport()
+    async with services.db.begin() as session:
+        for due in await digest.digests_due(session, now, catch_up):
+            cohort, day = due.cohort, due.local_date
+            if due.late:
+                for staff in due.staff:
+                    if await digest.claim(session, staff.id, day, "late"):
+                        result.late += 1
+                log.info(
+                    "skipped the %s digest of %s due at %s (over %s late)",
+                    day, cohort.code, due.occurrence.isoformat(), catch_up,
+                )  # fmt: skip
+                continue
+            # Caught up after midnight: the figures of the day the digest is for.
+            at = now if local_today(now, cohort.timezone) == day else due.occurrence
+            report = await reports.cohort_report(session, cohort, at)
+            bodies: dict[str, str] = {}
+            for staff in due.staff:
+                if not await digest.claim(session, staff.id, day, "sending"):
+                    continue
+                lang = staff.language or default
+                if lang not in bodies:
+                    bodies[lang] = render_digest(context, lang, report, day)
+                result.outgoing.append(
+                    Outgoing(staff.id, staff.telegram_user_id, day, bodies[lang])
+                )
+    return result
+
+
+async def deliver(context: AksiContext, item: Outgoing) -> str:
+    """Send one digest; the outcome for its delivery row. Blocked or gone: recorded, not
+    retried (the next day's digest is tried afresh)."""
+    try:
+        await context.bot.send_message(
+            item.chat_id, item.body, parse_mode=ParseMode.HTML, link_preview_options=NO_PREVIEW
+        )
+    except Forbidden as exc:
+        log.warning("digest to facilitator %s not delivered: %s", item.staff_id, exc)
+        return "unreachable"
+    except BadRequest as exc:
+        if "chat not found" in str(exc).lower():
+            log.warning("digest to facilitator %s not delivered: %s", item.staff_id, exc)
+            return "unreachable"
+        log.warning("digest to facilitator %s refused: %s", item.staff_id, exc)
+        return "failed"
+    except TelegramError as exc:
+        log.warning("digest to facilitator %s not sent: %s", item.staff_id, exc)
+        return "failed"
+    return "sent"
+
+
+async def run_digest_tick(context: AksiContext, now: datetime) -> DigestReport:
+    """One tick: claim and compose the digests due, then send each and record its outcome."""
+    result = await prepare(context, now)
+    for item in result.outgoing:
+        outcome = await deliver(context, item)
+        async with context.services.db.begin() as session:
+            await digest.set_status(session, item.staff_id, item.local_date, outcome)
+        setattr(result, outcome, getattr(result, outcome) + 1)
+    if result.outgoing or result.late:
+        log.info(
+            "digests: %d sent, %d late, %d failed, %d unreachable",
+            result.sent, result.late, result.failed, result.unreachable,
+        )  # fmt: skip
+    return result
+
+
+async def digest_tick(context: AksiContext) -> None:
+    """The repeating job (APScheduler through PTB's JobQueue)."""
+    await run_digest_tick(context, context.services.clock())

@@ -1,0 +1,251 @@
+"""/rekap (/report) and /ekspor (/export): a facilitator's view of their cohort.
+
+/rekap: today's check-ins by name and unit, 7-day completion per participant, roster members
+who have not joined, then a bar chart; `/rekap waktu 17:30|mati` sets the daily digest.
+/ekspor: the cohort's rows as an XLSX (or `/ekspor csv`). The figures come from `core.reports`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import datetime
+
+from telegram import InputFile, Update
+from telegram.error import TelegramError
+
+from bot.context import AksiContext
+from bot.i18n import escape
+from core import reports
+from core.errors import InvalidInput
+from core.habits import local_today
+from core.plans import format_amount
+from core.reports import CohortReport, DayState, PersonReport
+from core.timefmt import clock, long_date, zone_abbreviation
+from handlers.common import plain, reply, text
+from handlers.staff import StaffReader, remember_language, staff_command
+from scheduler import digest
+from storage.models import Cohort
+
+log = logging.getLogger(__name__)
+TIME_WORDS = frozenset({"waktu", "time"})
+SECTIONS = (
+    (DayState.NOT_YET, "report.section_not_yet"),
+    (DayState.PARTLY, "report.section_partly"),
+    (DayState.NO_PLAN, "report.section_no_plan"),
+    (DayState.COMPLETE, "report.section_complete"),
+    (DayState.NOTHING_DUE, "report.section_nothing_due"),
+)
+
+
+def percent(value: float | None) -> str:
+    return "—" if value is None else f"{round(value * 100)}%"
+
+
+def person_line(context: AksiContext, lang: str, person: PersonReport) -> str:
+    """'• Siti Rahma — Dinas Kesehatan · 1/3 logged' (HTML): one short line for a phone."""
+    line = f"• {escape(person.name)}"
+    if person.unit:
+        line += f" — {escape(person.unit)}"
+    if person.state == DayState.PARTLY:
+        mark = text(context, lang, "report.partly_mark", logged=person.logged, due=person.due)
+        line += f" · {mark}"
+    if person.unreachable:
+        line += " 🚫"
+    return line
+
+
+def render_report(context: AksiContext, lang: str, report: CohortReport) -> str:
+    """The /rekap text: counts, a list per state, 7-day completion, roster not joined."""
+    cohort = report.cohort
+    blocks = [
+        text(
+            context,
+            lang,
+            "report.header",
+            code=cohort.code,
+            cohort=cohort.name,
+            date=long_date(report.today, lang),
+            zone=zone_abbreviation(cohort.timezone),
+        )
+    ]
+    if not report.people:
+        blocks.append(text(context, lang, "report.no_participants"))
+    else:
+        counts = report.counts
+        blocks.append(text(context, lang, "report.counts", **{s.value: counts[s] for s in counts}))
+        for state, key in SECTIONS:
+            people = report.in_state(state)
+            if people:
+                lines = [text(context, lang, key, n=len(people))]
+                lines += [person_line(context, lang, p) for p in people]
+                blocks.append("\n".join(lines))
+        blocks.append(render_week(context, lang, report))
+        if any(p.unreachable for p in report.people):
+            blocks.append(text(context, lang, "report.unreachable_note"))
+    if report.not_joined:
+        lines = [text(context, lang, "report.section_not_joined", n=len(report.not_joined))]
+        for entry in report.not_joined:
+            unit = f" — {escape(entry.unit)}" if entry.unit else ""
+            lines.append(f"• {escape(entry.name)}{unit}")
+        blocks.append("\n".join(lines))
+    return "\n\n".join(blocks)
+
+
+def render_week(context: AksiContext, lang: str, report: CohortReport) -> str:
+    """7-day completion per participant, lowest first (those to nudge), then the cohort's."""
+    ordered = sorted(
+        report.people,
+        key=lambda p: (p.week.completion is None, p.week.completion or 0.0, p.name.casefold()),
+    )
+    lines = [text(context, lang, "report.section_week")]
+    for p in ordered:
+        unit = f" — {escape(p.unit)}" if p.unit else ""
+        lines.append(f"• <b>{percent(p.week.completion)}</b> {escape(p.name)}{unit}")
+    total = report.week
+    if total.completion is None:
+        lines.append(text(context, lang, "report.week_none"))
+    else:
+        lines.append(
+            text(
+                context,
+                lang,
+                "report.week_total",
+                percent=percent(total.completion),
+                done=format_amount(round(total.done, 1)),
+                due=format_amount(round(total.due, 1)),
+            )
+        )
+    return "\n".join(lines)
+
+
+def chart_png(context: AksiContext, lang: str, report: CohortReport) -> bytes:
+    """The bar chart of 7-day completion (CPU-bound: run it in a worker thread)."""
+    # matplotlib loads on the first /rekap, not at start-up.
+    from core.report_chart import Bar, render_completion
+
+    bars = [
+        Bar(f"{p.name} · {p.unit}" if p.unit else p.name, p.week.completion) for p in report.people
+    ]
+    return render_completion(
+        bars,
+        title=plain(context, lang, "report.chart_title", cohort=report.cohort.name),
+        subtitle=plain(context, lang, "report.chart_subtitle", date=long_date(report.today, lang)),
+        average=report.week.completion,
+        average_label=plain(context, lang, "report.chart_average"),
+        no_data=plain(context, lang, "report.chart_no_data"),
+        legend={k: plain(context, lang, f"report.chart_{k}") for k in ("high", "middle", "low")},
+    )
+
+
+async def _remember(context: AksiContext, staff: StaffReader) -> None:
+    async with context.services.db.begin() as session:
+        await remember_language(session, staff.person.user_id, staff.lang)
+
+
+@staff_command("rekap")
+async def rekap(
+    update: Update, context: AksiContext, staff: StaffReader, cohort: Cohort, args: list[str]
+) -> None:
+    """/rekap: who has checked in today and who has not (by name and unit), 7-day completion
+    per participant, roster members not joined, and a chart; `/rekap waktu 17:30|mati` sets
+    the time of the facilitators' daily digest."""
+    lang = staff.lang
+    await _remember(context, staff)
+    if args:
+        await digest_time(update, context, staff, cohort, args)
+        return
+    async with context.services.db() as session:
+        report = await reports.cohort_report(session, cohort, context.services.clock())
+    await reply(update, context, render_report(context, lang, report))
+    chat = update.effective_chat
+    if not report.people or chat is None:
+        return
+    try:
+        png = await asyncio.to_thread(chart_png, context, lang, report)
+        await context.bot.send_photo(
+            chat.id,
+            InputFile(png, filename=f"rekap-{cohort.code}.png"),
+            caption=plain(context, lang, "report.chart_caption"),
+        )
+    except Exception as exc:  # the chart is a bonus: the figures already went out
+        log.warning(
+            "could not send the report chart: %s", exc, exc_info=not isinstance(exc, TelegramError)
+        )
+        await reply(update, context, text(context, lang, "report.no_chart"))
+
+
+async def digest_time(
+    update: Update, context: AksiContext, staff: StaffReader, cohort: Cohort, args: list[str]
+) -> None:
+    """`/rekap waktu` shows the digest time, `/rekap waktu 17:30` sets it, `… mati` stops it."""
+    lang = staff.lang
+    if args[0].lower() not in TIME_WORDS or len(args) > 2:
+        await reply(update, context, text(context, lang, "report.usage"))
+        return
+    zone = zone_abbreviation(cohort.timezone)
+    if len(args) == 1:
+        shown = (
+            f"{clock(datetime.strptime(cohort.digest_time, '%H:%M'), lang)} {zone}"
+            if cohort.digest_time
+            else plain(context, lang, "report.time_none")
+        )
+        await reply(
+            update, context, text(context, lang, "report.time_show", code=cohort.code, time=shown)
+        )
+        return
+    try:
+        async with context.services.db.begin() as session:
+            chosen = await digest.set_digest_time(session, cohort.id, args[1])
+    except InvalidInput:
+        await reply(update, context, text(context, lang, "report.bad_time"))
+        return
+    if chosen is None:
+        await reply(update, context, text(context, lang, "report.time_off", code=cohort.code))
+        return
+    shown = clock(datetime.strptime(chosen, "%H:%M"), lang)
+    await reply(
+        update,
+        context,
+        text(context, lang, "report.time_set", code=cohort.code, time=shown, zone=zone),
+    )
+
+
+@staff_command("ekspor")
+async def ekspor(
+    update: Update, context: AksiContext, staff: StaffReader, cohort: Cohort, args: list[str]
+) -> None:
+    """/ekspor: the cohort's rows (participant, day, habit: value, status, note) as an XLSX
+    with a summary sheet; `/ekspor csv` as a CSV."""
+    lang = staff.lang
+    await _remember(context, staff)
+    kind = args[0].lower() if len(args) == 1 else "xlsx" if not args else ""
+    chat = update.effective_chat
+    if kind not in ("xlsx", "csv") or chat is None:
+        await reply(update, context, text(context, lang, "report.export_usage"))
+        return
+    from core.report_files import csv_bytes, xlsx_bytes
+
+    now = context.services.clock()
+    async with context.services.db() as session:
+        data = await reports.export(session, cohort, now)
+
+    def label(key: str, /, **values: object) -> str:
+        return plain(context, lang, key, **values)
+
+    build = xlsx_bytes if kind == "xlsx" else csv_bytes
+    try:
+        # openpyxl takes a moment for a big cohort: off the event loop, so others are served.
+        blob = await asyncio.to_thread(build, data, label)
+    except Exception:
+        log.exception("could not build the %s export of %s", kind, cohort.code)
+        await reply(update, context, text(context, lang, "report.export_failed"))
+        return
+    name = f"aksi-{cohort.code}-{local_today(now, cohort.timezone).isoformat()}.{kind}"
+    caption_key = "report.export_caption" if kind == "xlsx" else "report.export_caption_csv"
+    await context.bot.send_document(
+        chat.id,
+        InputFile(blob, filename=name),
+        caption=text(context, lang, caption_key, code=cohort.code, rows=len(data.rows)),
+        parse_mode="HTML",
+    )

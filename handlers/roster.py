@@ -1,0 +1,215 @@
+"""/peserta (/participants): the roster, who has joined, and matching members to it."""
+
+from __future__ import annotations
+
+import re
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
+
+from bot.context import AksiContext
+from core.errors import InvalidInput
+from core.roster import RosterStatus, links_csv, match, roster_status
+from handlers import callbacks
+from handlers.common import answer_button, edit_or_reply, plain, reply, text
+from handlers.fallback import unknown_button
+from handlers.staff import StaffReader, authorize, staff_command
+from storage.models import Cohort, Participant, RosterEntry
+
+MAX_BUTTONS = 40  # a keyboard of more is unwieldy on a phone; match some, then open it again
+# ros:<action>:<cohort id>[-<member id>[-<roster row id>]]
+_DATA_RE = re.compile(
+    rf"^{callbacks.ROSTER}:(show|links|pick|tie):([0-9]{{1,12}}(?:-[0-9]{{1,12}}){{0,2}})$"
+)
+_ARITY = {"show": 1, "links": 1, "pick": 2, "tie": 3}
+
+
+@staff_command("peserta")
+async def show_roster(
+    update: Update, context: AksiContext, staff: StaffReader, cohort: Cohort, args: list[str]
+) -> None:
+    """/peserta: how many of the roster joined, who has not yet, and who joined by the code
+    without a roster row (with buttons to match them); a button sends the personal links."""
+    async with context.services.db() as session:
+        status = await roster_status(session, cohort.id)
+    body, keyboard = overview(context, staff.lang, cohort, status)
+    await reply(update, context, body, keyboard)
+
+
+def _member_name(member: Participant) -> str:
+    return member.full_name or member.first_name or str(member.telegram_user_id)
+
+
+def _entry_line(context: AksiContext, lang: str, entry: RosterEntry) -> str:
+    if entry.unit:
+        return text(context, lang, "roster.line_unit", name=entry.name, unit=entry.unit)
+    return text(context, lang, "roster.line", name=entry.name)
+
+
+def _member_line(context: AksiContext, lang: str, member: Participant) -> str:
+    name = _member_name(member)
+    if member.telegram_username:
+        return text(
+            context, lang, "roster.member_username", name=name, username=member.telegram_username
+        )
+    return text(context, lang, "roster.line", name=name)
+
+
+def overview(
+    context: AksiContext, lang: str, cohort: Cohort, status: RosterStatus, notice: str = ""
+) -> tuple[str, InlineKeyboardMarkup | None]:
+    """The roster message and its buttons (match a member; the links as a file)."""
+    if not status.entries:
+        body = text(context, lang, "roster.empty", cohort=cohort.name, code=cohort.code)
+        return (f"{notice}\n\n{body}" if notice else body), None
+    blocks = [notice] if notice else []
+    blocks.append(
+        text(
+            context,
+            lang,
+            "roster.title",
+            cohort=cohort.name,
+            joined=status.joined,
+            total=status.total,
+        )
+    )
+    if status.not_joined:
+        lines = [text(context, lang, "roster.not_joined_title", count=len(status.not_joined))]
+        lines += [_entry_line(context, lang, e) for e in status.not_joined]
+        blocks.append("\n".join(lines))
+    else:
+        blocks.append(text(context, lang, "roster.all_joined"))
+    rows: list[list[InlineKeyboardButton]] = []
+    if status.untied:
+        lines = [text(context, lang, "roster.untied_title", count=len(status.untied))]
+        lines += [_member_line(context, lang, m) for m in status.untied]
+        blocks.append("\n".join(lines))
+        if status.not_joined:
+            for member in status.untied[:MAX_BUTTONS]:
+                data = callbacks.pack(callbacks.ROSTER, "pick", f"{cohort.id}-{member.id}")
+                label = plain(context, lang, "roster.button_match", name=_member_name(member))
+                rows.append([InlineKeyboardButton(label[:64], callback_data=data)])
+            if len(status.untied) > MAX_BUTTONS:
+                blocks.append(text(context, lang, "roster.more_buttons", shown=MAX_BUTTONS))
+    links = callbacks.pack(callbacks.ROSTER, "links", str(cohort.id))
+    rows.append(
+        [InlineKeyboardButton(plain(context, lang, "roster.button_links"), callback_data=links)]
+    )
+    return "\n\n".join(blocks), InlineKeyboardMarkup(rows)
+
+
+def _parse(data: str | None) -> tuple[str, list[int]] | None:
+    found = _DATA_RE.match(data or "")
+    if found is None:
+        return None
+    ids = [int(v) for v in found[2].split("-")]
+    return (found[1], ids) if len(ids) == _ARITY[found[1]] else None
+
+
+async def roster_button(update: Update, context: AksiContext) -> None:
+    """A press under /peserta: show a member's roster choices, tie them, or send the links.
+    The data is untrusted: the reader must manage the cohort, the ids must belong to it."""
+    query = update.callback_query
+    assert query is not None
+    parsed = _parse(query.data)
+    if parsed is None:
+        await unknown_button(update, context)
+        return
+    action, ids = parsed
+    async with context.services.db() as session:
+        staff = await authorize(session, update, context, ids[0])
+        cohort = staff.cohort(ids[0]) if staff is not None else None
+        status = await roster_status(session, cohort.id) if cohort is not None else None
+    if staff is None:
+        return  # refused by authorize
+    lang = staff.lang
+    if cohort is None or status is None:
+        await _stale(update, context, lang)
+        return
+    if action == "links":
+        await _send_links(update, context, lang, cohort, status.entries)
+    elif action == "tie":
+        await _tie(update, context, lang, cohort, ids[1], ids[2])
+    else:
+        answer = (
+            overview(context, lang, cohort, status)
+            if action == "show"
+            else pick_view(context, lang, cohort, status, ids[1])
+        )
+        if answer is None:
+            await _stale(update, context, lang)
+            return
+        await answer_button(update)
+        await edit_or_reply(update, context, *answer)
+
+
+def pick_view(
+    context: AksiContext, lang: str, cohort: Cohort, status: RosterStatus, member_id: int
+) -> tuple[str, InlineKeyboardMarkup] | None:
+    """The unmatched roster rows as buttons for one member; None when the member is not an
+    untied member of this cohort (forged or stale)."""
+    member = next((m for m in status.untied if m.id == member_id), None)
+    if member is None:
+        return None
+    back = InlineKeyboardButton(
+        plain(context, lang, "roster.button_back"),
+        callback_data=callbacks.pack(callbacks.ROSTER, "show", str(cohort.id)),
+    )
+    if not status.not_joined:
+        return text(context, lang, "roster.pick_none"), InlineKeyboardMarkup([[back]])
+    rows = []
+    for entry in status.not_joined[:MAX_BUTTONS]:
+        label = (
+            plain(context, lang, "roster.button_entry_unit", name=entry.name, unit=entry.unit)
+            if entry.unit
+            else entry.name
+        )
+        data = callbacks.pack(callbacks.ROSTER, "tie", f"{cohort.id}-{member.id}-{entry.id}")
+        rows.append([InlineKeyboardButton(label[:64], callback_data=data)])
+    rows.append([back])
+    body = text(context, lang, "roster.pick", member=_member_name(member))
+    if len(status.not_joined) > MAX_BUTTONS:
+        body += "\n\n" + text(context, lang, "roster.more_buttons", shown=MAX_BUTTONS)
+    return body, InlineKeyboardMarkup(rows)
+
+
+async def _tie(
+    update: Update,
+    context: AksiContext,
+    lang: str,
+    cohort: Cohort,
+    member_id: int,
+    entry_id: int,
+) -> None:
+    try:
+        async with context.services.db.begin() as session:
+            member = await session.get(Participant, member_id)
+            known_as = _member_name(member) if member is not None else ""  # before the roster's
+            entry = await match(session, cohort.id, entry_id, member_id)
+            notice = text(context, lang, "roster.matched", member=known_as, name=entry.name)
+    except InvalidInput:
+        await _stale(update, context, lang)
+        return
+    async with context.services.db() as session:
+        status = await roster_status(session, cohort.id)
+    await answer_button(update, plain(context, lang, "roster.matched_short"))
+    await edit_or_reply(update, context, *overview(context, lang, cohort, status, notice))
+
+
+async def _send_links(
+    update: Update, context: AksiContext, lang: str, cohort: Cohort, entries: list[RosterEntry]
+) -> None:
+    if not entries:
+        await _stale(update, context, lang)
+        return
+    await answer_button(update)
+    chat = update.effective_chat
+    assert chat is not None
+    await context.bot.send_document(
+        chat.id,
+        InputFile(links_csv(entries, context.bot.username), filename=f"tautan-{cohort.code}.csv"),
+        caption=plain(context, lang, "roster.links_caption", cohort=cohort.name),
+    )
+
+
+async def _stale(update: Update, context: AksiContext, lang: str) -> None:
+    await answer_button(update, plain(context, lang, "button.stale"), alert=True)

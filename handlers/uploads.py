@@ -1,0 +1,160 @@
+"""A CSV file sent by a facilitator: the schedule or the materials imported into their cohort,
+with the same checks as `aksi schedule import` / `aksi materials import`. From anyone else a
+file gets the ordinary answer (`fallback.other_message`), revealing nothing."""
+
+from __future__ import annotations
+
+import logging
+
+from babel.numbers import format_decimal
+from telegram import Update
+from telegram.error import TelegramError
+
+from bot.context import AksiContext
+from bot.i18n import Html, escape
+from core.imports import MAX_PROBLEMS_SHOWN, ImportRefused, ImportSummary, Problem
+from core.uploads import (
+    MAX_UPLOAD_BYTES,
+    CohortChoice,
+    Kind,
+    UnknownKind,
+    apply_upload,
+    choose_cohort,
+    looks_like_csv,
+    read_caption,
+    read_upload,
+)
+from handlers import fallback
+from handlers.common import reply, text
+from handlers.staff import StaffReader, is_staff, staff_of
+from storage.models import Cohort
+
+log = logging.getLogger(__name__)
+CODES_SHOWN = 10
+
+
+def render_problem(context: AksiContext, lang: str, problem: Problem) -> str:
+    """`baris 4: …` / `line 4: …` in the reader's language (the English of problems that have
+    no catalog text yet)."""
+    if problem.details:
+        body = "; ".join(
+            text(context, lang, f"upload.problem.{d.key}", **d.values) for d in problem.details
+        )
+    else:
+        body = escape(problem.message)
+    if not problem.line:
+        return body
+    return text(context, lang, "upload.problem_line", line=problem.line, problem=Html(body))
+
+
+def render_problems(context: AksiContext, lang: str, problems: list[Problem]) -> str:
+    lines = [f"• {render_problem(context, lang, p)}" for p in problems[:MAX_PROBLEMS_SHOWN]]
+    if len(problems) > MAX_PROBLEMS_SHOWN:
+        more = len(problems) - MAX_PROBLEMS_SHOWN
+        lines.append(text(context, lang, "upload.more_problems", count=more))
+    return "\n".join(lines)
+
+
+def upload_help(context: AksiContext, lang: str, code: str) -> str:
+    """How to send the schedule or the materials as a file (also shown by /sesi)."""
+    return text(context, lang, "upload.help", code=code)
+
+
+def _codes(cohorts: list[Cohort]) -> str:
+    codes = [c.code for c in cohorts[:CODES_SHOWN]]
+    return ", ".join(codes) + (", …" if len(cohorts) > CODES_SHOWN else "")
+
+
+def _megabytes(size: int, lang: str) -> str:
+    return format_decimal(size / (1024 * 1024), "0.#", locale=lang) + " MB"
+
+
+def _summary(context: AksiContext, lang: str, summary: ImportSummary) -> str:
+    return text(
+        context,
+        lang,
+        "upload.summary",
+        added=summary.added,
+        updated=summary.updated,
+        unchanged=summary.unchanged,
+        removed=summary.removed,
+    )
+
+
+async def _cohort_for(
+    update: Update, context: AksiContext, reader: StaffReader, caption: str | None
+) -> Cohort | None:
+    """The cohort the file is for, or None after saying why none could be chosen."""
+    lang, cohorts = reader.lang, reader.cohorts
+    chosen = choose_cohort(cohorts, read_caption(caption))
+    if isinstance(chosen, Cohort):
+        return chosen
+    reason, word = chosen
+    if reason is CohortChoice.NONE_MANAGED:
+        body = text(context, lang, "staff.no_cohorts")
+    elif reason is CohortChoice.NOT_MANAGED:
+        body = text(context, lang, "upload.not_your_cohort", word=word, codes=_codes(cohorts))
+    else:
+        body = text(
+            context, lang, "upload.which_cohort", codes=_codes(cohorts), example=cohorts[0].code
+        )
+    await reply(update, context, body)
+    return None
+
+
+async def receive_document(update: Update, context: AksiContext) -> None:
+    """A file: from a facilitator, the schedule or materials CSV imported (or every problem
+    named, nothing written); from anyone else, the answer any other file gets."""
+    message = update.effective_message
+    document = message.document if message is not None else None
+    async with context.services.db() as session:
+        reader = await staff_of(session, update, context)
+    if message is None or document is None or not is_staff(reader):
+        await fallback.other_message(update, context)
+        return
+    lang = reader.lang
+    example = reader.cohorts[0].code if reader.cohorts else "KODE"
+    name = (document.file_name or "")[:80]
+    if not looks_like_csv(document.file_name, document.mime_type):
+        body = text(context, lang, "upload.not_csv", name=name or document.mime_type or "?")
+        await reply(update, context, body + "\n\n" + upload_help(context, lang, example))
+        return
+    limit = _megabytes(MAX_UPLOAD_BYTES, lang)
+    if document.file_size is not None and document.file_size > MAX_UPLOAD_BYTES:
+        size = _megabytes(document.file_size, lang)
+        await reply(
+            update, context, text(context, lang, "upload.too_large", size=size, limit=limit)
+        )
+        return
+    cohort = await _cohort_for(update, context, reader, message.caption)
+    if cohort is None:
+        return
+    try:
+        file = await context.bot.get_file(document.file_id)
+        data = bytes(await file.download_as_bytearray())
+    except TelegramError as exc:
+        log.warning("could not download %r: %s", name, exc)
+        await reply(update, context, text(context, lang, "upload.download_failed"))
+        return
+    if len(data) > MAX_UPLOAD_BYTES:  # file_size is optional in the Bot API
+        size = _megabytes(len(data), lang)
+        await reply(
+            update, context, text(context, lang, "upload.too_large", size=size, limit=limit)
+        )
+        return
+    try:
+        upload = read_upload(data, cohort)
+    except UnknownKind as unknown:
+        body = text(context, lang, "upload.unknown_kind", header=unknown.header)
+        await reply(update, context, body + "\n\n" + upload_help(context, lang, cohort.code))
+        return
+    except ImportRefused as refused:
+        body = text(context, lang, "upload.refused", name=name, code=cohort.code)
+        await reply(update, context, body + "\n" + render_problems(context, lang, refused.problems))
+        return
+    replace = read_caption(message.caption).replace
+    async with context.services.db.begin() as session:
+        summary = await apply_upload(session, cohort, upload, replace=replace)
+    key = "upload.done_schedule" if upload.kind is Kind.SCHEDULE else "upload.done_materials"
+    body = text(context, lang, key, name=name, code=cohort.code, rows=upload.rows)
+    await reply(update, context, body + "\n" + _summary(context, lang, summary))

@@ -1,0 +1,242 @@
+"""The facilitators' daily digest with an injected clock: the cohort's local time, once per
+facilitator and day through overlapping ticks and restarts, the catch-up window, off when no
+time is set, each facilitator's language, and blocked facilitators."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from datetime import UTC, date, datetime
+
+import pytest
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from bot.app import AksiApplication, build_application
+from bot.context import AksiContext
+from bot.standin import BotApiStandIn
+from core.cohorts import get_cohort
+from core.reports import CohortReport, DayState, PersonReport, Tally
+from core.staff import add_facilitator
+from handlers.digest import DigestReport, prepare, render_digest, run_digest_tick
+from storage.models import Cohort, Staff, StaffDelivery
+from tests.conftest import make_cohort
+from tests.harness import Clock, RunningBot, settings_for
+from tests.reportdata import build
+
+SARI, TOM, QUIET, OTHER = 5001, 5002, 5003, 5009
+
+
+def utc(day: int, hour: int, minute: int = 0, month: int = 9) -> datetime:
+    return datetime(2021, month, day, hour, minute, tzinfo=UTC)
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock(utc(9, 9))
+
+
+async def add_staff(db: async_sessionmaker[AsyncSession]) -> None:
+    await make_cohort(db, code="LAIN1", name="Angkatan Lain")
+    async with db.begin() as session:
+        revmen = await get_cohort(session, "REVMEN1")
+        lain = await get_cohort(session, "LAIN1")
+        lain.digest_time = None
+        for user_id in (SARI, TOM, QUIET):
+            await add_facilitator(session, revmen, user_id)
+        await add_facilitator(session, lain, OTHER)
+        await session.flush()
+        await session.execute(
+            update(Staff).where(Staff.telegram_user_id == TOM).values(language="en")
+        )
+        await session.execute(
+            update(Staff).where(Staff.telegram_user_id == QUIET).values(digest_enabled=False)
+        )
+
+
+@pytest.fixture
+async def app(
+    standin: BotApiStandIn,
+    db_url: str,
+    engine: AsyncEngine,
+    db: async_sessionmaker[AsyncSession],
+    clock: Clock,
+) -> AsyncIterator[AksiApplication]:
+    await build(db)
+    await add_staff(db)
+    application = build_application(settings_for(standin, db_url), engine, clock=clock)
+    async with application:
+        yield application
+
+
+def ctx(app: AksiApplication) -> AksiContext:
+    return AksiContext(application=app)
+
+
+async def tick(app: AksiApplication, clock: Clock, when: datetime) -> DigestReport:
+    clock.now = when
+    return await run_digest_tick(ctx(app), when)
+
+
+def sent(standin: BotApiStandIn, since: int = 0) -> list[tuple[int | None, str]]:
+    return [(o.chat_id, o.text or "") for o in standin.outbox[since:] if o.method == "sendMessage"]
+
+
+async def deliveries(db: async_sessionmaker[AsyncSession]) -> list[tuple[int, str, date, str]]:
+    async with db() as session:
+        rows = await session.execute(
+            select(Staff.telegram_user_id, StaffDelivery.kind, StaffDelivery.local_date,
+                   StaffDelivery.status)
+            .join(Staff, Staff.id == StaffDelivery.staff_id)
+            .order_by(StaffDelivery.local_date, Staff.telegram_user_id)
+        )  # fmt: skip
+        return [tuple(r) for r in rows]  # type: ignore[misc]
+
+
+async def set_time(db: async_sessionmaker[AsyncSession], value: str | None) -> None:
+    async with db.begin() as session:
+        await session.execute(
+            update(Cohort).where(Cohort.code == "REVMEN1").values(digest_time=value)
+        )
+
+
+async def test_sent_once_at_the_cohorts_local_time(
+    app: AksiApplication, db: async_sessionmaker[AsyncSession], clock: Clock, standin: BotApiStandIn
+) -> None:
+    # 18:00 WITA is 10:00 UTC.
+    assert (await tick(app, clock, utc(9, 9, 59))).outgoing == []
+    report = await tick(app, clock, utc(9, 10))
+    assert report.sent == 2
+    messages = dict(sent(standin))
+    assert set(messages) == {SARI, TOM}  # not the one who turned digests off, not LAIN1's
+    sari = messages[SARI]
+    assert "🗓 <b>Ringkasan harian REVMEN1</b> — Kamis, 9 September 2021" in sari
+    assert (
+        "⏳ <b>Belum lapor hari ini: 3 dari 5</b>\n"
+        "• Ani Lestari — Dinas Kesehatan · 1/2 dilaporkan\n"
+        "• Citra Dewi — Bappeda · belum ada rencana\n"
+        "• Eka Putri — Dinas Pendidikan · 1/2 dilaporkan"
+    ) in sari
+    assert "✅ <b>Sudah lengkap (1)</b>: Budi" in sari
+    assert "💤 Tanpa jadwal hari ini: 1" in sari
+    assert "Belum bergabung dari daftar peserta: 1" in sari
+    tom = messages[TOM]
+    assert "Not checked in today: 3 of 5" in tom and "<b>Complete (1)</b>: Budi" in tom
+    # The next minutes send nothing more.
+    for minute in (1, 2, 30):
+        assert (await tick(app, clock, utc(9, 10, minute))).outgoing == []
+    assert len(sent(standin)) == 2
+    assert await deliveries(db) == [
+        # The first tick found the 8th's digest long gone: recorded as late, once.
+        (SARI, "digest", date(2021, 9, 8), "late"),
+        (TOM, "digest", date(2021, 9, 8), "late"),
+        (SARI, "digest", date(2021, 9, 9), "sent"),
+        (TOM, "digest", date(2021, 9, 9), "sent"),
+    ]
+    # The next day, again once.
+    assert (await tick(app, clock, utc(10, 10))).sent == 2
+
+
+async def test_overlapping_ticks_and_a_crash_after_the_claims_send_once(
+    app: AksiApplication, clock: Clock, standin: BotApiStandIn
+) -> None:
+    clock.now = utc(9, 10)
+    # A crash after the claims were committed, before anything was sent: at most once.
+    prepared = await prepare(ctx(app), clock.now)
+    assert len(prepared.outgoing) == 2
+    assert (await run_digest_tick(ctx(app), clock.now)).outgoing == []
+    assert sent(standin) == []
+    # The next day two ticks at once: each facilitator gets exactly one.
+    clock.now = utc(10, 10)
+    first, second = await asyncio.gather(
+        run_digest_tick(ctx(app), clock.now), run_digest_tick(ctx(app), clock.now)
+    )
+    assert first.sent + second.sent == 2
+    assert sorted(chat for chat, _ in sent(standin)) == [SARI, TOM]
+
+
+async def test_catch_up_window_after_downtime(
+    app: AksiApplication, db: async_sessionmaker[AsyncSession], clock: Clock, standin: BotApiStandIn
+) -> None:
+    # Down from before 18:00 until 18:45 WITA: 45 minutes late is within the hour.
+    assert (await tick(app, clock, utc(9, 10, 45))).sent == 2
+    # The next day back only at 19:30: skipped and recorded once, not sent.
+    report = await tick(app, clock, utc(10, 11, 30))
+    assert (report.sent, report.late) == (0, 2)
+    assert (await tick(app, clock, utc(10, 11, 31))).late == 0
+    assert len(sent(standin)) == 2
+    assert (SARI, "digest", date(2021, 9, 10), "late") in await deliveries(db)
+    # A digest just before midnight, caught up just after: it is the previous day's.
+    await set_time(db, "23:50")  # 15:50 UTC
+    mark = len(standin.outbox)
+    assert (await tick(app, clock, utc(11, 16, 20))).sent == 2
+    assert "Sabtu, 11 September 2021" in sent(standin, mark)[0][1]
+    assert (SARI, "digest", date(2021, 9, 11), "sent") in await deliveries(db)
+
+
+async def test_off_when_no_time_and_outside_the_cohort(
+    app: AksiApplication, db: async_sessionmaker[AsyncSession], clock: Clock, standin: BotApiStandIn
+) -> None:
+    await set_time(db, None)
+    assert (await tick(app, clock, utc(9, 10))).outgoing == []
+    await set_time(db, "18:00")
+    assert (await tick(app, clock, utc(31, 10, month=8))).outgoing == []  # before it starts
+    assert (await tick(app, clock, utc(26, 10, month=10))).outgoing == []  # after it ended
+    assert sent(standin) == []
+    assert await deliveries(db) == []
+
+
+async def test_a_blocked_facilitator_is_recorded_and_not_retried(
+    app: AksiApplication, db: async_sessionmaker[AsyncSession], clock: Clock, standin: BotApiStandIn
+) -> None:
+    standin.fail("sendMessage", 403, "Forbidden: bot was blocked by the user", chat_id=SARI)
+    standin.fail("sendMessage", 400, "Bad Request: chat not found", chat_id=TOM)
+    report = await tick(app, clock, utc(9, 10))
+    assert (report.sent, report.unreachable) == (0, 2)
+    assert [row[3] for row in await deliveries(db)] == ["unreachable", "unreachable"]
+    for minute in (1, 5):
+        assert (await tick(app, clock, utc(9, 10, minute))).outgoing == []
+    standin.clear_failures()
+    assert (await tick(app, clock, utc(10, 10))).sent == 2  # a new day is tried afresh
+
+
+async def test_the_job_sends_once_across_a_restart(
+    standin: BotApiStandIn, db_url: str, db: async_sessionmaker[AsyncSession]
+) -> None:
+    """The repeating job itself, every half second, with a restart in between."""
+    await build(db)
+    await add_staff(db)
+    clock = Clock(utc(9, 10, 0))
+    settings = settings_for(standin, db_url, aksi_reminder_tick_seconds=0.5)
+    bot = RunningBot(standin, settings, clock=clock)
+    await bot.start()
+    try:
+        await standin.wait_for_outgoing(SARI, 1, timeout=10)
+        await standin.wait_for_outgoing(TOM, 1, timeout=10)
+    finally:
+        await bot.stop()
+    bot = RunningBot(standin, settings, clock=clock)
+    await bot.start()
+    try:
+        await asyncio.sleep(1.5)  # three more ticks
+    finally:
+        await bot.stop()
+    assert sorted(chat for chat, _ in sent(standin)) == [SARI, TOM]
+
+
+async def test_a_long_digest_fits_one_message(app: AksiApplication) -> None:
+    async with app.bot_data.services.db() as session:  # type: ignore[union-attr]
+        cohort = await get_cohort(session, "REVMEN1")
+
+    def person(n: int, state: DayState) -> PersonReport:
+        name = f"Peserta Dengan Nama Cukup Panjang {n:03d}"
+        unit = "Dinas Pekerjaan Umum dan Penataan Ruang"
+        day = date(2021, 9, 9)
+        return PersonReport(n, name, unit, "", "Asia/Makassar", day, state, 0, 2, Tally(), False)
+
+    people = [person(n, DayState.NOT_YET if n % 2 else DayState.COMPLETE) for n in range(300)]
+    report = CohortReport(cohort, utc(9, 10), date(2021, 9, 9), people, [])
+    body = render_digest(ctx(app), "id", report, date(2021, 9, 9))
+    assert len(body) <= 4096
+    assert "Belum lapor hari ini: 150 dari 300" in body
+    assert "lainnya" in body

@@ -1,0 +1,106 @@
+"""The pacer: slots apart, replies before announcements, one message a second per chat for
+announcements, a 429 pausing everything, and the rate limiter retrying after it."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import time
+from typing import Any
+
+import pytest
+from telegram.error import RetryAfter
+
+from bot.pacing import SAFETY, PacedRateLimiter, Pacer
+
+RATE = 100.0  # fast, so the tests are quick; the rules are the same at 30
+
+
+async def test_announcement_slots_keep_the_rate() -> None:
+    pacer = Pacer(RATE)
+    stamps = []
+    for chat in range(60):
+        await pacer.bulk(chat)
+        stamps.append(time.monotonic())
+    gaps = [b - a for a, b in itertools.pairwise(stamps)]
+    assert min(gaps) >= 0.75 / (RATE * SAFETY) - 0.001
+    rate = (len(stamps) - 1) / (stamps[-1] - stamps[0])
+    assert RATE * SAFETY * 0.85 <= rate <= RATE * SAFETY * 1.01
+    # No one-second window (here: 1/RATE * RATE slots) ever holds more than the rate allows.
+    window = 20 / RATE
+    assert all(sum(1 for t in stamps if s <= t < s + window) <= 20 for s in stamps)
+
+
+async def test_a_reply_goes_before_a_waiting_announcement() -> None:
+    pacer = Pacer(10.0)  # 100 ms slots make the order plain
+    order: list[str] = []
+
+    async def announcement() -> None:
+        for chat in range(5):
+            await pacer.bulk(chat)
+            order.append(f"bulk{chat}")
+
+    task = asyncio.create_task(announcement())
+    await asyncio.sleep(0.15)  # two announcement messages out, the third waiting for its slot
+    started = time.monotonic()
+    await pacer.interactive(999)
+    waited = time.monotonic() - started
+    order.append("reply")
+    await task
+    assert waited < 0.12  # at most one slot
+    assert order.index("reply") <= 3
+    assert order[-1] == "bulk4"
+
+
+async def test_an_announcement_waits_a_second_after_a_reply_to_the_same_chat() -> None:
+    pacer = Pacer(RATE, per_chat_interval=0.3)
+    await pacer.interactive(42)
+    assert not pacer.chat_ready(42)
+    assert pacer.chat_ready(43)
+    started = time.monotonic()
+    await pacer.bulk(42)
+    assert time.monotonic() - started >= 0.28
+
+
+async def test_a_pause_holds_everything() -> None:
+    pacer = Pacer(RATE)
+    pacer.pause(0.25)
+    started = time.monotonic()
+    await pacer.interactive(1)
+    assert time.monotonic() - started >= 0.24
+    pacer.pause(0.2)
+    started = time.monotonic()
+    await pacer.bulk(2)
+    assert time.monotonic() - started >= 0.19
+
+
+async def test_off_when_the_rate_is_zero() -> None:
+    pacer = Pacer(0)
+    started = time.monotonic()
+    for chat in range(200):
+        await pacer.bulk(chat)
+        await pacer.interactive(chat + 1000)
+    assert time.monotonic() - started < 0.5
+
+
+@pytest.mark.timeout(20)
+async def test_the_limiter_retries_after_a_429_and_pauses_the_pacer() -> None:
+    pacer = Pacer(RATE)
+    limiter = PacedRateLimiter(pacer, max_retries=2)
+    calls: list[float] = []
+
+    async def send(**_: Any) -> dict[str, Any]:
+        calls.append(time.monotonic())
+        if len(calls) == 1:
+            raise RetryAfter(1)
+        return {"ok": True}
+
+    result = await limiter.process_request(send, (), {}, "sendMessage", {"chat_id": 5}, None)
+    assert result == {"ok": True}
+    assert len(calls) == 2 and calls[1] - calls[0] >= 1.0
+
+    async def always(**_: Any) -> dict[str, Any]:
+        raise RetryAfter(1)
+
+    with pytest.raises(RetryAfter):
+        await limiter.process_request(always, (), {}, "sendMessage", {"chat_id": 5}, 0)

@@ -1,0 +1,224 @@
+"""/rekap and /ekspor end to end: the real bot polling the stand-in; the chart and the XLSX
+arrive; the digest time is set in chat; participants and strangers are refused."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+from collections.abc import AsyncIterator
+from datetime import datetime
+
+import pytest
+from openpyxl import load_workbook
+from PIL import Image
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+import core.report_chart
+from bot.standin import BotApiStandIn, Outgoing
+from core.cohorts import get_cohort
+from core.staff import add_facilitator
+from storage.models import Cohort, Staff
+from tests.conftest import make_cohort
+from tests.harness import Clock, Person, RunningBot, joined, settings_for
+from tests.reportdata import ANI, NOW, build
+
+FACILITATOR = 5001
+FACILITATOR_EN = 5002  # Telegram in English
+OTHER_FACILITATOR = 5009  # of another cohort only
+STRANGER = 7777
+NAMES = ("Ani Lestari", "Budi", "Citra Dewi", "Dedi Kurniawan", "Eka Putri", "Fajar Nugroho")
+
+
+@pytest.fixture
+async def bot(
+    standin: BotApiStandIn, db_url: str, db: async_sessionmaker[AsyncSession]
+) -> AsyncIterator[RunningBot]:
+    await build(db)
+    await make_cohort(db, code="LAIN1", name="Angkatan Lain")
+    async with db.begin() as session:
+        await add_facilitator(session, await get_cohort(session, "REVMEN1"), FACILITATOR)
+        await add_facilitator(session, await get_cohort(session, "REVMEN1"), FACILITATOR_EN)
+        await add_facilitator(session, await get_cohort(session, "LAIN1"), OTHER_FACILITATOR)
+    running = RunningBot(standin, settings_for(standin, db_url), clock=Clock(NOW))
+    await running.start()
+    yield running
+    await running.stop()
+
+
+async def until(standin: BotApiStandIn, chat: int, method: str, since: int) -> Outgoing:
+    """Wait for the bot to call `method` in `chat` (pictures and files take a moment)."""
+    for _ in range(400):
+        for record in standin.outbox[since:]:
+            if record.chat_id == chat and record.method == method:
+                return record
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"no {method} in chat {chat}")
+
+
+async def digest_time(db: async_sessionmaker[AsyncSession], code: str = "REVMEN1") -> str | None:
+    async with db() as session:
+        return await session.scalar(select(Cohort.digest_time).where(Cohort.code == code))
+
+
+async def test_rekap_table_and_chart(bot: RunningBot, db: async_sessionmaker[AsyncSession]) -> None:
+    sari = bot.person(FACILITATOR, "Sari")
+    mark = bot.standin.mark()
+    answer = joined(await sari.send("/rekap"))
+    photo = await until(bot.standin, FACILITATOR, "sendPhoto", mark)
+    assert "📊 <b>Rekap REVMEN1</b> — Angkatan I" in answer
+    assert "Jumat, 10 September 2021 (WITA)" in answer
+    assert "✅ 1 lengkap · 🟡 1 sebagian · ⏳ 1 belum lapor" in answer
+    assert "⏳ <b>Belum lapor (1)</b>\n• Eka Putri — Dinas Pendidikan" in answer
+    assert "🟡 <b>Baru sebagian (1)</b>\n• Ani Lestari — Dinas Kesehatan · 1/2 dilaporkan" in answer
+    assert "📝 <b>Belum menulis rencana aksi (1)</b>\n• Citra Dewi — Bappeda" in answer
+    assert "✅ <b>Sudah lengkap (1)</b>\n• Budi" in answer
+    assert "💤 <b>Tanpa jadwal hari ini (1)</b>\n• Dedi Kurniawan — BKD" in answer
+    # 7-day completion, lowest first, then the cohort's.
+    week = answer[answer.index("Penyelesaian 7 hari") :]
+    lines = [line for line in week.splitlines() if line.startswith("• ")]
+    assert lines == [
+        "• <b>50%</b> Dedi Kurniawan — BKD",
+        "• <b>53%</b> Ani Lestari — Dinas Kesehatan",
+        "• <b>89%</b> Budi",
+        "• <b>93%</b> Eka Putri — Dinas Pendidikan",
+        "• <b>—</b> Citra Dewi — Bappeda",
+        "• Fajar Nugroho — Inspektorat",
+    ]
+    assert "Seluruh angkatan: <b>72%</b> (25 dari 34.6 hari-kebiasaan)" in answer
+    assert "🕓 <b>Belum bergabung (1)</b>" in answer
+    # The chart came after the table: a PNG, 1200 px wide, one bar per participant.
+    assert photo.file_bytes is not None and photo.file_bytes.startswith(b"\x89PNG")
+    assert Image.open(io.BytesIO(photo.file_bytes)).size[0] == 1200
+    assert "Penyelesaian 7 hari per peserta" in (photo.text or "")
+    last_text = max(
+        i
+        for i, o in enumerate(bot.standin.outbox)
+        if o.method == "sendMessage" and o.chat_id == FACILITATOR
+    )
+    assert bot.standin.outbox.index(photo) > last_text
+    async with db() as session:
+        languages = list(await session.scalars(select(Staff.language)))
+    assert "id" in languages  # remembered for the digest
+
+
+async def test_chart_failure_is_told_after_the_table(
+    bot: RunningBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(*_: object, **__: object) -> bytes:
+        raise RuntimeError("no fonts today")
+
+    monkeypatch.setattr(core.report_chart, "render_completion", broken)
+    sari = bot.person(FACILITATOR, "Sari")
+    mark = bot.standin.mark()
+    await sari.send("/rekap")
+    notice = await until(bot.standin, FACILITATOR, "sendMessage", mark)
+    for _ in range(100):
+        said = [o.text or "" for o in bot.standin.outbox[mark:] if o.method == "sendMessage"]
+        if any("Grafiknya tidak dapat dibuat" in t for t in said):
+            break
+        await asyncio.sleep(0.05)
+    assert "Rekap REVMEN1" in (notice.text or "")
+    assert "Grafiknya tidak dapat dibuat" in said[-1]
+    assert not [o for o in bot.standin.outbox[mark:] if o.method == "sendPhoto"]
+
+
+async def test_ekspor_sends_the_workbook_and_csv(bot: RunningBot) -> None:
+    sari = bot.person(FACILITATOR, "Sari")
+    mark = bot.standin.mark()
+    await sari.send("/ekspor")
+    document = await until(bot.standin, FACILITATOR, "sendDocument", mark)
+    assert document.file_name == "aksi-REVMEN1-2021-09-10.xlsx"
+    assert "58 baris" in (document.text or "")
+    assert document.file_bytes is not None
+    book = load_workbook(io.BytesIO(document.file_bytes))
+    rows, summary = book.worksheets
+    values = list(rows.iter_rows(values_only=True))
+    assert values[0][:4] == ("Nama", "Unit kerja (OPD)", "NIP", "Tanggal")
+    assert len(values) == 59
+    assert (
+        "Budi", None, None, datetime(2021, 9, 10), "Rapat singkat tim", None, None, None,
+        "dilewati", "Dilewati: dinas luar",
+    ) in values  # fmt: skip
+    assert rows.freeze_panes == "A2" and rows.auto_filter.ref == "A1:J59"
+    people = [row[0] for row in summary.iter_rows(min_row=2, values_only=True)]
+    assert people == list(NAMES)
+
+    english = bot.person(FACILITATOR_EN, "Tom", language_code="en")
+    mark = bot.standin.mark()
+    await english.send("/export csv")
+    document = await until(bot.standin, FACILITATOR_EN, "sendDocument", mark)
+    assert document.file_name == "aksi-REVMEN1-2021-09-10.csv"
+    assert document.file_bytes is not None and document.file_bytes.startswith(b"\xef\xbb\xbf")
+    table = list(csv.reader(io.StringIO(document.file_bytes.decode("utf-8-sig"))))
+    assert table[0][:3] == ["Name", "Work unit (OPD)", "NIP"]
+    assert len(table) == 59
+    assert "Report REVMEN1: 58 rows" in (document.text or "")
+    usage = joined(await sari.send("/ekspor pdf"))
+    assert "<code>/ekspor csv</code>" in usage
+
+
+async def test_digest_time_in_chat(bot: RunningBot, db: async_sessionmaker[AsyncSession]) -> None:
+    sari = bot.person(FACILITATOR, "Sari")
+    assert await digest_time(db) == "18:00"
+    set_answer = joined(await sari.send("/rekap waktu 17:30"))
+    assert "pukul <b>17.30 WITA</b>" in set_answer
+    assert await digest_time(db) == "17:30"
+    assert "Waktu itu tidak terbaca" in joined(await sari.send("/rekap waktu 25:00"))
+    assert "Waktu itu tidak terbaca" in joined(await sari.send("/rekap waktu besok"))
+    assert await digest_time(db) == "17:30"
+    assert "17.30 WITA" in joined(await sari.send("/rekap waktu"))
+    assert "dimatikan" in joined(await sari.send("/rekap waktu mati"))
+    assert await digest_time(db) is None
+    assert "Ringkasan harian <b>REVMEN1</b>: mati" in joined(await sari.send("/rekap waktu"))
+    english = bot.person(FACILITATOR_EN, "Tom", language_code="en")
+    assert "at <b>07:05 WITA</b>" in joined(await english.send("/report time 7.05"))
+    assert await digest_time(db) == "07:05"
+    assert "<code>/rekap waktu 17:30</code>" in joined(await sari.send("/rekap halo"))
+    assert await digest_time(db) == "07:05"
+
+
+async def refused(person: Person, standin: BotApiStandIn, command: str) -> str:
+    mark = standin.mark()
+    answer = joined(await person.send(command))
+    await asyncio.sleep(0.3)
+    assert not [o for o in standin.outbox[mark:] if o.method in ("sendPhoto", "sendDocument")], (
+        command
+    )
+    return answer
+
+
+@pytest.mark.parametrize("who", [ANI, STRANGER])
+async def test_participant_and_stranger_are_refused(
+    bot: RunningBot, db: async_sessionmaker[AsyncSession], who: int
+) -> None:
+    person = bot.person(who, "Ani" if who == ANI else "Orang")
+    for command in (
+        "/rekap", "/report", "/ekspor", "/export", "/ekspor csv", "/rekap waktu 06:00",
+        "/rekap REVMEN1", "/ekspor REVMEN1",
+    ):  # fmt: skip
+        answer = await refused(person, bot.standin, command)
+        assert "khusus untuk fasilitator" in answer, command
+        assert not any(name in answer for name in NAMES)
+        assert "REVMEN1" not in answer
+    assert await digest_time(db) == "18:00"
+
+
+async def test_a_facilitator_sees_only_their_own_cohort(
+    bot: RunningBot, db: async_sessionmaker[AsyncSession]
+) -> None:
+    other = bot.person(OTHER_FACILITATOR, "Lina")
+    for command in ("/rekap", "/rekap REVMEN1", "/rekap REVMEN1 waktu 06:00", "/ekspor REVMEN1"):
+        answer = await refused(other, bot.standin, command)
+        assert not any(name in answer for name in NAMES), command
+        assert "REVMEN1" not in answer or "KODE" in answer
+    assert "Rekap LAIN1" in joined(await other.send("/rekap"))
+    assert await digest_time(db) == "18:00"
+    mark = bot.standin.mark()
+    await other.send("/ekspor")
+    document = await until(bot.standin, OTHER_FACILITATOR, "sendDocument", mark)
+    assert document.file_name is not None and document.file_name.startswith("aksi-LAIN1-")
+    assert document.file_bytes is not None
+    book = load_workbook(io.BytesIO(document.file_bytes))
+    assert [list(r) for r in book.worksheets[0].iter_rows(min_row=2, values_only=True)] == []
