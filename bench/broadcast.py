@@ -307,10 +307,6 @@ async def main() -> int:
             print(f"  429 received: {http_429}; lost: {lost}; duplicated: {duplicated}")
             if standin.rate_limited:
                 print(f"  429s: {standin.rate_limited}")
-            if os.environ.get("BENCH_DUMP"):
-                Path(os.environ["BENCH_DUMP"]).write_text(
-                    "\n".join(f"{at:.6f} {r.method} {r.chat_id}" for at, r in watch.records)
-                )
             print(
                 f"  commands during it: {len(latencies)}, latency p50 "
                 f"{percentile(latencies, 50):.0f} ms, p95 {p95:.0f} ms, max {max(latencies):.0f} ms"

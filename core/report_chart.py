@@ -55,6 +55,9 @@ def _font(size: float, bold: bool = False) -> FontProperties:
     )
 
 
+_TITLE_CHARS = 62  # what fits in 1200 px at 15 pt bold
+
+
 def _short(text: str, limit: int = _NAME_CHARS) -> str:
     text = drawable_text(text)
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
@@ -93,7 +96,7 @@ def render_completion(
             figure.text(
                 0.03,
                 1 - 24 / height,
-                drawable_text(title, bold=True),
+                _short(drawable_text(title, bold=True), _TITLE_CHARS),
                 fontproperties=_font(15, True),
                 color=_INK,
                 va="top",

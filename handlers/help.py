@@ -7,6 +7,7 @@ from telegram import Update
 from bot.context import AksiContext
 from bot.i18n import Html
 from handlers.common import identify, reply, text
+from handlers.staff import is_staff, staff_of
 
 
 def help_lines(context: AksiContext, lang: str) -> Html:
@@ -18,7 +19,9 @@ async def show_help(update: Update, context: AksiContext) -> None:
     """/bantuan: the commands a participant can use."""
     async with context.services.db() as session:
         reader = await identify(session, update, context)
+        staff = await staff_of(session, update, context)
     key = "help.member" if reader.participant else "help.stranger"
-    await reply(
-        update, context, text(context, reader.lang, key, features=help_lines(context, reader.lang))
-    )
+    body = text(context, reader.lang, key, features=help_lines(context, reader.lang))
+    if is_staff(staff):  # facilitators also see what they can do, and nobody else does
+        body += "\n\n" + text(context, staff.lang, "help.staff")
+    await reply(update, context, body)

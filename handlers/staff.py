@@ -16,7 +16,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from bot.context import AksiContext
 from core.cohorts import normalise_code
-from core.participants import TelegramPerson, find_participant, language_for
+from core.participants import TelegramPerson, client_language, find_participant
 from core.staff import can_manage, managed_cohorts, staff_rows
 from handlers import callbacks
 from handlers.common import answer_button, person_of, plain, reply, text
@@ -50,13 +50,14 @@ async def staff_of(session: AsyncSession, update: Update, context: AksiContext) 
     person = person_of(update)
     participant = await find_participant(session, person.user_id)
     rows = await staff_rows(session, person.user_id)
-    chosen = next((r.language for r in rows if r.language), None)
-    lang = (
-        participant.language
-        if participant is not None and participant.language
-        else chosen
-        or language_for(participant, person.language_code, settings.aksi_default_language)
-    )
+    # A language chosen with /bahasa, else the Telegram app's, else the one last seen (kept for
+    # the digest), else the default.
+    remembered = next((r.language for r in rows if r.language), None)
+    if participant is not None and participant.language:
+        lang = participant.language
+    else:
+        found = client_language(person.language_code) or remembered
+        lang = found or settings.aksi_default_language
     is_admin = person.user_id in settings.aksi_admin_ids
     cohorts = await managed_cohorts(session, person.user_id, settings.aksi_admin_ids)
     return StaffReader(person, lang, cohorts, is_admin)
