@@ -7,6 +7,7 @@ import logging
 from telegram import Update
 
 from bot.context import AksiContext
+from core.announcements import open_draft
 from core.participants import find_participant, language_for
 from handlers.common import answer_button, identify, plain, reply, text
 
@@ -27,6 +28,10 @@ async def other_message(update: Update, context: AksiContext) -> None:
     """Stickers, photos, voice notes and the like."""
     async with context.services.db() as session:
         reader = await identify(session, update, context)
+        draft = await open_draft(session, reader.person.user_id)
+    if draft is not None and draft.state == "compose":  # a facilitator writing an announcement
+        await reply(update, context, text(context, draft.author_language, "announce.text_only"))
+        return
     key = "fallback.media" if reader.participant else "join.ask_code"
     await reply(update, context, text(context, reader.lang, key))
 

@@ -153,7 +153,10 @@ async def staff_button(update: Update, context: AksiContext) -> None:
     assert query is not None
     parts = (query.data or "").split(":")
     entry = ENTRIES.get(parts[1]) if len(parts) == 3 else None
-    cohort_id = int(parts[2]) if len(parts) == 3 and parts[2].isdigit() else None
+    # isascii: str.isdigit() accepts "²", which int() refuses (a forged button must not crash)
+    cohort_id = (
+        int(parts[2]) if len(parts) == 3 and parts[2].isascii() and parts[2].isdigit() else None
+    )
     async with context.services.db() as session:
         reader = await staff_of(session, update, context)
         cohort = reader.cohort(cohort_id) if cohort_id is not None else None

@@ -238,3 +238,20 @@ async def test_participants_and_strangers_are_refused(
         assert again is not None and again.state == "preview" and again.audience == "all"
     await asyncio.sleep(0.3)
     assert not any(delivered(standin, p, "Hanya fasilitator") for p in PARTICIPANTS)
+
+
+async def test_oversize_text_and_pictures_while_writing(
+    bot: RunningBot, standin: BotApiStandIn, db: async_sessionmaker[AsyncSession]
+) -> None:
+    facilitator = bot.person(FACILITATOR, "Sari")
+    await facilitator.send("/umumkan")
+    answer = joined(await facilitator.send_raw(lambda: standin.push_photo(FACILITATOR)))
+    assert "hanya bisa berupa teks" in answer
+    long = "panjang " * 500  # 4,000 characters
+    answer = joined(await facilitator.send(long.strip()))
+    assert "terlalu panjang" in answer and "3800" in answer
+    async with db() as session:
+        draft = (await session.execute(select(Announcement))).scalars().one()
+        assert draft.state == "compose" and draft.body is None
+    preview = joined(await facilitator.send("Singkat saja"))
+    assert "Singkat saja" in preview and "Pratinjau" in preview
