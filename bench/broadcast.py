@@ -309,7 +309,8 @@ async def main() -> int:
                 print(f"  429s: {standin.rate_limited}")
             print(
                 f"  commands during it: {len(latencies)}, latency p50 "
-                f"{percentile(latencies, 50):.0f} ms, p95 {p95:.0f} ms, max {max(latencies):.0f} ms"
+                f"{percentile(latencies, 50):.0f} ms, p95 {p95:.0f} ms, "
+                f"max {max(latencies, default=float('nan')):.0f} ms"
             )
             print(f"  outbox: {outbox_statuses(db, 1)}")
 
@@ -332,6 +333,8 @@ async def main() -> int:
             )
             print(f"  lost: {crash_lost}; duplicated: {crash_duplicated}")
             print(f"  outbox: {outbox_statuses(db, 2)}")
+            if standin.rate_limited:
+                print(f"  429s over both runs (why, chat): {standin.rate_limited}")
             http_429 = standin.too_many_requests
         except Exception:
             log.flush()
