@@ -31,9 +31,7 @@ import asyncio
 import contextlib
 import os
 import random
-import signal
 import sqlite3
-import statistics
 import sys
 import tempfile
 import time
@@ -46,6 +44,7 @@ from typing import IO
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.common import aksi_environment, percentile, stop_process  # noqa: E402
 from bot.standin import BotApiStandIn, Outgoing  # noqa: E402
 from core.cohorts import create_cohort  # noqa: E402
 from storage.db import create_engine, sessionmaker, upgrade  # noqa: E402
@@ -127,19 +126,6 @@ class Watch:
         return self.reports.get(mark)
 
 
-def environment(standin: BotApiStandIn, db: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "AKSI_"))}
-    env.update(
-        TELEGRAM_BOT_TOKEN=standin.token,
-        TELEGRAM_API_BASE_URL=standin.base_url,
-        DATABASE_URL=f"sqlite+aiosqlite:///{db}",
-        AKSI_LOG_LEVEL="WARNING",
-        AKSI_MAX_MESSAGES_PER_SECOND=str(LIMIT),
-        AKSI_REMINDER_TICK_SECONDS="0",
-    )
-    return env
-
-
 async def start(standin: BotApiStandIn, db: Path, log: IO[bytes]) -> asyncio.subprocess.Process:
     calls = standin.get_updates_calls
     process = await asyncio.create_subprocess_exec(
@@ -148,7 +134,9 @@ async def start(standin: BotApiStandIn, db: Path, log: IO[bytes]) -> asyncio.sub
         "bot",
         "run",
         cwd=db.parent,
-        env=environment(standin, db),
+        env=aksi_environment(
+            standin, db, AKSI_MAX_MESSAGES_PER_SECOND=str(LIMIT), AKSI_REMINDER_TICK_SECONDS="0"
+        ),
         stdout=log,
         stderr=log,
     )
@@ -158,17 +146,6 @@ async def start(standin: BotApiStandIn, db: Path, log: IO[bytes]) -> asyncio.sub
             raise RuntimeError("aksi run did not start; see the log")
         await asyncio.sleep(0.05)
     return process
-
-
-async def stop(process: asyncio.subprocess.Process) -> None:
-    if process.returncode is None:
-        process.send_signal(signal.SIGTERM)
-        try:
-            async with asyncio.timeout(30):
-                await process.wait()
-        except TimeoutError:
-            process.kill()
-            await process.wait()
 
 
 async def wait_for(predicate: object, what: str, timeout: float = WAIT_SECONDS) -> None:
@@ -241,12 +218,6 @@ def outbox_statuses(db: Path, announcement: int) -> dict[str, int]:
             (announcement,),
         ).fetchall()
     return {str(s): int(n) for s, n in rows}
-
-
-def percentile(values: list[float], pct: int) -> float:
-    if len(values) < 2:
-        return values[0] if values else float("nan")
-    return statistics.quantiles(values, n=100, method="inclusive")[pct - 1]
 
 
 async def main() -> int:
@@ -341,7 +312,7 @@ async def main() -> int:
             print(log_path.read_text(errors="replace")[-3000:], file=sys.stderr)
             raise
         finally:
-            await stop(process)
+            await stop_process(process, timeout=30)
             log.close()
     print(
         f"\nrate_fraction={rate_total / LIMIT:.3f} "

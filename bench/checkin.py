@@ -23,9 +23,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import itertools
-import os
 import shutil
-import signal
 import sqlite3
 import statistics
 import sys
@@ -41,6 +39,7 @@ from zoneinfo import ZoneInfo
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.common import aksi_environment, percentile, stop_process  # noqa: E402
 from bot.standin import BotApiStandIn, Outgoing  # noqa: E402
 from core.cohorts import create_cohort  # noqa: E402
 from core.habits import Kind, Schedule  # noqa: E402
@@ -214,23 +213,6 @@ class Run:
         return PARTICIPANTS / self.warm_up
 
 
-def percentile(values: list[float], pct: int) -> float:
-    if len(values) < 2:
-        return values[0] if values else float("nan")
-    return statistics.quantiles(values, n=100, method="inclusive")[pct - 1]
-
-
-async def stop_process(process: asyncio.subprocess.Process) -> None:
-    if process.returncode is None:
-        process.send_signal(signal.SIGTERM)
-        try:
-            async with asyncio.timeout(20):
-                await process.wait()
-        except TimeoutError:
-            process.kill()
-            await process.wait()
-
-
 async def one_run(
     bot: str,
     index: int,
@@ -249,12 +231,9 @@ async def one_run(
     log_path = workdir / f"{bot}-{index}.log"
     log = await asyncio.to_thread(open_log, log_path)
     async with BotApiStandIn() as standin:
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "AKSI_"))}
-        env.update(
-            TELEGRAM_BOT_TOKEN=standin.token,
-            TELEGRAM_API_BASE_URL=standin.base_url,
-            DATABASE_URL=f"sqlite+aiosqlite:///{db}",
-            AKSI_LOG_LEVEL="WARNING",
+        env = aksi_environment(
+            standin,
+            db,
             AKSI_MAX_MESSAGES_PER_SECOND="0",
             AKSI_REMINDER_TICK_SECONDS="0",  # no reminder job firing into the measurement
         )

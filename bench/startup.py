@@ -9,7 +9,6 @@ Usage: .venv/bin/python bench/startup.py
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
 import statistics
 import subprocess
@@ -21,6 +20,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.common import aksi_environment  # noqa: E402
 from bot.standin import BotApiStandIn  # noqa: E402
 
 RUNS = 5
@@ -37,13 +37,7 @@ def rss_mb(pid: int) -> float:
 async def one_run(workdir: Path, index: int, load: bool) -> tuple[float, float, float]:
     db = workdir / f"bench-{index}.db"
     async with BotApiStandIn() as standin:
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "AKSI_"))}
-        env.update(
-            TELEGRAM_BOT_TOKEN=standin.token,
-            TELEGRAM_API_BASE_URL=standin.base_url,
-            DATABASE_URL=f"sqlite+aiosqlite:///{db}",
-            AKSI_LOG_LEVEL="WARNING",
-        )
+        env = aksi_environment(standin, db)
         if load:
             await asyncio.to_thread(
                 subprocess.run,

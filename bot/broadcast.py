@@ -9,7 +9,7 @@ longer than a slot) and each records its own result at once:
 * `429` → the pacer pauses everything for `retry_after`, the row is retried after it;
 * network errors → retried with backoff, `failed` after `MAX_ATTEMPTS`;
 * `403` / chat not found / deactivated → `unreachable` (and the participant's reminders stop);
-* other refusals (e.g. bad formatting) → `failed`.
+* other refusals (e.g. bad formatting) → `failed` (both as `bot.delivery` reads Telegram's errors).
 
 Announcements go through their own `Bot` (own connection pool, no rate limiter of its own): the
 application's bot, which answers participants, is never queued behind them."""
@@ -25,18 +25,12 @@ from datetime import timedelta
 
 from telegram import Bot, LinkPreviewOptions
 from telegram.constants import ParseMode
-from telegram.error import (
-    BadRequest,
-    ChatMigrated,
-    Forbidden,
-    NetworkError,
-    RetryAfter,
-    TelegramError,
-)
+from telegram.error import RetryAfter, TelegramError
 from telegram.request import HTTPXRequest
 
 from bot.context import Services
-from bot.i18n import Html
+from bot.delivery import UNREACHABLE, failure, retry_seconds, transient
+from handlers.announce import delivered_text
 from scheduler.outbox import (
     MAX_ATTEMPTS,
     Queued,
@@ -50,11 +44,10 @@ from scheduler.outbox import (
     record_retry,
     record_sent,
     start_due,
+    still_pending,
 )
 
 log = logging.getLogger("aksi.broadcast")
-
-_GONE = ("chat not found", "user is deactivated", "peer_id_invalid", "bot was kicked")
 
 
 def bulk_bot(services: Services, concurrency: int) -> Bot:
@@ -141,10 +134,18 @@ class Broadcaster:
                 continue
             await self._slots.acquire()
             try:
-                await pacer.bulk(queued.chat_id)
+                # Stopped (cancelled) since the batch was read: the facilitator was told it
+                # would not go out. Checked before the slot, so the send leaves on time.
+                async with services.db() as session:
+                    pending = await still_pending(session, queued.id)
+                if pending:
+                    await pacer.bulk(queued.chat_id)
             except BaseException:
                 self._slots.release()
                 raise
+            if not pending:
+                self._slots.release()
+                continue
             self._in_flight.add(queued.id)
             task = asyncio.create_task(self._send(queued), name=f"announce-{queued.id}")
             self._tasks.add(task)
@@ -167,10 +168,8 @@ class Broadcaster:
         self.wake.clear()
 
     def compose(self, queued: Queued) -> str:
-        i18n = self.services.i18n
         lang = queued.language or self.services.settings.aksi_default_language
-        header = i18n.text(lang, "announce.header", cohort=queued.cohort_name)
-        return i18n.text(lang, "announce.delivered", header=Html(header), body=Html(queued.body))
+        return delivered_text(self.services, lang, queued.cohort_name, queued.body)
 
     async def _send(self, queued: Queued) -> None:
         services = self.services
@@ -183,34 +182,22 @@ class Broadcaster:
                     link_preview_options=LinkPreviewOptions(is_disabled=True),
                 )
             except RetryAfter as exc:
-                wait = exc.retry_after
-                seconds = wait if isinstance(wait, int | float) else wait.total_seconds()
+                seconds = retry_seconds(exc)
                 services.pacer.pause(seconds + 0.1)
                 at = services.clock() + timedelta(seconds=seconds + 0.1)
                 async with services.db.begin() as session:
                     await record_retry(session, queued.id, at, f"429 retry after {seconds}", False)
                 log.warning("announcement: Telegram asked to wait %.1f s", seconds)
                 return
-            except Forbidden as exc:
-                await self._give_up(queued, str(exc), unreachable=True)
-                return
-            except ChatMigrated as exc:
-                await self._give_up(queued, str(exc), unreachable=True)
-                return
-            except BadRequest as exc:
-                gone = any(words in str(exc).lower() for words in _GONE)
-                await self._give_up(queued, str(exc), unreachable=gone)
-                return
-            except NetworkError as exc:  # also TimedOut and 5xx answers
-                if queued.attempts + 1 >= MAX_ATTEMPTS:
-                    await self._give_up(queued, f"network: {exc}")
-                    return
-                at = services.clock() + backoff(queued.attempts)
-                async with services.db.begin() as session:
-                    await record_retry(session, queued.id, at, f"network: {exc}", True)
-                return
             except TelegramError as exc:
-                await self._give_up(queued, str(exc))
+                if not transient(exc):
+                    await self._give_up(queued, str(exc), unreachable=failure(exc) == UNREACHABLE)
+                elif queued.attempts + 1 >= MAX_ATTEMPTS:
+                    await self._give_up(queued, f"network: {exc}")
+                else:  # a time-out or a 5xx answer: again after a while
+                    at = services.clock() + backoff(queued.attempts)
+                    async with services.db.begin() as session:
+                        await record_retry(session, queued.id, at, f"network: {exc}", True)
                 return
             async with services.db.begin() as session:
                 await record_sent(session, queued.id, message.message_id, services.clock())

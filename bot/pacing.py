@@ -25,6 +25,8 @@ from typing import Any
 from telegram.error import RetryAfter
 from telegram.ext import BaseRateLimiter
 
+from bot.delivery import retry_seconds
+
 log = logging.getLogger(__name__)
 
 # Pace a little under the configured rate: a server counting arrivals in a sliding one-second
@@ -134,8 +136,7 @@ class PacedRateLimiter(BaseRateLimiter[int]):
             try:
                 return await callback(*args, **kwargs)
             except RetryAfter as exc:
-                wait = exc.retry_after
-                seconds = wait if isinstance(wait, int | float) else wait.total_seconds()
+                seconds = retry_seconds(exc)
                 self.pacer.pause(seconds + 0.1)
                 if attempt == retries:
                     raise

@@ -111,12 +111,12 @@ def parse_send_time(typed: str, tz: str, now: datetime) -> datetime:
         raise InvalidInput("announce.bad_time") from None
     if not match["y"] and local <= local_now:
         local += timedelta(days=1)
-    when = local.astimezone(UTC)
-    if when <= now:
+    # Compared in the zone first: converting a date near year 1 or 9999 to UTC would overflow.
+    if local <= local_now:
         raise InvalidInput("announce.time_past")
-    if when > now + SCHEDULE_AHEAD:
+    if local > local_now + SCHEDULE_AHEAD:
         raise InvalidInput("announce.time_far")
-    return when
+    return local.astimezone(UTC)
 
 
 def _current_members(cohort_id: int) -> Select[Any]:
@@ -211,6 +211,21 @@ async def counts(session: AsyncSession, announcement_id: int) -> Counts:
         unreachable=by.get("unreachable", 0),
         cancelled=by.get("cancelled", 0),
     )
+
+
+async def missed(session: AsyncSession, announcement_id: int, limit: int) -> list[str]:
+    """The names of those it failed to reach or who are unreachable, by name, at most `limit`."""
+    rows = await session.execute(
+        select(Participant.full_name, Participant.first_name)
+        .join(OutboxMessage, OutboxMessage.participant_id == Participant.id)
+        .where(
+            OutboxMessage.announcement_id == announcement_id,
+            OutboxMessage.status.in_(("failed", "unreachable")),
+        )
+        .order_by(Participant.full_name, Participant.first_name)
+        .limit(limit)
+    )
+    return [str(full or first) for full, first in rows.all()]
 
 
 async def of_cohort(session: AsyncSession, cohort_id: int, limit: int = 5) -> list[Announcement]:

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Protocol
 from core.checkins import SKIP_REASONS
 from core.plans import format_amount
 from core.reports import CohortReport, Export, ExportRow
+from core.roster import spreadsheet_text
 
 if TYPE_CHECKING:
     from openpyxl.worksheet.worksheet import Worksheet
@@ -83,16 +84,16 @@ def csv_bytes(export: Export, label: Label) -> bytes:
     for row in export.rows:
         writer.writerow(
             [
-                row.name,
-                row.unit,
+                spreadsheet_text(row.name),
+                spreadsheet_text(row.unit),
                 row.nip,
                 row.day.isoformat(),
-                row.habit,
-                row.measure,
+                spreadsheet_text(row.habit),
+                spreadsheet_text(row.measure),
                 _amount(row.target),
                 _amount(row.value),
                 label(f"report.status_{row.status}"),
-                note(row, label),
+                spreadsheet_text(note(row, label)),
             ]
         )
     return ("\ufeff" + out.getvalue()).encode("utf-8")
@@ -173,8 +174,12 @@ def _fill(
     from openpyxl.utils import get_column_letter
 
     sheet.append(header)
-    for row in rows:
+    for number, row in enumerate(rows, start=2):
         sheet.append(list(row))
+        # openpyxl stores a text starting with "=" as a formula: typed text must stay text.
+        for column, value in enumerate(row, start=1):
+            if isinstance(value, str) and value.startswith("="):
+                sheet.cell(row=number, column=column).data_type = "s"
     bold = Font(bold=True)
     for cell in sheet[1]:
         cell.font = bold

@@ -448,8 +448,9 @@ async def roster_count(session: AsyncSession, cohort_id: int) -> int:
 LINK_COLUMNS = ("name", "unit", "nip", "telegram_username", "link", "joined")
 
 
-def _cell(value: str) -> str:
-    """Spreadsheets run a cell starting with = + - @ as a formula: keep it text."""
+def spreadsheet_text(value: str) -> str:
+    """A typed text for a CSV cell: spreadsheets run a cell starting with = + - @ as a
+    formula, so such a cell gets a leading apostrophe and stays text."""
     return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
 
 
@@ -461,8 +462,8 @@ def links_csv(entries: list[RosterEntry], bot_username: str) -> bytes:
     for e in entries:
         writer.writerow(
             [
-                _cell(e.name),
-                _cell(e.unit or ""),
+                spreadsheet_text(e.name),
+                spreadsheet_text(e.unit or ""),
                 e.nip or "",
                 e.telegram_username or "",
                 link_for(bot_username, e.join_token),

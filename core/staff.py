@@ -79,9 +79,14 @@ async def remove_facilitator(session: AsyncSession, cohort: Cohort, user_id: int
     return bool(getattr(result, "rowcount", 0))
 
 
+# Telegram user ids have at most 52 significant bits (Bot API docs); a larger number would not
+# fit the database's BIGINT either.
+MAX_USER_ID = 2**52 - 1
+
+
 def parse_user_id(text: str) -> int:
-    """A Telegram user id typed by a person: digits only, at most 20 of them."""
+    """A Telegram user id typed by a person: digits only, 1 to MAX_USER_ID."""
     text = text.strip()
-    if not text.isascii() or not text.isdigit() or len(text) > 20 or int(text) == 0:
+    if not text.isascii() or not text.isdigit() or not 0 < int(text[:20]) <= MAX_USER_ID:
         raise ValueError(f"{text[:40]!r} is not a Telegram user id (digits only)")
     return int(text)

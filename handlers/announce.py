@@ -3,11 +3,11 @@ delivery report. Delivery itself is bot.broadcast draining scheduler.outbox."""
 
 from __future__ import annotations
 
+import html
 import re
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 
@@ -29,7 +29,7 @@ from handlers.staff import (
     staff_of,
 )
 from scheduler.outbox import ReportDue
-from storage.models import Announcement, Cohort, OutboxMessage, Participant
+from storage.models import Announcement, Cohort
 
 _ID = re.compile(r"^[1-9]\d{0,9}$")
 _ACTIONS = ("send", "aud", "time", "back", "edit", "cancel", "stop")
@@ -184,6 +184,17 @@ async def answer_typed(
     return [await _control(session, context, lang, draft, cohort)]
 
 
+async def cancel_draft(
+    session: AsyncSession, update: Update, context: AksiContext
+) -> Answer | None:
+    """/batal while an announcement is being written: it is dropped. None: no draft."""
+    draft = await ann.open_draft(session, person_of(update).user_id)
+    if draft is None:
+        return None
+    await ann.cancel(session, draft, context.services.clock())
+    return [(text(context, draft.author_language, "announce.cancelled"), None)]
+
+
 async def announce_button(update: Update, context: AksiContext) -> None:
     """The buttons under a preview (send, audience, time, edit, cancel) and /status (stop)."""
     query = update.callback_query
@@ -228,8 +239,8 @@ async def announce_button(update: Update, context: AksiContext) -> None:
         elif action == "edit":
             draft.state = "compose"
             answer = [(_ask_text(context, lang, cohort), _cancel_only(context, lang, draft))]
-        elif draft.state != "preview" and action != "back":
-            notice = plain(context, lang, "button.stale")
+        elif draft.state != ("time" if action == "back" else "preview"):
+            notice = plain(context, lang, "button.stale")  # e.g. "back" forged before a text
         elif action == "aud":
             ann.toggle_audience(draft)
             answer = [await _control(session, context, lang, draft, cohort)]
@@ -351,8 +362,9 @@ async def status(
 
 
 def _title(a: Announcement) -> str:
-    """The first words of an announcement, to recognise it in lists."""
-    plain_body = re.sub(r"<[^>]+>", "", a.body or "")
+    """The first words of an announcement, to recognise it in lists (plain text: the body is
+    HTML, and whoever shows the title escapes it again)."""
+    plain_body = html.unescape(re.sub(r"<[^>]+>", "", a.body or ""))
     plain_body = re.sub(r"\s+", " ", plain_body).strip()
     return plain_body[:40] + ("…" if len(plain_body) > 40 else "")
 
@@ -364,17 +376,7 @@ async def report_text(services: Services, due: ReportDue) -> str:
         a = await session.get(Announcement, due.announcement_id)
         assert a is not None
         c = await ann.counts(session, a.id)
-        missed = await session.execute(
-            select(Participant.full_name, Participant.first_name, OutboxMessage.status)
-            .join(Participant, Participant.id == OutboxMessage.participant_id)
-            .where(
-                OutboxMessage.announcement_id == a.id,
-                OutboxMessage.status.in_(("failed", "unreachable")),
-            )
-            .order_by(Participant.full_name, Participant.first_name)
-            .limit(_NAMES_IN_REPORT + 1)
-        )
-        names = [str(full or first) for full, first, _ in missed.all()]
+        names = await ann.missed(session, a.id, _NAMES_IN_REPORT + 1)
     seconds = (
         round(((a.finished_at or a.started_at) - a.started_at).total_seconds())
         if a.started_at

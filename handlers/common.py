@@ -6,7 +6,7 @@ import logging
 from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
-from telegram import InlineKeyboardMarkup, LinkPreviewOptions, Update
+from telegram import InlineKeyboardMarkup, InputFile, LinkPreviewOptions, Update
 from telegram.constants import MessageLimit, ParseMode
 from telegram.error import BadRequest
 
@@ -105,6 +105,18 @@ async def reply(
             link_preview_options=NO_PREVIEW,
             reply_markup=keyboard if i == len(parts) - 1 else None,
         )
+
+
+async def send_file(
+    update: Update, context: AksiContext, data: bytes, filename: str, caption: str
+) -> None:
+    """Send `data` to the update's chat as a document named `filename`; `caption` is HTML."""
+    chat = update.effective_chat
+    if chat is None:
+        return
+    await context.bot.send_document(
+        chat.id, InputFile(data, filename=filename), caption=caption, parse_mode=ParseMode.HTML
+    )
 
 
 async def edit_or_reply(

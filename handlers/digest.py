@@ -12,9 +12,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from telegram.constants import MessageLimit, ParseMode
-from telegram.error import BadRequest, Forbidden, TelegramError
+from telegram.error import TelegramError
 
 from bot.context import AksiContext
+from bot.delivery import SENT, Outcome, failure
 from bot.i18n import Html, escape
 from core import reports
 from core.habits import local_today
@@ -130,26 +131,18 @@ async def prepare(context: AksiContext, now: datetime) -> DigestReport:
     return result
 
 
-async def deliver(context: AksiContext, item: Outgoing) -> str:
+async def deliver(context: AksiContext, item: Outgoing) -> Outcome:
     """Send one digest; the outcome for its delivery row. Blocked or gone: recorded, not
     retried (the next day's digest is tried afresh)."""
     try:
         await context.bot.send_message(
             item.chat_id, item.body, parse_mode=ParseMode.HTML, link_preview_options=NO_PREVIEW
         )
-    except Forbidden as exc:
-        log.warning("digest to facilitator %s not delivered: %s", item.staff_id, exc)
-        return "unreachable"
-    except BadRequest as exc:
-        if "chat not found" in str(exc).lower():
-            log.warning("digest to facilitator %s not delivered: %s", item.staff_id, exc)
-            return "unreachable"
-        log.warning("digest to facilitator %s refused: %s", item.staff_id, exc)
-        return "failed"
     except TelegramError as exc:
-        log.warning("digest to facilitator %s not sent: %s", item.staff_id, exc)
-        return "failed"
-    return "sent"
+        outcome = failure(exc)
+        log.warning("digest to facilitator %s not sent (%s): %s", item.staff_id, outcome, exc)
+        return outcome
+    return SENT
 
 
 async def run_digest_tick(context: AksiContext, now: datetime) -> DigestReport:

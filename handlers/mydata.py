@@ -4,13 +4,22 @@ from __future__ import annotations
 
 import re
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from bot.context import AksiContext
 from core.checkins import erase_personal_data
 from core.mydata import memberships, personal_csv
 from handlers import callbacks
-from handlers.common import answer_button, ask_for_code, edit_or_reply, identify, plain, reply, text
+from handlers.common import (
+    answer_button,
+    ask_for_code,
+    edit_or_reply,
+    identify,
+    plain,
+    reply,
+    send_file,
+    text,
+)
 from handlers.plan import describe_schedule
 
 _ARGS = {"erase": frozenset({"yes", "no"})}
@@ -31,14 +40,9 @@ async def send_my_data(update: Update, context: AksiContext) -> None:
             lambda key: plain(context, lang, key),
             lambda encoded: describe_schedule(context, lang, encoded),
         )
-    chat = update.effective_chat
-    assert chat is not None
     slug = re.sub(r"[^a-z0-9]+", "-", (participant.full_name or reader.person.first_name).lower())
-    await context.bot.send_document(
-        chat.id,
-        InputFile(data, filename=f"aksi-{slug.strip('-') or 'data'}.csv"),
-        caption=plain(context, lang, "mydata.caption"),
-    )
+    filename = f"aksi-{slug.strip('-') or 'data'}.csv"
+    await send_file(update, context, data, filename, text(context, lang, "mydata.caption"))
 
 
 async def ask_delete(update: Update, context: AksiContext) -> None:

@@ -12,9 +12,10 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ParseMode
-from telegram.error import BadRequest, Forbidden, TelegramError
+from telegram.error import TelegramError
 
 from bot.context import AksiContext
+from bot.delivery import FAILED, SENT, Outcome, failure
 from bot.i18n import Html, escape, link
 from core import checkins
 from core.errors import InvalidInput
@@ -400,7 +401,7 @@ async def prepare(context: AksiContext, now: datetime) -> TickReport:
     return report
 
 
-async def deliver(context: AksiContext, item: Outgoing) -> str:
+async def deliver(context: AksiContext, item: Outgoing) -> Outcome:
     """Send one reminder; the outcome for its delivery row."""
     try:
         await context.bot.send_message(
@@ -410,17 +411,12 @@ async def deliver(context: AksiContext, item: Outgoing) -> str:
             link_preview_options=NO_PREVIEW,
             reply_markup=item.keyboard,
         )
-    except Forbidden:
-        return "unreachable"
-    except BadRequest as exc:
-        if "chat not found" in str(exc).lower():
-            return "unreachable"
-        log.warning("reminder to participant %s refused: %s", item.participant_id, exc)
-        return "failed"
     except TelegramError as exc:
-        log.warning("reminder to participant %s not sent: %s", item.participant_id, exc)
-        return "failed"
-    return "sent"
+        outcome = failure(exc)
+        if outcome == FAILED:
+            log.warning("reminder to participant %s not sent: %s", item.participant_id, exc)
+        return outcome
+    return SENT
 
 
 async def run_tick(context: AksiContext, now: datetime) -> TickReport:

@@ -22,7 +22,7 @@ from core.habits import local_today
 from core.plans import format_amount
 from core.reports import CohortReport, DayState, PersonReport
 from core.timefmt import clock, long_date, zone_abbreviation
-from handlers.common import plain, reply, text
+from handlers.common import plain, reply, send_file, text
 from handlers.staff import StaffReader, remember_language, staff_command
 from scheduler import digest
 from storage.models import Cohort
@@ -220,8 +220,7 @@ async def ekspor(
     lang = staff.lang
     await _remember(context, staff)
     kind = args[0].lower() if len(args) == 1 else "xlsx" if not args else ""
-    chat = update.effective_chat
-    if kind not in ("xlsx", "csv") or chat is None:
+    if kind not in ("xlsx", "csv"):
         await reply(update, context, text(context, lang, "report.export_usage"))
         return
     from core.report_files import csv_bytes, xlsx_bytes
@@ -243,9 +242,5 @@ async def ekspor(
         return
     name = f"aksi-{cohort.code}-{local_today(now, cohort.timezone).isoformat()}.{kind}"
     caption_key = "report.export_caption" if kind == "xlsx" else "report.export_caption_csv"
-    await context.bot.send_document(
-        chat.id,
-        InputFile(blob, filename=name),
-        caption=text(context, lang, caption_key, code=cohort.code, rows=len(data.rows)),
-        parse_mode="HTML",
-    )
+    caption = text(context, lang, caption_key, code=cohort.code, rows=len(data.rows))
+    await send_file(update, context, blob, name, caption)

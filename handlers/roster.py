@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import re
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from bot.context import AksiContext
 from core.errors import InvalidInput
 from core.roster import RosterStatus, links_csv, match, roster_status
 from handlers import callbacks
-from handlers.common import answer_button, edit_or_reply, plain, reply, text
+from handlers.common import answer_button, edit_or_reply, plain, reply, send_file, text
 from handlers.fallback import unknown_button
 from handlers.staff import StaffReader, authorize, staff_command
 from storage.models import Cohort, Participant, RosterEntry
@@ -202,13 +202,9 @@ async def _send_links(
         await _stale(update, context, lang)
         return
     await answer_button(update)
-    chat = update.effective_chat
-    assert chat is not None
-    await context.bot.send_document(
-        chat.id,
-        InputFile(links_csv(entries, context.bot.username), filename=f"tautan-{cohort.code}.csv"),
-        caption=plain(context, lang, "roster.links_caption", cohort=cohort.name),
-    )
+    data = links_csv(entries, context.bot.username)
+    caption = text(context, lang, "roster.links_caption", cohort=cohort.name)
+    await send_file(update, context, data, f"tautan-{cohort.code}.csv", caption)
 
 
 async def _stale(update: Update, context: AksiContext, lang: str) -> None:

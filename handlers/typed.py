@@ -50,15 +50,24 @@ async def typed_text(update: Update, context: AksiContext) -> None:
 
 
 async def cancel(update: Update, context: AksiContext) -> None:
-    """/batal: leave whatever is in progress (a plan draft, a question) without saving it."""
+    """/batal: leave whatever is in progress (an announcement being written, a plan draft, a
+    question) without saving it."""
     async with context.services.db.begin() as session:
         reader = await identify(session, update, context)
+        dropped = await announce.cancel_draft(session, update, context)
         participant = reader.participant
-        if participant is None:
-            await reply(update, context, text(context, reader.lang, "join.ask_code"))
-            return
-        had_draft = await discard_draft(session, participant)
-        had_question = participant.awaiting is not None
-        participant.awaiting = None
-    key = "cancel.plan" if had_draft else "cancel.done" if had_question else "cancel.nothing"
-    await reply(update, context, text(context, reader.lang, key))
+        if dropped is not None or participant is None:
+            had_draft = had_question = False
+        else:
+            had_draft = await discard_draft(session, participant)
+            had_question = participant.awaiting is not None
+            participant.awaiting = None
+    if dropped is not None:
+        answer = dropped
+    elif participant is None:
+        answer = [(text(context, reader.lang, "join.ask_code"), None)]
+    else:
+        key = "cancel.plan" if had_draft else "cancel.done" if had_question else "cancel.nothing"
+        answer = [(text(context, reader.lang, key), None)]
+    for body, keyboard in answer:
+        await reply(update, context, body, keyboard)

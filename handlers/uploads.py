@@ -25,7 +25,7 @@ from core.uploads import (
     read_upload,
 )
 from handlers import fallback
-from handlers.common import reply, text
+from handlers.common import plain, reply, text
 from handlers.staff import StaffReader, is_staff, staff_of
 from storage.models import Cohort
 
@@ -113,7 +113,9 @@ async def receive_document(update: Update, context: AksiContext) -> None:
         await fallback.other_message(update, context)
         return
     lang = reader.lang
-    example = reader.cohorts[0].code if reader.cohorts else "KODE"
+    example = (
+        reader.cohorts[0].code if reader.cohorts else plain(context, lang, "upload.code_example")
+    )
     name = (document.file_name or "")[:80]
     if not looks_like_csv(document.file_name, document.mime_type):
         body = text(context, lang, "upload.not_csv", name=name or document.mime_type or "?")

@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.errors import InvalidInput
 from scheduler.reminders import parse_clock
-from storage.db import dialect_insert
+from storage.db import insert_once
 from storage.models import Cohort, Staff, StaffDelivery
 
 DIGEST = "digest"
@@ -89,16 +89,15 @@ async def digests_due(session: AsyncSession, now: datetime, catch_up: timedelta)
 
 async def claim(session: AsyncSession, staff_id: int, local_date: date, status: str) -> bool:
     """Insert the delivery row unless one exists; True when this caller owns the delivery."""
-    values = {
-        "staff_id": staff_id,
-        "kind": DIGEST,
-        "local_date": local_date,
-        "status": status,
-        "created_at": datetime.now(UTC),
-    }
-    statement = dialect_insert(session)(StaffDelivery).values(**values).on_conflict_do_nothing()
-    result = await session.execute(statement)
-    return bool(getattr(result, "rowcount", 0) == 1)
+    return await insert_once(
+        session,
+        StaffDelivery,
+        staff_id=staff_id,
+        kind=DIGEST,
+        local_date=local_date,
+        status=status,
+        created_at=datetime.now(UTC),
+    )
 
 
 async def set_status(session: AsyncSession, staff_id: int, local_date: date, status: str) -> None:

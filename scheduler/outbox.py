@@ -17,6 +17,7 @@ from scheduler.reminders import mark_unreachable
 from storage.db import dialect_insert
 from storage.models import Announcement, Cohort, OutboxMessage, Participant
 
+_ROWS_PER_INSERT = 1000  # six columns each
 MAX_ATTEMPTS = 6  # network errors: retried with backoff 2, 4, 8, 16, 32 s, then failed
 
 
@@ -58,11 +59,13 @@ async def start_due(session: AsyncSession, now: datetime) -> list[int]:
             }
             for p in people
         ]
-        await session.execute(
-            insert(OutboxMessage)
-            .values(rows)
-            .on_conflict_do_nothing(index_elements=["announcement_id", "participant_id"])
-        )
+        # In slices: PostgreSQL (asyncpg) takes at most 32,767 parameters in one statement.
+        for first in range(0, len(rows), _ROWS_PER_INSERT):
+            await session.execute(
+                insert(OutboxMessage)
+                .values(rows[first : first + _ROWS_PER_INSERT])
+                .on_conflict_do_nothing(index_elements=["announcement_id", "participant_id"])
+            )
     return [int(row[0]) for row in started]
 
 
@@ -106,6 +109,12 @@ async def next_batch(
         for i, a, p, c, n, body, name, lang in rows
         if i not in skip
     ][:limit]
+
+
+async def still_pending(session: AsyncSession, row_id: int) -> bool:
+    """Whether the row is still to be sent (not cancelled since it was taken in a batch)."""
+    status = await session.scalar(select(OutboxMessage.status).where(OutboxMessage.id == row_id))
+    return status == "pending"
 
 
 async def record_sent(session: AsyncSession, row_id: int, message_id: int, now: datetime) -> None:

@@ -20,7 +20,7 @@ from sqlalchemy.orm import selectinload
 
 from core.errors import InvalidInput
 from core.participants import effective_timezone
-from storage.db import dialect_insert
+from storage.db import insert_once
 from storage.models import Cohort, Delivery, Participant, Reminder, Session
 
 DAILY = "daily"
@@ -155,17 +155,16 @@ async def claim(
     session: AsyncSession, participant_id: int, kind: str, local_date: date, slot: str, status: str
 ) -> bool:
     """Insert the delivery row unless one exists; True when this caller owns the delivery."""
-    values = {
-        "participant_id": participant_id,
-        "kind": kind,
-        "local_date": local_date,
-        "slot": slot,
-        "status": status,
-        "created_at": datetime.now(UTC),
-    }
-    statement = dialect_insert(session)(Delivery).values(**values).on_conflict_do_nothing()
-    result = await session.execute(statement)
-    return bool(getattr(result, "rowcount", 0) == 1)
+    return await insert_once(
+        session,
+        Delivery,
+        participant_id=participant_id,
+        kind=kind,
+        local_date=local_date,
+        slot=slot,
+        status=status,
+        created_at=datetime.now(UTC),
+    )
 
 
 async def set_status(

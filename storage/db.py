@@ -100,6 +100,14 @@ def dialect_insert(session: AsyncSession) -> Callable[..., Any]:
     return postgresql.insert if name == "postgresql" else sqlite.insert
 
 
+async def insert_once(session: AsyncSession, model: type[Any], /, **values: object) -> bool:
+    """Insert a row unless one with the same unique key exists; True when this call inserted it
+    (of two callers racing for the same key, only one is told True)."""
+    statement = dialect_insert(session)(model).values(**values).on_conflict_do_nothing()
+    result = await session.execute(statement)
+    return bool(getattr(result, "rowcount", 0) == 1)
+
+
 def sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False)
 

@@ -4,6 +4,7 @@ errors (403, chat not found, 429, network), restart mid-way, the report and /sta
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
@@ -144,24 +145,113 @@ async def test_network_errors_are_retried(bot: RunningBot, standin: BotApiStandI
     assert report is not None and "Terkirim: 4 dari 4" in report
 
 
-async def test_restart_mid_announcement_resumes_without_repeats(
+async def test_report_and_status_show_the_title_as_written(
     bot: RunningBot, standin: BotApiStandIn
 ) -> None:
+    facilitator = bot.person(FACILITATOR, "Sari")
+    await compose(facilitator, "Tanya & jawab <modul 2> besok")
+    await facilitator.press("Kirim sekarang")
+    await wait_until(lambda: delivered(standin, FACILITATOR, "Laporan pengumuman") == 1)
+    report = next(m.text for m in standin.outbox if "Laporan pengumuman" in (m.text or ""))
+    status = joined(await facilitator.send("/status"))
+    for shown in (report or "", status):
+        assert "Tanya &amp; jawab &lt;modul 2&gt; besok" in shown, shown
+        assert "&amp;amp;" not in shown and "&amp;lt;" not in shown
+
+
+async def test_restart_mid_announcement_resumes_without_repeats(
+    bot: RunningBot, standin: BotApiStandIn, db: async_sessionmaker[AsyncSession]
+) -> None:
+    # Forty recipients take well over a second at 30 a second, so the stop below comes with
+    # most of them still queued whatever the machine's speed (four would all be in flight).
+    async with db.begin() as session:
+        cohort = await get_cohort(session, "REVMEN1")
+        session.add_all(
+            Participant(cohort_id=cohort.id, telegram_user_id=u, chat_id=u, first_name=f"P{u}")
+            for u in range(3001, 3037)
+        )
+    everyone = [*PARTICIPANTS, *range(3001, 3037)]
     facilitator = bot.person(FACILITATOR, "Sari")
     await compose(facilitator, "Selama restart")
     standin.delay("sendMessage", 0.4)
     await facilitator.press("Kirim sekarang")
-    await wait_until(
-        lambda: sum(delivered(standin, p, "Selama restart") for p in PARTICIPANTS) >= 1
-    )
+    await wait_until(lambda: sum(delivered(standin, p, "Selama restart") for p in everyone) >= 1)
     await bot.stop()
-    before = sum(delivered(standin, p, "Selama restart") for p in PARTICIPANTS)
-    assert before < len(PARTICIPANTS)
+    before = sum(delivered(standin, p, "Selama restart") for p in everyone)
+    assert before < len(everyone)
     standin.delay("sendMessage", 0)
     await bot.start()
-    await wait_until(lambda: all(delivered(standin, p, "Selama restart") for p in PARTICIPANTS))
+    await wait_until(lambda: all(delivered(standin, p, "Selama restart") for p in everyone))
     await wait_until(lambda: delivered(standin, FACILITATOR, "Laporan pengumuman") == 1)
-    assert [delivered(standin, p, "Selama restart") for p in PARTICIPANTS] == [1, 1, 1, 1]
+    assert [delivered(standin, p, "Selama restart") for p in everyone] == [1] * len(everyone)
+
+
+async def test_stop_keeps_its_word(
+    bot: RunningBot, standin: BotApiStandIn, db: async_sessionmaker[AsyncSession]
+) -> None:
+    """Messages the facilitator is told will not be sent are not sent, even those the sender
+    had already taken from the outbox (a batch) when Stop was pressed."""
+    async with db.begin() as session:
+        cohort = await get_cohort(session, "REVMEN1")
+        session.add_all(
+            Participant(cohort_id=cohort.id, telegram_user_id=u, chat_id=u, first_name=f"P{u}")
+            for u in range(3001, 3077)
+        )
+    everyone = [*PARTICIPANTS, *range(3001, 3077)]  # 80: close to three seconds at 30 a second
+    facilitator = bot.person(FACILITATOR, "Sari")
+    await compose(facilitator, "Jangan semua")
+    async with db() as session:
+        draft = (await session.execute(select(Announcement))).scalars().one()
+    await facilitator.press("Kirim sekarang")
+    last = standin.messages(FACILITATOR)[-1].message_id
+    stopped = joined(await facilitator.press_data(last, f"ann:stop:{draft.id}"))
+    found = re.search(r"(\d+) pesan tidak jadi dikirim", stopped)
+    assert found is not None, stopped
+    dropped = int(found[1])
+    await asyncio.sleep(2.5)  # longer than a whole batch takes to go out
+    sent = sum(delivered(standin, p, "Jangan semua") for p in everyone)
+    assert dropped > 0 and sent < len(everyone)
+    # Everyone either got it or is among those counted out; only a message on the wire at
+    # the very moment of the press (a loopback round trip) can be both.
+    assert len(everyone) <= sent + dropped <= len(everyone) + 2, (sent, dropped)
+    async with db() as session:
+        statuses = (await session.execute(select(OutboxMessage.status))).scalars().all()
+    assert statuses.count("sent") == sent
+
+
+async def test_forged_buttons_on_an_empty_draft_change_nothing(
+    bot: RunningBot, standin: BotApiStandIn, db: async_sessionmaker[AsyncSession]
+) -> None:
+    """ "Back" belongs to the send-time question: pressed (forged) while the draft still waits
+    for its text, it must not make a preview without a text, nor let "send" fail."""
+    facilitator = bot.person(FACILITATOR, "Sari")
+    await facilitator.send("/umumkan")
+    async with db() as session:
+        draft = (await session.execute(select(Announcement))).scalars().one()
+    last = standin.messages(FACILITATOR)[-1].message_id
+    for action in ("back", "send", "aud", "time"):
+        answer = await facilitator.press_data(last, f"ann:{action}:{draft.id}")
+        alerts = [a.text or "" for a in answer if a.method == "answerCallbackQuery"]
+        assert len(alerts) == 1 and alerts[0].startswith("Tombol ini sudah tidak berlaku"), action
+    async with db() as session:
+        again = await session.get(Announcement, draft.id)
+        assert again is not None and again.state == "compose" and again.body is None
+    preview = joined(await facilitator.send("Tetap bisa ditulis"))
+    assert "Tetap bisa ditulis" in preview
+
+
+async def test_batal_drops_the_draft(
+    bot: RunningBot, standin: BotApiStandIn, db: async_sessionmaker[AsyncSession]
+) -> None:
+    """/batal while writing: the announcement is dropped (not "type your cohort code")."""
+    facilitator = bot.person(FACILITATOR, "Sari")
+    await facilitator.send("/umumkan")
+    assert "Pengumuman dibatalkan" in joined(await facilitator.send("/batal"))
+    async with db() as session:
+        states = (await session.execute(select(Announcement.state))).scalars().all()
+    assert states == ["cancelled"]
+    assert "Pratinjau" not in joined(await facilitator.send("Bukan pengumuman"))
+    assert not any(delivered(standin, p, "Bukan pengumuman") for p in PARTICIPANTS)
 
 
 async def test_cancel_edit_and_audience(
@@ -201,6 +291,8 @@ async def test_scheduled_announcement_goes_at_its_time(
         assert "WITA" in asked
         assert "sudah lewat" in joined(await facilitator.send("2021-09-01 10:00"))
         assert "tidak terbaca" in joined(await facilitator.send("jam lima"))
+        # The first day of year 1: long past (and before UTC's calendar begins in WITA).
+        assert "sudah lewat" in joined(await facilitator.send("0001-01-01 00:00"))
         control = joined(await facilitator.send("16:30"))
         assert "16.30 WITA" in control or "16:30 WITA" in control
         done = joined(await facilitator.press("Jadwalkan"))
@@ -255,3 +347,18 @@ async def test_oversize_text_and_pictures_while_writing(
         assert draft.state == "compose" and draft.body is None
     preview = joined(await facilitator.send("Singkat saja"))
     assert "Singkat saja" in preview and "Pratinjau" in preview
+
+
+async def test_recipients_are_queued_in_slices(
+    bot: RunningBot, standin: BotApiStandIn, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Large cohorts are queued in several INSERTs (PostgreSQL's parameter limit); every
+    recipient still gets one message."""
+    import scheduler.outbox
+
+    monkeypatch.setattr(scheduler.outbox, "_ROWS_PER_INSERT", 3)
+    facilitator = bot.person(FACILITATOR, "Sari")
+    await compose(facilitator, "Dalam irisan")
+    await facilitator.press("Kirim sekarang")
+    await wait_until(lambda: delivered(standin, FACILITATOR, "Laporan pengumuman") == 1, 20)
+    assert [delivered(standin, p, "Dalam irisan") for p in PARTICIPANTS] == [1] * len(PARTICIPANTS)

@@ -22,7 +22,7 @@ from core.checkins import spec_of
 from core.habits import Entry, Status, habit_stats, local_today
 from core.report_files import csv_bytes, xlsx_bytes
 from core.reports import DayState, ExportStatus, Tally, cohort_report, export, habit_tally
-from storage.models import ActionPlan, CheckIn, Cohort, Habit, Participant
+from storage.models import ActionPlan, CheckIn, Cohort, Habit, Participant, Reflection
 from tests.conftest import make_cohort
 from tests.reportdata import NIP_ANI, NOW, WIB, WIT, WITA, build, d
 
@@ -252,6 +252,39 @@ async def test_csv_and_xlsx_files(db: async_sessionmaker[AsyncSession]) -> None:
     assert people["Fajar Nugroho"][4] == "belum bergabung"
     assert people["Ani Lestari"][2] == NIP_ANI
     assert summary.cell(row=2, column=7).number_format == "0%"
+
+
+async def test_typed_text_that_looks_like_a_formula_stays_text(
+    db: async_sessionmaker[AsyncSession],
+) -> None:
+    """Names, units, habits and notes are typed by participants: a spreadsheet must show them,
+    never run them (a formula, or a broken one Excel refuses to open)."""
+    built = await build(db)
+    async with db.begin() as session:
+        budi = await session.get(Participant, built.participants["Budi"])
+        assert budi is not None
+        budi.full_name, budi.unit = '=HYPERLINK("http://x.example","klik")', "+62 Dinas"
+        habit = await session.get(Habit, built.habits["B1"])
+        assert habit is not None
+        habit.name = "=1+"
+        session.add(Reflection(participant_id=budi.id, day=d(2), text="-hari ini berat"))
+    cohort = await cohort_of(db, built.cohort_id)
+    async with db() as session:
+        data = await export(session, cohort, NOW)
+    table = list(csv.reader(io.StringIO(csv_bytes(data, label_in("id")).decode("utf-8-sig"))))
+    found = [r for r in table if r[3] == "2021-09-02" and r[4] == "'=1+"]
+    assert len(found) == 1, [r for r in table if r[3] == "2021-09-02"]
+    row = found[0]
+    assert row[:2] == ['\'=HYPERLINK("http://x.example","klik")', "'+62 Dinas"]
+    assert row[9] == "Refleksi: -hari ini berat"  # the note starts with a word: kept as it is
+    book = load_workbook(io.BytesIO(xlsx_bytes(data, label_in("id"))))
+    for sheet in book.worksheets:
+        for line in sheet.iter_rows(min_row=2):
+            for cell in line:
+                assert cell.data_type != "f", (sheet.title, cell.coordinate, cell.value)
+    values = list(book.worksheets[0].iter_rows(values_only=True))
+    assert ('=HYPERLINK("http://x.example","klik")', "+62 Dinas") in {v[:2] for v in values}
+    assert "=1+" in {v[4] for v in values}
 
 
 async def test_a_big_cohort_is_quick_and_takes_few_queries(

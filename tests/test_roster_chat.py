@@ -282,6 +282,7 @@ async def test_fasilitator_for_admins_only(
         ("/fasilitator tambah REVMEN1 7001 7002", "Cara pakai"),
         ("/fasilitator tambah REVMEN1 abc", "<b>abc</b> bukan ID pengguna Telegram"),
         ("/fasilitator tambah REVMEN1 0", "bukan ID pengguna Telegram"),
+        ("/fasilitator tambah REVMEN1 99999999999999999999", "bukan ID pengguna Telegram"),
         ("/fasilitator tambah NOPE 7001", "Tidak ada angkatan dengan kode <b>NOPE</b>"),
     ):
         assert expected in joined(await admin.send(command)), command

@@ -194,6 +194,11 @@ def test_facilitator_add_remove_list(cli: CliRunner, tmp_path: Path) -> None:
         (["add", "--cohort", "REVMEN1", "abc"], "aksi: 'abc' is not a Telegram user id"),
         (["add", "--cohort", "REVMEN1", "0"], "aksi: '0' is not a Telegram user id"),
         (["remove", "--cohort", "REVMEN1", "12a"], "aksi: '12a' is not a Telegram user id"),
+        # More than Telegram's ids (52 bits) and the database's BIGINT: refused, no traceback.
+        (
+            ["add", "--cohort", "REVMEN1", "99999999999999999999"],
+            "aksi: '99999999999999999999' is not a Telegram user id",
+        ),
         (["add", "--cohort", "NOPE", "123"], "aksi: no cohort with code 'NOPE'"),
         (["remove", "--cohort", "NOPE", "123"], "aksi: no cohort with code 'NOPE'"),
         (["list", "--cohort", "NOPE"], "aksi: no cohort with code 'NOPE'"),

@@ -1,0 +1,44 @@
+"""What the benchmarks share: the environment of an `aksi run` process against the Bot API
+stand-in, stopping that process, and percentiles."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import statistics
+from pathlib import Path
+
+from bot.standin import BotApiStandIn
+
+
+def aksi_environment(standin: BotApiStandIn, db: Path, **settings: str) -> dict[str, str]:
+    """The environment for a bot process talking to `standin` with the SQLite file `db`: none
+    of the caller's TELEGRAM_* / AKSI_* variables, logging at WARNING, then `settings`."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "AKSI_"))}
+    env.update(
+        TELEGRAM_BOT_TOKEN=standin.token,
+        TELEGRAM_API_BASE_URL=standin.base_url,
+        DATABASE_URL=f"sqlite+aiosqlite:///{db}",
+        AKSI_LOG_LEVEL="WARNING",
+    )
+    env.update(settings)
+    return env
+
+
+async def stop_process(process: asyncio.subprocess.Process, timeout: float = 20.0) -> None:
+    """SIGTERM (the bot finishes what it has in hand), then SIGKILL after `timeout` seconds."""
+    if process.returncode is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            async with asyncio.timeout(timeout):
+                await process.wait()
+        except TimeoutError:
+            process.kill()
+            await process.wait()
+
+
+def percentile(values: list[float], pct: int) -> float:
+    if len(values) < 2:
+        return values[0] if values else float("nan")
+    return statistics.quantiles(values, n=100, method="inclusive")[pct - 1]
