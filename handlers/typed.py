@@ -10,6 +10,7 @@ from core.plans import discard_draft
 from handlers import announce, checkin, plan, reminders
 from handlers.common import Answer, identify, reply, text
 from handlers.onboarding import after_join, answer_profile, join
+from handlers.staff import is_staff, staff_of
 
 MAX_TYPED = 1000  # longer typed text is refused outright, naming the limit
 
@@ -55,6 +56,7 @@ async def cancel(update: Update, context: AksiContext) -> None:
     async with context.services.db.begin() as session:
         reader = await identify(session, update, context)
         dropped = await announce.cancel_draft(session, update, context)
+        staff = is_staff(await staff_of(session, update, context))
         participant = reader.participant
         if dropped is not None or participant is None:
             had_draft = had_question = False
@@ -64,8 +66,9 @@ async def cancel(update: Update, context: AksiContext) -> None:
             participant.awaiting = None
     if dropped is not None:
         answer = dropped
-    elif participant is None:
-        answer = [(text(context, reader.lang, "join.ask_code"), None)]
+    elif participant is None:  # a facilitator who is not a participant has nothing else open
+        key = "cancel.nothing" if staff else "join.ask_code"
+        answer = [(text(context, reader.lang, key), None)]
     else:
         key = "cancel.plan" if had_draft else "cancel.done" if had_question else "cancel.nothing"
         answer = [(text(context, reader.lang, key), None)]

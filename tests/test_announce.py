@@ -252,6 +252,9 @@ async def test_batal_drops_the_draft(
     assert states == ["cancelled"]
     assert "Pratinjau" not in joined(await facilitator.send("Bukan pengumuman"))
     assert not any(delivered(standin, p, "Bukan pengumuman") for p in PARTICIPANTS)
+    # Nothing open any more: a facilitator (not a participant) is not asked for a cohort code.
+    again = joined(await facilitator.send("/batal"))
+    assert "Tidak ada yang sedang berjalan" in again and "kode angkatan" not in again
 
 
 async def test_cancel_edit_and_audience(
