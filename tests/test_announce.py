@@ -365,3 +365,10 @@ async def test_recipients_are_queued_in_slices(
     await facilitator.press("Kirim sekarang")
     await wait_until(lambda: delivered(standin, FACILITATOR, "Laporan pengumuman") == 1, 20)
     assert [delivered(standin, p, "Dalam irisan") for p in PARTICIPANTS] == [1] * len(PARTICIPANTS)
+
+
+async def test_help_shows_facilitator_commands_to_facilitators_only(bot: RunningBot) -> None:
+    assert "/umumkan" in joined(await bot.person(FACILITATOR, "Sari").send("/bantuan"))
+    for user_id in (PARTICIPANTS[0], 5555):
+        answer = joined(await bot.person(user_id, "Orang").send("/bantuan"))
+        assert "/bantuan" in answer and "/umumkan" not in answer and "fasilitator</b>" not in answer
