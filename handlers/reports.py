@@ -29,6 +29,7 @@ from storage.models import Cohort
 
 log = logging.getLogger(__name__)
 TIME_WORDS = frozenset({"waktu", "time"})
+DIGEST_WORDS = frozenset({"ringkasan", "digest"})
 SECTIONS = (
     (DayState.NOT_YET, "report.section_not_yet"),
     (DayState.PARTLY, "report.section_partly"),
@@ -180,6 +181,9 @@ async def digest_time(
 ) -> None:
     """`/rekap waktu` shows the digest time, `/rekap waktu 17:30` sets it, `… mati` stops it."""
     lang = staff.lang
+    if args[0].lower() in DIGEST_WORDS and len(args) == 2:
+        await own_digest(update, context, staff, cohort, args[1])
+        return
     if args[0].lower() not in TIME_WORDS or len(args) > 2:
         await reply(update, context, text(context, lang, "report.usage"))
         return
@@ -209,6 +213,27 @@ async def digest_time(
         context,
         text(context, lang, "report.time_set", code=cohort.code, time=shown, zone=zone),
     )
+
+
+async def own_digest(
+    update: Update, context: AksiContext, staff: StaffReader, cohort: Cohort, word: str
+) -> None:
+    """`/rekap ringkasan mati|nyala`: the digest off or on for this facilitator only."""
+    lang = staff.lang
+    try:
+        async with context.services.db.begin() as session:
+            enabled = await digest.set_own_digest(session, cohort.id, staff.person.user_id, word)
+    except InvalidInput:
+        await reply(update, context, text(context, lang, "report.usage"))
+        return
+    key = (
+        "report.digest_not_staff"
+        if enabled is None
+        else "report.digest_on"
+        if enabled
+        else "report.digest_off"
+    )
+    await reply(update, context, text(context, lang, key, code=cohort.code))
 
 
 @staff_command("ekspor")

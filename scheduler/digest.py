@@ -25,6 +25,7 @@ from storage.models import Cohort, Staff, StaffDelivery
 
 DIGEST = "digest"
 OFF_WORDS = frozenset({"mati", "off"})
+ON_WORDS = frozenset({"nyala", "hidup", "on"})
 
 
 @dataclass(frozen=True)
@@ -110,6 +111,26 @@ async def set_status(session: AsyncSession, staff_id: int, local_date: date, sta
         )
         .values(status=status)
     )
+
+
+async def set_own_digest(
+    session: AsyncSession, cohort_id: int, user_id: int, value: str
+) -> bool | None:
+    """A facilitator turns the digest on ("nyala"/"on") or off ("mati"/"off") for themselves
+    only. Returns the new setting, None when they are not a facilitator of the cohort (an admin
+    without a facilitator row gets no digest); InvalidInput for another word."""
+    word = value.strip().lower()
+    if word not in OFF_WORDS | ON_WORDS:
+        raise InvalidInput("report.usage")
+    row = (
+        await session.execute(
+            select(Staff).where(Staff.cohort_id == cohort_id, Staff.telegram_user_id == user_id)
+        )
+    ).scalar_one_or_none()
+    if row is None:
+        return None
+    row.digest_enabled = word in ON_WORDS
+    return row.digest_enabled
 
 
 async def set_digest_time(session: AsyncSession, cohort_id: int, value: str) -> str | None:

@@ -240,3 +240,40 @@ async def test_a_long_digest_fits_one_message(app: AksiApplication) -> None:
     assert len(body) <= 4096
     assert "Belum lapor hari ini: 150 dari 300" in body
     assert "lainnya" in body
+
+
+async def test_a_facilitator_turns_their_own_digest_off_and_on(
+    standin: BotApiStandIn, db_url: str, db: async_sessionmaker[AsyncSession]
+) -> None:
+    await build(db)
+    await add_staff(db)
+    admin = 5050
+    bot = RunningBot(standin, settings_for(standin, db_url, aksi_admin_ids=(admin,)))
+    await bot.start()
+
+    async def enabled(user_id: int) -> list[bool]:
+        async with db() as session:
+            rows = await session.execute(
+                select(Staff.digest_enabled).where(Staff.telegram_user_id == user_id)
+            )
+            return list(rows.scalars())
+
+    try:
+        sari = bot.person(SARI, "Sari")
+        answer = " ".join(r.text or "" for r in await sari.send("/rekap ringkasan mati"))
+        assert "tidak lagi menerima ringkasan harian REVMEN1" in answer
+        assert await enabled(SARI) == [False] and await enabled(TOM) == [True]
+        answer = " ".join(r.text or "" for r in await sari.send("/rekap ringkasan ya"))
+        assert "/rekap waktu 17:30" in answer  # the usage; nothing changed
+        assert await enabled(SARI) == [False]
+        answer = " ".join(r.text or "" for r in await sari.send("/rekap ringkasan nyala"))
+        assert "menerima ringkasan harian REVMEN1 lagi" in answer
+        assert await enabled(SARI) == [True]
+        answer = " ".join(
+            r.text or ""
+            for r in await bot.person(admin, "Admin").send("/rekap REVMEN1 ringkasan mati")
+        )
+        assert "tidak terdaftar sebagai fasilitator" in answer
+        assert await enabled(admin) == []
+    finally:
+        await bot.stop()
