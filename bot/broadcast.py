@@ -132,20 +132,17 @@ class Broadcaster:
             ):
                 queue.append(queued)
                 continue
+            # Stopped (cancelled) since the batch was read: the facilitator was told it would
+            # not go out. Checked before the slot, so the send leaves on time.
+            async with services.db() as session:
+                if not await still_pending(session, queued.id):
+                    continue
             await self._slots.acquire()
             try:
-                # Stopped (cancelled) since the batch was read: the facilitator was told it
-                # would not go out. Checked before the slot, so the send leaves on time.
-                async with services.db() as session:
-                    pending = await still_pending(session, queued.id)
-                if pending:
-                    await pacer.bulk(queued.chat_id)
+                await pacer.bulk(queued.chat_id)
             except BaseException:
                 self._slots.release()
                 raise
-            if not pending:
-                self._slots.release()
-                continue
             self._in_flight.add(queued.id)
             task = asyncio.create_task(self._send(queued), name=f"announce-{queued.id}")
             self._tasks.add(task)

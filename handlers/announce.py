@@ -6,7 +6,6 @@ from __future__ import annotations
 import html
 import re
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
@@ -22,21 +21,20 @@ from handlers.common import Answer, answer_button, edit_or_reply, person_of, pla
 from handlers.staff import (
     StaffReader,
     authorize,
-    is_staff,
-    refuse,
     remember_language,
     staff_command,
-    staff_of,
+    staff_or_refuse,
 )
 from scheduler.outbox import ReportDue
 from storage.models import Announcement, Cohort
 
-_ID = re.compile(r"^[1-9]\d{0,9}$")
 _ACTIONS = ("send", "aud", "time", "back", "edit", "cancel", "stop")
 _NAMES_IN_REPORT = 20
 
 
-def _button(context: AksiContext, lang: str, key: str, action: str, a: Announcement) -> Any:
+def _button(
+    context: AksiContext, lang: str, key: str, action: str, a: Announcement
+) -> InlineKeyboardButton:
     return InlineKeyboardButton(
         plain(context, lang, key),
         callback_data=callbacks.pack(callbacks.ANNOUNCE, action, str(a.id)),
@@ -206,7 +204,7 @@ async def announce_button(update: Update, context: AksiContext) -> None:
         and len(parts) == 3
         and parts[0] == callbacks.ANNOUNCE
         and parts[1] in _ACTIONS
-        and _ID.match(parts[2])
+        and callbacks.parse_id(parts[2]) is not None
         else None
     )
     answer: Answer = []
@@ -214,7 +212,7 @@ async def announce_button(update: Update, context: AksiContext) -> None:
     async with context.services.db.begin() as session:
         draft = await session.get(Announcement, int(button.arg)) if button else None
         if draft is None:
-            staff = await _any_staff(session, update, context)
+            staff = await staff_or_refuse(session, update, context)
             if staff is None:
                 return
             await answer_button(update, plain(context, staff.lang, "button.stale"), alert=True)
@@ -275,16 +273,6 @@ async def announce_button(update: Update, context: AksiContext) -> None:
             await edit_or_reply(update, context, body, keyboard)
         else:
             await reply(update, context, body, keyboard)
-
-
-async def _any_staff(
-    session: AsyncSession, update: Update, context: AksiContext
-) -> StaffReader | None:
-    reader = await staff_of(session, update, context)
-    if not is_staff(reader):
-        await refuse(update, context, reader.lang)
-        return None
-    return reader
 
 
 @staff_command("status")

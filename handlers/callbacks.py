@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 ONBOARDING = "onb"
@@ -16,6 +17,7 @@ ROSTER = "ros"
 REPORT = "rep"
 ADMIN = "adm"
 MAX_BYTES = 64  # Telegram's limit for callback_data
+_ID = re.compile(r"^[1-9][0-9]{0,9}$")  # ASCII only: str.isdigit() accepts "²", int() does not
 
 
 @dataclass(frozen=True)
@@ -43,3 +45,8 @@ def unpack(data: str | None, prefix: str, allowed: dict[str, frozenset[str]]) ->
     if action not in allowed or arg not in allowed[action]:
         return None
     return Button(prefix, action, arg)
+
+
+def parse_id(text: str) -> int | None:
+    """A database id carried in button data (ASCII digits, no leading zero); None otherwise."""
+    return int(text) if _ID.match(text) else None

@@ -75,6 +75,17 @@ async def refuse(update: Update, context: AksiContext, lang: str) -> None:
         await reply(update, context, text(context, lang, "staff.only"))
 
 
+async def staff_or_refuse(
+    session: AsyncSession, update: Update, context: AksiContext
+) -> StaffReader | None:
+    """The reader if they are an admin or a facilitator of any cohort; else refused: None."""
+    reader = await staff_of(session, update, context)
+    if not is_staff(reader):
+        await refuse(update, context, reader.lang)
+        return None
+    return reader
+
+
 async def authorize(
     session: AsyncSession, update: Update, context: AksiContext, cohort_id: int
 ) -> StaffReader | None:
@@ -132,9 +143,8 @@ def staff_command(name: str) -> Callable[[Entry], Handler]:
 
         async def handler(update: Update, context: AksiContext) -> None:
             async with context.services.db() as session:
-                reader = await staff_of(session, update, context)
-            if not is_staff(reader):
-                await refuse(update, context, reader.lang)
+                reader = await staff_or_refuse(session, update, context)
+            if reader is None:
                 return
             picked = await pick_cohort(update, context, reader, name, list(context.args or []))
             if picked is not None:
@@ -153,16 +163,12 @@ async def staff_button(update: Update, context: AksiContext) -> None:
     assert query is not None
     parts = (query.data or "").split(":")
     entry = ENTRIES.get(parts[1]) if len(parts) == 3 else None
-    # isascii: str.isdigit() accepts "²", which int() refuses (a forged button must not crash)
-    cohort_id = (
-        int(parts[2]) if len(parts) == 3 and parts[2].isascii() and parts[2].isdigit() else None
-    )
+    cohort_id = callbacks.parse_id(parts[2]) if len(parts) == 3 else None
     async with context.services.db() as session:
-        reader = await staff_of(session, update, context)
-        cohort = reader.cohort(cohort_id) if cohort_id is not None else None
-    if not is_staff(reader):
-        await refuse(update, context, reader.lang)
+        reader = await staff_or_refuse(session, update, context)
+    if reader is None:
         return
+    cohort = reader.cohort(cohort_id) if cohort_id is not None else None
     if entry is None or cohort is None:
         await answer_button(update, plain(context, reader.lang, "button.stale"), alert=True)
         return
