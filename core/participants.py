@@ -13,7 +13,7 @@ from sqlalchemy.orm import joinedload
 from bot.settings import SUPPORTED_LANGUAGES, check_timezone
 from core.cohorts import find_cohort, looks_like_code
 from core.errors import InvalidInput
-from storage.models import Cohort, Participant
+from storage.models import Cohort, Participant, utcnow
 
 NAME_MAX = 100
 UNIT_MAX = 150
@@ -98,6 +98,13 @@ async def join_cohort(
     session.add(participant)
     await session.flush()
     return JoinResult(participant, cohort, already_member=False)
+
+
+def rejoin(participant: Participant) -> None:
+    """Someone goes back to a cohort they had moved away from: it is their current membership
+    again (the most recently joined), with its reminders."""
+    participant.joined_at = utcnow()
+    participant.reminders_paused = False
 
 
 def clean_profile_text(text: str, limit: int, what: str) -> str:

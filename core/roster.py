@@ -15,6 +15,7 @@ import string
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
+from enum import StrEnum
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -22,7 +23,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.cohorts import get_cohort
 from core.errors import InvalidInput
 from core.imports import ImportRefused, ImportSummary, Problem, _Reader
-from core.participants import ASK_FULL_NAME, ASK_UNIT, JoinResult, TelegramPerson, join_cohort
+from core.participants import (
+    ASK_FULL_NAME,
+    ASK_UNIT,
+    JoinResult,
+    TelegramPerson,
+    find_participant,
+    join_cohort,
+)
 from storage.models import Cohort, Participant, RosterEntry
 
 COLUMNS = ("name", "unit", "nip", "telegram_username")
@@ -325,28 +333,74 @@ async def tie(
     await session.flush()
 
 
+class LinkRefusal(StrEnum):
+    """Why a personal link was not used (nothing changed)."""
+
+    TAKEN = "taken"  # the row is tied to another Telegram account
+    HAS_IDENTITY = "has_identity"  # the person is already in that cohort as someone
+    OTHER_PERSON = "other_person"  # on another cohort's roster as a different person
+
+
 @dataclass(frozen=True)
 class RosterJoin:
-    """The outcome of a personal link: `joined` is None when the row belongs to another
-    Telegram account (refused, nothing changed)."""
+    """The outcome of a personal link: `joined` is None when it was refused (`refused` says
+    why; nothing changed)."""
 
     entry: RosterEntry
     joined: JoinResult | None
+    refused: LinkRefusal | None = None
+
+
+def same_person(a: RosterEntry, b: RosterEntry) -> bool:
+    """Two roster rows (of different cohorts) are the same person: the same NIP when both
+    have one, else the same name (case and spacing ignored)."""
+    if a.nip and b.nip:
+        return a.nip == b.nip
+    return name_key(a.name) == name_key(b.name)
+
+
+async def link_refusal(
+    session: AsyncSession, person: TelegramPerson, entry: RosterEntry
+) -> LinkRefusal | None:
+    """Whether `person` may use the personal link of `entry`. A person keeps the identity they
+    have: a row tied to another account is refused; someone already in the row's cohort (as
+    whoever they are there) is refused, a facilitator re-matches them explicitly; someone
+    whose roster identity in another cohort is a different person is refused too."""
+    if entry.participant_id is not None:
+        owner = await session.get(Participant, entry.participant_id)
+        if owner is not None and owner.telegram_user_id != person.user_id:
+            return LinkRefusal.TAKEN
+        return None  # their own link
+    current = await find_participant(session, person.user_id)
+    there = await session.scalar(
+        select(Participant).where(
+            Participant.cohort_id == entry.cohort_id,
+            Participant.telegram_user_id == person.user_id,
+        )
+    )
+    if there is not None:
+        tied = await entry_of(session, there.id)
+        if tied is not None or (current is not None and current.id == there.id):
+            return LinkRefusal.HAS_IDENTITY
+    if current is not None:
+        own = await entry_of(session, current.id)
+        if own is not None and not same_person(own, entry):
+            return LinkRefusal.OTHER_PERSON
+    return None
 
 
 async def join_by_token(
     session: AsyncSession, person: TelegramPerson, token: str
 ) -> RosterJoin | None:
     """Join the cohort of the roster row with this token and tie the account to it; None when
-    no row has this token. A row tied to another account refuses; the same account again is
-    simply already a member. A personal link moves the account's tie from any other row."""
+    no row has this token. Refused (see `link_refusal`) with nothing changed; the same account
+    again is simply already a member."""
     entry = await entry_by_token(session, token)
     if entry is None:
         return None
-    if entry.participant_id is not None:
-        owner = await session.get(Participant, entry.participant_id)
-        if owner is not None and owner.telegram_user_id != person.user_id:
-            return RosterJoin(entry, None)
+    refused = await link_refusal(session, person, entry)
+    if refused is not None:
+        return RosterJoin(entry, None, refused)
     cohort = await session.get(Cohort, entry.cohort_id)
     assert cohort is not None
     joined = await join_cohort(session, person, cohort.code)

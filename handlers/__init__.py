@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from telegram import Update
 from telegram.ext import (
     Application,
     CallbackQueryHandler,
     CommandHandler,
     MessageHandler,
+    TypeHandler,
     filters,
 )
 
@@ -17,6 +19,7 @@ from handlers import (
     announce,
     callbacks,
     checkin,
+    confirm,
     fallback,
     mydata,
     onboarding,
@@ -102,6 +105,8 @@ STAFF_MENU: dict[str, list[str]] = {
 
 def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     private = filters.ChatType.PRIVATE
+    # Before everything (its own group): anything but the answer to a question voids it.
+    app.add_handler(TypeHandler(Update, confirm.void_on_anything_else), group=-1)
     for names, callback in COMMANDS + STAFF_COMMANDS:
         app.add_handler(CommandHandler(list(dict.fromkeys(names)), callback, filters=private))
     app.add_handler(CallbackQueryHandler(staff.staff_button, pattern=rf"^{callbacks.STAFF}:"))
@@ -116,7 +121,7 @@ def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     )
     app.add_handler(CallbackQueryHandler(plan.plan_button, pattern=rf"^{callbacks.PLAN}:"))
     app.add_handler(CallbackQueryHandler(checkin.checkin_button, pattern=rf"^{callbacks.CHECKIN}:"))
-    app.add_handler(CallbackQueryHandler(mydata.delete_button, pattern=rf"^{callbacks.MYDATA}:"))
+    app.add_handler(CallbackQueryHandler(confirm.confirm_button, pattern=rf"^{callbacks.CONFIRM}:"))
     app.add_handler(
         CallbackQueryHandler(reminders.reminders_button, pattern=rf"^{callbacks.REMINDERS}:")
     )

@@ -4,25 +4,16 @@ from __future__ import annotations
 
 import re
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from sqlalchemy.ext.asyncio import AsyncSession
+from telegram import Update
 
 from bot.context import AksiContext
 from core.checkins import erase_personal_data
+from core.confirmations import Taken
 from core.mydata import memberships, personal_csv
-from handlers import callbacks
-from handlers.common import (
-    answer_button,
-    ask_for_code,
-    edit_or_reply,
-    identify,
-    plain,
-    reply,
-    send_file,
-    text,
-)
+from handlers import confirm
+from handlers.common import ask_for_code, identify, plain, reply, send_file, text
 from handlers.plan import describe_schedule
-
-_ARGS = {"erase": frozenset({"yes", "no"})}
 
 
 async def send_my_data(update: Update, context: AksiContext) -> None:
@@ -46,59 +37,49 @@ async def send_my_data(update: Update, context: AksiContext) -> None:
 
 
 async def ask_delete(update: Update, context: AksiContext) -> None:
-    """/hapusdata: asks for an explicit confirmation first."""
-    async with context.services.db() as session:
-        reader = await identify(session, update, context)
-    if reader.participant is None:
-        await ask_for_code(update, context, reader.lang)
-        return
-    lang = reader.lang
-    keyboard = InlineKeyboardMarkup(
-        [
-            [
-                InlineKeyboardButton(
-                    plain(context, lang, "mydata.confirm_button"),
-                    callback_data=callbacks.pack(callbacks.MYDATA, "erase", "yes"),
-                )
-            ],
-            [
-                InlineKeyboardButton(
-                    plain(context, lang, "button.cancel"),
-                    callback_data=callbacks.pack(callbacks.MYDATA, "erase", "no"),
-                )
-            ],
-        ]
-    )
-    await reply(update, context, text(context, lang, "mydata.confirm"), keyboard)
-
-
-async def delete_button(update: Update, context: AksiContext) -> None:
-    """The answer to the confirmation: erase everything, or keep it."""
-    query = update.callback_query
-    assert query is not None
-    button = callbacks.unpack(query.data, callbacks.MYDATA, dict(_ARGS))
+    """/hapusdata: says what will be erased and asks for an explicit confirmation first (it
+    stands for a few minutes, and only until the person does something else)."""
     async with context.services.db.begin() as session:
         reader = await identify(session, update, context)
-        lang = reader.lang
         if reader.participant is None:
-            await ask_for_code(update, context, lang)
-            return
-        if button is None:
-            await answer_button(update, plain(context, lang, "button.stale"), alert=True)
-            return
-        if button.arg == "no":
-            body = text(context, lang, "mydata.kept")
+            keyboard = None
         else:
-            erased = await erase_personal_data(session, reader.person.user_id)
-            body = text(
+            lang = reader.lang
+            keyboard = await confirm.ask(
+                session,
                 context,
+                reader.person.user_id,
                 lang,
-                "mydata.erased",
-                cohorts=erased.cohorts,
-                plans=erased.plans,
-                habits=erased.habits,
-                check_ins=erased.check_ins,
-                reflections=erased.reflections,
+                "erase_data",
+                {},
+                confirm.yes_no(context, lang, "mydata.confirm_button"),
             )
-    await answer_button(update)
-    await edit_or_reply(update, context, body)
+    if keyboard is None:
+        await ask_for_code(update, context, reader.lang)
+        return
+    body = text(context, lang, "mydata.confirm") + "\n\n" + confirm.valid_for(context, lang)
+    await reply(update, context, body, keyboard)
+
+
+@confirm.action("erase_data", again="mydata.again")
+async def erase_confirmed(
+    session: AsyncSession, update: Update, context: AksiContext, taken: Taken, choice: str
+) -> confirm.Done:
+    """The answer to /hapusdata's question: erase everything, or keep it."""
+    lang = taken.language
+    if choice != "yes":
+        return confirm.Done([(text(context, lang, "mydata.kept"), None)])
+    user = update.effective_user
+    assert user is not None
+    erased = await erase_personal_data(session, user.id)
+    body = text(
+        context,
+        lang,
+        "mydata.erased",
+        cohorts=erased.cohorts,
+        plans=erased.plans,
+        habits=erased.habits,
+        check_ins=erased.check_ins,
+        reflections=erased.reflections,
+    )
+    return confirm.Done([(body, None)])

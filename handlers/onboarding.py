@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from bot.context import AksiContext
+from core.cohorts import find_cohort, looks_like_code
+from core.confirmations import Taken
 from core.errors import InvalidInput
 from core.participants import (
     ASK_FULL_NAME,
@@ -13,10 +16,19 @@ from core.participants import (
     JoinResult,
     TelegramPerson,
     join_cohort,
+    rejoin,
     set_profile,
 )
-from core.roster import RosterJoin, join_by_token, looks_like_token, match_by_username
-from handlers import callbacks
+from core.roster import (
+    LinkRefusal,
+    RosterJoin,
+    entry_by_token,
+    join_by_token,
+    link_refusal,
+    looks_like_token,
+    match_by_username,
+)
+from handlers import callbacks, confirm
 from handlers.common import (
     Answer,
     Reader,
@@ -30,7 +42,7 @@ from handlers.common import (
 )
 from handlers.help import help_lines
 from scheduler.reminders import stop_reminders, sync_reminders
-from storage.models import Participant
+from storage.models import ActionPlan, Cohort, Participant, RosterEntry
 
 _BUTTONS = {
     "tgname": frozenset({""}),
@@ -71,6 +83,18 @@ def welcome(context: AksiContext, lang: str, joined: JoinResult, first_name: str
     )
 
 
+def join_answer(
+    context: AksiContext, reader: Reader, joined: JoinResult, name: str | None = None
+) -> Answer:
+    """The welcome (by `name` from the roster, else the Telegram first name) and the first
+    profile question still open."""
+    lang = reader.lang if reader.participant else _lang_of(joined, reader)
+    answer: Answer = [(welcome(context, lang, joined, name or reader.person.first_name), None)]
+    if joined.participant.awaiting:
+        answer.append(profile_question(context, lang, joined.participant, reader.person))
+    return answer
+
+
 async def after_join(
     update: Update,
     context: AksiContext,
@@ -78,13 +102,9 @@ async def after_join(
     joined: JoinResult,
     name: str | None = None,
 ) -> None:
-    """Welcome the newcomer (by `name` from the roster, else their Telegram first name) and ask
-    the first profile question still open."""
-    lang = reader.lang if reader.participant else _lang_of(joined, reader)
-    await reply(update, context, welcome(context, lang, joined, name or reader.person.first_name))
-    if joined.participant.awaiting:
-        question, keyboard = profile_question(context, lang, joined.participant, reader.person)
-        await reply(update, context, question, keyboard)
+    """Welcome the newcomer and ask the first profile question still open."""
+    for body, keyboard in join_answer(context, reader, joined, name):
+        await reply(update, context, body, keyboard)
 
 
 def _lang_of(joined: JoinResult, reader: Reader) -> str:
@@ -95,9 +115,17 @@ async def join(
     session: AsyncSession, context: AksiContext, reader: Reader, code: str
 ) -> JoinResult | None:
     """Join with `code` and set up the newcomer's reminders; None for an unknown code.
-    Someone who moves on to a new cohort stops getting the old cohort's reminders."""
+    Someone who moves on to a new cohort (or back to one they were in) stops getting the
+    old cohort's reminders."""
     joined = await join_cohort(session, reader.person, code)
-    if joined is not None and not joined.already_member:
+    if joined is None:
+        return None
+    old = reader.participant
+    if joined.already_member and old is not None and old.id != joined.participant.id:
+        rejoin(joined.participant)  # back to a cohort they were in: it is theirs again
+        joined = JoinResult(joined.participant, joined.cohort, already_member=False)
+        await _set_up_newcomer(session, context, reader, joined)
+    elif not joined.already_member:
         # On the roster by their Telegram username: tied at once (core.roster).
         await match_by_username(session, joined.participant)
         await _set_up_newcomer(session, context, reader, joined)
@@ -108,8 +136,7 @@ async def join_with_link(
     session: AsyncSession, context: AksiContext, reader: Reader, token: str
 ) -> RosterJoin | None:
     """Join with a personal roster link: the account is tied to that roster row and gets its
-    name and unit. None for an unknown token; `joined` is None when the row belongs to
-    another account (nothing changed)."""
+    name and unit. None for an unknown token; `joined` is None when it was refused."""
     linked = await join_by_token(session, reader.person, token)
     if linked is not None and linked.joined is not None and not linked.joined.already_member:
         await _set_up_newcomer(session, context, reader, linked.joined)
@@ -126,44 +153,165 @@ async def _set_up_newcomer(
         await stop_reminders(session, old.id)
 
 
+def link_refused(
+    context: AksiContext, lang: str, linked: RosterJoin, participant: Participant | None
+) -> str:
+    """Why a personal link was not used; nothing was changed."""
+    if linked.refused is LinkRefusal.TAKEN or participant is None:
+        return text(context, lang, "roster.link_taken")
+    key = (
+        "roster.link_has_identity"
+        if linked.refused is LinkRefusal.HAS_IDENTITY
+        else "roster.link_other_person"
+    )
+    return text(
+        context,
+        lang,
+        key,
+        name=participant.full_name or participant.first_name or "?",
+        cohort=participant.cohort.name,
+        roster_name=linked.entry.name,
+    )
+
+
+async def _ask_to_move(
+    session: AsyncSession,
+    context: AksiContext,
+    reader: Reader,
+    current: Participant,
+    target: Cohort,
+    payload: dict[str, str],
+    roster_name: str | None,
+) -> Answer:
+    """Joining another cohort while in one: say what moving means, and ask."""
+    lang = reader.lang
+    back = await session.scalar(
+        select(Participant.id).where(
+            Participant.cohort_id == target.id,
+            Participant.telegram_user_id == reader.person.user_id,
+        )
+    )
+    has_plan = await session.scalar(
+        select(ActionPlan.id).where(ActionPlan.participant_id == current.id)
+    )
+    lines = [text(context, lang, "join.move_ask", current=current.cohort.name, target=target.name)]
+    if roster_name:
+        lines.append(text(context, lang, "join.move_as", name=roster_name, target=target.name))
+    lines.append(
+        text(
+            context,
+            lang,
+            "join.move_plan" if has_plan else "join.move_no_plan",
+            current=current.cohort.name,
+            target=target.name,
+        )
+    )
+    if back is not None:
+        lines.append(text(context, lang, "join.move_back", target=target.name))
+    lines.append(text(context, lang, "join.move_rest", current=current.cohort.name))
+    buttons = [
+        ("yes", plain(context, lang, "join.move_button", code=target.code)),
+        ("no", plain(context, lang, "join.stay_button", code=current.cohort.code)),
+    ]
+    keyboard = await confirm.ask(
+        session, context, reader.person.user_id, lang, "move_cohort", payload, buttons
+    )
+    body = "\n\n".join(lines) + "\n\n" + confirm.valid_for(context, lang)
+    return [(body, keyboard)]
+
+
+async def _target_of(
+    session: AsyncSession, person: TelegramPerson, code: str
+) -> tuple[Cohort, RosterEntry | None, LinkRefusal | None] | None:
+    """The cohort a /start payload leads to (a personal link's or a code's), with the roster
+    row and whether the link may be used; None when it leads nowhere."""
+    if looks_like_token(code):
+        entry = await entry_by_token(session, code)
+        if entry is not None:
+            cohort = await session.get(Cohort, entry.cohort_id)
+            assert cohort is not None
+            return cohort, entry, await link_refusal(session, person, entry)
+    if not looks_like_code(code):
+        return None
+    cohort = await find_cohort(session, code)
+    return (cohort, None, None) if cohort is not None else None
+
+
 async def start(update: Update, context: AksiContext) -> None:
     """/start [CODE or personal token]: join the cohort by its code or by a personal roster
     link (the deep-link payload), or be asked for the code. Tokens are tried first, case
-    sensitively. Someone whose reminders stopped (they had blocked the bot) gets them back."""
-    code = context.args[0] if context.args else None
-    linked: RosterJoin | None = None
+    sensitively. Someone already in another cohort is asked before moving. Someone whose
+    reminders stopped (they had blocked the bot) gets them back."""
+    code = context.args[0][:64] if context.args else None
+    answer: Answer = []
     async with context.services.db.begin() as session:
         reader = await identify(session, update, context)
-        if code and looks_like_token(code):
-            linked = await join_with_link(session, context, reader, code)
-        if linked is not None:
-            joined = linked.joined
+        current = reader.participant
+        if current is not None and current.unreachable_at is not None:
+            current.unreachable_at = None
+            await sync_reminders(session, current, context.services.clock())
+        target = await _target_of(session, reader.person, code) if code else None
+        if code and target is None:
+            answer = [(text(context, reader.lang, "join.unknown_code", code=code), None)]
+        elif target is not None and target[1] is not None and target[2] is not None:
+            refused = RosterJoin(target[1], None, target[2])
+            answer = [(link_refused(context, reader.lang, refused, current), None)]
+        elif (
+            code
+            and target is not None
+            and current is not None
+            and current.cohort_id != target[0].id
+        ):
+            entry = target[1]
+            payload = {"token": code} if entry is not None else {"code": target[0].code}
+            name = entry.name if entry is not None else None
+            answer = await _ask_to_move(session, context, reader, current, target[0], payload, name)
+        elif code and target is not None:
+            answer = await _join_now(session, context, reader, code, target[1] is not None)
+        elif current is not None:
+            joined = JoinResult(current, current.cohort, True)
+            answer = [(welcome(context, reader.lang, joined, reader.person.first_name), None)]
         else:
-            joined = await join(session, context, reader, code) if code else None
-        if reader.participant is not None and reader.participant.unreachable_at is not None:
-            reader.participant.unreachable_at = None
-            await sync_reminders(session, reader.participant, context.services.clock())
-    if linked is not None and linked.joined is None:
-        await reply(update, context, text(context, reader.lang, "roster.link_taken"))
-    elif joined is not None:
-        await after_join(update, context, reader, joined, linked.entry.name if linked else None)
-    elif code:
-        await reply(
-            update, context, text(context, reader.lang, "join.unknown_code", code=code[:64])
+            answer = [(text(context, reader.lang, "join.ask_code"), None)]
+    for body, keyboard in answer:
+        await reply(update, context, body, keyboard)
+
+
+async def _join_now(
+    session: AsyncSession, context: AksiContext, reader: Reader, code: str, is_token: bool
+) -> Answer:
+    """Join (or move) with a code or a personal token checked already; the answer to send."""
+    if is_token:
+        linked = await join_with_link(session, context, reader, code)
+        assert linked is not None
+        if linked.joined is None:
+            return [(link_refused(context, reader.lang, linked, reader.participant), None)]
+        return join_answer(context, reader, linked.joined, linked.entry.name)
+    joined = await join(session, context, reader, code)
+    if joined is None:
+        return [(text(context, reader.lang, "join.unknown_code", code=code), None)]
+    return join_answer(context, reader, joined)
+
+
+@confirm.action("move_cohort", again="join.move_again")
+async def move_confirmed(
+    session: AsyncSession, update: Update, context: AksiContext, taken: Taken, choice: str
+) -> confirm.Done:
+    """The answer to "move to the other cohort?": join it (everything checked again), or
+    stay."""
+    reader = await identify(session, update, context)
+    if choice != "yes":
+        current = reader.participant
+        if current is None:
+            return confirm.Done([(text(context, reader.lang, "join.ask_code"), None)])
+        return confirm.Done(
+            [(text(context, reader.lang, "join.stayed", cohort=current.cohort.name), None)]
         )
-    elif reader.participant is not None:
-        await reply(
-            update,
-            context,
-            welcome(
-                context,
-                reader.lang,
-                JoinResult(reader.participant, reader.participant.cohort, True),
-                reader.person.first_name,
-            ),
-        )
-    else:
-        await reply(update, context, text(context, reader.lang, "join.ask_code"))
+    code = str(taken.data.get("token") or taken.data.get("code") or "")
+    target = await _target_of(session, reader.person, code)
+    if target is None:
+        return confirm.Done([(text(context, reader.lang, "join.unknown_code", code=code), None)])
+    return confirm.Done(await _join_now(session, context, reader, code, target[1] is not None))
 
 
 def answer_profile(

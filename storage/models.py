@@ -366,3 +366,24 @@ class OutboxMessage(Base):
     message_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     error: Mapped[str | None] = mapped_column(String(200), nullable=True)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class Confirmation(Base):
+    """A destructive action waiting for its person's "yes": what it will do (action and its
+    data as JSON) and until when the question stands.
+
+    The buttons carry the row's id and its random `nonce`. Anything else the person does
+    meanwhile voids it (`voided_at`), and it expires at `expires_at`; a pressed, voided or
+    expired row is never carried out (core.confirmations)."""
+
+    __tablename__ = "confirmations"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    action: Mapped[str] = mapped_column(String(32))
+    nonce: Mapped[str] = mapped_column(String(16))
+    payload: Mapped[str] = mapped_column(Text, default="{}")
+    language: Mapped[str] = mapped_column(String(8))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    voided_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)

@@ -482,7 +482,9 @@ async def test_moving_to_a_new_cohort_moves_the_reminders(
         person = bot.person(111, "Rudi")
         await person.send("/start REVMEN1")
         out = await person.send("/start REVMEN2")
-        assert "Angkatan II" in joined(out)
+        assert "Pindah ke <b>Angkatan II</b>?" in joined(out)  # asked first
+        out = await person.press("Ya, pindah ke REVMEN2")
+        assert "Selamat bergabung di <b>Angkatan II</b>" in joined(out)
     finally:
         await bot.stop()
     restarted = RunningBot(standin, settings_for(standin, db_url), clock=Clock(utc(2, 12)))

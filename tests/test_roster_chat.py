@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.standin import BotApiStandIn, Outgoing
+from core.participants import find_participant
 from core.roster import apply_roster, parse_roster
 from core.staff import add_facilitator
 from storage.models import Participant, RosterEntry, Staff
@@ -292,3 +293,118 @@ async def test_fasilitator_for_admins_only(
     assert "Untuk angkatan mana?" in joined(out)
     out = await admin.press("REVMEN2")
     assert "0 dari 1 sudah bergabung" in joined(out) and "Eko Prasetyo" in joined(out)
+
+
+async def current_cohort(db: async_sessionmaker[AsyncSession], user_id: int) -> str | None:
+    async with db() as session:
+        person = await find_participant(session, user_id)
+        return person.cohort.code if person is not None else None
+
+
+async def test_a_personal_link_never_takes_over_another_identity(
+    bot: RunningBot, cohorts: Any
+) -> None:
+    rows = await roster(cohorts)
+    budi = bot.person(2001, "Budi")
+    await budi.send(f"/start {rows['Budi Santoso'].join_token}")
+    before = await member(cohorts, 2001)
+    assert before is not None
+    # Budi opens Dewi's unused link: refused, nobody changes.
+    out = joined(await budi.send(f"/start {rows['Dewi Lestari'].join_token}"))
+    assert "sudah terdaftar di <b>Angkatan I</b> sebagai <b>Budi Santoso</b>" in out
+    assert "Tidak ada yang berubah" in out
+    after = await member(cohorts, 2001)
+    assert after is not None and (after.full_name, after.unit) == (
+        "Budi Santoso",
+        "Dinas Kesehatan",
+    )
+    now = await roster(cohorts)
+    assert now["Budi Santoso"].participant_id == before.id
+    assert now["Dewi Lestari"].participant_id is None
+    # Someone who joined by the code (not on the roster) cannot become Andi with his link.
+    nur = bot.person(2005, "Nur", language_code="en")
+    await nur.send("/start REVMEN1")
+    await nur.send("Nur Aini")
+    out = joined(await nur.send(f"/start {rows['Andi Wijaya'].join_token}"))
+    assert "You have already joined <b>Angkatan I</b> as <b>Nur Aini</b>" in out
+    n = await member(cohorts, 2005)
+    assert n is not None and n.full_name == "Nur Aini"
+    assert (await roster(cohorts))["Andi Wijaya"].participant_id is None
+    # Eko, on REVMEN2's roster, opens a REVMEN1 link of someone else: refused.
+    eko = bot.person(2007, "Eko")
+    await eko.send(f"/start {rows['Eko Prasetyo'].join_token}")
+    out = joined(await eko.send(f"/start {rows['Dewi Lestari'].join_token}"))
+    assert "atas nama orang lain" in out and "sebagai <b>Eko Prasetyo</b>" in out
+    assert await current_cohort(cohorts, 2007) == "REVMEN2"
+    assert (await roster(cohorts))["Dewi Lestari"].participant_id is None
+
+
+async def test_a_personal_link_of_another_cohort_asks_before_moving(
+    bot: RunningBot, cohorts: Any
+) -> None:
+    rows = await roster(cohorts)
+    # Joined REVMEN2 by its code (no roster identity there), then opens Andi's REVMEN1 link.
+    andi = bot.person(2008, "Andi")
+    await andi.send("/start REVMEN2")
+    out = joined(await andi.send(f"/start {rows['Andi Wijaya'].join_token}"))
+    assert "Pindah ke <b>Angkatan I</b>?" in out
+    assert "sebagai <b>Andi Wijaya</b>" in out
+    assert (await roster(cohorts))["Andi Wijaya"].participant_id is None  # not yet
+    out = joined(await andi.press("Ya, pindah ke REVMEN1"))
+    assert "Halo, Andi Wijaya!" in out and "Selamat bergabung di <b>Angkatan I</b>" in out
+    assert await current_cohort(cohorts, 2008) == "REVMEN1"
+    a = await member_in(cohorts, 2008, rows["Andi Wijaya"].cohort_id)
+    assert (await roster(cohorts))["Andi Wijaya"].participant_id == a
+
+
+async def member_in(db: async_sessionmaker[AsyncSession], user_id: int, cohort_id: int) -> int:
+    async with db() as session:
+        found = await session.scalar(
+            select(Participant.id).where(
+                Participant.telegram_user_id == user_id, Participant.cohort_id == cohort_id
+            )
+        )
+        assert found is not None
+        return int(found)
+
+
+async def test_joining_another_cohort_asks_and_says_what_happens(
+    bot: RunningBot, cohorts: Any
+) -> None:
+    rudi = bot.person(2010, "Rudi")
+    await rudi.send("/start REVMEN1")
+    await rudi.press("Lewati")
+    await rudi.press("Lewati")
+    await rudi.send("/rencana")
+    await rudi.send("Pelayanan izin selesai dalam satu hari")
+    await rudi.send("Apel pagi tepat waktu")
+    await rudi.press("Ya / tidak")
+    await rudi.press("Setiap hari")
+    await rudi.press("Simpan")
+    out = joined(await rudi.send("/start REVMEN2"))
+    assert "Anda sekarang terdaftar di <b>Angkatan I</b>. Pindah ke <b>Angkatan II</b>?" in out
+    assert "rencana aksi, laporan, dan refleksi Anda di Angkatan I tetap tersimpan" in out
+    assert "pengingat dari Angkatan I berhenti" in out
+    out = joined(await rudi.press("Tetap di REVMEN1"))
+    assert "Anda tetap di <b>Angkatan I</b>" in out
+    assert await current_cohort(cohorts, 2010) == "REVMEN1"
+    # Asked again, then something else first: the old "yes" no longer moves anyone.
+    await rudi.send("/start REVMEN2")
+    old = rudi.last_keyboard()
+    await rudi.send("/jadwal")
+    old_yes = next(b["callback_data"] for b in old[1] if "Ya, pindah" in b["text"])
+    out = joined(await rudi.press_data(old[0], old_yes))
+    assert "sudah batal" in out
+    assert await current_cohort(cohorts, 2010) == "REVMEN1"
+    # Moving, then back again: the first cohort (and its plan) is theirs again.
+    await rudi.send("/start REVMEN2")
+    await rudi.press("Ya, pindah ke REVMEN2")
+    assert await current_cohort(cohorts, 2010) == "REVMEN2"
+    out = joined(await rudi.send("/start REVMEN1"))
+    assert "Anda pernah terdaftar di Angkatan I" in out
+    out = joined(await rudi.press("Ya, pindah ke REVMEN1"))
+    assert "Angkatan I" in out
+    assert await current_cohort(cohorts, 2010) == "REVMEN1"
+    assert "Apel pagi tepat waktu" in joined(await rudi.send("/lapor"))
+    # The same cohort's code again asks nothing.
+    assert "sudah terdaftar" in joined(await rudi.send("/start REVMEN1"))

@@ -1,0 +1,156 @@
+"""The yes / no under a destructive action, for every feature (core.confirmations).
+
+A feature registers what its confirmation does with `@action("name")`, asks with `ask(...)`
+(which stores the question and returns its buttons), and the one button handler here carries
+it out — only when the question is still open: pressed by the person it was asked of, within
+`CONFIRM_FOR`, with nothing else done in between. `void_on_anything_else` runs before every
+other handler and voids a person's open questions as soon as they send or press anything else.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+
+from bot.context import AksiContext
+from core import confirmations
+from core.confirmations import CHOICES, CONFIRM_FOR, Ref, State, Taken
+from handlers import callbacks
+from handlers.common import Answer, answer_button, edit_or_reply, identify, plain, reply, text
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Done:
+    """What carrying out (or cancelling) a confirmation answers: the first message replaces
+    the question, the others follow; `after` runs once the transaction is committed."""
+
+    answer: Answer
+    after: Callable[[], Awaitable[None]] | None = field(default=None)
+
+
+# run(session, update, context, taken, choice) inside the write transaction of the press.
+Run = Callable[[AsyncSession, Update, AksiContext, Taken, str], Awaitable[Done]]
+
+
+@dataclass(frozen=True)
+class Action:
+    run: Run
+    again: str  # catalog key: how to ask again (e.g. "type /hapusdata again")
+
+
+ACTIONS: dict[str, Action] = {}
+
+
+def action(name: str, again: str) -> Callable[[Run], Run]:
+    """Register what the confirmation `name` does when answered."""
+
+    def register(run: Run) -> Run:
+        ACTIONS[name] = Action(run, again)
+        return run
+
+    return register
+
+
+async def ask(
+    session: AsyncSession,
+    context: AksiContext,
+    user_id: int,
+    lang: str,
+    name: str,
+    payload: dict[str, Any],
+    buttons: list[tuple[str, str]],
+) -> InlineKeyboardMarkup:
+    """Store the question `name` with its `payload` and return its keyboard: one row per
+    (choice, label) in `buttons`, choice one of yes / no / alt."""
+    if name not in ACTIONS:
+        raise KeyError(f"no confirmation action {name!r}")
+    ref = await confirmations.ask(session, user_id, name, payload, lang, context.services.clock())
+    rows = []
+    for choice, label in buttons:
+        assert choice in CHOICES
+        data = callbacks.pack(callbacks.CONFIRM, choice, ref.encode())
+        rows.append([InlineKeyboardButton(label, callback_data=data)])
+    return InlineKeyboardMarkup(rows)
+
+
+def valid_for(context: AksiContext, lang: str) -> str:
+    """The line under every question: how long it stands."""
+    return text(context, lang, "confirm.valid_for", minutes=int(CONFIRM_FOR.total_seconds() // 60))
+
+
+def yes_no(
+    context: AksiContext, lang: str, yes_key: str, no_key: str = "button.cancel"
+) -> list[tuple[str, str]]:
+    return [("yes", plain(context, lang, yes_key)), ("no", plain(context, lang, no_key))]
+
+
+def _parse(data: str | None) -> tuple[str, Ref] | None:
+    parts = (data or "").split(":")
+    if len(data or "") > callbacks.MAX_BYTES or len(parts) != 3:
+        return None
+    if parts[0] != callbacks.CONFIRM or parts[1] not in CHOICES:
+        return None
+    ref = Ref.decode(parts[2])
+    return (parts[1], ref) if ref is not None else None
+
+
+async def confirm_button(update: Update, context: AksiContext) -> None:
+    """Yes / no (or the alternative) under a question: carried out only while it is open."""
+    query = update.callback_query
+    assert query is not None
+    parsed = _parse(query.data)
+    done: Done | None = None
+    async with context.services.db.begin() as session:
+        reader = await identify(session, update, context)
+        if parsed is None:
+            taken = Taken(State.GONE)
+        else:
+            _choice, ref = parsed
+            taken = await confirmations.take(
+                session, reader.person.user_id, ref, context.services.clock()
+            )
+        lang = taken.language or reader.lang
+        known = ACTIONS.get(taken.action)
+        if taken.state is State.OPEN and known is not None and parsed is not None:
+            done = await known.run(session, update, context, taken, parsed[0])
+    if done is None:
+        if taken.state is State.GONE:
+            await answer_button(update, plain(context, lang, "confirm.gone"), alert=True)
+            return
+        key = "confirm.expired" if taken.state is State.EXPIRED else "confirm.voided"
+        again = plain(context, lang, known.again) if known is not None else ""
+        await answer_button(update, plain(context, lang, f"{key}_short"), alert=True)
+        await edit_or_reply(update, context, text(context, lang, key, again=again))
+        return
+    await answer_button(update)
+    for i, (body, keyboard) in enumerate(done.answer):
+        if i == 0:
+            await edit_or_reply(update, context, body, keyboard)
+        else:
+            await reply(update, context, body, keyboard)
+    if done.after is not None:
+        await done.after()
+
+
+async def void_on_anything_else(update: Update, context: AksiContext) -> None:
+    """Runs before every handler: anything a person sends or presses, other than the answer to
+    a question, voids the questions they have open (so an old "yes" can never erase later)."""
+    user = update.effective_user
+    if user is None:
+        return
+    query = update.callback_query
+    if query is not None and (query.data or "").startswith(f"{callbacks.CONFIRM}:"):
+        return
+    async with context.services.db() as session:
+        if not await confirmations.has_open(session, user.id):
+            return
+    async with context.services.db.begin() as session:
+        voided = await confirmations.void_open(session, user.id, context.services.clock())
+    log.debug("voided %d open confirmation(s) of %s", voided, user.id)
