@@ -29,6 +29,7 @@ from core.imports import (
 )
 from core.roster import apply_roster, cohort_entries, link_for, links_csv, parse_roster
 from core.staff import parse_user_id
+from core.timefmt import local, zone_abbreviation
 from scheduler.reminders import set_cohort_reminders
 from storage.db import create_engine, current_revision, sessionmaker, upgrade
 from storage.models import Cohort
@@ -282,36 +283,107 @@ def cohort_list(ctx: click.Context) -> None:
         )
 
 
+class _Undo(Exception):
+    """Carries a dry run's result out of the transaction it rolls back."""
+
+    def __init__(self, value: object) -> None:
+        self.value = value
+
+
+def dry_run_db(ctx: click.Context, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
+    """Run `work` in a transaction that is rolled back: what it would do, nothing written."""
+
+    async def undo(session: AsyncSession) -> T:
+        raise _Undo(await work(session))
+
+    try:
+        run_db(ctx, undo)
+    except _Undo as done:
+        return done.value  # type: ignore[return-value]
+    raise AssertionError("unreachable")
+
+
+ITEMS_LISTED = 20
+Apply = Callable[[AsyncSession, Cohort, bytes, bool, bool], Awaitable[ImportSummary]]
+
+
 def _import(
     ctx: click.Context,
     code: str,
     file: Path,
-    replace: bool,
     kind: str,
-    apply: Callable[[AsyncSession, Cohort, bytes, bool], Awaitable[ImportSummary]],
+    apply: Apply,
+    *,
+    replace: bool,
+    yes: bool,
+    include_past: bool = False,
 ) -> None:
+    """Import `file`. Replacing first works out what it would remove (nothing written) and
+    asks — at the terminal, or by `--yes` — before anything is removed; past sessions stay
+    unless `include_past`."""
     data = file.read_bytes()
 
-    async def _work(session: AsyncSession) -> str:
+    async def _work(session: AsyncSession) -> tuple[str, str, ImportSummary]:
         c = await get_cohort(session, code)
         try:
-            summary = await apply(session, c, data, replace)
+            summary = await apply(session, c, data, replace, include_past)
         except ImportRefused as exc:
             problems = "\n".join(f"  {p}" for p in exc.problems)
             raise AksiError(f"{file.name} refused, nothing was written:\n{problems}") from None
-        return f"{file.name} imported into {c.code}: {kind} {summary}"
+        return c.code, c.timezone, summary
 
-    click.echo(run_db(ctx, _work))
+    if replace:
+        cohort_code, tz, preview = dry_run_db(ctx, _work)
+        if preview.removed and not yes:
+            _confirm_removal(file, cohort_code, tz, kind, preview)
+
+    async def _apply(session: AsyncSession) -> str:
+        cohort_code, _, summary = await _work(session)
+        if replace and summary.counts != preview.counts:
+            raise AksiError(
+                f"{cohort_code} changed while you were asked; nothing was written: run it again"
+            )
+        return f"{file.name} imported into {cohort_code}: {kind} {summary}"
+
+    click.echo(run_db(ctx, _apply))
+
+
+def _confirm_removal(file: Path, code: str, tz: str, kind: str, preview: ImportSummary) -> None:
+    """Say what replacing removes; go on only on a "yes" typed at a terminal."""
+    items = [
+        f"  {local(at, tz):%Y-%m-%d %H:%M} {zone_abbreviation(tz, at)}  {title}"
+        if at
+        else f"  {title}"
+        for at, title in preview.removed_items[:ITEMS_LISTED]
+    ]
+    if preview.removed > ITEMS_LISTED:
+        items.append(f"  ... and {preview.removed - ITEMS_LISTED} more")
+    listing = "\n".join(items)
+    what = f"--replace with {file.name} removes {preview.removed} of {code}'s {kind}"
+    if not sys.stdin.isatty():
+        fail(f"{what}; nothing was written. Run again with --yes to remove them:\n{listing}")
+    click.echo(f"{what}:\n{listing}", err=True)
+    if not click.confirm("Remove them?", default=False, err=True):
+        fail("nothing was written")
+
+
+def _yes_option(what: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    return click.option(
+        "--yes", is_flag=True, help=f"With --replace: remove the {what} without asking."
+    )
 
 
 async def _apply_schedule(
-    session: AsyncSession, c: Cohort, data: bytes, replace: bool
+    session: AsyncSession, c: Cohort, data: bytes, replace: bool, include_past: bool
 ) -> ImportSummary:
-    return await apply_schedule(session, c, parse_schedule(data, c), replace=replace)
+    keep = None if include_past else datetime.now(UTC)
+    return await apply_schedule(
+        session, c, parse_schedule(data, c), replace=replace, keep_past_before=keep
+    )
 
 
 async def _apply_materials(
-    session: AsyncSession, c: Cohort, data: bytes, replace: bool
+    session: AsyncSession, c: Cohort, data: bytes, replace: bool, include_past: bool
 ) -> ImportSummary:
     return await apply_materials(session, c, parse_materials(data), replace=replace)
 
@@ -327,17 +399,34 @@ def schedule() -> None:
 
 @schedule.command("import")
 @COHORT_OPTION
-@click.option("--replace", is_flag=True, help="Also remove sessions that are not in the file.")
+@click.option(
+    "--replace",
+    is_flag=True,
+    help="Also remove sessions that are not in the file (past ones stay; see --include-past).",
+)
+@click.option("--include-past", is_flag=True, help="With --replace: also remove past sessions.")
+@_yes_option("sessions")
 @FILE_ARGUMENT
 @click.pass_context
-def schedule_import(ctx: click.Context, code: str, replace: bool, file: Path) -> None:
+def schedule_import(
+    ctx: click.Context, code: str, replace: bool, include_past: bool, yes: bool, file: Path
+) -> None:
     """Import sessions from a UTF-8 CSV file.
 
     Columns: date (YYYY-MM-DD), start and end (HH:MM in the cohort's zone), title, and
     optional speaker and link (http/https). Importing again updates sessions with the same
     start; a file with any problem is refused whole, naming each line.
     """
-    _import(ctx, code, file, replace, "sessions", _apply_schedule)
+    _import(
+        ctx,
+        code,
+        file,
+        "sessions",
+        _apply_schedule,
+        replace=replace,
+        yes=yes,
+        include_past=include_past,
+    )
 
 
 @main.group()
@@ -348,19 +437,20 @@ def materials() -> None:
 @materials.command("import")
 @COHORT_OPTION
 @click.option("--replace", is_flag=True, help="Also remove materials that are not in the file.")
+@_yes_option("materials")
 @FILE_ARGUMENT
 @click.pass_context
-def materials_import(ctx: click.Context, code: str, replace: bool, file: Path) -> None:
+def materials_import(ctx: click.Context, code: str, replace: bool, yes: bool, file: Path) -> None:
     """Import materials from a UTF-8 CSV file.
 
     Columns: module, title, url (http/https). Importing again updates the material with the
     same module and title; a file with any problem is refused whole, naming each line.
     """
-    _import(ctx, code, file, replace, "materials", _apply_materials)
+    _import(ctx, code, file, "materials", _apply_materials, replace=replace, yes=yes)
 
 
 async def _apply_roster(
-    session: AsyncSession, c: Cohort, data: bytes, replace: bool
+    session: AsyncSession, c: Cohort, data: bytes, replace: bool, include_past: bool
 ) -> ImportSummary:
     return await apply_roster(session, c, parse_roster(data), replace=replace)
 
@@ -380,9 +470,12 @@ def participants() -> None:
     is_flag=True,
     help="Also remove roster rows not in the file (rows someone has joined with are kept).",
 )
+@_yes_option("roster rows")
 @FILE_ARGUMENT
 @click.pass_context
-def participants_import(ctx: click.Context, code: str, replace: bool, file: Path) -> None:
+def participants_import(
+    ctx: click.Context, code: str, replace: bool, yes: bool, file: Path
+) -> None:
     """Import the roster from a UTF-8 CSV file; each person gets a personal join link.
 
     Columns: name, unit (OPD, may be empty), and optional nip (18 digits) and
@@ -390,7 +483,7 @@ def participants_import(ctx: click.Context, code: str, replace: bool, file: Path
     name) and keeps its link; a file with any problem is refused whole, naming each line.
     Members who joined by the code and whose Telegram username is on the roster are matched.
     """
-    _import(ctx, code, file, replace, "roster rows", _apply_roster)
+    _import(ctx, code, file, "roster rows", _apply_roster, replace=replace, yes=yes)
 
 
 @participants.command("links")

@@ -8,7 +8,7 @@ import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
@@ -117,12 +117,26 @@ class ImportSummary:
     updated: int = 0
     unchanged: int = 0
     removed: int = 0
+    # Not in the file but kept although replacing: sessions already past (see apply_schedule).
+    kept_past: int = 0
+    # What replacing removes (or would remove): (start, title) of sessions, (None, title) of
+    # materials, in order.
+    removed_items: list[tuple[datetime | None, str]] = field(default_factory=list)
+    kept_items: list[tuple[datetime | None, str]] = field(default_factory=list)
 
     def __str__(self) -> str:
-        return (
+        text = (
             f"{self.added} added, {self.updated} updated, {self.unchanged} unchanged, "
             f"{self.removed} removed"
         )
+        if self.kept_past:
+            text += f", {self.kept_past} kept (already past; --include-past removes them)"
+        return text
+
+    @property
+    def counts(self) -> list[int]:
+        """What a confirmation compares: the same counts mean the same change."""
+        return [self.added, self.updated, self.unchanged, self.removed, self.kept_past]
 
 
 Row = TypeVar("Row")
@@ -322,40 +336,65 @@ def parse_materials(data: bytes) -> list[MaterialRow]:
 
 
 async def _apply(
-    existing: dict[object, object],
+    existing: dict[object, Any],
     incoming: dict[object, dict[str, object]],
     make: Callable[[dict[str, object]], object],
     session: AsyncSession,
     replace: bool,
+    *,
+    label: Callable[[Any], tuple[datetime | None, str]],
+    keep: Callable[[Any], bool] = lambda _row: False,
+    dry_run: bool = False,
 ) -> ImportSummary:
+    """Add, update and (with `replace`) remove rows; `keep` spares rows replacing would remove;
+    `dry_run` only counts (nothing is changed), for a preview."""
     summary = ImportSummary()
     for key, values in incoming.items():
         current = existing.pop(key, None)
         if current is None:
-            session.add(make(values))
+            if not dry_run:
+                session.add(make(values))
             summary.added += 1
             continue
-        changed = False
-        for name, value in values.items():
-            if getattr(current, name) != value:
-                setattr(current, name, value)
-                changed = True
-        summary.updated += changed
+        changed = [name for name, value in values.items() if getattr(current, name) != value]
+        if not dry_run:
+            for name in changed:
+                setattr(current, name, values[name])
+        summary.updated += bool(changed)
         summary.unchanged += not changed
     if replace:
-        for stale in existing.values():
-            await session.delete(stale)
+        for stale in sorted(existing.values(), key=lambda row: _order(label(row))):
+            if keep(stale):
+                summary.kept_past += 1
+                summary.kept_items.append(label(stale))
+                continue
+            if not dry_run:
+                await session.delete(stale)
             summary.removed += 1
-    await session.flush()
+            summary.removed_items.append(label(stale))
+    if not dry_run:
+        await session.flush()
     return summary
 
 
+def _order(item: tuple[datetime | None, str]) -> tuple[datetime, str]:
+    return (item[0] or datetime.min.replace(tzinfo=UTC), item[1])
+
+
 async def apply_schedule(
-    session: AsyncSession, cohort: Cohort, rows: list[SessionRow], *, replace: bool = False
+    session: AsyncSession,
+    cohort: Cohort,
+    rows: list[SessionRow],
+    *,
+    replace: bool = False,
+    keep_past_before: datetime | None = None,
+    dry_run: bool = False,
 ) -> ImportSummary:
-    """Add or update sessions matched by start time; with replace, drop those not in the file."""
+    """Add or update sessions matched by start time; with replace, drop those not in the file
+    — except sessions that started before `keep_past_before` (already past) when it is given.
+    `dry_run`: only count what would change."""
     result = await session.execute(select(Session).where(Session.cohort_id == cohort.id))
-    existing: dict[object, object] = {s.starts_at: s for s in result.scalars()}
+    existing: dict[object, Any] = {s.starts_at: s for s in result.scalars()}
     incoming: dict[object, dict[str, object]] = {
         r.starts_at: {
             "starts_at": r.starts_at,
@@ -367,20 +406,38 @@ async def apply_schedule(
         for r in rows
     }
     return await _apply(
-        existing, incoming, lambda v: Session(cohort_id=cohort.id, **v), session, replace
+        existing,
+        incoming,
+        lambda v: Session(cohort_id=cohort.id, **v),
+        session,
+        replace,
+        label=lambda s: (s.starts_at, s.title),
+        keep=lambda s: keep_past_before is not None and s.starts_at < keep_past_before,
+        dry_run=dry_run,
     )
 
 
 async def apply_materials(
-    session: AsyncSession, cohort: Cohort, rows: list[MaterialRow], *, replace: bool = False
+    session: AsyncSession,
+    cohort: Cohort,
+    rows: list[MaterialRow],
+    *,
+    replace: bool = False,
+    dry_run: bool = False,
 ) -> ImportSummary:
     """Add or update materials matched by module and title; with replace, drop the others."""
     result = await session.execute(select(Material).where(Material.cohort_id == cohort.id))
-    existing: dict[object, object] = {(m.module, m.title): m for m in result.scalars()}
+    existing: dict[object, Any] = {(m.module, m.title): m for m in result.scalars()}
     incoming: dict[object, dict[str, object]] = {
         (r.module, r.title): {"module": r.module, "title": r.title, "url": r.url, "position": i}
         for i, r in enumerate(rows)
     }
     return await _apply(
-        existing, incoming, lambda v: Material(cohort_id=cohort.id, **v), session, replace
+        existing,
+        incoming,
+        lambda v: Material(cohort_id=cohort.id, **v),
+        session,
+        replace,
+        label=lambda m: (None, f"{m.module} — {m.title}"),
+        dry_run=dry_run,
     )

@@ -240,6 +240,7 @@ async def apply_roster(
             else:
                 await session.delete(stale)
                 summary.removed += 1
+                summary.removed_items.append((None, stale.name))
     await session.flush()
     summary.matched = await _match_usernames(session, cohort.id)
     return summary

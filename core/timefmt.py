@@ -40,3 +40,8 @@ def long_date(day: date, lang: str) -> str:
 def clock(at: datetime, lang: str) -> str:
     """'08.30' in Indonesian, '08:30' in English (both 24-hour, as trainings announce them)."""
     return at.strftime(_TIME_PATTERN.get(lang, "%H:%M"))
+
+
+def short_date(day: date, lang: str) -> str:
+    """'Kam, 2 Sep 2021' / 'Thu, 2 Sept 2021': for lists where a long date is too much."""
+    return format_date(day, "EEE, d MMM y", locale=lang)

@@ -8,7 +8,9 @@ import csv
 import io
 import re
 from dataclasses import dataclass, field
+from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -106,11 +108,70 @@ def read_upload(data: bytes, cohort: Cohort) -> Upload:
 
 
 async def apply_upload(
-    session: AsyncSession, cohort: Cohort, upload: Upload, *, replace: bool
+    session: AsyncSession,
+    cohort: Cohort,
+    upload: Upload,
+    *,
+    replace: bool,
+    keep_past_before: datetime | None = None,
+    dry_run: bool = False,
 ) -> ImportSummary:
+    """Apply (or with `dry_run` only count) the file; replacing a schedule spares the sessions
+    that started before `keep_past_before`."""
     if upload.kind is Kind.SCHEDULE:
-        return await apply_schedule(session, cohort, upload.sessions, replace=replace)
-    return await apply_materials(session, cohort, upload.materials, replace=replace)
+        return await apply_schedule(
+            session,
+            cohort,
+            upload.sessions,
+            replace=replace,
+            keep_past_before=keep_past_before,
+            dry_run=dry_run,
+        )
+    return await apply_materials(
+        session, cohort, upload.materials, replace=replace, dry_run=dry_run
+    )
+
+
+def upload_to_json(upload: Upload) -> dict[str, Any]:
+    """The checked rows, to keep in a confirmation until the facilitator says yes."""
+    if upload.kind is Kind.SCHEDULE:
+        rows: list[dict[str, Any]] = [
+            {
+                "line": r.line,
+                "starts_at": r.starts_at.isoformat(),
+                "ends_at": r.ends_at.isoformat(),
+                "title": r.title,
+                "speaker": r.speaker,
+                "link": r.link,
+            }
+            for r in upload.sessions
+        ]
+    else:
+        rows = [
+            {"line": r.line, "module": r.module, "title": r.title, "url": r.url}
+            for r in upload.materials
+        ]
+    return {"kind": str(upload.kind), "rows": rows}
+
+
+def upload_from_json(data: dict[str, Any]) -> Upload:
+    """The inverse of `upload_to_json` (rows that were checked before they were kept)."""
+    kind = Kind(data["kind"])
+    if kind is Kind.SCHEDULE:
+        sessions = [
+            SessionRow(
+                r["line"],
+                datetime.fromisoformat(r["starts_at"]),
+                datetime.fromisoformat(r["ends_at"]),
+                r["title"],
+                r["speaker"],
+                r["link"],
+            )
+            for r in data["rows"]
+        ]
+        return Upload(kind, sessions=sessions)
+    materials = [MaterialRow(r["line"], r["module"], r["title"], r["url"]) for r in data["rows"]]
+    return Upload(kind, materials=materials)
 
 
 @dataclass(frozen=True)

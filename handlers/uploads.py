@@ -5,32 +5,42 @@ file gets the ordinary answer (`fallback.other_message`), revealing nothing."""
 from __future__ import annotations
 
 import logging
+from datetime import datetime
+from typing import Any
 
 from babel.numbers import format_decimal
-from telegram import Update
+from sqlalchemy.ext.asyncio import AsyncSession
+from telegram import InlineKeyboardMarkup, Update
 from telegram.error import TelegramError
 
 from bot.context import AksiContext
 from bot.i18n import Html, escape
+from core.confirmations import Taken
 from core.imports import MAX_PROBLEMS_SHOWN, ImportRefused, ImportSummary, Problem
+from core.staff import can_manage
+from core.timefmt import clock, local, short_date
 from core.uploads import (
     MAX_UPLOAD_BYTES,
     CohortChoice,
     Kind,
     UnknownKind,
+    Upload,
     apply_upload,
     choose_cohort,
     looks_like_csv,
     read_caption,
     read_upload,
+    upload_from_json,
+    upload_to_json,
 )
-from handlers import fallback
+from handlers import confirm, fallback
 from handlers.common import plain, reply, text
 from handlers.staff import StaffReader, is_staff, staff_of
 from storage.models import Cohort
 
 log = logging.getLogger(__name__)
 CODES_SHOWN = 10
+ITEMS_SHOWN = 15  # removed titles listed in a preview; the rest counted
 
 
 def render_problem(context: AksiContext, lang: str, problem: Problem) -> str:
@@ -155,8 +165,137 @@ async def receive_document(update: Update, context: AksiContext) -> None:
         await reply(update, context, body + "\n" + render_problems(context, lang, refused.problems))
         return
     replace = read_caption(message.caption).replace
+    now = context.services.clock()
     async with context.services.db.begin() as session:
-        summary = await apply_upload(session, cohort, upload, replace=replace)
+        preview = await apply_upload(
+            session, cohort, upload, replace=replace, keep_past_before=now, dry_run=True
+        )
+        if preview.removed or preview.kept_past:  # destructive (or could be): show, ask
+            payload = {
+                "cohort_id": cohort.id,
+                "name": name,
+                "expect": preview.counts,
+                **upload_to_json(upload),
+            }
+            body, keyboard = await ask_to_replace(
+                session, context, reader.person.user_id, lang, cohort, upload, preview, payload
+            )
+        else:
+            summary = await apply_upload(
+                session, cohort, upload, replace=replace, keep_past_before=now
+            )
+            body, keyboard = _done(context, lang, cohort, upload, name, summary), None
+    await reply(update, context, body, keyboard)
+
+
+def _done(
+    context: AksiContext,
+    lang: str,
+    cohort: Cohort,
+    upload: Upload,
+    name: str,
+    summary: ImportSummary,
+) -> str:
     key = "upload.done_schedule" if upload.kind is Kind.SCHEDULE else "upload.done_materials"
     body = text(context, lang, key, name=name, code=cohort.code, rows=upload.rows)
-    await reply(update, context, body + "\n" + _summary(context, lang, summary))
+    body += "\n" + _summary(context, lang, summary)
+    if summary.kept_past:
+        body += "\n" + text(context, lang, "upload.kept_past", count=summary.kept_past)
+    return body
+
+
+def _item(
+    context: AksiContext, lang: str, cohort: Cohort, item: tuple[datetime | None, str]
+) -> str:
+    at, title = item
+    if at is None:
+        return text(context, lang, "upload.item", title=title)
+    moment = local(at, cohort.timezone)
+    when = f"{short_date(moment.date(), lang)} {clock(moment, lang)}"
+    return text(context, lang, "upload.item_session", when=when, title=title)
+
+
+def _items(
+    context: AksiContext, lang: str, cohort: Cohort, items: list[tuple[datetime | None, str]]
+) -> str:
+    lines = [_item(context, lang, cohort, i) for i in items[:ITEMS_SHOWN]]
+    if len(items) > ITEMS_SHOWN:
+        lines.append(text(context, lang, "upload.more_items", count=len(items) - ITEMS_SHOWN))
+    return "\n".join(lines)
+
+
+async def ask_to_replace(
+    session: AsyncSession,
+    context: AksiContext,
+    user_id: int,
+    lang: str,
+    cohort: Cohort,
+    upload: Upload,
+    preview: ImportSummary,
+    payload: dict[str, Any],
+) -> tuple[str, InlineKeyboardMarkup]:
+    """What replacing will change — counts, and every title it removes — with the question:
+    apply, apply and also remove the past sessions left out of the file, or cancel."""
+    kind = "schedule" if upload.kind is Kind.SCHEDULE else "materials"
+    blocks = [
+        text(
+            context,
+            lang,
+            f"upload.preview_{kind}",
+            name=payload["name"],
+            code=cohort.code,
+            rows=upload.rows,
+        ),
+        _summary(context, lang, preview),
+    ]
+    if preview.removed:
+        blocks.append(
+            text(context, lang, "upload.removed_title", count=preview.removed)
+            + "\n"
+            + _items(context, lang, cohort, preview.removed_items)
+        )
+    buttons = [("yes", plain(context, lang, "upload.button_apply"))]
+    if preview.kept_past:
+        blocks.append(
+            text(context, lang, "upload.past_kept_title", count=preview.kept_past)
+            + "\n"
+            + _items(context, lang, cohort, preview.kept_items)
+        )
+        label = plain(context, lang, "upload.button_apply_past", count=preview.kept_past)
+        buttons.append(("alt", label))
+    buttons.append(("no", plain(context, lang, "button.cancel")))
+    keyboard = await confirm.ask(session, context, user_id, lang, "import_file", payload, buttons)
+    blocks.append(confirm.valid_for(context, lang))
+    return "\n\n".join(blocks), keyboard
+
+
+@confirm.action("import_file", again="upload.again")
+async def import_confirmed(
+    session: AsyncSession, update: Update, context: AksiContext, taken: Taken, choice: str
+) -> confirm.Done:
+    """The answer to a replacing file: apply it as previewed (checked again: still their
+    cohort, still the same change), with or without the past sessions, or cancel."""
+    lang, data = taken.language, taken.data
+    if choice == "no":
+        return confirm.Done([(text(context, lang, "upload.cancelled"), None)])
+    settings = context.services.settings
+    user = update.effective_user
+    assert user is not None
+    cohort = await session.get(Cohort, int(data["cohort_id"]))
+    if cohort is None or not await can_manage(session, user.id, cohort.id, settings.aksi_admin_ids):
+        return confirm.Done([(text(context, lang, "staff.only"), None)])
+    upload = upload_from_json(data)
+    now = context.services.clock()
+    keep = None if choice == "alt" else now
+    check = await apply_upload(
+        session, cohort, upload, replace=True, keep_past_before=now, dry_run=True
+    )
+    if check.counts != data["expect"]:  # the cohort changed meanwhile: show the new change
+        payload = {**data, "expect": check.counts}
+        body, keyboard = await ask_to_replace(
+            session, context, user.id, lang, cohort, upload, check, payload
+        )
+        notice = text(context, lang, "upload.changed_meanwhile")
+        return confirm.Done([(notice + "\n\n" + body, keyboard)])
+    summary = await apply_upload(session, cohort, upload, replace=True, keep_past_before=keep)
+    return confirm.Done([(_done(context, lang, cohort, upload, str(data["name"]), summary), None)])

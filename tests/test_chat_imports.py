@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.i18n import Catalogs
@@ -28,7 +28,7 @@ from core.uploads import (
     read_caption,
     recognise,
 )
-from storage.models import Cohort, Material, Session
+from storage.models import Cohort, Material, Session, Staff
 from tests.conftest import make_cohort
 from tests.harness import Clock, Person, RunningBot, joined, settings_for, texts
 
@@ -194,6 +194,10 @@ async def test_materials_file_then_replace_from_the_caption(
     assert "dihapus 0" in answer and len(await rows(db, Material, cohorts["ANGKT1"])) == 3
     # ... with it (and the code, in any case) they go.
     answer = joined(await send_file(fasil, shorter, name="materi.csv", caption="angkt1 ganti"))
+    assert "akan <b>mengganti daftar materi ANGKT1</b>" in answer
+    assert "🗑 <b>Dihapus (2):</b>\n• Modul 1 — Video Pengantar\n• Modul 2 — Lembar Kerja" in answer
+    assert len(await rows(db, Material, cohorts["ANGKT1"])) == 3  # asked first
+    answer = joined(await fasil.press("Ya, terapkan"))
     assert "tetap 1, dihapus 2" in answer
     assert [m.title for m in await rows(db, Material, cohorts["ANGKT1"])] == ["Bahan Ajar (PDF)"]
 
@@ -205,8 +209,83 @@ async def test_schedule_replace_in_english_caption(
     await send_file(fasil, SCHEDULE)
     first_only = "".join(SCHEDULE.splitlines(keepends=True)[:2])
     answer = joined(await send_file(fasil, first_only, caption="replace"))
+    assert "Dihapus (2)" in answer and "Agen Perubahan" in answer
+    assert len(await rows(db, Session, cohorts["ANGKT1"])) == 3
+    answer = joined(await fasil.press("Ya, terapkan"))
     assert "dihapus 2" in answer
     assert len(await rows(db, Session, cohorts["ANGKT1"])) == 1
+
+
+async def test_replacing_a_schedule_keeps_past_sessions_unless_asked(
+    bot: RunningBot, db: async_sessionmaker[AsyncSession], cohorts: dict[str, Cohort]
+) -> None:
+    fasil = bot.person(FACILITATOR, "Sari", language_code="en")
+    await send_file(fasil, SCHEDULE)
+    last_only = "".join(SCHEDULE.splitlines(keepends=True)[i] for i in (0, 3))  # 9 Sep only
+    answer = joined(await send_file(fasil, last_only, caption="replace"))
+    assert "will <b>replace the schedule of ANGKT1</b> (1 sessions in the file)" in answer
+    assert "🗑 <b>Removed (1):</b>\n• Mon, 6 Sep 2021 13:30 — Integritas &amp; Etos Kerja" in answer
+    assert "kept (1):</b>\n• Thu, 2 Sep 2021 08:30 — Pembukaan dan Orientasi" in answer
+    assert "stands for 5 minutes" in answer
+    _, buttons = fasil.last_keyboard()
+    assert [b["text"] for b in buttons] == [
+        "✅ Yes, apply it",
+        "🗑 Apply, also removing past ones (1)",
+        "✖️ Cancel",
+    ]
+    answer = joined(await fasil.press("Cancel"))
+    assert "not applied" in answer
+    assert len(await rows(db, Session, cohorts["ANGKT1"])) == 3
+    # Yes: the session in the future goes, the past one stays.
+    await send_file(fasil, last_only, caption="replace")
+    answer = joined(await fasil.press("Yes, apply it"))
+    assert "Past sessions not in the file were kept: 1." in answer
+    titles = [x.title for x in await rows(db, Session, cohorts["ANGKT1"])]
+    assert titles == ["Pembukaan dan Orientasi", "Agen Perubahan"]
+    # Asked explicitly: the past one goes too.
+    await send_file(fasil, last_only, caption="replace")
+    await fasil.press("also removing past ones")
+    assert [x.title for x in await rows(db, Session, cohorts["ANGKT1"])] == ["Agen Perubahan"]
+
+
+async def test_an_old_or_outdated_replace_confirmation_changes_nothing(
+    bot: RunningBot, db: async_sessionmaker[AsyncSession], cohorts: dict[str, Cohort]
+) -> None:
+    fasil = bot.person(FACILITATOR, "Sari")
+    await send_file(fasil, SCHEDULE)
+    future_only = "".join(SCHEDULE.splitlines(keepends=True)[i] for i in (0, 1, 3))
+    # Something else done after the question: the old "yes" is void.
+    await send_file(fasil, future_only, caption="ganti")
+    old = fasil.last_keyboard()
+    old_yes = next(b["callback_data"] for b in old[1] if "Ya, terapkan" in b["text"])
+    await fasil.send("/status")
+    answer = joined(await fasil.press_data(old[0], old_yes))
+    assert "sudah batal" in answer and "Kirim berkasnya lagi" in answer
+    assert len(await rows(db, Session, cohorts["ANGKT1"])) == 3
+    # The schedule changed between the preview and the "yes": the new change is shown first.
+    await send_file(fasil, future_only, caption="ganti")
+    async with db.begin() as session:
+        extra = parse_schedule(
+            b"date,start,end,title\n2021-09-10,08:00,09:00,Sesi Tambahan\n", cohorts["ANGKT1"]
+        )
+        session.add(
+            Session(
+                cohort_id=cohorts["ANGKT1"].id,
+                starts_at=extra[0].starts_at,
+                ends_at=extra[0].ends_at,
+                title="Sesi Tambahan",
+            )
+        )
+    answer = joined(await fasil.press("Ya, terapkan"))
+    assert "berubah sejak pratinjau" in answer and "Dihapus (2)" in answer
+    assert "Sesi Tambahan" in answer
+    assert len(await rows(db, Session, cohorts["ANGKT1"])) == 4
+    # No longer a facilitator when saying yes: refused, nothing changed.
+    async with db.begin() as session:
+        await session.execute(delete(Staff).where(Staff.telegram_user_id == FACILITATOR))
+    answer = joined(await fasil.press("Ya, terapkan"))
+    assert "khusus untuk fasilitator" in answer
+    assert len(await rows(db, Session, cohorts["ANGKT1"])) == 4
 
 
 async def test_two_cohorts_need_the_code_in_the_caption(

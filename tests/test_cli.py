@@ -184,3 +184,33 @@ def test_cohort_reminder_defaults(cli: CliRunner, tmp_path: Path) -> None:
     assert bad.exit_code == 1
     assert "times are HH:MM" in bad.output
     assert rows(tmp_path, "cohorts")[0][7:11] == ("06:30", None, "06:00", 15)
+
+
+def test_schedule_replace_keeps_past_sessions_and_asks_before_removing(
+    cli: CliRunner, tmp_path: Path
+) -> None:
+    create(cli)  # a cohort of 2021: every session is past by now
+    path = tmp_path / "jadwal.csv"
+    path.write_text(SCHEDULE)
+    invoke(cli, "schedule", "import", "--cohort", "REVMEN1", str(path))
+    path.write_text("".join(SCHEDULE.splitlines(keepends=True)[:2]))
+    kept = invoke(cli, "schedule", "import", "--cohort", "REVMEN1", "--replace", str(path))
+    assert kept.exit_code == 0, kept.output
+    assert "1 unchanged, 0 removed, 1 kept (already past; --include-past removes them)" in (
+        kept.output
+    )
+    assert len(rows(tmp_path, "sessions")) == 2
+    asked = invoke(
+        cli, "schedule", "import", "--cohort", "REVMEN1", "--replace", "--include-past", str(path)
+    )
+    assert asked.exit_code == 1
+    assert "removes 1 of REVMEN1's sessions; nothing was written" in asked.output
+    assert "2021-09-03 08:30 WITA  Integritas" in asked.output
+    assert len(rows(tmp_path, "sessions")) == 2
+    done = invoke(
+        cli, "schedule", "import", "--cohort", "REVMEN1", "--replace", "--include-past", "--yes",
+        str(path),
+    )  # fmt: skip
+    assert done.exit_code == 0, done.output
+    assert "1 unchanged, 1 removed" in done.output
+    assert [r[4] for r in rows(tmp_path, "sessions")] == ["Pembukaan"]

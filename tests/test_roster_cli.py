@@ -69,10 +69,18 @@ def test_import_and_reimport(cli: CliRunner, tmp_path: Path) -> None:
         "peserta.csv imported into REVMEN1: roster rows 3 added, 0 updated, 0 unchanged, 0 removed"
     )
     tokens = rows(tmp_path, "SELECT name, join_token FROM roster_entries ORDER BY position")
-    again = import_roster(
-        cli, tmp_path, "name,unit,nip,telegram_username\nSiti Rahma,Bappeda,,SitiRahma\n",
-        "--replace",
-    )  # fmt: skip
+    only_siti = "name,unit,nip,telegram_username\nSiti Rahma,Bappeda,,SitiRahma\n"
+    # Replacing removes rows: not without a "yes" (no terminal here: --yes).
+    asked = import_roster(cli, tmp_path, only_siti, "--replace")
+    assert asked.exit_code == 1
+    assert asked.output.splitlines() == [
+        "aksi: --replace with peserta.csv removes 2 of REVMEN1's roster rows; nothing was "
+        "written. Run again with --yes to remove them:",
+        "  Budi Santoso",
+        "  Andi Wijaya",
+    ]
+    assert rows(tmp_path, "SELECT name, join_token FROM roster_entries ORDER BY position") == tokens
+    again = import_roster(cli, tmp_path, only_siti, "--replace", "--yes")
     assert "0 added, 0 updated, 1 unchanged, 2 removed" in again.output
     assert rows(tmp_path, "SELECT name, join_token FROM roster_entries") == [tokens[1]]
 
