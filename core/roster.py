@@ -323,6 +323,9 @@ async def tie(
     if previous is not None and previous.id != entry.id:
         previous.participant_id = None
         await session.flush()  # one row per member: free the old one first
+    if previous is None:  # what they told the bot themselves, put back by `untie`
+        participant.own_full_name = participant.full_name
+        participant.own_unit = participant.unit
     entry.participant_id = participant.id
     participant.full_name = entry.name[:NAME_MAX]
     if entry.unit:
@@ -457,6 +460,29 @@ async def match(
     ):
         raise InvalidInput("roster.stale")
     await tie(session, entry, participant)
+    return entry
+
+
+async def untie(
+    session: AsyncSession, cohort_id: int, roster_id: int, participant_id: int
+) -> RosterEntry:
+    """A facilitator undoes a match: the roster row is free again, and the member gets back
+    the name and unit they had told the bot themselves. Both must belong to the cohort and be
+    tied to each other; otherwise InvalidInput("roster.stale") and nothing changes."""
+    entry = await session.get(RosterEntry, roster_id)
+    participant = await session.get(Participant, participant_id)
+    if (
+        entry is None
+        or participant is None
+        or entry.cohort_id != cohort_id
+        or participant.cohort_id != cohort_id
+        or entry.participant_id != participant.id
+    ):
+        raise InvalidInput("roster.stale")
+    entry.participant_id = None
+    participant.full_name, participant.unit = participant.own_full_name, participant.own_unit
+    participant.own_full_name = participant.own_unit = None
+    await session.flush()
     return entry
 
 

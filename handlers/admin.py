@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Update
 
 from bot.context import AksiContext
+from core.cohorts import find_cohort
+from core.confirmations import Taken
 from core.errors import NotFound
 from core.facilitators import CohortStaff, StaffChange, change_facilitator, staff_listing
 from core.staff import parse_user_id
+from handlers import confirm
 from handlers.common import reply, text
-from handlers.staff import staff_of
+from handlers.staff import StaffReader, staff_of
 
 ADD = frozenset({"tambah", "add"})
 REMOVE = frozenset({"hapus", "remove"})
@@ -38,13 +42,16 @@ async def manage_facilitators(update: Update, context: AksiContext) -> None:
     except ValueError:
         await reply(update, context, text(context, lang, "admin.bad_user_id", value=args[2][:40]))
         return
+    if action in REMOVE:
+        await _ask_removal(update, context, reader, args[1], user_id)
+        return
     try:
         async with context.services.db.begin() as session:
             change = await change_facilitator(
                 session,
                 args[1],
                 user_id,
-                add=action in ADD,
+                add=True,
                 admin_ids=context.services.settings.aksi_admin_ids,
                 by=reader.person.user_id,
             )
@@ -52,10 +59,87 @@ async def manage_facilitators(update: Update, context: AksiContext) -> None:
         await reply(update, context, text(context, lang, "admin.unknown_cohort", code=args[1][:40]))
         return
     if change.changed:
-        from bot.app import set_staff_menu  # bot.app composes the handlers: import it late
+        await _update_menu(context, change)
+    await reply(update, context, _changed(context, lang, change, True))
 
-        await set_staff_menu(context.bot, context.services.i18n, user_id, staff=change.still_staff)
-    await reply(update, context, _changed(context, lang, change, action in ADD))
+
+async def _update_menu(context: AksiContext, change: StaffChange) -> None:
+    from bot.app import set_staff_menu  # bot.app composes the handlers: import it late
+
+    services = context.services
+    await set_staff_menu(context.bot, services.i18n, change.user_id, staff=change.still_staff)
+
+
+async def _ask_removal(
+    update: Update, context: AksiContext, reader: StaffReader, code: str, user_id: int
+) -> None:
+    """Taking a facilitator off a cohort: say who and what they lose, and ask."""
+    lang = reader.lang
+    keyboard = None
+    async with context.services.db.begin() as session:
+        cohort = await find_cohort(session, code)
+        listing = await staff_listing(session, cohort.code) if cohort is not None else []
+        facilitators = listing[0].facilitators if listing else []
+        found = next((f for f in facilitators if f.user_id == user_id), None)
+        if cohort is None:
+            body = text(context, lang, "admin.unknown_cohort", code=code[:40])
+        elif found is None:
+            body = text(
+                context,
+                lang,
+                "admin.not_facilitator",
+                user_id=user_id,
+                code=cohort.code,
+                cohort=cohort.name,
+            )
+        else:
+            who = f"{user_id} — {found.name}" if found.name else str(user_id)
+            body = text(
+                context, lang, "admin.confirm_remove", who=who, code=cohort.code, cohort=cohort.name
+            )
+            body += "\n\n" + confirm.valid_for(context, lang)
+            keyboard = await confirm.ask(
+                session,
+                context,
+                reader.person.user_id,
+                lang,
+                "remove_facilitator",
+                {"code": cohort.code, "user_id": user_id},
+                confirm.yes_no(context, lang, "admin.button_remove"),
+            )
+    await reply(update, context, body, keyboard)
+
+
+@confirm.action("remove_facilitator", again="admin.again")
+async def removal_confirmed(
+    session: AsyncSession, update: Update, context: AksiContext, taken: Taken, choice: str
+) -> confirm.Done:
+    """Yes: the facilitator is taken off the cohort (and loses the menu if it was their last)."""
+    lang, data = taken.language, taken.data
+    reader = await staff_of(session, update, context)
+    if not reader.is_admin:
+        return confirm.Done([(text(context, lang, "admin.only"), None)])
+    if choice != "yes":
+        return confirm.Done([(text(context, lang, "admin.kept"), None)])
+    try:
+        change = await change_facilitator(
+            session,
+            str(data["code"]),
+            int(data["user_id"]),
+            add=False,
+            admin_ids=context.services.settings.aksi_admin_ids,
+            by=reader.person.user_id,
+        )
+    except NotFound:
+        return confirm.Done(
+            [(text(context, lang, "admin.unknown_cohort", code=data["code"]), None)]
+        )
+
+    async def after() -> None:
+        if change.changed:
+            await _update_menu(context, change)
+
+    return confirm.Done([(_changed(context, lang, change, False), None)], after)
 
 
 def _changed(context: AksiContext, lang: str, change: StaffChange, added: bool) -> str:

@@ -13,10 +13,11 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from bot.context import AksiContext, Services
 from bot.i18n import Html
 from core import announcements as ann
+from core.confirmations import Taken
 from core.errors import InvalidInput
 from core.staff import can_manage
 from core.timefmt import clock, local, long_date, zone_abbreviation
-from handlers import callbacks
+from handlers import callbacks, confirm
 from handlers.common import Answer, answer_button, edit_or_reply, person_of, plain, reply, text
 from handlers.staff import (
     StaffReader,
@@ -24,6 +25,7 @@ from handlers.staff import (
     remember_language,
     staff_command,
     staff_or_refuse,
+    still_manages,
 )
 from scheduler.outbox import ReportDue
 from storage.models import Announcement, Cohort
@@ -227,8 +229,7 @@ async def announce_button(update: Update, context: AksiContext) -> None:
         action = button.action
         now = context.services.clock()
         if action == "stop" and draft.state in ("scheduled", "sending"):
-            dropped = await ann.cancel(session, draft, now)
-            answer = [(text(context, lang, "announce.stopped", dropped=dropped), None)]
+            answer = [await _ask_stop(session, context, staff, draft, cohort)]
         elif not is_author or draft.state not in ann.DRAFT_STATES:
             notice = plain(context, lang, "button.stale")
         elif action == "cancel":
@@ -273,6 +274,59 @@ async def announce_button(update: Update, context: AksiContext) -> None:
             await edit_or_reply(update, context, body, keyboard)
         else:
             await reply(update, context, body, keyboard)
+
+
+async def _ask_stop(
+    session: AsyncSession,
+    context: AksiContext,
+    staff: StaffReader,
+    draft: Announcement,
+    cohort: Cohort,
+) -> tuple[str, InlineKeyboardMarkup]:
+    """Stopping an announcement: what has gone and what will not, and the question."""
+    lang = staff.lang
+    if draft.state == "scheduled":
+        assert draft.send_at is not None
+        when = _when(context, lang, draft.send_at, cohort.timezone)
+        body = text(context, lang, "announce.confirm_cancel", title=_title(draft), when=when)
+    else:
+        c = await ann.counts(session, draft.id)
+        body = text(
+            context,
+            lang,
+            "announce.confirm_stop",
+            title=_title(draft),
+            sent=c.sent,
+            total=c.total,
+            pending=c.pending,
+        )
+    keyboard = await confirm.ask(
+        session,
+        context,
+        staff.person.user_id,
+        lang,
+        "stop_announcement",
+        {"announcement_id": draft.id},
+        confirm.yes_no(context, lang, "announce.button_confirm_stop", "announce.button_go_on"),
+    )
+    return body + "\n\n" + confirm.valid_for(context, lang), keyboard
+
+
+@confirm.action("stop_announcement", again="announce.stop_again")
+async def stop_confirmed(
+    session: AsyncSession, update: Update, context: AksiContext, taken: Taken, choice: str
+) -> confirm.Done:
+    """Yes: what has not gone out does not go out (what was sent stays sent)."""
+    lang = taken.language
+    draft = await session.get(Announcement, int(taken.data["announcement_id"]))
+    if draft is None or not await still_manages(session, update, context, draft.cohort_id):
+        return confirm.Done([(text(context, lang, "staff.only"), None)])
+    if choice != "yes":
+        return confirm.Done([(text(context, lang, "announce.not_stopped"), None)])
+    if draft.state not in ("scheduled", "sending"):
+        return confirm.Done([(text(context, lang, "announce.already_done"), None)])
+    dropped = await ann.cancel(session, draft, context.services.clock())
+    return confirm.Done([(text(context, lang, "announce.stopped", dropped=dropped), None)])
 
 
 @staff_command("status")

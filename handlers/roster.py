@@ -4,23 +4,26 @@ from __future__ import annotations
 
 import re
 
+from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from bot.context import AksiContext
+from core.confirmations import Taken
 from core.errors import InvalidInput
-from core.roster import RosterStatus, links_csv, match, roster_status
-from handlers import callbacks
+from core.roster import RosterStatus, entry_of, links_csv, match, roster_status, untie
+from handlers import callbacks, confirm
 from handlers.common import answer_button, edit_or_reply, plain, reply, send_file, text
 from handlers.fallback import unknown_button
-from handlers.staff import StaffReader, authorize, staff_command
+from handlers.staff import StaffReader, authorize, staff_command, still_manages
 from storage.models import Cohort, Participant, RosterEntry
 
 MAX_BUTTONS = 40  # a keyboard of more is unwieldy on a phone; match some, then open it again
 # ros:<action>:<cohort id>[-<member id>[-<roster row id>]]
 _DATA_RE = re.compile(
-    rf"^{callbacks.ROSTER}:(show|links|pick|tie):([0-9]{{1,12}}(?:-[0-9]{{1,12}}){{0,2}})$"
+    rf"^{callbacks.ROSTER}:(show|links|pick|tie|tied|untie):"
+    rf"([0-9]{{1,12}}(?:-[0-9]{{1,12}}){{0,2}})$"
 )
-_ARITY = {"show": 1, "links": 1, "pick": 2, "tie": 3}
+_ARITY = {"show": 1, "links": 1, "pick": 2, "tie": 3, "tied": 1, "untie": 3}
 
 
 @staff_command("peserta")
@@ -90,6 +93,10 @@ def overview(
                 rows.append([InlineKeyboardButton(label[:64], callback_data=data)])
             if len(status.untied) > MAX_BUTTONS:
                 blocks.append(text(context, lang, "roster.more_buttons", shown=MAX_BUTTONS))
+    if status.joined:
+        tied = callbacks.pack(callbacks.ROSTER, "tied", str(cohort.id))
+        label = plain(context, lang, "roster.button_tied")
+        rows.append([InlineKeyboardButton(label, callback_data=tied)])
     links = callbacks.pack(callbacks.ROSTER, "links", str(cohort.id))
     rows.append(
         [InlineKeyboardButton(plain(context, lang, "roster.button_links"), callback_data=links)]
@@ -127,14 +134,17 @@ async def roster_button(update: Update, context: AksiContext) -> None:
         return
     if action == "links":
         await _send_links(update, context, lang, cohort, status.entries)
-    elif action == "tie":
-        await _tie(update, context, lang, cohort, ids[1], ids[2])
+    elif action in ("tie", "untie"):
+        await _ask(update, context, staff, cohort, action, ids[1], ids[2])
     else:
-        answer = (
-            overview(context, lang, cohort, status)
-            if action == "show"
-            else pick_view(context, lang, cohort, status, ids[1])
-        )
+        if action == "show":
+            answer: tuple[str, InlineKeyboardMarkup | None] | None = overview(
+                context, lang, cohort, status
+            )
+        elif action == "tied":
+            answer = tied_view(context, lang, cohort, status)
+        else:
+            answer = pick_view(context, lang, cohort, status, ids[1])
         if answer is None:
             await _stale(update, context, lang)
             return
@@ -172,27 +182,173 @@ def pick_view(
     return body, InlineKeyboardMarkup(rows)
 
 
-async def _tie(
+def tied_view(
+    context: AksiContext, lang: str, cohort: Cohort, status: RosterStatus
+) -> tuple[str, InlineKeyboardMarkup]:
+    """The roster rows tied to an account, as buttons to undo one match (a wrong match is
+    undone here, then matched again)."""
+    back = InlineKeyboardButton(
+        plain(context, lang, "roster.button_back"),
+        callback_data=callbacks.pack(callbacks.ROSTER, "show", str(cohort.id)),
+    )
+    tied = [e for e in status.entries if e.participant_id is not None]
+    rows = []
+    for entry in tied[:MAX_BUTTONS]:
+        data = callbacks.pack(
+            callbacks.ROSTER, "untie", f"{cohort.id}-{entry.participant_id}-{entry.id}"
+        )
+        label = plain(context, lang, "roster.button_untie", name=entry.name)
+        rows.append([InlineKeyboardButton(label[:64], callback_data=data)])
+    rows.append([back])
+    body = text(context, lang, "roster.tied_pick")
+    if len(tied) > MAX_BUTTONS:
+        body += "\n\n" + text(context, lang, "roster.more_buttons", shown=MAX_BUTTONS)
+    return body, InlineKeyboardMarkup(rows)
+
+
+def _who(context: AksiContext, lang: str, member: Participant) -> str:
+    """A member as the facilitator knows them: name, and the Telegram username if any."""
+    name = _member_name(member)
+    if member.telegram_username:
+        return plain(
+            context, lang, "roster.who_username", name=name, username=member.telegram_username
+        )
+    return name
+
+
+async def _ask(
     update: Update,
     context: AksiContext,
-    lang: str,
+    staff: StaffReader,
     cohort: Cohort,
+    action: str,
     member_id: int,
     entry_id: int,
 ) -> None:
-    try:
-        async with context.services.db.begin() as session:
-            member = await session.get(Participant, member_id)
-            known_as = _member_name(member) if member is not None else ""  # before the roster's
-            entry = await match(session, cohort.id, entry_id, member_id)
-            notice = text(context, lang, "roster.matched", member=known_as, name=entry.name)
-    except InvalidInput:
+    """Tying a member to a roster row, or undoing it: say what will happen, and ask."""
+    lang = staff.lang
+    async with context.services.db.begin() as session:
+        member = await session.get(Participant, member_id)
+        entry = await session.get(RosterEntry, entry_id)
+        valid = (
+            member is not None
+            and entry is not None
+            and member.cohort_id == cohort.id
+            and entry.cohort_id == cohort.id
+            and (
+                entry.participant_id is None and await entry_of(session, member_id) is None
+                if action == "tie"
+                else entry.participant_id == member_id
+            )
+        )
+        if valid:
+            assert member is not None and entry is not None
+            payload = {"cohort_id": cohort.id, "member_id": member.id, "entry_id": entry.id}
+            if action == "tie":
+                body = text(
+                    context,
+                    lang,
+                    "roster.confirm_match",
+                    member=_who(context, lang, member),
+                    name=entry.name,
+                    unit=entry.unit or text(context, lang, "profile.empty"),
+                )
+                name, yes = "match_roster", "roster.button_confirm_match"
+            else:
+                body = text(
+                    context,
+                    lang,
+                    "roster.confirm_untie",
+                    member=_who(context, lang, member),
+                    name=entry.name,
+                    own=member.own_full_name or member.first_name or "?",
+                )
+                name, yes = "untie_roster", "roster.button_confirm_untie"
+            buttons = confirm.yes_no(context, lang, yes, "roster.button_back")
+            keyboard = await confirm.ask(
+                session, context, staff.person.user_id, lang, name, payload, buttons
+            )
+    if not valid:
         await _stale(update, context, lang)
         return
-    async with context.services.db() as session:
-        status = await roster_status(session, cohort.id)
-    await answer_button(update, plain(context, lang, "roster.matched_short"))
-    await edit_or_reply(update, context, *overview(context, lang, cohort, status, notice))
+    await answer_button(update)
+    await edit_or_reply(update, context, body + "\n\n" + confirm.valid_for(context, lang), keyboard)
+
+
+async def _overview_now(
+    session: AsyncSession, context: AksiContext, lang: str, cohort: Cohort, notice: str = ""
+) -> tuple[str, InlineKeyboardMarkup | None]:
+    return overview(context, lang, cohort, await roster_status(session, cohort.id), notice)
+
+
+@confirm.action("match_roster", again="roster.again")
+async def match_confirmed(
+    session: AsyncSession, update: Update, context: AksiContext, taken: Taken, choice: str
+) -> confirm.Done:
+    """Yes: the member is tied to the roster row (and gets its name and unit), with a button to
+    undo it at once; back: the roster as it was."""
+    return await _roster_change(session, update, context, taken, choice, undo=False)
+
+
+@confirm.action("untie_roster", again="roster.again")
+async def untie_confirmed(
+    session: AsyncSession, update: Update, context: AksiContext, taken: Taken, choice: str
+) -> confirm.Done:
+    """Yes: the match is undone, the member has their own name and unit back."""
+    return await _roster_change(session, update, context, taken, choice, undo=True)
+
+
+async def _roster_change(
+    session: AsyncSession,
+    update: Update,
+    context: AksiContext,
+    taken: Taken,
+    choice: str,
+    *,
+    undo: bool,
+) -> confirm.Done:
+    lang, data = taken.language, taken.data
+    cohort = await session.get(Cohort, int(data["cohort_id"]))
+    if cohort is None or not await still_manages(session, update, context, cohort.id):
+        return confirm.Done([(text(context, lang, "staff.only"), None)])
+    if choice != "yes":
+        return confirm.Done([await _overview_now(session, context, lang, cohort)])
+    member_id, entry_id = int(data["member_id"]), int(data["entry_id"])
+    member = await session.get(Participant, member_id)
+    known_as = _member_name(member) if member is not None else ""  # before the change
+    try:
+        if undo:
+            entry = await untie(session, cohort.id, entry_id, member_id)
+        else:
+            entry = await match(session, cohort.id, entry_id, member_id)
+    except InvalidInput:
+        notice = text(context, lang, "roster.changed_meanwhile")
+        return confirm.Done([await _overview_now(session, context, lang, cohort, notice)])
+    if undo:
+        assert member is not None
+        notice = text(
+            context,
+            lang,
+            "roster.untied",
+            member=_member_name(member),
+            name=entry.name,
+        )
+        return confirm.Done([await _overview_now(session, context, lang, cohort, notice)])
+    notice = text(context, lang, "roster.matched", member=known_as, name=entry.name)
+    body, keyboard = await _overview_now(session, context, lang, cohort, notice)
+    user = update.effective_user
+    assert user is not None
+    undo_rows = await confirm.ask_rows(
+        session,
+        context,
+        user.id,
+        lang,
+        "untie_roster",
+        dict(data),
+        [("yes", plain(context, lang, "roster.button_undo"))],
+    )
+    rows = undo_rows + [list(r) for r in (keyboard.inline_keyboard if keyboard else [])]
+    return confirm.Done([(body, InlineKeyboardMarkup(rows))])
 
 
 async def _send_links(

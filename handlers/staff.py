@@ -98,6 +98,18 @@ async def authorize(
     return reader
 
 
+async def still_manages(
+    session: AsyncSession, update: Update, context: AksiContext, cohort_id: int
+) -> bool:
+    """Whether the person behind `update` manages `cohort_id` now (checked in the database),
+    for a confirmation answered minutes after it was asked; refuses nobody by itself."""
+    user = update.effective_user
+    settings = context.services.settings
+    return user is not None and await can_manage(
+        session, user.id, cohort_id, settings.aksi_admin_ids
+    )
+
+
 def choose_cohort_keyboard(name: str, cohorts: list[Cohort]) -> InlineKeyboardMarkup:
     rows = [
         [

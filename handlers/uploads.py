@@ -17,7 +17,6 @@ from bot.context import AksiContext
 from bot.i18n import Html, escape
 from core.confirmations import Taken
 from core.imports import MAX_PROBLEMS_SHOWN, ImportRefused, ImportSummary, Problem
-from core.staff import can_manage
 from core.timefmt import clock, local, short_date
 from core.uploads import (
     MAX_UPLOAD_BYTES,
@@ -35,7 +34,7 @@ from core.uploads import (
 )
 from handlers import confirm, fallback
 from handlers.common import plain, reply, text
-from handlers.staff import StaffReader, is_staff, staff_of
+from handlers.staff import StaffReader, is_staff, staff_of, still_manages
 from storage.models import Cohort
 
 log = logging.getLogger(__name__)
@@ -278,11 +277,10 @@ async def import_confirmed(
     lang, data = taken.language, taken.data
     if choice == "no":
         return confirm.Done([(text(context, lang, "upload.cancelled"), None)])
-    settings = context.services.settings
     user = update.effective_user
     assert user is not None
     cohort = await session.get(Cohort, int(data["cohort_id"]))
-    if cohort is None or not await can_manage(session, user.id, cohort.id, settings.aksi_admin_ids):
+    if cohort is None or not await still_manages(session, update, context, cohort.id):
         return confirm.Done([(text(context, lang, "staff.only"), None)])
     upload = upload_from_json(data)
     now = context.services.clock()

@@ -115,6 +115,10 @@ class Participant(Base):
     reminders_paused: Mapped[bool] = mapped_column(default=False, server_default="0")
     # Set when Telegram answers 403 (blocked) or "chat not found"; cleared by /start.
     unreachable_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # What the person had told the bot before a roster row gave them its name and unit: put
+    # back if a facilitator undoes the match (core.roster.untie).
+    own_full_name: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    own_unit: Mapped[str | None] = mapped_column(String(160), nullable=True)
 
     cohort: Mapped[Cohort] = relationship()
 

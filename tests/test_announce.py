@@ -204,7 +204,9 @@ async def test_stop_keeps_its_word(
         draft = (await session.execute(select(Announcement))).scalars().one()
     await facilitator.press("Kirim sekarang")
     last = standin.messages(FACILITATOR)[-1].message_id
-    stopped = joined(await facilitator.press_data(last, f"ann:stop:{draft.id}"))
+    asked = joined(await facilitator.press_data(last, f"ann:stop:{draft.id}"))
+    assert "Hentikan pengumuman «Jangan semua»?" in asked and "tidak akan dikirim" in asked
+    stopped = joined(await facilitator.press("Ya, hentikan"))
     found = re.search(r"(\d+) pesan tidak jadi dikirim", stopped)
     assert found is not None, stopped
     dropped = int(found[1])
@@ -304,6 +306,14 @@ async def test_scheduled_announcement_goes_at_its_time(
         assert delivered(standin, 2001, "Nanti sore") == 0
         status = joined(await facilitator.send("/status"))
         assert "Terjadwal" in status
+        # Stop asks first; "let it go on" keeps it scheduled.
+        asked = joined(await facilitator.press("Hentikan"))
+        assert "Batalkan pengumuman terjadwal «Nanti sore»" in asked and "16.30 WITA" in asked
+        assert "tidak akan dikirim ke siapa pun" in asked
+        assert "tetap berjalan" in joined(await facilitator.press("Biarkan berjalan"))
+        async with db() as session:
+            [state] = (await session.execute(select(Announcement.state))).scalars().all()
+        assert state == "scheduled"
         clock.now += timedelta(hours=8)  # 17:00 WITA
         running.app.bot_data.services.outbox_wakeup.set()
         await wait_until(lambda: delivered(standin, 2001, "Nanti sore") == 1)

@@ -843,6 +843,7 @@ async def test_only_the_admin_manages_facilitators(world: World) -> None:
         rows = await session.execute(select(Staff.cohort_id, Staff.telegram_user_id))
         assert (world.b.cohort.id, 5555) in {tuple(r) for r in rows}
     await admin.send(f"/fasilitator hapus {B_CODE} 5555")
+    await admin.press("Ya, hapus")
     assert changes(before, await snapshot(world.db)) == {}
 
 

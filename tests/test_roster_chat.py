@@ -199,17 +199,53 @@ async def test_peserta_and_matching(bot: RunningBot, cohorts: Any, standin: BotA
     assert (await roster(cohorts))["Andi Wijaya"].participant_id is None
     assert (await roster(cohorts))["Eko Prasetyo"].participant_id is None
 
+    # Choosing asks first, saying what changes; "back" changes nothing.
     out = await fac.press("Andi Wijaya")
-    assert alerts(out) == ["Dicocokkan."]
+    shown = joined(out)
+    assert "Cocokkan akun <b>Nur (@nur_x)</b> dengan <b>Andi Wijaya</b>" in shown
+    assert "Nama dan unit kerjanya di Aksi menjadi yang tertulis di daftar" in shown
+    assert (await roster(cohorts))["Andi Wijaya"].participant_id is None
+    await fac.press("Kembali")
+    assert (await roster(cohorts))["Andi Wijaya"].participant_id is None
+    await fac.press("Cocokkan: Nur")
+    await fac.press("Andi Wijaya")
+    out = await fac.press("Ya, cocokkan")
     shown = joined(out)
     assert "✅ <b>Nur</b> dicocokkan dengan <b>Andi Wijaya</b> di daftar." in shown
     assert "2 dari 4 sudah bergabung" in shown and "belum ada di daftar (1)" in shown
     n = await member(cohorts, 2005)
     assert n is not None and (n.full_name, n.awaiting) == ("Andi Wijaya", None)
     assert (await roster(cohorts))["Andi Wijaya"].participant_id == n.id
-    # The same press again is stale: nothing changes.
+    # Undone at once with the button under the result: Nur is Nur again.
+    out = await fac.press("Batalkan pencocokan ini")
+    assert "↩️ Pencocokan <b>Nur</b> dengan <b>Andi Wijaya</b> dibatalkan." in joined(out)
+    n = await member(cohorts, 2005)
+    assert n is not None and n.full_name is None
+    assert (await roster(cohorts))["Andi Wijaya"].participant_id is None
+    await fac.press("Cocokkan: Nur")
+    await fac.press("Andi Wijaya")
+    await fac.press("Ya, cocokkan")
+    # The old "tie" press again is stale: nothing changes.
     out = await fac.press_data(pick_id, tie_andi)
     assert alerts(out) == [STALE]
+    assert (await roster(cohorts))["Andi Wijaya"].participant_id == n.id
+    # Undone later from the list of matches (a wrong match found out later).
+    await facilitator_view(fac)
+    out = await fac.press("Batalkan pencocokan…")
+    assert [b["text"] for b in fac.last_keyboard()[1]] == [
+        "✂️ Budi Santoso",
+        "✂️ Andi Wijaya",
+        "« Kembali",
+    ]
+    out = await fac.press("Andi Wijaya")
+    assert "Batalkan pencocokan akun <b>Andi Wijaya (@nur_x)</b> dengan <b>Andi Wijaya</b>" in (
+        joined(out)
+    )
+    await fac.press("Ya, batalkan pencocokan")
+    assert (await roster(cohorts))["Andi Wijaya"].participant_id is None
+    await fac.press("Cocokkan: Nur")
+    await fac.press("Andi Wijaya")
+    await fac.press("Ya, cocokkan")
     assert (await roster(cohorts))["Andi Wijaya"].participant_id == n.id
 
     # The personal links as a CSV document.
@@ -270,10 +306,25 @@ async def test_fasilitator_for_admins_only(
     english = joined(await admin.send("/facilitator add REVMEN2 7001"))
     assert "sekarang fasilitator <b>Angkatan II</b>" in english  # the admin's language: id
     assert (1, 7001) in await staff_rows(cohorts) and (2, 7001) in await staff_rows(cohorts)
-    removed = joined(await admin.send("/fasilitator hapus REVMEN1 7001"))
+    # Removing asks first; "Batal" keeps them, and the question lapses on anything else.
+    asked = joined(await admin.send("/fasilitator hapus REVMEN1 7001"))
+    assert "Hapus <code>7001</code> sebagai fasilitator <b>Angkatan I</b> (REVMEN1)?" in asked
+    assert "kedaluwarsa" not in asked and "berlaku 5 menit" in asked
+    assert "tidak ada yang diubah" in joined(await admin.press("Batal"))
+    assert (1, 7001) in await staff_rows(cohorts)
+    await admin.send("/fasilitator hapus REVMEN1 7001")
+    old = admin.last_keyboard()
+    await admin.send("/fasilitator")
+    old_yes = next(b["callback_data"] for b in old[1] if "Ya, hapus" in b["text"])
+    assert "sudah batal" in joined(await admin.press_data(old[0], old_yes))
+    assert (1, 7001) in await staff_rows(cohorts)
+    await admin.send("/fasilitator hapus REVMEN1 7001")
+    removed = joined(await admin.press("Ya, hapus"))
     assert "bukan lagi fasilitator <b>Angkatan I</b>" in removed
+    assert (1, 7001) not in await staff_rows(cohorts)
     assert ("chat:7001", "") in standin.commands  # still REVMEN2's
     await admin.send("/facilitator remove REVMEN2 7001")
+    await admin.press("Ya, hapus")
     assert [k for k in standin.commands if k[0] == "chat:7001"] == []
     assert "bukan fasilitator" in joined(await admin.send("/fasilitator hapus REVMEN2 7001"))
     # Bad arguments: a usage line or the problem; nothing changes.

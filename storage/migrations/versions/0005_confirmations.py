@@ -1,4 +1,4 @@
-"""confirmations of destructive actions
+"""confirmations of destructive actions; what a participant typed before a roster match
 
 Revision ID: 0005
 Revises: 0004
@@ -31,8 +31,14 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_confirmations")),
     )
     op.create_index(op.f("ix_confirmations_user_id"), "confirmations", ["user_id"], unique=False)
+    with op.batch_alter_table("participants") as batch:
+        batch.add_column(sa.Column("own_full_name", sa.String(length=128), nullable=True))
+        batch.add_column(sa.Column("own_unit", sa.String(length=160), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("participants") as batch:
+        batch.drop_column("own_unit")
+        batch.drop_column("own_full_name")
     op.drop_index(op.f("ix_confirmations_user_id"), table_name="confirmations")
     op.drop_table("confirmations")
