@@ -346,3 +346,11 @@ async def save_draft(
     await discard_draft(session, participant)
     await session.flush()
     return plan
+
+
+async def has_plan(session: AsyncSession, participant_id: int) -> bool:
+    """Whether the participant has saved an action plan."""
+    found = await session.scalar(
+        select(ActionPlan.id).where(ActionPlan.participant_id == participant_id)
+    )
+    return found is not None

@@ -21,6 +21,7 @@ from handlers import (
     checkin,
     confirm,
     fallback,
+    guide,
     mydata,
     onboarding,
     plan,
@@ -126,6 +127,7 @@ def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
         CallbackQueryHandler(reminders.reminders_button, pattern=rf"^{callbacks.REMINDERS}:")
     )
     app.add_handler(CallbackQueryHandler(roster.roster_button, pattern=rf"^{callbacks.ROSTER}:"))
+    app.add_handler(CallbackQueryHandler(guide.guide_button, pattern=rf"^{callbacks.GUIDE}:"))
     # Catch-alls last: unknown buttons, unknown commands, free text, everything else.
     app.add_handler(CallbackQueryHandler(fallback.unknown_button))
     app.add_handler(MessageHandler(private & filters.COMMAND, fallback.unknown_command))

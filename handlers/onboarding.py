@@ -19,6 +19,7 @@ from core.participants import (
     rejoin,
     set_profile,
 )
+from core.plans import has_plan
 from core.roster import (
     LinkRefusal,
     RosterJoin,
@@ -28,7 +29,7 @@ from core.roster import (
     looks_like_token,
     match_by_username,
 )
-from handlers import callbacks, confirm
+from handlers import callbacks, confirm, offers
 from handlers.common import (
     Answer,
     Reader,
@@ -83,28 +84,22 @@ def welcome(context: AksiContext, lang: str, joined: JoinResult, first_name: str
     )
 
 
-def join_answer(
-    context: AksiContext, reader: Reader, joined: JoinResult, name: str | None = None
-) -> Answer:
-    """The welcome (by `name` from the roster, else the Telegram first name) and the first
-    profile question still open."""
-    lang = reader.lang if reader.participant else _lang_of(joined, reader)
-    answer: Answer = [(welcome(context, lang, joined, name or reader.person.first_name), None)]
-    if joined.participant.awaiting:
-        answer.append(profile_question(context, lang, joined.participant, reader.person))
-    return answer
-
-
-async def after_join(
-    update: Update,
+async def join_answer(
+    session: AsyncSession,
     context: AksiContext,
     reader: Reader,
     joined: JoinResult,
     name: str | None = None,
-) -> None:
-    """Welcome the newcomer and ask the first profile question still open."""
-    for body, keyboard in join_answer(context, reader, joined, name):
-        await reply(update, context, body, keyboard)
+) -> Answer:
+    """The welcome (by `name` from the roster, else the Telegram first name), then the first
+    profile question still open — or, with none open, the offer to write the action plan."""
+    lang = reader.lang if reader.participant else _lang_of(joined, reader)
+    answer: Answer = [(welcome(context, lang, joined, name or reader.person.first_name), None)]
+    if joined.participant.awaiting:
+        answer.append(profile_question(context, lang, joined.participant, reader.person))
+    elif not joined.already_member and not await has_plan(session, joined.participant.id):
+        answer.append(offers.plan_offer(context, lang))
+    return answer
 
 
 def _lang_of(joined: JoinResult, reader: Reader) -> str:
@@ -286,11 +281,11 @@ async def _join_now(
         assert linked is not None
         if linked.joined is None:
             return [(link_refused(context, reader.lang, linked, reader.participant), None)]
-        return join_answer(context, reader, linked.joined, linked.entry.name)
+        return await join_answer(session, context, reader, linked.joined, linked.entry.name)
     joined = await join(session, context, reader, code)
     if joined is None:
         return [(text(context, reader.lang, "join.unknown_code", code=code), None)]
-    return join_answer(context, reader, joined)
+    return await join_answer(session, context, reader, joined)
 
 
 @confirm.action("move_cohort", again="join.move_again")
@@ -320,8 +315,10 @@ def answer_profile(
     participant: Participant,
     typed: str | None,
     confirm: bool = True,
+    offer_plan: bool = False,
 ) -> Answer:
-    """Save a typed (or skipped: None) profile answer; say what comes next."""
+    """Save a typed (or skipped: None) profile answer; say what comes next (with the questions
+    done, and `offer_plan`: the offer to write the action plan)."""
     lang = reader.lang
     assert participant.awaiting is not None
     try:
@@ -332,7 +329,8 @@ def answer_profile(
         question, keyboard = profile_question(context, lang, participant, reader.person)
         saved = [(text(context, lang, "profile.saved"), None)] if confirm else []
         return [*saved, (question, keyboard)]
-    return [(profile_done(context, lang, participant), None)]
+    done: Answer = [(profile_done(context, lang, participant), None)]
+    return [*done, offers.plan_offer(context, lang)] if offer_plan else done
 
 
 def _profile_error(context: AksiContext, lang: str, problem: str) -> str:
@@ -373,7 +371,10 @@ async def onboarding_button(update: Update, context: AksiContext) -> None:
         else:
             value = None
         # The pop-up answer to the press already says "saved".
-        answer = answer_profile(context, reader, participant, value, confirm=False)
+        offer = not await has_plan(session, participant.id)
+        answer = answer_profile(
+            context, reader, participant, value, confirm=False, offer_plan=offer
+        )
     await answer_button(update, plain(context, reader.lang, "button.saved"))
     await drop_keyboard(update, context)
     for body, keyboard in answer:

@@ -13,7 +13,7 @@ from core.habits import Kind, Schedule, ScheduleKind
 from core.participants import effective_timezone
 from core.plans import Draft, HabitDraft, format_amount
 from core.timefmt import local
-from handlers import callbacks
+from handlers import callbacks, offers
 from handlers.common import (
     Answer,
     Reader,
@@ -236,6 +236,7 @@ async def plan_button(update: Update, context: AksiContext) -> None:
     assert query is not None
     button = callbacks.unpack(query.data, callbacks.PLAN, dict(_ARGS))
     services = context.services
+    follow_up: tuple[str, InlineKeyboardMarkup] | None = None
     async with services.db.begin() as session:
         reader = await identify(session, update, context)
         participant = reader.participant
@@ -265,11 +266,15 @@ async def plan_button(update: Update, context: AksiContext) -> None:
                 today = local(now, effective_timezone(participant)).date()
                 await plans.save_draft(session, participant, draft, now, today)
                 result = (text(context, lang, "plan.saved", title=draft.title), None)
+                if not draft.had_plan and participant.reminder_times is None:
+                    follow_up = offers.reminder_offer(context, lang, participant)
             else:
                 await plans.store_draft(session, participant, draft, services.clock())
                 result = render(context, lang, draft)
     await answer_button(update)
     await edit_or_reply(update, context, *result)
+    if follow_up is not None:  # the first plan: the reminder time comes next
+        await reply(update, context, *follow_up)
 
 
 def _alert(context: AksiContext, lang: str, problem: str) -> str:

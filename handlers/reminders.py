@@ -21,7 +21,7 @@ from core import checkins
 from core.errors import InvalidInput
 from core.participants import effective_timezone, language_for
 from core.timefmt import clock, local, zone_abbreviation
-from handlers import callbacks
+from handlers import callbacks, offers
 from handlers.checkin import render_sheet
 from handlers.common import (
     NO_PREVIEW,
@@ -311,9 +311,9 @@ async def compose(
         return await morning_summary(session, context, participant, day, lang)
     sheet = await checkins.day_sheet(session, participant, day)
     if not sheet.lines:
-        if kind == rem.EVENING:
+        if kind == rem.EVENING or not await rem.plan_nudge_due(session, participant.id, day):
             return None
-        return text(context, lang, "reminders.no_plan"), None
+        return offers.plan_nudge(context, lang)
     if not sheet.due or sheet.complete:
         return None  # quiet once the day's work is done
     key = "reminders.evening_header" if kind == rem.EVENING else "reminders.daily_header"

@@ -5,11 +5,11 @@ from __future__ import annotations
 from telegram import Update
 
 from bot.context import AksiContext
-from core.participants import ASK_FULL_NAME, ASK_UNIT, JoinResult
-from core.plans import discard_draft
+from core.participants import ASK_FULL_NAME, ASK_UNIT
+from core.plans import discard_draft, has_plan
 from handlers import announce, checkin, plan, reminders
 from handlers.common import Answer, identify, reply, text
-from handlers.onboarding import after_join, answer_profile, join
+from handlers.onboarding import answer_profile, join, join_answer
 from handlers.staff import is_staff, staff_of
 
 MAX_TYPED = 1000  # longer typed text is refused outright, naming the limit
@@ -20,7 +20,6 @@ async def typed_text(update: Update, context: AksiContext) -> None:
     or points to /bantuan."""
     message = update.effective_message
     typed = (message.text or "") if message else ""
-    joined: JoinResult | None = None
     async with context.services.db.begin() as session:
         reader = await identify(session, update, context)
         lang, participant = reader.lang, reader.participant
@@ -33,9 +32,13 @@ async def typed_text(update: Update, context: AksiContext) -> None:
         elif participant is None:
             joined = await join(session, context, reader, typed.strip())
             key = "join.unknown_code" if len(typed.split()) == 1 else "join.ask_code"
-            answer = [] if joined else [(text(context, lang, key, code=typed.strip()[:64]), None)]
+            if joined is not None:
+                answer = await join_answer(session, context, reader, joined)
+            else:
+                answer = [(text(context, lang, key, code=typed.strip()[:64]), None)]
         elif awaiting in (ASK_FULL_NAME, ASK_UNIT):
-            answer = answer_profile(context, reader, participant, typed)
+            offer = not await has_plan(session, participant.id)
+            answer = answer_profile(context, reader, participant, typed, offer_plan=offer)
         elif awaiting == "plan":
             answer = await plan.answer_text(session, context, reader, typed)
         elif awaiting == "rem_time":
@@ -44,8 +47,6 @@ async def typed_text(update: Update, context: AksiContext) -> None:
             answer = await checkin.answer_text(session, context, reader, typed)
         else:
             answer = [(text(context, lang, "fallback.text"), None)]
-    if joined is not None:
-        await after_join(update, context, reader, joined)
     for body, keyboard in answer:
         await reply(update, context, body, keyboard)
 

@@ -27,6 +27,7 @@ DAILY = "daily"
 EVENING = "evening"
 MORNING = "morning"
 SESSION = "session"
+PLAN_NUDGE = "plan_nudge"  # once: someone still without a plan, a day after joining
 MAX_DAILY_TIMES = 3
 _TIME_RE = re.compile(r"^([0-9]{1,2})[:.]([0-9]{2})$")
 
@@ -165,6 +166,31 @@ async def claim(
         status=status,
         created_at=datetime.now(UTC),
     )
+
+
+async def plan_nudge_due(session: AsyncSession, participant_id: int, day: date) -> bool:
+    """Someone without a plan gets one friendly nudge, with their daily reminder on the first
+    day after the one they joined (a daily reminder of theirs has come before), and never
+    again: True once, recording it (in the claiming transaction)."""
+    earlier = await session.scalar(
+        select(Delivery.id)
+        .where(
+            Delivery.participant_id == participant_id,
+            Delivery.kind == DAILY,
+            Delivery.local_date < day,
+        )
+        .limit(1)
+    )
+    if earlier is None:
+        return False
+    nudged = await session.scalar(
+        select(Delivery.id)
+        .where(Delivery.participant_id == participant_id, Delivery.kind == PLAN_NUDGE)
+        .limit(1)
+    )
+    if nudged is not None:
+        return False
+    return await claim(session, participant_id, PLAN_NUDGE, day, "once", "sent")
 
 
 async def set_status(

@@ -83,8 +83,10 @@ def alerts(out: list[Outgoing]) -> list[str]:
 async def test_join_with_personal_link(bot: RunningBot, cohorts: Any) -> None:
     rows = await roster(cohorts)
     budi = bot.person(2001, "Budi", username="budi_tg")
-    [welcome] = texts(await budi.send(f"/start {rows['Budi Santoso'].join_token}"))
+    # Name and unit come from the roster: no questions, the bot offers the plan at once.
+    welcome, offer = texts(await budi.send(f"/start {rows['Budi Santoso'].join_token}"))
     assert "Halo, Budi Santoso!" in welcome and "Selamat bergabung di <b>Angkatan I</b>" in welcome
+    assert "Langkah berikutnya: rencana aksi Anda" in offer
     p = await member(cohorts, 2001)
     assert p is not None
     assert (p.full_name, p.unit, p.awaiting) == ("Budi Santoso", "Dinas Kesehatan", None)
@@ -116,7 +118,7 @@ async def test_join_with_personal_link(bot: RunningBot, cohorts: Any) -> None:
 
     # Joining by the code still works; a Telegram username on the roster ties at once.
     siti = bot.person(2004, "Siti", username="sitirahma")
-    [welcome] = texts(await siti.send("/start REVMEN1"))
+    welcome, _offer = texts(await siti.send("/start REVMEN1"))
     assert "Selamat bergabung" in welcome
     s = await member(cohorts, 2004)
     assert s is not None and (s.full_name, s.unit, s.awaiting) == ("Siti Rahma", "Bappeda", None)
