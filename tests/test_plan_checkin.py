@@ -343,7 +343,8 @@ async def test_my_data_and_erasure(
     await budi.send("Hari pertama, semangat.")
     out = await budi.send("/dataku")
     [document] = [r for r in out if r.method == "sendDocument"]
-    rows = list(csv.reader(io.StringIO((document.file_bytes or b"").decode("utf-8-sig"))))
+    data = (document.file_bytes or b"").decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(data), delimiter=";"))  # Indonesian: ';'
     assert rows[0] == ["jenis", "tanggal", "kebiasaan", "satuan", "target", "jadwal", "status",
                        "nilai", "alasan", "catatan"]  # fmt: skip
     kinds = [r[0] for r in rows[1:]]
@@ -442,3 +443,61 @@ async def test_back_from_editing_the_title(bot: RunningBot) -> None:
     await budi.press("Ubah judul")
     out = await budi.press("Kembali")
     assert "Rencana aksi (draf)" in joined(out)
+
+
+async def test_my_data_keeps_typed_formulas_as_text_in_either_separator(bot: RunningBot) -> None:
+    """/dataku writes typed text that starts like a formula (= + - @) as text, as the
+    facilitator's export does; the separator follows the language or the word typed."""
+    budi = await joined_person(bot)
+    await budi.send("/rencana")
+    await budi.send('=HYPERLINK("http://x.example","klik")')
+    await budi.send("+62 Senam pagi")
+    await budi.press("Angka")
+    await budi.send("-menit")
+    await budi.send("2,5")
+    await budi.press("Setiap hari")
+    await budi.press("Simpan")
+    await budi.send("/lapor")
+    await budi.press("Senam")
+    await budi.send("1,25")
+    await budi.press("Refleksi")
+    await budi.send("@semua: hari ini berat")
+
+    async def my_data(command: str, separator: str) -> tuple[list[list[str]], str]:
+        [document] = [r for r in await budi.send(command) if r.method == "sendDocument"]
+        data = (document.file_bytes or b"").decode("utf-8-sig")
+        return list(csv.reader(io.StringIO(data), delimiter=separator)), document.text or ""
+
+    captions = {}
+    for command, separator, target, value in (
+        ("/dataku", ";", "2,5", "1,25"),
+        ("/dataku koma", ",", "2.5", "1.25"),
+    ):
+        rows, captions[separator] = await my_data(command, separator)
+        assert all(len(row) == 10 for row in rows), command
+        by_kind = {row[0]: row for row in rows[1:]}
+        assert by_kind["rencana aksi"][9] == '\'=HYPERLINK("http://x.example","klik")'
+        assert by_kind["kebiasaan"][2:5] == ["'+62 Senam pagi", "'-menit", target]
+        assert by_kind["laporan"][2:5] == ["'+62 Senam pagi", "'-menit", target]
+        assert by_kind["laporan"][7] == value
+        assert by_kind["refleksi"][9] == "'@semua: hari ini berat"
+        assert not any(cell[:1] in "=+-@" for row in rows for cell in row if cell), command
+    assert captions[";"].startswith("Data Anda di Aksi: profil, rencana aksi")
+    assert (
+        "Kolom dipisah titik koma (;) dan desimal memakai koma, seperti Excel berpengaturan "
+        "wilayah Indonesia. Jika semua isi masuk ke satu kolom, kirim <code>/dataku koma</code>."
+    ) in captions[";"]
+    assert "Kolom dipisah koma (,) dan desimal memakai titik." in captions[","]
+    assert "kirim <code>/dataku titikkoma</code>." in captions[","]
+
+    await budi.send("/bahasa en")
+    rows, caption = await my_data("/mydata", ",")
+    assert rows[0][:3] == ["record", "date", "habit"]
+    assert ["'+62 Senam pagi", "'-menit", "2.5"] in [row[2:5] for row in rows]
+    assert (
+        "Columns are separated by commas (,) and decimals use a point. If everything lands in "
+        "one column (Excel with Indonesian regional settings), send <code>/mydata semicolon</code>."
+    ) in caption
+    rows, caption = await my_data("/mydata semicolon", ";")
+    assert ["'+62 Senam pagi", "'-menit", "2,5"] in [row[2:5] for row in rows]
+    assert "send <code>/mydata comma</code>." in caption

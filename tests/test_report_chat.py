@@ -222,3 +222,51 @@ async def test_a_facilitator_sees_only_their_own_cohort(
     assert document.file_bytes is not None
     book = load_workbook(io.BytesIO(document.file_bytes))
     assert [list(r) for r in book.worksheets[0].iter_rows(min_row=2, values_only=True)] == []
+
+
+async def export_csv(person: Person, chat: int, command: str) -> tuple[str, str]:
+    """Send the command; the CSV's text and its caption."""
+    mark = person.standin.mark()
+    await person.send(command)
+    document = await until(person.standin, chat, "sendDocument", mark)
+    assert document.file_bytes is not None and document.file_bytes.startswith(b"\xef\xbb\xbf")
+    return document.file_bytes.decode("utf-8-sig"), document.text or ""
+
+
+async def test_ekspor_csv_separator_follows_the_language_or_the_word(bot: RunningBot) -> None:
+    """Indonesian: `;` and decimal commas (Excel set to Indonesian opens it in columns);
+    English: `,`; a word after `csv` picks the other; the caption says which and how."""
+    sari = bot.person(FACILITATOR, "Sari")
+    text, caption = await export_csv(sari, FACILITATOR, "/ekspor csv")
+    assert text.startswith("Nama;Unit kerja (OPD);NIP;Tanggal;Kebiasaan;Satuan;Target;Nilai;")
+    table = list(csv.reader(io.StringIO(text), delimiter=";"))
+    assert len(table) == 59 and all(len(row) == 10 for row in table)
+    assert {row[2] for row in table if row[0] == "Ani Lestari"} == {"19800101 200501 1 001"}
+    assert "📎 Laporan REVMEN1: 58 baris" in caption
+    assert (
+        "Kolom dipisah titik koma (;) dan desimal memakai koma, seperti Excel berpengaturan "
+        "wilayah Indonesia. Jika semua isi masuk ke satu kolom, kirim "
+        "<code>/ekspor csv koma</code>."
+    ) in caption
+    for command in ("/ekspor csv koma", "/ekspor csv ,", "/ekspor csv,", "/ekspor CSV Comma"):
+        text, caption = await export_csv(sari, FACILITATOR, command)
+        assert text.startswith("Nama,Unit kerja (OPD),NIP,Tanggal,"), command
+        assert "Kolom dipisah koma (,) dan desimal memakai titik." in caption
+        assert "kirim <code>/ekspor csv titikkoma</code>." in caption
+
+    tom = bot.person(FACILITATOR_EN, "Tom", language_code="en")
+    text, caption = await export_csv(tom, FACILITATOR_EN, "/export csv")
+    assert text.startswith("Name,Work unit (OPD),NIP,Date,")
+    assert (
+        "Columns are separated by commas (,) and decimals use a point. If everything lands in "
+        "one column (Excel with Indonesian regional settings), send "
+        "<code>/export csv semicolon</code>."
+    ) in caption
+    for command in ("/export csv semicolon", "/export csv;", "/export csv titikkoma"):
+        text, caption = await export_csv(tom, FACILITATOR_EN, command)
+        assert text.startswith("Name;Work unit (OPD);NIP;Date;"), command
+        assert "send <code>/export csv comma</code>." in caption
+
+    for bad in ("/ekspor csv tab", "/ekspor csv koma lagi", "/ekspor xlsx koma"):
+        usage = joined(await sari.send(bad))
+        assert "<code>/ekspor csv koma</code> untuk Excel berpengaturan wilayah Inggris" in usage
