@@ -14,6 +14,7 @@ from bot.context import AksiContext, Services
 from bot.i18n import Html
 from core import announcements as ann
 from core.errors import InvalidInput
+from core.numbers import number
 from core.staff import can_manage
 from core.timefmt import clock, local, long_date, zone_abbreviation
 from handlers import callbacks
@@ -303,7 +304,7 @@ async def status(
                         failed=c.failed,
                         unreachable=c.unreachable,
                         pending=c.pending,
-                        rate=f"{rate:.1f}",
+                        rate=number(rate, lang, decimals=1),
                         eta="?" if eta is None else str(eta),
                     )
                 )

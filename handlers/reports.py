@@ -19,7 +19,7 @@ from bot.i18n import escape
 from core import reports
 from core.errors import InvalidInput
 from core.habits import local_today
-from core.plans import format_amount
+from core.numbers import number, percent
 from core.reports import CohortReport, DayState, PersonReport
 from core.spreadsheet import COMMA, SEMICOLON, separator_for, separator_named
 from core.timefmt import clock, long_date, zone_abbreviation
@@ -40,10 +40,6 @@ SECTIONS = (
     (DayState.COMPLETE, "report.section_complete"),
     (DayState.NOTHING_DUE, "report.section_nothing_due"),
 )
-
-
-def percent(value: float | None) -> str:
-    return "—" if value is None else f"{round(value * 100)}%"
 
 
 def export_choice(args: list[str], lang: str) -> tuple[str, str] | None:
@@ -119,7 +115,7 @@ def render_week(context: AksiContext, lang: str, report: CohortReport) -> str:
     lines = [text(context, lang, "report.section_week")]
     for p in ordered:
         unit = f" — {escape(p.unit)}" if p.unit else ""
-        lines.append(f"• <b>{percent(p.week.completion)}</b> {escape(p.name)}{unit}")
+        lines.append(f"• <b>{percent(p.week.completion, lang)}</b> {escape(p.name)}{unit}")
     total = report.week
     if total.completion is None:
         lines.append(text(context, lang, "report.week_none"))
@@ -129,9 +125,9 @@ def render_week(context: AksiContext, lang: str, report: CohortReport) -> str:
                 context,
                 lang,
                 "report.week_total",
-                percent=percent(total.completion),
-                done=format_amount(round(total.done, 1)),
-                due=format_amount(round(total.due, 1)),
+                percent=percent(total.completion, lang),
+                done=number(total.done, lang, decimals=1),
+                due=number(total.due, lang, decimals=1),
             )
         )
     return "\n".join(lines)

@@ -6,13 +6,13 @@ from __future__ import annotations
 
 import logging
 
-from babel.numbers import format_decimal
 from telegram import Update
 from telegram.error import TelegramError
 
 from bot.context import AksiContext
 from bot.i18n import Html, escape
 from core.imports import MAX_PROBLEMS_SHOWN, ImportRefused, ImportSummary, Problem
+from core.numbers import number
 from core.uploads import (
     MAX_UPLOAD_BYTES,
     CohortChoice,
@@ -66,7 +66,7 @@ def _codes(cohorts: list[Cohort]) -> str:
 
 
 def _megabytes(size: int, lang: str) -> str:
-    return format_decimal(size / (1024 * 1024), "0.#", locale=lang) + " MB"
+    return number(size / (1024 * 1024), lang, decimals=1) + " MB"
 
 
 def _summary(context: AksiContext, lang: str, summary: ImportSummary) -> str:

@@ -234,7 +234,7 @@ async def test_plan_input_is_checked(bot: RunningBot, db: async_sessionmaker[Asy
     await budi.press("Rab")
     await budi.press("Sen")  # unpicked again
     out = await budi.press("Selesai")
-    assert "Membaca — 2.5 halaman — Rab" in joined(out)
+    assert "Membaca — 2,5 halaman — Rab" in joined(out)  # Indonesian decimal comma
     for i in range(2, 6):
         await budi.press("Tambah kebiasaan")
         await budi.send(f"Kebiasaan nomor {i}")
@@ -443,6 +443,74 @@ async def test_back_from_editing_the_title(bot: RunningBot) -> None:
     await budi.press("Ubah judul")
     out = await budi.press("Kembali")
     assert "Rencana aksi (draf)" in joined(out)
+
+
+async def write_numeric_plan(person: Person, words: dict[str, str]) -> None:
+    """A plan of two numeric habits: water in litres with a decimal target, and steps."""
+    await person.send(words["/plan"])
+    await person.send(words["title"])
+    await person.send(words["water"])
+    await person.press(words["number"])
+    await person.send("liter")
+    await person.send(words["1.5"])
+    out = await person.press(words["daily"])
+    assert words["water_line"] in joined(out)
+    await person.press(words["add"])
+    await person.send(words["walk"])
+    await person.press(words["number"])
+    await person.send(words["steps"])
+    await person.send(words["10000"])
+    out = await person.press(words["daily"])
+    assert words["walk_line"] in joined(out)
+    await person.press(words["save"])
+
+
+INDONESIAN = {
+    "/plan": "/rencana", "title": "Hidup sehat di kantor", "water": "Minum air putih",
+    "number": "Angka", "1.5": "1,5", "daily": "Setiap hari",
+    "water_line": "Minum air putih — 1,5 liter — Setiap hari", "add": "Tambah kebiasaan",
+    "walk": "Jalan kaki", "steps": "langkah", "10000": "10.000",
+    "walk_line": "Jalan kaki — 10.000 langkah — Setiap hari", "save": "Simpan",
+    "/checkin": "/lapor", "target": "Target: 1,5 liter", "partial": "🟡 1,25/1,5 liter",
+    "1.25": "1,25", "walked": "✅ 12.500 langkah", "12500": "12.500",
+}  # fmt: skip
+ENGLISH = {
+    "/plan": "/plan", "title": "Healthy habits at the office", "water": "Drink water",
+    "number": "A number", "1.5": "1.5", "daily": "Every day",
+    "water_line": "Drink water — 1.5 liter — Every day", "add": "Add a habit",
+    "walk": "Walking", "steps": "steps", "10000": "10,000",
+    "walk_line": "Walking — 10,000 steps — Every day", "save": "Save",
+    "/checkin": "/checkin", "target": "Target: 1.5 liter", "partial": "🟡 1.25/1.5 liter",
+    "1.25": "1.25", "walked": "✅ 12,500 steps", "12500": "12,500",
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("words", [INDONESIAN, ENGLISH], ids=["id", "en"])
+async def test_numbers_are_shown_and_read_in_the_readers_language(
+    bot: RunningBot, db: async_sessionmaker[AsyncSession], words: dict[str, str]
+) -> None:
+    """`2,5 halaman` and `1,25/1,5 liter` in Indonesian, `2.5` in English; thousands grouped
+    as each language does, and typed back the same way."""
+    if words is INDONESIAN:
+        person = await joined_person(bot)
+    else:
+        person = bot.person(1001, "Tom", language_code="en")
+        await person.send("/start REVMEN1")
+        await person.press("Skip")
+        await person.press("Skip")
+    await write_numeric_plan(person, words)
+    assert sorted(h.target for h in await habits(db)) == [1.5, 10000.0]
+    await person.send(words["/checkin"])
+    out = await person.press(words["water"])
+    assert words["target"] in joined(out)
+    out = await person.send(words["1.25"])
+    assert words["partial"] in joined(out)
+    await person.press(words["walk"])
+    out = await person.send(words["12500"])
+    assert words["walked"] in joined(out)
+    async with db() as session:
+        values = sorted(v for v in await session.scalars(select(CheckIn.value)) if v is not None)
+    assert values == [1.25, 12500.0]
 
 
 async def test_my_data_keeps_typed_formulas_as_text_in_either_separator(bot: RunningBot) -> None:

@@ -86,7 +86,7 @@ async def test_rekap_table_and_chart(bot: RunningBot, db: async_sessionmaker[Asy
         "• <b>—</b> Citra Dewi — Bappeda",
         "• Fajar Nugroho — Inspektorat",
     ]
-    assert "Seluruh angkatan: <b>72%</b> (25 dari 34.6 hari-kebiasaan)" in answer
+    assert "Seluruh angkatan: <b>72%</b> (25 dari 34,6 hari-kebiasaan)" in answer  # decimal comma
     assert "🕓 <b>Belum bergabung (1)</b>" in answer
     # The chart came after the table: a PNG, 1200 px wide, one bar per participant.
     assert photo.file_bytes is not None and photo.file_bytes.startswith(b"\x89PNG")
@@ -101,6 +101,13 @@ async def test_rekap_table_and_chart(bot: RunningBot, db: async_sessionmaker[Asy
     async with db() as session:
         languages = list(await session.scalars(select(Staff.language)))
     assert "id" in languages  # remembered for the digest
+
+
+async def test_report_numbers_in_english(bot: RunningBot) -> None:
+    tom = bot.person(FACILITATOR_EN, "Tom", language_code="en")
+    answer = joined(await tom.send("/report"))
+    assert "Whole cohort: <b>72%</b> (25 of 34.6 habit-days)" in answer
+    assert "• <b>53%</b> Ani Lestari — Dinas Kesehatan" in answer
 
 
 async def test_chart_failure_is_told_after_the_table(

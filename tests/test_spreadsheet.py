@@ -1,4 +1,5 @@
-"""Cells for spreadsheet programs (`core.spreadsheet`)."""
+"""Cells for spreadsheet programs (`core.spreadsheet`) and numbers in each language
+(`core.numbers`), and reading numbers back as people type them."""
 
 from __future__ import annotations
 
@@ -7,6 +8,9 @@ import io
 
 import pytest
 
+from core.errors import InvalidInput
+from core.numbers import number, percent
+from core.plans import parse_amount
 from core.spreadsheet import (
     COMMA,
     SEMICOLON,
@@ -87,3 +91,56 @@ def test_csv_file_is_excel_utf8_with_either_separator() -> None:
     assert parsed[1] == rows[0]
     with pytest.raises(ValueError, match="separator must be"):
         csv_file(["a"], [], separator="\t")
+
+
+@pytest.mark.parametrize(
+    ("value", "indonesian", "english"),
+    [
+        (2.5, "2,5", "2.5"),
+        (1.25, "1,25", "1.25"),
+        (10.0, "10", "10"),
+        (10000.0, "10.000", "10,000"),
+        (1234.5, "1.234,5", "1,234.5"),
+        (0.333333, "0,33", "0.33"),
+    ],
+)
+def test_numbers_are_shown_in_the_readers_language(
+    value: float, indonesian: str, english: str
+) -> None:
+    assert number(value, "id") == indonesian
+    assert number(value, "en") == english
+
+
+def test_percentages_are_whole_in_both_languages() -> None:
+    assert percent(0.85, "id") == percent(0.85, "en") == "85%"
+    assert percent(1.0, "id") == "100%"
+    assert percent(None, "en") == "—"
+    assert number(34.56, "id", decimals=1) == "34,6"
+    assert number(34.56, "en", decimals=1) == "34.6"
+
+
+@pytest.mark.parametrize(
+    ("typed", "value"),
+    [
+        ("10", 10.0),
+        ("2,5", 2.5),
+        ("2.5", 2.5),
+        ("1,25", 1.25),
+        ("10.000", 10000.0),  # as Aksi shows it in Indonesian
+        ("10,000", 10000.0),  # as Aksi shows it in English
+        ("100.000", 100000.0),
+        ("1.234,5", 1234.5),
+        ("1,234.5", 1234.5),
+        ("10 000", 10000.0),
+    ],
+)
+def test_numbers_are_read_as_people_type_them(typed: str, value: float) -> None:
+    assert parse_amount(typed) == value
+
+
+@pytest.mark.parametrize(
+    "typed", ["1.2.3", "1.000,000", "1,234,5", "12.3456", "100.001", "1.000.000", "0,00", "-2,5"]
+)
+def test_unclear_numbers_are_refused(typed: str) -> None:
+    with pytest.raises(InvalidInput):
+        parse_amount(typed)
