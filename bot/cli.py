@@ -28,6 +28,7 @@ from core.imports import (
     parse_schedule,
 )
 from core.roster import apply_roster, cohort_entries, link_for, links_csv, parse_roster
+from core.spreadsheet import separator_for
 from core.staff import parse_user_id
 from core.timefmt import local, zone_abbreviation
 from scheduler.reminders import set_cohort_reminders
@@ -389,6 +390,14 @@ async def _apply_materials(
 
 
 COHORT_OPTION = click.option("--cohort", "code", required=True, help="The cohort's code.")
+SEPARATOR_OPTION = click.option(
+    "--sep",
+    "separator",
+    type=click.Choice([",", ";"]),
+    help="CSV separator: ';' (with decimal commas) opens in columns in Excel with Indonesian "
+    "regional settings, ',' in Excel with English ones [default: ';' in Indonesian, ',' in "
+    "English].",
+)
 FILE_ARGUMENT = click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 
 
@@ -494,15 +503,25 @@ def participants_import(
     type=click.Path(dir_okay=False, writable=True, path_type=Path),
     help="Write a CSV (name,unit,nip,telegram_username,link,joined) instead of printing.",
 )
+@SEPARATOR_OPTION
 @click.pass_context
 def participants_links(
-    ctx: click.Context, code: str, bot_username: str | None, out: Path | None
+    ctx: click.Context,
+    code: str,
+    bot_username: str | None,
+    out: Path | None,
+    separator: str | None,
 ) -> None:
     """Print each roster person's personal join link, or write them all to a CSV file.
 
     Send each link only to its person: whoever opens it first is tied to that roster row.
+    The CSV is in the language of AKSI_DEFAULT_LANGUAGE (`;` for Indonesian, see --sep); NIPs
+    are written in groups (19800101 200501 1 001) so spreadsheets keep them whole, and the
+    file can be imported back with `aksi participants import` (link and joined are ignored).
     """
     settings = settings_of(ctx)
+    if separator is not None and out is None:
+        fail("--sep is for the CSV file (--out FILE)", EXIT_CONFIG)
     try:
         username = check_bot_username(bot_username or settings.aksi_bot_username or "")
     except ValueError as exc:
@@ -519,7 +538,8 @@ def participants_links(
                 f"`aksi participants import --cohort {c.code} FILE`"
             )
         lines = [(e.name, e.unit or "", link_for(username, e.join_token)) for e in entries]
-        return c.code, lines, links_csv(entries, username)
+        sep = separator or separator_for(settings.aksi_default_language)
+        return c.code, lines, links_csv(entries, username, separator=sep)
 
     cohort_code, lines, data = run_db(ctx, _links)
     if out is None:
@@ -669,9 +689,15 @@ def report() -> None:
     type=click.Choice(["id", "en"]),
     help="Language of headers and statuses [default: AKSI_DEFAULT_LANGUAGE].",
 )
+@SEPARATOR_OPTION
 @click.pass_context
 def report_export(
-    ctx: click.Context, code: str, file_format: str | None, out: Path, lang: str | None
+    ctx: click.Context,
+    code: str,
+    file_format: str | None,
+    out: Path,
+    lang: str | None,
+    separator: str | None,
 ) -> None:
     """Write the cohort's check-ins: one row per participant, day and habit (name, unit, NIP,
     date, habit, unit of measure, target, value, status, note), up to today.
@@ -689,6 +715,8 @@ def report_export(
     if chosen not in ("xlsx", "csv"):
         shown = file_format or out.suffix or "(none)"
         fail(f"--format must be xlsx or csv, not {shown!r}", EXIT_CONFIG)
+    if separator is not None and chosen != "csv":
+        fail("--sep is for a CSV file (--format csv)", EXIT_CONFIG)
     folder = out.resolve().parent
     if out.is_dir():
         fail(f"cannot write {out}: it is a folder")
@@ -703,7 +731,10 @@ def report_export(
     async def _export(session: AsyncSession) -> tuple[str, int, bytes]:
         c = await get_cohort(session, code)
         data = await export(session, c, datetime.now(UTC))
-        blob = xlsx_bytes(data, label) if chosen == "xlsx" else csv_bytes(data, label)
+        if chosen == "xlsx":
+            blob = xlsx_bytes(data, label)
+        else:
+            blob = csv_bytes(data, label, separator=separator or separator_for(language))
         return c.code, len(data.rows), blob
 
     cohort_code, count, blob = run_db(ctx, _export)

@@ -149,6 +149,7 @@ class _Reader(Generic[Row]):
     columns: tuple[str, ...]
     required: tuple[str, ...]
     problems: list[Problem] = field(default_factory=list)
+    ignored: tuple[str, ...] = ()  # columns allowed in the file but not read
 
     def rows(self, data: bytes) -> Iterator[tuple[int, dict[str, str]]]:
         text = decode_text(data, self.problems)
@@ -161,7 +162,7 @@ class _Reader(Generic[Row]):
             self.problems.append(problem(1, "unreadable_header", error=str(exc)))
             return
         missing = [c for c in self.required if c not in header]
-        unknown = [h for h in header if h not in self.columns]
+        unknown = [h for h in header if h not in self.columns and h not in self.ignored]
         if missing or unknown or len(set(header)) != len(header):
             details = []
             if missing:

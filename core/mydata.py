@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Callable
 from datetime import date
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from core.plans import format_amount, load_plan
+from core.plans import load_plan
+from core.spreadsheet import csv_file, number_cell, text_cell
 from storage.models import CheckIn, Habit, Participant, Reflection
 
 COLUMNS = (
@@ -27,10 +25,7 @@ COLUMNS = (
     "reason",
     "note",
 )
-
-
-def _amount(value: float | None) -> str:
-    return "" if value is None else format_amount(value)
+_NUMBERS = frozenset({"target", "value"})  # every other cell is text, some of it typed
 
 
 async def memberships(session: AsyncSession, telegram_user_id: int) -> list[Participant]:
@@ -49,29 +44,34 @@ async def personal_csv(
     people: list[Participant],
     label: Callable[[str], str],
     describe_schedule: Callable[[str], str],
+    *,
+    separator: str,
 ) -> bytes:
     """Profile, plan, habits, every check-in and reflection of each membership (cohort), one
-    row each, with headers and words from `label` (the reader's language). UTF-8 with a BOM
-    so Excel reads it right."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow([label(f"csv.col_{c}") for c in COLUMNS])
+    row each, with headers and words from `label` (the reader's language), written as
+    `core.spreadsheet` writes every CSV: typed text never runs as a formula, numbers with the
+    decimal mark that goes with `separator`."""
+    rows: list[list[str]] = []
     for participant in people:
-        await _membership_rows(session, writer, participant, label, describe_schedule)
-    return ("\ufeff" + out.getvalue()).encode("utf-8")
+        await _membership_rows(session, rows, participant, label, describe_schedule, separator)
+    return csv_file([label(f"csv.col_{c}") for c in COLUMNS], rows, separator=separator)
 
 
 async def _membership_rows(
     session: AsyncSession,
-    writer: Any,
+    rows: list[list[str]],
     participant: Participant,
     label: Callable[[str], str],
     describe_schedule: Callable[[str], str],
+    separator: str,
 ) -> None:
     def row(record: str, day: date | None = None, **cells: str) -> None:
         values = {"record": label(f"csv.record_{record}"), "date": day.isoformat() if day else ""}
-        values.update(cells)
-        writer.writerow([values.get(c, "") for c in COLUMNS])
+        values.update({k: v if k in _NUMBERS else text_cell(v) for k, v in cells.items()})
+        rows.append([values.get(c, "") for c in COLUMNS])
+
+    def amount(value: float | None) -> str:
+        return number_cell(value, separator)
 
     profile = "; ".join(
         f"{label(k)}: {v}"
@@ -93,7 +93,7 @@ async def _membership_rows(
                 habit.created_on,
                 habit=habit.name,
                 unit=habit.unit or "",
-                target=_amount(habit.target),
+                target=amount(habit.target),
                 schedule=describe_schedule(habit.schedule),
                 status=label("csv.removed" if habit.removed_at else "csv.active"),
             )
@@ -109,9 +109,9 @@ async def _membership_rows(
             c.day,
             habit=h.name if h else "",
             unit=(h.unit or "") if h else "",
-            target=_amount(h.target) if h else "",
+            target=amount(h.target) if h else "",
             status=label(f"csv.status_{c.status}"),
-            value=_amount(c.value),
+            value=amount(c.value),
             reason=label(f"checkin.reason_{c.skip_reason}")
             if c.skip_reason in ("sick", "duty", "leave")
             else c.skip_reason or "",

@@ -105,17 +105,23 @@ def _clean(text: str, limits: tuple[int, int], what: str) -> str:
     return value
 
 
-def format_amount(value: float) -> str:
-    """10.0 → '10', 2.5 → '2.5': a target or value as a person writes it."""
-    return str(int(value)) if float(value).is_integer() else f"{value:g}"
+_AMOUNT = re.compile(r"(?P<whole>\d{1,6})(?:[.,](?P<part>\d{1,2}))?")
+# Thousands grouped as Aksi shows them (10.000 in Indonesian, 10,000 in English), with the
+# other mark for decimals: a group is always 3 digits, decimals at most 2, so it is never unclear.
+_GROUPED = re.compile(
+    r"(?P<whole>\d{1,3}(?:(?P<mark>[.,])\d{3})+)(?:(?!(?P=mark))[.,](?P<part>\d{1,2}))?"
+)
 
 
 def parse_amount(text: str) -> float:
-    """A positive number as people type it: '10', '2,5' (Indonesian decimal comma) or '2.5'."""
-    cleaned = text.strip().replace(" ", "").replace(",", ".")
-    if not re.fullmatch(r"\d{1,6}(\.\d{1,2})?", cleaned):
+    """A positive number as people type it: '10', '2,5' (Indonesian decimal comma) or '2.5',
+    '10.000' or '10,000' (grouped thousands), '1.234,5' or '1,234.5'."""
+    cleaned = text.strip().replace(" ", "")
+    found = _AMOUNT.fullmatch(cleaned) or _GROUPED.fullmatch(cleaned)
+    if found is None:
         raise InvalidInput("plan.not_a_number")
-    value = float(cleaned)
+    whole = re.sub(r"[.,]", "", found["whole"])
+    value = float(f"{whole}.{found['part'] or 0}")
     if not math.isfinite(value) or value <= 0 or value > TARGET_MAX:
         raise InvalidInput("plan.not_a_number")
     return value

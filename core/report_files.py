@@ -7,15 +7,13 @@ openpyxl is imported on the first export, not at start-up.
 
 from __future__ import annotations
 
-import csv
 import io
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Protocol
 
 from core.checkins import SKIP_REASONS
-from core.plans import format_amount
 from core.reports import CohortReport, Export, ExportRow
-from core.roster import spreadsheet_text
+from core.spreadsheet import csv_file, nip_cell, number_cell, text_cell
 
 if TYPE_CHECKING:
     from openpyxl.worksheet.worksheet import Worksheet
@@ -66,37 +64,33 @@ def note(row: ExportRow, label: Label) -> str:
     return "; ".join(parts)
 
 
-def _amount(value: float | None) -> str:
-    return "" if value is None else format_amount(value)
-
-
 def _number(value: float | None) -> float | int | None:
     if value is None:
         return None
     return int(value) if float(value).is_integer() else value
 
 
-def csv_bytes(export: Export, label: Label) -> bytes:
-    """The rows as CSV, UTF-8 with a BOM so that Excel reads the names right."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow([label(f"report.col_{c}") for c in COLUMNS])
-    for row in export.rows:
-        writer.writerow(
+def csv_bytes(export: Export, label: Label, *, separator: str) -> bytes:
+    """The rows as CSV (`core.spreadsheet`): `;` with decimal commas or `,` with points."""
+    return csv_file(
+        [label(f"report.col_{c}") for c in COLUMNS],
+        (
             [
-                spreadsheet_text(row.name),
-                spreadsheet_text(row.unit),
-                row.nip,
+                text_cell(row.name),
+                text_cell(row.unit),
+                nip_cell(row.nip),
                 row.day.isoformat(),
-                spreadsheet_text(row.habit),
-                spreadsheet_text(row.measure),
-                _amount(row.target),
-                _amount(row.value),
+                text_cell(row.habit),
+                text_cell(row.measure),
+                number_cell(row.target, separator),
+                number_cell(row.value, separator),
                 label(f"report.status_{row.status}"),
-                spreadsheet_text(note(row, label)),
+                text_cell(note(row, label)),
             ]
-        )
-    return ("\ufeff" + out.getvalue()).encode("utf-8")
+            for row in export.rows
+        ),
+        separator=separator,
+    )
 
 
 def summary_rows(report: CohortReport, label: Label) -> list[list[object]]:

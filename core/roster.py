@@ -7,8 +7,6 @@ upper-case), and tokens are looked up case-sensitively before any code."""
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 import secrets
 import string
@@ -31,9 +29,11 @@ from core.participants import (
     find_participant,
     join_cohort,
 )
+from core.spreadsheet import COMMA, csv_file, from_text_cell, nip_cell, nip_digits, text_cell
 from storage.models import Cohort, Participant, RosterEntry
 
 COLUMNS = ("name", "unit", "nip", "telegram_username")
+LINK_ONLY_COLUMNS = ("link", "joined")  # in the links file, ignored when it is imported
 REQUIRED = ("name", "unit")
 NAME_MAX = 128
 UNIT_MAX = 160
@@ -80,13 +80,17 @@ def clean_username(value: str) -> str | None:
 
 def parse_roster(data: bytes) -> list[RosterRow]:
     """Validate a roster CSV (`name,unit,nip,telegram_username`; nip and telegram_username
-    optional). Every problem is collected; any problem refuses the whole file."""
-    reader: _Reader[RosterRow] = _Reader(COLUMNS, REQUIRED)
+    optional). The links file (`links_csv`) reads back too: its `link` and `joined` columns
+    are ignored. Every problem is collected; any problem refuses the whole file."""
+    reader: _Reader[RosterRow] = _Reader(COLUMNS, REQUIRED, ignored=LINK_ONLY_COLUMNS)
     rows: list[RosterRow] = []
     by_nip: dict[str, int] = {}
     by_username: dict[str, int] = {}
     for line, raw in reader.rows(data):
-        row = {k: " ".join(unicodedata.normalize("NFC", v).split()) for k, v in raw.items()}
+        row = {
+            k: from_text_cell(" ".join(unicodedata.normalize("NFC", v).split()))
+            for k, v in raw.items()
+        }
         before = len(reader.problems)
         name = reader.need(line, row, "name", NAME_MAX)
         unit = reader.optional(line, row, "unit", UNIT_MAX)
@@ -127,7 +131,9 @@ def parse_roster(data: bytes) -> list[RosterRow]:
 def _nip(reader: _Reader[RosterRow], line: int, value: str) -> str | None:
     if not value:
         return None
-    digits = value.replace(" ", "")  # NIPs are often written in groups: 19800101 200501 1 001
+    # NIPs are often written in groups (19800101 200501 1 001, as `links_csv` writes them),
+    # or kept text in a spreadsheet with '1980… or ="1980…".
+    digits = nip_digits(value)
     if not _NIP_RE.match(digits):
         hint = (
             " (Excel turned it into a number: format the column as Text)"
@@ -526,29 +532,24 @@ async def roster_count(session: AsyncSession, cohort_id: int) -> int:
     return int(found or 0)
 
 
-LINK_COLUMNS = ("name", "unit", "nip", "telegram_username", "link", "joined")
+LINK_COLUMNS = (*COLUMNS, *LINK_ONLY_COLUMNS)
 
 
-def spreadsheet_text(value: str) -> str:
-    """A typed text for a CSV cell: spreadsheets run a cell starting with = + - @ as a
-    formula, so such a cell gets a leading apostrophe and stays text."""
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
-
-
-def links_csv(entries: list[RosterEntry], bot_username: str) -> bytes:
-    """The personal links as CSV (UTF-8 with a BOM, so Excel reads the names right)."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(LINK_COLUMNS)
-    for e in entries:
-        writer.writerow(
+def links_csv(entries: list[RosterEntry], bot_username: str, *, separator: str = COMMA) -> bytes:
+    """The personal links as CSV (`core.spreadsheet`: UTF-8 with a BOM, typed text kept text,
+    the NIP in groups). It reads back as a roster: `link` and `joined` are ignored there."""
+    return csv_file(
+        LINK_COLUMNS,
+        (
             [
-                spreadsheet_text(e.name),
-                spreadsheet_text(e.unit or ""),
-                e.nip or "",
+                text_cell(e.name),
+                text_cell(e.unit or ""),
+                nip_cell(e.nip),
                 e.telegram_username or "",
                 link_for(bot_username, e.join_token),
                 "yes" if e.participant_id is not None else "no",
             ]
-        )
-    return ("\ufeff" + out.getvalue()).encode("utf-8")
+            for e in entries
+        ),
+        separator=separator,
+    )

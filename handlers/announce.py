@@ -15,6 +15,7 @@ from bot.i18n import Html
 from core import announcements as ann
 from core.confirmations import Taken
 from core.errors import InvalidInput
+from core.numbers import number
 from core.staff import can_manage
 from core.timefmt import clock, local, long_date, zone_abbreviation
 from handlers import callbacks, confirm
@@ -357,7 +358,7 @@ async def status(
                         failed=c.failed,
                         unreachable=c.unreachable,
                         pending=c.pending,
-                        rate=f"{rate:.1f}",
+                        rate=number(rate, lang, decimals=1),
                         eta="?" if eta is None else str(eta),
                     )
                 )

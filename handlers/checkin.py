@@ -16,8 +16,9 @@ from core import checkins
 from core.checkins import DaySheet, SheetLine
 from core.errors import InvalidInput
 from core.habits import Kind, Status
+from core.numbers import number
 from core.participants import effective_timezone
-from core.plans import format_amount, parse_amount
+from core.plans import parse_amount
 from core.timefmt import local, long_date
 from handlers import callbacks
 from handlers.common import (
@@ -100,8 +101,8 @@ def describe_entry(context: AksiContext, lang: str, line: SheetLine) -> str:
             context,
             lang,
             key,
-            value=format_amount(entry.value),
-            target=format_amount(habit.target or 0),
+            value=number(entry.value, lang),
+            target=number(habit.target or 0, lang),
             unit=habit.unit or "",
         ).strip()
     return plain(context, lang, "checkin.state_done")
@@ -301,7 +302,7 @@ async def _apply_press(
             "checkin.ask_value",
             name=habit.name,
             unit=habit.unit or "",
-            target=format_amount(habit.target or 0),
+            target=number(habit.target or 0, lang),
             day=long_date(day, lang),
         )
         return None, question

@@ -11,13 +11,18 @@ from bot.context import AksiContext
 from core.checkins import erase_personal_data
 from core.confirmations import Taken
 from core.mydata import memberships, personal_csv
+from core.spreadsheet import COMMA, SEMICOLON, separator_for, separator_named
 from handlers import confirm
 from handlers.common import ask_for_code, identify, plain, reply, send_file, text
 from handlers.plan import describe_schedule
 
+# Under the file: how it is separated, and how to ask for the other one.
+_NOTES = {SEMICOLON: "mydata.csv_semicolon", COMMA: "mydata.csv_comma"}
+
 
 async def send_my_data(update: Update, context: AksiContext) -> None:
-    """/dataku: a CSV file of the profile, plan, every check-in and reflection."""
+    """/dataku: a CSV file of the profile, plan, every check-in and reflection, separated as
+    the reader's language expects (`;` in Indonesian); `/dataku koma|titikkoma` chooses."""
     async with context.services.db() as session:
         reader = await identify(session, update, context)
         participant = reader.participant
@@ -25,15 +30,19 @@ async def send_my_data(update: Update, context: AksiContext) -> None:
             await ask_for_code(update, context, reader.lang)
             return
         lang = reader.lang
+        words = [separator_named(w) for w in context.args or []]
+        separator = next((s for s in words if s), separator_for(lang))
         data = await personal_csv(
             session,
             await memberships(session, reader.person.user_id),
             lambda key: plain(context, lang, key),
             lambda encoded: describe_schedule(context, lang, encoded),
+            separator=separator,
         )
     slug = re.sub(r"[^a-z0-9]+", "-", (participant.full_name or reader.person.first_name).lower())
     filename = f"aksi-{slug.strip('-') or 'data'}.csv"
-    await send_file(update, context, data, filename, text(context, lang, "mydata.caption"))
+    caption = text(context, lang, "mydata.caption") + "\n" + text(context, lang, _NOTES[separator])
+    await send_file(update, context, data, filename, caption)
 
 
 async def ask_delete(update: Update, context: AksiContext) -> None:

@@ -10,8 +10,9 @@ from bot.i18n import Html, escape
 from core import plans
 from core.errors import InvalidInput
 from core.habits import Kind, Schedule, ScheduleKind
+from core.numbers import number
 from core.participants import effective_timezone
-from core.plans import Draft, HabitDraft, format_amount
+from core.plans import Draft, HabitDraft
 from core.timefmt import local
 from handlers import callbacks, offers
 from handlers.common import (
@@ -66,7 +67,7 @@ def describe_habit(context: AksiContext, lang: str, h: HabitDraft) -> str:
     """'Membaca — 10 halaman — setiap hari' (HTML-escaped)."""
     parts = [escape(h.name)]
     if h.kind == Kind.NUMERIC.value and h.target is not None:
-        parts.append(escape(f"{format_amount(h.target)} {h.unit or ''}".strip()))
+        parts.append(escape(f"{number(h.target, lang)} {h.unit or ''}".strip()))
     parts.append(escape(describe_schedule(context, lang, h.schedule)))
     return " — ".join(parts)
 

@@ -15,6 +15,7 @@ from bot.i18n import Html
 from core import checkins
 from core.checkins import HabitProgress
 from core.habits import Entry, ScheduleKind, Status, achieved
+from core.numbers import percent
 from core.plans import HabitDraft, load_plan
 from handlers.checkin import today_of
 from handlers.common import ask_for_code, identify, plain, reply, text
@@ -26,10 +27,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 LEGEND_KEYS = ("done", "partial", "missed", "skipped", "off", "open")
-
-
-def percent(value: float | None) -> str:
-    return "—" if value is None else f"{round(value * 100)}%"
 
 
 def cell_for(item: HabitProgress, day: date, today: date) -> Cell:
@@ -69,8 +66,8 @@ def summary_line(context: AksiContext, lang: str, item: HabitProgress) -> str:
         "progress.short",
         streak=stats.current_streak,
         unit=plain(context, lang, unit_key),
-        c30=percent(stats.completion_30),
-        strength=percent(stats.strength),
+        c30=percent(stats.completion_30, lang),
+        strength=percent(stats.strength, lang),
     )
 
 
@@ -92,10 +89,10 @@ def render_summary(context: AksiContext, lang: str, title: str, items: list[Habi
                 streak=stats.current_streak,
                 best=stats.best_streak,
                 unit=plain(context, lang, unit_key),
-                c7=percent(stats.completion_7),
-                c30=percent(stats.completion_30),
-                call=percent(stats.completion_all),
-                strength=percent(stats.strength),
+                c7=percent(stats.completion_7, lang),
+                c30=percent(stats.completion_30, lang),
+                call=percent(stats.completion_all, lang),
+                strength=percent(stats.strength, lang),
             )
         )
     blocks.append(text(context, lang, "progress.footer"))

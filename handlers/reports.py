@@ -19,8 +19,9 @@ from bot.i18n import escape
 from core import reports
 from core.errors import InvalidInput
 from core.habits import local_today
-from core.plans import format_amount
+from core.numbers import number, percent
 from core.reports import CohortReport, DayState, PersonReport
+from core.spreadsheet import COMMA, SEMICOLON, separator_for, separator_named
 from core.timefmt import clock, long_date, zone_abbreviation
 from handlers.common import plain, reply, send_file, text
 from handlers.staff import StaffReader, remember_language, staff_command
@@ -28,6 +29,8 @@ from scheduler import digest
 from storage.models import Cohort
 
 log = logging.getLogger(__name__)
+# Under a CSV: how it is separated, and how to ask for the other one.
+CSV_NOTES = {SEMICOLON: "report.csv_semicolon", COMMA: "report.csv_comma"}
 TIME_WORDS = frozenset({"waktu", "time"})
 DIGEST_WORDS = frozenset({"ringkasan", "digest"})
 SECTIONS = (
@@ -39,8 +42,18 @@ SECTIONS = (
 )
 
 
-def percent(value: float | None) -> str:
-    return "—" if value is None else f"{round(value * 100)}%"
+def export_choice(args: list[str], lang: str) -> tuple[str, str] | None:
+    """What `/ekspor` was asked for: ("xlsx", "") or ("csv", separator); None when unclear.
+    `csv;` and `csv,` written together are understood too."""
+    words = [a.lower() for a in args]
+    if words and words[0] in ("csv;", "csv,"):
+        words = ["csv", words[0][3:], *words[1:]]
+    if words in ([], ["xlsx"]):
+        return "xlsx", ""
+    if not words or words[0] != "csv" or len(words) > 2:
+        return None
+    separator = separator_named(words[1]) if len(words) == 2 else separator_for(lang)
+    return None if separator is None else ("csv", separator)
 
 
 def person_line(context: AksiContext, lang: str, person: PersonReport) -> str:
@@ -102,7 +115,7 @@ def render_week(context: AksiContext, lang: str, report: CohortReport) -> str:
     lines = [text(context, lang, "report.section_week")]
     for p in ordered:
         unit = f" — {escape(p.unit)}" if p.unit else ""
-        lines.append(f"• <b>{percent(p.week.completion)}</b> {escape(p.name)}{unit}")
+        lines.append(f"• <b>{percent(p.week.completion, lang)}</b> {escape(p.name)}{unit}")
     total = report.week
     if total.completion is None:
         lines.append(text(context, lang, "report.week_none"))
@@ -112,9 +125,9 @@ def render_week(context: AksiContext, lang: str, report: CohortReport) -> str:
                 context,
                 lang,
                 "report.week_total",
-                percent=percent(total.completion),
-                done=format_amount(round(total.done, 1)),
-                due=format_amount(round(total.due, 1)),
+                percent=percent(total.completion, lang),
+                done=number(total.done, lang, decimals=1),
+                due=number(total.due, lang, decimals=1),
             )
         )
     return "\n".join(lines)
@@ -241,13 +254,15 @@ async def ekspor(
     update: Update, context: AksiContext, staff: StaffReader, cohort: Cohort, args: list[str]
 ) -> None:
     """/ekspor: the cohort's rows (participant, day, habit: value, status, note) as an XLSX
-    with a summary sheet; `/ekspor csv` as a CSV."""
+    with a summary sheet; `/ekspor csv` as a CSV separated as the reader's language expects
+    (`;` in Indonesian), `/ekspor csv koma|titikkoma` (`comma|semicolon`, `,|;`) chooses."""
     lang = staff.lang
     await _remember(context, staff)
-    kind = args[0].lower() if len(args) == 1 else "xlsx" if not args else ""
-    if kind not in ("xlsx", "csv"):
+    chosen = export_choice(args, lang)
+    if chosen is None:
         await reply(update, context, text(context, lang, "report.export_usage"))
         return
+    kind, separator = chosen
     from core.report_files import csv_bytes, xlsx_bytes
 
     now = context.services.clock()
@@ -257,10 +272,14 @@ async def ekspor(
     def label(key: str, /, **values: object) -> str:
         return plain(context, lang, key, **values)
 
-    build = xlsx_bytes if kind == "xlsx" else csv_bytes
+    def build() -> bytes:
+        if kind == "xlsx":
+            return xlsx_bytes(data, label)
+        return csv_bytes(data, label, separator=separator)
+
     try:
         # openpyxl takes a moment for a big cohort: off the event loop, so others are served.
-        blob = await asyncio.to_thread(build, data, label)
+        blob = await asyncio.to_thread(build)
     except Exception:
         log.exception("could not build the %s export of %s", kind, cohort.code)
         await reply(update, context, text(context, lang, "report.export_failed"))
@@ -268,4 +287,6 @@ async def ekspor(
     name = f"aksi-{cohort.code}-{local_today(now, cohort.timezone).isoformat()}.{kind}"
     caption_key = "report.export_caption" if kind == "xlsx" else "report.export_caption_csv"
     caption = text(context, lang, caption_key, code=cohort.code, rows=len(data.rows))
+    if kind == "csv":
+        caption += "\n" + text(context, lang, CSV_NOTES[separator])
     await send_file(update, context, blob, name, caption)

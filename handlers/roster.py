@@ -11,6 +11,7 @@ from bot.context import AksiContext
 from core.confirmations import Taken
 from core.errors import InvalidInput
 from core.roster import RosterStatus, entry_of, links_csv, match, roster_status, untie
+from core.spreadsheet import COMMA, SEMICOLON, separator_for
 from handlers import callbacks, confirm
 from handlers.common import answer_button, edit_or_reply, plain, reply, send_file, text
 from handlers.fallback import unknown_button
@@ -24,6 +25,9 @@ _DATA_RE = re.compile(
     rf"([0-9]{{1,12}}(?:-[0-9]{{1,12}}){{0,2}})$"
 )
 _ARITY = {"show": 1, "links": 1, "pick": 2, "tie": 3, "tied": 1, "untie": 3}
+# Under the links file: how it is separated, and how to open it in a program that expects
+# the other separator.
+_LINKS_NOTES = {SEMICOLON: "roster.links_semicolon", COMMA: "roster.links_comma"}
 
 
 @staff_command("peserta")
@@ -358,8 +362,10 @@ async def _send_links(
         await _stale(update, context, lang)
         return
     await answer_button(update)
-    data = links_csv(entries, context.bot.username)
+    separator = separator_for(lang)
+    data = links_csv(entries, context.bot.username, separator=separator)
     caption = text(context, lang, "roster.links_caption", cohort=cohort.name)
+    caption += "\n" + text(context, lang, _LINKS_NOTES[separator])
     await send_file(update, context, data, f"tautan-{cohort.code}.csv", caption)
 
 

@@ -8,7 +8,6 @@ import logging
 from datetime import datetime
 from typing import Any
 
-from babel.numbers import format_decimal
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import InlineKeyboardMarkup, Update
 from telegram.error import TelegramError
@@ -17,6 +16,7 @@ from bot.context import AksiContext
 from bot.i18n import Html, escape
 from core.confirmations import Taken
 from core.imports import MAX_PROBLEMS_SHOWN, ImportRefused, ImportSummary, Problem
+from core.numbers import number
 from core.timefmt import clock, local, short_date
 from core.uploads import (
     MAX_UPLOAD_BYTES,
@@ -75,7 +75,7 @@ def _codes(cohorts: list[Cohort]) -> str:
 
 
 def _megabytes(size: int, lang: str) -> str:
-    return format_decimal(size / (1024 * 1024), "0.#", locale=lang) + " MB"
+    return number(size / (1024 * 1024), lang, decimals=1) + " MB"
 
 
 def _summary(context: AksiContext, lang: str, summary: ImportSummary) -> str:

@@ -234,7 +234,7 @@ async def test_plan_input_is_checked(bot: RunningBot, db: async_sessionmaker[Asy
     await budi.press("Rab")
     await budi.press("Sen")  # unpicked again
     out = await budi.press("Selesai")
-    assert "Membaca — 2.5 halaman — Rab" in joined(out)
+    assert "Membaca — 2,5 halaman — Rab" in joined(out)  # Indonesian decimal comma
     for i in range(2, 6):
         await budi.press("Tambah kebiasaan")
         await budi.send(f"Kebiasaan nomor {i}")
@@ -343,7 +343,8 @@ async def test_my_data_and_erasure(
     await budi.send("Hari pertama, semangat.")
     out = await budi.send("/dataku")
     [document] = [r for r in out if r.method == "sendDocument"]
-    rows = list(csv.reader(io.StringIO((document.file_bytes or b"").decode("utf-8-sig"))))
+    data = (document.file_bytes or b"").decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(data), delimiter=";"))  # Indonesian: ';'
     assert rows[0] == ["jenis", "tanggal", "kebiasaan", "satuan", "target", "jadwal", "status",
                        "nilai", "alasan", "catatan"]  # fmt: skip
     kinds = [r[0] for r in rows[1:]]
@@ -442,3 +443,129 @@ async def test_back_from_editing_the_title(bot: RunningBot) -> None:
     await budi.press("Ubah judul")
     out = await budi.press("Kembali")
     assert "Rencana aksi (draf)" in joined(out)
+
+
+async def write_numeric_plan(person: Person, words: dict[str, str]) -> None:
+    """A plan of two numeric habits: water in litres with a decimal target, and steps."""
+    await person.send(words["/plan"])
+    await person.send(words["title"])
+    await person.send(words["water"])
+    await person.press(words["number"])
+    await person.send("liter")
+    await person.send(words["1.5"])
+    out = await person.press(words["daily"])
+    assert words["water_line"] in joined(out)
+    await person.press(words["add"])
+    await person.send(words["walk"])
+    await person.press(words["number"])
+    await person.send(words["steps"])
+    await person.send(words["10000"])
+    out = await person.press(words["daily"])
+    assert words["walk_line"] in joined(out)
+    await person.press(words["save"])
+
+
+INDONESIAN = {
+    "/plan": "/rencana", "title": "Hidup sehat di kantor", "water": "Minum air putih",
+    "number": "Angka", "1.5": "1,5", "daily": "Setiap hari",
+    "water_line": "Minum air putih — 1,5 liter — Setiap hari", "add": "Tambah kebiasaan",
+    "walk": "Jalan kaki", "steps": "langkah", "10000": "10.000",
+    "walk_line": "Jalan kaki — 10.000 langkah — Setiap hari", "save": "Simpan",
+    "/checkin": "/lapor", "target": "Target: 1,5 liter", "partial": "🟡 1,25/1,5 liter",
+    "1.25": "1,25", "walked": "✅ 12.500 langkah", "12500": "12.500",
+}  # fmt: skip
+ENGLISH = {
+    "/plan": "/plan", "title": "Healthy habits at the office", "water": "Drink water",
+    "number": "A number", "1.5": "1.5", "daily": "Every day",
+    "water_line": "Drink water — 1.5 liter — Every day", "add": "Add a habit",
+    "walk": "Walking", "steps": "steps", "10000": "10,000",
+    "walk_line": "Walking — 10,000 steps — Every day", "save": "Save",
+    "/checkin": "/checkin", "target": "Target: 1.5 liter", "partial": "🟡 1.25/1.5 liter",
+    "1.25": "1.25", "walked": "✅ 12,500 steps", "12500": "12,500",
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("words", [INDONESIAN, ENGLISH], ids=["id", "en"])
+async def test_numbers_are_shown_and_read_in_the_readers_language(
+    bot: RunningBot, db: async_sessionmaker[AsyncSession], words: dict[str, str]
+) -> None:
+    """`2,5 halaman` and `1,25/1,5 liter` in Indonesian, `2.5` in English; thousands grouped
+    as each language does, and typed back the same way."""
+    if words is INDONESIAN:
+        person = await joined_person(bot)
+    else:
+        person = bot.person(1001, "Tom", language_code="en")
+        await person.send("/start REVMEN1")
+        await person.press("Skip")
+        await person.press("Skip")
+    await write_numeric_plan(person, words)
+    assert sorted(h.target for h in await habits(db)) == [1.5, 10000.0]
+    await person.send(words["/checkin"])
+    out = await person.press(words["water"])
+    assert words["target"] in joined(out)
+    out = await person.send(words["1.25"])
+    assert words["partial"] in joined(out)
+    await person.press(words["walk"])
+    out = await person.send(words["12500"])
+    assert words["walked"] in joined(out)
+    async with db() as session:
+        values = sorted(v for v in await session.scalars(select(CheckIn.value)) if v is not None)
+    assert values == [1.25, 12500.0]
+
+
+async def test_my_data_keeps_typed_formulas_as_text_in_either_separator(bot: RunningBot) -> None:
+    """/dataku writes typed text that starts like a formula (= + - @) as text, as the
+    facilitator's export does; the separator follows the language or the word typed."""
+    budi = await joined_person(bot)
+    await budi.send("/rencana")
+    await budi.send('=HYPERLINK("http://x.example","klik")')
+    await budi.send("+62 Senam pagi")
+    await budi.press("Angka")
+    await budi.send("-menit")
+    await budi.send("2,5")
+    await budi.press("Setiap hari")
+    await budi.press("Simpan")
+    await budi.send("/lapor")
+    await budi.press("Senam")
+    await budi.send("1,25")
+    await budi.press("Refleksi")
+    await budi.send("@semua: hari ini berat")
+
+    async def my_data(command: str, separator: str) -> tuple[list[list[str]], str]:
+        [document] = [r for r in await budi.send(command) if r.method == "sendDocument"]
+        data = (document.file_bytes or b"").decode("utf-8-sig")
+        return list(csv.reader(io.StringIO(data), delimiter=separator)), document.text or ""
+
+    captions = {}
+    for command, separator, target, value in (
+        ("/dataku", ";", "2,5", "1,25"),
+        ("/dataku koma", ",", "2.5", "1.25"),
+    ):
+        rows, captions[separator] = await my_data(command, separator)
+        assert all(len(row) == 10 for row in rows), command
+        by_kind = {row[0]: row for row in rows[1:]}
+        assert by_kind["rencana aksi"][9] == '\'=HYPERLINK("http://x.example","klik")'
+        assert by_kind["kebiasaan"][2:5] == ["'+62 Senam pagi", "'-menit", target]
+        assert by_kind["laporan"][2:5] == ["'+62 Senam pagi", "'-menit", target]
+        assert by_kind["laporan"][7] == value
+        assert by_kind["refleksi"][9] == "'@semua: hari ini berat"
+        assert not any(cell[:1] in "=+-@" for row in rows for cell in row if cell), command
+    assert captions[";"].startswith("Data Anda di Aksi: profil, rencana aksi")
+    assert (
+        "Kolom dipisah titik koma (;) dan desimal memakai koma, seperti Excel berpengaturan "
+        "wilayah Indonesia. Jika semua isi masuk ke satu kolom, kirim <code>/dataku koma</code>."
+    ) in captions[";"]
+    assert "Kolom dipisah koma (,) dan desimal memakai titik." in captions[","]
+    assert "kirim <code>/dataku titikkoma</code>." in captions[","]
+
+    await budi.send("/bahasa en")
+    rows, caption = await my_data("/mydata", ",")
+    assert rows[0][:3] == ["record", "date", "habit"]
+    assert ["'+62 Senam pagi", "'-menit", "2.5"] in [row[2:5] for row in rows]
+    assert (
+        "Columns are separated by commas (,) and decimals use a point. If everything lands in "
+        "one column (Excel with Indonesian regional settings), send <code>/mydata semicolon</code>."
+    ) in caption
+    rows, caption = await my_data("/mydata semicolon", ";")
+    assert ["'+62 Senam pagi", "'-menit", "2,5"] in [row[2:5] for row in rows]
+    assert "send <code>/mydata comma</code>." in caption

@@ -86,7 +86,7 @@ async def test_rekap_table_and_chart(bot: RunningBot, db: async_sessionmaker[Asy
         "• <b>—</b> Citra Dewi — Bappeda",
         "• Fajar Nugroho — Inspektorat",
     ]
-    assert "Seluruh angkatan: <b>72%</b> (25 dari 34.6 hari-kebiasaan)" in answer
+    assert "Seluruh angkatan: <b>72%</b> (25 dari 34,6 hari-kebiasaan)" in answer  # decimal comma
     assert "🕓 <b>Belum bergabung (1)</b>" in answer
     # The chart came after the table: a PNG, 1200 px wide, one bar per participant.
     assert photo.file_bytes is not None and photo.file_bytes.startswith(b"\x89PNG")
@@ -101,6 +101,13 @@ async def test_rekap_table_and_chart(bot: RunningBot, db: async_sessionmaker[Asy
     async with db() as session:
         languages = list(await session.scalars(select(Staff.language)))
     assert "id" in languages  # remembered for the digest
+
+
+async def test_report_numbers_in_english(bot: RunningBot) -> None:
+    tom = bot.person(FACILITATOR_EN, "Tom", language_code="en")
+    answer = joined(await tom.send("/report"))
+    assert "Whole cohort: <b>72%</b> (25 of 34.6 habit-days)" in answer
+    assert "• <b>53%</b> Ani Lestari — Dinas Kesehatan" in answer
 
 
 async def test_chart_failure_is_told_after_the_table(
@@ -222,3 +229,51 @@ async def test_a_facilitator_sees_only_their_own_cohort(
     assert document.file_bytes is not None
     book = load_workbook(io.BytesIO(document.file_bytes))
     assert [list(r) for r in book.worksheets[0].iter_rows(min_row=2, values_only=True)] == []
+
+
+async def export_csv(person: Person, chat: int, command: str) -> tuple[str, str]:
+    """Send the command; the CSV's text and its caption."""
+    mark = person.standin.mark()
+    await person.send(command)
+    document = await until(person.standin, chat, "sendDocument", mark)
+    assert document.file_bytes is not None and document.file_bytes.startswith(b"\xef\xbb\xbf")
+    return document.file_bytes.decode("utf-8-sig"), document.text or ""
+
+
+async def test_ekspor_csv_separator_follows_the_language_or_the_word(bot: RunningBot) -> None:
+    """Indonesian: `;` and decimal commas (Excel set to Indonesian opens it in columns);
+    English: `,`; a word after `csv` picks the other; the caption says which and how."""
+    sari = bot.person(FACILITATOR, "Sari")
+    text, caption = await export_csv(sari, FACILITATOR, "/ekspor csv")
+    assert text.startswith("Nama;Unit kerja (OPD);NIP;Tanggal;Kebiasaan;Satuan;Target;Nilai;")
+    table = list(csv.reader(io.StringIO(text), delimiter=";"))
+    assert len(table) == 59 and all(len(row) == 10 for row in table)
+    assert {row[2] for row in table if row[0] == "Ani Lestari"} == {"19800101 200501 1 001"}
+    assert "📎 Laporan REVMEN1: 58 baris" in caption
+    assert (
+        "Kolom dipisah titik koma (;) dan desimal memakai koma, seperti Excel berpengaturan "
+        "wilayah Indonesia. Jika semua isi masuk ke satu kolom, kirim "
+        "<code>/ekspor csv koma</code>."
+    ) in caption
+    for command in ("/ekspor csv koma", "/ekspor csv ,", "/ekspor csv,", "/ekspor CSV Comma"):
+        text, caption = await export_csv(sari, FACILITATOR, command)
+        assert text.startswith("Nama,Unit kerja (OPD),NIP,Tanggal,"), command
+        assert "Kolom dipisah koma (,) dan desimal memakai titik." in caption
+        assert "kirim <code>/ekspor csv titikkoma</code>." in caption
+
+    tom = bot.person(FACILITATOR_EN, "Tom", language_code="en")
+    text, caption = await export_csv(tom, FACILITATOR_EN, "/export csv")
+    assert text.startswith("Name,Work unit (OPD),NIP,Date,")
+    assert (
+        "Columns are separated by commas (,) and decimals use a point. If everything lands in "
+        "one column (Excel with Indonesian regional settings), send "
+        "<code>/export csv semicolon</code>."
+    ) in caption
+    for command in ("/export csv semicolon", "/export csv;", "/export csv titikkoma"):
+        text, caption = await export_csv(tom, FACILITATOR_EN, command)
+        assert text.startswith("Name;Work unit (OPD);NIP;Date;"), command
+        assert "send <code>/export csv comma</code>." in caption
+
+    for bad in ("/ekspor csv tab", "/ekspor csv koma lagi", "/ekspor xlsx koma"):
+        usage = joined(await sari.send(bad))
+        assert "<code>/ekspor csv koma</code> untuk Excel berpengaturan wilayah Inggris" in usage

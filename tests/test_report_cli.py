@@ -55,15 +55,16 @@ def test_csv(cli: CliRunner, tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     raw = (tmp_path / "rekap.csv").read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")  # Excel reads UTF-8 with its BOM
-    table = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
+    # In Indonesian: separated by ';' as Excel set to Indonesian reads it.
+    table = list(csv.reader(io.StringIO(raw.decode("utf-8-sig")), delimiter=";"))
     assert table[0] == [
         "Nama", "Unit kerja (OPD)", "NIP", "Tanggal", "Kebiasaan", "Satuan", "Target", "Nilai",
         "Status", "Catatan",
     ]  # fmt: skip
     assert f"wrote {len(table) - 1} rows of REVMEN1 to rekap.csv (csv)" in result.output
     assert [
-        "Ani Lestari", "Dinas Kesehatan", NIP_ANI, "2021-09-05", "Senyum sapa", "", "", "",
-        "dilewati", "Dilewati: sakit",
+        "Ani Lestari", "Dinas Kesehatan", "19800101 200501 1 001", "2021-09-05", "Senyum sapa",
+        "", "", "", "dilewati", "Dilewati: sakit",
     ] in table  # fmt: skip
     assert [
         "Budi",
@@ -85,6 +86,26 @@ def test_csv(cli: CliRunner, tmp_path: Path) -> None:
         "belum dilaporkan",
     )
     assert files(tmp_path) == ["rekap.csv"]  # no temporary file left behind
+
+
+@pytest.mark.parametrize(
+    ("args", "separator", "header"),
+    [
+        (["--lang", "en"], ",", "Name,Work unit (OPD),NIP,Date"),
+        (["--lang", "en", "--sep", ";"], ";", "Name;Work unit (OPD);NIP;Date"),
+        (["--sep", ","], ",", "Nama,Unit kerja (OPD),NIP,Tanggal"),
+    ],
+)
+def test_csv_separator_follows_the_language_or_sep(
+    cli: CliRunner, tmp_path: Path, args: list[str], separator: str, header: str
+) -> None:
+    result = export(cli, "--cohort", "REVMEN1", "--out", "rekap.csv", *args)
+    assert result.exit_code == 0, result.output
+    text = (tmp_path / "rekap.csv").read_bytes().decode("utf-8-sig")
+    assert text.startswith(header)
+    table = list(csv.reader(io.StringIO(text), delimiter=separator))
+    assert all(len(row) == 10 for row in table)
+    assert {row[2] for row in table if row[0] == "Ani Lestari"} == {"19800101 200501 1 001"}
 
 
 def test_xlsx_format_from_the_name_in_english(cli: CliRunner, tmp_path: Path) -> None:
@@ -110,6 +131,11 @@ def test_xlsx_format_from_the_name_in_english(cli: CliRunner, tmp_path: Path) ->
     [
         (["--cohort", "NOPE", "--format", "csv"], "no cohort with code 'NOPE'", 1),
         (["--cohort", "REVMEN1", "--format", "pdf"], "--format must be xlsx or csv, not 'pdf'", 2),
+        (
+            ["--cohort", "REVMEN1", "--format", "xlsx", "--sep", ";"],
+            "--sep is for a CSV file (--format csv)",
+            2,
+        ),
     ],
 )
 def test_errors_write_nothing(

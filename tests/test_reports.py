@@ -26,6 +26,7 @@ from storage.models import ActionPlan, CheckIn, Cohort, Habit, Participant, Refl
 from tests.conftest import make_cohort
 from tests.reportdata import NIP_ANI, NOW, WIB, WIT, WITA, build, d
 
+NIP_GROUPED = "19800101 200501 1 001"
 CATALOGS = Catalogs()
 
 
@@ -208,7 +209,7 @@ async def test_csv_and_xlsx_files(db: async_sessionmaker[AsyncSession]) -> None:
     cohort = await cohort_of(db, built.cohort_id)
     async with db() as session:
         data = await export(session, cohort, NOW)
-    raw = csv_bytes(data, label_in("id"))
+    raw = csv_bytes(data, label_in("id"), separator=",")
     assert raw.startswith(b"\xef\xbb\xbf")
     table = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
     assert table[0] == [
@@ -221,13 +222,14 @@ async def test_csv_and_xlsx_files(db: async_sessionmaker[AsyncSession]) -> None:
         "Dilewati: dinas luar",
     ] in table  # fmt: skip
     assert [
-        "Ani Lestari", "Dinas Kesehatan", NIP_ANI, "2021-09-07", "Senyum sapa", "", "", "",
+        "Ani Lestari", "Dinas Kesehatan", NIP_GROUPED, "2021-09-07", "Senyum sapa", "", "", "",
         "selesai", "Refleksi: Tim mulai saling menyapa.",
     ] in table  # fmt: skip
-    assert ["Ani Lestari", "Dinas Kesehatan", NIP_ANI, "2021-09-03", "Membaca regulasi",
+    assert ["Ani Lestari", "Dinas Kesehatan", NIP_GROUPED, "2021-09-03", "Membaca regulasi",
             "halaman", "10", "12", "selesai", ""] in table  # fmt: skip
 
-    english = list(csv.reader(io.StringIO(csv_bytes(data, label_in("en")).decode("utf-8-sig"))))
+    english_csv = csv_bytes(data, label_in("en"), separator=",")
+    english = list(csv.reader(io.StringIO(english_csv.decode("utf-8-sig"))))
     assert english[0][0] == "Name" and english[0][5] == "Unit of measure"
     assert {r[8] for r in english[1:]} == {"done", "not done", "skipped", "not logged"}
 
@@ -271,7 +273,8 @@ async def test_typed_text_that_looks_like_a_formula_stays_text(
     cohort = await cohort_of(db, built.cohort_id)
     async with db() as session:
         data = await export(session, cohort, NOW)
-    table = list(csv.reader(io.StringIO(csv_bytes(data, label_in("id")).decode("utf-8-sig"))))
+    raw = csv_bytes(data, label_in("id"), separator=";")
+    table = list(csv.reader(io.StringIO(raw.decode("utf-8-sig")), delimiter=";"))
     found = [r for r in table if r[3] == "2021-09-02" and r[4] == "'=1+"]
     assert len(found) == 1, [r for r in table if r[3] == "2021-09-02"]
     row = found[0]
@@ -285,6 +288,48 @@ async def test_typed_text_that_looks_like_a_formula_stays_text(
     values = list(book.worksheets[0].iter_rows(values_only=True))
     assert ('=HYPERLINK("http://x.example","klik")', "+62 Dinas") in {v[:2] for v in values}
     assert "=1+" in {v[4] for v in values}
+
+
+@pytest.mark.parametrize(
+    ("lang", "separator", "target", "value", "header"),
+    [
+        ("id", ";", "7,5", "12,25", "Nama;Unit kerja (OPD);NIP;Tanggal;Kebiasaan"),
+        ("en", ",", "7.5", "12.25", "Name,Work unit (OPD),NIP,Date,Habit"),
+        ("id", ",", "7.5", "12.25", "Nama,Unit kerja (OPD),NIP,Tanggal,Kebiasaan"),
+        ("en", ";", "7,5", "12,25", "Name;Work unit (OPD);NIP;Date;Habit"),
+    ],
+)
+async def test_csv_numbers_and_nip_suit_the_spreadsheet_that_opens_it(
+    db: async_sessionmaker[AsyncSession],
+    lang: str,
+    separator: str,
+    target: str,
+    value: str,
+    header: str,
+) -> None:
+    """A `;` file (Excel set to Indonesian) has decimal commas, a `,` file points; the NIP is
+    in groups so no spreadsheet turns it into 1.98E+17."""
+    built = await build(db)
+    async with db.begin() as session:
+        habit = await session.get(Habit, built.habits["A2"])
+        assert habit is not None
+        habit.target = 7.5
+        entry = await session.scalar(
+            select(CheckIn).where(CheckIn.habit_id == habit.id, CheckIn.day == d(3))
+        )
+        assert entry is not None
+        entry.value = 12.25
+    cohort = await cohort_of(db, built.cohort_id)
+    async with db() as session:
+        data = await export(session, cohort, NOW)
+    raw = csv_bytes(data, label_in(lang), separator=separator)
+    text = raw.decode("utf-8-sig")
+    assert text.startswith(header + separator)
+    table = list(csv.reader(io.StringIO(text), delimiter=separator))
+    [row] = [r for r in table if r[3] == "2021-09-03" and r[4] == "Membaca regulasi"]
+    assert row[2] == "19800101 200501 1 001"
+    assert (row[6], row[7]) == (target, value)
+    assert NIP_ANI not in text
 
 
 async def test_a_big_cohort_is_quick_and_takes_few_queries(

@@ -286,8 +286,60 @@ def test_links_csv_is_excel_friendly() -> None:
     assert data.decode("utf-8-sig").splitlines() == [
         "name,unit,nip,telegram_username,link,joined",
         f"'=HYPERLINK(1),Bappeda,,,https://t.me/aksi_bot?start=r-{'a' * 24},no",
-        f"Budi,,198001012005011001,budi_s,https://t.me/aksi_bot?start=r-{'b' * 24},yes",
+        f"Budi,,19800101 200501 1 001,budi_s,https://t.me/aksi_bot?start=r-{'b' * 24},yes",
     ]
+
+
+@pytest.mark.parametrize("separator", [",", ";"])
+def test_the_links_file_reads_back_as_the_same_roster(separator: str) -> None:
+    """The links file is written for spreadsheets (NIPs in groups, typed formulas kept text)
+    and reads back as a roster, unchanged: link and joined are ignored."""
+    entries = [
+        RosterEntry(
+            name="Budi Santoso", unit="Dinas Kesehatan", nip="198001012005011001",
+            telegram_username="budi_s", join_token="r-" + "b" * 24, participant_id=5,
+        ),
+        RosterEntry(
+            name="=HYPERLINK(1)", unit="-Bappeda; Bidang 2", nip="199002022015022002",
+            join_token="r-" + "a" * 24,
+        ),
+        RosterEntry(name="Siti Rahma, S.E.", unit=None, nip=None, join_token="r-" + "c" * 24),
+    ]  # fmt: skip
+    data = links_csv(entries, "aksi_bot", separator=separator)
+    lines = data.decode("utf-8-sig").splitlines()
+    assert lines[0] == separator.join(
+        ("name", "unit", "nip", "telegram_username", "link", "joined")
+    )
+    assert lines[1].startswith(
+        separator.join(("Budi Santoso", "Dinas Kesehatan", "19800101 200501 1 001"))
+    )
+    rows = parse_roster(data)
+    assert [(r.name, r.unit, r.nip, r.telegram_username) for r in rows] == [
+        ("Budi Santoso", "Dinas Kesehatan", "198001012005011001", "budi_s"),
+        ("=HYPERLINK(1)", "-Bappeda; Bidang 2", "199002022015022002", None),
+        ("Siti Rahma, S.E.", None, None, None),
+    ]
+
+
+@pytest.mark.parametrize(
+    "nip",
+    [
+        "19800101 200501 1 001",  # as Aksi writes it, and Excel saves it back
+        "198001012005011001",  # saved back from ="…", or typed into a Text column
+        "'198001012005011001",
+        '"=""198001012005011001"""',  # ="198001012005011001"
+        '"19800101\u00a0200501\u00a01\u00a0001"',
+    ],
+)
+def test_a_nip_kept_as_text_any_usual_way_is_read(nip: str) -> None:
+    """What Excel with Indonesian regional settings saves as CSV UTF-8: `;`, CRLF, a BOM."""
+    resaved = (
+        "\ufeffname;unit;nip;telegram_username;link;joined\r\n"
+        f"Budi Santoso;Dinas Kesehatan;{nip};budi_s;"
+        f"https://t.me/aksi_bot?start=r-{'b' * 24};yes\r\n"
+    )
+    [row] = parse_roster(resaved.encode())
+    assert row.nip == "198001012005011001"
 
 
 async def test_join_by_token_core(db: async_sessionmaker[AsyncSession]) -> None:

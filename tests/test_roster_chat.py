@@ -257,15 +257,35 @@ async def test_peserta_and_matching(bot: RunningBot, cohorts: Any, standin: BotA
     assert document.file_name == "tautan-REVMEN1.csv"
     assert document.file_bytes is not None and document.file_bytes.startswith(b"\xef\xbb\xbf")
     lines = document.file_bytes.decode("utf-8-sig").splitlines()
-    assert lines[0] == "name,unit,nip,telegram_username,link,joined"
+    # For a facilitator in Indonesian: ';' as Excel set to Indonesian expects.
+    assert lines[0] == "name;unit;nip;telegram_username;link;joined"
     assert len(lines) == 5
-    budi_line = lines[1].split(",")
+    budi_line = lines[1].split(";")
     assert budi_line[0] == "Budi Santoso" and budi_line[-1] == "yes"
+    assert budi_line[2] == "19800101 200501 1 001"  # kept as text by spreadsheets
     assert (
         budi_line[4]
         == f"https://t.me/{standin.bot_username}?start={rows['Budi Santoso'].join_token}"
     )
-    assert [line.split(",")[-1] for line in lines[1:]] == ["yes", "no", "yes", "no"]
+    assert [line.split(";")[-1] for line in lines[1:]] == ["yes", "no", "yes", "no"]
+    assert (
+        "Kolom dipisah titik koma (;), seperti Excel berpengaturan wilayah Indonesia; NIP ditulis "
+        "berkelompok agar tetap utuh."
+    ) in (document.text or "")
+    # It reads back as the same roster.
+    assert [
+        (r.name, r.unit, r.nip, r.telegram_username) for r in parse_roster(document.file_bytes)
+    ] == [(r.name, r.unit, r.nip, r.telegram_username) for r in parse_roster(ROSTER.encode())]
+    # The same facilitator with Telegram in English gets ',' and the English note.
+    english = bot.person(FACILITATOR, "Fasil", language_code="en")
+    out = await english.press_data(message_id, buttons["📄 Tautan pribadi (CSV)"])
+    [document] = [r for r in out if r.method == "sendDocument"]
+    lines = (document.file_bytes or b"").decode("utf-8-sig").splitlines()
+    assert lines[0] == "name,unit,nip,telegram_username,link,joined"
+    assert lines[1].startswith("Budi Santoso,Dinas Kesehatan,19800101 200501 1 001,,https://")
+    assert (
+        "Columns are separated by commas (,); NIPs are written in groups so they stay whole."
+    ) in (document.text or "")
     # Not for a participant or a stranger.
     for outsider in (bot.person(2001, "Budi"), bot.person(3001, "Orang Lain")):
         out = await outsider.send("/peserta")

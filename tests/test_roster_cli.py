@@ -164,11 +164,45 @@ def test_links_csv_written_whole_or_not_at_all(cli: CliRunner, tmp_path: Path) -
     data = out.read_bytes()
     assert data.startswith(b"\xef\xbb\xbf")
     lines = data.decode("utf-8-sig").splitlines()
-    assert lines[0] == "name,unit,nip,telegram_username,link,joined"
-    assert lines[1].startswith("Budi Santoso,Dinas Kesehatan,198001012005011001,,https://t.me/")
-    assert lines[2].startswith("Siti Rahma,Bappeda,,SitiRahma,https://t.me/aksi_bot?start=r-")
-    assert all(line.endswith(",no") for line in lines[1:])
+    # AKSI_DEFAULT_LANGUAGE is Indonesian: separated by ';' as Excel set to Indonesian expects.
+    assert lines[0] == "name;unit;nip;telegram_username;link;joined"
+    assert lines[1].startswith("Budi Santoso;Dinas Kesehatan;19800101 200501 1 001;;https://t.me/")
+    assert lines[2].startswith("Siti Rahma;Bappeda;;SitiRahma;https://t.me/aksi_bot?start=r-")
+    assert all(line.endswith(";no") for line in lines[1:])
     assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")] == []
+
+
+def test_the_links_file_imports_back_unchanged(
+    cli: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Export → import round trip: the NIP (written in groups so spreadsheets keep it text)
+    and everything else read back as they were, with either separator."""
+    monkeypatch.setenv("AKSI_DEFAULT_LANGUAGE", "en")
+    create(cli)
+    import_roster(cli, tmp_path, ROSTER.replace("Andi Wijaya,,,", "=Andi Wijaya,-Bappeda,,"))
+    before = rows(tmp_path, "SELECT name, unit, nip, telegram_username, join_token "
+                            "FROM roster_entries ORDER BY position")  # fmt: skip
+    out = tmp_path / "tautan.csv"
+    for extra, separator in (((), ","), (("--sep", ";"), ";")):
+        written = invoke(cli, "participants", "links", "--cohort", "REVMEN1", "--bot", "aksi_bot",
+                         "--out", str(out), *extra)  # fmt: skip
+        assert written.exit_code == 0, written.output
+        lines = out.read_bytes().decode("utf-8-sig").splitlines()
+        assert lines[1].split(separator)[:3] == [
+            "Budi Santoso", "Dinas Kesehatan", "19800101 200501 1 001"
+        ]  # fmt: skip
+        assert lines[3].split(separator)[:2] == ["'=Andi Wijaya", "'-Bappeda"]
+        again = invoke(cli, "participants", "import", "--cohort", "REVMEN1", str(out))
+        assert again.exit_code == 0, again.output
+        assert "roster rows 0 added, 0 updated, 3 unchanged, 0 removed" in again.output
+        after = rows(tmp_path, "SELECT name, unit, nip, telegram_username, join_token "
+                               "FROM roster_entries ORDER BY position")  # fmt: skip
+        assert after == before
+    assert before[0][2] == "198001012005011001"
+    printing = invoke(cli, "participants", "links", "--cohort", "REVMEN1", "--bot", "aksi_bot",
+                      "--sep", ";")  # fmt: skip
+    assert printing.exit_code == 2
+    assert "--sep is for the CSV file (--out FILE)" in printing.output
 
 
 def test_facilitator_add_remove_list(cli: CliRunner, tmp_path: Path) -> None:
