@@ -20,8 +20,10 @@ from core import reports
 from core.errors import InvalidInput
 from core.habits import local_today
 from core.plans import format_amount
+from core.reading import BadTime
 from core.reports import CohortReport, DayState, PersonReport
 from core.timefmt import clock, long_date, zone_abbreviation
+from handlers import refusals
 from handlers.common import plain, reply, send_file, text
 from handlers.staff import StaffReader, remember_language, staff_command
 from scheduler import digest
@@ -201,6 +203,9 @@ async def digest_time(
     try:
         async with context.services.db.begin() as session:
             chosen = await digest.set_digest_time(session, cohort.id, args[1])
+    except BadTime as exc:
+        await reply(update, context, refusals.bad_time(context, lang, exc, "report.bad_time"))
+        return
     except InvalidInput:
         await reply(update, context, text(context, lang, "report.bad_time"))
         return
