@@ -46,13 +46,17 @@ def percent(value: float | None) -> str:
 
 
 def person_line(context: AksiContext, lang: str, person: PersonReport) -> str:
-    """'• Siti Rahma — Dinas Kesehatan · 1/3 logged' (HTML): one short line for a phone."""
+    """'• Siti Rahma — Dinas Kesehatan · 1/3 done · 1 not logged yet' (HTML): one short line
+    for a phone."""
     line = f"• {escape(person.name)}"
     if person.unit:
         line += f" — {escape(person.unit)}"
     if person.state == DayState.PARTLY:
-        mark = text(context, lang, "report.partly_mark", logged=person.logged, due=person.due)
-        line += f" · {mark}"
+        line += " · " + text(context, lang, "report.done_mark", done=person.done, due=person.due)
+        if person.logged < person.due:
+            line += " · " + text(context, lang, "report.open_mark", n=person.due - person.logged)
+    if person.state == DayState.NOTHING_DUE and person.skipped:
+        line += " · " + text(context, lang, "report.skipped_mark", n=person.skipped)
     if person.unreachable:
         line += " 🚫"
     return line

@@ -71,7 +71,10 @@ async def test_rekap_table_and_chart(bot: RunningBot, db: async_sessionmaker[Asy
     assert "Jumat, 10 September 2021 (WITA)" in answer
     assert "✅ 1 lengkap · 🟡 1 sebagian · ⏳ 1 belum lapor" in answer
     assert "⏳ <b>Belum lapor (1)</b>\n• Eka Putri — Dinas Pendidikan" in answer
-    assert "🟡 <b>Baru sebagian (1)</b>\n• Ani Lestari — Dinas Kesehatan · 1/2 dilaporkan" in answer
+    assert (
+        "🟡 <b>Baru sebagian (1)</b>\n"
+        "• Ani Lestari — Dinas Kesehatan · 1/2 selesai · 1 belum dilaporkan"
+    ) in answer
     assert "📝 <b>Belum menulis rencana aksi (1)</b>\n• Citra Dewi — Bappeda" in answer
     assert "✅ <b>Sudah lengkap (1)</b>\n• Budi" in answer
     assert "💤 <b>Tanpa jadwal hari ini (1)</b>\n• Dedi Kurniawan — BKD" in answer
