@@ -10,13 +10,13 @@ from babel.dates import format_date
 from babel.numbers import format_decimal
 
 from bot.context import AksiContext
-from core.errors import InvalidInput, TooLong
+from core.errors import TooLong
 from core.reading import MAX_DECIMALS, Amount, BadDate, BadNumber, BadTime
 from handlers.common import text
 
 
 def too_long(context: AksiContext, lang: str, exc: TooLong) -> str:
-    """'The plan title is too long: 135 characters, at most 120.'"""
+    """'The action plan title is too long (135 characters): 120 characters at most. …'"""
     return text(context, lang, f"too_long.{exc.field}", limit=exc.limit, length=exc.length)
 
 
@@ -76,15 +76,3 @@ def read_as(context: AksiContext, lang: str, typed: str, value: Amount, unit: st
     """'I read 10.000 as 10000 pages.': shown when a thousands separator was taken as one."""
     shown = f"{amount(value.value, lang)} {unit or ''}".strip()
     return text(context, lang, "number.read_as", typed=" ".join(typed.split())[:40], amount=shown)
-
-
-def refusal(context: AksiContext, lang: str, exc: InvalidInput) -> str | None:
-    """The answer for a refusal that carries its own reason (too long, an impossible date or
-    time); None for any other, which the caller answers as before."""
-    if isinstance(exc, TooLong):
-        return too_long(context, lang, exc)
-    if isinstance(exc, BadDate) and exc.impossible:
-        return bad_date(context, lang, exc, "")
-    if isinstance(exc, BadTime) and exc.impossible:
-        return bad_time(context, lang, exc, "")
-    return None
