@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import sys
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -27,6 +27,7 @@ from core.imports import (
     parse_materials,
     parse_schedule,
 )
+from core.reading import BadDate, BadTime, read_iso_date
 from core.roster import apply_roster, cohort_entries, link_for, links_csv, parse_roster
 from core.spreadsheet import separator_for
 from core.staff import parse_user_id
@@ -182,6 +183,22 @@ def db_upgrade(ctx: click.Context) -> None:
     click.echo(f"database is at revision {revision}")
 
 
+class DateParam(click.ParamType[date]):
+    """YYYY-MM-DD; a date that does not exist (2021-02-30) is called that, not a bad format."""
+
+    name = "YYYY-MM-DD"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> date:
+        if isinstance(value, date):
+            return value
+        try:
+            return read_iso_date(str(value), strict=True)
+        except BadDate as exc:
+            if exc.impossible:
+                self.fail(f"{value} is not a date that exists", param, ctx)
+            self.fail(f"{value!r} is not a date written YYYY-MM-DD", param, ctx)
+
+
 @main.group()
 def cohort() -> None:
     """Training cohorts (angkatan)."""
@@ -193,27 +210,23 @@ def cohort() -> None:
 )
 @click.option("--name", required=True, help='Cohort name, e.g. "Angkatan I".')
 @click.option("--timezone", default=None, help="IANA zone [default: AKSI_DEFAULT_TIMEZONE].")
-@click.option(
-    "--starts", required=True, type=click.DateTime(["%Y-%m-%d"]), help="First day, YYYY-MM-DD."
-)
-@click.option(
-    "--ends", required=True, type=click.DateTime(["%Y-%m-%d"]), help="Last day, YYYY-MM-DD."
-)
+@click.option("--starts", required=True, type=DateParam(), help="First day, YYYY-MM-DD.")
+@click.option("--ends", required=True, type=DateParam(), help="Last day, YYYY-MM-DD.")
 @click.pass_context
 def cohort_create(
-    ctx: click.Context, code: str, name: str, timezone: str | None, starts: datetime, ends: datetime
+    ctx: click.Context, code: str, name: str, timezone: str | None, starts: date, ends: date
 ) -> None:
     """Create a cohort that participants join with its code."""
     tz = timezone or settings_of(ctx).aksi_default_timezone
 
     async def _create(session: AsyncSession) -> str:
         c = await create_cohort(
-            session, code=code, name=name, timezone=tz, starts=starts.date(), ends=ends.date()
+            session, code=code, name=name, timezone=tz, starts=starts, ends=ends
         )
         return c.code
 
     created = run_db(ctx, _create)
-    click.echo(f"created cohort {created}: {name} ({tz}, {starts.date()} to {ends.date()})")
+    click.echo(f"created cohort {created}: {name} ({tz}, {starts} to {ends})")
     click.echo(
         f"participants join with: /start {created}  (link: https://t.me/<bot>?start={created})"
     )
@@ -248,11 +261,14 @@ def cohort_reminders(
                 morning_time=morning_time,
                 session_lead_minutes=session_lead,
             )
-        except InvalidInput as exc:
-            message = str(exc)
-            if message == "reminders.bad_time":
+        except BadTime as exc:
+            if exc.impossible:
+                message = f"{exc.typed} is not a time that exists (hours 00-23, minutes 00-59)"
+            else:
                 message = "times are HH:MM (e.g. 07:00), or 'off' for the evening and morning ones"
             raise AksiError(message) from None
+        except InvalidInput as exc:
+            raise AksiError(str(exc)) from None
         return (
             f"{c.code}: daily {c.reminder_time}, evening {c.evening_time or 'off'}, "
             f"morning summary {c.morning_summary_time or 'off'}, sessions "

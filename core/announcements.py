@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -17,6 +17,7 @@ from sqlalchemy.orm import aliased, joinedload
 
 from core.errors import InvalidInput
 from core.participants import effective_timezone
+from core.reading import make_date, read_clock
 from storage.models import Announcement, CheckIn, Cohort, OutboxMessage, Participant
 
 AUDIENCES = ("all", "not_checked_in")
@@ -92,23 +93,22 @@ _DATE_TIME = re.compile(
 
 
 def parse_send_time(typed: str, tz: str, now: datetime) -> datetime:
-    """`16:30` (today, or tomorrow if passed) or `2021-09-10 07:00`, in zone `tz` → UTC."""
+    """`16:30` (today, or tomorrow if passed) or `2021-09-10 07:00`, in zone `tz` → UTC.
+    A date or time that does not exist (`2021-02-30`, `25:00`) raises `core.reading.BadDate`
+    or `BadTime`; one written another way, InvalidInput("announce.bad_time")."""
     match = _DATE_TIME.match(typed.strip())
     if match is None or not typed.strip().isascii():
         raise InvalidInput("announce.bad_time")
     zone = ZoneInfo(tz)
     local_now = now.astimezone(zone)
-    try:
-        day = (
-            date(int(match["y"]), int(match["m"]), int(match["d"]))
-            if match["y"]
-            else local_now.date()
-        )
-        local = datetime(
-            day.year, day.month, day.day, int(match["h"]), int(match["mi"]), tzinfo=zone
-        )
-    except ValueError:
-        raise InvalidInput("announce.bad_time") from None
+    written = f"{match['y']}-{match['m']}-{match['d']}" if match["y"] else ""
+    day = (
+        make_date(int(match["y"]), int(match["m"]), int(match["d"]), written)
+        if match["y"]
+        else local_now.date()
+    )
+    at = read_clock(typed.split()[-1])
+    local = datetime.combine(day, at, zone)
     if not match["y"] and local <= local_now:
         local += timedelta(days=1)
     # Compared in the zone first: converting a date near year 1 or 9999 to UTC would overflow.

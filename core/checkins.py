@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import bindparam, delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.errors import InvalidInput
+from core.errors import InvalidInput, TooLong
 from core.habits import Entry, HabitSpec, HabitStats, Kind, Schedule, Status, habit_stats
 from storage.db import dialect_insert
 from storage.models import (
@@ -188,7 +188,7 @@ async def save_reflection(
     if not text:
         raise InvalidInput("checkin.note_empty")
     if len(text) > NOTE_MAX:
-        raise InvalidInput(f"too_long:{NOTE_MAX}")
+        raise TooLong("reflection", NOTE_MAX, len(text))
     note = await session.scalar(
         select(Reflection).where(Reflection.participant_id == participant.id, Reflection.day == day)
     )

@@ -13,3 +13,12 @@ class NotFound(AksiError):
 
 class InvalidInput(AksiError):
     pass
+
+
+class TooLong(InvalidInput):
+    """Typed text over the limit of the field it answers (`field` names it for the answer:
+    `too_long.<field>` in the catalogs). Its text stays `too_long:<limit>`."""
+
+    def __init__(self, field: str, limit: int, length: int) -> None:
+        super().__init__(f"too_long:{limit}")
+        self.field, self.limit, self.length = field, limit, length

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
@@ -16,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.errors import AksiError
+from core.reading import BadDate, BadTime, read_clock, read_iso_date
 from storage.models import Cohort, Material, Session
 
 SCHEDULE_COLUMNS = ("date", "start", "end", "title", "speaker", "link")
@@ -24,7 +24,6 @@ MATERIAL_COLUMNS = ("module", "title", "url")
 MAX_ROWS = 2000
 MAX_FILE_BYTES = 2 * 1024 * 1024
 MAX_PROBLEMS_SHOWN = 20
-_TIME_RE = re.compile(r"^([0-9]{1,2})[:.]([0-9]{2})$")
 
 
 # The English of each problem, for the CLI and logs. The chat shows the same problems from the
@@ -46,8 +45,11 @@ PROBLEM_ENGLISH = {
     "too_long": "{name} is longer than {limit} characters",
     "not_link": "{name} {value!r} is not an http(s) link",
     "bad_date": "date {value!r} is not YYYY-MM-DD",
+    "impossible_date": "{value} is not a date that exists (that month has {last} days)",
+    "impossible_month": "{value} is not a date that exists (months run from 01 to 12)",
     "outside_period": "date {day} is outside the cohort's period {starts} to {ends}",
     "bad_time": "{name} {value!r} is not HH:MM",
+    "impossible_time": "{name} {value} is not a time that exists (00:00 to 23:59)",
     "end_not_after_start": "end {end} is not after start {start}",
     "duplicate_session": "a session at {day} {start} is already on line {other}",
     "duplicate_material": "{title!r} in {module!r} is already on line {other}",
@@ -249,18 +251,28 @@ def guess_delimiter(text: str) -> str:
     return ";" if first_line.count(";") > first_line.count(",") else ","
 
 
-def _parse_date(value: str) -> date | None:
+def _parse_date(line: int, value: str, problems: list[Problem]) -> date | None:
+    """YYYY-MM-DD; a date that does not exist (2021-02-30) is named as such, apart from one
+    written another way."""
     try:
-        return date.fromisoformat(value) if re.match(r"^\d{4}-\d{2}-\d{2}$", value) else None
-    except ValueError:
+        return read_iso_date(value, strict=True)
+    except BadDate as exc:
+        if exc.reason == "no_such_day":
+            problems.append(problem(line, "impossible_date", value=value, last=exc.last_day))
+        elif exc.reason == "no_such_month":
+            problems.append(problem(line, "impossible_month", value=value))
+        else:
+            problems.append(problem(line, "bad_date", value=value))
         return None
 
 
-def _parse_time(value: str) -> time | None:
-    m = _TIME_RE.match(value)
-    if not m or int(m[1]) > 23 or int(m[2]) > 59:
+def _parse_time(line: int, name: str, value: str, problems: list[Problem]) -> time | None:
+    try:
+        return read_clock(value)
+    except BadTime as exc:
+        key = "impossible_time" if exc.impossible else "bad_time"
+        problems.append(problem(line, key, name=name, value=value))
         return None
-    return time(int(m[1]), int(m[2]))
 
 
 def parse_schedule(data: bytes, cohort: Cohort) -> list[SessionRow]:
@@ -271,20 +283,15 @@ def parse_schedule(data: bytes, cohort: Cohort) -> list[SessionRow]:
     seen: dict[datetime, int] = {}
     for line, row in reader.rows(data):
         before = len(reader.problems)
-        day = _parse_date(row["date"])
-        if day is None:
-            reader.problems.append(problem(line, "bad_date", value=row["date"]))
-        elif not cohort.starts_on <= day <= cohort.ends_on:
+        day = _parse_date(line, row["date"], reader.problems)
+        if day is not None and not cohort.starts_on <= day <= cohort.ends_on:
             reader.problems.append(
                 problem(
                     line, "outside_period", day=day, starts=cohort.starts_on, ends=cohort.ends_on
                 )
             )
-        start, end = _parse_time(row["start"]), _parse_time(row["end"])
-        if start is None:
-            reader.problems.append(problem(line, "bad_time", name="start", value=row["start"]))
-        if end is None:
-            reader.problems.append(problem(line, "bad_time", name="end", value=row["end"]))
+        start = _parse_time(line, "start", row["start"], reader.problems)
+        end = _parse_time(line, "end", row["end"], reader.problems)
         if start is not None and end is not None and end <= start:
             reader.problems.append(
                 problem(line, "end_not_after_start", end=row["end"], start=row["start"])

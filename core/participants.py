@@ -12,7 +12,7 @@ from sqlalchemy.orm import joinedload
 
 from bot.settings import SUPPORTED_LANGUAGES, check_timezone
 from core.cohorts import find_cohort, looks_like_code
-from core.errors import InvalidInput
+from core.errors import InvalidInput, TooLong
 from storage.models import Cohort, Participant, utcnow
 
 NAME_MAX = 100
@@ -111,7 +111,7 @@ def clean_profile_text(text: str, limit: int, what: str) -> str:
     """Trim and check a typed name or unit; raise InvalidInput naming the limit."""
     value = " ".join(unicodedata.normalize("NFC", text).split())
     if len(value) > limit:
-        raise InvalidInput(f"too_long:{limit}")
+        raise TooLong("full_name" if what == "name" else "work_unit", limit, len(value))
     if len(value) < 2 or not re.search(r"[^\W\d_]", value):
         raise InvalidInput(f"not_a_{what}")
     if what == "name" and re.search(r"[<>@#/\\{}\[\]|=+*^$%&~`]|\d{3,}", value):

@@ -8,7 +8,6 @@ reaches the plan itself until `save_draft()`: leaving with /batal loses no saved
 from __future__ import annotations
 
 import json
-import math
 import re
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
@@ -17,8 +16,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from core.errors import InvalidInput
+from core.errors import InvalidInput, TooLong
 from core.habits import Kind, Schedule, ScheduleKind
+from core.reading import Amount, read_amount
 from storage.models import ActionPlan, Habit, Participant, PlanDraft
 
 MAX_HABITS = 5
@@ -77,9 +77,14 @@ class Draft:
     mode: str = "all"
     days: list[int] = field(default_factory=list)
     had_plan: bool = False
+    # The target just typed, when it was read with a thousands separator ("10.000"): the
+    # answer says how it was understood. Not kept with the draft.
+    read_as: Amount | None = None
 
     def to_json(self) -> str:
-        return json.dumps(asdict(self), ensure_ascii=False)
+        data = asdict(self)
+        data.pop("read_as")
+        return json.dumps(data, ensure_ascii=False)
 
     @classmethod
     def from_json(cls, step: str, text: str) -> Draft:
@@ -95,36 +100,25 @@ class Draft:
         )
 
 
+# What each typed field is called in a "too long" answer (`too_long.<field>`).
+TOO_LONG_FIELDS = {"title": "plan_title", "name": "habit_name", "unit": "habit_unit"}
+
+
 def _clean(text: str, limits: tuple[int, int], what: str) -> str:
     value = " ".join(text.split())
     low, high = limits
     if len(value) > high:
-        raise InvalidInput(f"plan.too_long:{what}:{high}")
+        raise TooLong(TOO_LONG_FIELDS[what], high, len(value))
     if len(value) < low or not re.search(r"[^\W\d_]", value):
         raise InvalidInput(f"plan.too_short:{what}:{low}")
     return value
 
 
-_AMOUNT = re.compile(r"(?P<whole>\d{1,6})(?:[.,](?P<part>\d{1,2}))?")
-# Thousands grouped as Aksi shows them (10.000 in Indonesian, 10,000 in English), with the
-# other mark for decimals: a group is always 3 digits, decimals at most 2, so it is never unclear.
-_GROUPED = re.compile(
-    r"(?P<whole>\d{1,3}(?:(?P<mark>[.,])\d{3})+)(?:(?!(?P=mark))[.,](?P<part>\d{1,2}))?"
-)
-
-
-def parse_amount(text: str) -> float:
-    """A positive number as people type it: '10', '2,5' (Indonesian decimal comma) or '2.5',
-    '10.000' or '10,000' (grouped thousands), '1.234,5' or '1,234.5'."""
-    cleaned = text.strip().replace(" ", "")
-    found = _AMOUNT.fullmatch(cleaned) or _GROUPED.fullmatch(cleaned)
-    if found is None:
-        raise InvalidInput("plan.not_a_number")
-    whole = re.sub(r"[.,]", "", found["whole"])
-    value = float(f"{whole}.{found['part'] or 0}")
-    if not math.isfinite(value) or value <= 0 or value > TARGET_MAX:
-        raise InvalidInput("plan.not_a_number")
-    return value
+def parse_amount(text: str, unit: str | None) -> Amount:
+    """A daily target or a day's value as people type it: `10`, `2,5` (Indonesian decimal
+    comma), `2.5`, `10.000` (a thousand-dot), `10 halaman` in the habit's own `unit`; above 0
+    and at most TARGET_MAX. `core.reading.BadNumber` says why one is refused."""
+    return read_amount(text, unit=unit, maximum=TARGET_MAX)
 
 
 def start_draft(plan: ActionPlan | None) -> Draft:
@@ -160,6 +154,7 @@ def _after_field(draft: Draft, next_step: str) -> Draft:
 
 def typed(draft: Draft, text: str) -> Draft:
     """Apply a typed answer to the step that waits for one."""
+    draft.read_as = None
     if draft.step == TITLE:
         draft.title = _clean(text, TITLE_LIMITS, "title")
         draft.step = MENU if draft.habits else HABIT_NAME
@@ -181,7 +176,9 @@ def typed(draft: Draft, text: str) -> Draft:
         draft.step = HABIT_TARGET
         return draft
     if draft.step == HABIT_TARGET:
-        current.target = parse_amount(text)
+        amount = parse_amount(text, current.unit)
+        current.target = amount.value
+        draft.read_as = amount if amount.grouped else None
         return _after_field(draft, HABIT_SCHEDULE)
     raise InvalidInput("plan.unexpected_text")
 

@@ -5,11 +5,15 @@ Plain functions, no Telegram types. The rules, in one place:
 * **Each participant's own day.** "Today" is the participant's local date (their zone, else the
   cohort's: `core.participants.effective_timezone`), so at 23:30 WIB a participant in WITA is
   already on the next day.
-* **Today's state** follows the check-in sheet (`core.checkins.DaySheet`): the habits of the
-  current plan that exist and are scheduled today are *due*; *complete* when every due habit has
-  an entry (done, not done or skipped), *partly* when some have, *not yet* when none has, *no
-  plan* without a plan (or with no habit left), *nothing due* when no habit is due today (a day
-  off the schedule, a habit that starts later, before the cohort starts).
+* **Today's state** (`day_state`, one rule for /rekap, the daily digest and the export's
+  summary) follows the check-in sheet (`core.checkins.DaySheet`): the habits of the current
+  plan that exist and are scheduled today are due, and a habit skipped today (with a reason)
+  is not — the rule of 7-day completion. *Complete* when every habit still due is done (a
+  numeric one when its target is reached); *partly* when something is logged but not every
+  habit is done (a habit marked not done, a number below its target, or some not logged yet);
+  *not yet* when nothing is logged; *no plan* without a plan (or with no habit left);
+  *nothing due* when no habit is due today (a day off the schedule, a habit that starts later,
+  before the cohort starts, or every due habit skipped).
 * **7-day completion** is done habit-days ÷ due habit-days over the participant's last seven
   local days, **today included once logged**: while today has no entry it is open, neither done
   nor due — the rule of /progres (`core.habits`), so one habit's figure is its
@@ -110,10 +114,12 @@ class PersonReport:
     timezone: str
     today: date  # their local date
     state: DayState
-    logged: int  # due habits with an entry today
-    due: int  # habits due today
+    logged: int  # due habits logged today (done or not done)
+    due: int  # habits due today, not counting those skipped today
     week: Tally  # the last seven local days, today once logged
     unreachable: bool  # Telegram said they blocked the bot
+    done: int = 0  # due habits done today (numeric: target reached)
+    skipped: int = 0  # habits scheduled today and skipped with a reason
 
 
 @dataclass(frozen=True)
@@ -284,16 +290,44 @@ def _today_sheet(member: _Member, loaded: _Loaded) -> DaySheet:
     return DaySheet(today, lines, None)
 
 
-def _state(sheet: DaySheet) -> tuple[DayState, int, int]:
+@dataclass(frozen=True)
+class DayCount:
+    """One participant's day: its state and the habits behind it."""
+
+    state: DayState
+    done: int = 0  # due habits done (numeric: target reached)
+    logged: int = 0  # due habits with an entry (done or not done)
+    due: int = 0  # habits due, not counting the skipped ones
+    skipped: int = 0  # scheduled habits skipped with a reason
+
+
+def day_state(sheet: DaySheet) -> DayCount:
+    """The day's state (see the module docstring): complete only when every due habit is
+    done; a skipped habit is not due."""
     if not sheet.lines:
-        return DayState.NO_PLAN, 0, 0
-    due = sheet.due
-    logged = sum(1 for line in due if line.entry is not None)
+        return DayCount(DayState.NO_PLAN)
+    skipped = [line for line in sheet.due if _skipped(line)]
+    due = [line for line in sheet.due if not _skipped(line)]
     if not due:
-        return DayState.NOTHING_DUE, 0, 0
-    if sheet.complete:
-        return DayState.COMPLETE, logged, len(due)
-    return (DayState.PARTLY if logged else DayState.NOT_YET), logged, len(due)
+        return DayCount(DayState.NOTHING_DUE, skipped=len(skipped))
+    done = sum(1 for line in due if _done(line))
+    logged = sum(1 for line in due if line.entry is not None)
+    if done == len(due):
+        state = DayState.COMPLETE
+    else:
+        state = DayState.PARTLY if logged else DayState.NOT_YET
+    return DayCount(state, done, logged, len(due), len(skipped))
+
+
+def _skipped(line: SheetLine) -> bool:
+    return line.entry is not None and line.entry.status == Status.SKIPPED.value
+
+
+def _done(line: SheetLine) -> bool:
+    entry = line.entry
+    if entry is None:
+        return False
+    return achieved(spec_of(line.habit), Entry(entry.day, Status(entry.status), entry.value))
 
 
 def habit_tally(
@@ -345,7 +379,7 @@ def _week(member: _Member, loaded: _Loaded) -> Tally:
 def _report(loaded: _Loaded) -> CohortReport:
     people = []
     for member in loaded.members:
-        state, logged, due = _state(_today_sheet(member, loaded))
+        day = day_state(_today_sheet(member, loaded))
         p = member.participant
         people.append(
             PersonReport(
@@ -355,9 +389,11 @@ def _report(loaded: _Loaded) -> CohortReport:
                 nip=member.nip,
                 timezone=member.tz,
                 today=member.today,
-                state=state,
-                logged=logged,
-                due=due,
+                state=day.state,
+                logged=day.logged,
+                due=day.due,
+                done=day.done,
+                skipped=day.skipped,
                 week=_week(member, loaded),
                 unreachable=p.unreachable_at is not None,
             )

@@ -16,9 +16,10 @@ from core import announcements as ann
 from core.confirmations import Taken
 from core.errors import InvalidInput
 from core.numbers import number
+from core.reading import BadDate, BadTime
 from core.staff import can_manage
 from core.timefmt import clock, local, long_date, zone_abbreviation
-from handlers import callbacks, confirm
+from handlers import callbacks, confirm, refusals
 from handlers.common import Answer, answer_button, edit_or_reply, person_of, plain, reply, text
 from handlers.staff import (
     StaffReader,
@@ -179,6 +180,12 @@ async def answer_typed(
         draft.send_at = ann.parse_send_time(
             message.text or "", cohort.timezone, context.services.clock()
         )
+    except BadDate as exc:
+        zone = zone_abbreviation(cohort.timezone)
+        return [(refusals.bad_date(context, lang, exc, "announce.bad_time", zone=zone), None)]
+    except BadTime as exc:
+        zone = zone_abbreviation(cohort.timezone)
+        return [(refusals.bad_time(context, lang, exc, "announce.bad_time", zone=zone), None)]
     except InvalidInput as exc:
         return [(text(context, lang, str(exc), zone=zone_abbreviation(cohort.timezone)), None)]
     draft.state = "preview"

@@ -14,13 +14,14 @@ from bot.context import AksiContext
 from bot.i18n import escape
 from core import checkins
 from core.checkins import DaySheet, SheetLine
-from core.errors import InvalidInput
+from core.errors import InvalidInput, TooLong
 from core.habits import Kind, Status
 from core.numbers import number
 from core.participants import effective_timezone
-from core.plans import parse_amount
+from core.plans import TARGET_MAX, parse_amount
+from core.reading import Amount, BadDate, BadNumber, read_day
 from core.timefmt import local, long_date
-from handlers import callbacks
+from handlers import callbacks, refusals
 from handlers.common import (
     Answer,
     Reader,
@@ -186,7 +187,9 @@ def render_reasons(
 
 
 def parse_day_argument(args: list[str], today: date) -> date | None:
-    """`/lapor` (today), `/lapor kemarin`, `/lapor 2021-09-03` or `/lapor 3/9`; else None."""
+    """`/lapor` (today), `/lapor kemarin`, `/lapor 2021-09-03`, `/lapor 3/9/2021` or
+    `/lapor 3/9`; None for words that are not a day. A date that does not exist
+    (`2026-02-31`, `31/2`) raises BadDate, to be answered as impossible."""
     if not args:
         return today
     word = args[0].lower()
@@ -195,15 +198,11 @@ def parse_day_argument(args: list[str], today: date) -> date | None:
     if word in YESTERDAY_WORDS:
         return today - timedelta(days=1)
     try:
-        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", word):
-            return date.fromisoformat(word)
-        match = re.fullmatch(r"(\d{1,2})/(\d{1,2})", word)
-        if match:
-            candidate = date(today.year, int(match[2]), int(match[1]))
-            return candidate if candidate <= today else candidate.replace(year=today.year - 1)
-    except ValueError:
+        return read_day(word, today)
+    except BadDate as exc:
+        if exc.impossible:
+            raise
         return None
-    return None
 
 
 async def show_checkin(update: Update, context: AksiContext) -> None:
@@ -216,7 +215,13 @@ async def show_checkin(update: Update, context: AksiContext) -> None:
             return
         lang = reader.lang
         today = today_of(context, participant)
-        day = parse_day_argument(list(context.args or []), today)
+        try:
+            day = parse_day_argument(list(context.args or []), today)
+        except BadDate as exc:
+            await reply(
+                update, context, refusals.bad_date(context, lang, exc, "checkin.bad_argument")
+            )
+            return
         if day is None:
             await reply(update, context, text(context, lang, "checkin.bad_argument"))
             return
@@ -328,37 +333,52 @@ async def answer_text(
     kind, *parts = participant.awaiting.split(":")
     today = today_of(context, participant)
     now = context.services.clock()
+    read: Amount | None = None
+    unit: str | None = None
     try:
         day = datetime.strptime(parts[-1], "%Y%m%d").date()
         if kind == "ci_note":
             await checkins.save_reflection(session, participant, day, typed, today=today)
         elif kind == "ci_value":
-            value = parse_amount(typed)
             habit = await checkins.habit_of(session, participant.id, int(parts[0]))
+            unit = habit.unit
+            read = parse_amount(typed, unit)
             await checkins.record(
-                session, participant, habit, day, Status.DONE, today=today, now=now, value=value
+                session,
+                participant,
+                habit,
+                day,
+                Status.DONE,
+                today=today,
+                now=now,
+                value=read.value,
             )
         elif kind == "ci_reason":
-            if len(typed.strip()) > checkins.REASON_MAX:
-                raise InvalidInput(f"too_long:{checkins.REASON_MAX}")
+            reason = " ".join(typed.split())
+            if len(reason) > checkins.REASON_MAX:
+                raise TooLong("skip_reason", checkins.REASON_MAX, len(reason))
             habit = await checkins.habit_of(session, participant.id, int(parts[0]))
             await checkins.record(
                 session, participant, habit, day, Status.SKIPPED, today=today, now=now, reason=typed
             )
         else:
             raise InvalidInput("button.stale")
+    except TooLong as exc:  # the question stays open: a shorter answer is welcome
+        return [(refusals.too_long(context, lang, exc), None)]
+    except BadNumber as exc:
+        refused = refusals.bad_number(
+            context, lang, exc, unit=unit, maximum=TARGET_MAX, zero_key="checkin.value_zero"
+        )
+        return [(refused, None)]
     except InvalidInput as exc:
-        problem = str(exc)
-        if problem.startswith("too_long:"):
-            return [(text(context, lang, "input.too_long", limit=int(problem.split(":")[1])), None)]
-        if problem == "plan.not_a_number":
-            return [(text(context, lang, "checkin.not_a_number"), None)]
         participant.awaiting = None
-        return [(text(context, lang, problem, days=checkins.BACKFILL_DAYS), None)]
+        return [(text(context, lang, str(exc), days=checkins.BACKFILL_DAYS), None)]
     except (ValueError, IndexError):
         participant.awaiting = None
         return [(text(context, lang, "fallback.text"), None)]
     participant.awaiting = None
     saved = text(context, lang, "checkin.note_saved" if kind == "ci_note" else "profile.saved")
+    if read is not None and read.grouped:  # "1.000": say it was read as one thousand
+        saved += "\n" + refusals.read_as(context, lang, typed, read, unit)
     sheet = await checkins.day_sheet(session, participant, day)
     return [(saved, None), render_sheet(context, lang, sheet, today)]

@@ -1,5 +1,6 @@
 """The facilitators' daily digest: at the cohort's digest time, each facilitator gets one
-message naming who has not checked in today (name and unit) and who is done.
+message naming who is not complete today (name and unit, with how far each got) and who is —
+by the rule of /rekap (`core.reports.day_state`).
 
 The repeating job (`digest_tick`, registered next to the reminder job) claims one
 `staff_deliveries` row per facilitator and day, committed before anything is sent, so a
@@ -69,7 +70,7 @@ def _digest(context: AksiContext, lang: str, report: CohortReport, day: date, li
         waiting = report.in_state(DayState.NOT_YET, DayState.PARTLY, DayState.NO_PLAN)
         if waiting:
             lines = [
-                text(context, lang, "digest.not_yet", n=len(waiting), total=len(report.people))
+                text(context, lang, "digest.not_complete", n=len(waiting), total=len(report.people))
             ]
             for person in waiting[:limit]:
                 line = person_line(context, lang, person)
@@ -80,7 +81,7 @@ def _digest(context: AksiContext, lang: str, report: CohortReport, day: date, li
                 lines.append(_more(context, lang, len(waiting) - limit))
             blocks.append("\n".join(lines))
         else:
-            blocks.append(text(context, lang, "digest.all_done"))
+            blocks.append(text(context, lang, "digest.all_complete"))
         done = report.in_state(DayState.COMPLETE)
         if done:
             names = ", ".join(escape(p.name) for p in done[:limit])

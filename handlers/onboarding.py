@@ -9,7 +9,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from bot.context import AksiContext
 from core.cohorts import find_cohort, looks_like_code
 from core.confirmations import Taken
-from core.errors import InvalidInput
+from core.errors import InvalidInput, TooLong
 from core.participants import (
     ASK_FULL_NAME,
     ASK_UNIT,
@@ -29,7 +29,7 @@ from core.roster import (
     looks_like_token,
     match_by_username,
 )
-from handlers import callbacks, confirm, offers
+from handlers import callbacks, confirm, offers, refusals
 from handlers.common import (
     Answer,
     Reader,
@@ -323,6 +323,8 @@ def answer_profile(
     assert participant.awaiting is not None
     try:
         set_profile(participant, participant.awaiting, typed)
+    except TooLong as exc:
+        return [(refusals.too_long(context, lang, exc), None)]
     except InvalidInput as exc:
         return [(_profile_error(context, lang, str(exc)), None)]
     if participant.awaiting:
@@ -334,8 +336,6 @@ def answer_profile(
 
 
 def _profile_error(context: AksiContext, lang: str, problem: str) -> str:
-    if problem.startswith("too_long:"):
-        return text(context, lang, "input.too_long", limit=int(problem.split(":")[1]))
     key = "profile.not_a_name" if problem == "not_a_name" else "profile.not_a_unit"
     return text(context, lang, key)
 

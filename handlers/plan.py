@@ -8,13 +8,14 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from bot.context import AksiContext
 from bot.i18n import Html, escape
 from core import plans
-from core.errors import InvalidInput
+from core.errors import InvalidInput, TooLong
 from core.habits import Kind, Schedule, ScheduleKind
 from core.numbers import number
 from core.participants import effective_timezone
 from core.plans import Draft, HabitDraft
+from core.reading import BadNumber
 from core.timefmt import local
-from handlers import callbacks, offers
+from handlers import callbacks, offers, refusals
 from handlers.common import (
     Answer,
     Reader,
@@ -178,11 +179,15 @@ def _render_menu(
     return body, InlineKeyboardMarkup(rows)
 
 
-def _error(context: AksiContext, lang: str, problem: str) -> str:
+def _error(context: AksiContext, lang: str, exc: InvalidInput, unit: str | None) -> str:
+    if isinstance(exc, TooLong):
+        return refusals.too_long(context, lang, exc)
+    if isinstance(exc, BadNumber):
+        return refusals.bad_number(
+            context, lang, exc, unit=unit, maximum=plans.TARGET_MAX, zero_key="number.zero_target"
+        )
+    problem = str(exc)
     key, _, rest = problem.partition(":")
-    if key == "plan.too_long":
-        what, _, limit = rest.partition(":")
-        return text(context, lang, "input.too_long", limit=int(limit))
     if key == "plan.too_short":
         what, _, limit = rest.partition(":")
         return text(context, lang, f"plan.too_short_{what}", limit=int(limit))
@@ -223,11 +228,15 @@ async def answer_text(
         participant.awaiting = None
         return [(text(context, reader.lang, "fallback.text"), None)]
     draft = Draft.from_json(row.step, row.data)
+    unit = draft.current.unit if draft.current else None
     try:
         draft = plans.typed(draft, typed)
     except InvalidInput as exc:
-        return [(_error(context, reader.lang, str(exc)), None)]
+        return [(_error(context, reader.lang, exc, unit), None)]
     await plans.store_draft(session, participant, draft, context.services.clock())
+    if draft.read_as is not None:  # "10.000": say it was read as ten thousand
+        notice = refusals.read_as(context, reader.lang, typed, draft.read_as, unit)
+        return [(notice, None), render(context, reader.lang, draft)]
     return [render(context, reader.lang, draft)]
 
 

@@ -20,8 +20,9 @@ from bot.i18n import Html, escape, link
 from core import checkins
 from core.errors import InvalidInput
 from core.participants import effective_timezone, language_for
+from core.reading import BadTime
 from core.timefmt import clock, local, zone_abbreviation
-from handlers import callbacks, offers
+from handlers import callbacks, offers, refusals
 from handlers.checkin import render_sheet
 from handlers.common import (
     NO_PREVIEW,
@@ -184,6 +185,13 @@ def parse_args(args: list[str]) -> tuple[str, str | None] | None:
     return "bad", None
 
 
+def _refused(context: AksiContext, lang: str, exc: InvalidInput) -> str:
+    """Why a change was refused: 25:00 is no time at all, `7:3` is not written as one."""
+    if isinstance(exc, BadTime):
+        return refusals.bad_time(context, lang, exc, "reminders.bad_time")
+    return text(context, lang, str(exc))
+
+
 async def show_reminders(update: Update, context: AksiContext) -> None:
     """/pengingat: the reminder settings with buttons; `/pengingat 07:30` adds a time,
     `jeda`/`lanjut` pause and resume, `harikerja`/`setiaphari` choose the days."""
@@ -206,7 +214,7 @@ async def show_reminders(update: Update, context: AksiContext) -> None:
                 await rem.sync_reminders(session, participant, services.clock())
                 notice = text(context, lang, "profile.saved")
             except InvalidInput as exc:
-                await reply(update, context, text(context, lang, str(exc)))
+                await reply(update, context, _refused(context, lang, exc))
                 return
         body, keyboard = render_settings(context, lang, participant)
     if notice:
@@ -262,7 +270,7 @@ async def answer_text(
     except InvalidInput as exc:
         if str(exc) == "reminders.too_many":
             participant.awaiting = None
-        return [(text(context, lang, str(exc)), None)]
+        return [(_refused(context, lang, exc), None)]
     participant.awaiting = None
     await rem.sync_reminders(session, participant, context.services.clock())
     return [

@@ -20,9 +20,11 @@ from core import reports
 from core.errors import InvalidInput
 from core.habits import local_today
 from core.numbers import number, percent
+from core.reading import BadTime
 from core.reports import CohortReport, DayState, PersonReport
 from core.spreadsheet import COMMA, SEMICOLON, separator_for, separator_named
 from core.timefmt import clock, long_date, zone_abbreviation
+from handlers import refusals
 from handlers.common import plain, reply, send_file, text
 from handlers.staff import StaffReader, remember_language, staff_command
 from scheduler import digest
@@ -57,13 +59,17 @@ def export_choice(args: list[str], lang: str) -> tuple[str, str] | None:
 
 
 def person_line(context: AksiContext, lang: str, person: PersonReport) -> str:
-    """'• Siti Rahma — Dinas Kesehatan · 1/3 logged' (HTML): one short line for a phone."""
+    """'• Siti Rahma — Dinas Kesehatan · 1/3 done · 1 not logged yet' (HTML): one short line
+    for a phone."""
     line = f"• {escape(person.name)}"
     if person.unit:
         line += f" — {escape(person.unit)}"
     if person.state == DayState.PARTLY:
-        mark = text(context, lang, "report.partly_mark", logged=person.logged, due=person.due)
-        line += f" · {mark}"
+        line += " · " + text(context, lang, "report.done_mark", done=person.done, due=person.due)
+        if person.logged < person.due:
+            line += " · " + text(context, lang, "report.open_mark", n=person.due - person.logged)
+    if person.state == DayState.NOTHING_DUE and person.skipped:
+        line += " · " + text(context, lang, "report.skipped_mark", n=person.skipped)
     if person.unreachable:
         line += " 🚫"
     return line
@@ -214,6 +220,9 @@ async def digest_time(
     try:
         async with context.services.db.begin() as session:
             chosen = await digest.set_digest_time(session, cohort.id, args[1])
+    except BadTime as exc:
+        await reply(update, context, refusals.bad_time(context, lang, exc, "report.bad_time"))
+        return
     except InvalidInput:
         await reply(update, context, text(context, lang, "report.bad_time"))
         return

@@ -12,12 +12,11 @@ from handlers.common import Answer, identify, reply, text
 from handlers.onboarding import answer_profile, join, join_answer
 from handlers.staff import is_staff, staff_of
 
-MAX_TYPED = 1000  # longer typed text is refused outright, naming the limit
-
 
 async def typed_text(update: Update, context: AksiContext) -> None:
     """Plain text: joins with a code, answers the pending question (profile, plan, check-in),
-    or points to /bantuan."""
+    or points to /bantuan. Length is checked by the question being answered, against that
+    field's own limit (a plan title 120 characters, a reflection 500, …)."""
     message = update.effective_message
     typed = (message.text or "") if message else ""
     async with context.services.db.begin() as session:
@@ -27,8 +26,6 @@ async def typed_text(update: Update, context: AksiContext) -> None:
         for_announcement = await announce.answer_typed(session, update, context)
         if for_announcement is not None:  # a facilitator writing an announcement or its time
             answer: Answer = for_announcement
-        elif len(typed) > MAX_TYPED:
-            answer = [(text(context, lang, "input.too_long", limit=MAX_TYPED), None)]
         elif participant is None:
             joined = await join(session, context, reader, typed.strip())
             key = "join.unknown_code" if len(typed.split()) == 1 else "join.ask_code"

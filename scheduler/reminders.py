@@ -8,7 +8,6 @@ overlapping one, or a restart finds it taken, so each reminder is sent at most o
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -20,6 +19,7 @@ from sqlalchemy.orm import selectinload
 
 from core.errors import InvalidInput
 from core.participants import effective_timezone
+from core.reading import read_clock
 from storage.db import insert_once
 from storage.models import Cohort, Delivery, Participant, Reminder, Session
 
@@ -29,15 +29,12 @@ MORNING = "morning"
 SESSION = "session"
 PLAN_NUDGE = "plan_nudge"  # once: someone still without a plan, a day after joining
 MAX_DAILY_TIMES = 3
-_TIME_RE = re.compile(r"^([0-9]{1,2})[:.]([0-9]{2})$")
 
 
 def parse_clock(text: str) -> str:
-    """'7.30' or '07:30' → '07:30'; InvalidInput for anything else."""
-    match = _TIME_RE.match(text.strip())
-    if not match or int(match[1]) > 23 or int(match[2]) > 59:
-        raise InvalidInput("reminders.bad_time")
-    return f"{int(match[1]):02d}:{int(match[2]):02d}"
+    """'7.30' or '07:30' → '07:30'; `core.reading.BadTime` for anything else (impossible,
+    like 25:00, or not a time)."""
+    return read_clock(text).strftime("%H:%M")
 
 
 def daily_times(participant: Participant) -> list[str]:

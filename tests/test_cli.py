@@ -84,7 +84,12 @@ def test_duplicate_code_and_bad_date(cli: CliRunner) -> None:
     bad = invoke(cli, "cohort", "create", "--code", "X2", "--name", "n", "--starts", "2-9-2021",
                  "--ends", "2021-10-25")  # fmt: skip
     assert bad.exit_code == 2
-    assert "'2-9-2021' does not match the format '%Y-%m-%d'" in bad.output
+    assert "'2-9-2021' is not a date written YYYY-MM-DD" in bad.output
+    impossible = invoke(cli, "cohort", "create", "--code", "X2", "--name", "n",
+                        "--starts", "2021-02-30", "--ends", "2021-10-25")  # fmt: skip
+    assert impossible.exit_code == 2
+    assert "2021-02-30 is not a date that exists" in impossible.output
+    assert "YYYY-MM-DD" not in impossible.output.split("Error:")[-1]
 
 
 def test_schedule_import_then_reimport_updates(cli: CliRunner, tmp_path: Path) -> None:
@@ -104,7 +109,20 @@ def test_schedule_import_then_reimport_updates(cli: CliRunner, tmp_path: Path) -
     ("content", "expected"),
     [
         ("date,start,title\n2021-09-02,08:30,T\n", "line 1: missing column end"),
-        (SCHEDULE + "2021-13-01,08:30,12:00,T,,\n", "line 4: date '2021-13-01' is not YYYY-MM-DD"),
+        (SCHEDULE + "2021-9-01,08:30,12:00,T,,\n", "line 4: date '2021-9-01' is not YYYY-MM-DD"),
+        (
+            SCHEDULE + "2021-02-30,08:30,12:00,T,,\n",
+            "line 4: 2021-02-30 is not a date that exists (that month has 28 days)",
+        ),
+        (
+            SCHEDULE + "2021-13-01,08:30,12:00,T,,\n",
+            "line 4: 2021-13-01 is not a date that exists (months run from 01 to 12)",
+        ),
+        (
+            SCHEDULE + "2021-09-06,08:30,25:00,T,,\n",
+            "line 4: end 25:00 is not a time that exists (00:00 to 23:59)",
+        ),
+        (SCHEDULE + "2021-09-06,8h30,12:00,T,,\n", "line 4: start '8h30' is not HH:MM"),
         (SCHEDULE + "2021-09-06,12:00,08:00,T,,\n", "line 4: end 08:00 is not after start 12:00"),
         (SCHEDULE + "2021-09-06,08:00,09:00,T,,zoom\n", "line 4: link 'zoom' is not an http(s)"),
     ],
@@ -180,7 +198,10 @@ def test_cohort_reminder_defaults(cli: CliRunner, tmp_path: Path) -> None:
     assert "daily 06:30, evening off, morning summary 06:00, sessions 15 min before" in (
         changed.output
     )
-    bad = invoke(cli, "cohort", "reminders", "--code", "REVMEN1", "--evening-time", "25:00")
+    impossible = invoke(cli, "cohort", "reminders", "--code", "REVMEN1", "--evening-time", "25:00")
+    assert impossible.exit_code == 1
+    assert "aksi: 25:00 is not a time that exists (hours 00-23, minutes 00-59)" in impossible.output
+    bad = invoke(cli, "cohort", "reminders", "--code", "REVMEN1", "--evening-time", "malam")
     assert bad.exit_code == 1
     assert "times are HH:MM" in bad.output
     assert rows(tmp_path, "cohorts")[0][7:11] == ("06:30", None, "06:00", 15)

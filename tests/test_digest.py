@@ -112,16 +112,18 @@ async def test_sent_once_at_the_cohorts_local_time(
     sari = messages[SARI]
     assert "🗓 <b>Ringkasan harian REVMEN1</b> — Kamis, 9 September 2021" in sari
     assert (
-        "⏳ <b>Belum lapor hari ini: 3 dari 5</b>\n"
-        "• Ani Lestari — Dinas Kesehatan · 1/2 dilaporkan\n"
+        "⏳ <b>Belum lengkap hari ini: 4 dari 5</b>\n"
+        "• Ani Lestari — Dinas Kesehatan · 1/2 selesai · 1 belum dilaporkan\n"
+        "• Budi · 1/2 selesai\n"  # both logged, one of them "not done": not complete
         "• Citra Dewi — Bappeda · belum ada rencana\n"
-        "• Eka Putri — Dinas Pendidikan · 1/2 dilaporkan"
+        "• Eka Putri — Dinas Pendidikan · 1/2 selesai · 1 belum dilaporkan"
     ) in sari
-    assert "✅ <b>Sudah lengkap (1)</b>: Budi" in sari
+    assert "Sudah lengkap" not in sari
     assert "💤 Tanpa jadwal hari ini: 1" in sari
     assert "Belum bergabung dari daftar peserta: 1" in sari
     tom = messages[TOM]
-    assert "Not checked in today: 3 of 5" in tom and "<b>Complete (1)</b>: Budi" in tom
+    assert "Not complete today: 4 of 5" in tom and "• Budi · 1/2 done\n" in tom
+    assert "<b>Complete" not in tom
     # The next minutes send nothing more.
     for minute in (1, 2, 30):
         assert (await tick(app, clock, utc(9, 10, minute))).outgoing == []
@@ -238,7 +240,7 @@ async def test_a_long_digest_fits_one_message(app: AksiApplication) -> None:
     report = CohortReport(cohort, utc(9, 10), date(2021, 9, 9), people, [])
     body = render_digest(ctx(app), "id", report, date(2021, 9, 9))
     assert len(body) <= 4096
-    assert "Belum lapor hari ini: 150 dari 300" in body
+    assert "Belum lengkap hari ini: 150 dari 300" in body
     assert "lainnya" in body
 
 

@@ -49,8 +49,15 @@ async def test_excel_bom_and_semicolons_are_accepted(db: async_sessionmaker[Asyn
             "line 1: missing column title",
         ),
         (HEADER + "2021-9-2,08:30,12:00,T,,\n", "line 2: date '2021-9-2' is not YYYY-MM-DD"),
-        (HEADER + "2021-02-30,08:30,12:00,T,,\n", "line 2: date '2021-02-30' is not YYYY-MM-DD"),
-        (HEADER + "2021-09-02,25:00,26:00,T,,\n", "line 2: start '25:00' is not HH:MM"),
+        (
+            HEADER + "2021-02-30,08:30,12:00,T,,\n",
+            "line 2: 2021-02-30 is not a date that exists (that month has 28 days)",
+        ),
+        (
+            HEADER + "2021-09-02,25:00,26:00,T,,\n",
+            "line 2: start 25:00 is not a time that exists (00:00 to 23:59)",
+        ),
+        (HEADER + "2021-09-02,8h30,12:00,T,,\n", "line 2: start '8h30' is not HH:MM"),
         (HEADER + "2021-09-02,12:00,08:30,T,,\n", "line 2: end 08:30 is not after start 12:00"),
         (
             HEADER + "2021-09-02,08:30,12:00,T,,ftp://x.example/a\n",

@@ -224,8 +224,15 @@ async def test_plan_input_is_checked(bot: RunningBot, db: async_sessionmaker[Asy
     await budi.send("Membaca")
     await budi.press("Angka")
     await budi.send("halaman")
-    for bad in ("sepuluh", "-5", "0", "1e9", "100001"):
-        assert "Ketik angka lebih dari 0" in joined(await budi.send(bad)), bad
+    refusals = {
+        "sepuluh": "«sepuluh» bukan angka.",
+        "1e9": "«1e9» bukan angka.",
+        "-5": "Angka tidak boleh negatif («-5»)",
+        "0": "Target harian harus lebih dari 0.",
+        "100001": "«100001» terlalu besar: paling banyak 100.000.",
+    }
+    for bad, why in refusals.items():
+        assert why in joined(await budi.send(bad)), bad
     await budi.send("2,5")
     await budi.press("Pilih hari")
     out = await budi.press("Selesai")

@@ -378,7 +378,11 @@ async def test_reminder_settings_in_chat(
         assert "07.30, 12.00 WITA (pilihan Anda)" in joined(out)
         await budi.send("/pengingat 18:00")
         assert "Paling banyak 3" in joined(await budi.send("/pengingat 20:00"))
-        assert "tidak terbaca" in joined(await budi.send("/pengingat 25:99"))
+        impossible = joined(await budi.send("/pengingat 25:99"))
+        assert (
+            impossible == "Jam 25:99 tidak ada: jam 00–23 dan menit 00–59, misalnya <i>07:30</i>."
+        )
+        assert "tidak terbaca" in joined(await budi.send("/pengingat 7:3"))
         assert "/pengingat jeda" in joined(await budi.send("/pengingat besok"))
         out = await budi.press("🗑 12:00")
         assert "07.30, 18.00 WITA" in joined(out)

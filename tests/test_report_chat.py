@@ -71,7 +71,10 @@ async def test_rekap_table_and_chart(bot: RunningBot, db: async_sessionmaker[Asy
     assert "Jumat, 10 September 2021 (WITA)" in answer
     assert "✅ 1 lengkap · 🟡 1 sebagian · ⏳ 1 belum lapor" in answer
     assert "⏳ <b>Belum lapor (1)</b>\n• Eka Putri — Dinas Pendidikan" in answer
-    assert "🟡 <b>Baru sebagian (1)</b>\n• Ani Lestari — Dinas Kesehatan · 1/2 dilaporkan" in answer
+    assert (
+        "🟡 <b>Baru sebagian (1)</b>\n"
+        "• Ani Lestari — Dinas Kesehatan · 1/2 selesai · 1 belum dilaporkan"
+    ) in answer
     assert "📝 <b>Belum menulis rencana aksi (1)</b>\n• Citra Dewi — Bappeda" in answer
     assert "✅ <b>Sudah lengkap (1)</b>\n• Budi" in answer
     assert "💤 <b>Tanpa jadwal hari ini (1)</b>\n• Dedi Kurniawan — BKD" in answer
@@ -172,7 +175,8 @@ async def test_digest_time_in_chat(bot: RunningBot, db: async_sessionmaker[Async
     set_answer = joined(await sari.send("/rekap waktu 17:30"))
     assert "pukul <b>17.30 WITA</b>" in set_answer
     assert await digest_time(db) == "17:30"
-    assert "Waktu itu tidak terbaca" in joined(await sari.send("/rekap waktu 25:00"))
+    impossible = joined(await sari.send("/rekap waktu 25:00"))
+    assert impossible == "Jam 25:00 tidak ada: jam 00–23 dan menit 00–59, misalnya <i>07:30</i>."
     assert "Waktu itu tidak terbaca" in joined(await sari.send("/rekap waktu besok"))
     assert await digest_time(db) == "17:30"
     assert "17.30 WITA" in joined(await sari.send("/rekap waktu"))
@@ -181,6 +185,8 @@ async def test_digest_time_in_chat(bot: RunningBot, db: async_sessionmaker[Async
     assert "Ringkasan harian <b>REVMEN1</b>: mati" in joined(await sari.send("/rekap waktu"))
     english = bot.person(FACILITATOR_EN, "Tom", language_code="en")
     assert "at <b>07:05 WITA</b>" in joined(await english.send("/report time 7.05"))
+    assert "18:60 is not a time that exists" in joined(await english.send("/report time 18:60"))
+    assert "could not be read" in joined(await english.send("/report time 18h"))
     assert await digest_time(db) == "07:05"
     assert "<code>/rekap waktu 17:30</code>" in joined(await sari.send("/rekap halo"))
     assert await digest_time(db) == "07:05"

@@ -78,13 +78,13 @@ async def test_today_in_each_zone_and_seven_day_completion(
         "Dedi Kurniawan": (WIB, d(9)),
         "Eka Putri": (WIT, d(10)),
     }
-    states = {p.name: (p.state, p.logged, p.due) for p in report.people}
+    states = {p.name: (p.state, p.done, p.logged, p.due, p.skipped) for p in report.people}
     assert states == {
-        "Ani Lestari": (DayState.PARTLY, 1, 2),  # the removed habit is not asked any more
-        "Budi": (DayState.COMPLETE, 2, 2),  # a skip is an answer
-        "Citra Dewi": (DayState.NO_PLAN, 0, 0),
-        "Dedi Kurniawan": (DayState.NOTHING_DUE, 0, 0),  # weekends only; it is Thursday
-        "Eka Putri": (DayState.NOT_YET, 0, 2),
+        "Ani Lestari": (DayState.PARTLY, 1, 1, 2, 0),  # the removed habit is not asked any more
+        "Budi": (DayState.COMPLETE, 1, 1, 1, 1),  # a skipped habit is not due
+        "Citra Dewi": (DayState.NO_PLAN, 0, 0, 0, 0),
+        "Dedi Kurniawan": (DayState.NOTHING_DUE, 0, 0, 0, 0),  # weekends only; it is Thursday
+        "Eka Putri": (DayState.NOT_YET, 0, 0, 2, 0),
     }
     assert report.counts == {
         DayState.NOT_YET: 1,
@@ -248,7 +248,9 @@ async def test_csv_and_xlsx_files(db: async_sessionmaker[AsyncSession]) -> None:
     assert (baca[6], baca[7]) == (10, 12)  # numbers, not text
     assert sheet.column_dimensions["A"].width >= len("Dedi Kurniawan")
     people = {row[0]: row for row in summary.iter_rows(min_row=2, values_only=True)}
-    assert people["Budi"][4] == "lengkap" and people["Budi"][5] == "2/2"
+    assert people["Budi"][4] == "lengkap" and people["Budi"][5] == "1/1"  # one habit skipped
+    assert people["Ani Lestari"][4] == "sebagian" and people["Ani Lestari"][5] == "1/2"
+    assert [c.value for c in summary[1]][5] == "Selesai hari ini"
     assert people["Budi"][6] == pytest.approx(8 / 9)
     assert people["Citra Dewi"][4] == "belum ada rencana" and people["Citra Dewi"][6] is None
     assert people["Fajar Nugroho"][4] == "belum bergabung"

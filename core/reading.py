@@ -1,0 +1,207 @@
+"""Reading what people type: amounts, dates and times, with the reason when one is refused.
+
+Each reader raises an `InvalidInput` subclass that says *why* (a unit typed after the number,
+zero, too large; an impossible date versus a badly written one), so the answer can name the
+rule that applies instead of "not a number" or "cannot read that".
+
+Numbers follow Indonesian habits first: a decimal comma (`2,5`) and a dot between thousands
+(`10.000`); `2.5` and `10,000` (the English way) are read too. The one rule that settles both:
+a separator followed by exactly three digits, after one to three leading digits, groups
+thousands (`1.000`, `1,000`, `10 000` are one thousand); otherwise it is the decimal point
+(`2,5`, `2.5`, `0,500`). With both separators, the last one is the decimal point
+(`1.000,5`, `1,000.5`). A number read with a thousands separator is echoed back so that a
+misreading is seen at once.
+"""
+
+from __future__ import annotations
+
+import calendar
+import math
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import date, time
+
+from core.errors import InvalidInput
+
+MAX_DECIMALS = 2
+
+_NUMBER = re.compile(
+    r"^(?P<sign>[-+\u2212\u2013])?\s*"
+    # digits, each optionally after one separator (or a space before a group of three)
+    r"(?P<number>[0-9](?:(?:[.,]|\s(?=[0-9]{3}(?![0-9])))?[0-9])*|[.,][0-9]+)"
+    r"\s*(?P<rest>.*)$",
+    re.DOTALL,
+)
+
+
+class BadNumber(InvalidInput):
+    """A typed amount that was refused, and why.
+
+    reason: `not_a_number`, `other_unit` (a unit after the number that is not the habit's),
+    `negative`, `zero`, `too_large` (over `maximum`) or `decimals` (more than two)."""
+
+    def __init__(self, reason: str, typed: str, *, unit: str | None = None) -> None:
+        super().__init__(f"number.{reason}")
+        self.reason, self.typed, self.unit = reason, typed, unit
+
+
+@dataclass(frozen=True)
+class Amount:
+    value: float
+    grouped: bool  # read with a thousands separator: worth saying how it was understood
+
+
+def _same_unit(typed: str, unit: str) -> bool:
+    """`halaman` is `Halaman`; `pages` is `page` (and the other way round)."""
+
+    def norm(text: str) -> str:
+        return " ".join(text.casefold().split()).rstrip(".")
+
+    a, b = norm(typed), norm(unit)
+    return bool(a) and (a in (b, b + "s", b + "es") or b in (a + "s", a + "es"))
+
+
+def _groups_of_thousands(parts: list[str]) -> bool:
+    head, *rest = parts
+    return (
+        1 <= len(head) <= 3
+        and not head.startswith("0")
+        and bool(rest)
+        and all(len(p) == 3 for p in rest)
+    )
+
+
+def _digits(number: str, typed: str) -> tuple[str, str, bool]:
+    """(whole part, decimals, grouped) of the number part; BadNumber if it cannot be one."""
+    grouped = " " in number
+    s = number.replace(" ", "")
+    seps = {c for c in s if c in ".,"}
+    if not seps:
+        return s, "", grouped
+    if len(seps) == 2:
+        point = "." if s.rfind(".") > s.rfind(",") else ","
+        group = "," if point == "." else "."
+        whole, _, decimals = s.partition(point)
+        parts = whole.split(group)
+        if point in decimals or not _groups_of_thousands(parts):
+            raise BadNumber("not_a_number", typed)
+        return "".join(parts), decimals, True
+    [sep] = seps
+    parts = s.split(sep)
+    if _groups_of_thousands(parts):
+        return "".join(parts), "", True
+    if len(parts) > 2:
+        raise BadNumber("not_a_number", typed)
+    whole, decimals = parts
+    return whole or "0", decimals, grouped
+
+
+def read_amount(text: str, *, unit: str | None, maximum: float) -> Amount:
+    """An amount above zero as people type it (`10`, `2,5`, `10.000`, `10 halaman` when the
+    habit is measured in halaman); BadNumber with the reason otherwise."""
+    typed = " ".join(unicodedata.normalize("NFKC", text).split())
+    match = _NUMBER.match(typed)
+    if match is None:
+        raise BadNumber("not_a_number", typed)
+    rest = match["rest"].strip().rstrip(".!")
+    if rest:
+        if re.search(r"[0-9]", rest) or not unit:
+            raise BadNumber("not_a_number", typed)
+        if not _same_unit(rest, unit):
+            raise BadNumber("other_unit", typed, unit=rest[:40])
+    whole, decimals, grouped = _digits(match["number"], typed)
+    decimals = decimals.rstrip("0")
+    value = float(f"{whole}.{decimals}" if decimals else whole)
+    if match["sign"] and match["sign"] != "+" and value != 0:
+        raise BadNumber("negative", typed)
+    if value == 0:
+        raise BadNumber("zero", typed)
+    if not math.isfinite(value) or value > maximum:
+        raise BadNumber("too_large", typed)
+    if len(decimals) > MAX_DECIMALS:
+        raise BadNumber("decimals", typed)
+    return Amount(value, grouped)
+
+
+class BadDate(InvalidInput):
+    """A typed date that was refused: written in a form not understood (`format`), or one
+    that does not exist (`no_such_month`: a month past 12; `no_such_day`: 30 February)."""
+
+    def __init__(self, reason: str, typed: str, year: int = 0, month: int = 0) -> None:
+        super().__init__(f"date.{reason}")
+        self.reason, self.typed, self.year, self.month = reason, typed, year, month
+
+    @property
+    def impossible(self) -> bool:
+        return self.reason != "format"
+
+    @property
+    def last_day(self) -> int:
+        """The month's last day (for `no_such_day`)."""
+        return calendar.monthrange(self.year, self.month)[1]
+
+
+def make_date(year: int, month: int, day: int, typed: str) -> date:
+    """The date, or BadDate naming why it cannot exist."""
+    if not 1 <= year <= 9999:
+        raise BadDate("format", typed)
+    if not 1 <= month <= 12:
+        raise BadDate("no_such_month", typed, year, month)
+    if not 1 <= day <= calendar.monthrange(year, month)[1]:
+        raise BadDate("no_such_day", typed, year, month)
+    return date(year, month, day)
+
+
+_ISO_DATE = re.compile(r"^([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})$")
+_ISO_DATE_STRICT = re.compile(r"^([0-9]{4})-([0-9]{2})-([0-9]{2})$")
+_DAY_MONTH = re.compile(r"^([0-9]{1,2})/([0-9]{1,2})(?:/([0-9]{4}))?$")
+
+
+def read_iso_date(text: str, *, strict: bool = False) -> date:
+    """`2021-09-03` (with `strict`, exactly YYYY-MM-DD; else `2021-9-3` too)."""
+    typed = text.strip()
+    match = (_ISO_DATE_STRICT if strict else _ISO_DATE).match(typed)
+    if match is None:
+        raise BadDate("format", typed)
+    return make_date(int(match[1]), int(match[2]), int(match[3]), typed)
+
+
+def read_day(text: str, today: date) -> date:
+    """A day as a participant types it: `2021-09-03`, `3/9/2021`, or `3/9` (the latest 3
+    September that is not after `today`)."""
+    typed = text.strip()
+    match = _DAY_MONTH.match(typed)
+    if match is None:
+        return read_iso_date(typed)
+    day, month = int(match[1]), int(match[2])
+    if match[3]:
+        return make_date(int(match[3]), month, day, typed)
+    if not 1 <= month <= 12:
+        raise BadDate("no_such_month", typed, today.year, month)
+    year = today.year if (month, day) <= (today.month, today.day) else today.year - 1
+    return make_date(year, month, day, typed)
+
+
+class BadTime(InvalidInput):
+    """A typed clock time that was refused: not HH:MM (`impossible` False) or no such time,
+    like 25:00 or 07:60 (`impossible` True)."""
+
+    def __init__(self, typed: str, *, impossible: bool) -> None:
+        super().__init__("time.no_such_time" if impossible else "time.format")
+        self.typed, self.impossible = typed, impossible
+
+
+_CLOCK = re.compile(r"^([0-9]{1,2})[:.]([0-9]{2})$")
+
+
+def read_clock(text: str) -> time:
+    """`07:30`, `7.30` (the Indonesian way) → 07:30; BadTime otherwise."""
+    typed = text.strip()
+    match = _CLOCK.match(typed)
+    if match is None:
+        raise BadTime(typed, impossible=False)
+    hour, minute = int(match[1]), int(match[2])
+    if hour > 23 or minute > 59:
+        raise BadTime(typed, impossible=True)
+    return time(hour, minute)

@@ -1,0 +1,78 @@
+"""The answer to typed input that was refused, naming the rule that applies: the limit of the
+field being answered, why a number was not taken, an impossible date or time versus one
+written in a form not understood. The reasons come from `core.errors` and `core.reading`."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from babel.dates import format_date
+from babel.numbers import format_decimal
+
+from bot.context import AksiContext
+from core.errors import TooLong
+from core.reading import MAX_DECIMALS, Amount, BadDate, BadNumber, BadTime
+from handlers.common import text
+
+
+def too_long(context: AksiContext, lang: str, exc: TooLong) -> str:
+    """'The action plan title is too long (135 characters): 120 characters at most. …'"""
+    return text(context, lang, f"too_long.{exc.field}", limit=exc.limit, length=exc.length)
+
+
+def bad_date(
+    context: AksiContext, lang: str, exc: BadDate, format_key: str, **values: object
+) -> str:
+    """30 February is called impossible; a date written another way gets `format_key`."""
+    if exc.reason == "no_such_month":
+        return text(context, lang, "date.no_such_month", typed=exc.typed)
+    if exc.reason == "no_such_day":
+        month = format_date(date(exc.year, exc.month, 1), "MMMM y", locale=lang)
+        return text(
+            context, lang, "date.no_such_day", typed=exc.typed, month=month, last=exc.last_day
+        )
+    return text(context, lang, format_key, **values)
+
+
+def bad_time(
+    context: AksiContext, lang: str, exc: BadTime, format_key: str, **values: object
+) -> str:
+    """25:00 is called impossible; a time written another way gets `format_key`."""
+    if exc.impossible:
+        return text(context, lang, "time.no_such_time", typed=exc.typed)
+    return text(context, lang, format_key, **values)
+
+
+def amount(value: float, lang: str) -> str:
+    """The number as read, without a thousands separator: 10000, 2,5 / 2.5."""
+    return format_decimal(value, "0." + "#" * MAX_DECIMALS, locale=lang)
+
+
+def bad_number(
+    context: AksiContext,
+    lang: str,
+    exc: BadNumber,
+    *,
+    unit: str | None,
+    maximum: float,
+    zero_key: str,
+) -> str:
+    """Why a typed target or value was refused; `zero_key` answers a 0."""
+    if exc.reason == "other_unit":
+        return text(context, lang, "number.other_unit", unit=unit or "", other=exc.unit or "")
+    if exc.reason == "zero":
+        return text(context, lang, zero_key, unit=unit or "")
+    if exc.reason == "too_large":
+        limit = format_decimal(maximum, locale=lang)
+        return text(context, lang, "number.too_large", typed=exc.typed[:40], maximum=limit)
+    if exc.reason == "decimals":
+        return text(context, lang, "number.decimals", places=MAX_DECIMALS)
+    if exc.reason == "negative":
+        return text(context, lang, "number.negative", typed=exc.typed[:40])
+    return text(context, lang, "number.not_a_number", typed=exc.typed[:40])
+
+
+def read_as(context: AksiContext, lang: str, typed: str, value: Amount, unit: str | None) -> str:
+    """'I read 10.000 as 10000 pages.': shown when a thousands separator was taken as one."""
+    shown = f"{amount(value.value, lang)} {unit or ''}".strip()
+    return text(context, lang, "number.read_as", typed=" ".join(typed.split())[:40], amount=shown)
