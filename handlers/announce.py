@@ -172,12 +172,13 @@ async def answer_typed(
     if draft.state == "compose":
         answer = _set_body(context, lang, draft, message.text_html or "", len(message.text or ""))
         return answer or await _preview(session, context, lang, draft, cohort)
+    now = context.services.clock()
     try:
-        draft.send_at = ann.parse_send_time(
-            message.text or "", cohort.timezone, context.services.clock()
-        )
+        draft.send_at = ann.parse_send_time(message.text or "", cohort.timezone, now)
     except InvalidInput as exc:
-        return [(text(context, lang, str(exc), zone=zone_abbreviation(cohort.timezone)), None)]
+        zone = zone_abbreviation(cohort.timezone)
+        example = ann.example_send_time(cohort.timezone, now)
+        return [(text(context, lang, str(exc), zone=zone, example=example), None)]
     draft.state = "preview"
     return [await _control(session, context, lang, draft, cohort)]
 
@@ -228,7 +229,7 @@ async def announce_button(update: Update, context: AksiContext) -> None:
         now = context.services.clock()
         if action == "stop" and draft.state in ("scheduled", "sending"):
             dropped = await ann.cancel(session, draft, now)
-            answer = [(text(context, lang, "announce.stopped", dropped=dropped), None)]
+            answer = [(text(context, lang, "announce.stopped", count=dropped), None)]
         elif not is_author or draft.state not in ann.DRAFT_STATES:
             notice = plain(context, lang, "button.stale")
         elif action == "cancel":
@@ -248,7 +249,8 @@ async def announce_button(update: Update, context: AksiContext) -> None:
                 [[_button(context, lang, "announce.button_back", "back", draft)]]
             )
             zone = zone_abbreviation(cohort.timezone)
-            answer = [(text(context, lang, "announce.ask_time", zone=zone), back)]
+            example = ann.example_send_time(cohort.timezone, now)
+            answer = [(text(context, lang, "announce.ask_time", zone=zone, example=example), back)]
         elif action == "back":
             draft.state = "preview"
             draft.send_at = None
@@ -304,7 +306,7 @@ async def status(
                         unreachable=c.unreachable,
                         pending=c.pending,
                         rate=f"{rate:.1f}",
-                        eta="?" if eta is None else str(eta),
+                        eta="?" if eta is None else plain(context, lang, "count.second", count=eta),
                     )
                 )
                 rows.append([_button(context, lang, "announce.button_stop", "stop", a)])
@@ -379,7 +381,7 @@ async def report_text(services: Services, due: ReportDue) -> str:
         failed=c.failed,
         unreachable=c.unreachable,
         total=c.total,
-        seconds=seconds,
+        seconds=services.i18n.plain(lang, "count.second", count=seconds),
     )
     if names:
         shown = ", ".join(names[:_NAMES_IN_REPORT]) + (

@@ -60,15 +60,19 @@ def cell_for(item: HabitProgress, day: date, today: date) -> Cell:
     return Cell.PARTIAL
 
 
+def streak_length(context: AksiContext, lang: str, item: HabitProgress, length: int) -> str:
+    """A streak's length: "1 day", "5 days"; "2 weeks" for a habit of N times a week."""
+    key = "count.week" if item.stats.streak_unit == "week" else "count.day"
+    return plain(context, lang, key, count=length)
+
+
 def summary_line(context: AksiContext, lang: str, item: HabitProgress) -> str:
     stats = item.stats
-    unit_key = "progress.unit_week" if stats.streak_unit == "week" else "progress.unit_day"
     return plain(
         context,
         lang,
         "progress.short",
-        streak=stats.current_streak,
-        unit=plain(context, lang, unit_key),
+        streak=streak_length(context, lang, item, stats.current_streak),
         c30=percent(stats.completion_30),
         strength=percent(stats.strength),
     )
@@ -78,7 +82,6 @@ def render_summary(context: AksiContext, lang: str, title: str, items: list[Habi
     blocks = [text(context, lang, "progress.header", title=title)]
     for i, item in enumerate(items, 1):
         h, stats = item.habit, item.stats
-        unit_key = "progress.unit_week" if stats.streak_unit == "week" else "progress.unit_day"
         described = describe_habit(
             context, lang, HabitDraft(h.id, h.name, h.kind, h.unit, h.target, h.schedule)
         )
@@ -89,9 +92,8 @@ def render_summary(context: AksiContext, lang: str, title: str, items: list[Habi
                 "progress.habit",
                 n=i,
                 habit=Html(described),
-                streak=stats.current_streak,
-                best=stats.best_streak,
-                unit=plain(context, lang, unit_key),
+                streak=streak_length(context, lang, item, stats.current_streak),
+                best=streak_length(context, lang, item, stats.best_streak),
                 c7=percent(stats.completion_7),
                 c30=percent(stats.completion_30),
                 call=percent(stats.completion_all),
@@ -154,7 +156,7 @@ async def show_progress(update: Update, context: AksiContext) -> None:
         png = await asyncio.to_thread(heatmap_png, context, lang, participant, items, today)
         await context.bot.send_photo(
             chat.id,
-            InputFile(png, filename="kemajuan.png"),
+            InputFile(png, filename=plain(context, lang, "file.progress")),
             caption=plain(context, lang, "progress.caption"),
         )
     except Exception as exc:  # the picture is a bonus: the summary above already went out

@@ -89,7 +89,7 @@ def overview(
                 label = plain(context, lang, "roster.button_match", name=_member_name(member))
                 rows.append([InlineKeyboardButton(label[:64], callback_data=data)])
             if len(status.untied) > MAX_BUTTONS:
-                blocks.append(text(context, lang, "roster.more_buttons", shown=MAX_BUTTONS))
+                blocks.append(text(context, lang, "roster.more_buttons", count=MAX_BUTTONS))
     links = callbacks.pack(callbacks.ROSTER, "links", str(cohort.id))
     rows.append(
         [InlineKeyboardButton(plain(context, lang, "roster.button_links"), callback_data=links)]
@@ -168,7 +168,7 @@ def pick_view(
     rows.append([back])
     body = text(context, lang, "roster.pick", member=_member_name(member))
     if len(status.not_joined) > MAX_BUTTONS:
-        body += "\n\n" + text(context, lang, "roster.more_buttons", shown=MAX_BUTTONS)
+        body += "\n\n" + text(context, lang, "roster.more_buttons", count=MAX_BUTTONS)
     return body, InlineKeyboardMarkup(rows)
 
 
@@ -204,7 +204,8 @@ async def _send_links(
     await answer_button(update)
     data = links_csv(entries, context.bot.username)
     caption = text(context, lang, "roster.links_caption", cohort=cohort.name)
-    await send_file(update, context, data, f"tautan-{cohort.code}.csv", caption)
+    filename = plain(context, lang, "file.links", code=cohort.code)
+    await send_file(update, context, data, filename, caption)
 
 
 async def _stale(update: Update, context: AksiContext, lang: str) -> None:

@@ -158,5 +158,5 @@ async def receive_document(update: Update, context: AksiContext) -> None:
     async with context.services.db.begin() as session:
         summary = await apply_upload(session, cohort, upload, replace=replace)
     key = "upload.done_schedule" if upload.kind is Kind.SCHEDULE else "upload.done_materials"
-    body = text(context, lang, key, name=name, code=cohort.code, rows=upload.rows)
+    body = text(context, lang, key, name=name, code=cohort.code, count=upload.rows)
     await reply(update, context, body + "\n" + _summary(context, lang, summary))

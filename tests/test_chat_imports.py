@@ -399,7 +399,8 @@ async def test_bad_session_line_is_refused_with_usage(
     answer = joined(await fasil.send(f"/sesi {line}"))
     assert "Sesi tidak disimpan" in answer and problem in answer
     assert "baris" not in answer.split("Menambah")[0]  # no line number for a single line
-    assert "<code>/sesi 2021-09-02 09:00-11:00 Judul sesi" in answer  # usage with an example
+    # The usage's example is tomorrow (Saturday 4 September), a day of the cohort's period.
+    assert "<code>/sesi 2021-09-04 09:00-11:00 Judul sesi" in answer
     assert await count_all(db) == (0, 0)
 
 
@@ -411,7 +412,7 @@ async def test_sesi_without_arguments_shows_the_usage_and_upload_help(
     assert "(2021-09-02 s.d. 2021-10-25)" in answer and "(WITA)" in answer
     assert "Mengunggah jadwal atau materi" in answer
     answer = joined(await bot.person(FACILITATOR, "Sari", language_code="en").send("/session"))
-    assert "Adding one session" in answer and "<code>/session 2021-09-02" in answer
+    assert "Adding one session" in answer and "<code>/session 2021-09-04" in answer
     assert await count_all(db) == (0, 0)
 
 
@@ -488,5 +489,9 @@ def test_every_problem_has_its_catalog_text() -> None:
         return {name for _, name, _, _ in string.Formatter().parse(template) if name}
 
     for key, english in PROBLEM_ENGLISH.items():
+        forms = english if isinstance(english, tuple) else (english,)
+        carried = set().union(*(names(form) for form in forms))
         for lang in ("id", "en"):
-            assert names(catalogs.template(lang, f"upload.problem.{key}")) <= names(english), key
+            for count in (1, 2):  # either form of a problem that counts something
+                template = catalogs.template(lang, f"upload.problem.{key}", count)
+                assert names(template) <= carried, key

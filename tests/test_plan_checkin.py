@@ -145,12 +145,12 @@ async def test_plan_then_a_week_of_checkins_then_progress(
     summary = texts(out)[0]
     # Apel (Mon-Fri): Fri done, Mon done, Tue not done -> streak 0, best 2, 2 of 3.
     assert (
-        "1.</b> Apel pagi tepat waktu — Hari kerja (Sen–Jum)\n🔥 Beruntun: 0 hari (terbaik 2)"
+        "1.</b> Apel pagi tepat waktu — Hari kerja (Sen–Jum)\n🔥 Beruntun: 0 hari (terbaik 2 hari)"
         in summary
     )
     assert "7 hari: 67%" in summary
     # Reading (daily, target 10): Fri 12 ok, Sat skipped, Sun 8 (below), Mon 10, Tue open.
-    assert "🔥 Beruntun: 1 hari (terbaik 1)" in summary
+    assert "🔥 Beruntun: 1 hari (terbaik 1 hari)" in summary
     assert "7 hari: 67%" in summary.split("2.</b>")[1]
     photos = [r for r in out if r.method == "sendPhoto"]
     assert len(photos) == 1

@@ -129,7 +129,7 @@ async def test_ekspor_sends_the_workbook_and_csv(bot: RunningBot) -> None:
     mark = bot.standin.mark()
     await sari.send("/ekspor")
     document = await until(bot.standin, FACILITATOR, "sendDocument", mark)
-    assert document.file_name == "aksi-REVMEN1-2021-09-10.xlsx"
+    assert document.file_name == "aksi-rekap-REVMEN1-2021-09-10.xlsx"
     assert "58 baris" in (document.text or "")
     assert document.file_bytes is not None
     book = load_workbook(io.BytesIO(document.file_bytes))
@@ -149,7 +149,7 @@ async def test_ekspor_sends_the_workbook_and_csv(bot: RunningBot) -> None:
     mark = bot.standin.mark()
     await english.send("/export csv")
     document = await until(bot.standin, FACILITATOR_EN, "sendDocument", mark)
-    assert document.file_name == "aksi-REVMEN1-2021-09-10.csv"
+    assert document.file_name == "aksi-report-REVMEN1-2021-09-10.csv"
     assert document.file_bytes is not None and document.file_bytes.startswith(b"\xef\xbb\xbf")
     table = list(csv.reader(io.StringIO(document.file_bytes.decode("utf-8-sig"))))
     assert table[0][:3] == ["Name", "Work unit (OPD)", "NIP"]
@@ -218,7 +218,7 @@ async def test_a_facilitator_sees_only_their_own_cohort(
     mark = bot.standin.mark()
     await other.send("/ekspor")
     document = await until(bot.standin, OTHER_FACILITATOR, "sendDocument", mark)
-    assert document.file_name is not None and document.file_name.startswith("aksi-LAIN1-")
+    assert document.file_name is not None and document.file_name.startswith("aksi-rekap-LAIN1-")
     assert document.file_bytes is not None
     book = load_workbook(io.BytesIO(document.file_bytes))
     assert [list(r) for r in book.worksheets[0].iter_rows(min_row=2, values_only=True)] == []
