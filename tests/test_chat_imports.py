@@ -495,3 +495,28 @@ def test_every_problem_has_its_catalog_text() -> None:
             for count in (1, 2):  # either form of a problem that counts something
                 template = catalogs.template(lang, f"upload.problem.{key}", count)
                 assert names(template) <= carried, key
+
+
+async def test_english_counts_one_session_one_material_and_one_field(
+    bot: RunningBot, db: async_sessionmaker[AsyncSession]
+) -> None:
+    """One of a thing reads "1 session", "1 material", "1 field" in English; a schedule of
+    one session says "The next session"."""
+    sari = bot.person(FACILITATOR, "Sari", language_code="en")
+    one_session = "date,start,end,title,speaker,link\n2021-09-06,13:30,15:30,Integritas,,\n"
+    answer = joined(await send_file(sari, one_session))
+    assert "updated from «jadwal.csv» (1 session in the file)." in answer
+    john = bot.person(PARTICIPANT, "John", language_code="en")
+    await john.send("/start ANGKT1")
+    schedule = texts(await john.send("/schedule"))[0]
+    assert schedule.startswith("🗓 <b>Angkatan I schedule</b>\nThe next session · WITA time\n\n")
+    one_material = "module,title,url\nModul 1,Bahan Ajar,https://elearning.example/m1.pdf\n"
+    answer = joined(await send_file(sari, one_material, name="materi.csv"))
+    assert "updated from «materi.csv» (1 material in the file)." in answer
+    answer = joined(await send_file(sari, "date,start,end,title,speaker,link\nsatu\n"))
+    assert "line 2: 1 field where the header has 6" in answer
+    answer = joined(await send_file(sari, SCHEDULE))
+    assert "(3 sessions in the file)." in answer
+    assert await count_all(db) == (3, 1)
+    schedule = texts(await john.send("/schedule"))[0]
+    assert schedule.startswith("🗓 <b>Angkatan I schedule</b>\nThe next 2 sessions · WITA time")

@@ -92,6 +92,7 @@ async def test_rekap_table_and_chart(bot: RunningBot, db: async_sessionmaker[Asy
     assert photo.file_bytes is not None and photo.file_bytes.startswith(b"\x89PNG")
     assert Image.open(io.BytesIO(photo.file_bytes)).size[0] == 1200
     assert "Penyelesaian 7 hari per peserta" in (photo.text or "")
+    assert photo.file_name == "rekap-REVMEN1.png"
     last_text = max(
         i
         for i, o in enumerate(bot.standin.outbox)
@@ -101,6 +102,11 @@ async def test_rekap_table_and_chart(bot: RunningBot, db: async_sessionmaker[Asy
     async with db() as session:
         languages = list(await session.scalars(select(Staff.language)))
     assert "id" in languages  # remembered for the digest
+    # In English, the chart's file name is English too.
+    mark = bot.standin.mark()
+    await bot.person(FACILITATOR_EN, "Tom", language_code="en").send("/report")
+    photo = await until(bot.standin, FACILITATOR_EN, "sendPhoto", mark)
+    assert photo.file_name == "report-REVMEN1.png"
 
 
 async def test_chart_failure_is_told_after_the_table(
