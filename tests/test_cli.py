@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-from bot.cli import main
+from bot.cli import counted, main
 
 SCHEDULE = (
     "date,start,end,title,speaker,link\n"
@@ -184,3 +184,10 @@ def test_cohort_reminder_defaults(cli: CliRunner, tmp_path: Path) -> None:
     assert bad.exit_code == 1
     assert "times are HH:MM" in bad.output
     assert rows(tmp_path, "cohorts")[0][7:11] == ("06:30", None, "06:00", 15)
+
+
+def test_counts_in_the_command_lines_english() -> None:
+    """The command line says "wrote 1 row", "1 personal link", never "1 rows"."""
+    assert [counted(n, "row") for n in (0, 1, 2)] == ["0 rows", "1 row", "2 rows"]
+    assert counted(1, "personal link") == "1 personal link"
+    assert counted(25, "participant") == "25 participants"
