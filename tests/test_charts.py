@@ -4,6 +4,7 @@ long periods wrapped into strips that fit, years in the labels, a legend of what
 from __future__ import annotations
 
 import io
+import itertools
 import struct
 import warnings
 from datetime import date, timedelta
@@ -277,7 +278,7 @@ def test_every_period_fits_the_image_with_squares_apart(
     for panel in range(habits):
         for day in (start, end):
             x, y = layout.square_origin(panel, day)
-            assert 40 <= x and x + layout.square <= WIDTH - 40 and y + layout.square < layout.height
+            assert x >= 40 and x + layout.square <= WIDTH - 40 and y + layout.square < layout.height
     assert layout.height <= 2560
     if habits == 1:
         assert layout.pitch >= 30  # readable on a phone, wrapped into strips if need be
@@ -298,7 +299,7 @@ def test_a_long_period_wraps_into_strips_each_with_its_year() -> None:
     assert [w.text for w in firsts] == ["1 Sep", "4 May", "4 Jan"]
     # No label runs into the next one of its strip, or off the grid.
     labels = week_labels(layout, "id", _font(10))
-    for one, two in zip(labels, labels[1:], strict=False):
+    for one, two in itertools.pairwise(labels):
         if one.column // 35 == two.column // 35:
             assert one.left + _text_width(one.text, _font(10)) < two.left
     assert all(layout.grid_left <= w.left for w in labels)
