@@ -41,6 +41,11 @@ EXIT_FAILED = 1
 EXIT_CONFIG = 2
 
 
+def counted(count: int, noun: str) -> str:
+    """A number of things in the command line's English: "1 row", "3 rows"."""
+    return f"{count} {noun if count == 1 else noun + 's'}"
+
+
 def fail(message: str, code: int = EXIT_FAILED) -> None:
     click.echo(f"aksi: {message}", err=True)
     sys.exit(code)
@@ -272,7 +277,7 @@ def cohort_reminders(
         return (
             f"{c.code}: daily {c.reminder_time}, evening {c.evening_time or 'off'}, "
             f"morning summary {c.morning_summary_time or 'off'}, sessions "
-            f"{c.session_lead_minutes} min before ({moved} participants updated)"
+            f"{c.session_lead_minutes} min before ({counted(moved, 'participant')} updated)"
         )
 
     click.echo(run_db(ctx, _set))
@@ -566,7 +571,7 @@ def participants_links(
         write_atomically(out, data)
     except OSError as exc:
         fail(f"cannot write {out}: {exc.strerror or exc}")
-    click.echo(f"wrote {len(lines)} personal links of {cohort_code} to {out}")
+    click.echo(f"wrote {counted(len(lines), 'personal link')} of {cohort_code} to {out}")
 
 
 def write_atomically(path: Path, data: bytes) -> None:
@@ -758,4 +763,4 @@ def report_export(
         write_atomically(out, blob)
     except OSError as exc:
         fail(f"cannot write {out}: {exc.strerror or exc}")
-    click.echo(f"wrote {count} rows of {cohort_code} to {out} ({chosen})")
+    click.echo(f"wrote {counted(count, 'row')} of {cohort_code} to {out} ({chosen})")

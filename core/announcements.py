@@ -92,6 +92,12 @@ _DATE_TIME = re.compile(
 )
 
 
+def example_send_time(tz: str, now: datetime) -> str:
+    """A date and time to show as an example of what `parse_send_time` takes: tomorrow 07:00."""
+    tomorrow = now.astimezone(ZoneInfo(tz)).date() + timedelta(days=1)
+    return f"{tomorrow.isoformat()} 07:00"
+
+
 def parse_send_time(typed: str, tz: str, now: datetime) -> datetime:
     """`16:30` (today, or tomorrow if passed) or `2021-09-10 07:00`, in zone `tz` → UTC.
     A date or time that does not exist (`2021-02-30`, `25:00`) raises `core.reading.BadDate`

@@ -2,7 +2,15 @@
 
 `render_heatmap` draws a GitHub-contributions-style calendar of a cohort period: one panel
 per habit, columns are weeks (Monday to Sunday), rows are weekdays (Monday on top), each day
-a rounded square coloured by its `Cell`. Callers compute the cells; this module only draws.
+a rounded square drawn by its `Cell` (`core.heatmap` decides them; this module only draws).
+A long period wraps into strips of weeks, one under the other, so that the squares stay big
+enough to read on a phone and nothing runs off the image. Week columns are labelled with their
+Monday's date; the year stands before each strip's labels and at the first week of a new year.
+
+Every state has a shape as well as a colour, so nobody has to tell red from green: done is a
+full square, partly half full, missed a cross, skipped a dash, a day not due is struck
+through, a day before the habit was planned a faint dot, a day still to do an empty box, and
+today a dark frame. The legend lists the states the picture shows.
 
 Rendering is CPU-bound (~0.15-0.4 s): call it from a worker thread in async code, e.g.
 ``await asyncio.to_thread(render_heatmap, ...)``. Renders are serialised by a lock because
@@ -23,7 +31,6 @@ import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
-from enum import StrEnum
 from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
@@ -31,12 +38,14 @@ from typing import Any
 import matplotlib
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg, RendererAgg
-from matplotlib.collections import PatchCollection
+from matplotlib.collections import LineCollection, PatchCollection
 from matplotlib.figure import Figure
 from matplotlib.font_manager import FontProperties
 from matplotlib.ft2font import FT2Font
 from matplotlib.patches import FancyBboxPatch, Patch
 from PIL import Image
+
+from core.heatmap import Cell
 
 __all__ = [
     "CELL_COLORS",
@@ -45,20 +54,14 @@ __all__ = [
     "Cell",
     "HeatmapLayout",
     "HeatmapRow",
+    "WeekLabel",
     "drawable_text",
     "heatmap_layout",
+    "legend_keys",
     "render_heatmap",
+    "strip_years",
+    "week_labels",
 ]
-
-
-class Cell(StrEnum):
-    DONE = "done"
-    PARTIAL = "partial"
-    MISSED = "missed"
-    SKIPPED = "skipped"
-    OFF = "off"  # not scheduled that day
-    OPEN = "open"  # today or a future day inside the cohort period: nothing yet
-    OUTSIDE = "outside"  # outside the cohort period (padding to full weeks): not drawn
 
 
 @dataclass(frozen=True)
@@ -71,20 +74,32 @@ class HeatmapRow:
 # Fill colours (GitHub-like palette); OPEN is white with a grey border, OUTSIDE is not drawn.
 CELL_COLORS: Mapping[Cell, str] = {
     Cell.DONE: "#2da44e",
-    Cell.PARTIAL: "#a6e3b0",
+    Cell.PARTIAL: "#b4e5bf",
     Cell.MISSED: "#ef8c8c",
     Cell.SKIPPED: "#f5c451",
-    Cell.OFF: "#eceef1",
+    Cell.OFF: "#e3e6ea",
+    Cell.BEFORE: "#ffffff",
     Cell.OPEN: "#ffffff",
 }
-_OPEN_EDGE = "#c3cad3"
+_OPEN_EDGE = "#aab3bf"
 _MISSED_MARK = "#b42318"
+_SKIPPED_MARK = "#7a4f01"
+_OFF_MARK = "#9aa4b1"
+_BEFORE_MARK = "#a3acb9"
 _TODAY_EDGE = "#1f2328"
 _INK = "#1f2328"
 _MUTED = "#59636e"
 _RULE = "#e3e6ea"
 
-_LEGEND_ORDER = (Cell.DONE, Cell.PARTIAL, Cell.MISSED, Cell.SKIPPED, Cell.OFF, Cell.OPEN)
+_LEGEND_ORDER = (
+    Cell.DONE,
+    Cell.PARTIAL,
+    Cell.MISSED,
+    Cell.SKIPPED,
+    Cell.OFF,
+    Cell.BEFORE,
+    Cell.OPEN,
+)
 _WEEKDAY_KEYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _DEFAULT_LABELS = {
     "mon": "Mon",
@@ -98,8 +113,9 @@ _DEFAULT_LABELS = {
     "partial": "Partly",
     "missed": "Missed",
     "skipped": "Skipped",
-    "off": "Day off",
-    "open": "Not yet",
+    "off": "Not due",
+    "before": "Not in the plan yet",
+    "open": "To do",
     "today": "Today",
 }
 _MONTHS = {
@@ -115,21 +131,25 @@ WIDTH = 1200
 _MARGIN_X = 40
 _TOP = 24
 _TITLE_H = 50
-_LEGEND_H = 40
+_LEGEND_H = 40  # one line of the legend
 _LEGEND_GAP = 14
 _NAME_H = 38
 _SUMMARY_H = 32
 _WEEK_LABEL_H = 30
+_STRIP_GAP = 12  # between two strips of weeks of one habit
 _PANEL_GAP = 34
 _BOTTOM = 26
 _WEEKDAY_COL = 62  # width of the weekday-label column left of the grid
 _MAX_HEIGHT = 2560  # Telegram scales photos down to fit 2560 px: stay within it
 _MAX_PITCH = 58  # distance between neighbouring squares, at most...
-_SHRINK_FLOOR = 40  # ...and shrunk for height no further than this
-_MIN_PITCH = 12  # long periods: as narrow as the width needs, down to this
+_COMFORT_PITCH = 30  # ...and wrapped into strips of weeks rather than any closer than this...
+_MIN_PITCH = 12  # ...or, to keep within _MAX_HEIGHT with many habits, than this
 _BESIDE_GAP = 44  # between the grid and the text beside it
 _BESIDE_MIN_WIDTH = 420  # put name and summary beside the grid when this much room is left
 _BESIDE_LINES = 3  # at most this many lines each for the name and the summary beside the grid
+_LABEL_GAP = 8.0  # at least this between two week labels
+_SWATCH = 22.0  # legend squares
+_LEGEND_ITEM_GAP = 26.0
 
 # Font sizes in points (1 pt = DPI / 72 ≈ 2.08 px).
 _TITLE_PT = 18.0
@@ -144,21 +164,32 @@ _RENDER_LOCK = threading.Lock()
 
 @dataclass(frozen=True)
 class HeatmapLayout:
-    """Where things land in `render_heatmap`'s image (pixels, origin top-left, y down)."""
+    """Where things land in `render_heatmap`'s image (pixels, origin top-left, y down).
+
+    Columns are counted over the whole period from `first_monday`; column `c` is column
+    `c % strip_weeks` of strip `c // strip_weeks`.
+    """
 
     width: int
     height: int
     first_monday: date  # the Monday of the first column
-    weeks: int  # number of week columns
+    weeks: int  # number of week columns, over all strips
+    strip_weeks: int  # week columns in one strip
+    strips: int  # strips of weeks, one under the other, in each panel
     pitch: float  # distance between neighbouring squares
     square: float  # side of a square
-    grid_left: float  # x of the first column's squares
-    grid_tops: tuple[float, ...]  # y of the Monday row, one per panel
+    grid_left: float  # x of each strip's first column of squares
+    grid_tops: tuple[tuple[float, ...], ...]  # y of the Monday row: per panel, per strip
     panel_tops: tuple[float, ...]  # y of each panel's first line of text
     legend_top: float
+    legend_lines: int
     text_left: float  # x where a panel's name and summary start
     text_width: float  # room for them
     text_beside: bool  # name and summary beside the grid (short periods), else above it
+
+    def column_x(self, column: int) -> float:
+        """x of the left edge of the squares in week column `column`."""
+        return self.grid_left + (column % self.strip_weeks) * self.pitch
 
     def square_origin(self, panel: int, day: date) -> tuple[float, float]:
         """Top-left corner of `day`'s square in panel number `panel` (0-based)."""
@@ -166,18 +197,22 @@ class HeatmapLayout:
         if not 0 <= offset < 7 * self.weeks:
             raise ValueError(f"{day} is not in the calendar")
         column, weekday = divmod(offset, 7)
-        return self.grid_left + column * self.pitch, self.grid_tops[panel] + weekday * self.pitch
+        strip = column // self.strip_weeks
+        return self.column_x(column), self.grid_tops[panel][strip] + weekday * self.pitch
 
     def square_center(self, panel: int, day: date) -> tuple[float, float]:
         x, y = self.square_origin(panel, day)
         return x + self.square / 2, y + self.square / 2
 
 
-def heatmap_layout(habits: int, *, start: date, end: date) -> HeatmapLayout:
+def heatmap_layout(habits: int, *, start: date, end: date, legend_lines: int = 1) -> HeatmapLayout:
     """The geometry `render_heatmap` uses for `habits` panels over the period [start, end].
 
     Squares get the largest pitch (up to _MAX_PITCH) that fits the width and keeps the image
-    at most _MAX_HEIGHT high (not always possible with more than 5 habits: it then grows).
+    at most _MAX_HEIGHT high. When one strip of weeks would make them closer than
+    _COMFORT_PITCH, the weeks wrap into the fewest strips that keep them at least that far
+    apart; failing that (many habits over a long period), into the number of strips that
+    gives the biggest squares.
     """
     if habits < 1:
         raise ValueError("a heatmap needs at least one habit")
@@ -187,47 +222,76 @@ def heatmap_layout(habits: int, *, start: date, end: date) -> HeatmapLayout:
     last_sunday = end + timedelta(days=6 - end.weekday())
     weeks = ((last_sunday - first_monday).days + 1) // 7
     available = WIDTH - 2 * _MARGIN_X - _WEEKDAY_COL
-    pitch = max(_MIN_PITCH, min(_MAX_PITCH, available // weeks))
-    while True:
-        layout = _layout(habits, first_monday, weeks, float(pitch))
-        if layout.height <= _MAX_HEIGHT or pitch <= _SHRINK_FLOOR:
+    best: HeatmapLayout | None = None
+    for strip_weeks in sorted({math.ceil(weeks / n) for n in range(1, weeks + 1)}, reverse=True):
+        widest = min(_MAX_PITCH, available // strip_weeks)  # never wider than the image
+        if widest < _MIN_PITCH:
+            continue
+        pitch = widest
+        layout = _layout(habits, first_monday, weeks, strip_weeks, pitch, legend_lines)
+        while layout.height > _MAX_HEIGHT and pitch > _MIN_PITCH:
+            pitch -= 1
+            layout = _layout(habits, first_monday, weeks, strip_weeks, pitch, legend_lines)
+        fits = layout.height <= _MAX_HEIGHT
+        if fits and pitch >= _COMFORT_PITCH:
             return layout
-        pitch -= 1
+        if best is None or (fits, pitch) > (best.height <= _MAX_HEIGHT, best.pitch):
+            best = layout
+        if widest == _MAX_PITCH:
+            break  # more strips would not make the squares any bigger
+    assert best is not None  # one week per strip always fits the width
+    return best
 
 
-def _layout(habits: int, first_monday: date, weeks: int, pitch: float) -> HeatmapLayout:
+def _layout(
+    habits: int,
+    first_monday: date,
+    weeks: int,
+    strip_weeks: int,
+    pitch: float,
+    legend_lines: int,
+) -> HeatmapLayout:
+    strips = math.ceil(weeks / strip_weeks)
     square = pitch - max(2.0, round(pitch * 0.14))
     grid_left = float(_MARGIN_X + _WEEKDAY_COL)
-    grid_right = grid_left + (weeks - 1) * pitch + square
+    grid_right = grid_left + (strip_weeks - 1) * pitch + square
     beside_left = grid_right + _BESIDE_GAP
-    text_beside = WIDTH - _MARGIN_X - beside_left >= _BESIDE_MIN_WIDTH
+    text_beside = strips == 1 and WIDTH - _MARGIN_X - beside_left >= _BESIDE_MIN_WIDTH
     text_left = beside_left if text_beside else float(_MARGIN_X)
 
     y = float(_TOP + _TITLE_H)
     legend_top = y
-    y += _LEGEND_H + _LEGEND_GAP
+    y += legend_lines * _LEGEND_H + _LEGEND_GAP
     panel_tops: list[float] = []
-    grid_tops: list[float] = []
+    grid_tops: list[tuple[float, ...]] = []
     for index in range(habits):
         if index:
             y += _PANEL_GAP
         panel_tops.append(y)
         if not text_beside:
             y += _NAME_H + _SUMMARY_H
-        y += _WEEK_LABEL_H
-        grid_tops.append(y)
-        y += 6 * pitch + square
+        tops: list[float] = []
+        for strip in range(strips):
+            if strip:
+                y += _STRIP_GAP
+            y += _WEEK_LABEL_H
+            tops.append(y)
+            y += 6 * pitch + square
+        grid_tops.append(tuple(tops))
     return HeatmapLayout(
         width=WIDTH,
         height=math.ceil(y + _BOTTOM),
         first_monday=first_monday,
         weeks=weeks,
+        strip_weeks=strip_weeks,
+        strips=strips,
         pitch=pitch,
         square=square,
         grid_left=grid_left,
         grid_tops=tuple(grid_tops),
         panel_tops=tuple(panel_tops),
         legend_top=legend_top,
+        legend_lines=legend_lines,
         text_left=text_left,
         text_width=WIDTH - _MARGIN_X - text_left,
         text_beside=text_beside,
@@ -341,31 +405,104 @@ def _truncate(text: str, limit: int) -> str:
     return cut.rstrip(" -–—·,;:") + _ELLIPSIS
 
 
-def _week_labels(layout: HeatmapLayout, lang: str, font: FontProperties) -> list[tuple[int, str]]:
-    """(column, text) pairs: "6 Sep" where a month starts (and on the first column), else
-    just the day number; labels that would overlap an already placed one are left out."""
+@dataclass(frozen=True)
+class WeekLabel:
+    column: int  # as in `HeatmapLayout`
+    text: str
+    left: float  # x where the text starts
+
+
+def strip_years(layout: HeatmapLayout) -> list[int]:
+    """The year written left of each strip's week labels: that of its first Monday."""
+    return [
+        (layout.first_monday + timedelta(weeks=column)).year
+        for column in range(0, layout.weeks, layout.strip_weeks)
+    ]
+
+
+def week_labels(
+    layout: HeatmapLayout, lang: str, font: FontProperties | None = None
+) -> list[WeekLabel]:
+    """The labels above the week columns, by column.
+
+    The first column of a new year carries the year ("4 Jan 2027"), the first column of a
+    month its name ("7 Des"), each strip's first column its Monday ("2 Nov"; the strip's
+    year stands before it, see `strip_years`), and other columns the day of the month where
+    there is room. Labels are placed in that order of importance; one that would run into a
+    label already placed, or off the grid, gives way (a new year falls back to "Jan 2027",
+    then "2027"; a strip's first Monday to its day).
+    """
+    font = font or _font(_LABEL_PT)
     months = _MONTHS["id" if lang == "id" else "en"]
     mondays = [layout.first_monday + timedelta(weeks=column) for column in range(layout.weeks)]
-    changes = [c for c in range(1, layout.weeks) if mondays[c].month != mondays[c - 1].month]
-    candidates: list[tuple[int, str]] = [
-        (c, f"{mondays[c].day} {months[mondays[c].month - 1]}") for c in changes
+
+    def day_month(day: date) -> str:
+        return f"{day.day} {months[day.month - 1]}"
+
+    firsts = list(range(0, layout.weeks, layout.strip_weeks))
+    changes = [c for c in range(1, layout.weeks) if c not in firsts]
+    candidates: list[tuple[int, tuple[str, ...]]] = [
+        (c, (f"{day_month(d)} {d.year}", f"{months[d.month - 1]} {d.year}", str(d.year)))
+        for c, d in ((c, mondays[c]) for c in changes)
+        if d.year != mondays[c - 1].year
     ]
-    candidates.append((0, f"{mondays[0].day} {months[mondays[0].month - 1]}"))
-    candidates.append((0, str(mondays[0].day)))
-    candidates += [(c, str(mondays[c].day)) for c in range(1, layout.weeks) if c not in changes]
-    placed: dict[int, tuple[str, float, float]] = {}
-    gap = 8.0
-    for column, text in candidates:
+    candidates += [(c, (day_month(mondays[c]),)) for c in changes if mondays[c].day <= 7]
+    candidates += [(c, (day_month(mondays[c]), str(mondays[c].day))) for c in firsts]
+    candidates += [(c, (str(mondays[c].day),)) for c in range(layout.weeks)]
+    placed: dict[int, WeekLabel] = {}
+    for column, texts in candidates:
         if column in placed:
             continue
-        center = layout.grid_left + column * layout.pitch + layout.square / 2
-        half = _text_width(text, font) / 2
-        left, right = center - half, center + half
-        if left < _MARGIN_X / 2 or right > layout.width - _MARGIN_X / 2:
-            continue
-        if all(right + gap <= lo or left >= hi + gap for _, lo, hi in placed.values()):
-            placed[column] = (text, left, right)
-    return [(column, placed[column][0]) for column in sorted(placed)]
+        strip = column // layout.strip_weeks
+        for text in texts:
+            text_width = _text_width(text, font)
+            if column in firsts:  # starts where the grid starts, clear of the year before it
+                left = layout.grid_left
+            else:
+                left = layout.column_x(column) + (layout.square - text_width) / 2
+            right = left + text_width
+            if left < layout.grid_left or right > layout.width - _MARGIN_X / 2:
+                continue
+            if all(
+                other.column // layout.strip_weeks != strip
+                or right + _LABEL_GAP <= other.left
+                or left >= other.left + _text_width(other.text, font) + _LABEL_GAP
+                for other in placed.values()
+            ):
+                placed[column] = WeekLabel(column, text, left)
+                break
+    return [placed[column] for column in sorted(placed)]
+
+
+def legend_keys(rows: Sequence[HeatmapRow], *, start: date, end: date, today: date) -> list[str]:
+    """The legend's entries in order: the states the picture shows (`Cell` values), then
+    "today" when it lies in the period."""
+    shown: set[Cell] = set()
+    for row in rows:
+        day = start
+        while day <= end:
+            shown.add(row.cells.get(day, Cell.OPEN))
+            day += timedelta(days=1)
+    keys = [cell.value for cell in _LEGEND_ORDER if cell in shown]
+    if start <= today <= end:
+        keys.append("today")
+    return keys
+
+
+def _legend_rows(texts: list[str], font: FontProperties, room: float) -> list[list[int]]:
+    """The legend's items (by index) line by line, as many on a line as fit in `room`."""
+    lines: list[list[int]] = [[]]
+    used = 0.0
+    for index, text in enumerate(texts):
+        item = _SWATCH + 10 + _text_width(text, font)
+        needed = item if not lines[-1] else used + _LEGEND_ITEM_GAP + item
+        if lines[-1] and needed > room:
+            lines.append([index])
+            used = item
+        else:
+            lines[-1].append(index)
+            used = needed
+    return lines
 
 
 def _square(x: float, y: float, side: float, **kwargs: Any) -> FancyBboxPatch:
@@ -387,16 +524,32 @@ def render_heatmap(
 ) -> bytes:
     """A PNG calendar heatmap of the period [start, end], one panel per row (habit).
 
-    `labels` gives the weekday row labels ("mon".."sun") and the legend texts ("done",
-    "partial", "missed", "skipped", "off", "open"; optionally "today", which adds the
-    today outline to the legend); other missing keys fall back to English.
-    Week columns are labelled with their Monday's date, month names in Indonesian when
-    `lang` is "id". `today` gets a dark outline when it lies inside the period.
-    The image is 1200 px wide at 150 dpi; its height grows with the number of rows.
+    `labels` gives the weekday row labels ("mon".."sun") and the legend texts (`Cell`
+    values and "today"); missing keys fall back to English. Week columns are labelled with
+    their Monday's date, month names in Indonesian when `lang` is "id". `today` gets a dark
+    frame when it lies inside the period. The image is 1200 px wide at 150 dpi; its height
+    grows with the number of rows and, for long periods, of strips of weeks.
     """
-    layout = heatmap_layout(len(rows), start=start, end=end)
+    if not rows:
+        raise ValueError("a heatmap needs at least one habit")
+
+    def label(key: str) -> str:
+        return drawable_text(labels.get(key) or _DEFAULT_LABELS[key])
+
+    keys = legend_keys(rows, start=start, end=end, today=today)
+    legend = [label(key) for key in keys]
+    room = WIDTH - 2 * _MARGIN_X
+    legend_font = _font(_LEGEND_PT)
+    lines = _legend_rows(legend, legend_font, room)
+    if len(lines) > 1:  # a little smaller may still fit on one line
+        smaller = _font(_LEGEND_PT - 1.5)
+        if len(_legend_rows(legend, smaller, room)) == 1:
+            legend_font, lines = smaller, [list(range(len(legend)))]
+    layout = heatmap_layout(len(rows), start=start, end=end, legend_lines=len(lines))
     with _RENDER_LOCK:
-        return _render(rows, layout, start, end, today, title, labels, lang)
+        return _render(
+            rows, layout, start, end, today, title, labels, lang, keys, lines, legend_font
+        )
 
 
 def _render(
@@ -408,6 +561,9 @@ def _render(
     title: str,
     labels: Mapping[str, str],
     lang: str,
+    legend_keys: list[str],
+    legend_lines: list[list[int]],
+    legend_font: FontProperties,
 ) -> bytes:
     def label(key: str) -> str:
         return drawable_text(labels.get(key) or _DEFAULT_LABELS[key])
@@ -422,6 +578,7 @@ def _render(
         ax.set_ylim(height, 0)  # pixel coordinates, y pointing down
         ax.set_axis_off()
         text_width = width - 2 * _MARGIN_X
+        marks = _Marks()
 
         def draw_text(x: float, y: float, text: str, font: FontProperties, **kw: Any) -> None:
             ax.text(x, y, text, fontproperties=font, parse_math=False, usetex=False, **kw)
@@ -429,43 +586,29 @@ def _render(
         heading, font = _fit(drawable_text(title, bold=True), text_width, _TITLE_PT, bold=True)
         draw_text(_MARGIN_X, _TOP, heading, font, color=_INK, va="top", ha="left")
 
-        # Legend: one line of swatch + text items, shrunk to fit the width if need be.
-        swatch = 22.0
-        legend_items: list[Cell | None] = list(_LEGEND_ORDER)
-        if labels.get("today"):
-            legend_items.append(None)  # the outline marking today
-        legend_texts = [label(item.value if item else "today") for item in legend_items]
-        size = _LEGEND_PT
-        while True:
-            legend_font = _font(size)
-            widths = [_text_width(t, legend_font) for t in legend_texts]
-            total = sum(widths) + len(widths) * (swatch + 10) + (len(widths) - 1) * 26
-            if total <= text_width or size <= _MIN_PT:
-                break
-            size -= 0.5
-        legend_patches: list[Patch] = []
-        x = float(_MARGIN_X)
-        middle = layout.legend_top + _LEGEND_H / 2
-        for item, text, text_w in zip(legend_items, legend_texts, widths, strict=True):
-            if item is None:
-                legend_patches.append(_today_patch(x, middle - swatch / 2, swatch))
-            else:
-                legend_patches.append(_cell_patch(item, x, middle - swatch / 2, swatch))
-            if item is Cell.MISSED:
-                _missed_marks(ax, [(x + swatch / 2, middle)], swatch * 1.5)
-            draw_text(
-                x + swatch + 10, middle, text, legend_font, color=_MUTED, va="center_baseline"
-            )
-            x += swatch + 10 + text_w + 26
+        # Legend: swatch + text items, line by line.
+        for number, items in enumerate(legend_lines):
+            x = float(_MARGIN_X)
+            middle = layout.legend_top + number * _LEGEND_H + _LEGEND_H / 2
+            for index in items:
+                key, text = legend_keys[index], label(legend_keys[index])
+                top = middle - _SWATCH / 2
+                if key == "today":
+                    marks.today(x, top, _SWATCH)
+                else:
+                    marks.cell(Cell(key), x, top, _SWATCH)
+                draw_text(
+                    x + _SWATCH + 10, middle, text, legend_font, color=_MUTED, va="center_baseline"
+                )
+                x += _SWATCH + 10 + _text_width(text, legend_font) + _LEGEND_ITEM_GAP
 
         # Panels.
         label_font = _font(_LABEL_PT)
-        weekday_texts = [label(key) for key in _WEEKDAY_KEYS]
         weekday_pt = min(_LABEL_PT, layout.pitch / 2.6)  # rows closer than the text: shrink
-        fitted = [_fit(t, _WEEKDAY_COL - 10, weekday_pt) for t in weekday_texts]
-        week_labels = _week_labels(layout, lang, label_font)
-        squares: list[Patch] = legend_patches
-        missed: list[tuple[float, float]] = []
+        weekday_step = 1 if layout.pitch >= 18 else 2  # too close even then: every other day
+        weekday_texts = [_fit(label(key), _WEEKDAY_COL - 10, weekday_pt) for key in _WEEKDAY_KEYS]
+        labelled_weeks = week_labels(layout, lang, label_font)
+        years = strip_years(layout)
         half = layout.square / 2
         for index, row in enumerate(rows):
             top = layout.panel_tops[index]
@@ -491,37 +634,38 @@ def _render(
                 summary, font = _fit(summary, room, _SUMMARY_PT)
                 draw_text(x, top + _NAME_H, summary, font, color=_MUTED, va="top")
 
-            grid_top = layout.grid_tops[index]
-            label_y = grid_top - 9
-            for column, text in week_labels:
-                x = layout.grid_left + column * layout.pitch + half
-                draw_text(x, label_y, text, label_font, color=_MUTED, ha="center", va="baseline")
-            for weekday, (text, font) in enumerate(fitted):
-                y = grid_top + weekday * layout.pitch + half
+            strip_tops = layout.grid_tops[index]
+            for week in labelled_weeks:
+                y = strip_tops[week.column // layout.strip_weeks] - 9
+                draw_text(week.left, y, week.text, label_font, color=_MUTED, va="baseline")
+            for grid_top, year in zip(strip_tops, years, strict=True):
+                x = layout.grid_left - 10
                 draw_text(
-                    layout.grid_left - 10,
-                    y,
-                    text,
-                    font,
-                    color=_MUTED,
-                    ha="right",
-                    va="center_baseline",
+                    x, grid_top - 9, str(year), label_font, color=_INK, ha="right", va="baseline"
                 )
+            for grid_top in strip_tops:
+                for weekday in range(0, 7, weekday_step):
+                    text, font = weekday_texts[weekday]
+                    y = grid_top + weekday * layout.pitch + half
+                    draw_text(
+                        layout.grid_left - 10,
+                        y,
+                        text,
+                        font,
+                        color=_MUTED,
+                        ha="right",
+                        va="center_baseline",
+                    )
 
             day = start
             while day <= end:
                 cell = row.cells.get(day, Cell.OPEN)
                 if cell is not Cell.OUTSIDE:
-                    x, y = layout.square_origin(index, day)
-                    squares.append(_cell_patch(cell, x, y, layout.square))
-                    if cell is Cell.MISSED:
-                        missed.append((x + half, y + half))
+                    marks.cell(cell, *layout.square_origin(index, day), layout.square)
                 day += timedelta(days=1)
             if start <= today <= end:
-                x, y = layout.square_origin(index, today)
-                squares.append(_today_patch(x, y, layout.square))
-        ax.add_collection(PatchCollection(squares, match_original=True, zorder=2))
-        _missed_marks(ax, missed, layout.square)
+                marks.today(*layout.square_origin(index, today), layout.square)
+        marks.draw(ax)
 
         canvas.draw()  # type: ignore[no-untyped-call]
         # Opaque RGB with moderate compression: about twice as fast to encode as RGBA at the
@@ -535,24 +679,98 @@ def _render(
         figure.clear()
 
 
-def _cell_patch(cell: Cell, x: float, y: float, side: float) -> FancyBboxPatch:
-    face = CELL_COLORS[cell]
-    edge = _OPEN_EDGE if cell is Cell.OPEN else face
-    return _square(x, y, side, facecolor=face, edgecolor=edge, linewidth=0.8)
+class _Marks:
+    """Everything drawn for the days, gathered so that each kind goes to matplotlib as one
+    collection (thousands of days over a long period: one artist each would be slow)."""
+
+    def __init__(self) -> None:
+        self.squares: list[Patch] = []
+        self.frames: list[Patch] = []
+        self.crosses: list[tuple[float, float, float]] = []  # centre x, y, side
+        self.dashes: list[tuple[float, float, float]] = []
+        self.dots: list[tuple[float, float, float]] = []
+        self.strokes: list[tuple[tuple[float, float], tuple[float, float]]] = []
+        self.stroke_width = 1.0
+
+    def cell(self, cell: Cell, x: float, y: float, side: float) -> None:
+        face = CELL_COLORS[cell]
+        edge = _OPEN_EDGE if cell is Cell.OPEN else face
+        self.squares.append(_square(x, y, side, facecolor=face, edgecolor=edge, linewidth=0.8))
+        centre = (x + side / 2, y + side / 2, side)
+        if cell is Cell.PARTIAL:  # half full
+            self.squares.append(
+                FancyBboxPatch(
+                    (x, y + side * 0.5),
+                    side,
+                    side * 0.5,
+                    boxstyle=f"round,pad=0,rounding_size={side * 0.2}",
+                    facecolor=CELL_COLORS[Cell.DONE],
+                    edgecolor=CELL_COLORS[Cell.DONE],
+                    linewidth=0.8,
+                )
+            )
+        elif cell is Cell.MISSED:
+            self.crosses.append(centre)
+        elif cell is Cell.SKIPPED:
+            self.dashes.append(centre)
+        elif cell is Cell.BEFORE:
+            self.dots.append(centre)
+        elif cell is Cell.OFF:  # struck through, corner to corner
+            inset = side * 0.24
+            self.strokes.append(((x + inset, y + side - inset), (x + side - inset, y + inset)))
+            self.stroke_width = max(1.0, min(1.6, side / 28))
+
+    def today(self, x: float, y: float, side: float) -> None:
+        """A dark frame just around the square at (x, y)."""
+        width = max(1.8, min(2.6, side * 0.05))  # points
+        gap = width * DPI / 72 / 2 + 0.5
+        self.frames.append(
+            _square(
+                x - gap,
+                y - gap,
+                side + 2 * gap,
+                facecolor="none",
+                edgecolor=_TODAY_EDGE,
+                linewidth=width,
+            )
+        )
+
+    def draw(self, ax: Axes) -> None:
+        ax.add_collection(PatchCollection(self.squares, match_original=True, zorder=2))
+        if self.strokes:
+            ax.add_collection(
+                LineCollection(
+                    self.strokes,
+                    colors=_OFF_MARK,
+                    linewidths=self.stroke_width,
+                    capstyle="round",
+                    zorder=3,
+                )
+            )
+        _scatter(ax, self.crosses, "x", 0.3, _MISSED_MARK, 1.3)
+        _scatter(ax, self.dashes, "_", 0.5, _SKIPPED_MARK, 2.2)
+        _scatter(ax, self.dots, "o", 0.2, _BEFORE_MARK, 0.0)
+        ax.add_collection(PatchCollection(self.frames, match_original=True, zorder=4))
 
 
-def _today_patch(x: float, y: float, side: float) -> FancyBboxPatch:
-    """A dark outline just around the square at (x, y)."""
-    return _square(
-        x - 1.5, y - 1.5, side + 3, facecolor="none", edgecolor=_TODAY_EDGE, linewidth=1.8
-    )
-
-
-def _missed_marks(ax: Axes, centers: list[tuple[float, float]], side: float) -> None:
-    """A small "×" in missed squares, so they do not rely on red/green alone."""
-    if not centers:
+def _scatter(
+    ax: Axes,
+    centres: list[tuple[float, float, float]],
+    marker: str,
+    size: float,
+    colour: str,
+    width: float,
+) -> None:
+    """`marker` at each centre, `size` times the square's side across."""
+    if not centres:
         return
-    xs, ys = zip(*centers, strict=True)
+    xs, ys, sides = zip(*centres, strict=True)
     ax.scatter(
-        xs, ys, s=(side * 0.3 * 72 / DPI) ** 2, marker="x", c=_MISSED_MARK, linewidths=1.3, zorder=3
+        xs,
+        ys,
+        s=[(side * size * 72 / DPI) ** 2 for side in sides],
+        marker=marker,
+        c=colour,
+        linewidths=width,
+        zorder=3,
     )

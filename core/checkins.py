@@ -103,6 +103,12 @@ def earliest_day(participant: Participant, today: date) -> date:
     return max(today - timedelta(days=BACKFILL_DAYS), participant.cohort.starts_on)
 
 
+def example_day(participant: Participant, today: date) -> date:
+    """A date to show in `/lapor YYYY-MM-DD`'s example: two days back if it can be logged
+    (yesterday has its own word), else the earliest day that can."""
+    return max(today - timedelta(days=2), earliest_day(participant, today))
+
+
 def check_day(participant: Participant, day: date, today: date) -> date:
     if day > today or day < earliest_day(participant, today):
         raise InvalidInput("checkin.day_out_of_range")

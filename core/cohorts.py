@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -24,6 +24,12 @@ def normalise_code(code: str) -> str:
 
 def looks_like_code(text: str) -> bool:
     return bool(CODE_RE.match(text.strip()))
+
+
+def example_day(cohort: Cohort, today: date) -> date:
+    """A date to show in an example that must lie in the cohort's period: tomorrow, moved into
+    the period when it falls outside."""
+    return min(max(today + timedelta(days=1), cohort.starts_on), cohort.ends_on)
 
 
 async def create_cohort(

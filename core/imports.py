@@ -27,8 +27,9 @@ MAX_PROBLEMS_SHOWN = 20
 
 
 # The English of each problem, for the CLI and logs. The chat shows the same problems from the
-# catalogs (`upload.problem.<key>`, Indonesian and English), so keep both in step.
-PROBLEM_ENGLISH = {
+# catalogs (`upload.problem.<key>`, Indonesian and English), so keep both in step. A problem
+# that counts something has two forms, for a `count` of one and for any other number.
+PROBLEM_ENGLISH: dict[str, str | tuple[str, str]] = {
     "file_too_large": "the file is larger than {limit} bytes",
     "not_utf8": "the file is not UTF-8 text (save it as 'CSV UTF-8')",
     "empty": "the file is empty",
@@ -38,7 +39,10 @@ PROBLEM_ENGLISH = {
     "duplicate_column": "a column appears twice",
     "expected_header": "(expected header: {expected})",
     "too_many_rows": "more than {limit} rows",
-    "field_count": "{found} fields where the header has {expected}",
+    "field_count": (
+        "{count} field where the header has {expected}",
+        "{count} fields where the header has {expected}",
+    ),
     "unreadable": "unreadable CSV ({error})",
     "no_rows": "the file has a header but no rows",
     "empty_field": "{name} is empty",
@@ -65,7 +69,10 @@ class Detail:
     values: Mapping[str, object] = field(default_factory=dict, hash=False)
 
     def english(self) -> str:
-        return PROBLEM_ENGLISH[self.key].format(**self.values)
+        template = PROBLEM_ENGLISH[self.key]
+        if isinstance(template, tuple):
+            template = template[0] if self.values.get("count") == 1 else template[1]
+        return template.format(**self.values)
 
 
 @dataclass(frozen=True)
@@ -190,7 +197,7 @@ class _Reader(Generic[Row]):
                     return
                 if len(raw) != len(header):
                     self.problems.append(
-                        problem(line, "field_count", found=len(raw), expected=len(header))
+                        problem(line, "field_count", count=len(raw), expected=len(header))
                     )
                     continue
                 yield line, {name: cell.strip() for name, cell in zip(header, raw, strict=True)}

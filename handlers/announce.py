@@ -176,10 +176,9 @@ async def answer_typed(
     if draft.state == "compose":
         answer = _set_body(context, lang, draft, message.text_html or "", len(message.text or ""))
         return answer or await _preview(session, context, lang, draft, cohort)
+    now = context.services.clock()
     try:
-        draft.send_at = ann.parse_send_time(
-            message.text or "", cohort.timezone, context.services.clock()
-        )
+        draft.send_at = ann.parse_send_time(message.text or "", cohort.timezone, now)
     except BadDate as exc:
         zone = zone_abbreviation(cohort.timezone)
         return [(refusals.bad_date(context, lang, exc, "announce.bad_time", zone=zone), None)]
@@ -187,7 +186,9 @@ async def answer_typed(
         zone = zone_abbreviation(cohort.timezone)
         return [(refusals.bad_time(context, lang, exc, "announce.bad_time", zone=zone), None)]
     except InvalidInput as exc:
-        return [(text(context, lang, str(exc), zone=zone_abbreviation(cohort.timezone)), None)]
+        zone = zone_abbreviation(cohort.timezone)
+        example = ann.example_send_time(cohort.timezone, now)
+        return [(text(context, lang, str(exc), zone=zone, example=example), None)]
     draft.state = "preview"
     return [await _control(session, context, lang, draft, cohort)]
 
@@ -257,7 +258,8 @@ async def announce_button(update: Update, context: AksiContext) -> None:
                 [[_button(context, lang, "announce.button_back", "back", draft)]]
             )
             zone = zone_abbreviation(cohort.timezone)
-            answer = [(text(context, lang, "announce.ask_time", zone=zone), back)]
+            example = ann.example_send_time(cohort.timezone, now)
+            answer = [(text(context, lang, "announce.ask_time", zone=zone, example=example), back)]
         elif action == "back":
             draft.state = "preview"
             draft.send_at = None
@@ -334,7 +336,7 @@ async def stop_confirmed(
     if draft.state not in ("scheduled", "sending"):
         return confirm.Done([(text(context, lang, "announce.already_done"), None)])
     dropped = await ann.cancel(session, draft, context.services.clock())
-    return confirm.Done([(text(context, lang, "announce.stopped", dropped=dropped), None)])
+    return confirm.Done([(text(context, lang, "announce.stopped", count=dropped), None)])
 
 
 @staff_command("status")
@@ -366,7 +368,7 @@ async def status(
                         unreachable=c.unreachable,
                         pending=c.pending,
                         rate=number(rate, lang, decimals=1),
-                        eta="?" if eta is None else str(eta),
+                        eta="?" if eta is None else plain(context, lang, "count.second", count=eta),
                     )
                 )
                 rows.append([_button(context, lang, "announce.button_stop", "stop", a)])
@@ -441,7 +443,7 @@ async def report_text(services: Services, due: ReportDue) -> str:
         failed=c.failed,
         unreachable=c.unreachable,
         total=c.total,
-        seconds=seconds,
+        seconds=services.i18n.plain(lang, "count.second", count=seconds),
     )
     if names:
         shown = ", ".join(names[:_NAMES_IN_REPORT]) + (

@@ -223,7 +223,10 @@ async def show_checkin(update: Update, context: AksiContext) -> None:
             )
             return
         if day is None:
-            await reply(update, context, text(context, lang, "checkin.bad_argument"))
+            example = checkins.example_day(participant, today).isoformat()
+            await reply(
+                update, context, text(context, lang, "checkin.bad_argument", example=example)
+            )
             return
         try:
             checkins.check_day(participant, day, today)

@@ -96,7 +96,8 @@ async def ask_rows(
 
 def valid_for(context: AksiContext, lang: str) -> str:
     """The line under every question: how long it stands."""
-    return text(context, lang, "confirm.valid_for", minutes=int(CONFIRM_FOR.total_seconds() // 60))
+    minutes = plain(context, lang, "count.minute", count=int(CONFIRM_FOR.total_seconds() // 60))
+    return text(context, lang, "confirm.valid_for", minutes=minutes)
 
 
 def yes_no(

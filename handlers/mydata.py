@@ -40,7 +40,7 @@ async def send_my_data(update: Update, context: AksiContext) -> None:
             separator=separator,
         )
     slug = re.sub(r"[^a-z0-9]+", "-", (participant.full_name or reader.person.first_name).lower())
-    filename = f"aksi-{slug.strip('-') or 'data'}.csv"
+    filename = plain(context, lang, "file.mydata", name=slug.strip("-") or "data")
     caption = text(context, lang, "mydata.caption") + "\n" + text(context, lang, _NOTES[separator])
     await send_file(update, context, data, filename, caption)
 
@@ -85,10 +85,10 @@ async def erase_confirmed(
         context,
         lang,
         "mydata.erased",
-        cohorts=erased.cohorts,
-        plans=erased.plans,
-        habits=erased.habits,
-        check_ins=erased.check_ins,
-        reflections=erased.reflections,
+        cohorts=plain(context, lang, "count.cohort", count=erased.cohorts),
+        plans=plain(context, lang, "count.plan", count=erased.plans),
+        habits=plain(context, lang, "count.habit", count=erased.habits),
+        check_ins=plain(context, lang, "count.check_in", count=erased.check_ins),
+        reflections=plain(context, lang, "count.reflection", count=erased.reflections),
     )
     return confirm.Done([(body, None)])

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import date, timedelta
-from typing import TYPE_CHECKING
+from datetime import date
 
 from telegram import InputFile, Update
 from telegram.error import TelegramError
@@ -14,7 +13,7 @@ from bot.context import AksiContext
 from bot.i18n import Html
 from core import checkins
 from core.checkins import HabitProgress
-from core.habits import Entry, ScheduleKind, Status, achieved
+from core.heatmap import habit_cells
 from core.numbers import percent
 from core.plans import HabitDraft, load_plan
 from handlers.checkin import today_of
@@ -22,50 +21,23 @@ from handlers.common import ask_for_code, identify, plain, reply, text
 from handlers.plan import WEEKDAY_KEYS, describe_habit
 from storage.models import Participant
 
-if TYPE_CHECKING:
-    from core.charts import Cell
-
 log = logging.getLogger(__name__)
-LEGEND_KEYS = ("done", "partial", "missed", "skipped", "off", "open")
+LEGEND_KEYS = ("done", "partial", "missed", "skipped", "off", "before", "open", "today")
 
 
-def cell_for(item: HabitProgress, day: date, today: date) -> Cell:
-    """How one day of one habit looks on the heatmap."""
-    # matplotlib loads on the first /progres, not at start-up (0.8 s and 40 MB saved there).
-    from core.charts import Cell
-
-    spec = checkins.spec_of(item.habit)
-    if day > today:
-        return Cell.OPEN
-    if day < item.start:
-        return Cell.OFF
-    if not spec.schedule.is_scheduled(day):
-        return Cell.OFF
-    entry = item.entries.get(day)
-    if entry is None:
-        if day == today:
-            return Cell.OPEN
-        # A day off the count of an N-times-a-week habit is no miss.
-        return Cell.OFF if spec.schedule.kind == ScheduleKind.PER_WEEK else Cell.MISSED
-    status = Status(entry.status)
-    if status == Status.SKIPPED:
-        return Cell.SKIPPED
-    if status == Status.NOT_DONE:
-        return Cell.MISSED
-    if achieved(spec, Entry(day, status, entry.value)):
-        return Cell.DONE
-    return Cell.PARTIAL
+def streak_length(context: AksiContext, lang: str, item: HabitProgress, length: int) -> str:
+    """A streak's length: "1 day", "5 days"; "2 weeks" for a habit of N times a week."""
+    key = "count.week" if item.stats.streak_unit == "week" else "count.day"
+    return plain(context, lang, key, count=length)
 
 
 def summary_line(context: AksiContext, lang: str, item: HabitProgress) -> str:
     stats = item.stats
-    unit_key = "progress.unit_week" if stats.streak_unit == "week" else "progress.unit_day"
     return plain(
         context,
         lang,
         "progress.short",
-        streak=stats.current_streak,
-        unit=plain(context, lang, unit_key),
+        streak=streak_length(context, lang, item, stats.current_streak),
         c30=percent(stats.completion_30, lang),
         strength=percent(stats.strength, lang),
     )
@@ -75,7 +47,6 @@ def render_summary(context: AksiContext, lang: str, title: str, items: list[Habi
     blocks = [text(context, lang, "progress.header", title=title)]
     for i, item in enumerate(items, 1):
         h, stats = item.habit, item.stats
-        unit_key = "progress.unit_week" if stats.streak_unit == "week" else "progress.unit_day"
         described = describe_habit(
             context, lang, HabitDraft(h.id, h.name, h.kind, h.unit, h.target, h.schedule)
         )
@@ -86,9 +57,8 @@ def render_summary(context: AksiContext, lang: str, title: str, items: list[Habi
                 "progress.habit",
                 n=i,
                 habit=Html(described),
-                streak=stats.current_streak,
-                best=stats.best_streak,
-                unit=plain(context, lang, unit_key),
+                streak=streak_length(context, lang, item, stats.current_streak),
+                best=streak_length(context, lang, item, stats.best_streak),
                 c7=percent(stats.completion_7, lang),
                 c30=percent(stats.completion_30, lang),
                 call=percent(stats.completion_all, lang),
@@ -106,18 +76,19 @@ def heatmap_png(
     items: list[HabitProgress],
     today: date,
 ) -> bytes:
+    # matplotlib loads on the first /progres, not at start-up (0.8 s and 40 MB saved there).
     from core.charts import HeatmapRow, render_heatmap
 
     cohort = participant.cohort
     start, end = cohort.starts_on, max(cohort.ends_on, today)
-    rows = []
-    for item in items:
-        cells = {}
-        day = start
-        while day <= end:
-            cells[day] = cell_for(item, day, today)
-            day += timedelta(days=1)
-        rows.append(HeatmapRow(item.habit.name, cells, summary_line(context, lang, item)))
+    rows = [
+        HeatmapRow(
+            item.habit.name,
+            habit_cells(item, start, end, today),
+            summary_line(context, lang, item),
+        )
+        for item in items
+    ]
     labels = {k: plain(context, lang, f"weekday.{k}") for k in WEEKDAY_KEYS}
     labels |= {k: plain(context, lang, f"progress.legend_{k}") for k in LEGEND_KEYS}
     title = plain(context, lang, "progress.chart_title", cohort=cohort.name)
@@ -151,7 +122,7 @@ async def show_progress(update: Update, context: AksiContext) -> None:
         png = await asyncio.to_thread(heatmap_png, context, lang, participant, items, today)
         await context.bot.send_photo(
             chat.id,
-            InputFile(png, filename="kemajuan.png"),
+            InputFile(png, filename=plain(context, lang, "file.progress")),
             caption=plain(context, lang, "progress.caption"),
         )
     except Exception as exc:  # the picture is a bonus: the summary above already went out

@@ -103,7 +103,7 @@ def render_settings(
         evening=clock(datetime.strptime(cohort.evening_time, "%H:%M"), lang)
         if cohort.evening_time
         else "—",
-        lead=cohort.session_lead_minutes,
+        lead=plain(context, lang, "count.minute", count=cohort.session_lead_minutes),
     )
 
     def button(
@@ -360,7 +360,7 @@ def session_message(context: AksiContext, participant: Participant, s: Session) 
         "reminders.session",
         title=s.title,
         start=f"{clock(local(s.starts_at, tz), lang)} {zone_abbreviation(tz)}",
-        minutes=minutes,
+        minutes=plain(context, lang, "count.minute", count=minutes),
         link=Html(link(s.link, s.link)) if s.link else "—",
     )
 

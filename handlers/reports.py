@@ -131,6 +131,7 @@ def render_week(context: AksiContext, lang: str, report: CohortReport) -> str:
                 context,
                 lang,
                 "report.week_total",
+                count=round(total.due, 1),
                 percent=percent(total.completion, lang),
                 done=number(total.done, lang, decimals=1),
                 due=number(total.due, lang, decimals=1),
@@ -185,7 +186,7 @@ async def rekap(
         png = await asyncio.to_thread(chart_png, context, lang, report)
         await context.bot.send_photo(
             chat.id,
-            InputFile(png, filename=f"rekap-{cohort.code}.png"),
+            InputFile(png, filename=plain(context, lang, "file.report_chart", code=cohort.code)),
             caption=plain(context, lang, "report.chart_caption"),
         )
     except Exception as exc:  # the chart is a bonus: the figures already went out
@@ -293,9 +294,10 @@ async def ekspor(
         log.exception("could not build the %s export of %s", kind, cohort.code)
         await reply(update, context, text(context, lang, "report.export_failed"))
         return
-    name = f"aksi-{cohort.code}-{local_today(now, cohort.timezone).isoformat()}.{kind}"
+    day = local_today(now, cohort.timezone).isoformat()
+    name = plain(context, lang, "file.export", code=cohort.code, date=day, ext=kind)
     caption_key = "report.export_caption" if kind == "xlsx" else "report.export_caption_csv"
-    caption = text(context, lang, caption_key, code=cohort.code, rows=len(data.rows))
+    caption = text(context, lang, caption_key, code=cohort.code, count=len(data.rows))
     if kind == "csv":
         caption += "\n" + text(context, lang, CSV_NOTES[separator])
     await send_file(update, context, blob, name, caption)

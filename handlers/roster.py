@@ -96,7 +96,7 @@ def overview(
                 label = plain(context, lang, "roster.button_match", name=_member_name(member))
                 rows.append([InlineKeyboardButton(label[:64], callback_data=data)])
             if len(status.untied) > MAX_BUTTONS:
-                blocks.append(text(context, lang, "roster.more_buttons", shown=MAX_BUTTONS))
+                blocks.append(text(context, lang, "roster.more_buttons", count=MAX_BUTTONS))
     if status.joined:
         tied = callbacks.pack(callbacks.ROSTER, "tied", str(cohort.id))
         label = plain(context, lang, "roster.button_tied")
@@ -182,7 +182,7 @@ def pick_view(
     rows.append([back])
     body = text(context, lang, "roster.pick", member=_member_name(member))
     if len(status.not_joined) > MAX_BUTTONS:
-        body += "\n\n" + text(context, lang, "roster.more_buttons", shown=MAX_BUTTONS)
+        body += "\n\n" + text(context, lang, "roster.more_buttons", count=MAX_BUTTONS)
     return body, InlineKeyboardMarkup(rows)
 
 
@@ -206,7 +206,7 @@ def tied_view(
     rows.append([back])
     body = text(context, lang, "roster.tied_pick")
     if len(tied) > MAX_BUTTONS:
-        body += "\n\n" + text(context, lang, "roster.more_buttons", shown=MAX_BUTTONS)
+        body += "\n\n" + text(context, lang, "roster.more_buttons", count=MAX_BUTTONS)
     return body, InlineKeyboardMarkup(rows)
 
 
@@ -366,7 +366,8 @@ async def _send_links(
     data = links_csv(entries, context.bot.username, separator=separator)
     caption = text(context, lang, "roster.links_caption", cohort=cohort.name)
     caption += "\n" + text(context, lang, _LINKS_NOTES[separator])
-    await send_file(update, context, data, f"tautan-{cohort.code}.csv", caption)
+    filename = plain(context, lang, "file.links", code=cohort.code)
+    await send_file(update, context, data, filename, caption)
 
 
 async def _stale(update: Update, context: AksiContext, lang: str) -> None:

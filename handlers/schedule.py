@@ -62,7 +62,7 @@ def render_schedule(
     ]
     blocks += [render_session(context, lang, tz, item) for item in view.sessions]
     if not everything and view.total > len(view.sessions):
-        blocks.append(text(context, lang, "schedule.footer_all", total=view.total))
+        blocks.append(text(context, lang, "schedule.footer_all", count=view.total))
     return "\n\n".join(blocks)
 
 

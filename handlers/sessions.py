@@ -6,6 +6,8 @@ from __future__ import annotations
 from telegram import Update
 
 from bot.context import AksiContext
+from core.cohorts import example_day
+from core.habits import local_today
 from core.imports import ImportRefused
 from core.schedule import SessionView, session_state
 from core.timefmt import local, zone_abbreviation
@@ -19,11 +21,12 @@ from storage.models import Cohort
 
 def usage(context: AksiContext, lang: str, cohort: Cohort) -> str:
     """How to write the line (with a date inside the cohort's period), then how to upload."""
+    today = local_today(context.services.clock(), cohort.timezone)
     body = text(
         context,
         lang,
         "session_add.usage",
-        day=cohort.starts_on.isoformat(),
+        day=example_day(cohort, today).isoformat(),
         starts=cohort.starts_on.isoformat(),
         ends=cohort.ends_on.isoformat(),
         zone=zone_abbreviation(cohort.timezone),

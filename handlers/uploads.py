@@ -196,7 +196,7 @@ def _done(
     summary: ImportSummary,
 ) -> str:
     key = "upload.done_schedule" if upload.kind is Kind.SCHEDULE else "upload.done_materials"
-    body = text(context, lang, key, name=name, code=cohort.code, rows=upload.rows)
+    body = text(context, lang, key, name=name, code=cohort.code, count=upload.rows)
     body += "\n" + _summary(context, lang, summary)
     if summary.kept_past:
         body += "\n" + text(context, lang, "upload.kept_past", count=summary.kept_past)
@@ -243,7 +243,7 @@ async def ask_to_replace(
             f"upload.preview_{kind}",
             name=payload["name"],
             code=cohort.code,
-            rows=upload.rows,
+            count=upload.rows,
         ),
         _summary(context, lang, preview),
     ]

@@ -382,3 +382,29 @@ async def test_help_shows_facilitator_commands_to_facilitators_only(bot: Running
     for user_id in (PARTICIPANTS[0], 5555):
         answer = joined(await bot.person(user_id, "Orang").send("/bantuan"))
         assert "/bantuan" in answer and "/umumkan" not in answer and "fasilitator</b>" not in answer
+
+
+async def test_english_counts_one_participant_and_the_time_example_is_tomorrow(
+    standin: BotApiStandIn, db_url: str, db: async_sessionmaker[AsyncSession]
+) -> None:
+    await make_cohort(db)
+    async with db.begin() as session:
+        await add_facilitator(session, await get_cohort(session, "REVMEN1"), FACILITATOR)
+    clock = Clock(datetime(2021, 9, 6, 1, 0, tzinfo=UTC))  # Monday 09:00 WITA
+    running = RunningBot(standin, settings_for(standin, db_url), clock=clock)
+    await running.start()
+    try:
+        await running.person(2001, "Ani").send("/start REVMEN1")
+        tom = running.person(FACILITATOR, "Tom", language_code="en")
+        await tom.send("/announce")
+        preview = joined(await tom.send("The session starts at 08.00"))
+        assert "Recipients: <b>1</b> participant of Angkatan I (" in preview
+        asked = joined(await tom.press("Set a time"))
+        assert "or <code>2021-09-07 07:00</code>." in asked  # tomorrow, not a date of 2021's past
+        unread = joined(await tom.send("five o'clock"))
+        assert "E.g. <code>16:30</code> or <code>2021-09-07 07:00</code> (WITA)." in unread
+        await tom.send("16:30")
+        done = joined(await tom.press("Schedule"))
+        assert "for 1 participant (counted again when sent)" in done
+    finally:
+        await running.stop()

@@ -644,7 +644,7 @@ async def test_bare_commands_of_a_facilitator_of_one_cohort_act_on_it_only(
             assert photo.file_name == f"rekap-{A_CODE}.png"
         if name == "ekspor":
             document = await until(world, FA, "sendDocument", mark)
-            assert (document.file_name or "").startswith(f"aksi-{A_CODE}-")
+            assert (document.file_name or "").startswith(f"aksi-rekap-{A_CODE}-")
         records = world.standin.outgoing_for(FA, mark)
         seen = visible(records)
         assert A_CODE in seen or A_NAME in seen, (name, describe(records))

@@ -1,8 +1,10 @@
-"""The habit heatmap: a real PNG of the right size, colours where the layout says, no warnings."""
+"""The habit heatmap: a real PNG of the right size, colours where the layout says, no warnings;
+long periods wrapped into strips that fit, years in the labels, a legend of what is drawn."""
 
 from __future__ import annotations
 
 import io
+import itertools
 import struct
 import warnings
 from datetime import date, timedelta
@@ -16,12 +18,16 @@ from core.charts import (
     CELL_COLORS,
     WIDTH,
     Cell,
+    HeatmapLayout,
     HeatmapRow,
     _font,
-    _week_labels,
+    _text_width,
     drawable_text,
     heatmap_layout,
+    legend_keys,
     render_heatmap,
+    strip_years,
+    week_labels,
 )
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -40,8 +46,10 @@ LABELS_ID = {
     "partial": "Sebagian",
     "missed": "Terlewat",
     "skipped": "Dilewati",
-    "off": "Libur",
-    "open": "Belum",
+    "off": "Tidak terjadwal",
+    "before": "Belum direncanakan",
+    "open": "Belum diisi",
+    "today": "Hari ini",
 }
 LONG_NAME = ("Membaca buku kepemimpinan 20 menit setiap pagi 📚 sebelum berangkat kerja, lalu cat")[
     :80
@@ -174,7 +182,9 @@ def test_cells_have_their_colours_at_their_squares() -> None:
 
     def colour_at(day: date) -> NDArray[np.float64]:
         x, y = layout.square_center(0, day)
-        return pixel(image, x - 0.3 * side, y)  # off centre, clear of the "×" on missed days
+        # Up and left of the centre: clear of the marks ("×", "–", the stroke of a day not
+        # due) and in the light upper half of a partly done day.
+        return pixel(image, x - 0.3 * side, y - 0.25 * side)
 
     for day, cell in cells.items():
         assert np.abs(colour_at(day) - rgb(CELL_COLORS[cell])).max() < 0.04, cell
@@ -192,6 +202,9 @@ def test_cells_have_their_colours_at_their_squares() -> None:
     x, y = layout.square_origin(0, TODAY)
     assert pixel(image, x - 1.5, y + side / 2).max() < 0.35
     assert np.allclose(pixel(image, x + side / 2, y + side / 2), 1.0, atol=0.02)
+    # A partly done day is full to half way: green below the middle.
+    x, y = layout.square_center(0, date(2021, 9, 8))
+    assert np.abs(pixel(image, x, y + 0.3 * side) - rgb(CELL_COLORS[Cell.DONE])).max() < 0.04
 
 
 def test_both_colours_appear_in_a_five_habit_image() -> None:
@@ -205,22 +218,19 @@ def test_both_colours_appear_in_a_five_habit_image() -> None:
     assert count_near(CELL_COLORS[Cell.MISSED]) > 4 * square_area
 
 
+def label_texts(layout: HeatmapLayout, lang: str) -> list[str]:
+    return [label.text for label in week_labels(layout, lang, _font(10))]
+
+
 def test_week_labels_use_indonesian_or_english_month_names() -> None:
     layout = heatmap_layout(1, start=START, end=END)
-    font = _font(10)
 
-    indonesian = [text for _, text in _week_labels(layout, "id", font)]
-    english = [text for _, text in _week_labels(layout, "en", font)]
-
-    assert indonesian == ["30", "6 Sep", "13", "20", "27", "4 Okt", "11", "18", "25"]
-    assert english == ["30", "6 Sep", "13", "20", "27", "4 Oct", "11", "18", "25"]
+    # Monday 30 August is the first column: "30 Agu" gives way to 6 September's month label.
+    assert label_texts(layout, "id") == ["30", "6 Sep", "13", "20", "27", "4 Okt", "11", "18", "25"]
+    assert label_texts(layout, "en") == ["30", "6 Sep", "13", "20", "27", "4 Oct", "11", "18", "25"]
+    assert strip_years(layout) == [2021]
     may = heatmap_layout(1, start=date(2022, 5, 2), end=date(2022, 8, 28))
-    assert [t for _, t in _week_labels(may, "id", font) if " " in t] == [
-        "2 Mei",
-        "6 Jun",
-        "4 Jul",
-        "1 Agu",
-    ]
+    assert [t for t in label_texts(may, "id") if " " in t] == ["2 Mei", "6 Jun", "4 Jul", "1 Agu"]
 
 
 def test_missing_labels_fall_back_and_english_renders() -> None:
@@ -245,3 +255,98 @@ def test_bad_input_is_refused() -> None:
         render_heatmap(
             [sample_row(0)], start=END, end=START, today=TODAY, title="", labels={}, lang="id"
         )
+
+
+# Three cohorts: seven weeks, six months across a year end, two years across two.
+SEVEN_WEEKS = (date(2026, 11, 2), date(2026, 12, 20), date(2026, 11, 25))
+SIX_MONTHS = (date(2026, 9, 1), date(2027, 2, 28), date(2026, 12, 10))
+TWO_YEARS = (date(2025, 9, 1), date(2027, 8, 31), date(2026, 12, 10))
+
+
+@pytest.mark.parametrize("period", [SEVEN_WEEKS, SIX_MONTHS, TWO_YEARS])
+@pytest.mark.parametrize("habits", [1, 3, 5])
+def test_every_period_fits_the_image_with_squares_apart(
+    period: tuple[date, date, date], habits: int
+) -> None:
+    start, end, _ = period
+    layout = heatmap_layout(habits, start=start, end=end)
+
+    # Every square lies inside the image, clear of the margins, none on top of another.
+    right = layout.grid_left + (layout.strip_weeks - 1) * layout.pitch + layout.square
+    assert right <= WIDTH - 40
+    assert layout.strips * layout.strip_weeks >= layout.weeks
+    for panel in range(habits):
+        for day in (start, end):
+            x, y = layout.square_origin(panel, day)
+            assert x >= 40 and x + layout.square <= WIDTH - 40 and y + layout.square < layout.height
+    assert layout.height <= 2560
+    if habits == 1:
+        assert layout.pitch >= 30  # readable on a phone, wrapped into strips if need be
+
+
+def test_a_long_period_wraps_into_strips_each_with_its_year() -> None:
+    start, end, _ = TWO_YEARS
+    layout = heatmap_layout(1, start=start, end=end)
+
+    assert (layout.weeks, layout.strips, layout.strip_weeks) == (105, 3, 35)
+    assert layout.pitch >= 30
+    assert strip_years(layout) == [2025, 2026, 2027]
+    texts = label_texts(layout, "en")
+    assert "5 Jan 2026" in texts  # the first Monday of a new year inside a strip
+    assert texts[0] == "1 Sep" and "4 Jan" in texts and "4 May" in texts  # strips' first weeks
+    # The Monday of each strip's first column, left to right, the year before it.
+    firsts = [w for w in week_labels(layout, "en", _font(10)) if w.column % 35 == 0]
+    assert [w.text for w in firsts] == ["1 Sep", "4 May", "4 Jan"]
+    # No label runs into the next one of its strip, or off the grid.
+    labels = week_labels(layout, "id", _font(10))
+    for one, two in itertools.pairwise(labels):
+        if one.column // 35 == two.column // 35:
+            assert one.left + _text_width(one.text, _font(10)) < two.left
+    assert all(layout.grid_left <= w.left for w in labels)
+    assert all(w.left + _text_width(w.text, _font(10)) <= WIDTH - 20 for w in labels)
+
+
+def test_six_months_over_a_year_end_stay_in_one_strip_and_name_the_new_year() -> None:
+    start, end, _ = SIX_MONTHS
+    layout = heatmap_layout(3, start=start, end=end)
+
+    assert layout.strips == 1 and layout.weeks == 26
+    assert strip_years(layout) == [2026]
+    assert "4 Jan 2027" in label_texts(layout, "id")
+    assert "7 Des" in label_texts(layout, "id") and "7 Dec" in label_texts(layout, "en")
+
+
+def rows_with(*cells: dict[date, Cell]) -> list[HeatmapRow]:
+    return [HeatmapRow(f"Kebiasaan {n}", c, "") for n, c in enumerate(cells)]
+
+
+def test_the_legend_lists_the_states_drawn_and_today() -> None:
+    start, end, today = SEVEN_WEEKS
+    weekend = {d: Cell.OFF for d in days(start, end) if d.weekday() >= 5}
+    first_week = {d: Cell.BEFORE for d in days(start, start + timedelta(days=6))}
+    done = {start + timedelta(days=7): Cell.DONE, start + timedelta(days=8): Cell.MISSED}
+
+    keys = legend_keys(rows_with(weekend, first_week | done), start=start, end=end, today=today)
+    assert keys == ["done", "missed", "off", "before", "open", "today"]
+    after = legend_keys(rows_with(done), start=start, end=end, today=end + timedelta(days=1))
+    assert after == ["done", "missed", "open"]  # today outside the period: no today entry
+
+
+@pytest.mark.parametrize("lang", ["id", "en"])
+@pytest.mark.parametrize("period", [SEVEN_WEEKS, SIX_MONTHS, TWO_YEARS])
+def test_long_and_short_periods_render_with_every_state(
+    period: tuple[date, date, date], lang: str
+) -> None:
+    start, end, today = period
+    states = [Cell.DONE, Cell.PARTIAL, Cell.MISSED, Cell.SKIPPED, Cell.OFF, Cell.BEFORE]
+    cells = {d: states[n % 6] for n, d in enumerate(days(start, today - timedelta(days=1)))}
+    rows = [HeatmapRow(f"Kebiasaan {n}", cells, "🔥 5 hari") for n in range(5)]
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        png = render_heatmap(
+            rows, start=start, end=end, today=today, title="Peta", labels=LABELS_ID, lang=lang
+        )
+
+    width, height = png_size(png)
+    assert width == 1200 and height <= 2560

@@ -223,7 +223,7 @@ async def test_replacing_a_schedule_keeps_past_sessions_unless_asked(
     await send_file(fasil, SCHEDULE)
     last_only = "".join(SCHEDULE.splitlines(keepends=True)[i] for i in (0, 3))  # 9 Sep only
     answer = joined(await send_file(fasil, last_only, caption="replace"))
-    assert "will <b>replace the schedule of ANGKT1</b> (1 sessions in the file)" in answer
+    assert "will <b>replace the schedule of ANGKT1</b> (1 session in the file)" in answer
     assert "🗑 <b>Removed (1):</b>\n• Mon, 6 Sep 2021 13:30 — Integritas &amp; Etos Kerja" in answer
     assert "kept (1):</b>\n• Thu, 2 Sep 2021 08:30 — Pembukaan dan Orientasi" in answer
     assert "stands for 5 minutes" in answer
@@ -480,7 +480,8 @@ async def test_bad_session_line_is_refused_with_usage(
     answer = joined(await fasil.send(f"/sesi {line}"))
     assert "Sesi tidak disimpan" in answer and problem in answer
     assert "baris" not in answer.split("Menambah")[0]  # no line number for a single line
-    assert "<code>/sesi 2021-09-02 09:00-11:00 Judul sesi" in answer  # usage with an example
+    # The usage's example is tomorrow (Saturday 4 September), a day of the cohort's period.
+    assert "<code>/sesi 2021-09-04 09:00-11:00 Judul sesi" in answer
     assert await count_all(db) == (0, 0)
 
 
@@ -492,7 +493,7 @@ async def test_sesi_without_arguments_shows_the_usage_and_upload_help(
     assert "(2021-09-02 s.d. 2021-10-25)" in answer and "(WITA)" in answer
     assert "Mengunggah jadwal atau materi" in answer
     answer = joined(await bot.person(FACILITATOR, "Sari", language_code="en").send("/session"))
-    assert "Adding one session" in answer and "<code>/session 2021-09-02" in answer
+    assert "Adding one session" in answer and "<code>/session 2021-09-04" in answer
     assert await count_all(db) == (0, 0)
 
 
@@ -569,5 +570,34 @@ def test_every_problem_has_its_catalog_text() -> None:
         return {name for _, name, _, _ in string.Formatter().parse(template) if name}
 
     for key, english in PROBLEM_ENGLISH.items():
+        forms = english if isinstance(english, tuple) else (english,)
+        carried = set().union(*(names(form) for form in forms))
         for lang in ("id", "en"):
-            assert names(catalogs.template(lang, f"upload.problem.{key}")) <= names(english), key
+            for count in (1, 2):  # either form of a problem that counts something
+                template = catalogs.template(lang, f"upload.problem.{key}", count)
+                assert names(template) <= carried, key
+
+
+async def test_english_counts_one_session_one_material_and_one_field(
+    bot: RunningBot, db: async_sessionmaker[AsyncSession]
+) -> None:
+    """One of a thing reads "1 session", "1 material", "1 field" in English; a schedule of
+    one session says "The next session"."""
+    sari = bot.person(FACILITATOR, "Sari", language_code="en")
+    one_session = "date,start,end,title,speaker,link\n2021-09-06,13:30,15:30,Integritas,,\n"
+    answer = joined(await send_file(sari, one_session))
+    assert "updated from «jadwal.csv» (1 session in the file)." in answer
+    john = bot.person(PARTICIPANT, "John", language_code="en")
+    await john.send("/start ANGKT1")
+    schedule = texts(await john.send("/schedule"))[0]
+    assert schedule.startswith("🗓 <b>Angkatan I schedule</b>\nThe next session · WITA time\n\n")
+    one_material = "module,title,url\nModul 1,Bahan Ajar,https://elearning.example/m1.pdf\n"
+    answer = joined(await send_file(sari, one_material, name="materi.csv"))
+    assert "updated from «materi.csv» (1 material in the file)." in answer
+    answer = joined(await send_file(sari, "date,start,end,title,speaker,link\nsatu\n"))
+    assert "line 2: 1 field where the header has 6" in answer
+    answer = joined(await send_file(sari, SCHEDULE))
+    assert "(3 sessions in the file)." in answer
+    assert await count_all(db) == (3, 1)
+    schedule = texts(await john.send("/schedule"))[0]
+    assert schedule.startswith("🗓 <b>Angkatan I schedule</b>\nThe next 2 sessions · WITA time")

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-from bot.cli import main
+from bot.cli import counted, main
 
 SCHEDULE = (
     "date,start,end,title,speaker,link\n"
@@ -235,3 +235,10 @@ def test_schedule_replace_keeps_past_sessions_and_asks_before_removing(
     assert done.exit_code == 0, done.output
     assert "1 unchanged, 1 removed" in done.output
     assert [r[4] for r in rows(tmp_path, "sessions")] == ["Pembukaan"]
+
+
+def test_counts_in_the_command_lines_english() -> None:
+    """The command line says "wrote 1 row", "1 personal link", never "1 rows"."""
+    assert [counted(n, "row") for n in (0, 1, 2)] == ["0 rows", "1 row", "2 rows"]
+    assert counted(1, "personal link") == "1 personal link"
+    assert counted(25, "participant") == "25 participants"

@@ -396,8 +396,8 @@ IMPOSSIBLE = {
     },
 }
 BAD_ARGUMENT = {
-    "id": "Ketik /lapor untuk hari ini, /lapor kemarin, atau tanggal seperti /lapor 2021-09-03.",
-    "en": "Type /checkin for today, /checkin yesterday, or a date such as /checkin 2021-09-03.",
+    "id": "Ketik /lapor untuk hari ini, /lapor kemarin, atau tanggal seperti /lapor 2021-09-02.",
+    "en": "Type /checkin for today, /checkin yesterday, or a date such as /checkin 2021-09-02.",
 }
 NO_SUCH_TIME = {
     "id": "Jam {typed} tidak ada: jam 00–23 dan menit 00–59, misalnya <i>07:30</i>.",

@@ -145,12 +145,12 @@ async def test_plan_then_a_week_of_checkins_then_progress(
     summary = texts(out)[0]
     # Apel (Mon-Fri): Fri done, Mon done, Tue not done -> streak 0, best 2, 2 of 3.
     assert (
-        "1.</b> Apel pagi tepat waktu — Hari kerja (Sen–Jum)\n🔥 Beruntun: 0 hari (terbaik 2)"
+        "1.</b> Apel pagi tepat waktu — Hari kerja (Sen–Jum)\n🔥 Beruntun: 0 hari (terbaik 2 hari)"
         in summary
     )
     assert "7 hari: 67%" in summary
     # Reading (daily, target 10): Fri 12 ok, Sat skipped, Sun 8 (below), Mon 10, Tue open.
-    assert "🔥 Beruntun: 1 hari (terbaik 1)" in summary
+    assert "🔥 Beruntun: 1 hari (terbaik 1 hari)" in summary
     assert "7 hari: 67%" in summary.split("2.</b>")[1]
     photos = [r for r in out if r.method == "sendPhoto"]
     assert len(photos) == 1
@@ -576,3 +576,40 @@ async def test_my_data_keeps_typed_formulas_as_text_in_either_separator(bot: Run
     rows, caption = await my_data("/mydata semicolon", ";")
     assert ["'+62 Senam pagi", "'-menit", "2,5"] in [row[2:5] for row in rows]
     assert "send <code>/mydata comma</code>." in caption
+
+
+async def test_english_counts_and_file_names_and_a_checkin_example_of_this_cohort(
+    bot: RunningBot, db: async_sessionmaker[AsyncSession], clock: Clock
+) -> None:
+    """One of a thing reads "1 day", "1 check-in" in English (never "1 days", "check-in(s)"),
+    files are named in the reader's language, and /checkin's example date is a day that can
+    be logged now, not a fixed one."""
+    budi = await joined_person(bot)
+    await write_plan(budi)
+    await budi.send("/lapor")
+    await budi.press("Membaca")
+    await budi.send("12")
+    out = await budi.send_and_wait("/progres", 2)
+    assert [r.file_name for r in out if r.method == "sendPhoto"] == ["kemajuan.png"]
+    out = await budi.send("/dataku")
+    assert [r.file_name for r in out if r.method == "sendDocument"] == ["aksi-dataku-budi.csv"]
+
+    await budi.send("/bahasa en")
+    out = await budi.send_and_wait("/progress", 2)
+    summary = texts(out)[0]
+    assert "Apel pagi tepat waktu — Working days (Mon–Fri)\n🔥 Streak: 0 days (best 0 days)" in (
+        summary
+    )
+    assert "Membaca regulasi — 10 halaman — Every day\n🔥 Streak: 1 day (best 1 day)" in summary
+    assert [r.file_name for r in out if r.method == "sendPhoto"] == ["progress.png"]
+    out = await budi.send("/mydata")
+    assert [r.file_name for r in out if r.method == "sendDocument"] == ["aksi-mydata-budi.csv"]
+    # A week on (Friday 10 September), the example is Wednesday 8 September: it can be logged.
+    for _ in range(7):
+        clock.next_day()
+    assert "a date such as /checkin 2021-09-08." in joined(await budi.send("/checkin someday"))
+
+    await budi.send("/deletedata")
+    body = joined(await budi.press("Yes, erase my data"))
+    assert "• membership of 1 cohort with the profile" in body
+    assert "• 1 action plan and 2 habits\n• 1 check-in\n• 0 reflections" in body

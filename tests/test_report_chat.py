@@ -95,6 +95,7 @@ async def test_rekap_table_and_chart(bot: RunningBot, db: async_sessionmaker[Asy
     assert photo.file_bytes is not None and photo.file_bytes.startswith(b"\x89PNG")
     assert Image.open(io.BytesIO(photo.file_bytes)).size[0] == 1200
     assert "Penyelesaian 7 hari per peserta" in (photo.text or "")
+    assert photo.file_name == "rekap-REVMEN1.png"
     last_text = max(
         i
         for i, o in enumerate(bot.standin.outbox)
@@ -104,6 +105,11 @@ async def test_rekap_table_and_chart(bot: RunningBot, db: async_sessionmaker[Asy
     async with db() as session:
         languages = list(await session.scalars(select(Staff.language)))
     assert "id" in languages  # remembered for the digest
+    # In English, the chart's file name is English too.
+    mark = bot.standin.mark()
+    await bot.person(FACILITATOR_EN, "Tom", language_code="en").send("/report")
+    photo = await until(bot.standin, FACILITATOR_EN, "sendPhoto", mark)
+    assert photo.file_name == "report-REVMEN1.png"
 
 
 async def test_report_numbers_in_english(bot: RunningBot) -> None:
@@ -139,7 +145,7 @@ async def test_ekspor_sends_the_workbook_and_csv(bot: RunningBot) -> None:
     mark = bot.standin.mark()
     await sari.send("/ekspor")
     document = await until(bot.standin, FACILITATOR, "sendDocument", mark)
-    assert document.file_name == "aksi-REVMEN1-2021-09-10.xlsx"
+    assert document.file_name == "aksi-rekap-REVMEN1-2021-09-10.xlsx"
     assert "58 baris" in (document.text or "")
     assert document.file_bytes is not None
     book = load_workbook(io.BytesIO(document.file_bytes))
@@ -159,7 +165,7 @@ async def test_ekspor_sends_the_workbook_and_csv(bot: RunningBot) -> None:
     mark = bot.standin.mark()
     await english.send("/export csv")
     document = await until(bot.standin, FACILITATOR_EN, "sendDocument", mark)
-    assert document.file_name == "aksi-REVMEN1-2021-09-10.csv"
+    assert document.file_name == "aksi-report-REVMEN1-2021-09-10.csv"
     assert document.file_bytes is not None and document.file_bytes.startswith(b"\xef\xbb\xbf")
     table = list(csv.reader(io.StringIO(document.file_bytes.decode("utf-8-sig"))))
     assert table[0][:3] == ["Name", "Work unit (OPD)", "NIP"]
@@ -231,7 +237,7 @@ async def test_a_facilitator_sees_only_their_own_cohort(
     mark = bot.standin.mark()
     await other.send("/ekspor")
     document = await until(bot.standin, OTHER_FACILITATOR, "sendDocument", mark)
-    assert document.file_name is not None and document.file_name.startswith("aksi-LAIN1-")
+    assert document.file_name is not None and document.file_name.startswith("aksi-rekap-LAIN1-")
     assert document.file_bytes is not None
     book = load_workbook(io.BytesIO(document.file_bytes))
     assert [list(r) for r in book.worksheets[0].iter_rows(min_row=2, values_only=True)] == []

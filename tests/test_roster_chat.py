@@ -286,6 +286,11 @@ async def test_peserta_and_matching(bot: RunningBot, cohorts: Any, standin: BotA
     assert (
         "Columns are separated by commas (,); NIPs are written in groups so they stay whole."
     ) in (document.text or "")
+    # From a Telegram app in English, the file has an English name.
+    fac_en = english
+    _, english, message_id = await facilitator_view(fac_en)
+    out = await fac_en.press_data(message_id, english["📄 Personal links (CSV)"])
+    assert [r.file_name for r in out if r.method == "sendDocument"] == ["links-REVMEN1.csv"]
     # Not for a participant or a stranger.
     for outsider in (bot.person(2001, "Budi"), bot.person(3001, "Orang Lain")):
         out = await outsider.send("/peserta")

@@ -1,0 +1,105 @@
+"""What each day of a habit is on the /progres heatmap: the matrix `core.charts` draws.
+
+Each matrix is one line per week, Monday to Sunday, one letter per day:
+D done, P partly, M missed, S skipped, - not due, b before the habit was planned, o to do.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from types import SimpleNamespace
+from typing import Any
+
+from core.checkins import HabitProgress
+from core.heatmap import Cell, habit_cells
+
+LETTERS = {
+    Cell.DONE: "D",
+    Cell.PARTIAL: "P",
+    Cell.MISSED: "M",
+    Cell.SKIPPED: "S",
+    Cell.OFF: "-",
+    Cell.BEFORE: "b",
+    Cell.OPEN: "o",
+}
+START = date(2026, 11, 2)  # a Monday: the cohort's first day
+END = date(2026, 11, 22)  # three weeks
+TODAY = date(2026, 11, 11)  # the Wednesday of the second week
+
+
+def progress(
+    schedule: str,
+    entries: dict[date, tuple[str, float | None]],
+    *,
+    created: date = START,
+    kind: str = "yesno",
+    target: float | None = None,
+) -> HabitProgress:
+    habit: Any = SimpleNamespace(kind=kind, schedule=schedule, target=target)
+    logged: Any = {d: SimpleNamespace(status=s, value=v) for d, (s, v) in entries.items()}
+    return HabitProgress(habit, stats=None, entries=logged, start=max(START, created))  # type: ignore[arg-type]
+
+
+def matrix(item: HabitProgress, today: date = TODAY) -> list[str]:
+    cells = habit_cells(item, START, END, today)
+    assert list(cells) == [START + timedelta(days=n) for n in range((END - START).days + 1)]
+    letters = "".join(LETTERS[cells[d]] for d in sorted(cells))
+    return [letters[week : week + 7] for week in range(0, len(letters), 7)]
+
+
+def day(n: int) -> date:
+    """Day `n` of the cohort, from 0."""
+    return START + timedelta(days=n)
+
+
+def test_a_weekdays_habit_never_shows_a_weekend_as_a_day_to_do() -> None:
+    """Mon-Fri, planned on Wednesday of week 1; today is Wednesday of week 2, not logged yet."""
+    item = progress(
+        "weekdays:0,1,2,3,4",
+        {
+            day(3): ("done", None),  # Thu
+            day(7): ("done", None),  # Mon, week 2
+            day(8): ("skipped", None),  # Tue
+        },
+        created=day(2),
+    )
+
+    assert matrix(item) == [
+        "bbMDM--",  # before the plan; Wed and Fri gone by without a check-in: missed
+        "DSooo--",  # today (Wed) and the rest of the week to do; the weekend not due
+        "ooooo--",  # days to come: weekdays to do, the weekend still not due
+    ]
+
+
+def test_a_weekend_today_of_a_weekdays_habit_is_not_due() -> None:
+    item = progress("weekdays:0,1,2,3,4", {})
+
+    assert matrix(item, today=day(12))[1] == "MMMMM--"  # Saturday of week 2 is today
+    assert habit_cells(item, START, END, day(12))[day(12)] is Cell.OFF
+
+
+def test_a_numeric_habit_is_done_at_its_target_and_partly_below_it() -> None:
+    item = progress(
+        "daily",
+        {day(0): ("done", 10.0), day(1): ("done", 4.0), day(2): ("not_done", None)},
+        kind="numeric",
+        target=10.0,
+    )
+
+    assert matrix(item)[0] == "DPMMMMM"
+
+
+def test_a_habit_of_n_times_a_week_is_not_due_once_the_week_has_them() -> None:
+    """Twice a week: no day is missed; once two are done this week, the rest is not due."""
+    item = progress(
+        "per_week:2",
+        {day(1): ("done", None), day(7): ("done", None), day(8): ("done", None)},
+    )
+
+    assert matrix(item) == [
+        "-D-----",  # past days without it are not due (any two days of the week will do)
+        "DD-----",  # two done by Tuesday: today and the rest of this week are not due
+        "ooooooo",  # next week: every day may count
+    ]
+    one_done = progress("per_week:2", {day(7): ("done", None)})
+    assert matrix(one_done)[1] == "D-ooooo"  # one more to do this week: today on is open
