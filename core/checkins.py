@@ -114,6 +114,7 @@ class SheetLine:
     habit: Habit
     entry: CheckIn | None
     due: bool
+    not_yet: bool = False  # the day is before the habit was added to the plan
 
 
 @dataclass(frozen=True)
@@ -136,7 +137,12 @@ async def day_sheet(session: AsyncSession, participant: Participant, day: date) 
     # One statement, with the day's reflection: a check-in answers with this sheet.
     rows = (await session.execute(_DAY_SHEET, {"participant_id": participant.id, "day": day})).all()
     lines = [
-        SheetLine(h, c, h.created_on <= day and spec_of(h).schedule.is_scheduled(day))
+        SheetLine(
+            h,
+            c,
+            h.created_on <= day and spec_of(h).schedule.is_scheduled(day),
+            not_yet=day < h.created_on,
+        )
         for h, c, _ in rows
     ]
     return DaySheet(day, lines, rows[0][2] if rows else None)
@@ -178,6 +184,23 @@ async def record(
     }
     # One statement whatever came before: the unique (habit, day) row is replaced.
     await session.execute(_upsert(session), values)
+
+
+async def undo(
+    session: AsyncSession, participant: Participant, habit: Habit, day: date, *, today: date
+) -> None:
+    """Take back the entry of one of the participant's habits (see `habit_of`) for one day: the
+    day is open again, as if never logged. Nothing there (a double tap) is not an error."""
+    check_day(participant, day, today)
+    if day < habit.created_on:
+        raise InvalidInput("checkin.before_habit")
+    await session.execute(
+        delete(CheckIn).where(
+            CheckIn.habit_id == habit.id,
+            CheckIn.participant_id == participant.id,
+            CheckIn.day == day,
+        )
+    )
 
 
 async def save_reflection(
