@@ -203,6 +203,59 @@ async def undo(
     )
 
 
+async def skip_days(
+    session: AsyncSession,
+    participant: Participant,
+    first: date,
+    last: date,
+    reason: str,
+    *,
+    today: date,
+    now: datetime,
+) -> int:
+    """Log every active habit due on `first` … `last` as skipped with `reason` (core.pauses: a
+    pause for leave, travel or sickness). Days may lie ahead; today keeps what the participant
+    logged, except an earlier pause's skip. Returns how many entries were written."""
+    habits = await active_habits(session, participant.id)
+    logged_today = {
+        c.habit_id: c
+        for c in await session.scalars(
+            select(CheckIn).where(CheckIn.participant_id == participant.id, CheckIn.day == today)
+        )
+    }
+    written = 0
+    day = first
+    while day <= last:
+        for habit in habits:
+            if day < habit.created_on or not spec_of(habit).schedule.is_scheduled(day):
+                continue
+            entry = logged_today.get(habit.id) if day == today else None
+            if entry is not None and not (
+                entry.status == Status.SKIPPED.value and entry.skip_reason in SKIP_REASONS
+            ):
+                continue
+            values = {
+                "habit_id": habit.id,
+                "participant_id": participant.id,
+                "day": day,
+                "status": Status.SKIPPED.value,
+                "value": None,
+                "skip_reason": reason,
+                "logged_at": now,
+            }
+            await session.execute(_upsert(session), values)
+            written += 1
+        day += timedelta(days=1)
+    return written
+
+
+async def drop_days_ahead(session: AsyncSession, participant: Participant, today: date) -> None:
+    """Take back every entry after `today`: only a pause writes those (`skip_days`)."""
+    await session.execute(
+        delete(CheckIn).where(CheckIn.participant_id == participant.id, CheckIn.day > today)
+    )
+
+
 async def save_reflection(
     session: AsyncSession, participant: Participant, day: date, text: str, *, today: date
 ) -> None:
