@@ -39,9 +39,9 @@ REASON_WORDS = {
     "cuti": "leave",
     "leave": "leave",
 }
-_ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
-_DMY = re.compile(r"^(\d{1,2})[/.-](\d{1,2})(?:[/.-](\d{4}))?$")
-_DAYS = re.compile(r"^\d{1,3}$")
+_ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$", re.ASCII)
+_DMY = re.compile(r"^(\d{1,2})[/.-](\d{1,2})(?:[/.-](\d{4}))?$", re.ASCII)
+_DAYS = re.compile(r"^\d{1,3}$", re.ASCII)
 
 
 @dataclass(frozen=True)
