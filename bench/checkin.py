@@ -144,9 +144,11 @@ def open_log(path: Path) -> IO[bytes]:
 
 
 def carries_sheet(record: Outgoing) -> bool:
-    """Whether the record carries a check-in sheet's keyboard (a "done" button)."""
+    """Whether the record carries a check-in sheet's keyboard (a "done" button, or the "change"
+    button a logged habit has instead)."""
     rows = (record.reply_markup or {}).get("inline_keyboard", [])
-    return any(str(b.get("callback_data", "")).startswith("ci:y:") for row in rows for b in row)
+    marks = ("ci:y:", "ci:e:")
+    return any(str(b.get("callback_data", "")).startswith(marks) for row in rows for b in row)
 
 
 class Collector:

@@ -120,6 +120,7 @@ class SheetLine:
     habit: Habit
     entry: CheckIn | None
     due: bool
+    not_yet: bool = False  # the day is before the habit was added to the plan
 
 
 @dataclass(frozen=True)
@@ -142,7 +143,12 @@ async def day_sheet(session: AsyncSession, participant: Participant, day: date) 
     # One statement, with the day's reflection: a check-in answers with this sheet.
     rows = (await session.execute(_DAY_SHEET, {"participant_id": participant.id, "day": day})).all()
     lines = [
-        SheetLine(h, c, h.created_on <= day and spec_of(h).schedule.is_scheduled(day))
+        SheetLine(
+            h,
+            c,
+            h.created_on <= day and spec_of(h).schedule.is_scheduled(day),
+            not_yet=day < h.created_on,
+        )
         for h, c, _ in rows
     ]
     return DaySheet(day, lines, rows[0][2] if rows else None)
@@ -184,6 +190,76 @@ async def record(
     }
     # One statement whatever came before: the unique (habit, day) row is replaced.
     await session.execute(_upsert(session), values)
+
+
+async def undo(
+    session: AsyncSession, participant: Participant, habit: Habit, day: date, *, today: date
+) -> None:
+    """Take back the entry of one of the participant's habits (see `habit_of`) for one day: the
+    day is open again, as if never logged. Nothing there (a double tap) is not an error."""
+    check_day(participant, day, today)
+    if day < habit.created_on:
+        raise InvalidInput("checkin.before_habit")
+    await session.execute(
+        delete(CheckIn).where(
+            CheckIn.habit_id == habit.id,
+            CheckIn.participant_id == participant.id,
+            CheckIn.day == day,
+        )
+    )
+
+
+async def skip_days(
+    session: AsyncSession,
+    participant: Participant,
+    first: date,
+    last: date,
+    reason: str,
+    *,
+    today: date,
+    now: datetime,
+) -> int:
+    """Log every active habit due on `first` … `last` as skipped with `reason` (core.pauses: a
+    pause for leave, travel or sickness). Days may lie ahead; today keeps what the participant
+    logged, except an earlier pause's skip. Returns how many entries were written."""
+    habits = await active_habits(session, participant.id)
+    logged_today = {
+        c.habit_id: c
+        for c in await session.scalars(
+            select(CheckIn).where(CheckIn.participant_id == participant.id, CheckIn.day == today)
+        )
+    }
+    written = 0
+    day = first
+    while day <= last:
+        for habit in habits:
+            if day < habit.created_on or not spec_of(habit).schedule.is_scheduled(day):
+                continue
+            entry = logged_today.get(habit.id) if day == today else None
+            if entry is not None and not (
+                entry.status == Status.SKIPPED.value and entry.skip_reason in SKIP_REASONS
+            ):
+                continue
+            values = {
+                "habit_id": habit.id,
+                "participant_id": participant.id,
+                "day": day,
+                "status": Status.SKIPPED.value,
+                "value": None,
+                "skip_reason": reason,
+                "logged_at": now,
+            }
+            await session.execute(_upsert(session), values)
+            written += 1
+        day += timedelta(days=1)
+    return written
+
+
+async def drop_days_ahead(session: AsyncSession, participant: Participant, today: date) -> None:
+    """Take back every entry after `today`: only a pause writes those (`skip_days`)."""
+    await session.execute(
+        delete(CheckIn).where(CheckIn.participant_id == participant.id, CheckIn.day > today)
+    )
 
 
 async def save_reflection(

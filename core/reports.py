@@ -439,7 +439,9 @@ def _rows(loaded: _Loaded) -> list[ExportRow]:
             if removed is not None:
                 last = min(last, removed - _ONE_DAY)
             days = {d for d in _days(_first_day(habit, cohort), last) if schedule.is_scheduled(d)}
-            days.update(entries)  # whatever was logged, even outside that range
+            # Whatever was logged, even outside that range, but not the days ahead a pause for
+            # leave has already marked skipped (core.pauses): the export ends today.
+            days.update(d for d in entries if d <= member.today)
             for day in days:
                 entry = entries.get(day)
                 by_day[day].append(

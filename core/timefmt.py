@@ -37,11 +37,21 @@ def long_date(day: date, lang: str) -> str:
     return format_date(day, "EEEE, d MMMM y", locale=lang)
 
 
+def weekday_date(day: date, lang: str) -> str:
+    """'Kamis, 24 Desember' / 'Thursday, 24 December': a day within the coming weeks."""
+    return format_date(day, "EEEE, d MMMM", locale=lang)
+
+
+def short_date(day: date, lang: str) -> str:
+    """'5 Sep' in both languages."""
+    return format_date(day, "d MMM", locale=lang)
+
+
 def clock(at: datetime, lang: str) -> str:
     """'08.30' in Indonesian, '08:30' in English (both 24-hour, as trainings announce them)."""
     return at.strftime(_TIME_PATTERN.get(lang, "%H:%M"))
 
 
-def short_date(day: date, lang: str) -> str:
-    """'Kam, 2 Sep 2021' / 'Thu, 2 Sept 2021': for lists where a long date is too much."""
+def list_date(day: date, lang: str) -> str:
+    """'Kam, 2 Sep 2021' / 'Thu, 2 Sep 2021': for lists where a long date is too much."""
     return format_date(day, "EEE, d MMM y", locale=lang)

@@ -1,5 +1,6 @@
 """/lapor (/checkin): today's habits as buttons — done, not done, skipped with a reason, or a
-number — an optional reflection, and days up to a week back."""
+number — an optional reflection, and days up to a week back. A logged habit's button opens its
+choices again: change the entry or undo it."""
 
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ from core.numbers import number
 from core.participants import effective_timezone
 from core.plans import TARGET_MAX, parse_amount
 from core.reading import Amount, BadDate, BadNumber, read_day
-from core.timefmt import local, long_date
+from core.timefmt import local, long_date, short_date
 from handlers import callbacks, refusals
 from handlers.common import (
     Answer,
@@ -42,10 +43,12 @@ REASONS = {
     "leave": "checkin.reason_leave",
 }
 _DATA_RE = re.compile(
-    rf"^{callbacks.CHECKIN}:(y|n|s|v|sick|duty|leave|other|back|note|days|show):(\d{{1,12}})\.(\d{{8}})$"
+    rf"^{callbacks.CHECKIN}:(y|n|s|v|e|u|sick|duty|leave|other|back|note|days|show)"
+    rf":(\d{{1,12}})\.(\d{{8}})$"
 )
 YESTERDAY_WORDS = frozenset({"kemarin", "yesterday"})
 SHORT_NAME = 18
+LONG_NAME = 30  # a logged habit's button has its row to itself
 
 
 @dataclass(frozen=True)
@@ -81,8 +84,8 @@ def today_of(context: AksiContext, participant: Participant) -> date:
     return local(context.services.clock(), effective_timezone(participant)).date()
 
 
-def _short(name: str) -> str:
-    return name if len(name) <= SHORT_NAME else name[: SHORT_NAME - 1] + "…"
+def _short(name: str, limit: int = SHORT_NAME) -> str:
+    return name if len(name) <= limit else name[: limit - 1] + "…"
 
 
 def describe_entry(context: AksiContext, lang: str, line: SheetLine) -> str:
@@ -119,13 +122,19 @@ def render_sheet(
     due = sheet.due
     rows: list[list[InlineKeyboardButton]] = []
     if not due:
-        blocks.append(text(context, lang, "checkin.nothing_due"))
+        nothing_yet = all(line.not_yet for line in sheet.lines)
+        key = "checkin.nothing_yet" if nothing_yet else "checkin.nothing_due"
+        blocks.append(text(context, lang, key))
     lines = []
     for i, line in enumerate(due, 1):
         lines.append(
             f"{i}. {escape(line.habit.name)} — {escape(describe_entry(context, lang, line))}"
         )
         h = line.habit
+        if line.entry is not None:  # logged: one button that opens its choices again
+            label = plain(context, lang, "checkin.button_change", name=_short(h.name, LONG_NAME))
+            rows.append([_button(label, "e", h.id, day)])
+            continue
         first = (
             _button(f"🔢 {_short(h.name)}", "v", h.id, day)
             if h.kind == Kind.NUMERIC.value
@@ -134,9 +143,12 @@ def render_sheet(
         rows.append([first, _button("❌", "n", h.id, day), _button("⏸", "s", h.id, day)])
     if lines:
         blocks.append("\n".join(lines))
-    off = [line.habit.name for line in sheet.lines if not line.due]
+    off = [line.habit.name for line in sheet.lines if not line.due and not line.not_yet]
     if off:
         blocks.append(text(context, lang, "checkin.not_scheduled", names=", ".join(off)))
+    later = _added_later(context, lang, sheet)
+    if later:
+        blocks.append(text(context, lang, "checkin.not_yet", names=later))
     if sheet.complete:
         blocks.append(text(context, lang, "checkin.all_done"))
     if sheet.reflection:
@@ -149,6 +161,50 @@ def render_sheet(
         ]
     )
     return "\n\n".join(blocks), InlineKeyboardMarkup(rows)
+
+
+def _added_later(context: AksiContext, lang: str, sheet: DaySheet) -> str:
+    """'Membaca (ditambahkan pada 5 Sep)' for the habits added to the plan after the sheet's day,
+    grouped by the day they were added."""
+    by_day: dict[date, list[str]] = {}
+    for line in sheet.lines:
+        if line.not_yet:
+            by_day.setdefault(line.habit.created_on, []).append(line.habit.name)
+    return "; ".join(
+        plain(context, lang, "checkin.added_on", names=", ".join(names), day=short_date(d, lang))
+        for d, names in sorted(by_day.items())
+    )
+
+
+def render_choices(
+    context: AksiContext, lang: str, line: SheetLine, day: date
+) -> tuple[str, InlineKeyboardMarkup]:
+    """A logged habit pressed again: its entry, the other choices and undo."""
+    h = line.habit
+    first = (
+        _button(plain(context, lang, "checkin.choice_value"), "v", h.id, day)
+        if h.kind == Kind.NUMERIC.value
+        else _button(plain(context, lang, "checkin.choice_done"), "y", h.id, day)
+    )
+    rows = [
+        [
+            first,
+            _button(plain(context, lang, "checkin.choice_not_done"), "n", h.id, day),
+            _button(plain(context, lang, "checkin.choice_skip"), "s", h.id, day),
+        ]
+    ]
+    if line.entry is not None:
+        rows.append([_button(plain(context, lang, "checkin.button_undo"), "u", h.id, day)])
+    rows.append([_button(plain(context, lang, "button.back"), "back", h.id, day)])
+    body = text(
+        context,
+        lang,
+        "checkin.choices",
+        name=h.name,
+        day=long_date(day, lang),
+        state=describe_entry(context, lang, line),
+    )
+    return body, InlineKeyboardMarkup(rows)
 
 
 def render_days(
@@ -271,7 +327,8 @@ async def checkin_button(update: Update, context: AksiContext) -> None:
             await answer_button(update, notice, alert=True)
             return
     saved = press.action in ("y", "n", *REASONS)
-    await answer_button(update, plain(context, lang, "button.saved") if saved else None)
+    done = "button.saved" if saved else "checkin.undone" if press.action == "u" else None
+    await answer_button(update, plain(context, lang, done) if done else None)
     if result is not None:
         await edit_or_reply(update, context, *result)
     if follow_up is not None:
@@ -300,6 +357,16 @@ async def _apply_press(
         sheet = await checkins.day_sheet(session, participant, day)
         return render_sheet(context, lang, sheet, today), None
     habit = await checkins.habit_of(session, participant.id, press.habit_id)
+    if press.action == "e":
+        sheet = await checkins.day_sheet(session, participant, day)
+        line = next((x for x in sheet.lines if x.habit.id == habit.id), None)
+        if line is None or line.not_yet:
+            raise InvalidInput("checkin.before_habit")
+        return render_choices(context, lang, line, day), None
+    if press.action == "u":
+        await checkins.undo(session, participant, habit, day, today=today)
+        sheet = await checkins.day_sheet(session, participant, day)
+        return render_sheet(context, lang, sheet, today), None
     if press.action == "s":
         return render_reasons(context, lang, habit.name, habit.id, day), None
     if press.action == "v":

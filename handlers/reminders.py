@@ -1,6 +1,7 @@
-"""/pengingat (/reminders): daily reminder times, working days, pause; and the repeating job
-that sends what is due — daily reminders with check-in buttons, the evening follow-up, the
-morning summary of the day's sessions, and session reminders."""
+"""/pengingat (/reminders): daily reminder times, working days, pause (until resumed, or until
+a date with a reason: sick, official travel, leave) and resume; and the repeating job that
+sends what is due — daily reminders with check-in buttons and "remind me in an hour", the
+evening follow-up, the morning summary of the day's sessions, and session reminders."""
 
 from __future__ import annotations
 
@@ -17,13 +18,13 @@ from telegram.error import TelegramError
 from bot.context import AksiContext
 from bot.delivery import FAILED, SENT, Outcome, failure
 from bot.i18n import Html, escape, link
-from core import checkins
+from core import checkins, pauses
 from core.errors import InvalidInput
 from core.participants import effective_timezone, language_for
 from core.reading import BadTime
-from core.timefmt import clock, local, zone_abbreviation
-from handlers import callbacks, offers, refusals
-from handlers.checkin import render_sheet
+from core.timefmt import clock, local, long_date, zone_abbreviation
+from handlers import callbacks, offers, pause, refusals
+from handlers.checkin import render_sheet, today_of
 from handlers.common import (
     NO_PREVIEW,
     Answer,
@@ -55,8 +56,13 @@ _WORDS = {
     "default": "default",
 }
 _ARGS = {
-    "pause": frozenset({""}),
+    "pause": frozenset({""}),  # the pause choices
+    "pausefor": frozenset(str(n) for n in pauses.QUICK_DAYS),
+    "pausedate": frozenset({""}),  # asks for a typed date
+    "hold": frozenset({""}),  # paused until resumed
+    "why": frozenset(pauses.PAUSE_REASONS),
     "resume": frozenset({""}),
+    "menu": frozenset({""}),
     "workdays": frozenset({""}),
     "everyday": frozenset({""}),
     "add": frozenset({""}),
@@ -71,13 +77,14 @@ def language_of(context: AksiContext, participant: Participant) -> str:
 
 
 def render_settings(
-    context: AksiContext, lang: str, participant: Participant
+    context: AksiContext, lang: str, participant: Participant, today: date
 ) -> tuple[str, InlineKeyboardMarkup]:
     tz = effective_timezone(participant)
     times = rem.daily_times(participant)
     zone = zone_abbreviation(tz)
     shown = ", ".join(clock(datetime.strptime(t, "%H:%M"), lang) for t in times)
     cohort = participant.cohort
+    status, note = pause.status_of(context, lang, participant, today)
     body = text(
         context,
         lang,
@@ -95,11 +102,7 @@ def render_settings(
             if participant.reminder_workdays_only
             else "schedule_kind.daily",
         ),
-        status=plain(
-            context,
-            lang,
-            "reminders.paused" if participant.reminders_paused else "reminders.active",
-        ),
+        status=status + (f"\n\n{note}" if note else ""),
         evening=clock(datetime.strptime(cohort.evening_time, "%H:%M"), lang)
         if cohort.evening_time
         else "—",
@@ -109,10 +112,7 @@ def render_settings(
     def button(
         label_key: str, action: str, arg: str = "", **values: object
     ) -> InlineKeyboardButton:
-        return InlineKeyboardButton(
-            plain(context, lang, label_key, **values),
-            callback_data=callbacks.pack(callbacks.REMINDERS, action, arg),
-        )
+        return pause.button(context, lang, label_key, action, arg, **values)
 
     rows = []
     if participant.reminder_times is not None:
@@ -128,26 +128,33 @@ def render_settings(
             else button("reminders.button_workdays", "workdays")
         ]
     )
+    paused = pauses.is_paused(participant, today)
     rows.append(
         [
             button("reminders.button_resume", "resume")
-            if participant.reminders_paused
+            if paused
             else button("reminders.button_pause", "pause")
         ]
     )
+    if pauses.paused_until(participant, today) is not None:  # why: each paused day skipped
+        rows.append(pause.reason_row(context, lang, participant))
     if participant.reminder_times is not None:
         rows.append([button("reminders.button_default", "default")])
     return body, InlineKeyboardMarkup(rows)
 
 
+def problem(context: AksiContext, lang: str, key: str, today: date, *, alert: bool = False) -> str:
+    """An InvalidInput key as a message, or as a pop-up's plain text (the pause limits filled
+    in where it names them)."""
+    last = long_date(pauses.latest_until(today), lang)
+    render = plain if alert else text
+    return render(context, lang, key, days=pauses.MAX_PAUSE_DAYS, last=last)
+
+
 def apply_change(participant: Participant, action: str, value: str | None = None) -> None:
-    """Change the participant's reminder settings; InvalidInput for what cannot be done."""
+    """Change the participant's reminder times and days; InvalidInput for what cannot be done."""
     times = rem.daily_times(participant)
-    if action == "pause":
-        participant.reminders_paused = True
-    elif action == "resume":
-        participant.reminders_paused = False
-    elif action == "workdays":
+    if action == "workdays":
         participant.reminder_workdays_only = True
     elif action == "everyday":
         participant.reminder_workdays_only = False
@@ -170,8 +177,41 @@ def apply_change(participant: Participant, action: str, value: str | None = None
         raise InvalidInput("button.stale")
 
 
+async def change(
+    session: AsyncSession,
+    context: AksiContext,
+    participant: Participant,
+    action: str,
+    value: str | None = None,
+) -> None:
+    """Apply one change (a pause writes the skips of its reason) and move the reminder rows."""
+    now = context.services.clock()
+    today = today_of(context, participant)
+    request: pauses.PauseRequest | None = None
+    if action == "pause":  # `/pengingat jeda [date or days] [reason]`, or a typed date
+        request = pauses.parse_pause((value or "").split(), today)
+    elif action == "pausefor" and value is not None:
+        request = pauses.PauseRequest(today + timedelta(days=int(value)), None)
+    elif action == "hold":
+        request = pauses.PauseRequest(None, None)
+    elif action == "why" and value is not None:
+        await pauses.give_reason(session, participant, value, today=today, now=now)
+    elif action == "resume":
+        await pauses.resume(session, participant, today=today)
+    else:
+        apply_change(participant, action, value)
+    if request is not None:
+        running = pauses.paused_until(participant, today) is not None
+        if request.until is not None and request.reason is None and running:
+            # A new end date for a running pause keeps its reason (leave extended).
+            request = pauses.PauseRequest(request.until, participant.pause_reason)
+        await pauses.pause(session, participant, request, today=today, now=now)
+    await rem.sync_reminders(session, participant, now)
+
+
 def parse_args(args: list[str]) -> tuple[str, str | None] | None:
-    """`07:30`, `jeda`, `lanjut`, `harikerja`, `setiaphari`, `hapus 07:30`, `bawaan`."""
+    """`07:30`, `jeda [2026-12-24|3] [cuti]`, `lanjut`, `harikerja`, `setiaphari`,
+    `hapus 07:30`, `bawaan`."""
     if not args:
         return None
     first = args[0].lower()
@@ -180,21 +220,25 @@ def parse_args(args: list[str]) -> tuple[str, str | None] | None:
     action = _WORDS.get(first)
     if action == "remove" and len(args) == 2:
         return "del", args[1]
-    if action in ("pause", "resume", "workdays", "everyday", "default") and len(args) == 1:
+    if action == "pause":
+        return action, " ".join(args[1:])
+    if action in ("resume", "workdays", "everyday", "default") and len(args) == 1:
         return action, None
     return "bad", None
 
 
-def _refused(context: AksiContext, lang: str, exc: InvalidInput) -> str:
-    """Why a change was refused: 25:00 is no time at all, `7:3` is not written as one."""
+def _refused(context: AksiContext, lang: str, exc: InvalidInput, today: date) -> str:
+    """Why a change was refused: 25:00 is no time at all, `7:3` is not written as one; the
+    pause limits filled in where the message names them."""
     if isinstance(exc, BadTime):
         return refusals.bad_time(context, lang, exc, "reminders.bad_time")
-    return text(context, lang, str(exc))
+    return problem(context, lang, str(exc), today)
 
 
 async def show_reminders(update: Update, context: AksiContext) -> None:
     """/pengingat: the reminder settings with buttons; `/pengingat 07:30` adds a time,
-    `jeda`/`lanjut` pause and resume, `harikerja`/`setiaphari` choose the days."""
+    `jeda` pauses (`jeda 2026-12-24 cuti`: until that date, with a reason), `lanjut` resumes,
+    `harikerja`/`setiaphari` choose the days."""
     services = context.services
     async with services.db.begin() as session:
         reader = await identify(session, update, context)
@@ -203,6 +247,7 @@ async def show_reminders(update: Update, context: AksiContext) -> None:
             await ask_for_code(update, context, reader.lang)
             return
         lang = reader.lang
+        today = today_of(context, participant)
         parsed = parse_args(list(context.args or []))
         notice = None
         if parsed is not None:
@@ -210,22 +255,24 @@ async def show_reminders(update: Update, context: AksiContext) -> None:
             try:
                 if action == "bad":
                     raise InvalidInput("reminders.bad_argument")
-                apply_change(participant, action, value)
-                await rem.sync_reminders(session, participant, services.clock())
+                await change(session, context, participant, action, value)
                 notice = text(context, lang, "profile.saved")
             except InvalidInput as exc:
-                await reply(update, context, _refused(context, lang, exc))
+                await reply(update, context, _refused(context, lang, exc, today))
                 return
-        body, keyboard = render_settings(context, lang, participant)
+        body, keyboard = render_settings(context, lang, participant, today)
     if notice:
         await reply(update, context, notice)
     await reply(update, context, body, keyboard)
 
 
 async def reminders_button(update: Update, context: AksiContext) -> None:
-    """A press on a /pengingat button."""
+    """A press on a /pengingat button, or "remind me in an hour" on a reminder."""
     query = update.callback_query
     assert query is not None
+    if pause.is_snooze(query.data):
+        await pause.snooze_button(update, context)
+        return
     button = callbacks.unpack(query.data, callbacks.REMINDERS, dict(_ARGS))
     services = context.services
     follow_up = None
@@ -239,43 +286,59 @@ async def reminders_button(update: Update, context: AksiContext) -> None:
         if button is None:
             await answer_button(update, plain(context, lang, "button.stale"), alert=True)
             return
+        today = today_of(context, participant)
+        participant.awaiting = None  # a question left open must not catch later text
         if button.action == "add":
             participant.awaiting = "rem_time"
             follow_up = text(context, lang, "reminders.ask_time")
-        else:
-            value = f"{button.arg[:2]}:{button.arg[2:]}" if button.action == "del" else None
+        elif button.action == "pausedate":
+            participant.awaiting = "rem_until"
+            follow_up = text(context, lang, "reminders.ask_until", days=pauses.MAX_PAUSE_DAYS)
+        elif button.action not in ("pause", "menu"):
+            value = f"{button.arg[:2]}:{button.arg[2:]}" if button.action == "del" else button.arg
             try:
-                apply_change(participant, button.action, value)
+                await change(session, context, participant, button.action, value or None)
             except InvalidInput as exc:
-                await answer_button(update, plain(context, lang, str(exc)), alert=True)
+                notice = problem(context, lang, str(exc), today, alert=True)
+                await answer_button(update, notice, alert=True)
                 return
-            await rem.sync_reminders(session, participant, services.clock())
-        body, keyboard = render_settings(context, lang, participant)
-    await answer_button(update, None if follow_up else plain(context, lang, "button.saved"))
+        if button.action == "pause":
+            view = pause.render_choices(context, lang)
+        else:
+            view = render_settings(context, lang, participant, today)
+    changed = button.action not in ("add", "pausedate", "pause", "menu")
+    await answer_button(update, plain(context, lang, "button.saved") if changed else None)
     if follow_up:
         await reply(update, context, follow_up)
     else:
-        await edit_or_reply(update, context, body, keyboard)
+        await edit_or_reply(update, context, *view)
 
 
 async def answer_text(
     session: AsyncSession, context: AksiContext, reader: Reader, typed: str
 ) -> Answer:
-    """A typed reminder time, after the "add a time" button."""
+    """A typed reminder time (after "add a time") or the date a pause ends (after "until a
+    date…", e.g. `24/12 cuti`)."""
     participant = reader.participant
     assert participant is not None
     lang = reader.lang
+    today = today_of(context, participant)
+    until = participant.awaiting == "rem_until"
     try:
-        apply_change(participant, "add", typed)
+        if until:
+            if not typed.split():
+                raise InvalidInput("reminders.bad_until")
+            await change(session, context, participant, "pause", typed)
+        else:
+            await change(session, context, participant, "add", typed)
     except InvalidInput as exc:
         if str(exc) == "reminders.too_many":
             participant.awaiting = None
-        return [(_refused(context, lang, exc), None)]
+        return [(_refused(context, lang, exc, today), None)]
     participant.awaiting = None
-    await rem.sync_reminders(session, participant, context.services.clock())
     return [
         (text(context, lang, "profile.saved"), None),
-        render_settings(context, lang, participant),
+        render_settings(context, lang, participant, today),
     ]
 
 
@@ -306,10 +369,18 @@ class TickReport:
     outgoing: list[Outgoing] = field(default_factory=list)
 
 
+_HEADERS = {
+    rem.DAILY: "reminders.daily_header",
+    rem.EVENING: "reminders.evening_header",
+    rem.SNOOZE: "reminders.snoozed_header",
+}
+
+
 async def compose(
-    session: AsyncSession, context: AksiContext, due: rem.Due
+    session: AsyncSession, context: AksiContext, due: rem.Due, *, snoozed: bool = False
 ) -> tuple[str, InlineKeyboardMarkup | None] | None:
-    """The message for a due reminder, or None when it should stay quiet."""
+    """The message for a due reminder, or None when it should stay quiet. `snoozed`: a snoozed
+    reminder of the same person comes in this tick."""
     participant, kind, day = due.participant, due.reminder.kind, due.local_date
     lang = language_of(context, participant)
     cohort = participant.cohort
@@ -319,14 +390,17 @@ async def compose(
         return await morning_summary(session, context, participant, day, lang)
     sheet = await checkins.day_sheet(session, participant, day)
     if not sheet.lines:
-        if kind == rem.EVENING or not await rem.plan_nudge_due(session, participant.id, day):
+        if kind != rem.DAILY or not await rem.plan_nudge_due(session, participant.id, day):
             return None
         return offers.plan_nudge(context, lang)
     if not sheet.due or sheet.complete:
         return None  # quiet once the day's work is done
-    key = "reminders.evening_header" if kind == rem.EVENING else "reminders.daily_header"
+    if kind != rem.SNOOZE and (snoozed or await rem.snooze_pending(session, participant.id)):
+        return None  # "remind me in an hour" was pressed: that one comes instead
     body, keyboard = render_sheet(context, lang, sheet, day)
-    return text(context, lang, key) + "\n\n" + body, keyboard
+    snooze = pause.snooze_row(context, lang, day)
+    keyboard = InlineKeyboardMarkup([*keyboard.inline_keyboard, *snooze])
+    return text(context, lang, _HEADERS.get(kind, _HEADERS[rem.DAILY])) + "\n\n" + body, keyboard
 
 
 async def morning_summary(
@@ -372,7 +446,9 @@ async def prepare(context: AksiContext, now: datetime) -> TickReport:
     catch_up = timedelta(minutes=services.settings.aksi_reminder_catch_up_minutes)
     report = TickReport()
     async with services.db.begin() as session:
-        for due in await rem.take_due(session, now, catch_up):
+        taken = await rem.take_due(session, now, catch_up)
+        snoozed = {d.participant.id for d in taken if d.reminder.kind == rem.SNOOZE and not d.late}
+        for due in taken:
             p, kind, slot = due.participant, due.reminder.kind, due.reminder.local_time
             if due.late:
                 if await rem.claim(session, p.id, kind, due.local_date, slot, "late"):
@@ -382,7 +458,7 @@ async def prepare(context: AksiContext, now: datetime) -> TickReport:
                         kind, p.id, due.occurrence.isoformat(), catch_up,
                     )  # fmt: skip
                 continue
-            message = await compose(session, context, due)
+            message = await compose(session, context, due, snoozed=p.id in snoozed)
             status = "sending" if message else "quiet"
             if not await rem.claim(session, p.id, kind, due.local_date, slot, status):
                 report.skipped_claimed += 1

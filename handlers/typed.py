@@ -38,7 +38,7 @@ async def typed_text(update: Update, context: AksiContext) -> None:
             answer = answer_profile(context, reader, participant, typed, offer_plan=offer)
         elif awaiting == "plan":
             answer = await plan.answer_text(session, context, reader, typed)
-        elif awaiting == "rem_time":
+        elif awaiting in ("rem_time", "rem_until"):
             answer = await reminders.answer_text(session, context, reader, typed)
         elif awaiting.startswith("ci_"):
             answer = await checkin.answer_text(session, context, reader, typed)

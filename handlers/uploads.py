@@ -17,7 +17,7 @@ from bot.i18n import Html, escape
 from core.confirmations import Taken
 from core.imports import MAX_PROBLEMS_SHOWN, ImportRefused, ImportSummary, Problem
 from core.numbers import number
-from core.timefmt import clock, local, short_date
+from core.timefmt import clock, list_date, local
 from core.uploads import (
     MAX_UPLOAD_BYTES,
     CohortChoice,
@@ -210,7 +210,7 @@ def _item(
     if at is None:
         return text(context, lang, "upload.item", title=title)
     moment = local(at, cohort.timezone)
-    when = f"{short_date(moment.date(), lang)} {clock(moment, lang)}"
+    when = f"{list_date(moment.date(), lang)} {clock(moment, lang)}"
     return text(context, lang, "upload.item_session", when=when, title=title)
 
 

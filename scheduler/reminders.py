@@ -4,6 +4,10 @@ Every reminder is a row with its next due instant in UTC (`reminders.next_due_at
 single repeating job asks for the rows whose instant has come. Before a message goes out, a
 `deliveries` row keyed by (participant, kind, local date, slot) is inserted: a second tick, an
 overlapping one, or a restart finds it taken, so each reminder is sent at most once.
+
+A pause until a date (core.pauses) starts the rows on that local date. "Remind me in an hour"
+is a one-off `snooze` row, deleted when it is taken; it is kept when the settings change and
+dropped by a pause.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from sqlalchemy.orm import selectinload
 
 from core.errors import InvalidInput
 from core.participants import effective_timezone
+from core.pauses import paused_until
 from core.reading import read_clock
 from storage.db import insert_once
 from storage.models import Cohort, Delivery, Participant, Reminder, Session
@@ -28,6 +33,8 @@ EVENING = "evening"
 MORNING = "morning"
 SESSION = "session"
 PLAN_NUDGE = "plan_nudge"  # once: someone still without a plan, a day after joining
+SNOOZE = "snooze"  # a daily reminder once more, an hour after "remind me in an hour"
+SNOOZE_DELAY = timedelta(hours=1)
 MAX_DAILY_TIMES = 3
 
 
@@ -71,20 +78,76 @@ def desired(participant: Participant) -> list[tuple[str, str, bool]]:
     return rows
 
 
-async def sync_reminders(session: AsyncSession, participant: Participant, now: datetime) -> None:
-    """Make the participant's reminder rows match their settings and zone, from `now` on."""
+def resumes_at(participant: Participant, now: datetime) -> datetime | None:
+    """The instant a pause until a date ends (local midnight of that date), while it runs."""
     tz = effective_timezone(participant)
-    await session.execute(delete(Reminder).where(Reminder.participant_id == participant.id))
-    for kind, local_time, workdays in desired(participant):
+    until = paused_until(participant, local_day(now, tz))
+    if until is None:
+        return None
+    return datetime.combine(until, time(0), ZoneInfo(tz)).astimezone(UTC)
+
+
+def local_day(at: datetime, tz: str) -> date:
+    return at.astimezone(ZoneInfo(tz)).date()
+
+
+async def sync_reminders(session: AsyncSession, participant: Participant, now: datetime) -> None:
+    """Make the participant's reminder rows match their settings and zone, from `now` on (from
+    the day a pause ends, while it runs). A pending snooze stays unless reminders are off."""
+    tz = effective_timezone(participant)
+    rows = desired(participant)
+    back = resumes_at(participant, now)
+    start = now if back is None else back - timedelta(microseconds=1)
+    mine = Reminder.participant_id == participant.id
+    keep_snooze = bool(rows) and back is None
+    await session.execute(delete(Reminder).where(mine, Reminder.kind != SNOOZE))
+    if not keep_snooze:
+        await session.execute(delete(Reminder).where(mine, Reminder.kind == SNOOZE))
+    for kind, local_time, workdays in rows:
         session.add(
             Reminder(
                 participant_id=participant.id,
                 kind=kind,
                 local_time=local_time,
-                next_due_at=next_occurrence(local_time, tz, now, workdays),
+                next_due_at=next_occurrence(local_time, tz, start, workdays),
             )
         )
     await session.flush()
+
+
+async def snooze(session: AsyncSession, participant: Participant, now: datetime) -> datetime:
+    """Send the day's reminder once more in an hour; the instant it comes (UTC). One is
+    pending at a time: pressing again (a double tap) keeps it. InvalidInput when an hour from
+    now is already the next local day."""
+    pending = await session.scalar(
+        select(Reminder).where(Reminder.participant_id == participant.id, Reminder.kind == SNOOZE)
+    )
+    if pending is not None:
+        return pending.next_due_at
+    tz = effective_timezone(participant)
+    due = now + SNOOZE_DELAY
+    if local_day(due, tz) != local_day(now, tz):
+        raise InvalidInput("reminders.snooze_too_late")
+    session.add(
+        Reminder(
+            participant_id=participant.id,
+            kind=SNOOZE,
+            local_time=due.astimezone(ZoneInfo(tz)).strftime("%H:%M"),
+            next_due_at=due,
+        )
+    )
+    await session.flush()
+    return due
+
+
+async def snooze_pending(session: AsyncSession, participant_id: int) -> bool:
+    """Whether "remind me in an hour" is waiting (the regular reminders keep quiet till then)."""
+    found = await session.scalar(
+        select(Reminder.id).where(
+            Reminder.participant_id == participant_id, Reminder.kind == SNOOZE
+        )
+    )
+    return found is not None
 
 
 async def sync_missing(session: AsyncSession, now: datetime) -> int:
@@ -140,10 +203,13 @@ async def take_due(
         tz = effective_timezone(participant)
         occurrence = reminder.next_due_at
         workdays = participant.reminder_workdays_only and reminder.kind != MORNING
-        # After a long downtime, jump to the next occurrence after now (missed ones are late).
-        reminder.next_due_at = next_occurrence(
-            reminder.local_time, tz, max(now, occurrence), workdays
-        )
+        if reminder.kind == SNOOZE:
+            await session.delete(reminder)  # once only
+        else:
+            # After a long downtime, jump to the next occurrence after now (missed ones are late).
+            reminder.next_due_at = next_occurrence(
+                reminder.local_time, tz, max(now, occurrence), workdays
+            )
         local_date = occurrence.astimezone(ZoneInfo(tz)).date()
         due.append(Due(reminder, participant, occurrence, local_date, now - occurrence > catch_up))
     return due
@@ -249,7 +315,8 @@ async def sessions_due(
             )
             .options(selectinload(Participant.cohort))
         )
-        found.append(SessionDue(s, list(members), now - remind_at > catch_up))
+        reminded = [p for p in members if resumes_at(p, now) is None]  # not paused till a date
+        found.append(SessionDue(s, reminded, now - remind_at > catch_up))
     return found
 
 

@@ -113,6 +113,11 @@ class Participant(Base):
     reminder_times: Mapped[str | None] = mapped_column(String(32), nullable=True)
     reminder_workdays_only: Mapped[bool] = mapped_column(default=False, server_default="0")
     reminders_paused: Mapped[bool] = mapped_column(default=False, server_default="0")
+    # Reminders paused until this local date, when they come back by themselves; None: not
+    # paused until a date. With a reason (sick, duty, leave) the paused days are logged as
+    # skipped (core.pauses).
+    reminders_paused_until: Mapped[date | None] = mapped_column(Date, nullable=True)
+    pause_reason: Mapped[str | None] = mapped_column(String(16), nullable=True)
     # Set when Telegram answers 403 (blocked) or "chat not found"; cleared by /start.
     unreachable_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     # What the person had told the bot before a roster row gave them its name and unit: put
@@ -253,7 +258,7 @@ class Reminder(Base):
     participant_id: Mapped[int] = mapped_column(
         ForeignKey("participants.id", ondelete="CASCADE"), index=True
     )
-    kind: Mapped[str] = mapped_column(String(16))  # daily, evening, morning
+    kind: Mapped[str] = mapped_column(String(16))  # daily, evening, morning, snooze (one-off)
     local_time: Mapped[str] = mapped_column(String(5))
     next_due_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
 

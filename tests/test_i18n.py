@@ -11,6 +11,7 @@ import pytest
 
 from bot.i18n import Catalogs, Html
 from core.checkins import BACKFILL_DAYS
+from core.pauses import MAX_PAUSE_DAYS
 
 CATALOGS = Catalogs()
 
@@ -106,6 +107,9 @@ NOT_A_NUMBER = {"cohort"}  # "{cohort} materials": the cohort's name
 NEVER_ONE_KEYS = {
     ("checkin.pick_day", "days"),
     ("checkin.day_out_of_range", "days"),
+    # The longest pause: 60 days.
+    ("reminders.ask_until", "days"),
+    ("reminders.until_out_of_range", "days"),
     # A month's last day: 28 to 31.
     ("date.no_such_day", "last"),
     ("upload.problem.impossible_date", "last"),
@@ -113,7 +117,7 @@ NEVER_ONE_KEYS = {
 
 
 def test_no_english_text_shows_a_count_without_a_singular() -> None:
-    assert BACKFILL_DAYS >= 2  # what NEVER_ONE_KEYS relies on
+    assert BACKFILL_DAYS >= 2 and MAX_PAUSE_DAYS >= 2  # what NEVER_ONE_KEYS relies on
     offending = []
     for key, template in CATALOGS.messages["en"].items():
         if key in CATALOGS.plurals["en"]:

@@ -125,10 +125,11 @@ async def test_plan_then_a_week_of_checkins_then_progress(
     await budi.press("Membaca")
     out = await budi.send("8")
     assert "🟡 8/10 halaman" in joined(out)
-    # Monday itself: apel done twice (a double tap), reading done at target, a reflection.
+    # Monday itself: apel done twice (a double tap: the same button twice, before the sheet
+    # changed), reading done at target, a reflection.
     await budi.send("/lapor")
-    await budi.press("Apel pagi")
-    await budi.press("Apel pagi")
+    await budi.press_data(sheet_message(budi), f"ci:y:{apel.id}.20210906")
+    await budi.press_data(sheet_message(budi), f"ci:y:{apel.id}.20210906")
     await budi.press("Membaca")
     await budi.send("10")
     await budi.press("Refleksi")
@@ -267,16 +268,31 @@ async def test_forged_and_stale_buttons(
     await siti.press("Simpan")
     [siti_habit] = [h for h in await habits(db) if h.name == "Kebiasaan Siti"]
     [apel] = [h for h in await habits(db) if h.name == "Apel pagi tepat waktu"]
+    [baca] = [h for h in await habits(db) if h.name == "Membaca regulasi"]
+    await siti.send("/lapor")
+    await siti.press("Kebiasaan Siti")
+    sitis = [("Kebiasaan Siti", date(2021, 9, 3), "done", None, None)]
     await budi.send("/lapor")
     message_id = sheet_message(budi)
     forged = [
         f"ci:y:{siti_habit.id}.20210903",  # another participant's habit
+        f"ci:u:{siti_habit.id}.20210903",  # undoing another participant's entry
+        f"ci:e:{siti_habit.id}.20210903",  # or opening its choices
         "ci:y:999999.20210903",  # no such habit
+        "ci:u:999999.20210903",
         f"ci:y:{apel.id}.20210826",  # eight days back
+        f"ci:u:{apel.id}.20210826",
+        f"ci:e:{apel.id}.20210826",
         f"ci:y:{apel.id}.20210904",  # tomorrow
+        f"ci:u:{apel.id}.20210904",
+        f"ci:e:{apel.id}.20210904",
         f"ci:y:{apel.id}.20219999",  # not a date
+        f"ci:u:{apel.id}.20219999",
         f"ci:zz:{apel.id}.20210903",  # no such action
+        f"ci:u:-{apel.id}.20210903",
+        f"ci:u:{apel.id}.2021090",
         "ci:y:abc",
+        "ci:u:abc",
         "plan:save:",  # the plan was saved already: no draft, a stale button
         "plan:edit:7",
         "data:erase:maybe",
@@ -291,21 +307,28 @@ async def test_forged_and_stale_buttons(
             alerts[0].text or ""
         ), data
         assert not [r for r in out if r.method in ("sendMessage", "editMessageText")], data
-    assert await count(db, CheckIn) == 0
-    # A stale check-in button after the habit was removed from the plan.
+    assert await entries(db) == sitis
+    # Budi logs both; then stale buttons after the habit was removed from the plan.
+    await budi.press_data(message_id, f"ci:y:{apel.id}.20210903")
+    await budi.press_data(message_id, f"ci:y:{baca.id}.20210903")
+    logged = await entries(db)
+    assert len(logged) == 3
     await budi.send("/rencana")
     await budi.press("✏️ 1")
     await budi.press("Hapus")
     await budi.press("Simpan")
-    out = await budi.press_data(message_id, f"ci:y:{apel.id}.20210903")
-    assert "tidak berlaku" in (out[0].text or "")
-    assert await count(db, CheckIn) == 0
+    for action in ("y", "n", "e", "u"):
+        out = await budi.press_data(message_id, f"ci:{action}:{apel.id}.20210903")
+        assert "tidak berlaku" in (out[0].text or ""), action
+        assert not [r for r in out if r.method in ("sendMessage", "editMessageText")], action
+    assert await entries(db) == logged
     # Nine days later, the old sheet's buttons are out of range.
     clock.now += timedelta(days=9)
-    [baca] = [h for h in await habits(db) if h.name == "Membaca regulasi"]
-    out = await budi.press_data(message_id, f"ci:y:{baca.id}.20210903")
-    assert "tidak bisa dilaporkan" in (out[0].text or "")
-    assert await count(db, CheckIn) == 0
+    for action in ("y", "n", "e", "u"):
+        out = await budi.press_data(message_id, f"ci:{action}:{baca.id}.20210903")
+        assert "tidak bisa dilaporkan" in (out[0].text or ""), action
+        assert not [r for r in out if r.method in ("sendMessage", "editMessageText")], action
+    assert await entries(db) == logged
 
 
 async def test_checkin_guards(bot: RunningBot, db: async_sessionmaker[AsyncSession]) -> None:
@@ -438,7 +461,8 @@ async def test_changing_a_habits_target_starts_a_new_habit(
     assert ("Apel pagi tepat waktu", "numeric", True, date(2021, 9, 4)) in rows
     # The new habit cannot be logged before it existed; the old day keeps its "done".
     out = await budi.send("/lapor kemarin")
-    assert "Tidak terjadwal hari ini: Apel pagi tepat waktu" in joined(out)
+    assert "Belum ada pada hari itu: Apel pagi tepat waktu (ditambahkan pada 4 Sep)" in joined(out)
+    assert "Tidak terjadwal" not in joined(out)
     async with db() as session:
         assert list(await session.scalars(select(CheckIn.status))) == ["done"]
 
@@ -613,3 +637,154 @@ async def test_english_counts_and_file_names_and_a_checkin_example_of_this_cohor
     body = joined(await budi.press("Yes, erase my data"))
     assert "• membership of 1 cohort with the profile" in body
     assert "• 1 action plan and 2 habits\n• 1 check-in\n• 0 reflections" in body
+
+
+def callback_data(person: Person, label: str) -> str:
+    _, buttons = person.last_keyboard()
+    [data] = [b["callback_data"] for b in buttons if label in b["text"]]
+    return str(data)
+
+
+async def entries(db: async_sessionmaker[AsyncSession]) -> list[tuple[str, date, str, Any, Any]]:
+    """(habit, day, status, value, skip reason) of every check-in."""
+    async with db() as session:
+        rows = await session.execute(
+            select(Habit.name, CheckIn.day, CheckIn.status, CheckIn.value, CheckIn.skip_reason)
+            .join(Habit, Habit.id == CheckIn.habit_id)
+            .order_by(CheckIn.day, CheckIn.habit_id)
+        )
+        return [tuple(r) for r in rows]  # type: ignore[misc]
+
+
+async def test_a_day_before_the_habits_existed_says_so(
+    bot: RunningBot, db: async_sessionmaker[AsyncSession], clock: Clock
+) -> None:
+    budi = await joined_person(bot)
+    await write_plan(budi)  # Friday 3 September; the cohort started on Thursday
+    out = await budi.send("/lapor kemarin")
+    body = joined(out)
+    assert "Kamis, 2 September 2021" in body
+    assert (
+        "Kebiasaan Anda baru ditambahkan setelah hari itu, jadi tidak ada yang perlu dilaporkan."
+        in body
+    )
+    assert (
+        "Belum ada pada hari itu: Apel pagi tepat waktu, Membaca regulasi (ditambahkan pada 3 Sep)"
+        in body
+    )
+    assert "Tidak ada kebiasaan terjadwal" not in body and "Tidak terjadwal" not in body
+    _, buttons = budi.last_keyboard()
+    assert [b["text"] for b in buttons] == ["💬 Refleksi", "📅 Hari lain"]
+    # Monday: an every-day habit added today; Sunday's sheet shows each line for what it is.
+    clock.now += timedelta(days=3)
+    await budi.send("/rencana")
+    await budi.press("Tambah kebiasaan")
+    await budi.send("Senam pagi")
+    await budi.press("Ya / tidak")
+    await budi.press("Setiap hari")
+    await budi.press("Simpan")
+    body = joined(await budi.send("/lapor kemarin"))
+    assert "1. Membaca regulasi — ⬜ belum dilaporkan" in body
+    assert "Tidak terjadwal hari ini: Apel pagi tepat waktu" in body  # weekdays only
+    assert "Belum ada pada hari itu: Senam pagi (ditambahkan pada 6 Sep)" in body
+    assert "Senam pagi —" not in body
+    # The same in English, and the cohort's first day, before all three.
+    await budi.send("/bahasa en")
+    body = joined(await budi.send("/checkin yesterday"))
+    assert "Not scheduled this day: Apel pagi tepat waktu" in body
+    assert "Not in your plan yet on this day: Senam pagi (added on 6 Sep)" in body
+    body = joined(await budi.send("/checkin 2021-09-02"))
+    assert "Your habits were added after this day, so there is nothing to log for it." in body
+    assert (
+        "Not in your plan yet on this day: Apel pagi tepat waktu, Membaca regulasi "
+        "(added on 3 Sep); Senam pagi (added on 6 Sep)" in body
+    )
+    assert "No habit is scheduled" not in body
+    # A made-up press for a habit on a day before it existed changes nothing.
+    [apel] = [h for h in await habits(db) if h.name == "Apel pagi tepat waktu"]
+    for action in ("y", "e", "u"):
+        out = await budi.press_data(sheet_message(budi), f"ci:{action}:{apel.id}.20210902")
+        assert "did not exist yet" in (out[0].text or ""), action
+    assert await entries(db) == []
+
+
+async def test_change_and_undo_from_the_sheet(
+    bot: RunningBot, db: async_sessionmaker[AsyncSession], clock: Clock
+) -> None:
+    budi = await joined_person(bot)
+    await write_plan(budi)
+    await budi.send("/lapor")
+    out = await budi.press("Apel pagi")
+    assert "1. Apel pagi tepat waktu — ✅ selesai" in joined(out)
+    _, buttons = budi.last_keyboard()
+    # A logged habit has one button that opens its choices again; the open one keeps its three.
+    assert [b["text"] for b in buttons][:4] == [
+        "✏️ Ubah: Apel pagi tepat waktu",
+        "🔢 Membaca regulasi",
+        "❌",
+        "⏸",
+    ]
+    out = await budi.press("Ubah: Apel")
+    assert (
+        "✏️ <b>Apel pagi tepat waktu</b> · Jumat, 3 September 2021\nSekarang: ✅ selesai"
+        in joined(out)
+    )
+    assert [b["text"] for b in budi.last_keyboard()[1]] == [
+        "✅ Selesai",
+        "❌ Tidak",
+        "⏸ Lewati",
+        "↩️ Batalkan laporan",
+        "⬅️ Kembali",
+    ]
+    out = await budi.press("❌ Tidak")
+    assert "1. Apel pagi tepat waktu — ❌ tidak" in joined(out)
+    assert await entries(db) == [
+        ("Apel pagi tepat waktu", date(2021, 9, 3), "not_done", None, None)
+    ]
+    await budi.press("Ubah: Apel")
+    await budi.press("⏸ Lewati")
+    out = await budi.press("Cuti")
+    assert "1. Apel pagi tepat waktu — ⏸ dilewati (🏖 Cuti)" in joined(out)
+    assert await entries(db) == [
+        ("Apel pagi tepat waktu", date(2021, 9, 3), "skipped", None, "leave")
+    ]
+    # Undo: back to not logged, the row gone; a double tap on it is no error.
+    await budi.press("Ubah: Apel")
+    undo = callback_data(budi, "Batalkan laporan")
+    out = await budi.press("Batalkan laporan")
+    [toast] = [r for r in out if r.method == "answerCallbackQuery"]
+    assert toast.text == "↩️ Laporan dibatalkan"
+    assert "1. Apel pagi tepat waktu — ⬜ belum dilaporkan" in joined(out)
+    assert await entries(db) == []
+    out = await budi.press_data(sheet_message(budi), undo)
+    assert [r.text for r in out if r.method == "answerCallbackQuery"] == ["↩️ Laporan dibatalkan"]
+    assert not [r for r in out if r.method == "sendMessage"]
+    assert "✅ Apel pagi tepat w…" in [b["text"] for b in budi.last_keyboard()[1]]
+    # A number changed: 12 pages, then 8.
+    await budi.press("Membaca")
+    await budi.send("12")
+    await budi.press("Ubah: Membaca")
+    out = await budi.press("Ubah angka")
+    assert "Berapa halaman untuk <b>Membaca regulasi</b>" in joined(out)
+    out = await budi.send("8")
+    assert "2. Membaca regulasi — 🟡 8/10 halaman" in joined(out)
+    assert await entries(db) == [("Membaca regulasi", date(2021, 9, 3), "done", 8.0, None)]
+    # Monday: Friday's entry undone from "another day", and an English undo of today's.
+    clock.now += timedelta(days=3)
+    await budi.send("/lapor")
+    await budi.press("Hari lain")
+    await budi.press("Jum 3/9")
+    await budi.press("Ubah: Membaca")
+    out = await budi.press("Batalkan laporan")
+    assert "2. Membaca regulasi — ⬜ belum dilaporkan" in joined(out)
+    assert "Jumat, 3 September 2021" in joined(out)
+    assert await entries(db) == []
+    await budi.send("/bahasa en")
+    await budi.send("/checkin")
+    await budi.press("Apel pagi")
+    out = await budi.press("Change: Apel")
+    assert "Now: ✅ done" in joined(out)
+    out = await budi.press("Undo this entry")
+    assert [r.text for r in out if r.method == "answerCallbackQuery"] == ["↩️ Entry undone"]
+    assert "1. Apel pagi tepat waktu — ⬜ not logged yet" in joined(out)
+    assert await entries(db) == []
