@@ -13,6 +13,7 @@ from core.participants import (
     JoinResult,
     TelegramPerson,
     join_cohort,
+    name_from_telegram,
     set_profile,
 )
 from core.roster import RosterJoin, join_by_token, looks_like_token, match_by_username
@@ -39,18 +40,33 @@ _BUTTONS = {
 
 
 def profile_question(
-    context: AksiContext, lang: str, participant: Participant, person: TelegramPerson
+    context: AksiContext,
+    lang: str,
+    participant: Participant,
+    person: TelegramPerson,
+    *,
+    editing: bool = False,
 ) -> tuple[str, InlineKeyboardMarkup]:
-    """The question for the field the participant is asked next, with its buttons."""
-    skip = InlineKeyboardButton(
-        plain(context, lang, "button.skip"),
-        callback_data=callbacks.pack(callbacks.ONBOARDING, "skip", participant.awaiting or ""),
+    """The question for the field the participant is asked next, with its buttons: the
+    Telegram name (when it makes a name) and skip, or, `editing` from /pengaturan, cancel."""
+    field = participant.awaiting or ""
+    skip = (
+        InlineKeyboardButton(
+            plain(context, lang, "button.keep_as_is"),
+            callback_data=callbacks.pack(callbacks.SETTINGS, "keep", field),
+        )
+        if editing
+        else InlineKeyboardButton(
+            plain(context, lang, "button.skip"),
+            callback_data=callbacks.pack(callbacks.ONBOARDING, "skip", field),
+        )
     )
     if participant.awaiting == ASK_FULL_NAME:
         rows = [[skip]]
-        if person.display_name:
+        name = name_from_telegram(person.display_name)
+        if name:
             use_name = InlineKeyboardButton(
-                plain(context, lang, "button.use_telegram_name", name=person.display_name[:40]),
+                plain(context, lang, "button.use_telegram_name", name=name[:40]),
                 callback_data=callbacks.pack(callbacks.ONBOARDING, "tgname"),
             )
             rows.insert(0, [use_name])
@@ -220,12 +236,15 @@ async def onboarding_button(update: Update, context: AksiContext) -> None:
         if button is None or participant.awaiting != field:
             await answer_button(update, plain(context, reader.lang, "button.stale"), alert=True)
             return
-        if button.action == "tgname":
-            value: str | None = reader.person.display_name
-        else:
-            value = None
+        value = name_from_telegram(reader.person.display_name)
+        if button.action == "tgname" and value is None:  # e.g. renamed to emoji since
+            notice = plain(context, reader.lang, "profile.telegram_name_unusable")
+            await answer_button(update, notice, alert=True)
+            return
         # The pop-up answer to the press already says "saved".
-        answer = answer_profile(context, reader, participant, value, confirm=False)
+        answer = answer_profile(
+            context, reader, participant, value if button.action == "tgname" else None, False
+        )
     await answer_button(update, plain(context, reader.lang, "button.saved"))
     await drop_keyboard(update, context)
     for body, keyboard in answer:
