@@ -190,6 +190,22 @@ async def answer_typed(
     return [await _control(session, context, lang, draft, cohort)]
 
 
+async def preview_waits(
+    session: AsyncSession, update: Update, context: AksiContext
+) -> Answer | None:
+    """Typed text while the author's preview waits for a button (send, time, change the text,
+    cancel): say so; the draft stays as it is. None when no preview of theirs waits."""
+    person = person_of(update)
+    draft = await ann.open_draft(session, person.user_id)
+    if draft is None or draft.state != "preview":
+        return None
+    if not await can_manage(
+        session, person.user_id, draft.cohort_id, context.services.settings.aksi_admin_ids
+    ):
+        return None
+    return [(text(context, draft.author_language, "announce.use_buttons"), None)]
+
+
 async def cancel_draft(
     session: AsyncSession, update: Update, context: AksiContext
 ) -> Answer | None:

@@ -17,7 +17,8 @@ MAX_TYPED = 1000  # longer typed text is refused outright, naming the limit
 
 async def typed_text(update: Update, context: AksiContext) -> None:
     """Plain text: joins with a code, answers the pending question (profile, plan, check-in),
-    or points to /bantuan."""
+    says to tap a button where only buttons answer (a plan step, a skip's reason, an
+    announcement's preview), or points to /bantuan."""
     message = update.effective_message
     typed = (message.text or "") if message else ""
     joined: JoinResult | None = None
@@ -33,7 +34,12 @@ async def typed_text(update: Update, context: AksiContext) -> None:
         elif participant is None:
             joined = await join(session, context, reader, typed.strip())
             key = "join.unknown_code" if len(typed.split()) == 1 else "join.ask_code"
-            answer = [] if joined else [(text(context, lang, key, code=typed.strip()[:64]), None)]
+            answer = (
+                []
+                if joined
+                else await announce.preview_waits(session, update, context)
+                or [(text(context, lang, key, code=typed.strip()[:64]), None)]
+            )
         elif awaiting in (ASK_FULL_NAME, ASK_UNIT):
             answer = answer_profile(context, reader, participant, typed)
         elif awaiting == "plan":
@@ -42,8 +48,10 @@ async def typed_text(update: Update, context: AksiContext) -> None:
             answer = await reminders.answer_text(session, context, reader, typed)
         elif awaiting.startswith("ci_"):
             answer = await checkin.answer_text(session, context, reader, typed)
-        else:
-            answer = [(text(context, lang, "fallback.text"), None)]
+        else:  # no question open: a facilitator's preview may wait for its buttons
+            answer = await announce.preview_waits(session, update, context) or [
+                (text(context, lang, "fallback.text"), None)
+            ]
     if joined is not None:
         await after_join(update, context, reader, joined)
     for body, keyboard in answer:

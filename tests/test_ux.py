@@ -4,6 +4,7 @@ from /pengaturan, text typed where only buttons answer, and the main menu."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -11,10 +12,16 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.standin import BotApiStandIn, Outgoing
+from core.cohorts import get_cohort
 from core.participants import name_from_telegram
-from storage.models import Participant
+from core.staff import add_facilitator
+from storage.models import Announcement, CheckIn, Participant, PlanDraft
 from tests.conftest import make_cohort
-from tests.harness import Person, RunningBot, joined, settings_for
+from tests.harness import Clock, Person, RunningBot, joined, settings_for
+
+# Friday 3 September 2021, 09:00 WITA: the second day of the cohort.
+NOW = datetime(2021, 9, 3, 1, 0, tzinfo=UTC)
+FACILITATOR = 9001
 
 
 @pytest.fixture
@@ -22,7 +29,9 @@ async def bot(
     standin: BotApiStandIn, db_url: str, db: async_sessionmaker[AsyncSession]
 ) -> AsyncIterator[RunningBot]:
     await make_cohort(db)
-    running = RunningBot(standin, settings_for(standin, db_url))
+    async with db.begin() as session:
+        await add_facilitator(session, await get_cohort(session, "REVMEN1"), FACILITATOR)
+    running = RunningBot(standin, settings_for(standin, db_url), clock=Clock(NOW))
     await running.start()
     yield running
     await running.stop()
@@ -193,3 +202,107 @@ async def test_unit_question_from_settings_can_be_cancelled_and_stale_cancel_is_
         assert sent(out) == [] and "tidak berlaku" in alerts(out)[0], data
     p = await member(db, 1001)
     assert (p.full_name, p.unit, p.awaiting) == ("Budi Santoso", "Dinas Kesehatan", None)
+
+
+# --- Text typed where only buttons answer ----------------------------------------------------
+
+
+async def draft_step(db: async_sessionmaker[AsyncSession]) -> str:
+    async with db() as session:
+        draft = await session.scalar(select(PlanDraft))
+    assert draft is not None
+    return draft.step
+
+
+@pytest.mark.parametrize(
+    ("language", "plan", "numeric", "said"),
+    [
+        ("id", "/rencana", "Angka", "Pilih salah satu tombol di atas, atau ketik /batal"),
+        ("en", "/plan", "A number", "Please pick one of the buttons above, or type /cancel"),
+    ],
+)
+async def test_text_typed_at_a_plan_step_with_only_buttons_says_tap_a_button(
+    bot: RunningBot,
+    db: async_sessionmaker[AsyncSession],
+    language: str,
+    plan: str,
+    numeric: str,
+    said: str,
+) -> None:
+    person = await joined_member(bot, language_code=language)
+    await person.send(plan)
+    await person.send("Pelayanan izin selesai dalam satu hari")
+    await person.send("Membaca regulasi")
+    assert await draft_step(db) == "habit_kind"
+    for typed in ("angka", "2", "10 halaman"):
+        out = await person.send(typed)
+        assert [said in t for t in joined(out).split("\n---\n")] == [True], typed
+        assert await draft_step(db) == "habit_kind"  # nothing lost, nothing moved on
+    await person.press(numeric)  # the buttons above still work
+    assert await draft_step(db) == "habit_unit"
+    await person.send("halaman")
+    await person.send("10")
+    assert await draft_step(db) == "habit_schedule"
+    out = await person.send("setiap hari")
+    assert said in joined(out)
+    assert await draft_step(db) == "habit_schedule"
+
+
+async def write_one_habit(person: Person) -> None:
+    await person.send("/rencana")
+    await person.send("Pelayanan izin selesai dalam satu hari")
+    await person.send("Apel pagi tepat waktu")
+    await person.press("Ya / tidak")
+    await person.press("Setiap hari")
+    assert "Rencana aksi tersimpan" in joined(await person.press("Simpan"))
+
+
+@pytest.mark.parametrize(
+    ("language", "skip_reason", "said"),
+    [
+        ("id", "Sakit", "Pilih alasan dengan salah satu tombol di atas"),
+        ("en", "Sick", "Choose the reason with one of the buttons above"),
+    ],
+)
+async def test_text_typed_at_the_skip_reason_choice_says_tap_a_button(
+    bot: RunningBot,
+    db: async_sessionmaker[AsyncSession],
+    language: str,
+    skip_reason: str,
+    said: str,
+) -> None:
+    person = await joined_member(bot)
+    await write_one_habit(person)
+    if language == "en":
+        await person.send("/language en")
+    await person.send("/lapor")
+    await person.press("⏸")
+    out = await person.send("sakit")
+    assert len(sent(out)) == 1 and said in joined(out)
+    assert (await member(db, 1001)).awaiting == f"ci_pick:1:{NOW:%Y%m%d}"
+    async with db() as session:
+        assert await session.scalar(select(CheckIn)) is None
+    out = await person.press(skip_reason)  # the choice is still open
+    assert skip_reason in joined(out)
+    async with db() as session:
+        entry = await session.scalar(select(CheckIn))
+    assert entry is not None and (entry.status, entry.skip_reason) == ("skipped", "sick")
+    assert (await member(db, 1001)).awaiting is None
+    assert "/" in joined(await person.send("halo"))  # no question now: the usual answer
+
+
+async def test_text_typed_while_an_announcement_preview_waits_says_tap_a_button(
+    bot: RunningBot, db: async_sessionmaker[AsyncSession]
+) -> None:
+    facilitator = bot.person(FACILITATOR, "Sari")
+    await facilitator.send("/umumkan")
+    await facilitator.send("Besok sesi dimulai pukul 08.00")
+    out = await facilitator.send("Besok sesi dimulai pukul 09.00")
+    assert joined(out) == (
+        "Pilih salah satu tombol di bawah pratinjau di atas: kirim, atur waktu, ganti teks, "
+        "atau batal. Untuk menulis teks baru, tekan «Ganti teks» dulu."
+    )
+    async with db() as session:
+        draft = await session.scalar(select(Announcement))
+    assert draft is not None and draft.state == "preview"
+    assert draft.body == "Besok sesi dimulai pukul 08.00"
