@@ -16,6 +16,7 @@ ANNOUNCE = "ann"
 ROSTER = "ros"
 REPORT = "rep"
 ADMIN = "adm"
+MENU = "menu"  # the main menu (handlers.menu)
 MAX_BYTES = 64  # Telegram's limit for callback_data
 _ID = re.compile(r"^[1-9][0-9]{0,9}$")  # ASCII only: str.isdigit() accepts "²", int() does not
 

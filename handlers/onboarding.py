@@ -30,6 +30,7 @@ from handlers.common import (
     text,
 )
 from handlers.help import help_lines
+from handlers.menu import main_menu
 from scheduler.reminders import stop_reminders, sync_reminders
 from storage.models import Participant
 
@@ -167,7 +168,7 @@ async def start(update: Update, context: AksiContext) -> None:
         await reply(
             update, context, text(context, reader.lang, "join.unknown_code", code=code[:64])
         )
-    elif reader.participant is not None:
+    elif reader.participant is not None:  # a member: the greeting, with the main menu
         await reply(
             update,
             context,
@@ -177,6 +178,7 @@ async def start(update: Update, context: AksiContext) -> None:
                 JoinResult(reader.participant, reader.participant.cohort, True),
                 reader.person.first_name,
             ),
+            await main_menu(context, reader.lang, reader.participant),
         )
     else:
         await reply(update, context, text(context, reader.lang, "join.ask_code"))

@@ -306,3 +306,109 @@ async def test_text_typed_while_an_announcement_preview_waits_says_tap_a_button(
         draft = await session.scalar(select(Announcement))
     assert draft is not None and draft.state == "preview"
     assert draft.body == "Besok sesi dimulai pukul 08.00"
+
+
+# --- The main menu ---------------------------------------------------------------------------
+
+MENU_ID = ["✅ Lapor hari ini", "📈 Progres", "🗓 Jadwal", "📚 Materi", "⚙️ Pengaturan"]
+MENU_EN = ["✅ Check in today", "📈 Progress", "🗓 Schedule", "📚 Materials", "⚙️ Settings"]
+
+
+def answered_quietly(records: list[Outgoing]) -> bool:
+    """The press was answered once, with no pop-up."""
+    presses = [r for r in records if r.method == "answerCallbackQuery"]
+    return len(presses) == 1 and not presses[0].text
+
+
+async def test_menu_under_start_and_help_and_menu_for_members_only(
+    bot: RunningBot, standin: BotApiStandIn
+) -> None:
+    stranger = bot.person(1005, "Joko")
+    for command in ("/start", "/bantuan", "/menu"):
+        out = await stranger.send(command)
+        assert "kode angkatan" in joined(out) and buttons(out) == [], command
+    person = await joined_member(bot)
+    no_plan = ["📝 Tulis rencana aksi", *MENU_ID]
+    out = await person.send("/start")
+    assert "Halo lagi, Budi" in joined(out) and buttons(out) == no_plan
+    out = await person.send("/bantuan")
+    assert "Bantuan Aksi" in joined(out) and buttons(out) == no_plan
+    out = await person.send("/menu")
+    assert joined(out) == "📋 <b>Menu</b> — pilih yang ingin Anda lakukan:"
+    assert buttons(out) == no_plan
+    await write_one_habit(person)
+    assert buttons(await person.send("/menu")) == MENU_ID  # with a plan: the daily actions
+    await person.send("/language en")
+    out = await person.send("/help")
+    assert "/checkin" in joined(out) and buttons(out) == MENU_EN
+    calls = [p for method, p in standin.requests if method == "setMyCommands"]
+    for call in calls:
+        assert "menu" in [c["command"] for c in call["commands"]]  # the command menu stays
+
+
+@pytest.mark.parametrize(
+    ("command", "label"),
+    [
+        ("/lapor", "Lapor hari ini"),
+        ("/progres", "Progres"),
+        ("/jadwal", "Jadwal"),
+        ("/materi", "Materi"),
+        ("/pengaturan", "Pengaturan"),
+    ],
+)
+async def test_each_menu_button_answers_as_its_command(
+    bot: RunningBot, command: str, label: str
+) -> None:
+    person = await joined_member(bot)
+    await write_one_habit(person)
+    typed = await person.send(command)
+    await person.send("/menu")
+    pressed = await person.press(label)
+    assert answered_quietly(pressed)
+    assert [(r.method, r.text) for r in pressed if r.method != "answerCallbackQuery"] == [
+        (r.method, r.text) for r in typed
+    ]
+    assert sent(pressed)  # a real answer, not only the press acknowledged
+
+
+async def test_menu_button_to_write_the_plan(
+    bot: RunningBot, db: async_sessionmaker[AsyncSession]
+) -> None:
+    person = await joined_member(bot)
+    await person.send("/menu")
+    out = await person.press("Tulis rencana aksi")
+    assert answered_quietly(out)
+    assert "Langkah 1" in joined(out)
+    assert await draft_step(db) == "title"
+
+
+async def test_forged_menu_buttons_change_nothing(
+    bot: RunningBot, db: async_sessionmaker[AsyncSession]
+) -> None:
+    person = await joined_member(bot)
+    out = await person.send("/menu")
+    message_id = out[-1].message_id
+    assert message_id is not None
+    for forged in ("menu:hapusdata:", "menu:checkin:x", "menu:checkin", "menu::", "menu:plan:1"):
+        out = await person.press_data(message_id, forged)
+        assert sent(out) == [] and "tidak berlaku" in alerts(out)[0], forged
+    async with db() as session:
+        assert await session.scalar(select(PlanDraft)) is None
+    # Someone who has not joined, with a forging client: asked for the code, nothing else.
+    stranger = bot.person(1005, "Joko")
+    asked = await stranger.send("/start")
+    assert asked[0].message_id is not None
+    out = await stranger.press_data(asked[0].message_id, "menu:checkin:")
+    assert sent(out) == [] and "kode angkatan" in alerts(out)[0]
+    async with db() as session:
+        assert (
+            await session.scalar(select(Participant).where(Participant.telegram_user_id == 1005))
+            is None
+        )
+
+
+def test_every_menu_button_runs_a_command() -> None:
+    from handlers import COMMANDS, COMMANDS_OF_MENU, menu
+
+    assert set(COMMANDS_OF_MENU) == set(menu.LABELS)
+    assert set(COMMANDS_OF_MENU.values()) <= {callback for _, callback in COMMANDS}
