@@ -30,7 +30,7 @@ from telegram.request import HTTPXRequest
 
 from bot.context import Services
 from bot.delivery import UNREACHABLE, failure, retry_seconds, transient
-from handlers.announce import delivered_text
+from handlers.announce import delivered_parts
 from scheduler.outbox import (
     MAX_ATTEMPTS,
     Queued,
@@ -164,20 +164,24 @@ class Broadcaster:
             await asyncio.wait_for(self.wake.wait(), wait)
         self.wake.clear()
 
-    def compose(self, queued: Queued) -> str:
+    def compose(self, queued: Queued) -> list[str]:
+        """The messages for one recipient, in their language: what the author's preview showed."""
         lang = queued.language or self.services.settings.aksi_default_language
-        return delivered_text(self.services, lang, queued.cohort_name, queued.body)
+        return delivered_parts(self.services, lang, queued.cohort_name, queued.body)
 
     async def _send(self, queued: Queued) -> None:
         services = self.services
         try:
             try:
-                message = await self.bot.send_message(
-                    queued.chat_id,
-                    self.compose(queued),
-                    parse_mode=ParseMode.HTML,
-                    link_preview_options=LinkPreviewOptions(is_disabled=True),
-                )
+                # One message, as the text's limit leaves room for the header. Were it ever
+                # cut in two, a retry after the first part would send that part again.
+                for part in self.compose(queued):
+                    message = await self.bot.send_message(
+                        queued.chat_id,
+                        part,
+                        parse_mode=ParseMode.HTML,
+                        link_preview_options=LinkPreviewOptions(is_disabled=True),
+                    )
             except RetryAfter as exc:
                 seconds = retry_seconds(exc)
                 services.pacer.pause(seconds + 0.1)

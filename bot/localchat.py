@@ -2,12 +2,15 @@
 
 The same `Application` and handlers run as on Telegram; they talk over HTTP on loopback to
 `BotApiStandIn`, a small Bot API server. This module types the person's lines into that server
-and prints what the bot sends back. Buttons are numbered and pressed by typing their number.
+and prints what the bot sends back. Buttons are numbered `[#1]`, `[#2]`… and pressed by typing
+`#1`, `#2`…; anything else, a bare number too, is sent as text: the answer to a question (a
+number of pages, a target) is never taken for a button.
 """
 
 from __future__ import annotations
 
 import asyncio
+import re
 import sys
 import tempfile
 from datetime import date, datetime
@@ -32,6 +35,7 @@ QUIT_WORDS = frozenset({":q", ":quit", ":keluar"})
 AS_FACILITATOR = frozenset({":fasilitator", ":facilitator", ":f"})
 AS_PARTICIPANT = frozenset({":peserta", ":participant", ":p"})
 SEND_FILE = (":kirim ", ":send ")
+PRESS = re.compile(r"#\s*(\d{1,3})")  # "#2" presses button 2; "2" alone is text
 FACILITATOR_ID = 1002
 FACILITATOR_NAME = "Sari"
 UPDATE_TIMEOUT_S = 30.0
@@ -186,7 +190,9 @@ class LocalChat:
                 "Ketik /start untuk bergabung lewat tautan undangan."
             )
         self.say(
-            "Tombol: ketik nomornya / buttons: type their number. Keluar / quit: :q atau Ctrl-D"
+            "Tombol: ketik # dan nomornya, mis. #1 (angka saja dikirim sebagai teks) / "
+            "buttons: type # and their number, e.g. #1 (a bare number is sent as text). "
+            "Keluar / quit: :q atau Ctrl-D"
         )
         if self.demo:
             self.say(
@@ -271,8 +277,13 @@ class LocalChat:
             return None
         if lowered.startswith(SEND_FILE):
             return self._send_file(line.split(" ", 1)[1])
-        if line.isdigit() and self.buttons and 1 <= int(line) <= len(self.buttons):
-            button = self.buttons[int(line) - 1]
+        press = PRESS.fullmatch(line)
+        if press is not None:
+            if not 1 <= int(press[1]) <= len(self.buttons):
+                shown = f"#1–#{len(self.buttons)}" if self.buttons else "—"
+                self.say(f"  (tidak ada tombol itu / no such button: {shown})")
+                return None
+            button = self.buttons[int(press[1]) - 1]
             if "url" in button:
                 self.say(f"  ↗ {button['url']}")
                 return None
@@ -362,7 +373,7 @@ class LocalChat:
                 labels = []
                 for b in row:
                     n += 1
-                    labels.append(f"[{n}] {b['text']}")
+                    labels.append(f"[#{n}] {b['text']}")
                 self.say("      " + "   ".join(labels))
         elif record.method == "editMessageText" and record.message_id == self.buttons_message:
             self.buttons, self.buttons_message = [], None

@@ -119,6 +119,25 @@ def clean_profile_text(text: str, limit: int, what: str) -> str:
     return value
 
 
+# What a name may keep of a Telegram display name: letters, accents, spaces and the
+# punctuation of names and titles ("Dr. Siti Aminah, M.Si.", "Ni Luh Putu", "O'Neil").
+_NAME_PUNCTUATION = frozenset(" .,'’-")
+
+
+def name_from_telegram(display_name: str) -> str | None:
+    """The Telegram display name as a name the profile accepts: emoji, digits and symbols
+    left out ("Budi 🙂" → "Budi", "<Sari>" → "Sari"); None when no acceptable name is left."""
+    kept = "".join(
+        ch if ch in _NAME_PUNCTUATION or unicodedata.category(ch)[0] in "LM" else " "
+        for ch in unicodedata.normalize("NFC", display_name)
+    )
+    name = " ".join(kept.split()).lstrip(".,'’-").rstrip(",'’-")[:NAME_MAX].strip()
+    try:
+        return clean_profile_text(name, NAME_MAX, "name")
+    except InvalidInput:
+        return None
+
+
 def set_profile(participant: Participant, field: str, text: str | None) -> None:
     """Save the typed answer (None: skip) and move to the next onboarding question."""
     if field == ASK_FULL_NAME:

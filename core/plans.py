@@ -294,13 +294,14 @@ async def load_draft(session: AsyncSession, participant_id: int) -> PlanDraft | 
 async def store_draft(
     session: AsyncSession, participant: Participant, draft: Draft, now: datetime
 ) -> None:
-    """Keep the draft; the participant's next typed text answers it if its step waits for one."""
+    """Keep the draft; the participant's next typed text goes to it: the answer to a step that
+    waits for one, else (a step with buttons only) it is told to use the buttons."""
     row = await load_draft(session, participant.id)
     if row is None:
         row = PlanDraft(participant_id=participant.id, step=draft.step, data="{}")
         session.add(row)
     row.step, row.data, row.updated_at = draft.step, draft.to_json(), now
-    participant.awaiting = "plan" if draft.step in TYPED_STEPS else None
+    participant.awaiting = "plan"
 
 
 async def discard_draft(session: AsyncSession, participant: Participant) -> bool:

@@ -22,6 +22,7 @@ from handlers import (
     confirm,
     fallback,
     guide,
+    menu,
     mydata,
     onboarding,
     plan,
@@ -50,6 +51,7 @@ COMMANDS: list[tuple[tuple[str, str], Any]] = [
     (("pengaturan", "settings"), settings.show_settings),
     (("bahasa", "language"), settings.choose_language),
     (("bantuan", "help"), show_help),
+    (("menu", "menu"), menu.show_menu),
     (("dataku", "mydata"), mydata.send_my_data),
     (("hapusdata", "deletedata"), mydata.ask_delete),
     (("batal", "cancel"), typed.cancel),
@@ -65,6 +67,7 @@ MENU = {
         "materi",
         "pengaturan",
         "bahasa",
+        "menu",
         "bantuan",
         "dataku",
         "hapusdata",
@@ -79,6 +82,7 @@ MENU = {
         "materials",
         "settings",
         "language",
+        "menu",
         "help",
         "mydata",
         "deletedata",
@@ -86,6 +90,16 @@ MENU = {
     ],
 }
 
+
+# What each button of the main menu (handlers.menu) runs: the command's own handler.
+COMMANDS_OF_MENU: dict[str, menu.Command] = {
+    "plan": plan.start_plan,
+    "checkin": checkin.show_checkin,
+    "progress": progress.show_progress,
+    "schedule": schedule.show_schedule,
+    "materials": schedule.show_materials,
+    "settings": settings.show_settings,
+}
 
 # Facilitator commands (handlers.staff.staff_command wraps each: staff only, cohort chosen).
 # They are listed in the command menu of admins and facilitators only, after the participants'.
@@ -128,6 +142,9 @@ def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     )
     app.add_handler(CallbackQueryHandler(roster.roster_button, pattern=rf"^{callbacks.ROSTER}:"))
     app.add_handler(CallbackQueryHandler(guide.guide_button, pattern=rf"^{callbacks.GUIDE}:"))
+    app.add_handler(
+        CallbackQueryHandler(menu.menu_button(COMMANDS_OF_MENU), pattern=rf"^{callbacks.MENU}:")
+    )
     # Catch-alls last: unknown buttons, unknown commands, free text, everything else.
     app.add_handler(CallbackQueryHandler(fallback.unknown_button))
     app.add_handler(MessageHandler(private & filters.COMMAND, fallback.unknown_command))

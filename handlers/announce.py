@@ -21,6 +21,7 @@ from core.staff import can_manage
 from core.timefmt import clock, local, long_date, zone_abbreviation
 from handlers import callbacks, confirm, refusals
 from handlers.common import Answer, answer_button, edit_or_reply, person_of, plain, reply, text
+from handlers.htmlsplit import split_message
 from handlers.staff import (
     StaffReader,
     authorize,
@@ -49,6 +50,12 @@ def delivered_text(services: Services, lang: str, cohort_name: str, body: str) -
     """The announcement as a participant reads it: a header in their language, then the body."""
     header = services.i18n.text(lang, "announce.header", cohort=cohort_name)
     return services.i18n.text(lang, "announce.delivered", header=Html(header), body=Html(body))
+
+
+def delivered_parts(services: Services, lang: str, cohort_name: str, body: str) -> list[str]:
+    """The messages a participant gets (one, unless the text is over Telegram's limit): the
+    preview shows exactly these, and the sender sends exactly these."""
+    return split_message(delivered_text(services, lang, cohort_name, body))
 
 
 def _when(context: AksiContext, lang: str, at: datetime, tz: str) -> str:
@@ -97,7 +104,8 @@ async def _preview(
 ) -> Answer:
     assert draft.body is not None
     control = await _control(session, context, lang, draft, cohort)
-    return [(delivered_text(context.services, lang, cohort.name, draft.body), None), control]
+    parts = delivered_parts(context.services, lang, cohort.name, draft.body)
+    return [*((part, None) for part in parts), control]
 
 
 def _inline_body(message: Message, consumed_code: bool) -> tuple[str, int]:
@@ -191,6 +199,22 @@ async def answer_typed(
         return [(text(context, lang, str(exc), zone=zone, example=example), None)]
     draft.state = "preview"
     return [await _control(session, context, lang, draft, cohort)]
+
+
+async def preview_waits(
+    session: AsyncSession, update: Update, context: AksiContext
+) -> Answer | None:
+    """Typed text while the author's preview waits for a button (send, time, change the text,
+    cancel): say so; the draft stays as it is. None when no preview of theirs waits."""
+    person = person_of(update)
+    draft = await ann.open_draft(session, person.user_id)
+    if draft is None or draft.state != "preview":
+        return None
+    if not await can_manage(
+        session, person.user_id, draft.cohort_id, context.services.settings.aksi_admin_ids
+    ):
+        return None
+    return [(text(context, draft.author_language, "announce.use_buttons"), None)]
 
 
 async def cancel_draft(

@@ -17,6 +17,7 @@ ROSTER = "ros"
 REPORT = "rep"
 ADMIN = "adm"
 GUIDE = "gd"  # the next step offered after joining (handlers.guide)
+MENU = "menu"  # the main menu (handlers.menu)
 MAX_BYTES = 64  # Telegram's limit for callback_data
 _ID = re.compile(r"^[1-9][0-9]{0,9}$")  # ASCII only: str.isdigit() accepts "²", int() does not
 

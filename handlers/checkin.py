@@ -367,7 +367,8 @@ async def _apply_press(
         await checkins.undo(session, participant, habit, day, today=today)
         sheet = await checkins.day_sheet(session, participant, day)
         return render_sheet(context, lang, sheet, today), None
-    if press.action == "s":
+    if press.action == "s":  # the reasons are buttons; typed text is told so (answer_text)
+        participant.awaiting = f"ci_pick:{habit.id}:{day:%Y%m%d}"
         return render_reasons(context, lang, habit.name, habit.id, day), None
     if press.action == "v":
         participant.awaiting = f"ci_value:{habit.id}:{day:%Y%m%d}"
@@ -396,11 +397,14 @@ async def _apply_press(
 async def answer_text(
     session: AsyncSession, context: AksiContext, reader: Reader, typed: str
 ) -> Answer:
-    """A typed number, skip reason or reflection the check-in asked for."""
+    """A typed number, skip reason or reflection the check-in asked for (or a reminder that
+    the reason for a skip is chosen with the buttons)."""
     participant = reader.participant
     assert participant is not None and participant.awaiting is not None
     lang = reader.lang
     kind, *parts = participant.awaiting.split(":")
+    if kind == "ci_pick":  # the reason is chosen with a button; the choice stays open
+        return [(text(context, lang, "checkin.pick_reason_button"), None)]
     today = today_of(context, participant)
     now = context.services.clock()
     read: Amount | None = None

@@ -12,6 +12,7 @@ from telegram.error import BadRequest
 
 from bot.context import AksiContext
 from core.participants import TelegramPerson, effective_timezone, find_participant, language_for
+from handlers.htmlsplit import split_message, visible_length
 from storage.models import Participant
 
 log = logging.getLogger(__name__)
@@ -64,28 +65,6 @@ def plain(context: AksiContext, lang: str, key: str, /, **values: object) -> str
     return context.services.i18n.plain(lang, key, **values)
 
 
-def split_message(body: str, limit: int = MessageLimit.MAX_TEXT_LENGTH) -> list[str]:
-    """Split a long message at blank lines (never inside an HTML block) to fit Telegram's limit."""
-    parts: list[str] = []
-    current = ""
-    for block in body.split("\n\n"):
-        candidate = f"{current}\n\n{block}" if current else block
-        if len(candidate) <= limit:
-            current = candidate
-            continue
-        if current:
-            parts.append(current)
-        while len(block) > limit:  # a single block over the limit: cut at a line break
-            cut = block.rfind("\n", 0, limit)
-            cut = cut if cut > 0 else limit
-            parts.append(block[:cut])
-            block = block[cut:].lstrip("\n")
-        current = block
-    if current:
-        parts.append(current)
-    return parts
-
-
 async def reply(
     update: Update,
     context: AksiContext,
@@ -127,7 +106,7 @@ async def edit_or_reply(
     if (
         query is not None
         and query.message is not None
-        and len(body) <= MessageLimit.MAX_TEXT_LENGTH
+        and visible_length(body) <= MessageLimit.MAX_TEXT_LENGTH
     ):
         try:
             await context.bot.edit_message_text(

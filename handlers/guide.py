@@ -8,6 +8,7 @@ from telegram import Update
 from bot.context import AksiContext
 from handlers import callbacks, plan
 from handlers.common import answer_button, ask_for_code, edit_or_reply, identify, plain, text
+from handlers.menu import main_menu
 from handlers.offers import QUICK_TIMES, times_shown
 from scheduler import reminders as rem
 
@@ -50,7 +51,10 @@ async def guide_button(update: Update, context: AksiContext) -> None:
     if button.action == "plan":
         await edit_or_reply(update, context, text(context, lang, "guide.plan_started"))
         await plan.start_plan(update, context)
-    elif button.action == "later":
-        await edit_or_reply(update, context, text(context, lang, "guide.plan_later"))
+        return
+    # Done with the offer: what comes next is the daily round, one tap away.
+    keyboard = await main_menu(context, lang, participant)
+    if button.action == "later":
+        await edit_or_reply(update, context, text(context, lang, "guide.plan_later"), keyboard)
     else:
-        await edit_or_reply(update, context, body)
+        await edit_or_reply(update, context, body, keyboard)

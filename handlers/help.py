@@ -7,6 +7,7 @@ from telegram import Update
 from bot.context import AksiContext
 from bot.i18n import Html
 from handlers.common import identify, reply, text
+from handlers.menu import main_menu
 from handlers.staff import is_staff, staff_of
 
 
@@ -16,7 +17,7 @@ def help_lines(context: AksiContext, lang: str) -> Html:
 
 
 async def show_help(update: Update, context: AksiContext) -> None:
-    """/bantuan: the commands a participant can use."""
+    """/bantuan: the commands a participant can use, and for a member the main menu's buttons."""
     async with context.services.db() as session:
         reader = await identify(session, update, context)
         staff = await staff_of(session, update, context)
@@ -24,4 +25,6 @@ async def show_help(update: Update, context: AksiContext) -> None:
     body = text(context, reader.lang, key, features=help_lines(context, reader.lang))
     if is_staff(staff):  # facilitators also see what they can do, and nobody else does
         body += "\n\n" + text(context, staff.lang, "help.staff")
-    await reply(update, context, body)
+    member = reader.participant
+    keyboard = await main_menu(context, reader.lang, member) if member else None
+    await reply(update, context, body, keyboard)

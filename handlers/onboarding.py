@@ -16,6 +16,7 @@ from core.participants import (
     JoinResult,
     TelegramPerson,
     join_cohort,
+    name_from_telegram,
     rejoin,
     set_profile,
 )
@@ -42,6 +43,7 @@ from handlers.common import (
     text,
 )
 from handlers.help import help_lines
+from handlers.menu import main_menu
 from scheduler.reminders import stop_reminders, sync_reminders
 from storage.models import ActionPlan, Cohort, Participant, RosterEntry
 
@@ -52,18 +54,33 @@ _BUTTONS = {
 
 
 def profile_question(
-    context: AksiContext, lang: str, participant: Participant, person: TelegramPerson
+    context: AksiContext,
+    lang: str,
+    participant: Participant,
+    person: TelegramPerson,
+    *,
+    editing: bool = False,
 ) -> tuple[str, InlineKeyboardMarkup]:
-    """The question for the field the participant is asked next, with its buttons."""
-    skip = InlineKeyboardButton(
-        plain(context, lang, "button.skip"),
-        callback_data=callbacks.pack(callbacks.ONBOARDING, "skip", participant.awaiting or ""),
+    """The question for the field the participant is asked next, with its buttons: the
+    Telegram name (when it makes a name) and skip, or, `editing` from /pengaturan, cancel."""
+    field = participant.awaiting or ""
+    skip = (
+        InlineKeyboardButton(
+            plain(context, lang, "button.keep_as_is"),
+            callback_data=callbacks.pack(callbacks.SETTINGS, "keep", field),
+        )
+        if editing
+        else InlineKeyboardButton(
+            plain(context, lang, "button.skip"),
+            callback_data=callbacks.pack(callbacks.ONBOARDING, "skip", field),
+        )
     )
     if participant.awaiting == ASK_FULL_NAME:
         rows = [[skip]]
-        if person.display_name:
+        name = name_from_telegram(person.display_name)
+        if name:
             use_name = InlineKeyboardButton(
-                plain(context, lang, "button.use_telegram_name", name=person.display_name[:40]),
+                plain(context, lang, "button.use_telegram_name", name=name[:40]),
                 callback_data=callbacks.pack(callbacks.ONBOARDING, "tgname"),
             )
             rows.insert(0, [use_name])
@@ -263,9 +280,10 @@ async def start(update: Update, context: AksiContext) -> None:
             answer = await _ask_to_move(session, context, reader, current, target[0], payload, name)
         elif code and target is not None:
             answer = await _join_now(session, context, reader, code, target[1] is not None)
-        elif current is not None:
+        elif current is not None:  # a member: the greeting, with the main menu
             joined = JoinResult(current, current.cohort, True)
-            answer = [(welcome(context, reader.lang, joined, reader.person.first_name), None)]
+            greeting = welcome(context, reader.lang, joined, reader.person.first_name)
+            answer = [(greeting, await main_menu(context, reader.lang, current))]
         else:
             answer = [(text(context, reader.lang, "join.ask_code"), None)]
     for body, keyboard in answer:
@@ -366,14 +384,20 @@ async def onboarding_button(update: Update, context: AksiContext) -> None:
         if button is None or participant.awaiting != field:
             await answer_button(update, plain(context, reader.lang, "button.stale"), alert=True)
             return
-        if button.action == "tgname":
-            value: str | None = reader.person.display_name
-        else:
-            value = None
+        value = name_from_telegram(reader.person.display_name)
+        if button.action == "tgname" and value is None:  # e.g. renamed to emoji since
+            notice = plain(context, reader.lang, "profile.telegram_name_unusable")
+            await answer_button(update, notice, alert=True)
+            return
         # The pop-up answer to the press already says "saved".
         offer = not await has_plan(session, participant.id)
         answer = answer_profile(
-            context, reader, participant, value, confirm=False, offer_plan=offer
+            context,
+            reader,
+            participant,
+            value if button.action == "tgname" else None,
+            confirm=False,
+            offer_plan=offer,
         )
     await answer_button(update, plain(context, reader.lang, "button.saved"))
     await drop_keyboard(update, context)

@@ -14,7 +14,16 @@ from core.participants import (
 )
 from core.timefmt import INDONESIAN_ZONES, zone_abbreviation
 from handlers import callbacks
-from handlers.common import answer_button, ask_for_code, edit_or_reply, identify, plain, reply, text
+from handlers.common import (
+    answer_button,
+    ask_for_code,
+    drop_keyboard,
+    edit_or_reply,
+    identify,
+    plain,
+    reply,
+    text,
+)
 from handlers.onboarding import profile_question
 from scheduler.reminders import sync_reminders
 from storage.models import Participant
@@ -24,6 +33,7 @@ _BUTTONS = {
     "lang": frozenset(LANGUAGE_NAMES),
     "tz": frozenset(INDONESIAN_ZONES),
     "edit": frozenset({ASK_FULL_NAME, ASK_UNIT}),
+    "keep": frozenset({ASK_FULL_NAME, ASK_UNIT}),  # leave the name or unit as it is
 }
 
 
@@ -86,7 +96,8 @@ async def show_settings(update: Update, context: AksiContext) -> None:
 
 
 async def settings_button(update: Update, context: AksiContext) -> None:
-    """A press on a /pengaturan button: change language or zone, or start editing name/unit."""
+    """A press on a /pengaturan button: change language or zone, start editing the name or
+    unit, or leave it as it is."""
     query = update.callback_query
     assert query is not None
     button = callbacks.unpack(query.data, callbacks.SETTINGS, dict(_BUTTONS))
@@ -96,7 +107,7 @@ async def settings_button(update: Update, context: AksiContext) -> None:
         if participant is None:
             await ask_for_code(update, context, reader.lang)
             return
-        if button is None:
+        if button is None or (button.action == "keep" and participant.awaiting != button.arg):
             await answer_button(update, plain(context, reader.lang, "button.stale"), alert=True)
             return
         lang = reader.lang
@@ -107,12 +118,22 @@ async def settings_button(update: Update, context: AksiContext) -> None:
             set_timezone(participant, INDONESIAN_ZONES[button.arg])
             # Reminders follow the person to their new zone.
             await sync_reminders(session, participant, context.services.clock())
+        elif button.action == "keep":
+            participant.awaiting = None
         else:
             participant.awaiting = button.arg
     if button.action == "edit":
         await answer_button(update)
-        question, _ = profile_question(context, lang, participant, reader.person)
-        await reply(update, context, question)
+        await reply(
+            update,
+            context,
+            *profile_question(context, lang, participant, reader.person, editing=True),
+        )
+        return
+    if button.action == "keep":
+        await answer_button(update, plain(context, lang, "settings.unchanged"))
+        await drop_keyboard(update, context)
+        await reply(update, context, *settings_view(context, lang, participant))
         return
     await answer_button(update, plain(context, lang, "button.saved"))
     await edit_or_reply(update, context, *settings_view(context, lang, participant))

@@ -15,8 +15,9 @@ from handlers.staff import is_staff, staff_of
 
 async def typed_text(update: Update, context: AksiContext) -> None:
     """Plain text: joins with a code, answers the pending question (profile, plan, check-in),
-    or points to /bantuan. Length is checked by the question being answered, against that
-    field's own limit (a plan title 120 characters, a reflection 500, …)."""
+    or points to /bantuan; says to tap a button where only buttons answer (a plan step, a
+    skip's reason, an announcement's preview). Length is checked by the question being
+    answered, against that field's own limit (a plan title 120 characters, a reflection 500)."""
     message = update.effective_message
     typed = (message.text or "") if message else ""
     async with context.services.db.begin() as session:
@@ -32,7 +33,9 @@ async def typed_text(update: Update, context: AksiContext) -> None:
             if joined is not None:
                 answer = await join_answer(session, context, reader, joined)
             else:
-                answer = [(text(context, lang, key, code=typed.strip()[:64]), None)]
+                answer = await announce.preview_waits(session, update, context) or [
+                    (text(context, lang, key, code=typed.strip()[:64]), None)
+                ]
         elif awaiting in (ASK_FULL_NAME, ASK_UNIT):
             offer = not await has_plan(session, participant.id)
             answer = answer_profile(context, reader, participant, typed, offer_plan=offer)
@@ -42,8 +45,10 @@ async def typed_text(update: Update, context: AksiContext) -> None:
             answer = await reminders.answer_text(session, context, reader, typed)
         elif awaiting.startswith("ci_"):
             answer = await checkin.answer_text(session, context, reader, typed)
-        else:
-            answer = [(text(context, lang, "fallback.text"), None)]
+        else:  # no question open: a facilitator's preview may wait for its buttons
+            answer = await announce.preview_waits(session, update, context) or [
+                (text(context, lang, "fallback.text"), None)
+            ]
     for body, keyboard in answer:
         await reply(update, context, body, keyboard)
 

@@ -12,12 +12,12 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.standin import BotApiStandIn
+from bot.standin import BotApiStandIn, Outgoing
 from core.cohorts import get_cohort
 from core.staff import add_facilitator
 from storage.models import Announcement, OutboxMessage, Participant
 from tests.conftest import make_cohort
-from tests.harness import Clock, Person, RunningBot, joined, settings_for
+from tests.harness import Clock, Person, RunningBot, joined, settings_for, texts
 
 FACILITATOR = 9001
 PARTICIPANTS = [2001, 2002, 2003, 2004]
@@ -50,6 +50,11 @@ async def bot(
         await person.send("/start REVMEN1")
     yield running
     await running.stop()
+
+
+async def compose_records(facilitator: Person, body: str) -> list[Outgoing]:
+    await facilitator.send("/umumkan")
+    return await facilitator.send(body)
 
 
 async def compose(facilitator: Person, body: str = "Besok sesi dimulai pukul 08.00") -> str:
@@ -157,6 +162,28 @@ async def test_report_and_status_show_the_title_as_written(
     for shown in (report or "", status):
         assert "Tanya &amp; jawab &lt;modul 2&gt; besok" in shown, shown
         assert "&amp;amp;" not in shown and "&amp;lt;" not in shown
+
+
+async def test_long_text_of_escaped_characters_previews_as_participants_receive_it(
+    bot: RunningBot, standin: BotApiStandIn
+) -> None:
+    """`<`, `>` and `&` are `&lt;`, `&gt;` and `&amp;` in HTML: a text within the limit can be
+    far longer as HTML. The preview is not cut inside an entity: it is one message, the very
+    one each participant gets, header included."""
+    facilitator = bot.person(FACILITATOR, "Sari")
+    body = "Tanya <jawab> & diskusi " * 150  # 3,600 characters, over 5,000 as HTML
+    preview = texts(await compose_records(facilitator, body.strip()))
+    assert len(preview) == 2  # the announcement as delivered, then the control message
+    assert "Penerima: <b>4</b> peserta" in preview[1]
+    assert preview[0].startswith("📢 <b>Pengumuman</b> · ")
+    assert "Tanya &lt;jawab&gt; &amp; diskusi" in preview[0] and "lt;&" not in preview[0]
+    await facilitator.press("Kirim sekarang")
+    await wait_until(lambda: all(delivered(standin, p, "diskusi") for p in PARTICIPANTS))
+    for p in PARTICIPANTS:
+        received = [
+            m.text for m in standin.outbox if m.chat_id == p and "diskusi" in (m.text or "")
+        ]
+        assert received == [preview[0]]
 
 
 async def test_restart_mid_announcement_resumes_without_repeats(

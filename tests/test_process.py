@@ -83,7 +83,7 @@ def test_local_chat_reads_stdin_line_by_line(tmp_path: Path) -> None:
     env = clean_env(DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path / 'demo.db'}")
     result = subprocess.run(
         [sys.executable, "-m", "bot", "run"],
-        input="/start\n1\nDinas Kominfo\n/jadwal\n/materi\n/bahasa en\n/schedule all\n",
+        input="/start\n#1\nDinas Kominfo\n/jadwal\n/materi\n/bahasa en\n/schedule all\n",
         env=env,
         cwd=tmp_path,
         capture_output=True,
@@ -95,7 +95,7 @@ def test_local_chat_reads_stdin_line_by_line(tmp_path: Path) -> None:
     assert "TELEGRAM_BOT_TOKEN is not set: starting the local chat" in result.stderr
     assert "Aksi> Halo, Budi! 👋" in out
     assert "Pelatihan Revolusi Mental Angkatan I (demo)" in out
-    assert "[1] Pakai «Budi Santoso»\n      [2] Lewati" in out  # buttons, numbered
+    assert "[#1] Pakai «Budi Santoso»\n      [#2] Lewati" in out  # buttons, numbered
     assert "Unit kerja: Dinas Kominfo" in out  # pressing 1 used the Telegram name, then unit
     assert "Nama: Budi Santoso" in out
     assert "sesi berikutnya · waktu WITA" in out

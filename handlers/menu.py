@@ -1,0 +1,82 @@
+"""/menu: the daily actions as buttons — check in, progress, schedule, materials, settings (and
+writing the plan while there is none) — also under /start and /bantuan for a member. Each
+button runs its command's own handler, so a press answers exactly as the command does."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Coroutine, Mapping
+from typing import Any
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+
+from bot.context import AksiContext
+from core.plans import load_plan
+from handlers import callbacks
+from handlers.common import answer_button, ask_for_code, identify, plain, reply, text
+from storage.models import Participant
+
+Command = Callable[[Update, AksiContext], Coroutine[Any, Any, None]]
+# The action in a button's data → its label's catalog key. Which command each runs is given
+# by handlers/__init__.py (COMMANDS_OF_MENU), where the commands are composed.
+LABELS = {
+    "plan": "mainmenu.plan",
+    "checkin": "mainmenu.checkin",
+    "progress": "mainmenu.progress",
+    "schedule": "mainmenu.schedule",
+    "materials": "mainmenu.materials",
+    "settings": "mainmenu.settings",
+}
+_LAYOUT = [["checkin", "progress"], ["schedule", "materials"], ["settings"]]
+_ARGS = {action: frozenset({""}) for action in LABELS}
+
+
+def _button(context: AksiContext, lang: str, action: str) -> InlineKeyboardButton:
+    return InlineKeyboardButton(
+        plain(context, lang, LABELS[action]),
+        callback_data=callbacks.pack(callbacks.MENU, action),
+    )
+
+
+async def main_menu(
+    context: AksiContext, lang: str, participant: Participant
+) -> InlineKeyboardMarkup:
+    """The menu's buttons; writing the plan comes first while the participant has none."""
+    rows = [[_button(context, lang, action) for action in row] for row in _LAYOUT]
+    async with context.services.db() as session:
+        has_plan = await load_plan(session, participant.id) is not None
+    if not has_plan:
+        rows.insert(0, [_button(context, lang, "plan")])
+    return InlineKeyboardMarkup(rows)
+
+
+async def show_menu(update: Update, context: AksiContext) -> None:
+    """/menu: the daily actions as buttons (someone who has not joined is asked for the code)."""
+    async with context.services.db() as session:
+        reader = await identify(session, update, context)
+    if reader.participant is None:
+        await ask_for_code(update, context, reader.lang)
+        return
+    keyboard = await main_menu(context, reader.lang, reader.participant)
+    await reply(update, context, text(context, reader.lang, "mainmenu.title"), keyboard)
+
+
+def menu_button(commands: Mapping[str, Command]) -> Command:
+    """The handler of the menu's buttons, each running the command `commands` gives it."""
+
+    async def pressed(update: Update, context: AksiContext) -> None:
+        """A press on a menu button: answered, then its command runs as if typed."""
+        query = update.callback_query
+        assert query is not None
+        button = callbacks.unpack(query.data, callbacks.MENU, _ARGS)
+        async with context.services.db() as session:
+            reader = await identify(session, update, context)
+        if reader.participant is None:
+            await ask_for_code(update, context, reader.lang)
+            return
+        if button is None:
+            await answer_button(update, plain(context, reader.lang, "button.stale"), alert=True)
+            return
+        await answer_button(update)
+        await commands[button.action](update, context)
+
+    return pressed
