@@ -448,12 +448,12 @@ async def untied_members(session: AsyncSession, cohort_id: int) -> list[Particip
     return list(result)
 
 
-async def match(
-    session: AsyncSession, cohort_id: int, roster_id: int, participant_id: int
-) -> RosterEntry:
-    """A facilitator ties a member who joined by code to a roster row. Both must belong to
-    the cohort, the row must be unmatched and the member tied to no row; otherwise
-    InvalidInput("roster.stale") and nothing changes."""
+async def roster_pair(
+    session: AsyncSession, cohort_id: int, roster_id: int, participant_id: int, *, tied: bool
+) -> tuple[RosterEntry, Participant]:
+    """The roster row and the member a facilitator's button names, checked: both of the cohort
+    and, when `tied`, tied to each other; otherwise the row unmatched and the member tied to no
+    row. Anything else (forged, stale, another cohort's) raises InvalidInput("roster.stale")."""
     entry = await session.get(RosterEntry, roster_id)
     participant = await session.get(Participant, participant_id)
     if (
@@ -461,10 +461,25 @@ async def match(
         or participant is None
         or entry.cohort_id != cohort_id
         or participant.cohort_id != cohort_id
-        or entry.participant_id is not None
-        or await entry_of(session, participant.id) is not None
     ):
         raise InvalidInput("roster.stale")
+    if tied:
+        valid = entry.participant_id == participant.id
+    else:
+        valid = entry.participant_id is None and await entry_of(session, participant.id) is None
+    if not valid:
+        raise InvalidInput("roster.stale")
+    return entry, participant
+
+
+async def match(
+    session: AsyncSession, cohort_id: int, roster_id: int, participant_id: int
+) -> RosterEntry:
+    """A facilitator ties a member who joined by code to a roster row (see `roster_pair` for
+    what is checked; nothing changes when it is refused)."""
+    entry, participant = await roster_pair(
+        session, cohort_id, roster_id, participant_id, tied=False
+    )
     await tie(session, entry, participant)
     return entry
 
@@ -473,18 +488,8 @@ async def untie(
     session: AsyncSession, cohort_id: int, roster_id: int, participant_id: int
 ) -> RosterEntry:
     """A facilitator undoes a match: the roster row is free again, and the member gets back
-    the name and unit they had told the bot themselves. Both must belong to the cohort and be
-    tied to each other; otherwise InvalidInput("roster.stale") and nothing changes."""
-    entry = await session.get(RosterEntry, roster_id)
-    participant = await session.get(Participant, participant_id)
-    if (
-        entry is None
-        or participant is None
-        or entry.cohort_id != cohort_id
-        or participant.cohort_id != cohort_id
-        or entry.participant_id != participant.id
-    ):
-        raise InvalidInput("roster.stale")
+    the name and unit they had told the bot themselves (see `roster_pair`)."""
+    entry, participant = await roster_pair(session, cohort_id, roster_id, participant_id, tied=True)
     entry.participant_id = None
     participant.full_name, participant.unit = participant.own_full_name, participant.own_unit
     participant.own_full_name = participant.own_unit = None

@@ -69,20 +69,6 @@ async def ask(
 ) -> InlineKeyboardMarkup:
     """Store the question `name` with its `payload` and return its keyboard: one row per
     (choice, label) in `buttons`, choice one of yes / no / alt."""
-    rows = await ask_rows(session, context, user_id, lang, name, payload, buttons)
-    return InlineKeyboardMarkup(rows)
-
-
-async def ask_rows(
-    session: AsyncSession,
-    context: AksiContext,
-    user_id: int,
-    lang: str,
-    name: str,
-    payload: dict[str, Any],
-    buttons: list[tuple[str, str]],
-) -> list[list[InlineKeyboardButton]]:
-    """`ask`, as rows of buttons to put beside others."""
     if name not in ACTIONS:
         raise KeyError(f"no confirmation action {name!r}")
     ref = await confirmations.ask(session, user_id, name, payload, lang, context.services.clock())
@@ -91,7 +77,7 @@ async def ask_rows(
         assert choice in CHOICES
         data = callbacks.pack(callbacks.CONFIRM, choice, ref.encode())
         rows.append([InlineKeyboardButton(label, callback_data=data)])
-    return rows
+    return InlineKeyboardMarkup(rows)
 
 
 def valid_for(context: AksiContext, lang: str) -> str:

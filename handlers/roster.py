@@ -10,7 +10,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from bot.context import AksiContext
 from core.confirmations import Taken
 from core.errors import InvalidInput
-from core.roster import RosterStatus, entry_of, links_csv, match, roster_status, untie
+from core.roster import RosterStatus, links_csv, match, roster_pair, roster_status, untie
 from core.spreadsheet import COMMA, SEMICOLON, separator_for
 from handlers import callbacks, confirm
 from handlers.common import answer_button, edit_or_reply, plain, reply, send_file, text
@@ -232,21 +232,14 @@ async def _ask(
     """Tying a member to a roster row, or undoing it: say what will happen, and ask."""
     lang = staff.lang
     async with context.services.db.begin() as session:
-        member = await session.get(Participant, member_id)
-        entry = await session.get(RosterEntry, entry_id)
-        valid = (
-            member is not None
-            and entry is not None
-            and member.cohort_id == cohort.id
-            and entry.cohort_id == cohort.id
-            and (
-                entry.participant_id is None and await entry_of(session, member_id) is None
-                if action == "tie"
-                else entry.participant_id == member_id
+        try:
+            entry, member = await roster_pair(
+                session, cohort.id, entry_id, member_id, tied=action == "untie"
             )
-        )
+            valid = True
+        except InvalidInput:
+            valid = False
         if valid:
-            assert member is not None and entry is not None
             payload = {"cohort_id": cohort.id, "member_id": member.id, "entry_id": entry.id}
             if action == "tie":
                 body = text(
@@ -342,7 +335,7 @@ async def _roster_change(
     body, keyboard = await _overview_now(session, context, lang, cohort, notice)
     user = update.effective_user
     assert user is not None
-    undo_rows = await confirm.ask_rows(
+    undo_button = await confirm.ask(
         session,
         context,
         user.id,
@@ -351,7 +344,7 @@ async def _roster_change(
         dict(data),
         [("yes", plain(context, lang, "roster.button_undo"))],
     )
-    rows = undo_rows + [list(r) for r in (keyboard.inline_keyboard if keyboard else [])]
+    rows = [*undo_button.inline_keyboard, *(keyboard.inline_keyboard if keyboard else [])]
     return confirm.Done([(body, InlineKeyboardMarkup(rows))])
 
 

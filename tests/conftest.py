@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -13,6 +13,10 @@ from bot.standin import BotApiStandIn
 from core.cohorts import create_cohort
 from storage.db import create_engine, sessionmaker, upgrade
 from storage.models import Cohort
+from tests.harness import Clock, RunningBot, settings_for
+
+# Friday 3 September 2021, 09:00 WITA: the second day of the cohort `make_cohort` makes.
+NOW = datetime(2021, 9, 3, 1, 0, tzinfo=UTC)
 
 
 @pytest.fixture
@@ -52,3 +56,22 @@ async def make_cohort(
         return await create_cohort(
             session, code=code, name=name, timezone=timezone, starts=starts, ends=ends
         )
+
+
+@pytest.fixture
+def clock() -> Clock:
+    """The bot's clock, moved by hand; a test module may give its own."""
+    return Clock(NOW)
+
+
+@pytest.fixture
+async def bot(
+    standin: BotApiStandIn, db_url: str, db: async_sessionmaker[AsyncSession], clock: Clock
+) -> AsyncIterator[RunningBot]:
+    """The bot running as `aksi run` runs it, with cohort REVMEN1 (a test module may give its
+    own)."""
+    await make_cohort(db)
+    running = RunningBot(standin, settings_for(standin, db_url), clock=clock)
+    await running.start()
+    yield running
+    await running.stop()

@@ -3,36 +3,15 @@ does nothing else; an old, voided, forged or double-tapped "yes" changes nothing
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
-import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.standin import BotApiStandIn
 from core import confirmations
 from storage.models import Confirmation, Participant
-from tests.conftest import make_cohort
-from tests.harness import Clock, Person, RunningBot, joined, settings_for
-
-NOW = datetime(2021, 9, 3, 1, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock(NOW)
-
-
-@pytest.fixture
-async def bot(
-    standin: BotApiStandIn, db_url: str, db: async_sessionmaker[AsyncSession], clock: Clock
-) -> AsyncIterator[RunningBot]:
-    await make_cohort(db)
-    running = RunningBot(standin, settings_for(standin, db_url), clock=clock)
-    await running.start()
-    yield running
-    await running.stop()
+from tests.conftest import NOW
+from tests.harness import Clock, Person, RunningBot, joined
 
 
 async def member(bot: RunningBot, user_id: int = 1001, name: str = "Budi", **kw: str) -> Person:

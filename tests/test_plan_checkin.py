@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import AsyncIterator
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
@@ -28,23 +27,6 @@ from tests.conftest import make_cohort
 from tests.harness import Clock, Person, RunningBot, joined, settings_for, texts
 
 # Friday 3 September 2021, 09:00 WITA.
-NOW = datetime(2021, 9, 3, 1, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock(NOW)
-
-
-@pytest.fixture
-async def bot(
-    standin: BotApiStandIn, db_url: str, db: async_sessionmaker[AsyncSession], clock: Clock
-) -> AsyncIterator[RunningBot]:
-    await make_cohort(db)
-    running = RunningBot(standin, settings_for(standin, db_url), clock=clock)
-    await running.start()
-    yield running
-    await running.stop()
 
 
 async def joined_person(bot: RunningBot, user_id: int = 1001, name: str = "Budi") -> Person:

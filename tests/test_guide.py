@@ -1,0 +1,163 @@
+"""The bot leads the way: after joining it offers to write the action plan (with examples),
+after the first plan the daily reminder time — one tap each — and someone still without a plan
+a day later gets one friendly nudge, never more."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from bot.app import AksiApplication, build_application
+from bot.context import AksiContext
+from bot.standin import BotApiStandIn
+from handlers.reminders import run_tick
+from storage.models import Delivery, Participant, Reminder
+from tests.conftest import make_cohort
+from tests.harness import Clock, Person, RunningBot, joined, settings_for, texts
+
+
+def labels(person: Person) -> list[str]:
+    return [b["text"] for b in person.last_keyboard()[1]]
+
+
+async def write_plan(person: Person, english: bool = False) -> str:
+    await person.send("Pelayanan izin selesai dalam satu hari")
+    await person.send("Apel pagi tepat waktu")
+    await person.press("Yes / no" if english else "Ya / tidak")
+    await person.press("Every day" if english else "Setiap hari")
+    return joined(await person.press("Save" if english else "Simpan"))
+
+
+async def test_after_joining_the_plan_then_the_reminder_time_one_tap_each(
+    bot: RunningBot, db: async_sessionmaker[AsyncSession]
+) -> None:
+    budi = bot.person(1001, "Budi")
+    await budi.send("/start REVMEN1")
+    await budi.press("Lewati")
+    out = await budi.press("Lewati")
+    offer = texts(out)[-1]
+    assert "Langkah berikutnya: rencana aksi Anda" in offer
+    assert "Hadir apel pagi tepat waktu — ya/tidak, hari kerja" in offer  # examples
+    assert labels(budi) == ["✍️ Tulis rencana aksi sekarang", "Nanti saja"]
+    out = await budi.press("Tulis rencana aksi sekarang")
+    assert "Mari mulai menulis rencana aksi Anda" in joined(out)
+    assert "Langkah 1" in joined(out)
+    saved = await write_plan(budi)
+    assert "Rencana aksi tersimpan" in saved
+    assert "Kapan Anda ingin diingatkan setiap hari?" in saved
+    assert "Saat ini pukul 07.00 WITA (bawaan angkatan)" in saved
+    assert labels(budi) == ["06.00", "07.00", "08.00", "⌨️ Waktu lain", "Biarkan seperti ini"]
+    out = await budi.press("08.00")
+    assert "Pengingat harian Anda: pukul <b>08.00 WITA</b>" in joined(out)
+    assert "✅ Lapor hari ini" in labels(budi)  # the main menu comes next
+    async with db() as session:
+        p = (await session.scalars(select(Participant))).one()
+        times = list(
+            await session.scalars(select(Reminder.local_time).where(Reminder.kind == "daily"))
+        )
+    assert (p.reminder_times, times) == ("08:00", ["08:00"])
+    # A second plan (an edit) asks nothing about reminders again.
+    await budi.send("/rencana")
+    await budi.press("Simpan")
+    assert "Kapan Anda ingin diingatkan" not in (bot.standin.messages(1001)[-1].text or "")
+
+
+async def test_later_and_keeping_the_time_in_english(
+    bot: RunningBot, db: async_sessionmaker[AsyncSession]
+) -> None:
+    tom = bot.person(1002, "Tom", language_code="en")
+    await tom.send("/start REVMEN1")
+    await tom.press("Skip")
+    await tom.press("Skip")
+    assert labels(tom) == ["✍️ Write my action plan now", "Later"]
+    out = await tom.press("Later")
+    assert "Type /plan any time; I'll remind you once more tomorrow." in joined(out)
+    assert labels(tom)[0] == "📝 Write your action plan"  # the menu, the plan first
+    await tom.send("/plan")
+    saved = await write_plan(tom, english=True)
+    assert "When would you like your daily reminder?" in saved
+    assert "Now at 07:00 WITA (the cohort's default)" in saved
+    out = await tom.press("Keep it as it is")
+    assert "your daily reminder stays at <b>07:00 WITA</b>" in joined(out)
+    async with db() as session:
+        p = (await session.scalars(select(Participant))).one()
+    assert p.reminder_times is None  # the cohort's default, still following it
+    # "Another time" is the typed question of /reminders.
+    await tom.send("/plan")
+    message_id = bot.standin.messages(1002)[-1].message_id
+    out = await tom.press_data(message_id, "rem:add:")
+    assert "Type the reminder time (hours:minutes, your time)" in joined(out)
+    # Forged offer buttons: refused, nothing changes.
+    for forged in ("gd:rtime:0730", "gd:rtime:2500", "gd:nope:", "gd:plan:x", "gd:" + "9" * 60):
+        out = await tom.press_data(message_id, forged)
+        assert [r.method for r in out] == ["answerCallbackQuery"], forged
+        assert "no longer valid" in (out[0].text or ""), forged
+    async with db() as session:
+        p = (await session.scalars(select(Participant))).one()
+    assert p.reminder_times is None
+
+
+async def test_a_personal_link_with_a_known_name_offers_the_plan_at_once(
+    bot: RunningBot, db: async_sessionmaker[AsyncSession]
+) -> None:
+    from core.roster import apply_roster, parse_roster
+    from storage.models import Cohort, RosterEntry
+
+    async with db.begin() as session:
+        cohort = (await session.scalars(select(Cohort))).one()
+        rows = parse_roster(b"name,unit\nSiti Rahma,Bappeda\n")
+        await apply_roster(session, cohort, rows)
+        token = (await session.scalars(select(RosterEntry.join_token))).one()
+    siti = bot.person(1003, "Siti")
+    welcome, offer = texts(await siti.send(f"/start {token}"))
+    assert "Halo, Siti Rahma!" in welcome
+    assert "Langkah berikutnya: rencana aksi Anda" in offer
+
+
+# --- the one nudge, a day after joining -----------------------------------------------------
+
+
+@pytest.fixture
+async def app(
+    standin: BotApiStandIn, db_url: str, engine: AsyncEngine, clock: Clock
+) -> AsyncIterator[AksiApplication]:
+    await make_cohort(async_sessionmaker(engine, expire_on_commit=False))
+    application = build_application(settings_for(standin, db_url), engine, clock=clock)
+    async with application:
+        yield application
+
+
+async def test_one_friendly_nudge_a_day_later_and_never_again(
+    app: AksiApplication, standin: BotApiStandIn, clock: Clock, db: async_sessionmaker[AsyncSession]
+) -> None:
+    from core.participants import TelegramPerson, join_cohort
+    from scheduler.reminders import sync_reminders
+
+    async with db.begin() as session:
+        joined_ = await join_cohort(session, TelegramPerson(77, 77, "Ani"), "REVMEN1")
+        assert joined_ is not None
+        joined_.participant.awaiting = None
+        await sync_reminders(session, joined_.participant, clock())
+    context = AksiContext(application=app)
+
+    async def morning(day: int) -> list[str]:
+        clock.now = datetime(2021, 9, day, 23, 0, tzinfo=UTC)  # 07:00 WITA the next day
+        mark = standin.mark()
+        await run_tick(context, clock.now)
+        return [o.text or "" for o in standin.outbox[mark:] if o.method == "sendMessage"]
+
+    assert await morning(3) == []  # Saturday: the first morning after joining, quiet
+    [nudge] = await morning(4)  # Sunday: a day later, no plan yet
+    assert "Rencana aksi Anda belum ditulis" in nudge
+    sent = next(o for o in standin.outbox if o.text == nudge)
+    buttons = [b["text"] for row in (sent.reply_markup or {})["inline_keyboard"] for b in row]
+    assert buttons == ["✍️ Tulis rencana aksi sekarang", "Nanti saja"]
+    assert await morning(5) == []  # once only
+    assert await morning(6) == []
+    async with db() as session:
+        kinds = list(await session.scalars(select(Delivery.kind).order_by(Delivery.id)))
+    assert kinds.count("plan_nudge") == 1
