@@ -31,6 +31,9 @@ class Services:
     pacer: Pacer = field(default_factory=lambda: Pacer(0))
     # Set when an announcement is confirmed, so the sender (bot.broadcast) starts at once.
     outbox_wakeup: asyncio.Event = field(default_factory=asyncio.Event)
+    # Who may have an open confirmation (handlers.confirm): a hint in front of the table, so
+    # that the check before every update costs nothing for everyone else. None: not read yet.
+    asking: set[int] | None = None
 
 
 class BotData:

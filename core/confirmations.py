@@ -107,6 +107,14 @@ async def has_open(session: AsyncSession, user_id: int) -> bool:
     return (await session.scalar(_HAS_OPEN, {"user_id": user_id})) is not None
 
 
+async def users_asked(session: AsyncSession) -> set[int]:
+    """Everyone with a question not yet answered or voided."""
+    found = await session.scalars(
+        select(Confirmation.user_id).where(Confirmation.voided_at.is_(None)).distinct()
+    )
+    return set(found)
+
+
 async def void_open(session: AsyncSession, user_id: int, now: datetime) -> int:
     """The person did something else: their open questions can no longer be answered."""
     result = await session.execute(

@@ -72,6 +72,7 @@ async def ask(
     if name not in ACTIONS:
         raise KeyError(f"no confirmation action {name!r}")
     ref = await confirmations.ask(session, user_id, name, payload, lang, context.services.clock())
+    (await _asking(context)).add(user_id)
     rows = []
     for choice, label in buttons:
         assert choice in CHOICES
@@ -117,6 +118,8 @@ async def confirm_button(update: Update, context: AksiContext) -> None:
             taken = await confirmations.take(
                 session, reader.person.user_id, ref, context.services.clock()
             )
+            if taken.state is State.OPEN:  # one question open at a time: none open now
+                (await _asking(context)).discard(reader.person.user_id)
         lang = taken.language or reader.lang
         known = ACTIONS.get(taken.action)
         if taken.state is State.OPEN and known is not None and parsed is not None:
@@ -140,6 +143,17 @@ async def confirm_button(update: Update, context: AksiContext) -> None:
         await done.after()
 
 
+async def _asking(context: AksiContext) -> set[int]:
+    """Who may have an open question: read from the table once, then kept by this module (a
+    question asked adds its person; voiding or answering it removes them). A person in it
+    costs one indexed read before their next update; everyone else costs nothing."""
+    services = context.services
+    if services.asking is None:
+        async with services.db() as session:
+            services.asking = await confirmations.users_asked(session)
+    return services.asking
+
+
 async def void_on_anything_else(update: Update, context: AksiContext) -> None:
     """Runs before every handler: anything a person sends or presses, other than the answer to
     a question, voids the questions they have open (so an old "yes" can never erase later)."""
@@ -149,9 +163,10 @@ async def void_on_anything_else(update: Update, context: AksiContext) -> None:
     query = update.callback_query
     if query is not None and (query.data or "").startswith(f"{callbacks.CONFIRM}:"):
         return
-    async with context.services.db() as session:
-        if not await confirmations.has_open(session, user.id):
-            return
+    asking = await _asking(context)
+    if user.id not in asking:
+        return
     async with context.services.db.begin() as session:
         voided = await confirmations.void_open(session, user.id, context.services.clock())
+    asking.discard(user.id)
     log.debug("voided %d open confirmation(s) of %s", voided, user.id)

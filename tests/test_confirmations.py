@@ -140,3 +140,30 @@ async def test_old_rows_are_dropped_and_only_one_question_is_open(
     async with db() as session:
         users = list(await session.scalars(select(Confirmation.user_id)))
     assert users == [9]  # rows over a day old are dropped when another is asked
+
+
+async def test_an_old_voided_answer_does_not_unguard_the_newer_question(
+    bot: RunningBot, db: async_sessionmaker[AsyncSession]
+) -> None:
+    budi = await member(bot)
+    await budi.send("/hapusdata")
+    first = yes_button(budi, "Ya, hapus")
+    await budi.send("/hapusdata")  # a second question: the first one is void
+    second = yes_button(budi, "Ya, hapus")
+    assert "sudah batal" in joined(await budi.press_data(*first))
+    await budi.send("/jadwal")  # anything else: the second lapses too
+    assert "sudah batal" in joined(await budi.press_data(*second))
+    assert await members(db) == 1
+
+
+async def test_a_question_asked_before_a_restart_still_lapses_after_it(
+    bot: RunningBot, db: async_sessionmaker[AsyncSession]
+) -> None:
+    budi = await member(bot)
+    await budi.send("/hapusdata")
+    old = yes_button(budi, "Ya, hapus")
+    await bot.stop()
+    await bot.start()  # a new process: who has a question open is read from the table
+    await budi.send("/jadwal")
+    assert "sudah batal" in joined(await budi.press_data(*old))
+    assert await members(db) == 1
