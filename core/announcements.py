@@ -235,7 +235,8 @@ async def missed(session: AsyncSession, announcement_id: int, limit: int) -> lis
 
 
 async def of_cohort(session: AsyncSession, cohort_id: int, limit: int = 5) -> list[Announcement]:
-    """The cohort's announcements in progress or scheduled, then the latest finished ones."""
+    """The cohort's announcements in progress or scheduled, then the latest finished (or stopped)
+    ones."""
     open_ = await session.execute(
         select(Announcement)
         .where(
@@ -243,9 +244,13 @@ async def of_cohort(session: AsyncSession, cohort_id: int, limit: int = 5) -> li
         )
         .order_by(Announcement.send_at, Announcement.id)
     )
+    # Finished: delivered, or stopped part way (a cancelled draft never started: not shown).
+    finished = (Announcement.state == "done") | (
+        (Announcement.state == "cancelled") & Announcement.started_at.is_not(None)
+    )
     done = await session.execute(
         select(Announcement)
-        .where(Announcement.cohort_id == cohort_id, Announcement.state == "done")
+        .where(Announcement.cohort_id == cohort_id, finished)
         .order_by(Announcement.finished_at.desc())
         .limit(limit)
     )

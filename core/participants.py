@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -21,6 +22,18 @@ UNIT_MAX = 150
 ASK_FULL_NAME = "full_name"
 ASK_UNIT = "unit"
 PROFILE_FIELDS = (ASK_FULL_NAME, ASK_UNIT)
+# The same question asked from /pengaturan ("edit:full_name"): answered, it asks nothing next.
+EDITING = "edit:"
+
+
+def profile_field(awaiting: str | None) -> str | None:
+    """The profile field a waiting question is about (joining or editing), else None."""
+    field = (awaiting or "").removeprefix(EDITING)
+    return field if field in PROFILE_FIELDS else None
+
+
+def editing_profile(awaiting: str | None) -> bool:
+    return (awaiting or "").startswith(EDITING) and profile_field(awaiting) is not None
 
 
 @dataclass(frozen=True)
@@ -44,6 +57,7 @@ class JoinResult:
     participant: Participant
     cohort: Cohort
     already_member: bool
+    returned: bool = False  # back to a cohort they had moved away from
 
 
 # Every update asks this: built once (statement building costs more than SQLite here), and
@@ -64,7 +78,7 @@ async def find_participant(session: AsyncSession, user_id: int) -> Participant |
 
 
 async def join_cohort(
-    session: AsyncSession, person: TelegramPerson, code: str
+    session: AsyncSession, person: TelegramPerson, code: str, now: datetime | None = None
 ) -> JoinResult | None:
     """Join the cohort with this code; None when no cohort has it. Joining twice changes nothing."""
     if not looks_like_code(code):
@@ -83,6 +97,7 @@ async def join_cohort(
     previous = await find_participant(session, person.user_id)
     participant = Participant(
         cohort=cohort,
+        joined_at=now or utcnow(),
         telegram_user_id=person.user_id,
         chat_id=person.chat_id,
         first_name=person.first_name[:128],
@@ -100,10 +115,12 @@ async def join_cohort(
     return JoinResult(participant, cohort, already_member=False)
 
 
-def rejoin(participant: Participant) -> None:
+def rejoin(participant: Participant, now: datetime, current: Participant | None) -> None:
     """Someone goes back to a cohort they had moved away from: it is their current membership
-    again (the most recently joined), with its reminders."""
-    participant.joined_at = utcnow()
+    again (the most recently joined: after `current`, even on a clock standing still), with its
+    reminders."""
+    latest = current.joined_at + timedelta(milliseconds=1) if current is not None else now
+    participant.joined_at = max(now, latest)
     participant.reminders_paused = False
 
 
@@ -139,12 +156,15 @@ def name_from_telegram(display_name: str) -> str | None:
 
 
 def set_profile(participant: Participant, field: str, text: str | None) -> None:
-    """Save the typed answer (None: skip) and move to the next onboarding question."""
+    """Save the typed answer (None: skip) and move to the next onboarding question (none after
+    an edit from /pengaturan)."""
+    editing = field.startswith(EDITING)
+    field = field.removeprefix(EDITING)
     if field == ASK_FULL_NAME:
         if text is not None:
             participant.full_name = clean_profile_text(text, NAME_MAX, "name")
         # After the name, the onboarding asks for the unit unless it is known already.
-        onboarding = participant.awaiting == ASK_FULL_NAME
+        onboarding = not editing and participant.awaiting == ASK_FULL_NAME
         participant.awaiting = ASK_UNIT if onboarding and not participant.unit else None
     elif field == ASK_UNIT:
         if text is not None:

@@ -13,6 +13,7 @@ import string
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 
 from sqlalchemy import func, select
@@ -375,7 +376,9 @@ async def link_refusal(
     """Whether `person` may use the personal link of `entry`. A person keeps the identity they
     have: a row tied to another account is refused; someone already in the row's cohort (as
     whoever they are there) is refused, a facilitator re-matches them explicitly; someone
-    whose roster identity in another cohort is a different person is refused too."""
+    who is another person in their current cohort — on its roster (another NIP, else another
+    name), or by the name they gave the bot — is refused too. Only someone who never gave a
+    name, or the same one, may take another cohort's link (after being asked to move)."""
     if entry.participant_id is not None:
         owner = await session.get(Participant, entry.participant_id)
         if owner is not None and owner.telegram_user_id != person.user_id:
@@ -396,11 +399,14 @@ async def link_refusal(
         own = await entry_of(session, current.id)
         if own is not None and not same_person(own, entry):
             return LinkRefusal.OTHER_PERSON
+        named = current.full_name
+        if own is None and named and name_key(named) != name_key(entry.name):
+            return LinkRefusal.OTHER_PERSON  # they told the bot another name
     return None
 
 
 async def join_by_token(
-    session: AsyncSession, person: TelegramPerson, token: str
+    session: AsyncSession, person: TelegramPerson, token: str, now: datetime | None = None
 ) -> RosterJoin | None:
     """Join the cohort of the roster row with this token and tie the account to it; None when
     no row has this token. Refused (see `link_refusal`) with nothing changed; the same account
@@ -413,7 +419,7 @@ async def join_by_token(
         return RosterJoin(entry, None, refused)
     cohort = await session.get(Cohort, entry.cohort_id)
     assert cohort is not None
-    joined = await join_cohort(session, person, cohort.code)
+    joined = await join_cohort(session, person, cohort.code, now)
     assert joined is not None
     if entry.participant_id != joined.participant.id:
         await tie(session, entry, joined.participant, joining=True)

@@ -359,7 +359,10 @@ async def stop_confirmed(
         return confirm.Done([(text(context, lang, "announce.not_stopped"), None)])
     if draft.state not in ("scheduled", "sending"):
         return confirm.Done([(text(context, lang, "announce.already_done"), None)])
+    scheduled = draft.state == "scheduled"
     dropped = await ann.cancel(session, draft, context.services.clock())
+    if scheduled:
+        return confirm.Done([(text(context, lang, "announce.cancelled_scheduled"), None)])
     return confirm.Done([(text(context, lang, "announce.stopped", count=dropped), None)])
 
 
@@ -415,7 +418,7 @@ async def status(
                     text(
                         context,
                         lang,
-                        "announce.status_done",
+                        "announce.status_done" if a.state == "done" else "announce.status_stopped",
                         title=title,
                         sent=c.sent,
                         failed=c.failed,

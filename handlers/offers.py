@@ -10,7 +10,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.context import AksiContext
 from core.participants import effective_timezone
-from core.timefmt import clock, zone_abbreviation
+from core.timefmt import clock, local, zone_abbreviation
 from handlers import callbacks
 from handlers.common import plain, text
 from scheduler import reminders as rem
@@ -21,6 +21,18 @@ QUICK_TIMES = ("06:00", "07:00", "08:00")  # one tap; any other time is typed (/
 
 def _button(label: str, action: str, arg: str = "") -> InlineKeyboardButton:
     return InlineKeyboardButton(label, callback_data=callbacks.pack(callbacks.GUIDE, action, arg))
+
+
+# While an offer is the latest thing the bot asked, a typed answer goes to it (the plan's title,
+# a reminder time), on the day it was made: "offer_plan:20210903", "offer_time:20210903".
+OFFER_PLAN = "offer_plan"
+OFFER_TIME = "offer_time"
+
+
+def expect_answer(participant: Participant, offer: str, now: datetime) -> None:
+    """A typed answer today goes to `offer` (it waits like a question, for today only)."""
+    today = local(now, effective_timezone(participant)).date()
+    participant.awaiting = f"{offer}:{today:%Y%m%d}"
 
 
 def plan_offer(context: AksiContext, lang: str) -> tuple[str, InlineKeyboardMarkup]:

@@ -13,10 +13,13 @@ from core.errors import InvalidInput, TooLong
 from core.participants import (
     ASK_FULL_NAME,
     ASK_UNIT,
+    PROFILE_FIELDS,
     JoinResult,
     TelegramPerson,
+    editing_profile,
     join_cohort,
     name_from_telegram,
+    profile_field,
     rejoin,
     set_profile,
 )
@@ -63,7 +66,7 @@ def profile_question(
 ) -> tuple[str, InlineKeyboardMarkup]:
     """The question for the field the participant is asked next, with its buttons: the
     Telegram name (when it makes a name) and skip, or, `editing` from /pengaturan, cancel."""
-    field = participant.awaiting or ""
+    field = profile_field(participant.awaiting) or ""
     skip = (
         InlineKeyboardButton(
             plain(context, lang, "button.keep_as_is"),
@@ -75,7 +78,7 @@ def profile_question(
             callback_data=callbacks.pack(callbacks.ONBOARDING, "skip", field),
         )
     )
-    if participant.awaiting == ASK_FULL_NAME:
+    if field == ASK_FULL_NAME:
         rows = [[skip]]
         name = name_from_telegram(person.display_name)
         if name:
@@ -89,7 +92,10 @@ def profile_question(
 
 
 def welcome(context: AksiContext, lang: str, joined: JoinResult, first_name: str) -> str:
-    key = "join.already" if joined.already_member else "join.welcome"
+    if joined.already_member:
+        key = "join.already"
+    else:
+        key = "join.returned" if joined.returned else "join.welcome"
     return text(
         context,
         lang,
@@ -111,11 +117,17 @@ async def join_answer(
     """The welcome (by `name` from the roster, else the Telegram first name), then the first
     profile question still open — or, with none open, the offer to write the action plan."""
     lang = reader.lang if reader.participant else _lang_of(joined, reader)
-    answer: Answer = [(welcome(context, lang, joined, name or reader.person.first_name), None)]
-    if joined.participant.awaiting:
-        answer.append(profile_question(context, lang, joined.participant, reader.person))
-    elif not joined.already_member and not await has_plan(session, joined.participant.id):
+    participant = joined.participant
+    name = name or participant.full_name or reader.person.first_name
+    greeting = welcome(context, lang, joined, name)
+    if joined.already_member:  # nothing new: the greeting and the main menu, nothing asked
+        return [(greeting, await main_menu(context, lang, participant))]
+    answer: Answer = [(greeting, None)]
+    if participant.awaiting in PROFILE_FIELDS:
+        answer.append(profile_question(context, lang, participant, reader.person))
+    elif not await has_plan(session, participant.id):
         answer.append(offers.plan_offer(context, lang))
+        offers.expect_answer(participant, offers.OFFER_PLAN, context.services.clock())
     return answer
 
 
@@ -129,13 +141,14 @@ async def join(
     """Join with `code` and set up the newcomer's reminders; None for an unknown code.
     Someone who moves on to a new cohort (or back to one they were in) stops getting the
     old cohort's reminders."""
-    joined = await join_cohort(session, reader.person, code)
+    now = context.services.clock()
+    joined = await join_cohort(session, reader.person, code, now)
     if joined is None:
         return None
     old = reader.participant
     if joined.already_member and old is not None and old.id != joined.participant.id:
-        rejoin(joined.participant)  # back to a cohort they were in: it is theirs again
-        joined = JoinResult(joined.participant, joined.cohort, already_member=False)
+        rejoin(joined.participant, now, old)  # back to a cohort they were in: theirs again
+        joined = JoinResult(joined.participant, joined.cohort, already_member=False, returned=True)
         await _set_up_newcomer(session, context, reader, joined)
     elif not joined.already_member:
         # On the roster by their Telegram username: tied at once (core.roster).
@@ -149,7 +162,7 @@ async def join_with_link(
 ) -> RosterJoin | None:
     """Join with a personal roster link: the account is tied to that roster row and gets its
     name and unit. None for an unknown token; `joined` is None when it was refused."""
-    linked = await join_by_token(session, reader.person, token)
+    linked = await join_by_token(session, reader.person, token, context.services.clock())
     if linked is not None and linked.joined is not None and not linked.joined.already_member:
         await _set_up_newcomer(session, context, reader, linked.joined)
     return linked
@@ -264,7 +277,9 @@ async def start(update: Update, context: AksiContext) -> None:
             await sync_reminders(session, current, context.services.clock())
         target = await _target_of(session, reader.person, code) if code else None
         if code and target is None:
-            answer = [(text(context, reader.lang, "join.unknown_code", code=code), None)]
+            # A personal link is case-sensitive, a code is not: say which was not found.
+            key = "roster.link_unknown" if code[:2].lower() == "r-" else "join.unknown_code"
+            answer = [(text(context, reader.lang, key, code=code), None)]
         elif target is not None and target[1] is not None and target[2] is not None:
             refused = RosterJoin(target[1], None, target[2])
             answer = [(link_refused(context, reader.lang, refused, current), None)]
@@ -282,7 +297,8 @@ async def start(update: Update, context: AksiContext) -> None:
             answer = await _join_now(session, context, reader, code, target[1] is not None)
         elif current is not None:  # a member: the greeting, with the main menu
             joined = JoinResult(current, current.cohort, True)
-            greeting = welcome(context, reader.lang, joined, reader.person.first_name)
+            name = current.full_name or reader.person.first_name
+            greeting = welcome(context, reader.lang, joined, name)
             answer = [(greeting, await main_menu(context, reader.lang, current))]
         else:
             answer = [(text(context, reader.lang, "join.ask_code"), None)]
@@ -350,7 +366,10 @@ def answer_profile(
         saved = [(text(context, lang, "profile.saved"), None)] if confirm else []
         return [*saved, (question, keyboard)]
     done: Answer = [(profile_done(context, lang, participant), None)]
-    return [*done, offers.plan_offer(context, lang)] if offer_plan else done
+    if not offer_plan:
+        return done
+    offers.expect_answer(participant, offers.OFFER_PLAN, context.services.clock())
+    return [*done, offers.plan_offer(context, lang)]
 
 
 def _profile_error(context: AksiContext, lang: str, problem: str) -> str:
@@ -381,7 +400,7 @@ async def onboarding_button(update: Update, context: AksiContext) -> None:
             await ask_for_code(update, context, reader.lang)
             return
         field = ASK_FULL_NAME if button and button.action == "tgname" else button and button.arg
-        if button is None or participant.awaiting != field:
+        if button is None or profile_field(participant.awaiting) != field:
             await answer_button(update, plain(context, reader.lang, "button.stale"), alert=True)
             return
         value = name_from_telegram(reader.person.display_name)
@@ -390,7 +409,8 @@ async def onboarding_button(update: Update, context: AksiContext) -> None:
             await answer_button(update, notice, alert=True)
             return
         # The pop-up answer to the press already says "saved".
-        offer = not await has_plan(session, participant.id)
+        offer = not editing_profile(participant.awaiting)
+        offer = offer and not await has_plan(session, participant.id)
         answer = answer_profile(
             context,
             reader,

@@ -278,6 +278,7 @@ async def plan_button(update: Update, context: AksiContext) -> None:
                 result = (text(context, lang, "plan.saved", title=draft.title), None)
                 if not draft.had_plan and participant.reminder_times is None:
                     follow_up = offers.reminder_offer(context, lang, participant)
+                    offers.expect_answer(participant, offers.OFFER_TIME, now)
             else:
                 await plans.store_draft(session, participant, draft, services.clock())
                 result = render(context, lang, draft)

@@ -390,8 +390,10 @@ async def compose(
         return await morning_summary(session, context, participant, day, lang)
     sheet = await checkins.day_sheet(session, participant, day)
     if not sheet.lines:
-        if kind != rem.DAILY or not await rem.plan_nudge_due(session, participant.id, day):
+        if kind != rem.DAILY or not await rem.plan_nudge_due(session, participant, day):
             return None
+        if participant.awaiting is None:  # a typed title answers it too, today
+            offers.expect_answer(participant, offers.OFFER_PLAN, due.occurrence)
         return offers.plan_nudge(context, lang)
     if not sheet.due or sheet.complete:
         return None  # quiet once the day's work is done

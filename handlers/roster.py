@@ -220,6 +220,16 @@ def _who(context: AksiContext, lang: str, member: Participant) -> str:
     return name
 
 
+def _account(context: AksiContext, lang: str, member: Participant) -> str:
+    """A member's Telegram account (not the roster's name it carries while matched)."""
+    name = member.first_name or str(member.telegram_user_id)
+    if member.telegram_username:
+        return plain(
+            context, lang, "roster.who_username", name=name, username=member.telegram_username
+        )
+    return name
+
+
 async def _ask(
     update: Update,
     context: AksiContext,
@@ -256,9 +266,9 @@ async def _ask(
                     context,
                     lang,
                     "roster.confirm_untie",
-                    member=_who(context, lang, member),
+                    member=_account(context, lang, member),
                     name=entry.name,
-                    own=member.own_full_name or member.first_name or "?",
+                    own=member.own_full_name or plain(context, lang, "roster.no_own_name"),
                 )
                 name, yes = "untie_roster", "roster.button_confirm_untie"
             buttons = confirm.yes_no(context, lang, yes, "roster.button_back")

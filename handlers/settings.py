@@ -8,6 +8,7 @@ from bot.context import AksiContext
 from core.participants import (
     ASK_FULL_NAME,
     ASK_UNIT,
+    EDITING,
     effective_timezone,
     set_language,
     set_timezone,
@@ -107,7 +108,8 @@ async def settings_button(update: Update, context: AksiContext) -> None:
         if participant is None:
             await ask_for_code(update, context, reader.lang)
             return
-        if button is None or (button.action == "keep" and participant.awaiting != button.arg):
+        editing = EDITING + button.arg if button is not None else ""
+        if button is None or (button.action == "keep" and participant.awaiting != editing):
             await answer_button(update, plain(context, reader.lang, "button.stale"), alert=True)
             return
         lang = reader.lang
@@ -121,7 +123,7 @@ async def settings_button(update: Update, context: AksiContext) -> None:
         elif button.action == "keep":
             participant.awaiting = None
         else:
-            participant.awaiting = button.arg
+            participant.awaiting = editing
     if button.action == "edit":
         await answer_button(update)
         await reply(

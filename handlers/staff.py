@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from bot.context import AksiContext
-from core.cohorts import normalise_code
+from core.cohorts import looks_like_code, normalise_code
 from core.participants import TelegramPerson, client_language, find_participant
 from core.staff import can_manage, managed_cohorts, staff_rows
 from handlers import callbacks
@@ -123,6 +123,25 @@ def choose_cohort_keyboard(name: str, cohorts: list[Cohort]) -> InlineKeyboardMa
     return InlineKeyboardMarkup(rows)
 
 
+# Commands whose first word can only be a cohort code, and the words other commands take there.
+_CODE_ONLY = frozenset({"peserta", "status"})
+_COMMAND_WORDS = frozenset(
+    {"csv", "xlsx", "koma", "titikkoma", "comma", "semicolon", "waktu", "time", "ringkasan"}
+    | {"digest", "mati", "off", "nyala", "on"}
+)
+
+
+def names_a_cohort(command: str, word: str) -> bool:
+    """Whether `word`, first after `command`, is meant as a cohort code: always for commands
+    that take nothing else; for /rekap and /ekspor a word in capitals that is not one of their
+    own words (`/rekap KEDUA`, not `/rekap waktu 17:30`); never for free text (/umumkan)."""
+    if command in _CODE_ONLY:
+        return True
+    if command not in ("rekap", "ekspor"):
+        return False
+    return looks_like_code(word) and word.upper() == word and word.lower() not in _COMMAND_WORDS
+
+
 async def pick_cohort(
     update: Update, context: AksiContext, reader: StaffReader, name: str, args: list[str]
 ) -> tuple[Cohort, list[str]] | None:
@@ -133,6 +152,13 @@ async def pick_cohort(
         match = next((c for c in reader.cohorts if c.code == code), None)
         if match is not None:
             return match, args[1:]
+        if names_a_cohort(name, args[0]):  # a code, not one of theirs: say so, do nothing
+            codes = ", ".join(c.code for c in reader.cohorts[:10]) or "—"
+            body = text(
+                context, reader.lang, "staff.not_your_cohort", code=args[0][:32], codes=codes
+            )
+            await reply(update, context, body)
+            return None
     if len(reader.cohorts) == 1:
         return reader.cohorts[0], args
     if not reader.cohorts:

@@ -5,9 +5,9 @@ from __future__ import annotations
 from telegram import Update
 
 from bot.context import AksiContext
-from core.participants import ASK_FULL_NAME, ASK_UNIT
+from core.participants import editing_profile, profile_field
 from core.plans import discard_draft, has_plan
-from handlers import announce, checkin, plan, reminders
+from handlers import announce, checkin, guide, plan, reminders
 from handlers.common import Answer, identify, reply, text
 from handlers.onboarding import answer_profile, join, join_answer
 from handlers.staff import is_staff, staff_of
@@ -36,9 +36,11 @@ async def typed_text(update: Update, context: AksiContext) -> None:
                 answer = await announce.preview_waits(session, update, context) or [
                     (text(context, lang, key, code=typed.strip()[:64]), None)
                 ]
-        elif awaiting in (ASK_FULL_NAME, ASK_UNIT):
-            offer = not await has_plan(session, participant.id)
+        elif profile_field(awaiting) is not None:  # joining, or editing in /pengaturan
+            offer = not editing_profile(awaiting) and not await has_plan(session, participant.id)
             answer = answer_profile(context, reader, participant, typed, offer_plan=offer)
+        elif awaiting.startswith("offer_"):  # typed instead of tapped (handlers.guide)
+            answer = await guide.answer_typed(session, context, reader, typed)
         elif awaiting == "plan":
             answer = await plan.answer_text(session, context, reader, typed)
         elif awaiting in ("rem_time", "rem_until"):

@@ -231,29 +231,21 @@ async def claim(
     )
 
 
-async def plan_nudge_due(session: AsyncSession, participant_id: int, day: date) -> bool:
-    """Someone without a plan gets one friendly nudge, with their daily reminder on the first
-    day after the one they joined (a daily reminder of theirs has come before), and never
-    again: True once, recording it (in the claiming transaction)."""
-    earlier = await session.scalar(
-        select(Delivery.id)
-        .where(
-            Delivery.participant_id == participant_id,
-            Delivery.kind == DAILY,
-            Delivery.local_date < day,
-        )
-        .limit(1)
-    )
-    if earlier is None:
+async def plan_nudge_due(session: AsyncSession, participant: Participant, day: date) -> bool:
+    """Someone without a plan gets one friendly nudge, with their daily reminder of the first
+    local day after the one they joined ("tomorrow", as the offer after joining says), and
+    never again: True once, recording it (in the claiming transaction)."""
+    joined_on = participant.joined_at.astimezone(ZoneInfo(effective_timezone(participant))).date()
+    if day <= joined_on:
         return False
     nudged = await session.scalar(
         select(Delivery.id)
-        .where(Delivery.participant_id == participant_id, Delivery.kind == PLAN_NUDGE)
+        .where(Delivery.participant_id == participant.id, Delivery.kind == PLAN_NUDGE)
         .limit(1)
     )
     if nudged is not None:
         return False
-    return await claim(session, participant_id, PLAN_NUDGE, day, "once", "sent")
+    return await claim(session, participant.id, PLAN_NUDGE, day, "once", "sent")
 
 
 async def set_status(

@@ -246,6 +246,9 @@ async def test_stop_keeps_its_word(
     async with db() as session:
         statuses = (await session.execute(select(OutboxMessage.status))).scalars().all()
     assert statuses.count("sent") == sent
+    # /status still shows it, as stopped, with what went out.
+    status = joined(await facilitator.send("/status"))
+    assert "⏹ <b>Dihentikan</b>" in status and "«Jangan semua»" in status
 
 
 async def test_forged_buttons_on_an_empty_draft_change_nothing(
@@ -433,5 +436,33 @@ async def test_english_counts_one_participant_and_the_time_example_is_tomorrow(
         await tom.send("16:30")
         done = joined(await tom.press("Schedule"))
         assert "for 1 participant (counted again when sent)" in done
+    finally:
+        await running.stop()
+
+
+async def test_cancelling_a_scheduled_announcement_says_it_goes_to_nobody(
+    standin: BotApiStandIn, db_url: str, db: async_sessionmaker[AsyncSession]
+) -> None:
+    await make_cohort(db)
+    async with db.begin() as session:
+        await add_facilitator(session, await get_cohort(session, "REVMEN1"), FACILITATOR)
+    clock = Clock(datetime(2021, 9, 6, 1, 0, tzinfo=UTC))  # Monday 09:00 WITA
+    running = RunningBot(standin, settings_for(standin, db_url), clock=clock)
+    await running.start()
+    try:
+        await running.person(2001, "Ani").send("/start REVMEN1")
+        facilitator = running.person(FACILITATOR, "Sari", language_code="en")
+        await facilitator.send("/announce Tomorrow at eight")
+        await facilitator.press("Set a time")
+        await facilitator.send("16:30")
+        await facilitator.press("Schedule")
+        await facilitator.send("/status")
+        await facilitator.press("Stop")
+        out = joined(await facilitator.press("Yes, stop it"))
+        assert out == "⏹ The scheduled announcement is cancelled; it goes to nobody."
+        clock.now += timedelta(hours=8)
+        running.app.bot_data.services.outbox_wakeup.set()
+        await asyncio.sleep(0.5)
+        assert delivered(standin, 2001, "Tomorrow at eight") == 0
     finally:
         await running.stop()

@@ -138,7 +138,7 @@ async def test_one_friendly_nudge_a_day_later_and_never_again(
     from scheduler.reminders import sync_reminders
 
     async with db.begin() as session:
-        joined_ = await join_cohort(session, TelegramPerson(77, 77, "Ani"), "REVMEN1")
+        joined_ = await join_cohort(session, TelegramPerson(77, 77, "Ani"), "REVMEN1", clock())
         assert joined_ is not None
         joined_.participant.awaiting = None
         await sync_reminders(session, joined_.participant, clock())
@@ -150,14 +150,54 @@ async def test_one_friendly_nudge_a_day_later_and_never_again(
         await run_tick(context, clock.now)
         return [o.text or "" for o in standin.outbox[mark:] if o.method == "sendMessage"]
 
-    assert await morning(3) == []  # Saturday: the first morning after joining, quiet
-    [nudge] = await morning(4)  # Sunday: a day later, no plan yet
+    # Joined on Friday at 09:00 (after that day's reminder); "tomorrow" is Saturday 07:00.
+    [nudge] = await morning(3)
     assert "Rencana aksi Anda belum ditulis" in nudge
     sent = next(o for o in standin.outbox if o.text == nudge)
     buttons = [b["text"] for row in (sent.reply_markup or {})["inline_keyboard"] for b in row]
     assert buttons == ["✍️ Tulis rencana aksi sekarang", "Nanti saja"]
-    assert await morning(5) == []  # once only
-    assert await morning(6) == []
+    assert await morning(4) == []  # once only
+    assert await morning(5) == []
     async with db() as session:
         kinds = list(await session.scalars(select(Delivery.kind).order_by(Delivery.id)))
     assert kinds.count("plan_nudge") == 1
+
+
+async def test_typed_answers_to_the_offers_on_their_day(
+    bot: RunningBot, db: async_sessionmaker[AsyncSession], clock: Clock
+) -> None:
+    budi = bot.person(1004, "Budi")
+    await budi.send("/start REVMEN1")
+    await budi.press("Lewati")
+    await budi.press("Lewati")
+    # The plan offer waits: the typed text is the plan's title.
+    out = joined(await budi.send("Pelayanan izin selesai dalam satu hari"))
+    assert "Mari mulai menulis rencana aksi Anda" in out
+    assert "<b>Kebiasaan 1.</b> Tulis nama kebiasaan harian Anda" in out
+    await budi.send("Apel pagi tepat waktu")
+    await budi.press("Ya / tidak")
+    await budi.press("Setiap hari")
+    await budi.press("Simpan")
+    # The reminder offer waits: a typed time sets it; a bad one says why and still waits.
+    out = joined(await budi.send("25:00"))
+    assert "25:00" in out and "tidak ada" in out
+    out = await budi.send("06.30")
+    assert "Pengingat harian Anda: pukul <b>06.30 WITA</b>" in joined(out)
+    async with db() as session:
+        p = (
+            await session.scalars(select(Participant).where(Participant.telegram_user_id == 1004))
+        ).one()
+    assert (p.reminder_times, p.awaiting) == ("06:30", None)
+    # Someone who ignores the offer and types the next day gets the usual answer.
+    siti = bot.person(1005, "Siti")
+    await siti.send("/start REVMEN1")
+    await siti.press("Lewati")
+    await siti.press("Lewati")
+    clock.next_day()
+    out = joined(await siti.send("Halo, selamat pagi semua"))
+    assert "/bantuan" in out and "Langkah" not in out
+    async with db() as session:
+        p = (
+            await session.scalars(select(Participant).where(Participant.telegram_user_id == 1005))
+        ).one()
+    assert p.awaiting is None

@@ -231,7 +231,12 @@ async def test_a_facilitator_sees_only_their_own_cohort(
     for command in ("/rekap", "/rekap REVMEN1", "/rekap REVMEN1 waktu 06:00", "/ekspor REVMEN1"):
         answer = await refused(other, bot.standin, command)
         assert not any(name in answer for name in NAMES), command
-        assert "REVMEN1" not in answer or "KODE" in answer
+        # Only the code as typed comes back, said to be none of theirs (whether it exists or not).
+        assert "REVMEN1" not in answer or "KODE" in answer or "bukan angkatan yang Anda" in answer
+    for command in ("/rekap REVMEN1", "/ekspor REVMEN1", "/peserta REVMEN1", "/status NOPE9"):
+        code = command.split()[1]
+        expected = f"<b>{code}</b> bukan angkatan yang Anda kelola (angkatan Anda: LAIN1)."
+        assert joined(await other.send(command)).startswith(expected), command
     assert "Rekap LAIN1" in joined(await other.send("/rekap"))
     assert await digest_time(db) == "18:00"
     mark = bot.standin.mark()

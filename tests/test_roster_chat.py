@@ -89,7 +89,11 @@ async def test_join_with_personal_link(bot: RunningBot, cohorts: Any) -> None:
     assert "Langkah berikutnya: rencana aksi Anda" in offer
     p = await member(cohorts, 2001)
     assert p is not None
-    assert (p.full_name, p.unit, p.awaiting) == ("Budi Santoso", "Dinas Kesehatan", None)
+    assert (p.full_name, p.unit, p.awaiting) == (
+        "Budi Santoso",
+        "Dinas Kesehatan",
+        "offer_plan:20210903",
+    )
     assert (await roster(cohorts))["Budi Santoso"].participant_id == p.id
     # The same account again: already joined, nothing new.
     again = joined(await budi.send(f"/start {rows['Budi Santoso'].join_token}"))
@@ -104,7 +108,7 @@ async def test_join_with_personal_link(bot: RunningBot, cohorts: Any) -> None:
     # A token with the wrong case is no token, and no code either.
     token = rows["Dewi Lestari"].join_token
     wrong = token[:2] + token[2:].swapcase()
-    assert "tidak ditemukan" in joined(await eve.send(f"/start {wrong}"))
+    assert "tidak dikenal. 🤔\nPastikan tautannya utuh" in joined(await eve.send(f"/start {wrong}"))
     assert await member(cohorts, 2002) is None
     assert (await roster(cohorts))["Dewi Lestari"].participant_id is None
 
@@ -121,7 +125,8 @@ async def test_join_with_personal_link(bot: RunningBot, cohorts: Any) -> None:
     welcome, _offer = texts(await siti.send("/start REVMEN1"))
     assert "Selamat bergabung" in welcome
     s = await member(cohorts, 2004)
-    assert s is not None and (s.full_name, s.unit, s.awaiting) == ("Siti Rahma", "Bappeda", None)
+    assert s is not None and (s.full_name, s.unit) == ("Siti Rahma", "Bappeda")
+    assert s.awaiting == "offer_plan:20210903"  # the plan offer waits for a typed title
     assert (await roster(cohorts))["Siti Rahma"].participant_id == s.id
     # Without a roster row: the usual questions.
     nur = bot.person(2005, "Nur")
@@ -240,8 +245,13 @@ async def test_peserta_and_matching(bot: RunningBot, cohorts: Any, standin: BotA
         "« Kembali",
     ]
     out = await fac.press("Andi Wijaya")
-    assert "Batalkan pencocokan akun <b>Andi Wijaya (@nur_x)</b> dengan <b>Andi Wijaya</b>" in (
-        joined(out)
+    asked = joined(out)
+    assert (
+        "Batalkan pencocokan akun Telegram <b>Nur (@nur_x)</b> dengan <b>Andi Wijaya</b>" in asked
+    )
+    assert (
+        "nama yang dulu ia tulis sendiri: <b>belum ada (ia tidak pernah menulis namanya)</b>"
+        in (asked)
     )
     await fac.press("Ya, batalkan pencocokan")
     assert (await roster(cohorts))["Andi Wijaya"].participant_id is None
@@ -408,6 +418,17 @@ async def test_a_personal_link_never_takes_over_another_identity(
     n = await member(cohorts, 2005)
     assert n is not None and n.full_name == "Nur Aini"
     assert (await roster(cohorts))["Andi Wijaya"].participant_id is None
+    # Someone in REVMEN2 who told the bot another name cannot become Dewi of REVMEN1 either.
+    rina = bot.person(2009, "Rina")
+    await rina.send("/start REVMEN2")
+    await rina.send("Rina Wulan")
+    out = joined(await rina.send(f"/start {rows['Dewi Lestari'].join_token}"))
+    assert "atas nama orang lain" in out and "sebagai <b>Rina Wulan</b>" in out
+    assert await current_cohort(cohorts, 2009) == "REVMEN2"
+    # A personal link cut or retyped in the wrong case is called a link, not a code.
+    wrong = rows["Dewi Lestari"].join_token.upper()
+    out = joined(await rina.send(f"/start {wrong}"))
+    assert "tidak dikenal. 🤔\nPastikan tautannya utuh" in out and "huruf besar/kecil" in out
     # Eko, on REVMEN2's roster, opens a REVMEN1 link of someone else: refused.
     eko = bot.person(2007, "Eko")
     await eko.send(f"/start {rows['Eko Prasetyo'].join_token}")
