@@ -5,7 +5,7 @@ daily reminder time in one tap, or keep the cohort's — or the same typed inste
 from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
-from telegram import Update
+from telegram import InlineKeyboardMarkup, Update
 
 from bot.context import AksiContext
 from core import plans
@@ -13,7 +13,7 @@ from core.errors import InvalidInput
 from core.participants import effective_timezone
 from core.reading import BadTime
 from core.timefmt import local
-from handlers import callbacks, plan, refusals, reminders
+from handlers import callbacks, offers, plan, refusals, reminders
 from handlers.common import (
     Answer,
     Reader,
@@ -25,11 +25,13 @@ from handlers.common import (
     text,
 )
 from handlers.menu import main_menu
-from handlers.offers import OFFER_PLAN, OFFER_TIME, QUICK_TIMES, times_shown
+from handlers.offers import OFFER_PLAN, OFFER_TIME, OFFER_TITLE, QUICK_TIMES, times_shown
 from scheduler import reminders as rem
 
 _BUTTONS = {
     "plan": frozenset({""}),
+    "title": frozenset({""}),
+    "notitle": frozenset({""}),
     "later": frozenset({""}),
     "rkeep": frozenset({""}),
     "rtime": frozenset(t.replace(":", "") for t in QUICK_TIMES),
@@ -37,45 +39,88 @@ _BUTTONS = {
 
 
 async def guide_button(update: Update, context: AksiContext) -> None:
-    """The offers' buttons: write the plan now or later; a reminder time, or keep it."""
+    """The offers' buttons: write the plan now or later (or with the title typed); a reminder
+    time, or keep it."""
     query = update.callback_query
     assert query is not None
     button = callbacks.unpack(query.data, callbacks.GUIDE, dict(_BUTTONS))
-    services = context.services
-    async with services.db.begin() as session:
+    async with context.services.db.begin() as session:
         reader = await identify(session, update, context)
         participant, lang = reader.participant, reader.lang
-        body = ""
-        if participant is not None and (participant.awaiting or "").startswith("offer_"):
-            participant.awaiting = None  # answered by the button
-        if participant is not None and button is not None and button.action == "rtime":
-            participant.reminder_times = f"{button.arg[:2]}:{button.arg[2:]}"
-            participant.reminders_paused = False
-            await rem.sync_reminders(session, participant, services.clock())
-            body = text(
-                context, lang, "guide.time_set", times=times_shown(context, lang, participant)
-            )
-        elif participant is not None and button is not None and button.action == "rkeep":
-            body = text(
-                context, lang, "guide.time_kept", times=times_shown(context, lang, participant)
-            )
+        answer = None
+        if participant is not None and button is not None:
+            answer = await _pressed(session, context, reader, button.action, button.arg)
     if participant is None:
         await ask_for_code(update, context, lang)
         return
-    if button is None:
+    if button is None or answer is None:
         await answer_button(update, plain(context, lang, "button.stale"), alert=True)
         return
     await answer_button(update)
+    body, keyboard = answer
     if button.action == "plan":
-        await edit_or_reply(update, context, text(context, lang, "guide.plan_started"))
+        await edit_or_reply(update, context, body)
         await plan.start_plan(update, context)
         return
-    # Done with the offer: what comes next is the daily round, one tap away.
-    keyboard = await main_menu(context, lang, participant)
-    if button.action == "later":
-        await edit_or_reply(update, context, text(context, lang, "guide.plan_later"), keyboard)
+    if button.action in ("later", "rtime", "rkeep"):
+        # Done with the offer: what comes next is the daily round, one tap away.
+        assert participant is not None
+        keyboard = await main_menu(context, lang, participant)
+    await edit_or_reply(update, context, body, keyboard)
+
+
+async def _pressed(
+    session: AsyncSession, context: AksiContext, reader: Reader, action: str, arg: str
+) -> tuple[str, InlineKeyboardMarkup | None] | None:
+    """What a press changes (in the update's transaction) and answers; None when stale."""
+    participant = reader.participant
+    assert participant is not None
+    lang, now = reader.lang, context.services.clock()
+    waiting = participant.awaiting or ""
+    if waiting.startswith("offer_"):
+        participant.awaiting = None  # the offer is answered by the press
+    if action == "title":  # the title typed under the plan offer: the plan goes on from it
+        row = await plans.load_draft(session, participant.id)
+        if not waiting.startswith(OFFER_TITLE) or row is None:
+            return None
+        participant.awaiting = "plan"
+        return plan.render(context, lang, plans.Draft.from_json(row.step, row.data))
+    if action == "notitle":
+        if not waiting.startswith(OFFER_TITLE):
+            return None
+        await plans.discard_draft(session, participant)
+        offers.expect_answer(participant, OFFER_PLAN, now)
+        return offers.plan_offer(context, lang)
+    if action == "plan":
+        return text(context, lang, "guide.plan_started"), None
+    if action == "later":
+        return text(context, lang, "guide.plan_later"), None
+    if action == "rtime":
+        participant.reminder_times = f"{arg[:2]}:{arg[2:]}"
+        participant.reminders_paused = False
+        await rem.sync_reminders(session, participant, now)
+        key = "guide.time_set"
     else:
-        await edit_or_reply(update, context, body, keyboard)
+        key = "guide.time_kept"
+    return text(context, lang, key, times=times_shown(context, lang, participant)), None
+
+
+async def _propose_title(
+    session: AsyncSession, context: AksiContext, reader: Reader, typed: str, day: str
+) -> Answer:
+    """Text typed under the plan offer may be the plan's title: kept in a draft, and asked
+    about (a greeting typed there must not become a title unawares)."""
+    participant = reader.participant
+    assert participant is not None
+    lang = reader.lang
+    draft = plans.start_draft(await plans.load_plan(session, participant.id))
+    try:
+        draft = plans.typed(draft, typed)
+    except InvalidInput as exc:
+        return [(plan.error_text(context, lang, exc, None), None)]
+    await plans.store_draft(session, participant, draft, context.services.clock())
+    participant.awaiting = f"{OFFER_TITLE}:{day}"  # the draft waits for the "yes"
+    return [offers.title_question(context, lang, draft.title or "")]
 
 
 async def answer_typed(
@@ -92,11 +137,8 @@ async def answer_typed(
     if day != f"{today:%Y%m%d}":
         participant.awaiting = None
         return [(text(context, lang, "fallback.text"), None)]
-    if offer == OFFER_PLAN:
-        existing = await plans.load_plan(session, participant.id)
-        await plans.store_draft(session, participant, plans.start_draft(existing), now)
-        started = [(text(context, lang, "guide.plan_started"), None)]
-        return started + await plan.answer_text(session, context, reader, typed)
+    if offer in (OFFER_PLAN, OFFER_TITLE):
+        return await _propose_title(session, context, reader, typed, day)
     assert offer == OFFER_TIME
     try:
         reminders.apply_change(participant, "add", typed)

@@ -27,6 +27,7 @@ def _button(label: str, action: str, arg: str = "") -> InlineKeyboardButton:
 # a reminder time), on the day it was made: "offer_plan:20210903", "offer_time:20210903".
 OFFER_PLAN = "offer_plan"
 OFFER_TIME = "offer_time"
+OFFER_TITLE = "offer_title"  # a title typed under the plan offer, waiting for its "yes"
 
 
 def expect_answer(participant: Participant, offer: str, now: datetime) -> None:
@@ -49,6 +50,17 @@ def plan_offer(context: AksiContext, lang: str) -> tuple[str, InlineKeyboardMark
 def plan_nudge(context: AksiContext, lang: str) -> tuple[str, InlineKeyboardMarkup]:
     """The one friendly nudge a day after joining, for someone still without a plan."""
     return text(context, lang, "guide.plan_nudge"), plan_offer(context, lang)[1]
+
+
+def title_question(context: AksiContext, lang: str, title: str) -> tuple[str, InlineKeyboardMarkup]:
+    """Text typed under the plan offer: is it the plan's title?"""
+    keyboard = InlineKeyboardMarkup(
+        [
+            [_button(plain(context, lang, "guide.button_title"), "title")],
+            [_button(plain(context, lang, "guide.button_not_title"), "notitle")],
+        ]
+    )
+    return text(context, lang, "guide.title_question", title=title), keyboard
 
 
 def times_shown(context: AksiContext, lang: str, participant: Participant) -> str:

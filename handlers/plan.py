@@ -179,7 +179,7 @@ def _render_menu(
     return body, InlineKeyboardMarkup(rows)
 
 
-def _error(context: AksiContext, lang: str, exc: InvalidInput, unit: str | None) -> str:
+def error_text(context: AksiContext, lang: str, exc: InvalidInput, unit: str | None) -> str:
     if isinstance(exc, TooLong):
         return refusals.too_long(context, lang, exc)
     if isinstance(exc, BadNumber):
@@ -232,7 +232,7 @@ async def answer_text(
     try:
         draft = plans.typed(draft, typed)
     except InvalidInput as exc:
-        return [(_error(context, reader.lang, exc, unit), None)]
+        return [(error_text(context, reader.lang, exc, unit), None)]
     await plans.store_draft(session, participant, draft, context.services.clock())
     if draft.read_as is not None:  # "10.000": say it was read as ten thousand
         notice = refusals.read_as(context, reader.lang, typed, draft.read_as, unit)

@@ -81,7 +81,7 @@ async def test_join_by_link_then_profile(bot: RunningBot, cohort_db: Any) -> Non
     assert (p.full_name, p.unit, p.awaiting) == (
         "Budi Santoso",
         "Dinas Kesehatan Kota Bontang",
-        None,
+        "offer_plan:20210903",  # then the plan offer waits, today, for a tap or a title
     )
 
 
@@ -95,7 +95,7 @@ async def test_join_by_typed_code_and_skip_profile(bot: RunningBot, cohort_db: A
     out = await siti.press("Lewati")
     assert "(belum diisi)" in joined(out)
     [p] = await participants(cohort_db)
-    assert p.full_name is None and p.unit is None and p.awaiting is None
+    assert p.full_name is None and p.unit is None and p.awaiting == "offer_plan:20210903"
 
 
 async def test_wrong_code(bot: RunningBot, cohort_db: Any) -> None:
@@ -153,7 +153,7 @@ async def test_schedule_all_and_when_none_left(bot: RunningBot, clock: Clock) ->
 
 async def test_materials_grouped_by_module(bot: RunningBot) -> None:
     rina = bot.person(1004, "Rina")
-    await rina.send("/start REVMEN1")
+    await rina.send_and_wait("/start REVMEN1", 2)  # the welcome and the name question
     [body] = texts(await rina.send("/materi"))
     assert body.index("Modul 1 — Wawasan") < body.index("Modul 2 — Integritas")
     assert '• <a href="https://elearning.example/m1.pdf">Bahan Ajar (PDF)</a>' in body
@@ -186,6 +186,11 @@ async def test_help_and_unknown_input(bot: RunningBot, standin: BotApiStandIn) -
     await budi.send("/start REVMEN1")
     await budi.press("Lewati")
     await budi.press("Lewati")
+    # Text typed under the plan offer may be a title: asked, never taken unawares.
+    asked = joined(await budi.send("apa kabar?"))
+    assert "Jadikan «<b>apa kabar?</b>» judul rencana aksi Anda?" in asked
+    await budi.press("Bukan")
+    await budi.press("Nanti saja")
     assert "/jadwal" in joined(await budi.send("/bantuan"))
     assert "Perintah /entahlah tidak saya kenal" in joined(await budi.send("/entahlah"))
     assert "/bantuan" in joined(await budi.send("apa kabar?"))
@@ -238,7 +243,7 @@ async def test_forged_and_stale_buttons_change_nothing(
         "id",  # from the Telegram app's language at joining
         "Budi Santoso",
         "Bappeda",
-        None,
+        "offer_plan:20210903",
     )
     # A stranger with a forging client "presses" a settings button under the bot's question.
     eko = bot.person(1009, "Eko")

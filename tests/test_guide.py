@@ -172,7 +172,8 @@ async def test_typed_answers_to_the_offers_on_their_day(
     await budi.press("Lewati")
     # The plan offer waits: the typed text is the plan's title.
     out = joined(await budi.send("Pelayanan izin selesai dalam satu hari"))
-    assert "Mari mulai menulis rencana aksi Anda" in out
+    assert "Jadikan «<b>Pelayanan izin selesai dalam satu hari</b>» judul" in out
+    out = joined(await budi.press("Ya, mulai dengan judul ini"))
     assert "<b>Kebiasaan 1.</b> Tulis nama kebiasaan harian Anda" in out
     await budi.send("Apel pagi tepat waktu")
     await budi.press("Ya / tidak")
