@@ -34,7 +34,12 @@ from core.habits import (
 if TYPE_CHECKING:
     from core.checkins import HabitProgress
 
-__all__ = ["Cell", "day_cell", "habit_cells"]
+__all__ = ["RECENT_WEEKS", "Cell", "day_cell", "habit_cells", "shown_period"]
+
+# A longer period is drawn as its last RECENT_WEEKS weeks: on a 1200 px picture that keeps
+# one strip of weeks with ~34 px squares for five habits (a phone shows them about 11 pt wide);
+# two years in full would make them 16-20 px, or run the picture past Telegram's 2560 px.
+RECENT_WEEKS = 26
 
 
 class Cell(StrEnum):
@@ -110,3 +115,25 @@ def habit_cells(item: HabitProgress, start: date, end: date, today: date) -> dic
         cells[day] = day_cell(spec, entries, day, first_day=item.start, today=today)
         day += timedelta(days=1)
     return cells
+
+
+def shown_period(
+    start: date, end: date, today: date, *, weeks: int = RECENT_WEEKS
+) -> tuple[date, date]:
+    """The part of the period [start, end] the /progres picture draws.
+
+    All of it when its Monday-to-Sunday columns number at most `weeks`. Otherwise the `weeks`
+    weeks that end with today's week (today clamped into the period), so the picture shows
+    the recent past with today at its right; early on, the first `weeks` weeks. A shown part
+    that starts later than `start` starts on a Monday.
+    """
+    first_monday = start - timedelta(days=start.weekday())
+    last_monday = end - timedelta(days=end.weekday())
+    if (last_monday - first_monday).days // 7 + 1 <= weeks:
+        return start, end
+    anchor = min(max(today, start), end)
+    shown_last = max(
+        anchor - timedelta(days=anchor.weekday()), first_monday + timedelta(weeks=weeks - 1)
+    )
+    shown_first = shown_last - timedelta(weeks=weeks - 1)
+    return max(start, shown_first), min(end, shown_last + timedelta(days=6))

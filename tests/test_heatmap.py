@@ -12,7 +12,7 @@ from typing import Any
 
 from core.checkins import HabitProgress
 from core.habits import Entry, HabitSpec, Kind, Schedule, Status, habit_stats
-from core.heatmap import Cell, habit_cells
+from core.heatmap import Cell, habit_cells, shown_period
 
 LETTERS = {
     Cell.DONE: "D",
@@ -151,7 +151,7 @@ def test_skipped_days_lower_what_a_week_needs_as_in_the_streak() -> None:
     """Three times a week. Week 1: five days skipped (sick) leave two available, both done:
     kept, as `habit_stats` counts it. Week 2: four skipped, one done of the three left:
     two missed. The picture and the streak agree."""
-    sick = ("skipped", None)
+    sick: tuple[str, float | None] = ("skipped", None)
     entries = {day(n): sick for n in range(5)} | {day(5): ("done", None), day(6): ("done", None)}
     entries |= {day(n): sick for n in range(7, 11)} | {day(11): ("done", None)}
     item = progress("per_week:3", entries)
@@ -168,3 +168,22 @@ def test_a_habit_planned_mid_week_needs_only_the_days_it_had() -> None:
     item = progress("per_week:3", {day(5): ("done", None)}, created=day(4))
 
     assert matrix(item, today=day(8)) == ["bbbbMDM", "-oooooo", "ooooooo"]
+
+
+def test_a_long_period_is_drawn_as_its_last_26_weeks_up_to_today() -> None:
+    two_years = (date(2025, 9, 1), date(2027, 8, 31))  # Monday 1 Sep 2025 to a Tuesday
+
+    # Today Thursday 10 December 2026: the 26 weeks from Monday 15 June to Sunday 13 December.
+    assert shown_period(*two_years, date(2026, 12, 10)) == (date(2026, 6, 15), date(2026, 12, 13))
+    # Early on, the first 26 weeks; once over (or past its end), its last 26 weeks.
+    assert shown_period(*two_years, date(2025, 9, 20)) == (date(2025, 9, 1), date(2026, 3, 1))
+    assert shown_period(*two_years, date(2027, 8, 31)) == (date(2027, 3, 8), date(2027, 8, 31))
+    assert shown_period(*two_years, date(2030, 1, 1)) == (date(2027, 3, 8), date(2027, 8, 31))
+    # Up to 26 week columns: drawn whole (six months over a year end, seven weeks).
+    for period in [(date(2026, 9, 1), date(2027, 2, 28)), (date(2026, 11, 2), date(2026, 12, 20))]:
+        assert shown_period(*period, date(2026, 12, 10)) == period
+    # 27 columns (a Wednesday start): the first week gives way.
+    assert shown_period(date(2026, 9, 2), date(2027, 3, 1), date(2027, 3, 1)) == (
+        date(2026, 9, 7),
+        date(2027, 3, 1),
+    )
