@@ -5,7 +5,8 @@ per habit, columns are weeks (Monday to Sunday), rows are weekdays (Monday on to
 a rounded square drawn by its `Cell` (`core.heatmap` decides them; this module only draws).
 A long period wraps into strips of weeks, one under the other, so that the squares stay big
 enough to read on a phone and nothing runs off the image. Week columns are labelled with their
-Monday's date; the year stands before each strip's labels and at the first week of a new year.
+Monday's date, as much of it as the label before leaves open ("14", "7 Des", "4 Jan 2027");
+the year stands before each strip's labels (see `week_labels`).
 
 Every state has a shape as well as a colour, so nobody has to tell red from green: done is a
 full square, partly half full, missed a cross, skipped a dash, a day not due is struck
@@ -57,8 +58,10 @@ __all__ = [
     "WeekLabel",
     "drawable_text",
     "heatmap_layout",
+    "label_limit",
     "legend_keys",
     "render_heatmap",
+    "strip_year_labels",
     "strip_years",
     "week_labels",
 ]
@@ -131,6 +134,7 @@ WIDTH = 1200
 _MARGIN_X = 40
 _TOP = 24
 _TITLE_H = 50
+_NOTE_H = 34  # a line under the title, e.g. which weeks of a long period are drawn
 _LEGEND_H = 40  # one line of the legend
 _LEGEND_GAP = 14
 _NAME_H = 38
@@ -147,7 +151,8 @@ _MIN_PITCH = 12  # ...or, to keep within _MAX_HEIGHT with many habits, than this
 _BESIDE_GAP = 44  # between the grid and the text beside it
 _BESIDE_MIN_WIDTH = 420  # put name and summary beside the grid when this much room is left
 _BESIDE_LINES = 3  # at most this many lines each for the name and the summary beside the grid
-_LABEL_GAP = 8.0  # at least this between two week labels
+_LABEL_GAP = 12.0  # at least this between two week labels...
+_YEAR_GAP = 18.0  # ...and this when one of them shows a year
 _SWATCH = 22.0  # legend squares
 _LEGEND_ITEM_GAP = 26.0
 
@@ -205,8 +210,11 @@ class HeatmapLayout:
         return x + self.square / 2, y + self.square / 2
 
 
-def heatmap_layout(habits: int, *, start: date, end: date, legend_lines: int = 1) -> HeatmapLayout:
-    """The geometry `render_heatmap` uses for `habits` panels over the period [start, end].
+def heatmap_layout(
+    habits: int, *, start: date, end: date, legend_lines: int = 1, note: bool = False
+) -> HeatmapLayout:
+    """The geometry `render_heatmap` uses for `habits` panels over the period [start, end]
+    (`note`: a line under the title).
 
     Squares get the largest pitch (up to _MAX_PITCH) that fits the width and keeps the image
     at most _MAX_HEIGHT high. When one strip of weeks would make them closer than
@@ -228,10 +236,10 @@ def heatmap_layout(habits: int, *, start: date, end: date, legend_lines: int = 1
         if widest < _MIN_PITCH:
             continue
         pitch = widest
-        layout = _layout(habits, first_monday, weeks, strip_weeks, pitch, legend_lines)
+        layout = _layout(habits, first_monday, weeks, strip_weeks, pitch, legend_lines, note)
         while layout.height > _MAX_HEIGHT and pitch > _MIN_PITCH:
             pitch -= 1
-            layout = _layout(habits, first_monday, weeks, strip_weeks, pitch, legend_lines)
+            layout = _layout(habits, first_monday, weeks, strip_weeks, pitch, legend_lines, note)
         fits = layout.height <= _MAX_HEIGHT
         if fits and pitch >= _COMFORT_PITCH:
             return layout
@@ -250,6 +258,7 @@ def _layout(
     strip_weeks: int,
     pitch: float,
     legend_lines: int,
+    note: bool,
 ) -> HeatmapLayout:
     strips = math.ceil(weeks / strip_weeks)
     square = pitch - max(2.0, round(pitch * 0.14))
@@ -259,7 +268,7 @@ def _layout(
     text_beside = strips == 1 and WIDTH - _MARGIN_X - beside_left >= _BESIDE_MIN_WIDTH
     text_left = beside_left if text_beside else float(_MARGIN_X)
 
-    y = float(_TOP + _TITLE_H)
+    y = float(_TOP + _TITLE_H + (_NOTE_H if note else 0))
     legend_top = y
     y += legend_lines * _LEGEND_H + _LEGEND_GAP
     panel_tops: list[float] = []
@@ -410,6 +419,11 @@ class WeekLabel:
     column: int  # as in `HeatmapLayout`
     text: str
     left: float  # x where the text starts
+    width: float  # of the text, in pixels
+
+    @property
+    def right(self) -> float:
+        return self.left + self.width
 
 
 def strip_years(layout: HeatmapLayout) -> list[int]:
@@ -420,58 +434,118 @@ def strip_years(layout: HeatmapLayout) -> list[int]:
     ]
 
 
+def strip_year_labels(layout: HeatmapLayout, font: FontProperties | None = None) -> list[WeekLabel]:
+    """The year before each strip's week labels (bold), by the strip's first column, ending
+    _YEAR_GAP before the grid so that it does not read as part of the first label."""
+    font = font or _font(_LABEL_PT, bold=True)
+    labels = []
+    firsts = range(0, layout.weeks, layout.strip_weeks)
+    for column, year in zip(firsts, strip_years(layout), strict=True):
+        width = _text_width(str(year), font)
+        labels.append(WeekLabel(column, str(year), layout.grid_left - _YEAR_GAP - width, width))
+    return labels
+
+
+def label_limit(layout: HeatmapLayout) -> float:
+    """The x no week label may run past: the image's margin, or the text beside the grid."""
+    if layout.text_beside:
+        return layout.text_left - _YEAR_GAP
+    return layout.width - _MARGIN_X / 2
+
+
 def week_labels(
     layout: HeatmapLayout, lang: str, font: FontProperties | None = None
 ) -> list[WeekLabel]:
-    """The labels above the week columns, by column.
+    """The labels above the week columns, by column: each the date of its column's Monday.
 
-    The first column of a new year carries the year ("4 Jan 2027"), the first column of a
-    month its name ("7 Des"), each strip's first column its Monday ("2 Nov"; the strip's
-    year stands before it, see `strip_years`), and other columns the day of the month where
-    there is room. Labels are placed in that order of importance; one that would run into a
-    label already placed, or off the grid, gives way (a new year falls back to "Jan 2027",
-    then "2027"; a strip's first Monday to its day).
+    A label says as much as the one before it in its strip leaves open: the day alone in the
+    same month ("14"), with the month when the month changed ("7 Des"), with the year when the
+    year changed ("4 Jan 2027"). A strip's first label starts where its grid starts and
+    names its month; the strip's year stands before it (`strip_year_labels`).
+
+    Labels are placed in order of importance: each strip's first, then the first week of a
+    new year ("4 Jan 2027", else "Jan 2027"), of a month ("7 Des", else "Des"), then the
+    other weeks from left to right where there is room. A label that would come closer than
+    _LABEL_GAP to one already placed (_YEAR_GAP when either shows a year), or run off the
+    grid, gives way; one that gives way leaves the next label of the strip to name the
+    month (and year) it is in. When the squares are too close for a day and month at every
+    month's first week (many habits over a long period), those labels name the month alone
+    ("Des", "Jan 2027"), so that more months keep their names.
     """
     font = font or _font(_LABEL_PT)
     months = _MONTHS["id" if lang == "id" else "en"]
     mondays = [layout.first_monday + timedelta(weeks=column) for column in range(layout.weeks)]
-
-    def day_month(day: date) -> str:
-        return f"{day.day} {months[day.month - 1]}"
-
-    firsts = list(range(0, layout.weeks, layout.strip_weeks))
-    changes = [c for c in range(1, layout.weeks) if c not in firsts]
-    candidates: list[tuple[int, tuple[str, ...]]] = [
-        (c, (f"{day_month(d)} {d.year}", f"{months[d.month - 1]} {d.year}", str(d.year)))
-        for c, d in ((c, mondays[c]) for c in changes)
-        if d.year != mondays[c - 1].year
-    ]
-    candidates += [(c, (day_month(mondays[c]),)) for c in changes if mondays[c].day <= 7]
-    candidates += [(c, (day_month(mondays[c]), str(mondays[c].day))) for c in firsts]
-    candidates += [(c, (str(mondays[c].day),)) for c in range(layout.weeks)]
+    firsts = range(0, layout.weeks, layout.strip_weeks)
+    limit = label_limit(layout)
     placed: dict[int, WeekLabel] = {}
-    for column, texts in candidates:
-        if column in placed:
-            continue
+
+    def month(day: date) -> str:
+        return months[day.month - 1]
+
+    def shown_before(column: int) -> date | None:
+        """The Monday of the nearest label left of `column` in its strip."""
+        first = column - column % layout.strip_weeks
+        return next((mondays[c] for c in range(column - 1, first - 1, -1) if c in placed), None)
+
+    widest = max(_text_width(f"28 {name}", font) for name in months)
+    crowded = 4 * layout.pitch < widest + _LABEL_GAP  # four weeks cannot hold "28 Agu"
+
+    def needed(column: int) -> tuple[str, ...]:
+        """The texts, shortest last, that read after the label before it name the column's
+        date: the day alone in the same month, else with the month (and year)."""
+        day, before = mondays[column], shown_before(column)
+        if before is None:  # the strip's year stands before it
+            return (month(day),) if crowded else (f"{day.day} {month(day)}", month(day))
+        if before.year != day.year:
+            return f"{day.day} {month(day)} {day.year}", f"{month(day)} {day.year}"
+        if before.month != day.month:
+            return f"{day.day} {month(day)}", month(day)
+        return (str(day.day),)
+
+    def place(column: int, texts: tuple[str, ...]) -> None:
         strip = column // layout.strip_weeks
         for text in texts:
-            text_width = _text_width(text, font)
-            if column in firsts:  # starts where the grid starts, clear of the year before it
+            width = _text_width(text, font)
+            if column % layout.strip_weeks == 0:  # starts where the grid starts
                 left = layout.grid_left
             else:
-                left = layout.column_x(column) + (layout.square - text_width) / 2
-            right = left + text_width
-            if left < layout.grid_left or right > layout.width - _MARGIN_X / 2:
+                left = layout.column_x(column) + (layout.square - width) / 2
+            label = WeekLabel(column, text, left, width)
+            if left < layout.grid_left or label.right > limit:
                 continue
             if all(
-                other.column // layout.strip_weeks != strip
-                or right + _LABEL_GAP <= other.left
-                or left >= other.left + _text_width(other.text, font) + _LABEL_GAP
+                other.column // layout.strip_weeks != strip or _apart(label, other)
                 for other in placed.values()
             ):
-                placed[column] = WeekLabel(column, text, left)
-                break
+                placed[column] = label
+                return
+
+    for column in firsts:
+        place(column, needed(column))
+    changes = [c for c in range(1, layout.weeks) if c % layout.strip_weeks]
+    for column in changes:
+        day = mondays[column]
+        if day.year != mondays[column - 1].year:
+            texts = (f"{day.day} {month(day)} {day.year}", f"{month(day)} {day.year}")
+            place(column, texts[crowded:])
+    for column in changes:
+        day = mondays[column]
+        if column not in placed and day.month != mondays[column - 1].month:
+            place(column, (f"{day.day} {month(day)}", month(day))[crowded:])
+    for column in changes:
+        if column not in placed:
+            place(column, needed(column))
     return [placed[column] for column in sorted(placed)]
+
+
+def _apart(one: WeekLabel, two: WeekLabel) -> bool:
+    """Far enough apart not to be read as one label: a year needs more room around it."""
+    gap = _YEAR_GAP if _has_year(one.text) or _has_year(two.text) else _LABEL_GAP
+    return one.right + gap <= two.left or two.right + gap <= one.left
+
+
+def _has_year(text: str) -> bool:
+    return any(len(word) == 4 and word.isdigit() for word in text.split())
 
 
 def legend_keys(rows: Sequence[HeatmapRow], *, start: date, end: date, today: date) -> list[str]:
@@ -521,8 +595,10 @@ def render_heatmap(
     title: str,
     labels: Mapping[str, str],
     lang: str,
+    note: str = "",
 ) -> bytes:
-    """A PNG calendar heatmap of the period [start, end], one panel per row (habit).
+    """A PNG calendar heatmap of the period [start, end], one panel per row (habit), with
+    `note` (when given) on a line under the title.
 
     `labels` gives the weekday row labels ("mon".."sun") and the legend texts (`Cell`
     values and "today"); missing keys fall back to English. Week columns are labelled with
@@ -545,10 +621,12 @@ def render_heatmap(
         smaller = _font(_LEGEND_PT - 1.5)
         if len(_legend_rows(legend, smaller, room)) == 1:
             legend_font, lines = smaller, [list(range(len(legend)))]
-    layout = heatmap_layout(len(rows), start=start, end=end, legend_lines=len(lines))
+    layout = heatmap_layout(
+        len(rows), start=start, end=end, legend_lines=len(lines), note=bool(note)
+    )
     with _RENDER_LOCK:
         return _render(
-            rows, layout, start, end, today, title, labels, lang, keys, lines, legend_font
+            rows, layout, start, end, today, title, note, labels, lang, keys, lines, legend_font
         )
 
 
@@ -559,6 +637,7 @@ def _render(
     end: date,
     today: date,
     title: str,
+    note: str,
     labels: Mapping[str, str],
     lang: str,
     legend_keys: list[str],
@@ -585,6 +664,9 @@ def _render(
 
         heading, font = _fit(drawable_text(title, bold=True), text_width, _TITLE_PT, bold=True)
         draw_text(_MARGIN_X, _TOP, heading, font, color=_INK, va="top", ha="left")
+        if note:
+            line, font = _fit(drawable_text(note), text_width, _SUMMARY_PT)
+            draw_text(_MARGIN_X, _TOP + _TITLE_H, line, font, color=_MUTED, va="top", ha="left")
 
         # Legend: swatch + text items, line by line.
         for number, items in enumerate(legend_lines):
@@ -608,7 +690,8 @@ def _render(
         weekday_step = 1 if layout.pitch >= 18 else 2  # too close even then: every other day
         weekday_texts = [_fit(label(key), _WEEKDAY_COL - 10, weekday_pt) for key in _WEEKDAY_KEYS]
         labelled_weeks = week_labels(layout, lang, label_font)
-        years = strip_years(layout)
+        year_font = _font(_LABEL_PT, bold=True)
+        years = strip_year_labels(layout, year_font)
         half = layout.square / 2
         for index, row in enumerate(rows):
             top = layout.panel_tops[index]
@@ -639,10 +722,7 @@ def _render(
                 y = strip_tops[week.column // layout.strip_weeks] - 9
                 draw_text(week.left, y, week.text, label_font, color=_MUTED, va="baseline")
             for grid_top, year in zip(strip_tops, years, strict=True):
-                x = layout.grid_left - 10
-                draw_text(
-                    x, grid_top - 9, str(year), label_font, color=_INK, ha="right", va="baseline"
-                )
+                draw_text(year.left, grid_top - 9, year.text, year_font, color=_INK, va="baseline")
             for grid_top in strip_tops:
                 for weekday in range(0, 7, weekday_step):
                     text, font = weekday_texts[weekday]

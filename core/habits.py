@@ -26,7 +26,7 @@ from __future__ import annotations
 import math
 import re
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from enum import Enum, StrEnum
@@ -44,6 +44,7 @@ __all__ = [
     "habit_stats",
     "local_today",
     "strength_series",
+    "week_goal",
 ]
 
 _ONE_DAY = timedelta(days=1)
@@ -371,16 +372,22 @@ def _streaks(marks: Iterable[_Mark]) -> tuple[int, int]:
     return run, best
 
 
-def _week_tally(
-    spec: HabitSpec, by_day: dict[date, Entry], monday: date, start: date, today: date
+def week_goal(
+    spec: HabitSpec, by_day: Mapping[date, Entry], monday: date, *, start: date, today: date
 ) -> tuple[int, int]:
-    """(available days, achieved days) of the ISO week starting `monday`, within [start, …]."""
+    """(days needed, days achieved) of an N-times-a-week habit in the ISO week from `monday`.
+
+    The week's *available* days are its days on or after `start` minus the days skipped up to
+    `today`; it needs min(N, available) achieved days (0 when none is available) and is kept
+    once it has them. Entries after `today` do not count. The /progres heatmap uses the same
+    rule, so that the picture and the streak agree.
+    """
     first = max(monday, start)
     sunday = monday + timedelta(days=6)
     days = (sunday - first).days + 1
     skipped = sum(1 for d in _days(first, min(sunday, today)) if _is_skip(by_day.get(d)))
     done = sum(1 for d in _days(first, min(sunday, today)) if achieved(spec, by_day.get(d)))
-    return days - skipped, done
+    return max(0, min(spec.schedule.per_week, days - skipped)), done
 
 
 def _week_marks(
@@ -388,15 +395,14 @@ def _week_marks(
 ) -> list[_Mark]:
     if start > today:
         return []
-    n = spec.schedule.per_week
     this_monday = today - timedelta(days=today.weekday())
     marks = []
     monday = start - timedelta(days=start.weekday())
     while monday <= this_monday:
-        available, done = _week_tally(spec, by_day, monday, start, today)
-        if available <= 0:
+        needed, done = week_goal(spec, by_day, monday, start=start, today=today)
+        if needed == 0:
             marks.append(_Mark.PASS)
-        elif done >= min(n, available):
+        elif done >= needed:
             marks.append(_Mark.HIT)
         elif monday == this_monday:
             marks.append(_Mark.PASS)  # still open
@@ -426,11 +432,11 @@ def _due_today(spec: HabitSpec, by_day: dict[date, Entry], start: date, today: d
     if spec.schedule.kind != ScheduleKind.PER_WEEK:
         return True
     monday = today - timedelta(days=today.weekday())
-    available, _ = _week_tally(spec, by_day, monday, start, today)
+    needed, _ = week_goal(spec, by_day, monday, start=start, today=today)
     done_before = sum(
         1 for d in _days(max(monday, start), today - _ONE_DAY) if achieved(spec, by_day.get(d))
     )
-    return done_before < min(spec.schedule.per_week, available)
+    return done_before < needed
 
 
 def _strength_points(

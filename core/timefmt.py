@@ -47,6 +47,12 @@ def short_date(day: date, lang: str) -> str:
     return format_date(day, "d MMM", locale=lang)
 
 
+def date_span(first: date, last: date, lang: str) -> str:
+    """'8 Jun – 13 Des 2026'; '7 Jul 2025 – 4 Jan 2026' across a year end."""
+    head = "d MMM" if first.year == last.year else "d MMM y"
+    return f"{format_date(first, head, locale=lang)} – {format_date(last, 'd MMM y', locale=lang)}"
+
+
 def clock(at: datetime, lang: str) -> str:
     """'08.30' in Indonesian, '08:30' in English (both 24-hour, as trainings announce them)."""
     return at.strftime(_TIME_PATTERN.get(lang, "%H:%M"))

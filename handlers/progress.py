@@ -13,9 +13,10 @@ from bot.context import AksiContext
 from bot.i18n import Html
 from core import checkins
 from core.checkins import HabitProgress
-from core.heatmap import habit_cells
+from core.heatmap import RECENT_WEEKS, habit_cells, shown_period
 from core.numbers import percent
 from core.plans import HabitDraft, load_plan
+from core.timefmt import date_span
 from handlers.checkin import today_of
 from handlers.common import ask_for_code, identify, plain, reply, text
 from handlers.plan import WEEKDAY_KEYS, describe_habit
@@ -69,22 +70,26 @@ def render_summary(context: AksiContext, lang: str, title: str, items: list[Habi
     return "\n\n".join(blocks)
 
 
-def heatmap_png(
+def heatmap_picture(
     context: AksiContext,
     lang: str,
     participant: Participant,
     items: list[HabitProgress],
     today: date,
-) -> bytes:
+) -> tuple[bytes, str]:
+    """The heatmap PNG and its caption. A cohort longer than `RECENT_WEEKS` weeks is drawn
+    as its last weeks up to today (see `shown_period`), said under the title and in the
+    caption: the summary's figures still count the whole period, and /dataku has every day."""
     # matplotlib loads on the first /progres, not at start-up (0.8 s and 40 MB saved there).
     from core.charts import HeatmapRow, render_heatmap
 
     cohort = participant.cohort
     start, end = cohort.starts_on, max(cohort.ends_on, today)
+    first, last = shown_period(start, end, today)
     rows = [
         HeatmapRow(
             item.habit.name,
-            habit_cells(item, start, end, today),
+            habit_cells(item, first, last, today),
             summary_line(context, lang, item),
         )
         for item in items
@@ -92,14 +97,22 @@ def heatmap_png(
     labels = {k: plain(context, lang, f"weekday.{k}") for k in WEEKDAY_KEYS}
     labels |= {k: plain(context, lang, f"progress.legend_{k}") for k in LEGEND_KEYS}
     title = plain(context, lang, "progress.chart_title", cohort=cohort.name)
-    return render_heatmap(
-        rows, start=start, end=end, today=today, title=title, labels=labels, lang=lang
+    note, caption = "", plain(context, lang, "progress.caption")
+    if (first, last) != (start, end):
+        span = plain(context, lang, "count.week", count=RECENT_WEEKS)
+        dates = date_span(first, last, lang)
+        note = plain(context, lang, "progress.chart_recent", span=span, dates=dates)
+        caption = plain(context, lang, "progress.caption_recent", span=span)
+    png = render_heatmap(
+        rows, start=first, end=last, today=today, title=title, labels=labels, lang=lang, note=note
     )
+    return png, caption
 
 
 async def show_progress(update: Update, context: AksiContext) -> None:
     """/progres: per habit the streaks, completion (7 days, 30 days, since the start) and
-    strength, then a calendar heatmap of the cohort period as a picture."""
+    strength, then a calendar heatmap of the cohort period (its last weeks when long) as a
+    picture."""
     async with context.services.db() as session:
         reader = await identify(session, update, context)
         participant = reader.participant
@@ -119,11 +132,11 @@ async def show_progress(update: Update, context: AksiContext) -> None:
     assert chat is not None
     try:
         # Drawing takes a few hundred milliseconds: off the event loop, so others are served.
-        png = await asyncio.to_thread(heatmap_png, context, lang, participant, items, today)
+        png, caption = await asyncio.to_thread(
+            heatmap_picture, context, lang, participant, items, today
+        )
         await context.bot.send_photo(
-            chat.id,
-            InputFile(png, filename=plain(context, lang, "file.progress")),
-            caption=plain(context, lang, "progress.caption"),
+            chat.id, InputFile(png, filename=plain(context, lang, "file.progress")), caption=caption
         )
     except Exception as exc:  # the picture is a bonus: the summary above already went out
         log.warning(

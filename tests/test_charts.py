@@ -26,6 +26,7 @@ from core.charts import (
     heatmap_layout,
     legend_keys,
     render_heatmap,
+    strip_year_labels,
     strip_years,
     week_labels,
 )
@@ -225,9 +226,10 @@ def label_texts(layout: HeatmapLayout, lang: str) -> list[str]:
 def test_week_labels_use_indonesian_or_english_month_names() -> None:
     layout = heatmap_layout(1, start=START, end=END)
 
-    # Monday 30 August is the first column: "30 Agu" gives way to 6 September's month label.
-    assert label_texts(layout, "id") == ["30", "6 Sep", "13", "20", "27", "4 Okt", "11", "18", "25"]
-    assert label_texts(layout, "en") == ["30", "6 Sep", "13", "20", "27", "4 Oct", "11", "18", "25"]
+    # Monday 30 August is the first column and names its month: the next label that fits,
+    # 13 September, names the new one.
+    assert label_texts(layout, "id") == ["30 Agu", "13 Sep", "27", "4 Okt", "11", "18", "25"]
+    assert label_texts(layout, "en") == ["30 Aug", "13 Sep", "27", "4 Oct", "11", "18", "25"]
     assert strip_years(layout) == [2021]
     may = heatmap_layout(1, start=date(2022, 5, 2), end=date(2022, 8, 28))
     assert [t for t in label_texts(may, "id") if " " in t] == ["2 Mei", "6 Jun", "4 Jul", "1 Agu"]
@@ -350,3 +352,113 @@ def test_long_and_short_periods_render_with_every_state(
 
     width, height = png_size(png)
     assert width == 1200 and height <= 2560
+
+
+MONTHS = {
+    "id": ("Jan", "Feb", "Mar", "Apr", "Mei", "Jun", "Jul", "Agu", "Sep", "Okt", "Nov", "Des"),
+    "en": ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"),
+}
+EIGHT_WEEKS = (START, END, TODAY)
+LABEL_LAYOUTS = [
+    pytest.param(period, habits, id=f"{name}-{habits}")
+    for name, period in [
+        ("8w", EIGHT_WEEKS),
+        ("7w", SEVEN_WEEKS),
+        ("6m", SIX_MONTHS),
+        ("2y", TWO_YEARS),
+    ]
+    for habits in (1, 2, 5)
+]
+
+
+def read_label(text: str, lang: str) -> tuple[int | None, int | None, int | None]:
+    """(day, month, year) a label names; None for what it leaves out."""
+    day = month = year = None
+    for word in text.split():
+        if word in MONTHS[lang]:
+            month = MONTHS[lang].index(word) + 1
+        elif len(word) == 4:
+            year = int(word)
+        else:
+            day = int(word)
+    return day, month, year
+
+
+@pytest.mark.parametrize("lang", ["id", "en"])
+@pytest.mark.parametrize(("period", "habits"), LABEL_LAYOUTS)
+def test_every_week_label_names_its_month_when_the_month_changes(
+    period: tuple[date, date, date], habits: int, lang: str
+) -> None:
+    """Read left to right, each label with the one before it (the strip's year before the
+    first) gives its Monday's full date: never "23 · 7" for 23 November and 7 December."""
+    start, end, _ = period
+    layout = heatmap_layout(habits, start=start, end=end)
+    labels = week_labels(layout, lang, _font(10))
+    years = strip_years(layout)
+
+    for strip in range(layout.strips):
+        shown = [w for w in labels if w.column // layout.strip_weeks == strip]
+        assert shown[0].column == strip * layout.strip_weeks  # every strip starts labelled
+        month, year = None, years[strip]
+        for label in shown:
+            monday = layout.first_monday + timedelta(weeks=label.column)
+            day, named_month, named_year = read_label(label.text, lang)
+            month, year = named_month or month, named_year or year
+            assert (month, year) == (monday.month, monday.year), (label.text, monday)
+            assert day in (None, monday.day), (label.text, monday)
+            assert day is not None or named_month is not None  # never a bare year
+
+
+@pytest.mark.parametrize("lang", ["id", "en"])
+@pytest.mark.parametrize(("period", "habits"), LABEL_LAYOUTS)
+def test_no_label_runs_into_another_or_off_its_room(
+    period: tuple[date, date, date], habits: int, lang: str
+) -> None:
+    """Bounding boxes of the labels over the weeks and of the years before the strips: at
+    least 12 px apart, 18 px around a year (never "5 Jan 2026 26"), inside the image and, when
+    the habit's name stands beside the grid, clear of it."""
+    start, end, _ = period
+    layout = heatmap_layout(habits, start=start, end=end)
+    font, bold = _font(10), _font(10, bold=True)
+    boxes = [
+        (w.column // layout.strip_weeks, w.left, w.left + _text_width(w.text, font), w.text)
+        for w in week_labels(layout, lang, font)
+    ]
+    boxes += [
+        (w.column // layout.strip_weeks, w.left, w.left + _text_width(w.text, bold), w.text)
+        for w in strip_year_labels(layout, bold)
+    ]
+    assert [text for *_, text in boxes[-layout.strips :]] == [str(y) for y in strip_years(layout)]
+
+    for strip in range(layout.strips):
+        row = sorted(box[1:] for box in boxes if box[0] == strip)
+        for (_, right, text), (left, _, after) in itertools.pairwise(row):
+            gap = 18 if any(len(w) == 4 for w in (text + " " + after).split()) else 12
+            assert left - right >= gap, (text, after, left - right)
+        assert row[0][0] >= 15  # the year, left of the weekday names
+        right_edge = layout.text_left - 18 if layout.text_beside else WIDTH - 20
+        assert row[-1][1] <= right_edge
+
+
+def test_crowded_long_periods_keep_month_names_and_room_around_years() -> None:
+    """The cases a reviewer found: five habits over two years lost month names ("23 · 7" for
+    7 December, a strip starting at a bare "7"), two habits ran "5 Jan 2026" into "26"."""
+    start, end, _ = TWO_YEARS
+    five = heatmap_layout(5, start=start, end=end)
+    assert five.pitch < 22  # too close for "7 Des" at every month: the months alone
+    strips = [
+        [w.text for w in week_labels(five, "id", _font(10)) if w.column // 53 == n] for n in (0, 1)
+    ]
+    assert strips[0][:7] == ["Sep", "Okt", "Nov", "Des", "Jan 2026", "Feb", "Mar"]
+    assert strips[1][:3] == ["Sep", "Okt", "Nov"]
+    two = heatmap_layout(2, start=start, end=end)
+    labels = week_labels(two, "en", _font(10))
+    [new_year] = [w for w in labels if w.text == "5 Jan 2026"]
+    after = labels[labels.index(new_year) + 1]
+    assert after.text == "2 Feb"  # "26" (26 January) is left out rather than run into it
+    assert after.left - (new_year.left + _text_width(new_year.text, _font(10))) >= 18
+    six = heatmap_layout(5, start=SIX_MONTHS[0], end=SIX_MONTHS[1])
+    assert label_texts(six, "en") == [
+        "31 Aug", "21 Sep", "5 Oct", "19", "2 Nov", "16", "23", "7 Dec", "4 Jan 2027", "1 Feb",
+        "15", "22",
+    ]  # fmt: skip

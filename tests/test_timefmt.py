@@ -7,13 +7,19 @@ from datetime import UTC, date, datetime
 import pytest
 
 from core.demo import demo_shift
-from core.timefmt import clock, local, long_date, zone_abbreviation
+from core.timefmt import clock, date_span, local, long_date, zone_abbreviation
 
 
 def test_indonesian_and_english_dates() -> None:
     assert long_date(date(2021, 9, 2), "id") == "Kamis, 2 September 2021"
     assert long_date(date(2021, 9, 2), "en") == "Thursday, 2 September 2021"
     assert long_date(date(2021, 10, 25), "id") == "Senin, 25 Oktober 2021"
+
+
+def test_a_span_of_dates_names_the_year_once_unless_it_changes() -> None:
+    assert date_span(date(2026, 6, 15), date(2026, 12, 13), "id") == "15 Jun – 13 Des 2026"
+    assert date_span(date(2026, 6, 15), date(2026, 12, 13), "en") == "15 Jun – 13 Dec 2026"
+    assert date_span(date(2025, 8, 4), date(2026, 1, 4), "id") == "4 Agu 2025 – 4 Jan 2026"
 
 
 @pytest.mark.parametrize(
