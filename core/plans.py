@@ -114,11 +114,12 @@ def _clean(text: str, limits: tuple[int, int], what: str) -> str:
     return value
 
 
-def parse_amount(text: str, unit: str | None) -> Amount:
-    """A daily target or a day's value as people type it: `10`, `2,5` (Indonesian decimal
-    comma), `2.5`, `10.000` (a thousand-dot), `10 halaman` in the habit's own `unit`; above 0
-    and at most TARGET_MAX. `core.reading.BadNumber` says why one is refused."""
-    return read_amount(text, unit=unit, maximum=TARGET_MAX)
+def parse_amount(text: str, unit: str | None, lang: str) -> Amount:
+    """A daily target or a day's value as people type it in the reader's language `lang`:
+    `10`, `2,5` and `10.000` in Indonesian, `2.5` and `10,000` in English, `10 halaman` in the
+    habit's own `unit`; above 0 and at most TARGET_MAX. `core.reading.BadNumber` says why one
+    is refused."""
+    return read_amount(text, unit=unit, maximum=TARGET_MAX, lang=lang)
 
 
 def start_draft(plan: ActionPlan | None) -> Draft:
@@ -152,8 +153,9 @@ def _after_field(draft: Draft, next_step: str) -> Draft:
     return draft
 
 
-def typed(draft: Draft, text: str) -> Draft:
-    """Apply a typed answer to the step that waits for one."""
+def typed(draft: Draft, text: str, lang: str) -> Draft:
+    """Apply a typed answer to the step that waits for one (a number read the way `lang`
+    writes numbers)."""
     draft.read_as = None
     if draft.step == TITLE:
         draft.title = _clean(text, TITLE_LIMITS, "title")
@@ -176,7 +178,7 @@ def typed(draft: Draft, text: str) -> Draft:
         draft.step = HABIT_TARGET
         return draft
     if draft.step == HABIT_TARGET:
-        amount = parse_amount(text, current.unit)
+        amount = parse_amount(text, current.unit, lang)
         current.target = amount.value
         draft.read_as = amount if amount.grouped else None
         return _after_field(draft, HABIT_SCHEDULE)

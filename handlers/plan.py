@@ -230,7 +230,7 @@ async def answer_text(
     draft = Draft.from_json(row.step, row.data)
     unit = draft.current.unit if draft.current else None
     try:
-        draft = plans.typed(draft, typed)
+        draft = plans.typed(draft, typed, reader.lang)
     except InvalidInput as exc:
         return [(_error(context, reader.lang, exc, unit), None)]
     await plans.store_draft(session, participant, draft, context.services.clock())

@@ -11,6 +11,7 @@ from babel.numbers import format_decimal
 
 from bot.context import AksiContext
 from core.errors import TooLong
+from core.numbers import number
 from core.reading import MAX_DECIMALS, Amount, BadDate, BadNumber, BadTime
 from handlers.common import text
 
@@ -43,11 +44,6 @@ def bad_time(
     return text(context, lang, format_key, **values)
 
 
-def amount(value: float, lang: str) -> str:
-    """The number as read, without a thousands separator: 10000, 2,5 / 2.5."""
-    return format_decimal(value, "0." + "#" * MAX_DECIMALS, locale=lang)
-
-
 def bad_number(
     context: AksiContext,
     lang: str,
@@ -66,13 +62,27 @@ def bad_number(
         limit = format_decimal(maximum, locale=lang)
         return text(context, lang, "number.too_large", typed=exc.typed[:40], maximum=limit)
     if exc.reason == "decimals":
-        return text(context, lang, "number.decimals", places=MAX_DECIMALS)
+        # The typed number to two decimals as the example (`2,1255` → 2,13); for `2,555` or
+        # `1,250` in Indonesian also how to write it if thousands were meant (2.555, 1.250).
+        example = number(float(exc.rounded) if exc.rounded else 2.25, lang)
+        if exc.thousands is None:
+            return text(context, lang, "number.decimals", places=MAX_DECIMALS, example=example)
+        return text(
+            context,
+            lang,
+            "number.decimals_or_thousands",
+            typed=exc.typed[:40],
+            places=MAX_DECIMALS,
+            example=example,
+            thousands=number(exc.thousands, lang),
+        )
     if exc.reason == "negative":
         return text(context, lang, "number.negative", typed=exc.typed[:40])
     return text(context, lang, "number.not_a_number", typed=exc.typed[:40])
 
 
 def read_as(context: AksiContext, lang: str, typed: str, value: Amount, unit: str | None) -> str:
-    """'I read 10.000 as 10000 pages.': shown when a thousands separator was taken as one."""
-    shown = f"{amount(value.value, lang)} {unit or ''}".strip()
+    """'I read 10 000 as 10,000 pages.': shown when a thousands separator was taken as one,
+    the number written the reader's way."""
+    shown = f"{number(value.value, lang)} {unit or ''}".strip()
     return text(context, lang, "number.read_as", typed=" ".join(typed.split())[:40], amount=shown)
