@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from core.plans import load_plan
+from core.reports import export_status
 from core.spreadsheet import csv_file, number_cell, text_cell
 from storage.models import CheckIn, Habit, Participant, Reflection
 
@@ -110,7 +111,7 @@ async def _membership_rows(
             habit=h.name if h else "",
             unit=(h.unit or "") if h else "",
             target=amount(h.target) if h else "",
-            status=label(f"csv.status_{c.status}"),
+            status=label(f"csv.status_{export_status(h, c) if h else c.status}"),
             value=amount(c.value),
             reason=label(f"checkin.reason_{c.skip_reason}")
             if c.skip_reason in ("sick", "duty", "leave")

@@ -191,6 +191,9 @@ async def test_export_rows(db: async_sessionmaker[AsyncSession], engine: AsyncEn
     assert {r.nip for r in rows if r.name == "Ani Lestari"} == {NIP_ANI}
     baca = find("Ani Lestari", "Membaca regulasi")
     assert (baca[d(3)].value, baca[d(3)].target, baca[d(3)].measure) == (12.0, 10.0, "halaman")
+    # A number below the target is partly, as on the check-in sheet and in /rekap.
+    assert (baca[d(3)].status, baca[d(4)].status) == (ExportStatus.DONE, ExportStatus.PARTLY)
+    assert baca[d(4)].value == 5.0
     rapat = find("Budi", "Rapat singkat tim")
     assert sorted(rapat) == [d(8), d(9), d(10)]
     assert rapat[d(10)].status == ExportStatus.SKIPPED and rapat[d(10)].reason == "duty"
