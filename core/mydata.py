@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
+from core.participants import effective_timezone
 from core.plans import load_plan
 from core.reports import export_status
 from core.spreadsheet import csv_file, number_cell, text_cell
+from core.timefmt import local
 from storage.models import CheckIn, Habit, Participant, Reflection
 
 COLUMNS = (
@@ -74,6 +76,11 @@ async def _membership_rows(
     def amount(value: float | None) -> str:
         return number_cell(value, separator)
 
+    def local_day(at: datetime) -> date:
+        """The participant's own date of a moment: habits and check-ins carry local dates,
+        so the profile and the plan do too (at 01:00 WITA it is already the next day)."""
+        return local(at, effective_timezone(participant)).date()
+
     profile = "; ".join(
         f"{label(k)}: {v}"
         for k, v in (
@@ -82,11 +89,11 @@ async def _membership_rows(
             ("csv.cohort", participant.cohort.name),
         )
     )
-    row("profile", participant.joined_at.date(), note=profile)
+    row("profile", local_day(participant.joined_at), note=profile)
     plan = await load_plan(session, participant.id)
     habits: dict[int, Habit] = {}
     if plan is not None:
-        row("plan", plan.created_at.date(), note=plan.title)
+        row("plan", local_day(plan.created_at), note=plan.title)
         for habit in plan.habits:
             habits[habit.id] = habit
             row(

@@ -327,7 +327,9 @@ async def save_draft(
         raise InvalidInput("plan.no_habits")
     plan = await load_plan(session, participant.id)
     if plan is None:
-        plan = ActionPlan(participant_id=participant.id, title=draft.title, habits=[])
+        plan = ActionPlan(
+            participant_id=participant.id, title=draft.title, habits=[], created_at=now
+        )
         session.add(plan)
     plan.title, plan.updated_at = draft.title, now
     by_id = {h.id: h for h in plan.habits}

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -627,6 +627,36 @@ async def test_my_data_says_partly_for_a_number_below_its_target(
     await person.press({"id": "Ubah angka", "en": "Change the number"}[lang])
     await person.send("3")
     assert await statuses() == [(done, "3")]
+
+
+async def test_my_data_dates_every_row_by_the_participants_own_day(
+    bot: RunningBot, db: async_sessionmaker[AsyncSession], clock: Clock
+) -> None:
+    """Joined, planned and checked in at 00:30 WITA on Saturday 4 September (16:30 UTC on
+    the 3rd): the profile and plan rows carry the 4th, as the habits and check-ins do."""
+    clock.now = datetime(2021, 9, 3, 16, 30, tzinfo=UTC)
+    budi = await joined_person(bot)
+    async with db.begin() as session:  # joining stamps the wall clock, not the test's
+        participant = await session.scalar(select(Participant))
+        assert participant is not None
+        participant.joined_at = clock.now
+    await write_plan(budi)
+    await budi.send("/lapor")
+    await budi.press("Membaca")
+    await budi.send("12")
+    await budi.press("Refleksi")
+    await budi.send("Lewat tengah malam.")
+    [document] = [r for r in await budi.send("/dataku") if r.method == "sendDocument"]
+    data = (document.file_bytes or b"").decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(data), delimiter=";"))
+    assert [(row[0], row[1]) for row in rows[1:]] == [
+        ("profil", "2021-09-04"),
+        ("rencana aksi", "2021-09-04"),
+        ("kebiasaan", "2021-09-04"),
+        ("kebiasaan", "2021-09-04"),
+        ("laporan", "2021-09-04"),
+        ("refleksi", "2021-09-04"),
+    ]
 
 
 async def test_english_counts_and_file_names_and_a_checkin_example_of_this_cohort(
