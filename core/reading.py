@@ -196,7 +196,7 @@ def make_date(year: int, month: int, day: int, typed: str) -> date:
 
 _ISO_DATE = re.compile(r"^([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})$")
 _ISO_DATE_STRICT = re.compile(r"^([0-9]{4})-([0-9]{2})-([0-9]{2})$")
-_DAY_MONTH = re.compile(r"^([0-9]{1,2})/([0-9]{1,2})(?:/([0-9]{4}))?$")
+_DAY_MONTH = re.compile(r"^([0-9]{1,2})([/.-])([0-9]{1,2})(?:\2([0-9]{4}))?$")
 
 
 def read_iso_date(text: str, *, strict: bool = False) -> date:
@@ -208,19 +208,25 @@ def read_iso_date(text: str, *, strict: bool = False) -> date:
     return make_date(int(match[1]), int(match[2]), int(match[3]), typed)
 
 
-def read_day(text: str, today: date) -> date:
-    """A day as a participant types it: `2021-09-03`, `3/9/2021`, or `3/9` (the latest 3
-    September that is not after `today`)."""
+def read_day(text: str, today: date, *, ahead: bool = False) -> date:
+    """A day as a participant types it: `2021-09-03`, `3/9/2021`, or `3/9` (also `3.9.2021`,
+    `3-9`). Without a year, the latest 3 September that is not after `today` (a day to log),
+    or with `ahead` the next one after `today` (the day a pause ends). BadDate says why one
+    is refused: 31/2 does not exist, `kemarin lusa` is not written as a date."""
     typed = text.strip()
     match = _DAY_MONTH.match(typed)
     if match is None:
         return read_iso_date(typed)
-    day, month = int(match[1]), int(match[2])
-    if match[3]:
-        return make_date(int(match[3]), month, day, typed)
+    day, month = int(match[1]), int(match[3])
+    if match[4]:
+        return make_date(int(match[4]), month, day, typed)
     if not 1 <= month <= 12:
         raise BadDate("no_such_month", typed, today.year, month)
-    year = today.year if (month, day) <= (today.month, today.day) else today.year - 1
+    if ahead:
+        after = (month, day) > (today.month, today.day)
+        year = today.year if after else today.year + 1
+    else:
+        year = today.year if (month, day) <= (today.month, today.day) else today.year - 1
     return make_date(year, month, day, typed)
 
 

@@ -517,6 +517,64 @@ async def test_impossible_dates_and_times_are_called_so(bot: RunningBot, lang: s
     assert "07" in joined(await budi.send("7.15"))
 
 
+PAUSE_IMPOSSIBLE = {
+    # Friday 3 September 2021: 31/2 without a year is the next one, in 2022.
+    "id": {
+        "2021-02-30": "Tanggal 2021-02-30 tidak ada: Februari 2021 hanya sampai tanggal 28.",
+        "31/2": "Tanggal 31/2 tidak ada: Februari 2022 hanya sampai tanggal 28.",
+        "31/9 cuti": "Tanggal 31/9 tidak ada: September 2021 hanya sampai tanggal 30.",
+        "31.9.2021": "Tanggal 31.9.2021 tidak ada: September 2021 hanya sampai tanggal 30.",
+        "2021-13-01": "Tanggal 2021-13-01 tidak ada: bulan hanya 1 sampai 12.",
+    },
+    "en": {
+        "2021-02-31": "2021-02-31 is not a date that exists: February 2021 has only 28 days.",
+        "31/2": "31/2 is not a date that exists: February 2022 has only 28 days.",
+        "31/9 leave": "31/9 is not a date that exists: September 2021 has only 30 days.",
+        "31-9-2021": "31-9-2021 is not a date that exists: September 2021 has only 30 days.",
+        "2021-13-01": "2021-13-01 is not a date that exists: months run from 1 to 12.",
+    },
+}
+PAUSE_UNREADABLE = {
+    "id": "Tanggal itu tidak terbaca. Ketik misalnya <i>24/12</i>, <i>2026-12-24</i>, atau jumlah "
+    "hari seperti <i>3</i>.",
+    "en": "I can't read that date. Type for example <i>24/12</i>, <i>2026-12-24</i>, or a number "
+    "of days such as <i>3</i>.",
+}
+
+
+@pytest.mark.parametrize("lang", ["id", "en"])
+async def test_a_pause_until_an_impossible_date_is_called_so(
+    bot: RunningBot, db: async_sessionmaker[AsyncSession], lang: str
+) -> None:
+    """The date a pause ends is read as /lapor reads one: 30 February is impossible (naming
+    the month's last day), `besok` is not written as a date — as an argument and typed after
+    the "until a date" button; nothing is paused."""
+    budi = person(bot, lang)
+    await budi.send("/start REVMEN1")
+    await budi.press(SKIP[lang])
+    await budi.press(SKIP[lang])
+    await one_habit_plan(budi, lang)
+    pause = "/pengingat jeda" if lang == "id" else "/reminders pause"
+    for typed, answer in PAUSE_IMPOSSIBLE[lang].items():
+        assert joined(await budi.send(f"{pause} {typed}")) == answer, typed
+    assert joined(await budi.send(f"{pause} besok")) == PAUSE_UNREADABLE[lang]
+    await budi.send("/pengingat" if lang == "id" else "/reminders")
+    await budi.press({"id": "Jeda", "en": "Pause"}[lang])
+    await budi.press({"id": "Sampai tanggal", "en": "Until a date"}[lang])
+    for typed, answer in PAUSE_IMPOSSIBLE[lang].items():
+        assert joined(await budi.send(typed)) == answer, typed
+    assert joined(await budi.send("besok")) == PAUSE_UNREADABLE[lang]
+    async with db() as session:
+        p = await session.scalar(select(Participant))
+        assert p is not None and (p.reminders_paused_until, p.pause_reason) == (None, None)
+    # The question is still open: a date that exists pauses.
+    out = await budi.send("6/9")
+    assert {"id": "Senin, 6 September", "en": "Monday, 6 September"}[lang] in joined(out)
+    async with db() as session:
+        p = await session.scalar(select(Participant))
+        assert p is not None and p.reminders_paused_until == date(2021, 9, 6)
+
+
 async def test_an_impossible_announcement_time_is_called_so(
     bot: RunningBot, db: async_sessionmaker[AsyncSession]
 ) -> None:
