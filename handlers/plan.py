@@ -204,7 +204,7 @@ def _error(context: AksiContext, lang: str, exc: InvalidInput, unit: str | None)
     key, _, rest = problem.partition(":")
     if key == "plan.too_short":
         what, _, limit = rest.partition(":")
-        return text(context, lang, f"plan.too_short_{what}", limit=int(limit))
+        return text(context, lang, f"plan.too_short_{what}", limit=number(int(limit), lang))
     return text(context, lang, problem)
 
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 from datetime import date
 
 from babel.dates import format_date
-from babel.numbers import format_decimal
 
 from bot.context import AksiContext
 from core.errors import TooLong
@@ -17,8 +16,10 @@ from handlers.common import text
 
 
 def too_long(context: AksiContext, lang: str, exc: TooLong) -> str:
-    """'The action plan title is too long (135 characters): 120 characters at most. …'"""
-    return text(context, lang, f"too_long.{exc.field}", limit=exc.limit, length=exc.length)
+    """'The action plan title is too long (135 characters): 120 characters at most. …', the
+    numbers written the reader's way (3.801 / 3,801)."""
+    limit, length = number(exc.limit, lang), number(exc.length, lang)
+    return text(context, lang, f"too_long.{exc.field}", limit=limit, length=length)
 
 
 def bad_date(
@@ -59,20 +60,22 @@ def bad_number(
     if exc.reason == "zero":
         return text(context, lang, zero_key, unit=unit or "")
     if exc.reason == "too_large":
-        limit = format_decimal(maximum, locale=lang)
+        limit = number(maximum, lang)
         return text(context, lang, "number.too_large", typed=exc.typed[:40], maximum=limit)
     if exc.reason == "decimals":
         # The typed number to two decimals as the example (`2,1255` → 2,13); for `2,555` or
         # `1,250` in Indonesian also how to write it if thousands were meant (2.555, 1.250).
         example = number(float(exc.rounded) if exc.rounded else 2.25, lang)
         if exc.thousands is None:
-            return text(context, lang, "number.decimals", places=MAX_DECIMALS, example=example)
+            return text(
+                context, lang, "number.decimals", places=number(MAX_DECIMALS, lang), example=example
+            )
         return text(
             context,
             lang,
             "number.decimals_or_thousands",
             typed=exc.typed[:40],
-            places=MAX_DECIMALS,
+            places=number(MAX_DECIMALS, lang),
             example=example,
             thousands=number(exc.thousands, lang),
         )

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.standin import BotApiStandIn
 from core.cohorts import get_cohort
+from core.numbers import number
 from core.reading import (
     Amount,
     BadDate,
@@ -294,7 +295,9 @@ WHAT = {
 
 
 def too_long(lang: str, field: str, length: int, limit: int) -> str:
-    return TOO_LONG[lang].format(what=WHAT[lang][field], length=length, limit=limit)
+    """The refusal, its numbers written the reader's way: 1.500 karakter / 1,500 characters."""
+    what = WHAT[lang][field]
+    return TOO_LONG[lang].format(what=what, length=number(length, lang), limit=limit)
 
 
 @pytest.mark.parametrize("lang", ["id", "en"])
@@ -345,11 +348,29 @@ async def test_each_field_names_its_own_limit(
     assert note == "Hari ini lancar." and reason == "Rapat di kantor gubernur"
 
 
-async def test_a_long_announcement_still_names_its_own_limit(bot: RunningBot) -> None:
-    sari = bot.person(FACILITATOR, "Sari", language_code="en")
-    await sari.send("/announce")
-    answer = joined(await sari.send("kata " * 1000))
-    assert "The announcement is too long (5000 characters); at most 3800." in answer
+@pytest.mark.parametrize(
+    ("lang", "asked", "refused"),
+    [
+        (
+            "id",
+            "(paling banyak 3.800 karakter)",
+            "Pengumuman terlalu panjang (3.801 karakter); paling banyak 3.800. Persingkat lalu "
+            "kirim lagi.",
+        ),
+        (
+            "en",
+            "(at most 3,800 characters)",
+            "The announcement is too long (3,801 characters); at most 3,800. Shorten it and send "
+            "it again.",
+        ),
+    ],
+)
+async def test_a_long_announcement_still_names_its_own_limit(
+    bot: RunningBot, lang: str, asked: str, refused: str
+) -> None:
+    sari = bot.person(FACILITATOR, "Sari", language_code=lang)
+    assert asked in joined(await sari.send("/umumkan" if lang == "id" else "/announce"))
+    assert joined(await sari.send("a" * 3801)) == refused
 
 
 NUMBER_ANSWERS = {
