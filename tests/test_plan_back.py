@@ -81,7 +81,7 @@ def test_keep_moves_on_with_what_a_typed_step_holds() -> None:
     )
     # Nothing to keep yet (a fresh habit's name): refused as a stale button, nothing changed.
     fresh = plans.press(draft, "add", "")
-    with pytest.raises(InvalidInput, match="button.stale"):
+    with pytest.raises(InvalidInput, match=r"^button\.stale$"):
         plans.press(fresh, "keep", "")
     assert (fresh.step, fresh.current) == (plans.HABIT_NAME, HabitDraft())
 
