@@ -230,11 +230,14 @@ async def test_csv_and_xlsx_files(db: async_sessionmaker[AsyncSession]) -> None:
     ] in table  # fmt: skip
     assert ["Ani Lestari", "Dinas Kesehatan", NIP_GROUPED, "2021-09-03", "Membaca regulasi",
             "halaman", "10", "12", "selesai", ""] in table  # fmt: skip
+    assert ["Ani Lestari", "Dinas Kesehatan", NIP_GROUPED, "2021-09-04", "Membaca regulasi",
+            "halaman", "10", "5", "sebagian", ""] in table  # fmt: skip
 
     english_csv = csv_bytes(data, label_in("en"), separator=",")
     english = list(csv.reader(io.StringIO(english_csv.decode("utf-8-sig"))))
     assert english[0][0] == "Name" and english[0][5] == "Unit of measure"
-    assert {r[8] for r in english[1:]} == {"done", "not done", "skipped", "not logged"}
+    statuses = {"done", "partly", "not done", "skipped", "not logged"}
+    assert {r[8] for r in english[1:]} == statuses  # partly: 5 of 10 pages on 4 September
 
     book = load_workbook(io.BytesIO(xlsx_bytes(data, label_in("id"))))
     sheet, summary = book.worksheets
