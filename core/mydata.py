@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
+from core.participants import effective_timezone
 from core.plans import load_plan
+from core.reports import export_status
 from core.spreadsheet import csv_file, number_cell, text_cell
+from core.timefmt import local
 from storage.models import CheckIn, Habit, Participant, Reflection
 
 COLUMNS = (
@@ -73,6 +76,11 @@ async def _membership_rows(
     def amount(value: float | None) -> str:
         return number_cell(value, separator)
 
+    def local_day(at: datetime) -> date:
+        """The participant's own date of a moment: habits and check-ins carry local dates,
+        so the profile and the plan do too (at 01:00 WITA it is already the next day)."""
+        return local(at, effective_timezone(participant)).date()
+
     profile = "; ".join(
         f"{label(k)}: {v}"
         for k, v in (
@@ -81,11 +89,11 @@ async def _membership_rows(
             ("csv.cohort", participant.cohort.name),
         )
     )
-    row("profile", participant.joined_at.date(), note=profile)
+    row("profile", local_day(participant.joined_at), note=profile)
     plan = await load_plan(session, participant.id)
     habits: dict[int, Habit] = {}
     if plan is not None:
-        row("plan", plan.created_at.date(), note=plan.title)
+        row("plan", local_day(plan.created_at), note=plan.title)
         for habit in plan.habits:
             habits[habit.id] = habit
             row(
@@ -110,7 +118,7 @@ async def _membership_rows(
             habit=h.name if h else "",
             unit=(h.unit or "") if h else "",
             target=amount(h.target) if h else "",
-            status=label(f"csv.status_{c.status}"),
+            status=label(f"csv.status_{export_status(h, c) if h else c.status}"),
             value=amount(c.value),
             reason=label(f"checkin.reason_{c.skip_reason}")
             if c.skip_reason in ("sick", "duty", "leave")

@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core import checkins
 from core.errors import InvalidInput
+from core.reading import read_day
 from storage.models import Participant
 
 PAUSE_REASONS = checkins.SKIP_REASONS  # sick, duty (dinas luar), leave (cuti)
@@ -39,8 +40,6 @@ REASON_WORDS = {
     "cuti": "leave",
     "leave": "leave",
 }
-_ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$", re.ASCII)
-_DMY = re.compile(r"^(\d{1,2})[/.-](\d{1,2})(?:[/.-](\d{4}))?$", re.ASCII)
 _DAYS = re.compile(r"^\d{1,3}$", re.ASCII)
 
 
@@ -52,23 +51,14 @@ class PauseRequest:
 
 def parse_until(text: str, today: date) -> date:
     """'2026-12-24', '24/12' (the next 24 December), '24/12/2026', or a number of days ('3':
-    back in three days). InvalidInput unless it is after today and at most MAX_PAUSE_DAYS
-    ahead."""
+    back in three days), read as /lapor reads a date (`core.reading.read_day`): a date that
+    does not exist (31/2) raises BadDate naming why, one not written as a date BadDate
+    `format`. InvalidInput unless it is after today and at most MAX_PAUSE_DAYS ahead."""
     word = text.strip().lower()
-    try:
-        if _DAYS.match(word):
-            until = today + timedelta(days=int(word))
-        elif match := _ISO.match(word):
-            until = date(int(match[1]), int(match[2]), int(match[3]))
-        elif match := _DMY.match(word):
-            year = int(match[3]) if match[3] else today.year
-            until = date(year, int(match[2]), int(match[1]))
-            if not match[3] and until <= today:
-                until = until.replace(year=today.year + 1)
-        else:
-            raise InvalidInput("reminders.bad_until")
-    except ValueError:  # 31/2 and the like
-        raise InvalidInput("reminders.bad_until") from None
+    if _DAYS.match(word):
+        until = today + timedelta(days=int(word))
+    else:
+        until = read_day(word, today, ahead=True)
     if not today < until <= latest_until(today):
         raise InvalidInput("reminders.until_out_of_range")
     return until

@@ -41,13 +41,15 @@ HABIT_MENU = "habit_menu"
 TYPED_STEPS = frozenset({TITLE, HABIT_NAME, HABIT_UNIT, HABIT_TARGET})
 
 # Which button actions each step accepts (anything else is a stale or forged button).
+# "back" goes one step back keeping what was typed (`_back`); "keep" answers a typed step
+# with what it already holds (offered once there is something, e.g. after going back).
 ACTIONS: dict[str, frozenset[str]] = {
     TITLE: frozenset({"back"}),
     MENU: frozenset({"add", "edit", "title", "save"}),
-    HABIT_NAME: frozenset({"back"}),
+    HABIT_NAME: frozenset({"keep", "back"}),
     HABIT_KIND: frozenset({"kind", "back"}),
-    HABIT_UNIT: frozenset({"back"}),
-    HABIT_TARGET: frozenset({"back"}),
+    HABIT_UNIT: frozenset({"keep", "back"}),
+    HABIT_TARGET: frozenset({"keep", "back"}),
     HABIT_SCHEDULE: frozenset({"sched", "back"}),
     HABIT_DAYS: frozenset({"day", "days", "back"}),
     HABIT_PER_WEEK: frozenset({"pw", "back"}),
@@ -114,11 +116,12 @@ def _clean(text: str, limits: tuple[int, int], what: str) -> str:
     return value
 
 
-def parse_amount(text: str, unit: str | None) -> Amount:
-    """A daily target or a day's value as people type it: `10`, `2,5` (Indonesian decimal
-    comma), `2.5`, `10.000` (a thousand-dot), `10 halaman` in the habit's own `unit`; above 0
-    and at most TARGET_MAX. `core.reading.BadNumber` says why one is refused."""
-    return read_amount(text, unit=unit, maximum=TARGET_MAX)
+def parse_amount(text: str, unit: str | None, lang: str) -> Amount:
+    """A daily target or a day's value as people type it in the reader's language `lang`:
+    `10`, `2,5` and `10.000` in Indonesian, `2.5` and `10,000` in English, `10 halaman` in the
+    habit's own `unit`; above 0 and at most TARGET_MAX. `core.reading.BadNumber` says why one
+    is refused."""
+    return read_amount(text, unit=unit, maximum=TARGET_MAX, lang=lang)
 
 
 def start_draft(plan: ActionPlan | None) -> Draft:
@@ -152,8 +155,9 @@ def _after_field(draft: Draft, next_step: str) -> Draft:
     return draft
 
 
-def typed(draft: Draft, text: str) -> Draft:
-    """Apply a typed answer to the step that waits for one."""
+def typed(draft: Draft, text: str, lang: str) -> Draft:
+    """Apply a typed answer to the step that waits for one (a number read the way `lang`
+    writes numbers)."""
     draft.read_as = None
     if draft.step == TITLE:
         draft.title = _clean(text, TITLE_LIMITS, "title")
@@ -176,7 +180,7 @@ def typed(draft: Draft, text: str) -> Draft:
         draft.step = HABIT_TARGET
         return draft
     if draft.step == HABIT_TARGET:
-        amount = parse_amount(text, current.unit)
+        amount = parse_amount(text, current.unit, lang)
         current.target = amount.value
         draft.read_as = amount if amount.grouped else None
         return _after_field(draft, HABIT_SCHEDULE)
@@ -188,9 +192,9 @@ def press(draft: Draft, action: str, arg: str) -> Draft:
     if action not in ACTIONS.get(draft.step, frozenset()):
         raise InvalidInput("button.stale")
     if action == "back":
-        draft.current, draft.index, draft.mode, draft.days = None, None, "all", []
-        draft.step = MENU if draft.title else TITLE
-        return draft
+        return _back(draft)
+    if action == "keep":
+        return _keep(draft)
     if draft.step == MENU:
         return _press_menu(draft, action, arg)
     if draft.step == HABIT_MENU:
@@ -219,6 +223,67 @@ def press(draft: Draft, action: str, arg: str) -> Draft:
     if action == "pw" and arg.isdigit() and 1 <= int(arg) <= 6:
         current.schedule = Schedule.times_per_week(int(arg)).encode()
         return _finish_habit(draft)
+    raise InvalidInput("button.stale")
+
+
+def _to_menu(draft: Draft) -> Draft:
+    """Leave the habit being written or changed (it is dropped) for the plan's menu."""
+    draft.current, draft.index, draft.mode, draft.days = None, None, "all", []
+    draft.step = MENU if draft.title else TITLE
+    return draft
+
+
+def _to_habit_menu(draft: Draft) -> Draft:
+    """Leave the change of one field: the habit's menu, the habit as it was before it."""
+    assert draft.index is not None
+    draft.current = HabitDraft(**asdict(draft.habits[draft.index]))
+    draft.mode, draft.days, draft.step = "all", [], HABIT_MENU
+    return draft
+
+
+# One step back while a habit is written whole: where each step came from.
+_PREVIOUS = {
+    HABIT_KIND: HABIT_NAME,
+    HABIT_UNIT: HABIT_KIND,
+    HABIT_TARGET: HABIT_UNIT,
+    HABIT_DAYS: HABIT_SCHEDULE,
+    HABIT_PER_WEEK: HABIT_SCHEDULE,
+}
+
+
+def _back(draft: Draft) -> Draft:
+    """One step back, keeping what was typed: from the target to the unit, from the schedule
+    to the target (or to the kind for a yes/no habit), and so on. From a habit's first step,
+    or its menu, back to the plan's menu: the half-written habit is dropped, as the person
+    left it. While one field of a saved habit is being changed, its first step goes back to
+    that habit's menu, the habit unchanged."""
+    current = draft.current
+    step = draft.step
+    if current is None or step in (TITLE, HABIT_MENU):
+        return _to_menu(draft)
+    if draft.mode == "field" and step in (HABIT_NAME, HABIT_KIND, HABIT_SCHEDULE):
+        return _to_habit_menu(draft)
+    if step == HABIT_NAME:
+        return _to_menu(draft)
+    if step == HABIT_SCHEDULE:
+        draft.step = HABIT_TARGET if current.kind == Kind.NUMERIC.value else HABIT_KIND
+        return draft
+    draft.step = _PREVIOUS[step]  # the days ticked stay with the draft until the habit is done
+    return draft
+
+
+def _keep(draft: Draft) -> Draft:
+    """Answer a typed step with what it holds already: on to the next step."""
+    current = draft.current
+    if current is None:
+        raise InvalidInput("button.stale")
+    if draft.step == HABIT_NAME and current.name:
+        return _after_field(draft, HABIT_KIND) if draft.mode == "all" else _finish_habit(draft)
+    if draft.step == HABIT_UNIT and current.unit:
+        draft.step = HABIT_TARGET
+        return draft
+    if draft.step == HABIT_TARGET and current.target:
+        return _after_field(draft, HABIT_SCHEDULE)
     raise InvalidInput("button.stale")
 
 
@@ -266,7 +331,9 @@ def _press_schedule(draft: Draft, current: HabitDraft, arg: str) -> Draft:
         return _finish_habit(draft)
     if arg == ScheduleKind.WEEKDAYS.value:
         previous = Schedule.decode(current.schedule)
-        draft.days = sorted(previous.weekdays) if previous.kind == ScheduleKind.WEEKDAYS else []
+        if not draft.days:  # the days ticked before going back stay ticked
+            weekdays = previous.kind == ScheduleKind.WEEKDAYS
+            draft.days = sorted(previous.weekdays) if weekdays else []
         draft.step = HABIT_DAYS
         return draft
     if arg == ScheduleKind.PER_WEEK.value:
@@ -325,7 +392,9 @@ async def save_draft(
         raise InvalidInput("plan.no_habits")
     plan = await load_plan(session, participant.id)
     if plan is None:
-        plan = ActionPlan(participant_id=participant.id, title=draft.title, habits=[])
+        plan = ActionPlan(
+            participant_id=participant.id, title=draft.title, habits=[], created_at=now
+        )
         session.add(plan)
     plan.title, plan.updated_at = draft.title, now
     by_id = {h.id: h for h in plan.habits}

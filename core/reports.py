@@ -25,7 +25,8 @@ Plain functions, no Telegram types. The rules, in one place:
 * **Export**: one row per participant, habit and day, from the habit's first day (not before
   the cohort's start) to today or the cohort's end, whichever is first; a habit removed from
   the plan stops the day before. Days without an entry are "not logged"; days off a habit's
-  schedule appear only when something was logged on them.
+  schedule appear only when something was logged on them. A number logged below the habit's
+  target is "partly", as on the check-in sheet and in today's state.
 
 Everything is read with a handful of queries whatever the size of the cohort (no query per
 participant, habit or day).
@@ -82,6 +83,7 @@ STATE_ORDER = (
 
 class ExportStatus(StrEnum):
     DONE = "done"
+    PARTLY = "partly"  # a number logged below the habit's target
     NOT_DONE = "not_done"
     SKIPPED = "skipped"
     NOT_LOGGED = "not_logged"
@@ -420,8 +422,17 @@ async def cohort_report(session: AsyncSession, cohort: Cohort, now: datetime) ->
     return _report(loaded)
 
 
-def _status(entry: CheckIn | None) -> ExportStatus:
-    return ExportStatus.NOT_LOGGED if entry is None else ExportStatus(entry.status)
+def export_status(habit: Habit, entry: CheckIn | None) -> ExportStatus:
+    """A day's status in a file: a number logged below the target is "partly", the rule of
+    the check-in sheet, /rekap and `day_state` (`core.habits.achieved`)."""
+    if entry is None:
+        return ExportStatus.NOT_LOGGED
+    status = ExportStatus(entry.status)
+    if status == ExportStatus.DONE and not achieved(
+        spec_of(habit), Entry(entry.day, Status.DONE, entry.value)
+    ):
+        return ExportStatus.PARTLY
+    return status
 
 
 def _rows(loaded: _Loaded) -> list[ExportRow]:
@@ -455,7 +466,7 @@ def _rows(loaded: _Loaded) -> list[ExportRow]:
                         measure=habit.unit or "",
                         target=habit.target,
                         value=entry.value if entry is not None else None,
-                        status=_status(entry),
+                        status=export_status(habit, entry),
                         reason=entry.skip_reason if entry is not None else None,
                         reflection=loaded.reflections.get((p.id, day)),
                     )

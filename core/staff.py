@@ -84,9 +84,30 @@ async def remove_facilitator(session: AsyncSession, cohort: Cohort, user_id: int
 MAX_USER_ID = 2**52 - 1
 
 
+class BadUserId(ValueError):
+    """A typed Telegram user id that was refused: not one at all (`too_large` False: letters,
+    0) or all digits but larger than any Telegram id (`too_large` True)."""
+
+    def __init__(self, typed: str, *, too_large: bool) -> None:
+        shown = repr(typed[:40])
+        super().__init__(
+            f"{shown} is too large for a Telegram user id (at most {MAX_USER_ID})"
+            if too_large
+            else f"{shown} is not a Telegram user id (digits only)"
+        )
+        self.typed, self.too_large = typed, too_large
+
+
 def parse_user_id(text: str) -> int:
-    """A Telegram user id typed by a person: digits only, 1 to MAX_USER_ID."""
+    """A Telegram user id typed by a person: digits only, 1 to MAX_USER_ID; BadUserId says
+    which rule it broke."""
     text = text.strip()
-    if not text.isascii() or not text.isdigit() or not 0 < int(text[:20]) <= MAX_USER_ID:
-        raise ValueError(f"{text[:40]!r} is not a Telegram user id (digits only)")
-    return int(text)
+    if not text.isascii() or not text.isdigit():
+        raise BadUserId(text, too_large=False)
+    digits = text.lstrip("0")
+    if not digits:
+        raise BadUserId(text, too_large=False)
+    # Compare lengths first: int() of thousands of digits is refused by Python itself.
+    if len(digits) > len(str(MAX_USER_ID)) or int(digits) > MAX_USER_ID:
+        raise BadUserId(text, too_large=True)
+    return int(digits)

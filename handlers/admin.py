@@ -10,7 +10,8 @@ from core.cohorts import find_cohort
 from core.confirmations import Taken
 from core.errors import NotFound
 from core.facilitators import CohortStaff, StaffChange, change_facilitator, staff_listing
-from core.staff import parse_user_id
+from core.numbers import number
+from core.staff import MAX_USER_ID, BadUserId, parse_user_id
 from handlers import confirm
 from handlers.common import reply, text
 from handlers.staff import StaffReader, staff_of
@@ -39,8 +40,15 @@ async def manage_facilitators(update: Update, context: AksiContext) -> None:
         return
     try:
         user_id = parse_user_id(args[2])
-    except ValueError:
-        await reply(update, context, text(context, lang, "admin.bad_user_id", value=args[2][:40]))
+    except BadUserId as exc:
+        if exc.too_large:  # digits only, more than any Telegram id
+            maximum = number(MAX_USER_ID, lang)
+            answer = text(
+                context, lang, "admin.user_id_too_large", value=args[2][:40], maximum=maximum
+            )
+        else:
+            answer = text(context, lang, "admin.bad_user_id", value=args[2][:40])
+        await reply(update, context, answer)
         return
     if action in REMOVE:
         await _ask_removal(update, context, reader, args[1], user_id)

@@ -142,7 +142,8 @@ async def announce(
 
 
 def _ask_text(context: AksiContext, lang: str, cohort: Cohort) -> str:
-    return text(context, lang, "announce.ask_text", cohort=cohort.name, limit=ann.BODY_MAX)
+    limit = number(ann.BODY_MAX, lang)
+    return text(context, lang, "announce.ask_text", cohort=cohort.name, limit=limit)
 
 
 def _cancel_only(context: AksiContext, lang: str, draft: Announcement) -> InlineKeyboardMarkup:
@@ -157,7 +158,8 @@ def _set_body(context: AksiContext, lang: str, draft: Announcement, html: str, n
     except InvalidInput as exc:
         problem = str(exc)
         if problem.startswith("too_long:"):
-            return [(text(context, lang, "announce.too_long", limit=ann.BODY_MAX, length=n), None)]
+            limit, length = number(ann.BODY_MAX, lang), number(n, lang)  # 3.800 / 3,800
+            return [(text(context, lang, "announce.too_long", limit=limit, length=length), None)]
         return [(text(context, lang, problem), None)]
     return []
 

@@ -416,7 +416,7 @@ async def answer_text(
         elif kind == "ci_value":
             habit = await checkins.habit_of(session, participant.id, int(parts[0]))
             unit = habit.unit
-            read = parse_amount(typed, unit)
+            read = parse_amount(typed, unit, lang)
             await checkins.record(
                 session,
                 participant,

@@ -34,6 +34,7 @@ _ARGS = {
     "title": frozenset({""}),
     "save": frozenset({""}),
     "back": frozenset({""}),
+    "keep": frozenset({""}),
     "cancel": frozenset({""}),
     "kind": frozenset({Kind.YESNO.value, Kind.NUMERIC.value}),
     "sched": frozenset({"daily", "workdays", "weekdays", "per_week"}),
@@ -85,9 +86,10 @@ def render(context: AksiContext, lang: str, draft: Draft) -> tuple[str, InlineKe
         rows = [[back, cancel]] if draft.title else [[cancel]]
         return text(context, lang, key, current=draft.title), InlineKeyboardMarkup(rows)
     if step == plans.HABIT_NAME:
+        keep = _keep_row(context, lang, current.name if current else "")
         return (
             text(context, lang, "plan.ask_habit_name", n=len(draft.habits) + 1),
-            InlineKeyboardMarkup([[back, cancel]]),
+            InlineKeyboardMarkup([*keep, [back, cancel]]),
         )
     if step == plans.HABIT_KIND:
         rows = [
@@ -97,14 +99,17 @@ def render(context: AksiContext, lang: str, draft: Draft) -> tuple[str, InlineKe
         ]
         return text(context, lang, "plan.ask_kind", name=name), InlineKeyboardMarkup(rows)
     if step == plans.HABIT_UNIT:
+        keep = _keep_row(context, lang, (current.unit if current else None) or "")
         return text(context, lang, "plan.ask_unit", name=name), InlineKeyboardMarkup(
-            [[back, cancel]]
+            [*keep, [back, cancel]]
         )
     if step == plans.HABIT_TARGET:
-        unit = current.unit if current else ""
+        unit = (current.unit if current else None) or ""
+        target = current.target if current else None
+        keep = _keep_row(context, lang, f"{number(target, lang)} {unit}" if target else "")
         return (
-            text(context, lang, "plan.ask_target", name=name, unit=unit or ""),
-            InlineKeyboardMarkup([[back, cancel]]),
+            text(context, lang, "plan.ask_target", name=name, unit=unit),
+            InlineKeyboardMarkup([*keep, [back, cancel]]),
         )
     if step == plans.HABIT_SCHEDULE:
         rows = [
@@ -155,6 +160,15 @@ def render(context: AksiContext, lang: str, draft: Draft) -> tuple[str, InlineKe
     return _render_menu(context, lang, draft, cancel)
 
 
+def _keep_row(context: AksiContext, lang: str, value: str) -> list[list[InlineKeyboardButton]]:
+    """A button to keep what a typed step already holds ("➡️ Tetap: 10 halaman", after going
+    back a step); none while it holds nothing."""
+    value = value.strip()
+    if not value:
+        return []
+    return [[_button(plain(context, lang, "plan.keep", value=value), "keep")]]
+
+
 def _render_menu(
     context: AksiContext, lang: str, draft: Draft, cancel: InlineKeyboardButton
 ) -> tuple[str, InlineKeyboardMarkup]:
@@ -190,7 +204,7 @@ def error_text(context: AksiContext, lang: str, exc: InvalidInput, unit: str | N
     key, _, rest = problem.partition(":")
     if key == "plan.too_short":
         what, _, limit = rest.partition(":")
-        return text(context, lang, f"plan.too_short_{what}", limit=int(limit))
+        return text(context, lang, f"plan.too_short_{what}", limit=number(int(limit), lang))
     return text(context, lang, problem)
 
 
@@ -230,7 +244,7 @@ async def answer_text(
     draft = Draft.from_json(row.step, row.data)
     unit = draft.current.unit if draft.current else None
     try:
-        draft = plans.typed(draft, typed)
+        draft = plans.typed(draft, typed, reader.lang)
     except InvalidInput as exc:
         return [(error_text(context, reader.lang, exc, unit), None)]
     await plans.store_draft(session, participant, draft, context.services.clock())

@@ -7,17 +7,19 @@ from __future__ import annotations
 from datetime import date
 
 from babel.dates import format_date
-from babel.numbers import format_decimal
 
 from bot.context import AksiContext
 from core.errors import TooLong
+from core.numbers import number
 from core.reading import MAX_DECIMALS, Amount, BadDate, BadNumber, BadTime
 from handlers.common import text
 
 
 def too_long(context: AksiContext, lang: str, exc: TooLong) -> str:
-    """'The action plan title is too long (135 characters): 120 characters at most. …'"""
-    return text(context, lang, f"too_long.{exc.field}", limit=exc.limit, length=exc.length)
+    """'The action plan title is too long (135 characters): 120 characters at most. …', the
+    numbers written the reader's way (3.801 / 3,801)."""
+    limit, length = number(exc.limit, lang), number(exc.length, lang)
+    return text(context, lang, f"too_long.{exc.field}", limit=limit, length=length)
 
 
 def bad_date(
@@ -43,11 +45,6 @@ def bad_time(
     return text(context, lang, format_key, **values)
 
 
-def amount(value: float, lang: str) -> str:
-    """The number as read, without a thousands separator: 10000, 2,5 / 2.5."""
-    return format_decimal(value, "0." + "#" * MAX_DECIMALS, locale=lang)
-
-
 def bad_number(
     context: AksiContext,
     lang: str,
@@ -63,16 +60,32 @@ def bad_number(
     if exc.reason == "zero":
         return text(context, lang, zero_key, unit=unit or "")
     if exc.reason == "too_large":
-        limit = format_decimal(maximum, locale=lang)
+        limit = number(maximum, lang)
         return text(context, lang, "number.too_large", typed=exc.typed[:40], maximum=limit)
     if exc.reason == "decimals":
-        return text(context, lang, "number.decimals", places=MAX_DECIMALS)
+        # The typed number to two decimals as the example (`2,1255` → 2,13); for `2,555` or
+        # `1,250` in Indonesian also how to write it if thousands were meant (2.555, 1.250).
+        example = number(float(exc.rounded) if exc.rounded else 2.25, lang)
+        if exc.thousands is None:
+            return text(
+                context, lang, "number.decimals", places=number(MAX_DECIMALS, lang), example=example
+            )
+        return text(
+            context,
+            lang,
+            "number.decimals_or_thousands",
+            typed=exc.typed[:40],
+            places=number(MAX_DECIMALS, lang),
+            example=example,
+            thousands=number(exc.thousands, lang),
+        )
     if exc.reason == "negative":
         return text(context, lang, "number.negative", typed=exc.typed[:40])
     return text(context, lang, "number.not_a_number", typed=exc.typed[:40])
 
 
 def read_as(context: AksiContext, lang: str, typed: str, value: Amount, unit: str | None) -> str:
-    """'I read 10.000 as 10000 pages.': shown when a thousands separator was taken as one."""
-    shown = f"{amount(value.value, lang)} {unit or ''}".strip()
+    """'I read 10 000 as 10,000 pages.': shown when a thousands separator was taken as one,
+    the number written the reader's way."""
+    shown = f"{number(value.value, lang)} {unit or ''}".strip()
     return text(context, lang, "number.read_as", typed=" ".join(typed.split())[:40], amount=shown)

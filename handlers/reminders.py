@@ -21,7 +21,7 @@ from bot.i18n import Html, escape, link
 from core import checkins, pauses
 from core.errors import InvalidInput
 from core.participants import effective_timezone, language_for
-from core.reading import BadTime
+from core.reading import BadDate, BadTime
 from core.timefmt import clock, local, long_date, zone_abbreviation
 from handlers import callbacks, offers, pause, refusals
 from handlers.checkin import render_sheet, today_of
@@ -228,10 +228,12 @@ def parse_args(args: list[str]) -> tuple[str, str | None] | None:
 
 
 def _refused(context: AksiContext, lang: str, exc: InvalidInput, today: date) -> str:
-    """Why a change was refused: 25:00 is no time at all, `7:3` is not written as one; the
-    pause limits filled in where the message names them."""
+    """Why a change was refused: 25:00 is no time at all, `7:3` is not written as one, 31/2
+    is no date; the pause limits filled in where the message names them."""
     if isinstance(exc, BadTime):
         return refusals.bad_time(context, lang, exc, "reminders.bad_time")
+    if isinstance(exc, BadDate):  # the date a pause ends: 31/2 is impossible, `besok` unread
+        return refusals.bad_date(context, lang, exc, "reminders.bad_until")
     return problem(context, lang, str(exc), today)
 
 

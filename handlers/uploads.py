@@ -5,6 +5,7 @@ file gets the ordinary answer (`fallback.other_message`), revealing nothing."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
@@ -47,13 +48,21 @@ def render_problem(context: AksiContext, lang: str, problem: Problem) -> str:
     no catalog text yet)."""
     if problem.details:
         body = "; ".join(
-            text(context, lang, f"upload.problem.{d.key}", **d.values) for d in problem.details
+            text(context, lang, f"upload.problem.{d.key}", **_limits(d.values, lang))
+            for d in problem.details
         )
     else:
         body = escape(problem.message)
     if not problem.line:
         return body
     return text(context, lang, "upload.problem_line", line=problem.line, problem=Html(body))
+
+
+def _limits(values: Mapping[str, object], lang: str) -> dict[str, object]:
+    """A limit named in a problem written the reader's way: 2.048 karakter / 2,048 characters."""
+    return {
+        k: number(v, lang) if k == "limit" and isinstance(v, int) else v for k, v in values.items()
+    }
 
 
 def render_problems(context: AksiContext, lang: str, problems: list[Problem]) -> str:

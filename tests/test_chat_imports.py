@@ -485,6 +485,23 @@ async def test_bad_session_line_is_refused_with_usage(
     assert await count_all(db) == (0, 0)
 
 
+@pytest.mark.parametrize(
+    ("lang", "problem"),
+    [
+        ("id", "kolom <code>link</code> lebih dari 2.048 karakter"),
+        ("en", "<code>link</code> is longer than 2,048 characters"),
+    ],
+)
+async def test_a_limit_in_a_refused_line_is_written_the_readers_way(
+    bot: RunningBot, db: async_sessionmaker[AsyncSession], lang: str, problem: str
+) -> None:
+    fasil = bot.person(FACILITATOR, "Sari", language_code=lang)
+    link = "https://x.example/" + "a" * 2040
+    answer = joined(await fasil.send(f"/sesi 2021-09-09 09:00-11:00 Judul | P | {link}"))
+    assert problem in answer
+    assert await count_all(db) == (0, 0)
+
+
 async def test_sesi_without_arguments_shows_the_usage_and_upload_help(
     bot: RunningBot, db: async_sessionmaker[AsyncSession]
 ) -> None:

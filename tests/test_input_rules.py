@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.standin import BotApiStandIn
 from core.cohorts import get_cohort
+from core.numbers import number
 from core.reading import (
     Amount,
     BadDate,
@@ -48,31 +49,84 @@ OTHER_REASON = {"id": "Alasan lain", "en": "Another reason"}
     ("typed", "value", "grouped"),
     [
         ("10", 10, False),
-        ("2,5", 2.5, False),  # the Indonesian decimal comma
+        ("2,5", 2.5, False),
         ("2.5", 2.5, False),
         ("0,75", 0.75, False),
         ("0,500", 0.5, False),  # a leading 0 never starts a group of thousands
+        ("0.500", 0.5, False),
         (",5", 0.5, False),
-        ("1.000", 1000, True),  # the Indonesian thousand-dot
-        ("10.000", 10000, True),
-        ("1,000", 1000, True),  # the English thousands comma
-        ("10 000", 10000, True),
+        ("10 000", 10000, True),  # spaces group thousands in both languages
+        ("1.000.000", 1_000_000, True),  # a mark repeated can only group thousands
+        ("1,000,000", 1_000_000, True),
         ("1.000,5", 1000.5, True),  # both: the last one is the decimal point
         ("1,000.5", 1000.5, True),
         ("1234,5", 1234.5, False),
+        ("1234.5", 1234.5, False),
         ("+3", 3, False),
         ("10 halaman", 10, False),  # the habit's own unit
         ("10 Halaman.", 10, False),
         ("10halaman", 10, False),
     ],
 )
-def test_amounts_as_people_type_them(typed: str, value: float, grouped: bool) -> None:
-    assert read_amount(typed, unit="halaman", maximum=100_000) == Amount(value, grouped)
+@pytest.mark.parametrize("lang", ["id", "en"])
+def test_amounts_as_people_type_them(typed: str, value: float, grouped: bool, lang: str) -> None:
+    assert read_amount(typed, unit="halaman", maximum=10**7, lang=lang) == Amount(value, grouped)
+
+
+@pytest.mark.parametrize(
+    ("typed", "lang", "value", "grouped"),
+    [
+        # Indonesian: the comma is the decimal mark; a dot before three digits groups them.
+        ("1.000", "id", 1000, True),
+        ("10.000", "id", 10000, True),
+        ("2.555", "id", 2555, True),
+        ("1,25", "id", 1.25, False),
+        # English: the point is the decimal mark; a comma before three digits groups them.
+        ("1,000", "en", 1000, True),
+        ("10,000", "en", 10000, True),
+        ("2,555", "en", 2555, True),
+        ("1,250 liter", "en", 1250, True),
+        ("1.25", "en", 1.25, False),
+    ],
+)
+def test_a_separator_before_three_digits_is_read_by_the_readers_language(
+    typed: str, lang: str, value: float, grouped: bool
+) -> None:
+    assert read_amount(typed, unit="liter", maximum=100_000, lang=lang) == Amount(value, grouped)
+
+
+@pytest.mark.parametrize(
+    ("typed", "lang", "rounded", "thousands"),
+    [
+        # The reader's own decimal mark before three digits: three decimals, or thousands
+        # written the other language's way. Refused, with both readings for the answer.
+        ("2,555", "id", "2.56", 2555),
+        ("1,250 liter", "id", "1.25", 1250),
+        ("1,000", "id", "1.00", 1000),
+        ("2.555", "en", "2.56", 2555),
+        ("1.250", "en", "1.25", 1250),
+        ("10.000", "en", "10.00", 10000),
+        # Plain too many decimals: no thousands reading.
+        ("0,001", "id", "0.00", None),
+        ("0.001", "en", "0.00", None),
+        ("2,1255", "id", "2.13", None),
+        ("2.1255", "en", "2.13", None),
+        ("12.3456", "id", "12.35", None),  # a dot before four digits is no group either
+        ("1234,567", "id", "1234.57", None),
+    ],
+)
+def test_three_decimals_are_refused_in_either_language(
+    typed: str, lang: str, rounded: str, thousands: int | None
+) -> None:
+    with pytest.raises(BadNumber) as refused:
+        read_amount(typed, unit="liter", maximum=100_000, lang=lang)
+    assert refused.value.reason == "decimals"
+    assert (str(refused.value.rounded), refused.value.thousands) == (rounded, thousands)
 
 
 def test_a_unit_in_english_may_be_singular_or_plural() -> None:
-    assert read_amount("1 page", unit="pages", maximum=100).value == 1
-    assert read_amount("12 pages", unit="page", maximum=100).value == 12
+    assert read_amount("1 page", unit="pages", maximum=100, lang="en").value == 1
+    assert read_amount("12 pages", unit="page", maximum=100, lang="en").value == 12
 
 
 @pytest.mark.parametrize(
@@ -83,6 +137,7 @@ def test_a_unit_in_english_may_be_singular_or_plural() -> None:
         ("10-12", "not_a_number", None),
         ("1e9", "not_a_number", None),
         ("1.00.000", "not_a_number", None),  # not groups of three
+        ("1,00,000", "not_a_number", None),
         ("1,5.000,5", "not_a_number", None),
         ("", "not_a_number", None),
         ("10 menit", "other_unit", "menit"),
@@ -94,16 +149,24 @@ def test_a_unit_in_english_may_be_singular_or_plural() -> None:
         ("-0", "zero", None),
         ("100001", "too_large", None),
         ("1.000.000", "too_large", None),
+        ("1,000,000", "too_large", None),
         ("9" * 400, "too_large", None),
-        ("2,125", "too_large", None),  # a thousands comma: 2125 > 1000 (see the maximum)
-        ("2,1255", "decimals", None),
     ],
 )
-def test_refused_amounts_say_why(typed: str, reason: str, unit: str | None) -> None:
-    maximum = 1000 if typed == "2,125" else 100_000
+@pytest.mark.parametrize("lang", ["id", "en"])
+def test_refused_amounts_say_why(typed: str, reason: str, unit: str | None, lang: str) -> None:
     with pytest.raises(BadNumber) as refused:
-        read_amount(typed, unit="halaman", maximum=maximum)
+        read_amount(typed, unit="halaman", maximum=100_000, lang=lang)
     assert (refused.value.reason, refused.value.unit) == (reason, unit)
+
+
+def test_a_thousands_reading_over_the_maximum_is_not_suggested() -> None:
+    with pytest.raises(BadNumber) as refused:
+        read_amount("999,999", unit=None, maximum=100_000, lang="id")
+    assert (refused.value.reason, refused.value.thousands) == ("decimals", None)
+    with pytest.raises(BadNumber) as large:
+        read_amount("2,125", unit=None, maximum=1000, lang="en")  # 2125 > 1000
+    assert large.value.reason == "too_large"
 
 
 def test_dates_that_do_not_exist_are_told_from_bad_writing() -> None:
@@ -232,7 +295,9 @@ WHAT = {
 
 
 def too_long(lang: str, field: str, length: int, limit: int) -> str:
-    return TOO_LONG[lang].format(what=WHAT[lang][field], length=length, limit=limit)
+    """The refusal, its numbers written the reader's way: 1.500 karakter / 1,500 characters."""
+    what = WHAT[lang][field]
+    return TOO_LONG[lang].format(what=what, length=number(length, lang), limit=limit)
 
 
 @pytest.mark.parametrize("lang", ["id", "en"])
@@ -283,11 +348,29 @@ async def test_each_field_names_its_own_limit(
     assert note == "Hari ini lancar." and reason == "Rapat di kantor gubernur"
 
 
-async def test_a_long_announcement_still_names_its_own_limit(bot: RunningBot) -> None:
-    sari = bot.person(FACILITATOR, "Sari", language_code="en")
-    await sari.send("/announce")
-    answer = joined(await sari.send("kata " * 1000))
-    assert "The announcement is too long (5000 characters); at most 3800." in answer
+@pytest.mark.parametrize(
+    ("lang", "asked", "refused"),
+    [
+        (
+            "id",
+            "(paling banyak 3.800 karakter)",
+            "Pengumuman terlalu panjang (3.801 karakter); paling banyak 3.800. Persingkat lalu "
+            "kirim lagi.",
+        ),
+        (
+            "en",
+            "(at most 3,800 characters)",
+            "The announcement is too long (3,801 characters); at most 3,800. Shorten it and send "
+            "it again.",
+        ),
+    ],
+)
+async def test_a_long_announcement_still_names_its_own_limit(
+    bot: RunningBot, lang: str, asked: str, refused: str
+) -> None:
+    sari = bot.person(FACILITATOR, "Sari", language_code=lang)
+    assert asked in joined(await sari.send("/umumkan" if lang == "id" else "/announce"))
+    assert joined(await sari.send("a" * 3801)) == refused
 
 
 NUMBER_ANSWERS = {
@@ -302,7 +385,12 @@ NUMBER_ANSWERS = {
         "0": "Target harian harus lebih dari 0. Ketik misalnya <i>10</i> atau <i>0,5</i>.",
         "1.000.000": "«1.000.000» terlalu besar: paling banyak 100.000. Ketik angka yang lebih "
         "kecil.",
-        "2,1255": "Paling banyak 2 angka di belakang koma, misalnya <i>2,25</i>.",
+        "2,1255": "Paling banyak 2 angka di belakang koma, misalnya <i>2,13</i>.",
+        # The comma is the decimal mark: 2,555 is not two thousand five hundred and fifty-five.
+        "2,555": "«2,555» punya 3 angka di belakang koma: paling banyak 2, misalnya <i>2,56</i>. "
+        "Kalau maksudnya ribuan, pakai titik: <i>2.555</i>.",
+        "1,250 halaman": "«1,250 halaman» punya 3 angka di belakang koma: paling banyak 2, "
+        "misalnya <i>1,25</i>. Kalau maksudnya ribuan, pakai titik: <i>1.250</i>.",
     },
     "en": {
         "sepuluh": "«sepuluh» is not a number. Type just the number, for example <i>10</i> or "
@@ -314,7 +402,10 @@ NUMBER_ANSWERS = {
         "-3": "The number can't be negative («-3»). Type a number above 0, for example <i>10</i>.",
         "0": "The daily target must be more than 0. Type for example <i>10</i> or <i>0.5</i>.",
         "1.000.000": "«1.000.000» is too large: 100,000 at most. Type a smaller number.",
-        "2,1255": "At most 2 digits after the decimal point, for example <i>2.25</i>.",
+        "2,1255": "At most 2 digits after the decimal point, for example <i>2.13</i>.",
+        # The point is the decimal mark: 2.555 is not two thousand five hundred and fifty-five.
+        "2.555": "«2.555» has 3 digits after the decimal point: 2 at most, for example "
+        "<i>2.56</i>. If you mean thousands, use a comma: <i>2,555</i>.",
     },
 }
 READ_AS = {
@@ -338,11 +429,12 @@ async def test_a_daily_target_is_refused_with_its_reason(
     await budi.send("halaman")
     for typed, answer in NUMBER_ANSWERS[lang].items():
         assert joined(await budi.send(typed)) == answer, typed
-    # The habit's own unit after the number is fine; a thousand-dot is read and said so.
-    out = await budi.send("1.500 halaman")
-    assert joined(out).startswith(
-        READ_AS[lang].format(typed="1.500 halaman", amount="1500 halaman")
-    )
+    # The habit's own unit after the number is fine; the reader's thousands separator is read
+    # and said so, the number written back the reader's way.
+    typed = {"id": "1.500 halaman", "en": "1,500 halaman"}[lang]
+    out = await budi.send(typed)
+    shown = {"id": "1.500 halaman", "en": "1,500 halaman"}[lang]
+    assert joined(out).startswith(READ_AS[lang].format(typed=typed, amount=shown))
     await budi.press(DAILY[lang])
     await budi.press(SAVE[lang])
     [habit] = await habits(db)
@@ -375,9 +467,23 @@ async def test_a_days_value_is_refused_with_its_reason(
     assert await check_ins(db) == [("done", 12)]
     await budi.press("Membaca")  # logged: its choices again, the number among them
     await budi.press({"id": "Ubah angka", "en": "Change the number"}[lang])
-    out = await budi.send("2.000")
+    # A day's value is read by the reader's language too: 2,555 is 2555 in English only.
+    out = await budi.send("2,555")
+    if lang == "id":
+        assert joined(out) == NUMBER_ANSWERS["id"]["2,555"]
+        assert await check_ins(db) == [("done", 12)]  # nothing changed, the question is open
+        typed = "2.000"
+    else:
+        notice = READ_AS["en"].format(typed="2,555", amount="2,555 halaman")
+        assert out[0].text == f"Saved ✅\n{notice}"
+        assert await check_ins(db) == [("done", 2555)]
+        await budi.press("Membaca")
+        await budi.press("Change the number")
+        typed = "2,000"
+    out = await budi.send(typed)
     saved = {"id": "Tersimpan ✅", "en": "Saved ✅"}[lang]
-    notice = READ_AS[lang].format(typed="2.000", amount="2000 halaman")
+    shown = {"id": "2.000 halaman", "en": "2,000 halaman"}[lang]
+    notice = READ_AS[lang].format(typed=typed, amount=shown)
     assert out[0].text == f"{saved}\n{notice}"
     assert await check_ins(db) == [("done", 2000)]
 
@@ -430,6 +536,64 @@ async def test_impossible_dates_and_times_are_called_so(bot: RunningBot, lang: s
     unreadable = {"id": "Waktu itu tidak terbaca", "en": "I can't read that time"}[lang]
     assert unreadable in joined(await budi.send("jam tujuh"))
     assert "07" in joined(await budi.send("7.15"))
+
+
+PAUSE_IMPOSSIBLE = {
+    # Friday 3 September 2021: 31/2 without a year is the next one, in 2022.
+    "id": {
+        "2021-02-30": "Tanggal 2021-02-30 tidak ada: Februari 2021 hanya sampai tanggal 28.",
+        "31/2": "Tanggal 31/2 tidak ada: Februari 2022 hanya sampai tanggal 28.",
+        "31/9 cuti": "Tanggal 31/9 tidak ada: September 2021 hanya sampai tanggal 30.",
+        "31.9.2021": "Tanggal 31.9.2021 tidak ada: September 2021 hanya sampai tanggal 30.",
+        "2021-13-01": "Tanggal 2021-13-01 tidak ada: bulan hanya 1 sampai 12.",
+    },
+    "en": {
+        "2021-02-31": "2021-02-31 is not a date that exists: February 2021 has only 28 days.",
+        "31/2": "31/2 is not a date that exists: February 2022 has only 28 days.",
+        "31/9 leave": "31/9 is not a date that exists: September 2021 has only 30 days.",
+        "31-9-2021": "31-9-2021 is not a date that exists: September 2021 has only 30 days.",
+        "2021-13-01": "2021-13-01 is not a date that exists: months run from 1 to 12.",
+    },
+}
+PAUSE_UNREADABLE = {
+    "id": "Tanggal itu tidak terbaca. Ketik misalnya <i>24/12</i>, <i>2026-12-24</i>, atau jumlah "
+    "hari seperti <i>3</i>.",
+    "en": "I can't read that date. Type for example <i>24/12</i>, <i>2026-12-24</i>, or a number "
+    "of days such as <i>3</i>.",
+}
+
+
+@pytest.mark.parametrize("lang", ["id", "en"])
+async def test_a_pause_until_an_impossible_date_is_called_so(
+    bot: RunningBot, db: async_sessionmaker[AsyncSession], lang: str
+) -> None:
+    """The date a pause ends is read as /lapor reads one: 30 February is impossible (naming
+    the month's last day), `besok` is not written as a date — as an argument and typed after
+    the "until a date" button; nothing is paused."""
+    budi = person(bot, lang)
+    await budi.send("/start REVMEN1")
+    await budi.press(SKIP[lang])
+    await budi.press(SKIP[lang])
+    await one_habit_plan(budi, lang)
+    pause = "/pengingat jeda" if lang == "id" else "/reminders pause"
+    for typed, answer in PAUSE_IMPOSSIBLE[lang].items():
+        assert joined(await budi.send(f"{pause} {typed}")) == answer, typed
+    assert joined(await budi.send(f"{pause} besok")) == PAUSE_UNREADABLE[lang]
+    await budi.send("/pengingat" if lang == "id" else "/reminders")
+    await budi.press({"id": "Jeda", "en": "Pause"}[lang])
+    await budi.press({"id": "Sampai tanggal", "en": "Until a date"}[lang])
+    for typed, answer in PAUSE_IMPOSSIBLE[lang].items():
+        assert joined(await budi.send(typed)) == answer, typed
+    assert joined(await budi.send("besok")) == PAUSE_UNREADABLE[lang]
+    async with db() as session:
+        p = await session.scalar(select(Participant))
+        assert p is not None and (p.reminders_paused_until, p.pause_reason) == (None, None)
+    # The question is still open: a date that exists pauses.
+    out = await budi.send("6/9")
+    assert {"id": "Senin, 6 September", "en": "Monday, 6 September"}[lang] in joined(out)
+    async with db() as session:
+        p = await session.scalar(select(Participant))
+        assert p is not None and p.reminders_paused_until == date(2021, 9, 6)
 
 
 async def test_an_impossible_announcement_time_is_called_so(

@@ -9,6 +9,7 @@ import pytest
 
 from core.errors import InvalidInput
 from core.pauses import PauseRequest, parse_pause, parse_until
+from core.reading import BadDate
 
 TODAY = date(2026, 12, 1)  # a Tuesday
 
@@ -39,18 +40,43 @@ def test_dates_and_days(typed: str, until: date) -> None:
         ("2026-11-30", "reminders.until_out_of_range"),
         ("1/12/2026", "reminders.until_out_of_range"),
         ("2027-06-01", "reminders.until_out_of_range"),
-        ("31/2", "reminders.bad_until"),
-        ("2026-13-01", "reminders.bad_until"),
-        ("besok", "reminders.bad_until"),
-        ("1e3", "reminders.bad_until"),
-        ("²", "reminders.bad_until"),
-        ("٣", "reminders.bad_until"),
     ],
 )
 def test_refused(typed: str, problem: str) -> None:
     with pytest.raises(InvalidInput) as caught:
         parse_until(typed, TODAY)
     assert str(caught.value) == problem
+
+
+@pytest.mark.parametrize(
+    ("typed", "reason", "month"),
+    [
+        # Dates that do not exist are told from dates written another way, as for /lapor.
+        ("31/2", "no_such_day", (2027, 2)),  # the next February
+        ("29/2", "no_such_day", (2027, 2)),  # 2027 is no leap year
+        ("2026-02-30", "no_such_day", (2026, 2)),
+        ("2026-2-31", "no_such_day", (2026, 2)),
+        ("31/12/2026", None, None),  # exists: in range
+        ("31/11/2026", "no_such_day", (2026, 11)),
+        ("31.4", "no_such_day", (2027, 4)),
+        ("2026-13-01", "no_such_month", (2026, 13)),
+        ("1/13", "no_such_month", (2026, 13)),
+        ("besok", "format", (0, 0)),
+        ("1e3", "format", (0, 0)),
+        ("24/12-2026", "format", (0, 0)),  # one separator throughout
+        ("²", "format", (0, 0)),
+        ("٣", "format", (0, 0)),
+    ],
+)
+def test_impossible_dates_are_told_from_unreadable_ones(
+    typed: str, reason: str | None, month: tuple[int, int] | None
+) -> None:
+    if reason is None:
+        assert parse_until(typed, TODAY) == date(2026, 12, 31)
+        return
+    with pytest.raises(BadDate) as caught:
+        parse_until(typed, TODAY)
+    assert (caught.value.reason, (caught.value.year, caught.value.month)) == (reason, month)
 
 
 def test_reasons() -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -582,6 +582,81 @@ async def test_my_data_keeps_typed_formulas_as_text_in_either_separator(bot: Run
     rows, caption = await my_data("/mydata semicolon", ";")
     assert ["'+62 Senam pagi", "'-menit", "2,5"] in [row[2:5] for row in rows]
     assert "send <code>/mydata comma</code>." in caption
+
+
+@pytest.mark.parametrize(
+    ("lang", "words"),
+    [
+        ("id", ("/rencana", "Angka", "Setiap hari", "Simpan", "/lapor", "/dataku", "2,5")),
+        ("en", ("/plan", "A number", "Every day", "Save", "/checkin", "/mydata", "2.5")),
+    ],
+)
+async def test_my_data_says_partly_for_a_number_below_its_target(
+    bot: RunningBot, lang: str, words: tuple[str, ...]
+) -> None:
+    """1 of 2.5 pages is partly in /dataku, as on the check-in sheet (🟡 1/2,5) and in /rekap;
+    the target reached is done."""
+    plan, number, daily, save, checkin, mydata, target = words
+    person = bot.person(1001, "Budi", language_code=lang)
+    await person.send("/start REVMEN1")
+    await person.press({"id": "Lewati", "en": "Skip"}[lang])
+    await person.press({"id": "Lewati", "en": "Skip"}[lang])
+    await person.send(plan)
+    await person.send("Hidup sehat di kantor")
+    await person.send("Membaca buku")
+    await person.press(number)
+    await person.send("halaman")
+    await person.send(target)
+    await person.press(daily)
+    await person.press(save)
+    await person.send(checkin)
+    await person.press("Membaca buku")
+    out = await person.send("1")
+    assert f"🟡 1/{target} halaman" in joined(out)
+
+    async def statuses() -> list[tuple[str, str]]:
+        [document] = [r for r in await person.send(mydata) if r.method == "sendDocument"]
+        data = (document.file_bytes or b"").decode("utf-8-sig")
+        rows = list(csv.reader(io.StringIO(data), delimiter=";" if lang == "id" else ","))
+        return [(row[6], row[7]) for row in rows if row[0] in ("laporan", "check-in")]
+
+    partly, done = {"id": ("sebagian", "selesai"), "en": ("partly", "done")}[lang]
+    assert await statuses() == [(partly, "1")]
+    await person.send(checkin)
+    await person.press("Membaca buku")
+    await person.press({"id": "Ubah angka", "en": "Change the number"}[lang])
+    await person.send("3")
+    assert await statuses() == [(done, "3")]
+
+
+async def test_my_data_dates_every_row_by_the_participants_own_day(
+    bot: RunningBot, db: async_sessionmaker[AsyncSession], clock: Clock
+) -> None:
+    """Joined, planned and checked in at 00:30 WITA on Saturday 4 September (16:30 UTC on
+    the 3rd): the profile and plan rows carry the 4th, as the habits and check-ins do."""
+    clock.now = datetime(2021, 9, 3, 16, 30, tzinfo=UTC)
+    budi = await joined_person(bot)
+    async with db.begin() as session:  # joining stamps the wall clock, not the test's
+        participant = await session.scalar(select(Participant))
+        assert participant is not None
+        participant.joined_at = clock.now
+    await write_plan(budi)
+    await budi.send("/lapor")
+    await budi.press("Membaca")
+    await budi.send("12")
+    await budi.press("Refleksi")
+    await budi.send("Lewat tengah malam.")
+    [document] = [r for r in await budi.send("/dataku") if r.method == "sendDocument"]
+    data = (document.file_bytes or b"").decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(data), delimiter=";"))
+    assert [(row[0], row[1]) for row in rows[1:]] == [
+        ("profil", "2021-09-04"),
+        ("rencana aksi", "2021-09-04"),
+        ("kebiasaan", "2021-09-04"),
+        ("kebiasaan", "2021-09-04"),
+        ("laporan", "2021-09-04"),
+        ("refleksi", "2021-09-04"),
+    ]
 
 
 async def test_english_counts_and_file_names_and_a_checkin_example_of_this_cohort(

@@ -699,7 +699,10 @@ async def test_pause_until_a_date_with_a_reason(
             "2021)." in joined(out)
         )
         assert "paling lama 60 hari" in joined(await budi.send("/pengingat jeda 61"))
-        assert "Tanggal itu tidak terbaca" in joined(await budi.send("/pengingat jeda 31/2"))
+        assert joined(await budi.send("/pengingat jeda 31/2")) == (
+            "Tanggal 31/2 tidak ada: Februari 2022 hanya sampai tanggal 28."
+        )
+        assert "Tanggal itu tidak terbaca" in joined(await budi.send("/pengingat jeda lusa"))
         assert "Alasan itu tidak dikenal" in joined(await budi.send("/pengingat jeda 3 liburan"))
         async with db() as session:
             p = await session.get(Participant, pid)

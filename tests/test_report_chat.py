@@ -175,6 +175,44 @@ async def test_ekspor_sends_the_workbook_and_csv(bot: RunningBot) -> None:
     assert "<code>/ekspor csv</code>" in usage
 
 
+async def test_export_files_say_partly_for_a_number_below_its_target(bot: RunningBot) -> None:
+    """Ani logged 12 of 10 pages on 3 September and 5 of 10 on the 4th: done, then partly, in
+    the XLSX and the CSV, in both languages (the rule of the check-in sheet and /rekap)."""
+
+    def reading(table: list[list[str]] | list[tuple[object, ...]]) -> list[tuple[object, ...]]:
+        return [
+            (row[3], row[7], row[8])
+            for row in table
+            if row[0] == "Ani Lestari" and row[4] == "Membaca regulasi"
+        ][2:4]
+
+    sari = bot.person(FACILITATOR, "Sari")
+    mark = bot.standin.mark()
+    await sari.send("/ekspor")
+    document = await until(bot.standin, FACILITATOR, "sendDocument", mark)
+    book = load_workbook(io.BytesIO(document.file_bytes or b""))
+    assert reading(list(book.worksheets[0].iter_rows(values_only=True))) == [
+        (datetime(2021, 9, 3), 12, "selesai"),
+        (datetime(2021, 9, 4), 5, "sebagian"),
+    ]
+    text, _ = await export_csv(sari, FACILITATOR, "/ekspor csv")
+    table = list(csv.reader(io.StringIO(text), delimiter=";"))
+    assert reading(table) == [("2021-09-03", "12", "selesai"), ("2021-09-04", "5", "sebagian")]
+
+    tom = bot.person(FACILITATOR_EN, "Tom", language_code="en")
+    mark = bot.standin.mark()
+    await tom.send("/export")
+    document = await until(bot.standin, FACILITATOR_EN, "sendDocument", mark)
+    book = load_workbook(io.BytesIO(document.file_bytes or b""))
+    assert reading(list(book.worksheets[0].iter_rows(values_only=True))) == [
+        (datetime(2021, 9, 3), 12, "done"),
+        (datetime(2021, 9, 4), 5, "partly"),
+    ]
+    text, _ = await export_csv(tom, FACILITATOR_EN, "/export csv")
+    table = list(csv.reader(io.StringIO(text)))
+    assert reading(table) == [("2021-09-03", "12", "done"), ("2021-09-04", "5", "partly")]
+
+
 async def test_digest_time_in_chat(bot: RunningBot, db: async_sessionmaker[AsyncSession]) -> None:
     sari = bot.person(FACILITATOR, "Sari")
     assert await digest_time(db) == "18:00"

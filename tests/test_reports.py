@@ -191,6 +191,9 @@ async def test_export_rows(db: async_sessionmaker[AsyncSession], engine: AsyncEn
     assert {r.nip for r in rows if r.name == "Ani Lestari"} == {NIP_ANI}
     baca = find("Ani Lestari", "Membaca regulasi")
     assert (baca[d(3)].value, baca[d(3)].target, baca[d(3)].measure) == (12.0, 10.0, "halaman")
+    # A number below the target is partly, as on the check-in sheet and in /rekap.
+    assert (baca[d(3)].status, baca[d(4)].status) == (ExportStatus.DONE, ExportStatus.PARTLY)
+    assert baca[d(4)].value == 5.0
     rapat = find("Budi", "Rapat singkat tim")
     assert sorted(rapat) == [d(8), d(9), d(10)]
     assert rapat[d(10)].status == ExportStatus.SKIPPED and rapat[d(10)].reason == "duty"
@@ -227,11 +230,14 @@ async def test_csv_and_xlsx_files(db: async_sessionmaker[AsyncSession]) -> None:
     ] in table  # fmt: skip
     assert ["Ani Lestari", "Dinas Kesehatan", NIP_GROUPED, "2021-09-03", "Membaca regulasi",
             "halaman", "10", "12", "selesai", ""] in table  # fmt: skip
+    assert ["Ani Lestari", "Dinas Kesehatan", NIP_GROUPED, "2021-09-04", "Membaca regulasi",
+            "halaman", "10", "5", "sebagian", ""] in table  # fmt: skip
 
     english_csv = csv_bytes(data, label_in("en"), separator=",")
     english = list(csv.reader(io.StringIO(english_csv.decode("utf-8-sig"))))
     assert english[0][0] == "Name" and english[0][5] == "Unit of measure"
-    assert {r[8] for r in english[1:]} == {"done", "not done", "skipped", "not logged"}
+    statuses = {"done", "partly", "not done", "skipped", "not logged"}
+    assert {r[8] for r in english[1:]} == statuses  # partly: 5 of 10 pages on 4 September
 
     book = load_workbook(io.BytesIO(xlsx_bytes(data, label_in("id"))))
     sheet, summary = book.worksheets

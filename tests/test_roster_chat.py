@@ -371,7 +371,14 @@ async def test_fasilitator_for_admins_only(
         ("/fasilitator tambah REVMEN1 7001 7002", "Cara pakai"),
         ("/fasilitator tambah REVMEN1 abc", "<b>abc</b> bukan ID pengguna Telegram"),
         ("/fasilitator tambah REVMEN1 0", "bukan ID pengguna Telegram"),
-        ("/fasilitator tambah REVMEN1 99999999999999999999", "bukan ID pengguna Telegram"),
+        (
+            "/fasilitator tambah REVMEN1 99999999999999999999",
+            "<b>99999999999999999999</b> terlalu besar untuk ID pengguna Telegram: paling banyak "
+            "4.503.599.627.370.495. Periksa lagi angkanya (ID pengguna seperti "
+            "<code>123456789</code>).",
+        ),
+        ("/fasilitator hapus REVMEN1 4503599627370496", "terlalu besar untuk ID pengguna"),
+        ("/fasilitator tambah REVMEN1 12a", "<b>12a</b> bukan ID pengguna Telegram"),
         ("/fasilitator tambah NOPE 7001", "Tidak ada angkatan dengan kode <b>NOPE</b>"),
     ):
         assert expected in joined(await admin.send(command)), command
@@ -381,6 +388,16 @@ async def test_fasilitator_for_admins_only(
     assert "Untuk angkatan mana?" in joined(out)
     out = await admin.press("REVMEN2")
     assert "0 dari 1 sudah bergabung" in joined(out) and "Eko Prasetyo" in joined(out)
+    # In English too; nothing changes.
+    in_english = bot.person(ADMIN, "Admin", language_code="en")
+    assert joined(await in_english.send("/facilitator add REVMEN1 99999999999999999999")) == (
+        "<b>99999999999999999999</b> is too large for a Telegram user id: 4,503,599,627,370,495 "
+        "at most. Check the number (a user id looks like <code>123456789</code>)."
+    )
+    assert "<b>x1</b> is not a Telegram user id" in joined(
+        await in_english.send("/facilitator add REVMEN1 x1")
+    )
+    assert await staff_rows(cohorts) == before
 
 
 async def current_cohort(db: async_sessionmaker[AsyncSession], user_id: int) -> str | None:

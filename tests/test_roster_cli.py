@@ -239,7 +239,8 @@ def test_facilitator_add_remove_list(cli: CliRunner, tmp_path: Path) -> None:
         # More than Telegram's ids (52 bits) and the database's BIGINT: refused, no traceback.
         (
             ["add", "--cohort", "REVMEN1", "99999999999999999999"],
-            "aksi: '99999999999999999999' is not a Telegram user id",
+            "aksi: '99999999999999999999' is too large for a Telegram user id (at most "
+            "4503599627370495)",
         ),
         (["add", "--cohort", "NOPE", "123"], "aksi: no cohort with code 'NOPE'"),
         (["remove", "--cohort", "NOPE", "123"], "aksi: no cohort with code 'NOPE'"),

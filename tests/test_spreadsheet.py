@@ -120,28 +120,43 @@ def test_percentages_are_whole_in_both_languages() -> None:
 
 
 @pytest.mark.parametrize(
-    ("typed", "value"),
+    ("typed", "lang", "value"),
     [
-        ("10", 10.0),
-        ("2,5", 2.5),
-        ("2.5", 2.5),
-        ("1,25", 1.25),
-        ("10.000", 10000.0),  # as Aksi shows it in Indonesian
-        ("10,000", 10000.0),  # as Aksi shows it in English
-        ("100.000", 100000.0),
-        ("1.234,5", 1234.5),
-        ("1,234.5", 1234.5),
-        ("10 000", 10000.0),
-        ("1.000,000", 1000.0),  # both marks: the last is the decimal one (and echoed back)
+        ("10", "id", 10.0),
+        ("2,5", "id", 2.5),
+        ("2.5", "id", 2.5),  # a phone's English keyboard: a point before one or two digits
+        ("1,25", "id", 1.25),
+        ("10.000", "id", 10000.0),  # as Aksi shows it in Indonesian
+        ("100.000", "id", 100000.0),
+        ("1.234,5", "id", 1234.5),
+        ("10 000", "id", 10000.0),
+        ("2,5", "en", 2.5),  # a decimal comma before one or two digits
+        ("2.5", "en", 2.5),
+        ("10,000", "en", 10000.0),  # as Aksi shows it in English
+        ("2,555", "en", 2555.0),
+        ("1,234.5", "en", 1234.5),
+        ("1.000,000", "en", 1000.0),  # both marks: the last is the decimal one (and echoed back)
     ],
 )
-def test_numbers_are_read_as_people_type_them(typed: str, value: float) -> None:
-    assert parse_amount(typed, None).value == value
+def test_numbers_are_read_as_people_type_them(typed: str, lang: str, value: float) -> None:
+    assert parse_amount(typed, None, lang).value == value
+
+
+@pytest.mark.parametrize("value", [2.5, 1.25, 10.0, 10000.0, 1234.5, 100000.0, 0.33])
+@pytest.mark.parametrize("lang", ["id", "en"])
+def test_a_number_as_aksi_shows_it_is_read_back_as_the_same(value: float, lang: str) -> None:
+    assert parse_amount(number(value, lang), None, lang).value == value
 
 
 @pytest.mark.parametrize(
-    "typed", ["1.2.3", "1,234,5", "12.3456", "100.001", "1.000.000", "0,00", "-2,5"]
+    ("typed", "lang"),
+    [
+        (typed, lang)
+        for lang in ("id", "en")
+        for typed in ("1.2.3", "1,234,5", "12.3456", "100.001", "1.000.000", "0,00", "-2,5")
+    ]
+    + [("2,555", "id"), ("1,250", "id"), ("10,000", "id"), ("2.555", "en"), ("10.000", "en")],
 )
-def test_unclear_numbers_are_refused(typed: str) -> None:
+def test_unclear_numbers_are_refused(typed: str, lang: str) -> None:
     with pytest.raises(InvalidInput):
-        parse_amount(typed, None)
+        parse_amount(typed, None, lang)
