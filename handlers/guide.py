@@ -115,7 +115,7 @@ async def _propose_title(
     lang = reader.lang
     draft = plans.start_draft(await plans.load_plan(session, participant.id))
     try:
-        draft = plans.typed(draft, typed)
+        draft = plans.typed(draft, typed, lang)
     except InvalidInput as exc:
         return [(plan.error_text(context, lang, exc, None), None)]
     await plans.store_draft(session, participant, draft, context.services.clock())

@@ -84,7 +84,7 @@ def heatmap_picture(
     from core.charts import HeatmapRow, render_heatmap
 
     cohort = participant.cohort
-    start, end = cohort.starts_on, max(cohort.ends_on, today)
+    start, end = cohort.starts_on, cohort.ends_on
     first, last = shown_period(start, end, today)
     rows = [
         HeatmapRow(
@@ -119,7 +119,9 @@ async def show_progress(update: Update, context: AksiContext) -> None:
         if participant is None:
             await ask_for_code(update, context, reader.lang)
             return
-        today = today_of(context, participant)
+        # After the training has ended nothing more can be logged: its last day is the last
+        # one counted (days after it would all look missed).
+        today = min(today_of(context, participant), participant.cohort.ends_on)
         items = await checkins.progress(session, participant, today)
         plan = await load_plan(session, participant.id)
         plan_title = plan.title if plan is not None else participant.cohort.name

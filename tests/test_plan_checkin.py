@@ -845,3 +845,17 @@ async def test_change_and_undo_from_the_sheet(
     assert [r.text for r in out if r.method == "answerCallbackQuery"] == ["↩️ Entry undone"]
     assert "1. Apel pagi tepat waktu — ⬜ not logged yet" in joined(out)
     assert await entries(db) == []
+
+
+async def test_progress_after_the_training_counts_up_to_its_last_day(
+    bot: RunningBot, clock: Clock
+) -> None:
+    """Nothing can be logged after the cohort's end: /progres then shows the figures of its
+    last day, not weeks of days that look missed."""
+    budi = await joined_person(bot)
+    await write_plan(budi)
+    clock.now = datetime(2021, 10, 25, 4, 0, tzinfo=UTC)  # the last day (Monday 25 October)
+    last_day = texts(await budi.send_and_wait("/progres", 2))[0]
+    clock.now = datetime(2021, 12, 1, 4, 0, tzinfo=UTC)  # five weeks after the end
+    later = texts(await budi.send_and_wait("/progres", 2))[0]
+    assert later == last_day

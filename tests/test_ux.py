@@ -254,7 +254,12 @@ async def write_one_habit(person: Person) -> None:
     await person.send("Apel pagi tepat waktu")
     await person.press("Ya / tidak")
     await person.press("Setiap hari")
-    assert "Rencana aksi tersimpan" in joined(await person.press("Simpan"))
+    mark = person.standin.mark()
+    await person.press("Simpan")
+    # The plan saved, then the offer of a reminder time: both, before anything else is typed.
+    saved = await person.standin.wait_for_outgoing(person.user_id, 3, 20, since=mark)
+    assert "Rencana aksi tersimpan" in joined(saved)
+    assert "Kapan Anda ingin diingatkan" in joined(saved)
 
 
 @pytest.mark.parametrize(
