@@ -55,6 +55,7 @@ FIRST_USER = 200_000
 ZONE = "Asia/Makassar"
 USERS = list(range(FIRST_USER, FIRST_USER + PARTICIPANTS))
 HEAVY_USERS, LIGHT_USERS = USERS[:HEAVY], USERS[HEAVY:]
+TURNS: dict[int, int] = {}  # each light participant's next turn
 HABITS = ("Apel pagi tepat waktu", "Membaca regulasi", "Menyapa warga di loket")
 
 
@@ -176,7 +177,7 @@ async def light(
     # log the habit, then undo it: each press changes the sheet, so each is answered by an edit
     presses = [f"ci:{verb}:{habit}.{today:%Y%m%d}" for verb in ("y", "u")]
     await asyncio.sleep(rng.uniform(0, 1.5))
-    turn = 0
+    turn = TURNS.get(uid, 0)  # go on where the last phase stopped (log, then undo)
     while not stop.is_set():
         if turn % 2 == 0:
             answered = answers.expect(uid, "sendMessage")
@@ -191,19 +192,27 @@ async def light(
             await asyncio.wait_for(answered, 60)
             latencies.append((time.monotonic() - sent) * 1000)
         turn += 1
+        TURNS[uid] = turn
         await asyncio.sleep(rng.uniform(0.5, 1.5))
 
 
 async def heavy(
-    standin: BotApiStandIn, answers: Answers, uid: int, command: str, stop: asyncio.Event
+    standin: BotApiStandIn,
+    answers: Answers,
+    uid: int,
+    command: str,
+    stop: asyncio.Event,
+    waits: list[float],
 ) -> int:
     """Someone asking for a picture (/progres, /rekap) again as soon as it has come."""
     done = 0
     while not stop.is_set():
         picture = answers.expect(uid, "sendPhoto")
+        sent = time.monotonic()
         standin.push_message(uid, command, first_name=f"P{uid}")
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(picture, 120)
+            waits.append((time.monotonic() - sent) * 1000)
             done += 1
     return done
 
@@ -218,6 +227,7 @@ async def phase(
 ) -> tuple[list[float], int, float]:
     stop = asyncio.Event()
     latencies: list[float] = []
+    waits: list[float] = []
     lights = [
         asyncio.create_task(light(standin, answers, u, habits[u], today, stop, latencies))
         for u in LIGHT_USERS
@@ -225,16 +235,23 @@ async def phase(
     heavies = []
     if with_heavy:
         heavies = [
-            asyncio.create_task(heavy(standin, answers, u, "/progres", stop)) for u in HEAVY_USERS
+            asyncio.create_task(heavy(standin, answers, u, "/progres", stop, waits))
+            for u in HEAVY_USERS
         ]
         heavies += [
-            asyncio.create_task(heavy(standin, answers, f, "/rekap", stop)) for f in FACILITATORS
+            asyncio.create_task(heavy(standin, answers, f, "/rekap", stop, waits))
+            for f in FACILITATORS
         ]
     started = time.monotonic()
     await asyncio.sleep(seconds)
     stop.set()
     await asyncio.gather(*lights)
     done = sum(await asyncio.gather(*heavies))
+    if waits:
+        print(
+            f"  pictures: {len(waits)}, p50 {percentile(waits, 50):.0f} ms, "
+            f"p95 {percentile(waits, 95):.0f} ms, max {max(waits):.0f} ms from asking"
+        )
     return latencies, done, time.monotonic() - started
 
 

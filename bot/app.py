@@ -13,10 +13,12 @@ from telegram.error import TelegramError
 from telegram.ext import Application, ApplicationBuilder, ContextTypes
 
 import handlers
+from bot.chats import ChatOrderedProcessor
 from bot.context import AksiContext, BotData, Services, utc_now
 from bot.i18n import Catalogs
 from bot.pacing import PacedRateLimiter, Pacer
 from bot.settings import Settings
+from core.rendering import Renderer
 from core.staff import all_staff_user_ids
 from storage.db import Database
 
@@ -41,6 +43,7 @@ def build_application(
         i18n=Catalogs(),
         clock=clock or utc_now,
         pacer=Pacer(settings.aksi_max_messages_per_second),
+        renderer=Renderer(settings.aksi_render_processes),
     )
     builder = (
         ApplicationBuilder()
@@ -49,7 +52,7 @@ def build_application(
         .base_file_url(settings.telegram_api_base_url.replace("/bot", "/file/bot", 1))
         .context_types(ContextTypes(context=AksiContext, bot_data=BotData))
         .rate_limiter(PacedRateLimiter(services.pacer, max_retries=3))
-        .concurrent_updates(False)  # one update at a time per bot keeps each chat in order
+        .concurrent_updates(ChatOrderedProcessor())  # chats side by side, each in order
     )
     if application_class is not None:
         builder = builder.application_class(application_class)

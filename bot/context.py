@@ -13,6 +13,7 @@ from telegram.ext import Application, CallbackContext, ExtBot
 from bot.i18n import Catalogs
 from bot.pacing import Pacer
 from bot.settings import Settings
+from core.rendering import Renderer
 from storage.db import Database
 
 
@@ -34,6 +35,8 @@ class Services:
     # Who may have an open confirmation (handlers.confirm): a hint in front of the table, so
     # that the check before every update costs nothing for everyone else. None: not read yet.
     asking: set[int] | None = None
+    # Draws pictures away from the event loop (worker processes in `aksi run`).
+    renderer: Renderer = field(default_factory=Renderer)
 
 
 class BotData:

@@ -57,6 +57,9 @@ async def serve(
             await app.start()
             await start_reminders(app, settings)
             sender = await start_sender(app)
+            services = app.bot_data.services
+            assert services is not None
+            services.renderer.start()  # the drawing process loads matplotlib meanwhile
             log.info(
                 "Aksi is running as @%s (Bot API %s, database %s)",
                 app.bot.username,
@@ -72,6 +75,7 @@ async def serve(
                 await stop_sender(sender)
                 await app.updater.stop()
                 await app.stop()
+                services.renderer.close()
     finally:
         await engine.dispose()
     log.info("stopped")

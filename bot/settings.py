@@ -43,6 +43,9 @@ class Settings(BaseSettings):
     aksi_reminder_tick_seconds: float = Field(default=60.0, ge=0, le=3600)
     # After downtime, reminders due at most this long ago are still sent; older are skipped.
     aksi_reminder_catch_up_minutes: int = Field(default=60, ge=0, le=24 * 60)
+    # Processes that draw pictures (heatmaps, charts) beside the bot, so drawing never slows
+    # anyone's reply; 0 draws in a thread of the bot's own process.
+    aksi_render_processes: int = Field(default=1, ge=0, le=16)
 
     @field_validator("telegram_bot_token")
     @classmethod

@@ -47,6 +47,7 @@ from matplotlib.patches import FancyBboxPatch, Patch
 from PIL import Image
 
 from core.heatmap import Cell
+from core.pictures import HeatmapRow
 
 __all__ = [
     "CELL_COLORS",
@@ -65,13 +66,6 @@ __all__ = [
     "strip_years",
     "week_labels",
 ]
-
-
-@dataclass(frozen=True)
-class HeatmapRow:
-    name: str  # habit name, up to 80 chars, any Unicode
-    cells: dict[date, Cell]  # days of the period not present are OPEN
-    summary: str  # short text under the name, e.g. "🔥 5 hari · 80% · kekuatan 42%"
 
 
 # Fill colours (GitHub-like palette); OPEN is white with a grey border, OUTSIDE is not drawn.

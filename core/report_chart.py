@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import io
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 import matplotlib
@@ -21,6 +20,7 @@ from matplotlib.font_manager import FontProperties
 from matplotlib.patches import Patch
 
 from core.charts import _RENDER_LOCK, DPI, WIDTH, drawable_text
+from core.pictures import Bar
 
 _ROW_PX = 46
 _MIN_ROW_PX = 22
@@ -36,12 +36,6 @@ BANDS = (
     (0.5, "#bf8700", "//", "middle"),
     (0.0, "#cf222e", "xx", "low"),
 )
-
-
-@dataclass(frozen=True)
-class Bar:
-    label: str  # the participant, e.g. "Siti Rahma (Dinas Kesehatan)"
-    value: float | None  # 0..1; None: nothing was due
 
 
 def band(value: float) -> tuple[float, str, str, str]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from datetime import date
 
@@ -15,6 +14,7 @@ from core import checkins
 from core.checkins import HabitProgress
 from core.heatmap import RECENT_WEEKS, habit_cells, shown_period
 from core.numbers import percent
+from core.pictures import HeatmapRow, heatmap_png
 from core.plans import HabitDraft, load_plan
 from core.timefmt import date_span
 from handlers.checkin import today_of
@@ -70,19 +70,17 @@ def render_summary(context: AksiContext, lang: str, title: str, items: list[Habi
     return "\n\n".join(blocks)
 
 
-def heatmap_picture(
+async def heatmap_picture(
     context: AksiContext,
     lang: str,
     participant: Participant,
     items: list[HabitProgress],
     today: date,
 ) -> tuple[bytes, str]:
-    """The heatmap PNG and its caption. A cohort longer than `RECENT_WEEKS` weeks is drawn
-    as its last weeks up to today (see `shown_period`), said under the title and in the
-    caption: the summary's figures still count the whole period, and /dataku has every day."""
-    # matplotlib loads on the first /progres, not at start-up (0.8 s and 40 MB saved there).
-    from core.charts import HeatmapRow, render_heatmap
-
+    """The heatmap PNG (drawn by `services.renderer`, off the event loop) and its caption.
+    A cohort longer than `RECENT_WEEKS` weeks is drawn as its last weeks up to today (see
+    `shown_period`), said under the title and in the caption: the summary's figures still
+    count the whole period, and /dataku has every day."""
     cohort = participant.cohort
     start, end = cohort.starts_on, cohort.ends_on
     first, last = shown_period(start, end, today)
@@ -103,8 +101,16 @@ def heatmap_picture(
         dates = date_span(first, last, lang)
         note = plain(context, lang, "progress.chart_recent", span=span, dates=dates)
         caption = plain(context, lang, "progress.caption_recent", span=span)
-    png = render_heatmap(
-        rows, start=first, end=last, today=today, title=title, labels=labels, lang=lang, note=note
+    png = await context.services.renderer.run(
+        heatmap_png,
+        rows,
+        start=first,
+        end=last,
+        today=today,
+        title=title,
+        labels=labels,
+        lang=lang,
+        note=note,
     )
     return png, caption
 
@@ -133,10 +139,7 @@ async def show_progress(update: Update, context: AksiContext) -> None:
     chat = update.effective_chat
     assert chat is not None
     try:
-        # Drawing takes a few hundred milliseconds: off the event loop, so others are served.
-        png, caption = await asyncio.to_thread(
-            heatmap_picture, context, lang, participant, items, today
-        )
+        png, caption = await heatmap_picture(context, lang, participant, items, today)
         await context.bot.send_photo(
             chat.id, InputFile(png, filename=plain(context, lang, "file.progress")), caption=caption
         )

@@ -20,6 +20,7 @@ from core import reports
 from core.errors import InvalidInput
 from core.habits import local_today
 from core.numbers import number, percent
+from core.pictures import Bar, completion_png
 from core.reading import BadTime
 from core.reports import CohortReport, DayState, PersonReport
 from core.spreadsheet import COMMA, SEMICOLON, separator_for, separator_named
@@ -140,15 +141,13 @@ def render_week(context: AksiContext, lang: str, report: CohortReport) -> str:
     return "\n".join(lines)
 
 
-def chart_png(context: AksiContext, lang: str, report: CohortReport) -> bytes:
-    """The bar chart of 7-day completion (CPU-bound: run it in a worker thread)."""
-    # matplotlib loads on the first /rekap, not at start-up.
-    from core.report_chart import Bar, render_completion
-
+async def chart_png(context: AksiContext, lang: str, report: CohortReport) -> bytes:
+    """The bar chart of 7-day completion, drawn by `services.renderer` (off the event loop)."""
     bars = [
         Bar(f"{p.name} · {p.unit}" if p.unit else p.name, p.week.completion) for p in report.people
     ]
-    return render_completion(
+    return await context.services.renderer.run(
+        completion_png,
         bars,
         title=plain(context, lang, "report.chart_title", cohort=report.cohort.name),
         subtitle=plain(context, lang, "report.chart_subtitle", date=long_date(report.today, lang)),
@@ -183,7 +182,7 @@ async def rekap(
     if not report.people or chat is None:
         return
     try:
-        png = await asyncio.to_thread(chart_png, context, lang, report)
+        png = await chart_png(context, lang, report)
         await context.bot.send_photo(
             chat.id,
             InputFile(png, filename=plain(context, lang, "file.report_chart", code=cohort.code)),

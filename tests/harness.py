@@ -27,6 +27,8 @@ def settings_for(standin: BotApiStandIn, db_url: str, **extra: Any) -> Settings:
         "aksi_admin_ids": (),
         # The reminder job runs on real time; tests that want it turn it on and drive the clock.
         "aksi_reminder_tick_seconds": 0,
+        # Pictures drawn in a thread: no drawing process to start for each test's bot.
+        "aksi_render_processes": 0,
     }
     values.update(extra)
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]
