@@ -16,6 +16,7 @@ run: $(STAMP)
 	@$(BIN)/aksi run
 
 test: $(STAMP)
+	@bash tests/ensure-postgresql.sh
 	$(BIN)/ruff format --check .
 	$(BIN)/ruff check .
 	$(BIN)/mypy

@@ -13,12 +13,15 @@ from telegram.error import TelegramError
 from telegram.ext import Application, ApplicationBuilder, ContextTypes
 
 import handlers
+from bot import routes
+from bot.channels.telegram import TelegramChannel
 from bot.chats import ChatOrderedProcessor
-from bot.context import AksiContext, BotData, Services, utc_now
-from bot.i18n import Catalogs
+from bot.context import AksiContext, BotData, Services
 from bot.pacing import PacedRateLimiter, Pacer
 from bot.settings import Settings
+from core.i18n import Catalogs
 from core.rendering import Renderer
+from core.services import utc_now
 from core.staff import all_staff_user_ids
 from storage.db import Database
 
@@ -58,7 +61,8 @@ def build_application(
         builder = builder.application_class(application_class)
     app: AksiApplication = builder.build()
     app.bot_data.services = services
-    handlers.register(app)
+    services.channels[TelegramChannel.name] = TelegramChannel(app.bot)
+    routes.register(app)
     return app
 
 

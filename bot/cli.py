@@ -638,7 +638,7 @@ async def _update_staff_menu(settings: Settings, user_id: int, staff: bool) -> s
     from telegram.error import TelegramError
 
     from bot.app import set_staff_menu
-    from bot.i18n import Catalogs
+    from core.i18n import Catalogs
 
     try:
         async with Bot(settings.token, base_url=settings.telegram_api_base_url) as telegram:
@@ -727,7 +727,7 @@ def report_export(
     """
     import os
 
-    from bot.i18n import Catalogs
+    from core.i18n import Catalogs
     from core.report_files import csv_bytes, xlsx_bytes
     from core.reports import export
 

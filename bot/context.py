@@ -1,42 +1,24 @@
-"""What every handler can reach: settings, the database, the catalogs and the clock."""
+"""What every handler can reach (the engine's `core.services.Services`, with the Telegram
+wiring's own additions), and the PTB context that carries it."""
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 
-from sqlalchemy.ext.asyncio import AsyncEngine
 from telegram.ext import Application, CallbackContext, ExtBot
 
-from bot.i18n import Catalogs
 from bot.pacing import Pacer
 from bot.settings import Settings
-from core.rendering import Renderer
-from storage.db import Database
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
+from core.services import Services as EngineServices
 
 
 @dataclass
-class Services:
+class Services(EngineServices):
+    """The engine's services (`core.services`) plus what the Telegram wiring needs."""
+
     settings: Settings
-    engine: AsyncEngine
-    db: Database
-    i18n: Catalogs
-    clock: Callable[[], datetime] = field(default=utc_now)
     # Paces everything sent to Telegram; replies go before announcements (bot.pacing).
     pacer: Pacer = field(default_factory=lambda: Pacer(0))
-    # Set when an announcement is confirmed, so the sender (bot.broadcast) starts at once.
-    outbox_wakeup: asyncio.Event = field(default_factory=asyncio.Event)
-    # Who may have an open confirmation (handlers.confirm): a hint in front of the table, so
-    # that the check before every update costs nothing for everyone else. None: not read yet.
-    asking: set[int] | None = None
-    # Draws pictures away from the event loop (worker processes in `aksi run`).
-    renderer: Renderer = field(default_factory=Renderer)
 
 
 class BotData:

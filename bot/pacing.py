@@ -26,6 +26,7 @@ from telegram.error import RetryAfter
 from telegram.ext import BaseRateLimiter
 
 from bot.delivery import retry_seconds
+from storage.db import in_write_transaction
 
 log = logging.getLogger(__name__)
 
@@ -128,6 +129,8 @@ class PacedRateLimiter(BaseRateLimiter[int]):
         data: dict[str, Any],
         rate_limit_args: int | None,
     ) -> bool | dict[str, Any] | list[dict[str, Any]]:
+        if in_write_transaction():  # see storage.db.after_commit
+            raise RuntimeError(f"{endpoint}: a call to Telegram inside a write transaction")
         chat_id = data.get("chat_id")
         retries = self.max_retries if rate_limit_args is None else rate_limit_args
         for attempt in range(retries + 1):

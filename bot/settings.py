@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import re
 from typing import Annotated
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
-SUPPORTED_LANGUAGES = ("id", "en")
+from core.languages import SUPPORTED_LANGUAGES, check_timezone
+
 SUPPORTED_DRIVERS = ("sqlite+aiosqlite", "postgresql+asyncpg")
 _TOKEN_RE = re.compile(r"^\d{1,20}:[A-Za-z0-9_-]{20,}$")
 
@@ -124,15 +124,6 @@ class Settings(BaseSettings):
     @property
     def token(self) -> str:
         return self.telegram_bot_token.get_secret_value()
-
-
-def check_timezone(name: str) -> str:
-    """Return `name` when it is an IANA time zone, else raise ValueError."""
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ValueError(f"{name!r} is not a known time zone (e.g. Asia/Makassar)") from None
-    return name
 
 
 def check_bot_username(name: str) -> str:

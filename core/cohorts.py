@@ -10,8 +10,8 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.selectable import ScalarSelect
 
-from bot.settings import check_timezone
 from core.errors import InvalidInput, NotFound
+from core.languages import check_timezone
 from storage.models import Cohort, Material, Participant, Session
 
 # A code travels in a deep link (`t.me/<bot>?start=CODE`): letters, digits, '_' and '-'.

@@ -11,29 +11,37 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
 
-from bot.settings import SUPPORTED_LANGUAGES, check_timezone
+from core import conversation
 from core.cohorts import find_cohort, looks_like_code
+from core.conversation import Ask, Waiting
 from core.errors import InvalidInput, TooLong
+from core.languages import SUPPORTED_LANGUAGES, check_timezone
 from storage.models import Cohort, Participant, utcnow
 
 NAME_MAX = 100
 UNIT_MAX = 150
-# Onboarding questions that wait for a typed answer.
+# The profile fields asked for with a typed answer (`core.conversation`: while joining, each
+# answer may ask the next; asked from /pengaturan, an answer asks nothing next).
 ASK_FULL_NAME = "full_name"
 ASK_UNIT = "unit"
 PROFILE_FIELDS = (ASK_FULL_NAME, ASK_UNIT)
-# The same question asked from /pengaturan ("edit:full_name"): answered, it asks nothing next.
-EDITING = "edit:"
+_ASK = {ASK_FULL_NAME: Ask.FULL_NAME, ASK_UNIT: Ask.UNIT}
+_EDIT = {ASK_FULL_NAME: Ask.EDIT_FULL_NAME, ASK_UNIT: Ask.EDIT_UNIT}
 
 
-def profile_field(awaiting: str | None) -> str | None:
-    """The profile field a waiting question is about (joining or editing), else None."""
-    field = (awaiting or "").removeprefix(EDITING)
-    return field if field in PROFILE_FIELDS else None
+def profile_field(participant: Participant) -> str | None:
+    """The profile field the open question is about (joining or editing), else None."""
+    found = conversation.waiting(participant)
+    return found.field if found is not None else None
 
 
-def editing_profile(awaiting: str | None) -> bool:
-    return (awaiting or "").startswith(EDITING) and profile_field(awaiting) is not None
+def editing_profile(participant: Participant) -> bool:
+    return conversation.is_open(participant, *conversation.EDITING)
+
+
+def ask_profile(participant: Participant, field: str, *, editing: bool = False) -> None:
+    """Ask for `field` ("full_name" or "unit"); `editing`: from /pengaturan."""
+    conversation.ask(participant, (_EDIT if editing else _ASK)[field])
 
 
 @dataclass(frozen=True)
@@ -108,7 +116,7 @@ async def join_cohort(
         # The Telegram app's language, when Aksi speaks it, until the person chooses.
         language=previous.language if previous else client_language(person.language_code),
         timezone=previous.timezone if previous else None,
-        awaiting=None if previous and previous.full_name else ASK_FULL_NAME,
+        awaiting=None if previous and previous.full_name else Waiting(Ask.FULL_NAME).encode(),
     )
     session.add(participant)
     await session.flush()
@@ -156,20 +164,20 @@ def name_from_telegram(display_name: str) -> str | None:
 
 
 def set_profile(participant: Participant, field: str, text: str | None) -> None:
-    """Save the typed answer (None: skip) and move to the next onboarding question (none after
-    an edit from /pengaturan)."""
-    editing = field.startswith(EDITING)
-    field = field.removeprefix(EDITING)
+    """Save the typed answer (None: skip) for `field` and move to the next onboarding question
+    (none after an edit from /pengaturan)."""
     if field == ASK_FULL_NAME:
         if text is not None:
             participant.full_name = clean_profile_text(text, NAME_MAX, "name")
         # After the name, the onboarding asks for the unit unless it is known already.
-        onboarding = not editing and participant.awaiting == ASK_FULL_NAME
-        participant.awaiting = ASK_UNIT if onboarding and not participant.unit else None
+        onboarding = conversation.is_open(participant, Ask.FULL_NAME)
+        conversation.clear(participant)
+        if onboarding and not participant.unit:
+            conversation.ask(participant, Ask.UNIT)
     elif field == ASK_UNIT:
         if text is not None:
             participant.unit = clean_profile_text(text, UNIT_MAX, "unit")
-        participant.awaiting = None
+        conversation.clear(participant)
     else:
         raise InvalidInput(f"unknown profile field {field!r}")
 

@@ -16,6 +16,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
+from core import conversation
+from core.conversation import Ask
 from core.errors import InvalidInput, TooLong
 from core.habits import Kind, Schedule, ScheduleKind
 from core.reading import Amount, read_amount
@@ -368,14 +370,14 @@ async def store_draft(
         row = PlanDraft(participant_id=participant.id, step=draft.step, data="{}")
         session.add(row)
     row.step, row.data, row.updated_at = draft.step, draft.to_json(), now
-    participant.awaiting = "plan"
+    conversation.ask(participant, Ask.PLAN)
 
 
 async def discard_draft(session: AsyncSession, participant: Participant) -> bool:
     """Drop the draft (the plan stays as it was); True when there was one."""
     row = await load_draft(session, participant.id)
-    if participant.awaiting == "plan":
-        participant.awaiting = None
+    if conversation.is_open(participant, Ask.PLAN):
+        conversation.clear(participant)
     if row is None:
         return False
     await session.delete(row)

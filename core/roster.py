@@ -19,12 +19,12 @@ from enum import StrEnum
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core import conversation
 from core.cohorts import get_cohort
+from core.conversation import Ask
 from core.errors import InvalidInput
 from core.imports import ImportRefused, ImportSummary, Problem, _Reader
 from core.participants import (
-    ASK_FULL_NAME,
-    ASK_UNIT,
     JoinResult,
     TelegramPerson,
     find_participant,
@@ -337,10 +337,12 @@ async def tie(
     participant.full_name = entry.name[:NAME_MAX]
     if entry.unit:
         participant.unit = entry.unit[:UNIT_MAX]
-    if participant.awaiting == ASK_FULL_NAME:
-        participant.awaiting = ASK_UNIT if joining and not participant.unit else None
-    elif participant.awaiting == ASK_UNIT and participant.unit:
-        participant.awaiting = None
+    if conversation.is_open(participant, Ask.FULL_NAME):
+        conversation.clear(participant)
+        if joining and not participant.unit:
+            conversation.ask(participant, Ask.UNIT)
+    elif conversation.is_open(participant, Ask.UNIT) and participant.unit:
+        conversation.clear(participant)
     await session.flush()
 
 

@@ -8,20 +8,22 @@ import re
 from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram import Message, Update
 
 from bot.context import AksiContext, Services
-from bot.i18n import Html
 from core import announcements as ann
+from core import buttons
+from core.channel import Action, Rows, button_rows
 from core.confirmations import Taken
 from core.errors import InvalidInput
+from core.htmlsplit import split_message
+from core.i18n import Html
 from core.numbers import number
 from core.reading import BadDate, BadTime
 from core.staff import can_manage
 from core.timefmt import clock, local, long_date, zone_abbreviation
-from handlers import callbacks, confirm, refusals
+from handlers import confirm, refusals
 from handlers.common import Answer, answer_button, edit_or_reply, person_of, plain, reply, text
-from handlers.htmlsplit import split_message
 from handlers.staff import (
     StaffReader,
     authorize,
@@ -37,12 +39,10 @@ _ACTIONS = ("send", "aud", "time", "back", "edit", "cancel", "stop")
 _NAMES_IN_REPORT = 20
 
 
-def _button(
-    context: AksiContext, lang: str, key: str, action: str, a: Announcement
-) -> InlineKeyboardButton:
-    return InlineKeyboardButton(
+def _button(context: AksiContext, lang: str, key: str, action: str, a: Announcement) -> Action:
+    return Action(
         plain(context, lang, key),
-        callback_data=callbacks.pack(callbacks.ANNOUNCE, action, str(a.id)),
+        buttons.pack(buttons.ANNOUNCE, action, str(a.id)),
     )
 
 
@@ -65,7 +65,7 @@ def _when(context: AksiContext, lang: str, at: datetime, tz: str) -> str:
 
 async def _control(
     session: AsyncSession, context: AksiContext, lang: str, draft: Announcement, cohort: Cohort
-) -> tuple[str, InlineKeyboardMarkup]:
+) -> tuple[str, Rows]:
     """The message under the preview: recipients, audience, time, and the buttons."""
     now = context.services.clock()
     people = await ann.recipients(session, cohort.id, draft.audience, now)
@@ -96,7 +96,7 @@ async def _control(
         ],
         [_button(context, lang, "announce.button_cancel", "cancel", draft)],
     ]
-    return body, InlineKeyboardMarkup(rows)
+    return body, button_rows(rows)
 
 
 async def _preview(
@@ -146,10 +146,8 @@ def _ask_text(context: AksiContext, lang: str, cohort: Cohort) -> str:
     return text(context, lang, "announce.ask_text", cohort=cohort.name, limit=limit)
 
 
-def _cancel_only(context: AksiContext, lang: str, draft: Announcement) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(
-        [[_button(context, lang, "announce.button_cancel", "cancel", draft)]]
-    )
+def _cancel_only(context: AksiContext, lang: str, draft: Announcement) -> Rows:
+    return button_rows([[_button(context, lang, "announce.button_cancel", "cancel", draft)]])
 
 
 def _set_body(context: AksiContext, lang: str, draft: Announcement, html: str, n: int) -> Answer:
@@ -236,12 +234,12 @@ async def announce_button(update: Update, context: AksiContext) -> None:
     assert query is not None
     parts = (query.data or "").split(":")
     button = (
-        callbacks.Button(parts[0], parts[1], parts[2])
-        if len(query.data or "") <= callbacks.MAX_BYTES
+        buttons.Button(parts[0], parts[1], parts[2])
+        if len(query.data or "") <= buttons.MAX_BYTES
         and len(parts) == 3
-        and parts[0] == callbacks.ANNOUNCE
+        and parts[0] == buttons.ANNOUNCE
         and parts[1] in _ACTIONS
-        and callbacks.parse_id(parts[2]) is not None
+        and buttons.parse_id(parts[2]) is not None
         else None
     )
     answer: Answer = []
@@ -280,9 +278,7 @@ async def announce_button(update: Update, context: AksiContext) -> None:
             answer = [await _control(session, context, lang, draft, cohort)]
         elif action == "time":
             draft.state = "time"
-            back = InlineKeyboardMarkup(
-                [[_button(context, lang, "announce.button_back", "back", draft)]]
-            )
+            back = button_rows([[_button(context, lang, "announce.button_back", "back", draft)]])
             zone = zone_abbreviation(cohort.timezone)
             example = ann.example_send_time(cohort.timezone, now)
             answer = [(text(context, lang, "announce.ask_time", zone=zone, example=example), back)]
@@ -318,7 +314,7 @@ async def _ask_stop(
     staff: StaffReader,
     draft: Announcement,
     cohort: Cohort,
-) -> tuple[str, InlineKeyboardMarkup]:
+) -> tuple[str, Rows]:
     """Stopping an announcement: what has gone and what will not, and the question."""
     lang = staff.lang
     if draft.state == "scheduled":
@@ -376,7 +372,7 @@ async def status(
     lang = staff.lang
     now = context.services.clock()
     lines: list[str] = []
-    rows: list[list[InlineKeyboardButton]] = []
+    rows: list[list[Action]] = []
     async with context.services.db() as session:
         for a in await ann.of_cohort(session, cohort.id):
             c = await ann.counts(session, a.id)
@@ -439,7 +435,7 @@ async def status(
         + "\n\n"
         + "\n\n".join(lines)
     )
-    await reply(update, context, body, InlineKeyboardMarkup(rows) if rows else None)
+    await reply(update, context, body, button_rows(rows) if rows else None)
 
 
 def _title(a: Announcement) -> str:

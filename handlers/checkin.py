@@ -9,20 +9,22 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import Update
 
 from bot.context import AksiContext
-from bot.i18n import escape
-from core import checkins
+from core import buttons, checkins, conversation
+from core.channel import Action, Rows, button_rows
 from core.checkins import DaySheet, SheetLine
+from core.conversation import Ask
 from core.errors import InvalidInput, TooLong
 from core.habits import Kind, Status
+from core.i18n import escape
 from core.numbers import number
 from core.participants import effective_timezone
 from core.plans import TARGET_MAX, parse_amount
 from core.reading import Amount, BadDate, BadNumber, read_day
 from core.timefmt import local, long_date, short_date
-from handlers import callbacks, refusals
+from handlers import refusals
 from handlers.common import (
     Answer,
     Reader,
@@ -43,7 +45,7 @@ REASONS = {
     "leave": "checkin.reason_leave",
 }
 _DATA_RE = re.compile(
-    rf"^{callbacks.CHECKIN}:(y|n|s|v|e|u|sick|duty|leave|other|back|note|days|show)"
+    rf"^{buttons.CHECKIN}:(y|n|s|v|e|u|sick|duty|leave|other|back|note|days|show)"
     rf":(\d{{1,12}})\.(\d{{8}})$"
 )
 YESTERDAY_WORDS = frozenset({"kemarin", "yesterday"})
@@ -60,7 +62,7 @@ class Press:
 
 def parse_press(data: str | None) -> Press | None:
     """A check-in button, or None when the data is not one we could have sent."""
-    if not data or len(data.encode()) > callbacks.MAX_BYTES:
+    if not data or len(data.encode()) > buttons.MAX_BYTES:
         return None
     match = _DATA_RE.match(data)
     if match is None:
@@ -73,11 +75,11 @@ def parse_press(data: str | None) -> Press | None:
 
 
 def _data(action: str, habit_id: int, day: date) -> str:
-    return callbacks.pack(callbacks.CHECKIN, action, f"{habit_id}.{day:%Y%m%d}")
+    return buttons.pack(buttons.CHECKIN, action, f"{habit_id}.{day:%Y%m%d}")
 
 
-def _button(label: str, action: str, habit_id: int, day: date) -> InlineKeyboardButton:
-    return InlineKeyboardButton(label, callback_data=_data(action, habit_id, day))
+def _button(label: str, action: str, habit_id: int, day: date) -> Action:
+    return Action(label, _data(action, habit_id, day))
 
 
 def today_of(context: AksiContext, participant: Participant) -> date:
@@ -112,15 +114,13 @@ def describe_entry(context: AksiContext, lang: str, line: SheetLine) -> str:
     return plain(context, lang, "checkin.state_done")
 
 
-def render_sheet(
-    context: AksiContext, lang: str, sheet: DaySheet, today: date
-) -> tuple[str, InlineKeyboardMarkup]:
+def render_sheet(context: AksiContext, lang: str, sheet: DaySheet, today: date) -> tuple[str, Rows]:
     day = sheet.day
     when = long_date(day, lang)
     header_key = "checkin.header_today" if day == today else "checkin.header_day"
     blocks = [text(context, lang, header_key, day=when)]
     due = sheet.due
-    rows: list[list[InlineKeyboardButton]] = []
+    rows: list[list[Action]] = []
     if not due:
         nothing_yet = all(line.not_yet for line in sheet.lines)
         key = "checkin.nothing_yet" if nothing_yet else "checkin.nothing_due"
@@ -160,7 +160,7 @@ def render_sheet(
             _button(plain(context, lang, "checkin.button_days"), "days", 0, day),
         ]
     )
-    return "\n\n".join(blocks), InlineKeyboardMarkup(rows)
+    return "\n\n".join(blocks), button_rows(rows)
 
 
 def _added_later(context: AksiContext, lang: str, sheet: DaySheet) -> str:
@@ -176,9 +176,7 @@ def _added_later(context: AksiContext, lang: str, sheet: DaySheet) -> str:
     )
 
 
-def render_choices(
-    context: AksiContext, lang: str, line: SheetLine, day: date
-) -> tuple[str, InlineKeyboardMarkup]:
+def render_choices(context: AksiContext, lang: str, line: SheetLine, day: date) -> tuple[str, Rows]:
     """A logged habit pressed again: its entry, the other choices and undo."""
     h = line.habit
     first = (
@@ -204,12 +202,12 @@ def render_choices(
         day=long_date(day, lang),
         state=describe_entry(context, lang, line),
     )
-    return body, InlineKeyboardMarkup(rows)
+    return body, button_rows(rows)
 
 
 def render_days(
     context: AksiContext, lang: str, participant: Participant, today: date, day: date
-) -> tuple[str, InlineKeyboardMarkup]:
+) -> tuple[str, Rows]:
     first = checkins.earliest_day(participant, today)
     days = [today - timedelta(days=n) for n in range((today - first).days + 1)]
     buttons = [
@@ -224,14 +222,12 @@ def render_days(
     ]
     rows = [buttons[i : i + 4] for i in range(0, len(buttons), 4)]
     rows.append([_button(plain(context, lang, "button.back"), "show", 0, day)])
-    return text(
-        context, lang, "checkin.pick_day", days=checkins.BACKFILL_DAYS
-    ), InlineKeyboardMarkup(rows)
+    return text(context, lang, "checkin.pick_day", days=checkins.BACKFILL_DAYS), button_rows(rows)
 
 
 def render_reasons(
     context: AksiContext, lang: str, habit_name: str, habit_id: int, day: date
-) -> tuple[str, InlineKeyboardMarkup]:
+) -> tuple[str, Rows]:
     rows = [
         [_button(plain(context, lang, key), reason, habit_id, day)]
         for reason, key in REASONS.items()
@@ -239,7 +235,7 @@ def render_reasons(
     rows.append([_button(plain(context, lang, "checkin.reason_other"), "other", habit_id, day)])
     rows.append([_button(plain(context, lang, "button.back"), "back", habit_id, day)])
     body = text(context, lang, "checkin.ask_reason", name=habit_name, day=long_date(day, lang))
-    return body, InlineKeyboardMarkup(rows)
+    return body, button_rows(rows)
 
 
 def parse_day_argument(args: list[str], today: date) -> date | None:
@@ -304,7 +300,7 @@ async def checkin_button(update: Update, context: AksiContext) -> None:
     """A press on a check-in button: log, ask for a reason or a number, or change the day."""
     press = parse_press(update.callback_query.data if update.callback_query else None)
     services = context.services
-    result: tuple[str, InlineKeyboardMarkup | None] | None = None
+    result: tuple[str, Rows | None] | None = None
     follow_up: str | None = None
     async with services.db.begin() as session:
         reader = await identify(session, update, context)
@@ -342,16 +338,16 @@ async def _apply_press(
     participant: Participant,
     press: Press,
     today: date,
-) -> tuple[tuple[str, InlineKeyboardMarkup | None] | None, str | None]:
+) -> tuple[tuple[str, Rows | None] | None, str | None]:
     """What a press does: (the message to show in place of the pressed one, a question to ask)."""
     lang, day, now = reader.lang, press.day, context.services.clock()
     if press.action not in ("v", "other", "note"):
-        participant.awaiting = None  # a question left open must not catch later text
+        conversation.clear(participant)  # a question left open must not catch later text
     checkins.check_day(participant, day, today)
     if press.action == "days":
         return render_days(context, lang, participant, today, day), None
     if press.action == "note":
-        participant.awaiting = f"ci_note:{day:%Y%m%d}"
+        conversation.ask(participant, Ask.CHECKIN_NOTE, day=day)
         return None, text(context, lang, "checkin.ask_note", day=long_date(day, lang))
     if press.action in ("show", "back"):
         sheet = await checkins.day_sheet(session, participant, day)
@@ -368,10 +364,10 @@ async def _apply_press(
         sheet = await checkins.day_sheet(session, participant, day)
         return render_sheet(context, lang, sheet, today), None
     if press.action == "s":  # the reasons are buttons; typed text is told so (answer_text)
-        participant.awaiting = f"ci_pick:{habit.id}:{day:%Y%m%d}"
+        conversation.ask(participant, Ask.CHECKIN_PICK, habit_id=habit.id, day=day)
         return render_reasons(context, lang, habit.name, habit.id, day), None
     if press.action == "v":
-        participant.awaiting = f"ci_value:{habit.id}:{day:%Y%m%d}"
+        conversation.ask(participant, Ask.CHECKIN_VALUE, habit_id=habit.id, day=day)
         question = text(
             context,
             lang,
@@ -383,7 +379,7 @@ async def _apply_press(
         )
         return None, question
     if press.action == "other":
-        participant.awaiting = f"ci_reason:{habit.id}:{day:%Y%m%d}"
+        conversation.ask(participant, Ask.CHECKIN_REASON, habit_id=habit.id, day=day)
         return None, text(context, lang, "checkin.ask_other_reason", name=habit.name)
     status = {"y": Status.DONE, "n": Status.NOT_DONE}.get(press.action, Status.SKIPPED)
     reason = press.action if press.action in REASONS else None
@@ -400,21 +396,21 @@ async def answer_text(
     """A typed number, skip reason or reflection the check-in asked for (or a reminder that
     the reason for a skip is chosen with the buttons)."""
     participant = reader.participant
-    assert participant is not None and participant.awaiting is not None
-    lang = reader.lang
-    kind, *parts = participant.awaiting.split(":")
-    if kind == "ci_pick":  # the reason is chosen with a button; the choice stays open
+    assert participant is not None
+    asked = conversation.waiting(participant)
+    assert asked is not None and asked.ask in conversation.CHECKIN and asked.day is not None
+    lang, kind, day = reader.lang, asked.ask, asked.day
+    if kind == Ask.CHECKIN_PICK:  # the reason is chosen with a button; the choice stays open
         return [(text(context, lang, "checkin.pick_reason_button"), None)]
     today = today_of(context, participant)
     now = context.services.clock()
     read: Amount | None = None
     unit: str | None = None
     try:
-        day = datetime.strptime(parts[-1], "%Y%m%d").date()
-        if kind == "ci_note":
+        if kind == Ask.CHECKIN_NOTE:
             await checkins.save_reflection(session, participant, day, typed, today=today)
-        elif kind == "ci_value":
-            habit = await checkins.habit_of(session, participant.id, int(parts[0]))
+        elif kind == Ask.CHECKIN_VALUE and asked.habit_id is not None:
+            habit = await checkins.habit_of(session, participant.id, asked.habit_id)
             unit = habit.unit
             read = parse_amount(typed, unit, lang)
             await checkins.record(
@@ -427,11 +423,11 @@ async def answer_text(
                 now=now,
                 value=read.value,
             )
-        elif kind == "ci_reason":
+        elif kind == Ask.CHECKIN_REASON and asked.habit_id is not None:
             reason = " ".join(typed.split())
             if len(reason) > checkins.REASON_MAX:
                 raise TooLong("skip_reason", checkins.REASON_MAX, len(reason))
-            habit = await checkins.habit_of(session, participant.id, int(parts[0]))
+            habit = await checkins.habit_of(session, participant.id, asked.habit_id)
             await checkins.record(
                 session, participant, habit, day, Status.SKIPPED, today=today, now=now, reason=typed
             )
@@ -445,13 +441,11 @@ async def answer_text(
         )
         return [(refused, None)]
     except InvalidInput as exc:
-        participant.awaiting = None
+        conversation.clear(participant)
         return [(text(context, lang, str(exc), days=checkins.BACKFILL_DAYS), None)]
-    except (ValueError, IndexError):
-        participant.awaiting = None
-        return [(text(context, lang, "fallback.text"), None)]
-    participant.awaiting = None
-    saved = text(context, lang, "checkin.note_saved" if kind == "ci_note" else "profile.saved")
+    conversation.clear(participant)
+    saved = "checkin.note_saved" if kind == Ask.CHECKIN_NOTE else "profile.saved"
+    saved = text(context, lang, saved)
     if read is not None and read.grouped:  # "1.000": say it was read as one thousand
         saved += "\n" + refusals.read_as(context, lang, typed, read, unit)
     sheet = await checkins.day_sheet(session, participant, day)

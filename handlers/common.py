@@ -2,25 +2,61 @@
 
 from __future__ import annotations
 
+import functools
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import ParamSpec
 
 from sqlalchemy.ext.asyncio import AsyncSession
-from telegram import InlineKeyboardMarkup, InputFile, LinkPreviewOptions, Update
+from telegram import (
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    InputFile,
+    LinkPreviewOptions,
+    Update,
+)
 from telegram.constants import MessageLimit, ParseMode
 from telegram.error import BadRequest
 
 from bot.context import AksiContext
+from core.channel import Rows
+from core.htmlsplit import split_message, visible_length
 from core.participants import TelegramPerson, effective_timezone, find_participant, language_for
-from handlers.htmlsplit import split_message, visible_length
+from storage.db import after_commit
 from storage.models import Participant
 
 log = logging.getLogger(__name__)
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)  # participants are often on weak connections
 
 
+P = ParamSpec("P")
+
+
+def markup(rows: Rows | None) -> InlineKeyboardMarkup | None:
+    """The contract's rows of buttons as Telegram's inline keyboard."""
+    if not rows:
+        return None
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(a.label, callback_data=a.data) for a in row] for row in rows]
+    )
+
+
+def sent_after_commit(send: Callable[P, Awaitable[None]]) -> Callable[P, Awaitable[None]]:
+    """A send called inside a write transaction waits for its commit (`storage.db.after_commit`):
+    the person is told only what was saved, and nobody waits for the write lock while a
+    message travels. Outside a transaction it is sent at once."""
+
+    @functools.wraps(send)
+    async def send_when_committed(*args: P.args, **kwargs: P.kwargs) -> None:
+        if not after_commit(functools.partial(send, *args, **kwargs)):
+            await send(*args, **kwargs)
+
+    return send_when_committed
+
+
 # What a handler answers: messages, each with its buttons (if any), sent in order.
-Answer = list[tuple[str, InlineKeyboardMarkup | None]]
+Answer = list[tuple[str, Rows | None]]
 
 
 @dataclass(frozen=True)
@@ -65,11 +101,12 @@ def plain(context: AksiContext, lang: str, key: str, /, **values: object) -> str
     return context.services.i18n.plain(lang, key, **values)
 
 
+@sent_after_commit
 async def reply(
     update: Update,
     context: AksiContext,
     body: str,
-    keyboard: InlineKeyboardMarkup | None = None,
+    keyboard: Rows | None = None,
 ) -> None:
     """Send `body` to the update's chat, split if long; the keyboard goes on the last part."""
     chat = update.effective_chat
@@ -82,10 +119,11 @@ async def reply(
             part,
             parse_mode=ParseMode.HTML,
             link_preview_options=NO_PREVIEW,
-            reply_markup=keyboard if i == len(parts) - 1 else None,
+            reply_markup=markup(keyboard) if i == len(parts) - 1 else None,
         )
 
 
+@sent_after_commit
 async def send_file(
     update: Update, context: AksiContext, data: bytes, filename: str, caption: str
 ) -> None:
@@ -98,8 +136,9 @@ async def send_file(
     )
 
 
+@sent_after_commit
 async def edit_or_reply(
-    update: Update, context: AksiContext, body: str, keyboard: InlineKeyboardMarkup | None = None
+    update: Update, context: AksiContext, body: str, keyboard: Rows | None = None
 ) -> None:
     """Show `body` in place of the pressed button's message; send anew if that cannot be edited."""
     query = update.callback_query
@@ -115,7 +154,7 @@ async def edit_or_reply(
                 message_id=query.message.message_id,
                 parse_mode=ParseMode.HTML,
                 link_preview_options=NO_PREVIEW,
-                reply_markup=keyboard,
+                reply_markup=markup(keyboard),
             )
             return
         except BadRequest as exc:
@@ -125,6 +164,7 @@ async def edit_or_reply(
     await reply(update, context, body, keyboard)
 
 
+@sent_after_commit
 async def drop_keyboard(update: Update, context: AksiContext) -> None:
     """Remove the buttons of the pressed message, so an old question cannot be answered twice."""
     query = update.callback_query
@@ -138,6 +178,7 @@ async def drop_keyboard(update: Update, context: AksiContext) -> None:
         log.debug("could not remove buttons: %s", exc)
 
 
+@sent_after_commit
 async def answer_button(update: Update, notice: str | None = None, alert: bool = False) -> None:
     """Answer a button press; a query that is too old (e.g. pressed while the bot was down)
     cannot be answered any more, which must not stop the rest of the reply."""

@@ -15,12 +15,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import Update
 
 from bot.context import AksiContext
+from core import buttons as button_data
 from core import confirmations
+from core.channel import Action as Button
+from core.channel import Rows, button_rows
 from core.confirmations import CHOICES, CONFIRM_FOR, Ref, State, Taken
-from handlers import callbacks
 from handlers.common import Answer, answer_button, edit_or_reply, identify, plain, reply, text
 
 log = logging.getLogger(__name__)
@@ -66,7 +68,7 @@ async def ask(
     name: str,
     payload: dict[str, Any],
     buttons: list[tuple[str, str]],
-) -> InlineKeyboardMarkup:
+) -> Rows:
     """Store the question `name` with its `payload` and return its keyboard: one row per
     (choice, label) in `buttons`, choice one of yes / no / alt."""
     if name not in ACTIONS:
@@ -76,9 +78,9 @@ async def ask(
     rows = []
     for choice, label in buttons:
         assert choice in CHOICES
-        data = callbacks.pack(callbacks.CONFIRM, choice, ref.encode())
-        rows.append([InlineKeyboardButton(label, callback_data=data)])
-    return InlineKeyboardMarkup(rows)
+        data = button_data.pack(button_data.CONFIRM, choice, ref.encode())
+        rows.append([Button(label, data)])
+    return button_rows(rows)
 
 
 def valid_for(context: AksiContext, lang: str) -> str:
@@ -95,9 +97,9 @@ def yes_no(
 
 def _parse(data: str | None) -> tuple[str, Ref] | None:
     parts = (data or "").split(":")
-    if len(data or "") > callbacks.MAX_BYTES or len(parts) != 3:
+    if len(data or "") > button_data.MAX_BYTES or len(parts) != 3:
         return None
-    if parts[0] != callbacks.CONFIRM or parts[1] not in CHOICES:
+    if parts[0] != button_data.CONFIRM or parts[1] not in CHOICES:
         return None
     ref = Ref.decode(parts[2])
     return (parts[1], ref) if ref is not None else None
@@ -161,7 +163,7 @@ async def void_on_anything_else(update: Update, context: AksiContext) -> None:
     if user is None:
         return
     query = update.callback_query
-    if query is not None and (query.data or "").startswith(f"{callbacks.CONFIRM}:"):
+    if query is not None and (query.data or "").startswith(f"{button_data.CONFIRM}:"):
         return
     asking = await _asking(context)
     if user.id not in asking:

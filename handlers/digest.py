@@ -12,17 +12,15 @@ import logging
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from telegram.constants import MessageLimit, ParseMode
-from telegram.error import TelegramError
-
 from bot.context import AksiContext
-from bot.delivery import SENT, Outcome, failure
-from bot.i18n import Html, escape
 from core import reports
+from core.channel import TELEGRAM, Address, Outbound, Outcome, one_shot_outcome
 from core.habits import local_today
+from core.htmlsplit import TELEGRAM_MAX_TEXT
+from core.i18n import Html, escape
 from core.reports import CohortReport, DayState
 from core.timefmt import long_date
-from handlers.common import NO_PREVIEW, text
+from handlers.common import text
 from handlers.reports import person_line
 from scheduler import digest
 
@@ -47,12 +45,12 @@ class DigestReport:
 
 
 def render_digest(context: AksiContext, lang: str, report: CohortReport, day: date) -> str:
-    """One message, within Telegram's limit: long lists are cut with "… and N more"."""
+    """One message, within the channel's limit: long lists are cut with "… and N more"."""
     for limit in (200, 60, 30, 15, 5, 0):
         body = _digest(context, lang, report, day, limit)
-        if len(body) <= MessageLimit.MAX_TEXT_LENGTH:
+        if len(body) <= TELEGRAM_MAX_TEXT:
             return body
-    return body[: MessageLimit.MAX_TEXT_LENGTH]  # unreachable in practice
+    return body[:TELEGRAM_MAX_TEXT]  # unreachable in practice
 
 
 def _more(context: AksiContext, lang: str, hidden: int) -> str:
@@ -135,15 +133,13 @@ async def prepare(context: AksiContext, now: datetime) -> DigestReport:
 async def deliver(context: AksiContext, item: Outgoing) -> Outcome:
     """Send one digest; the outcome for its delivery row. Blocked or gone: recorded, not
     retried (the next day's digest is tried afresh)."""
-    try:
-        await context.bot.send_message(
-            item.chat_id, item.body, parse_mode=ParseMode.HTML, link_preview_options=NO_PREVIEW
-        )
-    except TelegramError as exc:
-        outcome = failure(exc)
-        log.warning("digest to facilitator %s not sent (%s): %s", item.staff_id, outcome, exc)
-        return outcome
-    return SENT
+    where = Address(TELEGRAM, str(item.chat_id))
+    result = await context.services.send(where, Outbound(item.body))
+    outcome = one_shot_outcome(result)
+    if outcome != "sent":
+        reason = getattr(result, "reason", "")
+        log.warning("digest to facilitator %s not sent (%s): %s", item.staff_id, outcome, reason)
+    return outcome
 
 
 async def run_digest_tick(context: AksiContext, now: datetime) -> DigestReport:

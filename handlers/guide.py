@@ -4,16 +4,20 @@ daily reminder time in one tap, or keep the cohort's — or the same typed inste
 
 from __future__ import annotations
 
+from datetime import date
+
 from sqlalchemy.ext.asyncio import AsyncSession
-from telegram import InlineKeyboardMarkup, Update
+from telegram import Update
 
 from bot.context import AksiContext
-from core import plans
+from core import buttons, conversation, plans
+from core.channel import Rows
+from core.conversation import Ask
 from core.errors import InvalidInput
 from core.participants import effective_timezone
 from core.reading import BadTime
 from core.timefmt import local
-from handlers import callbacks, offers, plan, refusals, reminders
+from handlers import offers, plan, refusals, reminders
 from handlers.common import (
     Answer,
     Reader,
@@ -25,7 +29,7 @@ from handlers.common import (
     text,
 )
 from handlers.menu import main_menu
-from handlers.offers import OFFER_PLAN, OFFER_TIME, OFFER_TITLE, QUICK_TIMES, times_shown
+from handlers.offers import QUICK_TIMES, times_shown
 from scheduler import reminders as rem
 
 _BUTTONS = {
@@ -43,7 +47,7 @@ async def guide_button(update: Update, context: AksiContext) -> None:
     time, or keep it."""
     query = update.callback_query
     assert query is not None
-    button = callbacks.unpack(query.data, callbacks.GUIDE, dict(_BUTTONS))
+    button = buttons.unpack(query.data, buttons.GUIDE, dict(_BUTTONS))
     async with context.services.db.begin() as session:
         reader = await identify(session, update, context)
         participant, lang = reader.participant, reader.lang
@@ -71,25 +75,25 @@ async def guide_button(update: Update, context: AksiContext) -> None:
 
 async def _pressed(
     session: AsyncSession, context: AksiContext, reader: Reader, action: str, arg: str
-) -> tuple[str, InlineKeyboardMarkup | None] | None:
+) -> tuple[str, Rows | None] | None:
     """What a press changes (in the update's transaction) and answers; None when stale."""
     participant = reader.participant
     assert participant is not None
     lang, now = reader.lang, context.services.clock()
-    waiting = participant.awaiting or ""
-    if waiting.startswith("offer_"):
-        participant.awaiting = None  # the offer is answered by the press
+    titled = conversation.is_open(participant, Ask.OFFER_TITLE)
+    if conversation.is_open(participant, *conversation.OFFERS):
+        conversation.clear(participant)  # the offer is answered by the press
     if action == "title":  # the title typed under the plan offer: the plan goes on from it
         row = await plans.load_draft(session, participant.id)
-        if not waiting.startswith(OFFER_TITLE) or row is None:
+        if not titled or row is None:
             return None
-        participant.awaiting = "plan"
+        conversation.ask(participant, Ask.PLAN)
         return plan.render(context, lang, plans.Draft.from_json(row.step, row.data))
     if action == "notitle":
-        if not waiting.startswith(OFFER_TITLE):
+        if not titled:
             return None
         await plans.discard_draft(session, participant)
-        offers.expect_answer(participant, OFFER_PLAN, now)
+        offers.expect_answer(participant, Ask.OFFER_PLAN, now)
         return offers.plan_offer(context, lang)
     if action == "plan":
         return text(context, lang, "guide.plan_started"), None
@@ -106,7 +110,7 @@ async def _pressed(
 
 
 async def _propose_title(
-    session: AsyncSession, context: AksiContext, reader: Reader, typed: str, day: str
+    session: AsyncSession, context: AksiContext, reader: Reader, typed: str, day: date
 ) -> Answer:
     """Text typed under the plan offer may be the plan's title: kept in a draft, and asked
     about (a greeting typed there must not become a title unawares)."""
@@ -119,34 +123,35 @@ async def _propose_title(
     except InvalidInput as exc:
         return [(plan.error_text(context, lang, exc, None), None)]
     await plans.store_draft(session, participant, draft, context.services.clock())
-    participant.awaiting = f"{OFFER_TITLE}:{day}"  # the draft waits for the "yes"
+    conversation.ask(participant, Ask.OFFER_TITLE, day=day)  # the draft waits for the "yes"
     return [offers.title_question(context, lang, draft.title or "")]
 
 
 async def answer_typed(
     session: AsyncSession, context: AksiContext, reader: Reader, typed: str
 ) -> Answer:
-    """Text typed while an offer waits (the participant's `awaiting` is `offer_…:YYYYMMDD`):
-    under the plan offer it is the plan's title (the plan is started with it), under the
-    reminder offer a time. On a later day the offer no longer waits: the usual answer."""
+    """Text typed while an offer waits (`Ask.OFFER_*`, for the day it was made): under the plan
+    offer it is the plan's title (the plan is started with it), under the reminder offer a
+    time. On a later day the offer no longer waits: the usual answer."""
     participant = reader.participant
-    assert participant is not None and participant.awaiting is not None
+    assert participant is not None
+    offer = conversation.waiting(participant)
+    assert offer is not None and offer.ask in conversation.OFFERS and offer.day is not None
     lang, now = reader.lang, context.services.clock()
-    offer, _, day = participant.awaiting.partition(":")
     today = local(now, effective_timezone(participant)).date()
-    if day != f"{today:%Y%m%d}":
-        participant.awaiting = None
+    if offer.day != today:
+        conversation.clear(participant)
         return [(text(context, lang, "fallback.text"), None)]
-    if offer in (OFFER_PLAN, OFFER_TITLE):
-        return await _propose_title(session, context, reader, typed, day)
-    assert offer == OFFER_TIME
+    if offer.ask in (Ask.OFFER_PLAN, Ask.OFFER_TITLE):
+        return await _propose_title(session, context, reader, typed, today)
+    assert offer.ask == Ask.OFFER_TIME
     try:
         reminders.apply_change(participant, "add", typed)
     except BadTime as exc:  # the offer still waits: a time, or a button
         return [(refusals.bad_time(context, lang, exc, "reminders.bad_time"), None)]
     except InvalidInput as exc:
         return [(text(context, lang, str(exc)), None)]
-    participant.awaiting = None
+    conversation.clear(participant)
     await rem.sync_reminders(session, participant, now)
     shown = times_shown(context, lang, participant)
     keyboard = await main_menu(context, lang, participant)

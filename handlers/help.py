@@ -5,7 +5,7 @@ from __future__ import annotations
 from telegram import Update
 
 from bot.context import AksiContext
-from bot.i18n import Html
+from core.i18n import Html
 from handlers.common import identify, reply, text
 from handlers.menu import main_menu
 from handlers.staff import is_staff, staff_of

@@ -7,11 +7,12 @@ from __future__ import annotations
 from collections.abc import Callable, Coroutine, Mapping
 from typing import Any
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import Update
 
 from bot.context import AksiContext
+from core import buttons
+from core.channel import Action, Rows, button_rows
 from core.plans import load_plan
-from handlers import callbacks
 from handlers.common import answer_button, ask_for_code, identify, plain, reply, text
 from storage.models import Participant
 
@@ -30,23 +31,21 @@ _LAYOUT = [["checkin", "progress"], ["schedule", "materials"], ["settings"]]
 _ARGS = {action: frozenset({""}) for action in LABELS}
 
 
-def _button(context: AksiContext, lang: str, action: str) -> InlineKeyboardButton:
-    return InlineKeyboardButton(
+def _button(context: AksiContext, lang: str, action: str) -> Action:
+    return Action(
         plain(context, lang, LABELS[action]),
-        callback_data=callbacks.pack(callbacks.MENU, action),
+        buttons.pack(buttons.MENU, action),
     )
 
 
-async def main_menu(
-    context: AksiContext, lang: str, participant: Participant
-) -> InlineKeyboardMarkup:
+async def main_menu(context: AksiContext, lang: str, participant: Participant) -> Rows:
     """The menu's buttons; writing the plan comes first while the participant has none."""
     rows = [[_button(context, lang, action) for action in row] for row in _LAYOUT]
     async with context.services.db() as session:
         has_plan = await load_plan(session, participant.id) is not None
     if not has_plan:
         rows.insert(0, [_button(context, lang, "plan")])
-    return InlineKeyboardMarkup(rows)
+    return button_rows(rows)
 
 
 async def show_menu(update: Update, context: AksiContext) -> None:
@@ -67,7 +66,7 @@ def menu_button(commands: Mapping[str, Command]) -> Command:
         """A press on a menu button: answered, then its command runs as if typed."""
         query = update.callback_query
         assert query is not None
-        button = callbacks.unpack(query.data, callbacks.MENU, _ARGS)
+        button = buttons.unpack(query.data, buttons.MENU, _ARGS)
         async with context.services.db() as session:
             reader = await identify(session, update, context)
         if reader.participant is None:

@@ -4,16 +4,18 @@ from __future__ import annotations
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import Update
 
 from bot.context import AksiContext
+from core import buttons, conversation
+from core.channel import Action, Rows, button_rows
 from core.cohorts import find_cohort, looks_like_code
 from core.confirmations import Taken
+from core.conversation import Ask
 from core.errors import InvalidInput, TooLong
 from core.participants import (
     ASK_FULL_NAME,
     ASK_UNIT,
-    PROFILE_FIELDS,
     JoinResult,
     TelegramPerson,
     editing_profile,
@@ -33,7 +35,7 @@ from core.roster import (
     looks_like_token,
     match_by_username,
 )
-from handlers import callbacks, confirm, offers, refusals
+from handlers import confirm, offers, refusals
 from handlers.common import (
     Answer,
     Reader,
@@ -63,32 +65,32 @@ def profile_question(
     person: TelegramPerson,
     *,
     editing: bool = False,
-) -> tuple[str, InlineKeyboardMarkup]:
+) -> tuple[str, Rows]:
     """The question for the field the participant is asked next, with its buttons: the
     Telegram name (when it makes a name) and skip, or, `editing` from /pengaturan, cancel."""
-    field = profile_field(participant.awaiting) or ""
+    field = profile_field(participant) or ""
     skip = (
-        InlineKeyboardButton(
+        Action(
             plain(context, lang, "button.keep_as_is"),
-            callback_data=callbacks.pack(callbacks.SETTINGS, "keep", field),
+            buttons.pack(buttons.SETTINGS, "keep", field),
         )
         if editing
-        else InlineKeyboardButton(
+        else Action(
             plain(context, lang, "button.skip"),
-            callback_data=callbacks.pack(callbacks.ONBOARDING, "skip", field),
+            buttons.pack(buttons.ONBOARDING, "skip", field),
         )
     )
     if field == ASK_FULL_NAME:
         rows = [[skip]]
         name = name_from_telegram(person.display_name)
         if name:
-            use_name = InlineKeyboardButton(
+            use_name = Action(
                 plain(context, lang, "button.use_telegram_name", name=name[:40]),
-                callback_data=callbacks.pack(callbacks.ONBOARDING, "tgname"),
+                buttons.pack(buttons.ONBOARDING, "tgname"),
             )
             rows.insert(0, [use_name])
-        return text(context, lang, "profile.ask_full_name"), InlineKeyboardMarkup(rows)
-    return text(context, lang, "profile.ask_unit"), InlineKeyboardMarkup([[skip]])
+        return text(context, lang, "profile.ask_full_name"), button_rows(rows)
+    return text(context, lang, "profile.ask_unit"), button_rows([[skip]])
 
 
 def welcome(context: AksiContext, lang: str, joined: JoinResult, first_name: str) -> str:
@@ -123,11 +125,11 @@ async def join_answer(
     if joined.already_member:  # nothing new: the greeting and the main menu, nothing asked
         return [(greeting, await main_menu(context, lang, participant))]
     answer: Answer = [(greeting, None)]
-    if participant.awaiting in PROFILE_FIELDS:
+    if conversation.is_open(participant, Ask.FULL_NAME, Ask.UNIT):
         answer.append(profile_question(context, lang, participant, reader.person))
     elif not await has_plan(session, participant.id):
         answer.append(offers.plan_offer(context, lang))
-        offers.expect_answer(participant, offers.OFFER_PLAN, context.services.clock())
+        offers.expect_answer(participant, Ask.OFFER_PLAN, context.services.clock())
     return answer
 
 
@@ -354,21 +356,22 @@ def answer_profile(
     """Save a typed (or skipped: None) profile answer; say what comes next (with the questions
     done, and `offer_plan`: the offer to write the action plan)."""
     lang = reader.lang
-    assert participant.awaiting is not None
+    field = profile_field(participant)
+    assert field is not None
     try:
-        set_profile(participant, participant.awaiting, typed)
+        set_profile(participant, field, typed)
     except TooLong as exc:
         return [(refusals.too_long(context, lang, exc), None)]
     except InvalidInput as exc:
         return [(_profile_error(context, lang, str(exc)), None)]
-    if participant.awaiting:
+    if profile_field(participant) is not None:
         question, keyboard = profile_question(context, lang, participant, reader.person)
         saved = [(text(context, lang, "profile.saved"), None)] if confirm else []
         return [*saved, (question, keyboard)]
     done: Answer = [(profile_done(context, lang, participant), None)]
     if not offer_plan:
         return done
-    offers.expect_answer(participant, offers.OFFER_PLAN, context.services.clock())
+    offers.expect_answer(participant, Ask.OFFER_PLAN, context.services.clock())
     return [*done, offers.plan_offer(context, lang)]
 
 
@@ -392,7 +395,7 @@ async def onboarding_button(update: Update, context: AksiContext) -> None:
     """The buttons under a profile question: use the Telegram name, or skip."""
     query = update.callback_query
     assert query is not None
-    button = callbacks.unpack(query.data, callbacks.ONBOARDING, dict(_BUTTONS))
+    button = buttons.unpack(query.data, buttons.ONBOARDING, dict(_BUTTONS))
     async with context.services.db.begin() as session:
         reader = await identify(session, update, context)
         participant = reader.participant
@@ -400,7 +403,7 @@ async def onboarding_button(update: Update, context: AksiContext) -> None:
             await ask_for_code(update, context, reader.lang)
             return
         field = ASK_FULL_NAME if button and button.action == "tgname" else button and button.arg
-        if button is None or profile_field(participant.awaiting) != field:
+        if button is None or profile_field(participant) != field:
             await answer_button(update, plain(context, reader.lang, "button.stale"), alert=True)
             return
         value = name_from_telegram(reader.person.display_name)
@@ -409,7 +412,7 @@ async def onboarding_button(update: Update, context: AksiContext) -> None:
             await answer_button(update, notice, alert=True)
             return
         # The pop-up answer to the press already says "saved".
-        offer = not editing_profile(participant.awaiting)
+        offer = not editing_profile(participant)
         offer = offer and not await has_plan(session, participant.id)
         answer = answer_profile(
             context,

@@ -8,30 +8,30 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import Update
 
 from bot.context import AksiContext
-from core import pauses
+from core import buttons, pauses
+from core.channel import Action, Rows, button_rows
 from core.errors import InvalidInput
 from core.participants import effective_timezone
 from core.timefmt import clock, local, weekday_date, zone_abbreviation
-from handlers import callbacks
 from handlers.checkin import REASONS, today_of
 from handlers.common import answer_button, ask_for_code, identify, plain, text
 from scheduler import reminders as rem
 from storage.models import Participant
 
-_SNOOZE_RE = re.compile(rf"^{callbacks.REMINDERS}:snooze:(\d{{8}})$")
+_SNOOZE_RE = re.compile(rf"^{buttons.REMINDERS}:snooze:(\d{{8}})$")
 _QUICK_LABELS = {1: "reminders.pause_1", 3: "reminders.pause_3", 7: "reminders.pause_7"}
 
 
 def button(
     context: AksiContext, lang: str, label_key: str, action: str, arg: str = "", **values: object
-) -> InlineKeyboardButton:
+) -> Action:
     """A /pengingat button."""
-    return InlineKeyboardButton(
+    return Action(
         plain(context, lang, label_key, **values),
-        callback_data=callbacks.pack(callbacks.REMINDERS, action, arg),
+        buttons.pack(buttons.REMINDERS, action, arg),
     )
 
 
@@ -55,21 +55,19 @@ def status_of(
     return status, plain(context, lang, "reminders.pause_note", day=day)
 
 
-def reason_row(
-    context: AksiContext, lang: str, participant: Participant
-) -> list[InlineKeyboardButton]:
+def reason_row(context: AksiContext, lang: str, participant: Participant) -> list[Action]:
     """Sick, official travel, leave: the reason of a pause until a date (the chosen one marked)."""
     return [
-        InlineKeyboardButton(
+        Action(
             ("• " if participant.pause_reason == reason else "")
             + plain(context, lang, REASONS[reason]),
-            callback_data=callbacks.pack(callbacks.REMINDERS, "why", reason),
+            buttons.pack(buttons.REMINDERS, "why", reason),
         )
         for reason in pauses.PAUSE_REASONS
     ]
 
 
-def render_choices(context: AksiContext, lang: str) -> tuple[str, InlineKeyboardMarkup]:
+def render_choices(context: AksiContext, lang: str) -> tuple[str, Rows]:
     """How long to pause: a day, three days, a week, a typed date, or until resumed."""
     rows = [
         [button(context, lang, _QUICK_LABELS[n], "pausefor", str(n)) for n in pauses.QUICK_DAYS],
@@ -77,19 +75,17 @@ def render_choices(context: AksiContext, lang: str) -> tuple[str, InlineKeyboard
         [button(context, lang, "reminders.pause_hold", "hold")],
         [button(context, lang, "button.back", "menu")],
     ]
-    return text(context, lang, "reminders.pause_choose"), InlineKeyboardMarkup(rows)
+    return text(context, lang, "reminders.pause_choose"), button_rows(rows)
 
 
-def snooze_row(context: AksiContext, lang: str, day: date) -> list[list[InlineKeyboardButton]]:
+def snooze_row(context: AksiContext, lang: str, day: date) -> list[list[Action]]:
     """The "remind me in an hour" button under a reminder for `day`."""
-    data = callbacks.pack(callbacks.REMINDERS, "snooze", f"{day:%Y%m%d}")
-    return [
-        [InlineKeyboardButton(plain(context, lang, "reminders.button_snooze"), callback_data=data)]
-    ]
+    data = buttons.pack(buttons.REMINDERS, "snooze", f"{day:%Y%m%d}")
+    return [[Action(plain(context, lang, "reminders.button_snooze"), data)]]
 
 
 def is_snooze(data: str | None) -> bool:
-    return bool(data and data.startswith(f"{callbacks.REMINDERS}:snooze:"))
+    return bool(data and data.startswith(f"{buttons.REMINDERS}:snooze:"))
 
 
 async def snooze_button(update: Update, context: AksiContext) -> None:

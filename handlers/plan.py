@@ -3,19 +3,21 @@
 from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import Update
 
 from bot.context import AksiContext
-from bot.i18n import Html, escape
-from core import plans
+from core import buttons, conversation, plans
+from core.channel import Action, Rows, button_rows
+from core.conversation import Ask
 from core.errors import InvalidInput, TooLong
 from core.habits import Kind, Schedule, ScheduleKind
+from core.i18n import Html, escape
 from core.numbers import number
 from core.participants import effective_timezone
 from core.plans import Draft, HabitDraft
 from core.reading import BadNumber
 from core.timefmt import local
-from handlers import callbacks, offers, refusals
+from handlers import offers, refusals
 from handlers.common import (
     Answer,
     Reader,
@@ -49,8 +51,8 @@ _ARGS = {
 WEEKDAY_KEYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
-def _button(label: str, action: str, arg: str = "") -> InlineKeyboardButton:
-    return InlineKeyboardButton(label, callback_data=callbacks.pack(callbacks.PLAN, action, arg))
+def _button(label: str, action: str, arg: str = "") -> Action:
+    return Action(label, buttons.pack(buttons.PLAN, action, arg))
 
 
 def describe_schedule(context: AksiContext, lang: str, encoded: str) -> str:
@@ -74,7 +76,7 @@ def describe_habit(context: AksiContext, lang: str, h: HabitDraft) -> str:
     return " — ".join(parts)
 
 
-def render(context: AksiContext, lang: str, draft: Draft) -> tuple[str, InlineKeyboardMarkup]:
+def render(context: AksiContext, lang: str, draft: Draft) -> tuple[str, Rows]:
     """The message and buttons for the draft's current step."""
     cancel = _button(plain(context, lang, "button.cancel"), "cancel")
     back = _button(plain(context, lang, "button.back"), "back")
@@ -84,12 +86,12 @@ def render(context: AksiContext, lang: str, draft: Draft) -> tuple[str, InlineKe
     if step == plans.TITLE:
         key = "plan.ask_title_again" if draft.title else "plan.ask_title"
         rows = [[back, cancel]] if draft.title else [[cancel]]
-        return text(context, lang, key, current=draft.title), InlineKeyboardMarkup(rows)
+        return text(context, lang, key, current=draft.title), button_rows(rows)
     if step == plans.HABIT_NAME:
         keep = _keep_row(context, lang, current.name if current else "")
         return (
             text(context, lang, "plan.ask_habit_name", n=len(draft.habits) + 1),
-            InlineKeyboardMarkup([*keep, [back, cancel]]),
+            button_rows([*keep, [back, cancel]]),
         )
     if step == plans.HABIT_KIND:
         rows = [
@@ -97,19 +99,17 @@ def render(context: AksiContext, lang: str, draft: Draft) -> tuple[str, InlineKe
             [_button(plain(context, lang, "plan.kind_numeric"), "kind", Kind.NUMERIC.value)],
             [back, cancel],
         ]
-        return text(context, lang, "plan.ask_kind", name=name), InlineKeyboardMarkup(rows)
+        return text(context, lang, "plan.ask_kind", name=name), button_rows(rows)
     if step == plans.HABIT_UNIT:
         keep = _keep_row(context, lang, (current.unit if current else None) or "")
-        return text(context, lang, "plan.ask_unit", name=name), InlineKeyboardMarkup(
-            [*keep, [back, cancel]]
-        )
+        return text(context, lang, "plan.ask_unit", name=name), button_rows([*keep, [back, cancel]])
     if step == plans.HABIT_TARGET:
         unit = (current.unit if current else None) or ""
         target = current.target if current else None
         keep = _keep_row(context, lang, f"{number(target, lang)} {unit}" if target else "")
         return (
             text(context, lang, "plan.ask_target", name=name, unit=unit),
-            InlineKeyboardMarkup([*keep, [back, cancel]]),
+            button_rows([*keep, [back, cancel]]),
         )
     if step == plans.HABIT_SCHEDULE:
         rows = [
@@ -119,7 +119,7 @@ def render(context: AksiContext, lang: str, draft: Draft) -> tuple[str, InlineKe
             [_button(plain(context, lang, "plan.sched_per_week"), "sched", "per_week")],
             [back, cancel],
         ]
-        return text(context, lang, "plan.ask_schedule", name=name), InlineKeyboardMarkup(rows)
+        return text(context, lang, "plan.ask_schedule", name=name), button_rows(rows)
     if step == plans.HABIT_DAYS:
         day_buttons = [
             _button(
@@ -136,11 +136,11 @@ def render(context: AksiContext, lang: str, draft: Draft) -> tuple[str, InlineKe
             [_button(plain(context, lang, "button.done"), "days")],
         ]
         rows.append([back, cancel])
-        return text(context, lang, "plan.ask_days", name=name), InlineKeyboardMarkup(rows)
+        return text(context, lang, "plan.ask_days", name=name), button_rows(rows)
     if step == plans.HABIT_PER_WEEK:
         numbers = [_button(f"{n}×", "pw", str(n)) for n in range(1, 7)]
         rows = [numbers[:3], numbers[3:], [back, cancel]]
-        return text(context, lang, "plan.ask_per_week", name=name), InlineKeyboardMarkup(rows)
+        return text(context, lang, "plan.ask_per_week", name=name), button_rows(rows)
     if step == plans.HABIT_MENU and current is not None:
         rows = [
             [
@@ -156,11 +156,11 @@ def render(context: AksiContext, lang: str, draft: Draft) -> tuple[str, InlineKe
         body = text(
             context, lang, "plan.habit_menu", habit=Html(describe_habit(context, lang, current))
         )
-        return body, InlineKeyboardMarkup(rows)
+        return body, button_rows(rows)
     return _render_menu(context, lang, draft, cancel)
 
 
-def _keep_row(context: AksiContext, lang: str, value: str) -> list[list[InlineKeyboardButton]]:
+def _keep_row(context: AksiContext, lang: str, value: str) -> list[list[Action]]:
     """A button to keep what a typed step already holds ("➡️ Tetap: 10 halaman", after going
     back a step); none while it holds nothing."""
     value = value.strip()
@@ -169,9 +169,7 @@ def _keep_row(context: AksiContext, lang: str, value: str) -> list[list[InlineKe
     return [[_button(plain(context, lang, "plan.keep", value=value), "keep")]]
 
 
-def _render_menu(
-    context: AksiContext, lang: str, draft: Draft, cancel: InlineKeyboardButton
-) -> tuple[str, InlineKeyboardMarkup]:
+def _render_menu(context: AksiContext, lang: str, draft: Draft, cancel: Action) -> tuple[str, Rows]:
     lines = [f"{i + 1}. {describe_habit(context, lang, h)}" for i, h in enumerate(draft.habits)]
     body = text(
         context,
@@ -182,7 +180,7 @@ def _render_menu(
         count=len(draft.habits),
         max=plans.MAX_HABITS,
     )
-    rows: list[list[InlineKeyboardButton]] = []
+    rows: list[list[Action]] = []
     if len(draft.habits) < plans.MAX_HABITS:
         rows.append([_button(plain(context, lang, "plan.add_habit"), "add")])
     if draft.habits:
@@ -190,7 +188,7 @@ def _render_menu(
     rows.append([_button(plain(context, lang, "plan.edit_title"), "title")])
     save = [_button(plain(context, lang, "plan.save"), "save")] if draft.habits else []
     rows.append([*save, cancel])
-    return body, InlineKeyboardMarkup(rows)
+    return body, button_rows(rows)
 
 
 def error_text(context: AksiContext, lang: str, exc: InvalidInput, unit: str | None) -> str:
@@ -239,7 +237,7 @@ async def answer_text(
     assert participant is not None
     row = await plans.load_draft(session, participant.id)
     if row is None:
-        participant.awaiting = None
+        conversation.clear(participant)
         return [(text(context, reader.lang, "fallback.text"), None)]
     draft = Draft.from_json(row.step, row.data)
     unit = draft.current.unit if draft.current else None
@@ -258,9 +256,9 @@ async def plan_button(update: Update, context: AksiContext) -> None:
     """A press on a /rencana button: moves the draft on, saves it, or cancels it."""
     query = update.callback_query
     assert query is not None
-    button = callbacks.unpack(query.data, callbacks.PLAN, dict(_ARGS))
+    button = buttons.unpack(query.data, buttons.PLAN, dict(_ARGS))
     services = context.services
-    follow_up: tuple[str, InlineKeyboardMarkup] | None = None
+    follow_up: tuple[str, Rows] | None = None
     async with services.db.begin() as session:
         reader = await identify(session, update, context)
         participant = reader.participant
@@ -274,7 +272,7 @@ async def plan_button(update: Update, context: AksiContext) -> None:
             return
         if button.action == "cancel":
             await plans.discard_draft(session, participant)
-            result: tuple[str, InlineKeyboardMarkup | None] = (
+            result: tuple[str, Rows | None] = (
                 text(context, lang, "plan.cancelled"),
                 None,
             )
@@ -292,7 +290,7 @@ async def plan_button(update: Update, context: AksiContext) -> None:
                 result = (text(context, lang, "plan.saved", title=draft.title), None)
                 if not draft.had_plan and participant.reminder_times is None:
                     follow_up = offers.reminder_offer(context, lang, participant)
-                    offers.expect_answer(participant, offers.OFFER_TIME, now)
+                    offers.expect_answer(participant, Ask.OFFER_TIME, now)
             else:
                 await plans.store_draft(session, participant, draft, services.clock())
                 result = render(context, lang, draft)

@@ -9,10 +9,10 @@ from telegram import InputFile, Update
 from telegram.error import TelegramError
 
 from bot.context import AksiContext
-from bot.i18n import Html
 from core import checkins
 from core.checkins import HabitProgress
 from core.heatmap import RECENT_WEEKS, habit_cells, shown_period
+from core.i18n import Html
 from core.numbers import percent
 from core.pictures import HeatmapRow, heatmap_png
 from core.plans import HabitDraft, load_plan

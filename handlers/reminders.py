@@ -11,22 +11,29 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.constants import ParseMode
-from telegram.error import TelegramError
+from telegram import Update
 
 from bot.context import AksiContext
-from bot.delivery import FAILED, SENT, Outcome, failure
-from bot.i18n import Html, escape, link
-from core import checkins, pauses
+from core import buttons, checkins, conversation, pauses
+from core.channel import (
+    TELEGRAM,
+    Action,
+    Address,
+    Outbound,
+    Outcome,
+    Rows,
+    button_rows,
+    one_shot_outcome,
+)
+from core.conversation import Ask
 from core.errors import InvalidInput
+from core.i18n import Html, escape, link
 from core.participants import effective_timezone, language_for
 from core.reading import BadDate, BadTime
 from core.timefmt import clock, local, long_date, zone_abbreviation
-from handlers import callbacks, offers, pause, refusals
+from handlers import offers, pause, refusals
 from handlers.checkin import render_sheet, today_of
 from handlers.common import (
-    NO_PREVIEW,
     Answer,
     Reader,
     answer_button,
@@ -78,7 +85,7 @@ def language_of(context: AksiContext, participant: Participant) -> str:
 
 def render_settings(
     context: AksiContext, lang: str, participant: Participant, today: date
-) -> tuple[str, InlineKeyboardMarkup]:
+) -> tuple[str, Rows]:
     tz = effective_timezone(participant)
     times = rem.daily_times(participant)
     zone = zone_abbreviation(tz)
@@ -109,9 +116,7 @@ def render_settings(
         lead=plain(context, lang, "count.minute", count=cohort.session_lead_minutes),
     )
 
-    def button(
-        label_key: str, action: str, arg: str = "", **values: object
-    ) -> InlineKeyboardButton:
+    def button(label_key: str, action: str, arg: str = "", **values: object) -> Action:
         return pause.button(context, lang, label_key, action, arg, **values)
 
     rows = []
@@ -140,7 +145,7 @@ def render_settings(
         rows.append(pause.reason_row(context, lang, participant))
     if participant.reminder_times is not None:
         rows.append([button("reminders.button_default", "default")])
-    return body, InlineKeyboardMarkup(rows)
+    return body, button_rows(rows)
 
 
 def problem(context: AksiContext, lang: str, key: str, today: date, *, alert: bool = False) -> str:
@@ -275,7 +280,7 @@ async def reminders_button(update: Update, context: AksiContext) -> None:
     if pause.is_snooze(query.data):
         await pause.snooze_button(update, context)
         return
-    button = callbacks.unpack(query.data, callbacks.REMINDERS, dict(_ARGS))
+    button = buttons.unpack(query.data, buttons.REMINDERS, dict(_ARGS))
     services = context.services
     follow_up = None
     async with services.db.begin() as session:
@@ -289,12 +294,12 @@ async def reminders_button(update: Update, context: AksiContext) -> None:
             await answer_button(update, plain(context, lang, "button.stale"), alert=True)
             return
         today = today_of(context, participant)
-        participant.awaiting = None  # a question left open must not catch later text
+        conversation.clear(participant)  # a question left open must not catch later text
         if button.action == "add":
-            participant.awaiting = "rem_time"
+            conversation.ask(participant, Ask.REMINDER_TIME)
             follow_up = text(context, lang, "reminders.ask_time")
         elif button.action == "pausedate":
-            participant.awaiting = "rem_until"
+            conversation.ask(participant, Ask.PAUSE_UNTIL)
             follow_up = text(context, lang, "reminders.ask_until", days=pauses.MAX_PAUSE_DAYS)
         elif button.action not in ("pause", "menu"):
             value = f"{button.arg[:2]}:{button.arg[2:]}" if button.action == "del" else button.arg
@@ -325,7 +330,7 @@ async def answer_text(
     assert participant is not None
     lang = reader.lang
     today = today_of(context, participant)
-    until = participant.awaiting == "rem_until"
+    until = conversation.is_open(participant, Ask.PAUSE_UNTIL)
     try:
         if until:
             if not typed.split():
@@ -335,9 +340,9 @@ async def answer_text(
             await change(session, context, participant, "add", typed)
     except InvalidInput as exc:
         if str(exc) == "reminders.too_many":
-            participant.awaiting = None
+            conversation.clear(participant)
         return [(_refused(context, lang, exc, today), None)]
-    participant.awaiting = None
+    conversation.clear(participant)
     return [
         (text(context, lang, "profile.saved"), None),
         render_settings(context, lang, participant, today),
@@ -357,7 +362,7 @@ class Outgoing:
     local_date: date
     slot: str
     body: str
-    keyboard: InlineKeyboardMarkup | None = None
+    keyboard: Rows | None = None
 
 
 @dataclass
@@ -380,7 +385,7 @@ _HEADERS = {
 
 async def compose(
     session: AsyncSession, context: AksiContext, due: rem.Due, *, snoozed: bool = False
-) -> tuple[str, InlineKeyboardMarkup | None] | None:
+) -> tuple[str, Rows | None] | None:
     """The message for a due reminder, or None when it should stay quiet. `snoozed`: a snoozed
     reminder of the same person comes in this tick."""
     participant, kind, day = due.participant, due.reminder.kind, due.local_date
@@ -394,8 +399,8 @@ async def compose(
     if not sheet.lines:
         if kind != rem.DAILY or not await rem.plan_nudge_due(session, participant, day):
             return None
-        if participant.awaiting is None:  # a typed title answers it too, today
-            offers.expect_answer(participant, offers.OFFER_PLAN, due.occurrence)
+        if conversation.waiting(participant) is None:  # a typed title answers it too, today
+            offers.expect_answer(participant, Ask.OFFER_PLAN, due.occurrence)
         return offers.plan_nudge(context, lang)
     if not sheet.due or sheet.complete:
         return None  # quiet once the day's work is done
@@ -403,7 +408,7 @@ async def compose(
         return None  # "remind me in an hour" was pressed: that one comes instead
     body, keyboard = render_sheet(context, lang, sheet, day)
     snooze = pause.snooze_row(context, lang, day)
-    keyboard = InlineKeyboardMarkup([*keyboard.inline_keyboard, *snooze])
+    keyboard = button_rows([*keyboard, *snooze])
     return text(context, lang, _HEADERS.get(kind, _HEADERS[rem.DAILY])) + "\n\n" + body, keyboard
 
 
@@ -491,20 +496,13 @@ async def prepare(context: AksiContext, now: datetime) -> TickReport:
 
 async def deliver(context: AksiContext, item: Outgoing) -> Outcome:
     """Send one reminder; the outcome for its delivery row."""
-    try:
-        await context.bot.send_message(
-            item.chat_id,
-            item.body,
-            parse_mode=ParseMode.HTML,
-            link_preview_options=NO_PREVIEW,
-            reply_markup=item.keyboard,
-        )
-    except TelegramError as exc:
-        outcome = failure(exc)
-        if outcome == FAILED:
-            log.warning("reminder to participant %s not sent: %s", item.participant_id, exc)
-        return outcome
-    return SENT
+    where = Address(TELEGRAM, str(item.chat_id))
+    result = await context.services.send(where, Outbound(item.body, item.keyboard or ()))
+    outcome = one_shot_outcome(result)
+    if outcome == "failed":
+        reason = getattr(result, "reason", "")
+        log.warning("reminder to participant %s not sent: %s", item.participant_id, reason)
+    return outcome
 
 
 async def run_tick(context: AksiContext, now: datetime) -> TickReport:

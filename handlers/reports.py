@@ -15,10 +15,10 @@ from telegram import InputFile, Update
 from telegram.error import TelegramError
 
 from bot.context import AksiContext
-from bot.i18n import escape
 from core import reports
 from core.errors import InvalidInput
 from core.habits import local_today
+from core.i18n import escape
 from core.numbers import number, percent
 from core.pictures import Bar, completion_png
 from core.reading import BadTime

@@ -5,14 +5,16 @@ from __future__ import annotations
 import re
 
 from sqlalchemy.ext.asyncio import AsyncSession
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import Update
 
 from bot.context import AksiContext
+from core import buttons
+from core.channel import Action, Rows, button_rows
 from core.confirmations import Taken
 from core.errors import InvalidInput
 from core.roster import RosterStatus, links_csv, match, roster_pair, roster_status, untie
 from core.spreadsheet import COMMA, SEMICOLON, separator_for
-from handlers import callbacks, confirm
+from handlers import confirm
 from handlers.common import answer_button, edit_or_reply, plain, reply, send_file, text
 from handlers.fallback import unknown_button
 from handlers.staff import StaffReader, authorize, staff_command, still_manages
@@ -21,7 +23,7 @@ from storage.models import Cohort, Participant, RosterEntry
 MAX_BUTTONS = 40  # a keyboard of more is unwieldy on a phone; match some, then open it again
 # ros:<action>:<cohort id>[-<member id>[-<roster row id>]]
 _DATA_RE = re.compile(
-    rf"^{callbacks.ROSTER}:(show|links|pick|tie|tied|untie):"
+    rf"^{buttons.ROSTER}:(show|links|pick|tie|tied|untie):"
     rf"([0-9]{{1,12}}(?:-[0-9]{{1,12}}){{0,2}})$"
 )
 _ARITY = {"show": 1, "links": 1, "pick": 2, "tie": 3, "tied": 1, "untie": 3}
@@ -63,7 +65,7 @@ def _member_line(context: AksiContext, lang: str, member: Participant) -> str:
 
 def overview(
     context: AksiContext, lang: str, cohort: Cohort, status: RosterStatus, notice: str = ""
-) -> tuple[str, InlineKeyboardMarkup | None]:
+) -> tuple[str, Rows | None]:
     """The roster message and its buttons (match a member; the links as a file)."""
     if not status.entries:
         body = text(context, lang, "roster.empty", cohort=cohort.name, code=cohort.code)
@@ -85,27 +87,25 @@ def overview(
         blocks.append("\n".join(lines))
     else:
         blocks.append(text(context, lang, "roster.all_joined"))
-    rows: list[list[InlineKeyboardButton]] = []
+    rows: list[list[Action]] = []
     if status.untied:
         lines = [text(context, lang, "roster.untied_title", count=len(status.untied))]
         lines += [_member_line(context, lang, m) for m in status.untied]
         blocks.append("\n".join(lines))
         if status.not_joined:
             for member in status.untied[:MAX_BUTTONS]:
-                data = callbacks.pack(callbacks.ROSTER, "pick", f"{cohort.id}-{member.id}")
+                data = buttons.pack(buttons.ROSTER, "pick", f"{cohort.id}-{member.id}")
                 label = plain(context, lang, "roster.button_match", name=_member_name(member))
-                rows.append([InlineKeyboardButton(label[:64], callback_data=data)])
+                rows.append([Action(label[:64], data)])
             if len(status.untied) > MAX_BUTTONS:
                 blocks.append(text(context, lang, "roster.more_buttons", count=MAX_BUTTONS))
     if status.joined:
-        tied = callbacks.pack(callbacks.ROSTER, "tied", str(cohort.id))
+        tied = buttons.pack(buttons.ROSTER, "tied", str(cohort.id))
         label = plain(context, lang, "roster.button_tied")
-        rows.append([InlineKeyboardButton(label, callback_data=tied)])
-    links = callbacks.pack(callbacks.ROSTER, "links", str(cohort.id))
-    rows.append(
-        [InlineKeyboardButton(plain(context, lang, "roster.button_links"), callback_data=links)]
-    )
-    return "\n\n".join(blocks), InlineKeyboardMarkup(rows)
+        rows.append([Action(label, tied)])
+    links = buttons.pack(buttons.ROSTER, "links", str(cohort.id))
+    rows.append([Action(plain(context, lang, "roster.button_links"), links)])
+    return "\n\n".join(blocks), button_rows(rows)
 
 
 def _parse(data: str | None) -> tuple[str, list[int]] | None:
@@ -142,9 +142,7 @@ async def roster_button(update: Update, context: AksiContext) -> None:
         await _ask(update, context, staff, cohort, action, ids[1], ids[2])
     else:
         if action == "show":
-            answer: tuple[str, InlineKeyboardMarkup | None] | None = overview(
-                context, lang, cohort, status
-            )
+            answer: tuple[str, Rows | None] | None = overview(context, lang, cohort, status)
         elif action == "tied":
             answer = tied_view(context, lang, cohort, status)
         else:
@@ -158,18 +156,18 @@ async def roster_button(update: Update, context: AksiContext) -> None:
 
 def pick_view(
     context: AksiContext, lang: str, cohort: Cohort, status: RosterStatus, member_id: int
-) -> tuple[str, InlineKeyboardMarkup] | None:
+) -> tuple[str, Rows] | None:
     """The unmatched roster rows as buttons for one member; None when the member is not an
     untied member of this cohort (forged or stale)."""
     member = next((m for m in status.untied if m.id == member_id), None)
     if member is None:
         return None
-    back = InlineKeyboardButton(
+    back = Action(
         plain(context, lang, "roster.button_back"),
-        callback_data=callbacks.pack(callbacks.ROSTER, "show", str(cohort.id)),
+        buttons.pack(buttons.ROSTER, "show", str(cohort.id)),
     )
     if not status.not_joined:
-        return text(context, lang, "roster.pick_none"), InlineKeyboardMarkup([[back]])
+        return text(context, lang, "roster.pick_none"), button_rows([[back]])
     rows = []
     for entry in status.not_joined[:MAX_BUTTONS]:
         label = (
@@ -177,37 +175,37 @@ def pick_view(
             if entry.unit
             else entry.name
         )
-        data = callbacks.pack(callbacks.ROSTER, "tie", f"{cohort.id}-{member.id}-{entry.id}")
-        rows.append([InlineKeyboardButton(label[:64], callback_data=data)])
+        data = buttons.pack(buttons.ROSTER, "tie", f"{cohort.id}-{member.id}-{entry.id}")
+        rows.append([Action(label[:64], data)])
     rows.append([back])
     body = text(context, lang, "roster.pick", member=_member_name(member))
     if len(status.not_joined) > MAX_BUTTONS:
         body += "\n\n" + text(context, lang, "roster.more_buttons", count=MAX_BUTTONS)
-    return body, InlineKeyboardMarkup(rows)
+    return body, button_rows(rows)
 
 
 def tied_view(
     context: AksiContext, lang: str, cohort: Cohort, status: RosterStatus
-) -> tuple[str, InlineKeyboardMarkup]:
+) -> tuple[str, Rows]:
     """The roster rows tied to an account, as buttons to undo one match (a wrong match is
     undone here, then matched again)."""
-    back = InlineKeyboardButton(
+    back = Action(
         plain(context, lang, "roster.button_back"),
-        callback_data=callbacks.pack(callbacks.ROSTER, "show", str(cohort.id)),
+        buttons.pack(buttons.ROSTER, "show", str(cohort.id)),
     )
     tied = [e for e in status.entries if e.participant_id is not None]
     rows = []
     for entry in tied[:MAX_BUTTONS]:
-        data = callbacks.pack(
-            callbacks.ROSTER, "untie", f"{cohort.id}-{entry.participant_id}-{entry.id}"
+        data = buttons.pack(
+            buttons.ROSTER, "untie", f"{cohort.id}-{entry.participant_id}-{entry.id}"
         )
         label = plain(context, lang, "roster.button_untie", name=entry.name)
-        rows.append([InlineKeyboardButton(label[:64], callback_data=data)])
+        rows.append([Action(label[:64], data)])
     rows.append([back])
     body = text(context, lang, "roster.tied_pick")
     if len(tied) > MAX_BUTTONS:
         body += "\n\n" + text(context, lang, "roster.more_buttons", count=MAX_BUTTONS)
-    return body, InlineKeyboardMarkup(rows)
+    return body, button_rows(rows)
 
 
 def _who(context: AksiContext, lang: str, member: Participant) -> str:
@@ -284,7 +282,7 @@ async def _ask(
 
 async def _overview_now(
     session: AsyncSession, context: AksiContext, lang: str, cohort: Cohort, notice: str = ""
-) -> tuple[str, InlineKeyboardMarkup | None]:
+) -> tuple[str, Rows | None]:
     return overview(context, lang, cohort, await roster_status(session, cohort.id), notice)
 
 
@@ -354,8 +352,8 @@ async def _roster_change(
         dict(data),
         [("yes", plain(context, lang, "roster.button_undo"))],
     )
-    rows = [*undo_button.inline_keyboard, *(keyboard.inline_keyboard if keyboard else [])]
-    return confirm.Done([(body, InlineKeyboardMarkup(rows))])
+    rows = [*undo_button, *(keyboard if keyboard else [])]
+    return confirm.Done([(body, button_rows(rows))])
 
 
 async def _send_links(

@@ -60,4 +60,6 @@ async def add_one_session(
     item = SessionView(saved, local(saved.starts_at, tz).date(), session_state(saved, now, tz))
     key = "session_add.added" if added else "session_add.updated"
     body = text(context, lang, key, code=cohort.code, cohort=cohort.name)
-    await reply(update, context, body + "\n\n" + render_session(context, lang, tz, item))
+    await reply(
+        update, context, body + "\n\n" + render_session(context.services.i18n, lang, tz, item)
+    )

@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import Update
 
 from bot.context import AksiContext
+from core import buttons, conversation
+from core.channel import Action, Rows, button_rows
 from core.participants import (
     ASK_FULL_NAME,
     ASK_UNIT,
-    EDITING,
+    ask_profile,
+    editing_profile,
     effective_timezone,
+    profile_field,
     set_language,
     set_timezone,
 )
 from core.timefmt import INDONESIAN_ZONES, zone_abbreviation
-from handlers import callbacks
 from handlers.common import (
     answer_button,
     ask_for_code,
@@ -38,9 +41,7 @@ _BUTTONS = {
 }
 
 
-def settings_view(
-    context: AksiContext, lang: str, p: Participant
-) -> tuple[str, InlineKeyboardMarkup]:
+def settings_view(context: AksiContext, lang: str, p: Participant) -> tuple[str, Rows]:
     tz = effective_timezone(p)
     none = text(context, lang, "profile.empty")
     body = text(
@@ -60,30 +61,28 @@ def settings_view(
 
     rows = [
         [
-            InlineKeyboardButton(
+            Action(
                 mark(name, code == lang),
-                callback_data=callbacks.pack(callbacks.SETTINGS, "lang", code),
+                buttons.pack(buttons.SETTINGS, "lang", code),
             )
             for code, name in LANGUAGE_NAMES.items()
         ],
         [
-            InlineKeyboardButton(
-                mark(abbr, zone == tz), callback_data=callbacks.pack(callbacks.SETTINGS, "tz", abbr)
-            )
+            Action(mark(abbr, zone == tz), buttons.pack(buttons.SETTINGS, "tz", abbr))
             for abbr, zone in INDONESIAN_ZONES.items()
         ],
         [
-            InlineKeyboardButton(
+            Action(
                 plain(context, lang, "button.edit_name"),
-                callback_data=callbacks.pack(callbacks.SETTINGS, "edit", ASK_FULL_NAME),
+                buttons.pack(buttons.SETTINGS, "edit", ASK_FULL_NAME),
             ),
-            InlineKeyboardButton(
+            Action(
                 plain(context, lang, "button.edit_unit"),
-                callback_data=callbacks.pack(callbacks.SETTINGS, "edit", ASK_UNIT),
+                buttons.pack(buttons.SETTINGS, "edit", ASK_UNIT),
             ),
         ],
     ]
-    return body, InlineKeyboardMarkup(rows)
+    return body, button_rows(rows)
 
 
 async def show_settings(update: Update, context: AksiContext) -> None:
@@ -101,15 +100,17 @@ async def settings_button(update: Update, context: AksiContext) -> None:
     unit, or leave it as it is."""
     query = update.callback_query
     assert query is not None
-    button = callbacks.unpack(query.data, callbacks.SETTINGS, dict(_BUTTONS))
+    button = buttons.unpack(query.data, buttons.SETTINGS, dict(_BUTTONS))
     async with context.services.db.begin() as session:
         reader = await identify(session, update, context)
         participant = reader.participant
         if participant is None:
             await ask_for_code(update, context, reader.lang)
             return
-        editing = EDITING + button.arg if button is not None else ""
-        if button is None or (button.action == "keep" and participant.awaiting != editing):
+        if button is None or (
+            button.action == "keep"
+            and not (editing_profile(participant) and profile_field(participant) == button.arg)
+        ):
             await answer_button(update, plain(context, reader.lang, "button.stale"), alert=True)
             return
         lang = reader.lang
@@ -121,9 +122,9 @@ async def settings_button(update: Update, context: AksiContext) -> None:
             # Reminders follow the person to their new zone.
             await sync_reminders(session, participant, context.services.clock())
         elif button.action == "keep":
-            participant.awaiting = None
+            conversation.clear(participant)
         else:
-            participant.awaiting = editing
+            ask_profile(participant, button.arg, editing=True)
     if button.action == "edit":
         await answer_button(update)
         await reply(
@@ -151,12 +152,10 @@ async def choose_language(update: Update, context: AksiContext) -> None:
             await ask_for_code(update, context, reader.lang)
             return
         if not args:
-            keyboard = InlineKeyboardMarkup(
+            keyboard = button_rows(
                 [
                     [
-                        InlineKeyboardButton(
-                            name, callback_data=callbacks.pack(callbacks.SETTINGS, "lang", code)
-                        )
+                        Action(name, buttons.pack(buttons.SETTINGS, "lang", code))
                         for code, name in LANGUAGE_NAMES.items()
                     ]
                 ]

@@ -12,13 +12,14 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import Update
 
 from bot.context import AksiContext
+from core import buttons
+from core.channel import Action, Rows, button_rows
 from core.cohorts import looks_like_code, normalise_code
 from core.participants import TelegramPerson, client_language, find_participant
 from core.staff import can_manage, managed_cohorts, staff_rows
-from handlers import callbacks
 from handlers.common import answer_button, person_of, plain, reply, text
 from storage.models import Cohort
 
@@ -110,17 +111,17 @@ async def still_manages(
     )
 
 
-def choose_cohort_keyboard(name: str, cohorts: list[Cohort]) -> InlineKeyboardMarkup:
+def choose_cohort_keyboard(name: str, cohorts: list[Cohort]) -> Rows:
     rows = [
         [
-            InlineKeyboardButton(
+            Action(
                 f"{c.code} — {c.name}"[:60],
-                callback_data=callbacks.pack(callbacks.STAFF, name, str(c.id)),
+                buttons.pack(buttons.STAFF, name, str(c.id)),
             )
         ]
         for c in cohorts[:20]
     ]
-    return InlineKeyboardMarkup(rows)
+    return button_rows(rows)
 
 
 # Commands whose first word can only be a cohort code, and the words other commands take there.
@@ -201,7 +202,7 @@ async def staff_button(update: Update, context: AksiContext) -> None:
     assert query is not None
     parts = (query.data or "").split(":")
     entry = ENTRIES.get(parts[1]) if len(parts) == 3 else None
-    cohort_id = callbacks.parse_id(parts[2]) if len(parts) == 3 else None
+    cohort_id = buttons.parse_id(parts[2]) if len(parts) == 3 else None
     async with context.services.db() as session:
         reader = await staff_or_refuse(session, update, context)
     if reader is None:

@@ -5,7 +5,8 @@ from __future__ import annotations
 from telegram import Update
 
 from bot.context import AksiContext
-from core.participants import editing_profile, profile_field
+from core import conversation
+from core.conversation import Ask
 from core.plans import discard_draft, has_plan
 from handlers import announce, checkin, guide, plan, reminders
 from handlers.common import Answer, identify, reply, text
@@ -23,7 +24,8 @@ async def typed_text(update: Update, context: AksiContext) -> None:
     async with context.services.db.begin() as session:
         reader = await identify(session, update, context)
         lang, participant = reader.lang, reader.participant
-        awaiting = (participant.awaiting or "") if participant else ""
+        open_question = conversation.waiting(participant) if participant else None
+        asked = open_question.ask if open_question else None
         for_announcement = await announce.answer_typed(session, update, context)
         if for_announcement is not None:  # a facilitator writing an announcement or its time
             answer: Answer = for_announcement
@@ -36,16 +38,17 @@ async def typed_text(update: Update, context: AksiContext) -> None:
                 answer = await announce.preview_waits(session, update, context) or [
                     (text(context, lang, key, code=typed.strip()[:64]), None)
                 ]
-        elif profile_field(awaiting) is not None:  # joining, or editing in /pengaturan
-            offer = not editing_profile(awaiting) and not await has_plan(session, participant.id)
+        elif asked in conversation.PROFILE:  # joining, or editing in /pengaturan
+            offer = asked not in conversation.EDITING
+            offer = offer and not await has_plan(session, participant.id)
             answer = answer_profile(context, reader, participant, typed, offer_plan=offer)
-        elif awaiting.startswith("offer_"):  # typed instead of tapped (handlers.guide)
+        elif asked in conversation.OFFERS:  # typed instead of tapped (handlers.guide)
             answer = await guide.answer_typed(session, context, reader, typed)
-        elif awaiting == "plan":
+        elif asked == Ask.PLAN:
             answer = await plan.answer_text(session, context, reader, typed)
-        elif awaiting in ("rem_time", "rem_until"):
+        elif asked in conversation.REMINDERS:
             answer = await reminders.answer_text(session, context, reader, typed)
-        elif awaiting.startswith("ci_"):
+        elif asked in conversation.CHECKIN:
             answer = await checkin.answer_text(session, context, reader, typed)
         else:  # no question open: a facilitator's preview may wait for its buttons
             answer = await announce.preview_waits(session, update, context) or [
@@ -67,8 +70,8 @@ async def cancel(update: Update, context: AksiContext) -> None:
             had_draft = had_question = False
         else:
             had_draft = await discard_draft(session, participant)
-            had_question = participant.awaiting is not None
-            participant.awaiting = None
+            had_question = conversation.waiting(participant) is not None
+            conversation.clear(participant)
     if dropped is not None:
         answer = dropped
     elif participant is None:  # a facilitator who is not a participant has nothing else open

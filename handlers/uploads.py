@@ -10,12 +10,13 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
-from telegram import InlineKeyboardMarkup, Update
+from telegram import Update
 from telegram.error import TelegramError
 
 from bot.context import AksiContext
-from bot.i18n import Html, escape
+from core.channel import Rows
 from core.confirmations import Taken
+from core.i18n import Html, escape
 from core.imports import MAX_PROBLEMS_SHOWN, ImportRefused, ImportSummary, Problem
 from core.numbers import number
 from core.timefmt import clock, list_date, local
@@ -241,7 +242,7 @@ async def ask_to_replace(
     upload: Upload,
     preview: ImportSummary,
     payload: dict[str, Any],
-) -> tuple[str, InlineKeyboardMarkup]:
+) -> tuple[str, Rows]:
     """What replacing will change — counts, and every title it removes — with the question:
     apply, apply and also remove the past sessions left out of the file, or cancel."""
     kind = "schedule" if upload.kind is Kind.SCHEDULE else "materials"

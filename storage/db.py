@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-from collections.abc import AsyncIterator, Callable, Generator
+from collections.abc import AsyncIterator, Awaitable, Callable, Generator
 from contextlib import asynccontextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -112,10 +114,48 @@ def sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False)
 
 
+AfterCommit = Callable[[], Awaitable[object]]
+
+
+@dataclass
+class _Open:
+    """A write transaction in progress: the task in it and the work waiting for its commit."""
+
+    task: asyncio.Task[Any] | None
+    pending: list[AfterCommit] = field(default_factory=list)
+
+
+# A task started inside a transaction inherits this variable, hence the task check.
+_OPEN: ContextVar[_Open | None] = ContextVar("write_transaction", default=None)
+
+
+def _open_here() -> _Open | None:
+    open_ = _OPEN.get()
+    return open_ if open_ is not None and open_.task is asyncio.current_task() else None
+
+
+def in_write_transaction() -> bool:
+    """Whether the current task is inside `Database.begin()`."""
+    return _open_here() is not None
+
+
+def after_commit(work: AfterCommit) -> bool:
+    """Run `work` once the current write transaction has committed (dropped if it rolls back);
+    False when no write transaction is open, so the caller does it now. This is how a reply
+    written inside a transaction is sent after it: never a network call while the write lock
+    is held, and never a message about a change that was not saved."""
+    open_ = _open_here()
+    if open_ is None:
+        return False
+    open_.pending.append(work)
+    return True
+
+
 class Database:
     """The bot's sessions: `db()` for reading, `db.begin()` for a write transaction that
     commits at the end. On SQLite the write transactions of this process take turns (an
-    asyncio lock): a second writer waits in the event loop, never inside SQLite."""
+    asyncio lock): a second writer waits in the event loop, never inside SQLite. Work handed
+    to `after_commit` inside `begin()` runs after the commit, in order, outside the lock."""
 
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
@@ -127,12 +167,21 @@ class Database:
 
     @asynccontextmanager
     async def begin(self) -> AsyncIterator[AsyncSession]:
-        if self._write_lock is None:
-            async with self.sessions.begin() as session:
-                yield session
-            return
-        async with self._write_lock, self.sessions.begin() as session:
-            yield session
+        if in_write_transaction():
+            raise RuntimeError("a write transaction inside another one (they take turns)")
+        open_ = _Open(asyncio.current_task())
+        token = _OPEN.set(open_)
+        try:
+            if self._write_lock is None:
+                async with self.sessions.begin() as session:
+                    yield session
+            else:
+                async with self._write_lock, self.sessions.begin() as session:
+                    yield session
+        finally:
+            _OPEN.reset(token)
+        for work in open_.pending:  # reached only when the transaction committed
+            await work()
 
 
 def alembic_config() -> Config:

@@ -1,8 +1,10 @@
-"""Shared fixtures: a real SQLite file per test, migrated with the real Alembic migrations."""
+"""Shared fixtures: a real database per test — a SQLite file, or a PostgreSQL database on the
+throwaway server the test run starts (tests/pgserver.py) for modules marked
+`pytest.mark.databases("sqlite", "postgresql")` — migrated with the real Alembic migrations."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -14,6 +16,7 @@ from core.cohorts import create_cohort
 from storage.db import create_engine, sessionmaker, upgrade
 from storage.models import Cohort
 from tests.harness import Clock, RunningBot, settings_for
+from tests.pgserver import PostgresServer
 
 # Friday 3 September 2021, 09:00 WITA: the second day of the cohort `make_cohort` makes.
 NOW = datetime(2021, 9, 3, 1, 0, tzinfo=UTC)
@@ -26,8 +29,32 @@ async def standin() -> AsyncIterator[BotApiStandIn]:
         yield server
 
 
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PostgresServer]:
+    """One PostgreSQL server for the whole run (started on first use)."""
+    server = PostgresServer()
+    try:
+        server.start()
+        yield server
+    finally:
+        server.stop()
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """A test marked `databases(...)` runs once per database kind named."""
+    marker = metafunc.definition.get_closest_marker("databases")
+    if marker is not None and "db_url" in metafunc.fixturenames:
+        metafunc.parametrize("db_url", marker.args, indirect=True)
+
+
 @pytest.fixture
-def db_url(tmp_path: Path) -> str:
+async def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """The test's database: a SQLite file (the default) or a new PostgreSQL database."""
+    kind = getattr(request, "param", "sqlite")
+    if kind == "postgresql":
+        server: PostgresServer = request.getfixturevalue("postgres")
+        return await server.new_database()
+    assert kind == "sqlite", kind
     return f"sqlite+aiosqlite:///{tmp_path / 'aksi.db'}"
 
 

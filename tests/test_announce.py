@@ -19,6 +19,8 @@ from storage.models import Announcement, OutboxMessage, Participant
 from tests.conftest import make_cohort
 from tests.harness import Clock, Person, RunningBot, joined, settings_for, texts
 
+pytestmark = pytest.mark.databases("sqlite", "postgresql")
+
 FACILITATOR = 9001
 PARTICIPANTS = [2001, 2002, 2003, 2004]
 

@@ -24,12 +24,13 @@ from openpyxl import load_workbook
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.i18n import Catalogs
 from bot.standin import BotApiStandIn, Outgoing
+from core import buttons as callbacks
+from core.i18n import Catalogs
 from core.imports import apply_materials, apply_schedule, parse_materials, parse_schedule
 from core.roster import apply_roster, parse_roster
 from core.staff import add_facilitator
-from handlers import STAFF_COMMANDS, callbacks
+from handlers import STAFF_COMMANDS
 from handlers.staff import ENTRIES
 from storage.db import create_engine, sessionmaker, upgrade
 from storage.models import (

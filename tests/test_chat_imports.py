@@ -13,8 +13,8 @@ import pytest
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.i18n import Catalogs
 from bot.standin import BotApiStandIn, Outgoing
+from core.i18n import Catalogs
 from core.imports import PROBLEM_ENGLISH, ImportRefused, parse_schedule
 from core.staff import add_facilitator
 from core.uploads import (
@@ -31,6 +31,8 @@ from core.uploads import (
 from storage.models import Cohort, Material, Session, Staff
 from tests.conftest import make_cohort
 from tests.harness import Clock, Person, RunningBot, joined, settings_for, texts
+
+pytestmark = pytest.mark.databases("sqlite", "postgresql")
 
 NOW = datetime(2021, 9, 3, 1, 0, tzinfo=UTC)  # Friday 3 September 2021, 09:00 WITA
 FACILITATOR, BOTH, PARTICIPANT, STRANGER, ADMIN = 5001, 5002, 1001, 3003, 9009

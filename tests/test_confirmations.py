@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -12,6 +13,8 @@ from core import confirmations
 from storage.models import Confirmation, Participant
 from tests.conftest import NOW
 from tests.harness import Clock, Person, RunningBot, joined
+
+pytestmark = pytest.mark.databases("sqlite", "postgresql")
 
 
 async def member(bot: RunningBot, user_id: int = 1001, name: str = "Budi", **kw: str) -> Person:

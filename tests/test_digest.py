@@ -24,6 +24,8 @@ from tests.conftest import make_cohort
 from tests.harness import Clock, RunningBot, settings_for
 from tests.reportdata import build
 
+pytestmark = pytest.mark.databases("sqlite", "postgresql")
+
 SARI, TOM, QUIET, OTHER = 5001, 5002, 5003, 5009
 
 

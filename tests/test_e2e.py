@@ -11,11 +11,13 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.standin import BotApiStandIn
+from core.htmlsplit import visible_length
 from core.imports import apply_materials, apply_schedule, parse_materials, parse_schedule
-from handlers.htmlsplit import visible_length
 from storage.models import Participant, Session
 from tests.conftest import make_cohort
 from tests.harness import Clock, RunningBot, joined, settings_for, texts
+
+pytestmark = pytest.mark.databases("sqlite", "postgresql")
 
 # Friday 3 September 2021, 09:00 WITA: the second day of the cohort.
 NOW = datetime(2021, 9, 3, 1, 0, tzinfo=UTC)

@@ -9,8 +9,8 @@ import re
 
 import pytest
 
-from bot.standin import _HtmlChecker
-from handlers.htmlsplit import split_message, visible_length
+from bot.standin.wire import _HtmlChecker
+from core.htmlsplit import split_message, visible_length
 
 ENTITIES = ["&lt;", "&gt;", "&amp;", "&quot;", "&#39;", "&#128512;", "&#x1F44D;"]
 WORDS = [

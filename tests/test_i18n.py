@@ -9,8 +9,8 @@ from html.parser import HTMLParser
 
 import pytest
 
-from bot.i18n import Catalogs, Html
 from core.checkins import BACKFILL_DAYS
+from core.i18n import Catalogs, Html
 from core.pauses import MAX_PAUSE_DAYS
 
 CATALOGS = Catalogs()

@@ -26,6 +26,8 @@ from storage.models import (
 from tests.conftest import make_cohort
 from tests.harness import Clock, Person, RunningBot, joined, settings_for, texts
 
+pytestmark = pytest.mark.databases("sqlite", "postgresql")
+
 # Friday 3 September 2021, 09:00 WITA.
 
 

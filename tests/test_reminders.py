@@ -29,6 +29,8 @@ from storage.models import CheckIn, Delivery, Participant, Reminder
 from tests.conftest import make_cohort
 from tests.harness import Clock, RunningBot, joined, settings_for
 
+pytestmark = pytest.mark.databases("sqlite", "postgresql")
+
 WIB, WITA, WIT = "Asia/Jakarta", "Asia/Makassar", "Asia/Jayapura"
 
 

@@ -17,14 +17,16 @@ from openpyxl import load_workbook
 from sqlalchemy import event, insert, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from bot.i18n import Catalogs
 from core.checkins import spec_of
 from core.habits import Entry, Status, habit_stats, local_today
+from core.i18n import Catalogs
 from core.report_files import csv_bytes, xlsx_bytes
 from core.reports import DayState, ExportStatus, Tally, cohort_report, export, habit_tally
 from storage.models import ActionPlan, CheckIn, Cohort, Habit, Participant, Reflection
 from tests.conftest import make_cohort
 from tests.reportdata import NIP_ANI, NOW, WIB, WIT, WITA, build, d
+
+pytestmark = pytest.mark.databases("sqlite", "postgresql")
 
 NIP_GROUPED = "19800101 200501 1 001"
 CATALOGS = Catalogs()

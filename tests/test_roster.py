@@ -27,6 +27,8 @@ from core.roster import (
 from storage.models import Cohort, Participant, RosterEntry
 from tests.conftest import make_cohort
 
+pytestmark = pytest.mark.databases("sqlite", "postgresql")
+
 ROSTER = (
     "name,unit,nip,telegram_username\n"
     "Budi Santoso,Dinas Kesehatan,198001012005011001,\n"

@@ -1,7 +1,8 @@
 """Text catalogs: every user-facing message, by key, in Indonesian (first) and English.
 
-The catalogs are gettext `.po` files in `bot/locales/`, read with Babel, so translators can
-use their usual tools. Messages are Telegram HTML; values are escaped unless wrapped in `Html`.
+The catalogs are gettext `.po` files in `core/locales/`, read with Babel, so translators can
+use their usual tools. Messages are Aksi's markup (`core.channel`: the HTML subset Telegram
+takes as it is, rendered per channel); values are escaped unless wrapped in `Html`.
 
 A text that shows a number of things is a gettext plural entry (`msgid_plural` with the same
 key, one `msgstr[i]` per form of the catalog's `Plural-Forms`: English "1 day" / "2 days",
@@ -25,7 +26,7 @@ FALLBACK = "id"
 
 
 class Html(str):
-    """A value that is already Telegram HTML and must not be escaped again."""
+    """A value that is already markup and must not be escaped again."""
 
 
 class Catalogs:

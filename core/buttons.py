@@ -1,4 +1,7 @@
-"""Callback-data prefixes in one place, and a strict parser: button data is untrusted input."""
+"""Button action data, one encoder and one strict decoder for every feature: a prefix naming
+the feature, a verb and an argument, within the smallest channel limit (Telegram: 64 bytes).
+Button data comes back from the chat, so it is untrusted input: anything not exactly what we
+could have sent is refused (`unpack` returns None)."""
 
 from __future__ import annotations
 

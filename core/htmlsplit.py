@@ -1,4 +1,5 @@
-"""Cutting Telegram HTML into messages that fit Telegram's limit, without breaking the markup.
+"""Cutting markup (`core.channel`: the HTML subset Aksi writes, which Telegram takes as it is)
+into messages that fit a channel's limit, without breaking the markup.
 
 Telegram counts a message's length on the text it shows (after entities are parsed), so
 `&lt;` is one character and `<b>` none. A cut never falls inside a tag or an entity (`&lt;`),
@@ -18,12 +19,11 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from telegram.constants import MessageLimit
-
 _TOKEN = re.compile(
     r"(?P<tag><[^<>]*>)|(?P<entity>&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});)"
 )
 _TAG_NAME = re.compile(r"^<\s*(/?)\s*([A-Za-z][A-Za-z0-9-]*)")
+TELEGRAM_MAX_TEXT = 4096  # characters in one message (telegram.constants.MessageLimit)
 _ATOMIC = frozenset({"tg-emoji"})  # never cut inside: its text is one custom emoji
 _JOINERS = frozenset({"\u200d", "\ufe0e", "\ufe0f"})
 
@@ -111,7 +111,7 @@ def _shows_something(token: _Token) -> bool:
     return bool(token.shown) and not token.shown.isspace()
 
 
-def split_message(body: str, limit: int = MessageLimit.MAX_TEXT_LENGTH) -> list[str]:
+def split_message(body: str, limit: int = TELEGRAM_MAX_TEXT) -> list[str]:
     """`body` (Telegram HTML) as messages of at most `limit` shown characters each, every one
     valid HTML on its own. Whitespace longer than a whole message is left out."""
     if _utf16(body) <= limit:  # the usual case: markup and entities only ever shorten it

@@ -1,0 +1,151 @@
+"""The HTTP layer: requests parsed as Telegram parses them, answers shaped like Telegram's."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import math
+import time
+from typing import Any
+
+from aiohttp import web
+
+from bot.standin.methods import _Methods
+from bot.standin.records import _COUNTED
+from bot.standin.wire import _LOGGER, UploadedFile, _ApiError, _bad_request, _convert_param
+
+
+class _Http(_Methods):
+    """The HTTP layer: requests parsed as Telegram parses them, answers shaped like Telegram's."""
+
+    # ----------------------------------------------------------------------------------
+
+    async def _handle_api(self, request: web.Request) -> web.Response:
+        if request.match_info["token"] != self.token:
+            return self._error_response(_ApiError(401, "Unauthorized"))
+        called = request.match_info["method"]
+        known = self._handlers.get(called.lower())
+        method = known[0] if known else called
+        try:
+            params = await self._parse_params(request)
+        except _ApiError as error:
+            self.requests.append((method, {}))
+            return self._error_response(error)
+        self.requests.append((method, params))
+        if known is None:
+            self.unknown_methods.append(called)
+            return self._error_response(_ApiError(404, "Not Found"))
+        key = called.lower()
+        pause = self._delays.get(key)
+        if pause:
+            await asyncio.sleep(pause)
+        try:
+            self._check_failures(key, params)
+            self._check_rate(key, params)
+            result = await known[1](params)
+        except _ApiError as error:
+            return self._error_response(error)
+        except Exception as error:  # a stand-in bug; answer like a server error
+            _LOGGER.exception("stand-in failed on %s", method)
+            return self._error_response(_ApiError(500, f"Internal Server Error: {error!r}"))
+        return web.Response(
+            text=json.dumps({"ok": True, "result": result}, ensure_ascii=False),
+            content_type="application/json",
+        )
+
+    async def _handle_file(self, request: web.Request) -> web.Response:
+        if request.match_info["token"] != self.token:
+            return self._error_response(_ApiError(401, "Unauthorized"))
+        stored = self._files_by_path.get(request.match_info["path"])
+        if stored is None or stored.data is None:
+            return self._error_response(_ApiError(404, "Not Found"))
+        return web.Response(
+            body=stored.data, content_type=stored.mime_type or "application/octet-stream"
+        )
+
+    @staticmethod
+    def _error_response(error: _ApiError) -> web.Response:
+        status = error.error_code if 400 <= error.error_code <= 599 else 500
+        return web.Response(
+            text=json.dumps(error.payload(), ensure_ascii=False),
+            status=status,
+            content_type="application/json",
+        )
+
+    @staticmethod
+    async def _parse_params(request: web.Request) -> dict[str, Any]:
+        raw: dict[str, Any] = dict(request.query)
+        if request.can_read_body:
+            if request.content_type == "application/json":
+                try:
+                    body = await request.json()
+                except ValueError:
+                    raise _bad_request("can't parse JSON encoded request body") from None
+                if not isinstance(body, dict):
+                    raise _bad_request("JSON body must be an object")
+                raw.update(body)
+            elif request.content_type in (
+                "application/x-www-form-urlencoded",
+                "multipart/form-data",
+            ):
+                form = await request.post()
+                for name, value in form.items():
+                    if isinstance(value, web.FileField):
+                        raw[name] = UploadedFile(
+                            filename=value.filename,
+                            content_type=value.content_type,
+                            data=value.file.read(),
+                        )
+                    elif isinstance(value, bytes):
+                        raw[name] = value.decode("utf-8", "replace")
+                    else:
+                        raw[name] = value
+        return {name: _convert_param(name, value) for name, value in raw.items()}
+
+    def _check_failures(self, method: str, params: dict[str, Any]) -> None:
+        if not self._failures:
+            return
+        chat_id = self._effective_chat(method, params)
+        for failure in self._failures:
+            if failure.method != method:
+                continue
+            if failure.chat_id is not None and failure.chat_id != chat_id:
+                continue
+            if failure.times is not None:
+                failure.times -= 1
+                if failure.times <= 0:
+                    self._failures.remove(failure)
+            raise _ApiError(failure.error_code, failure.description, failure.retry_after)
+
+    def _check_rate(self, method: str, params: dict[str, Any]) -> None:
+        limits = self._rate_limits
+        if limits is None or method not in _COUNTED:
+            return
+        now = time.monotonic()
+        window = self._sent_times
+        while window and window[0] <= now - 1.0:
+            window.popleft()
+        chat_id = self._effective_chat(method, params)
+        tokens, last = self._chat_tokens.get(chat_id, (limits.per_chat_burst, now))
+        tokens = min(limits.per_chat_burst, tokens + (now - last) * limits.per_chat_per_second)
+        if len(window) >= limits.overall_per_second:
+            wait = 1.0 - (now - window[0])
+            self.rate_limited.append(("overall", chat_id))
+        elif tokens < 1.0:
+            wait = (1.0 - tokens) / limits.per_chat_per_second
+            self.rate_limited.append(("chat", chat_id))
+        else:
+            window.append(now)
+            self._chat_tokens[chat_id] = (tokens - 1.0, now)
+            return
+        self._chat_tokens[chat_id] = (tokens, now)
+        self.too_many_requests += 1
+        retry = max(1, math.ceil(wait))
+        raise _ApiError(429, f"Too Many Requests: retry after {retry}", retry)
+
+    def _effective_chat(self, method: str, params: dict[str, Any]) -> int | None:
+        if method == "answercallbackquery":
+            known = self._callbacks.get(str(params.get("callback_query_id")))
+            return known[0] if known else None
+        chat_id = params.get("chat_id")
+        return chat_id if isinstance(chat_id, int) else None

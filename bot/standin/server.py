@@ -1,0 +1,127 @@
+"""The stand-in itself: a Bot API server on loopback for one bot (see the package docstring)."""
+
+from __future__ import annotations
+
+import socket
+from types import TracebackType
+from typing import Self
+
+from aiohttp import web
+
+from bot.standin.users import _Users
+from bot.standin.wire import _LOGGER, DEFAULT_TOKEN, MAX_UPLOAD_BYTES, _Handler
+
+
+class BotApiStandIn(_Users):
+    """A Bot API server on loopback for one bot (see the package docstring)."""
+
+    def __init__(
+        self,
+        token: str = DEFAULT_TOKEN,
+        bot_username: str = "aksi_bot",
+        host: str = "127.0.0.1",
+        port: int = 0,
+    ) -> None:
+        super().__init__(token, bot_username, host, port)
+        self._handlers: dict[str, tuple[str, _Handler]] = {}
+        for name, handler in (
+            ("getMe", self._get_me),
+            ("logOut", self._true),
+            ("close", self._true),
+            ("deleteWebhook", self._delete_webhook),
+            ("getWebhookInfo", self._get_webhook_info),
+            ("getUpdates", self._get_updates),
+            ("setMyCommands", self._set_my_commands),
+            ("deleteMyCommands", self._delete_my_commands),
+            ("getMyCommands", self._get_my_commands),
+            ("setMyName", self._true),
+            ("setMyDescription", self._true),
+            ("setMyShortDescription", self._true),
+            ("sendMessage", self._send_message),
+            ("editMessageText", self._edit_message_text),
+            ("editMessageCaption", self._edit_message_caption),
+            ("editMessageReplyMarkup", self._edit_message_reply_markup),
+            ("deleteMessage", self._delete_message),
+            ("answerCallbackQuery", self._answer_callback_query),
+            ("sendChatAction", self._send_chat_action),
+            ("sendPhoto", self._send_photo),
+            ("sendDocument", self._send_document),
+            ("getFile", self._get_file),
+            ("setChatMenuButton", self._set_chat_menu_button),
+            ("getChatMenuButton", self._get_chat_menu_button),
+        ):
+            self._handlers[name.lower()] = (name, handler)
+
+    # ----------------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Start serving on ``host:port`` (port 0 picks a free one, see :attr:`port`)."""
+        if self._runner is not None:
+            raise RuntimeError("BotApiStandIn is already running")
+        self._closing = False
+        app = web.Application(client_max_size=MAX_UPLOAD_BYTES)
+        app.router.add_route("*", "/bot{token}/{method}", self._handle_api)
+        app.router.add_get("/file/bot{token}/{path:.+}", self._handle_file)
+        runner = web.AppRunner(
+            app, access_log=None, handler_cancellation=True, shutdown_timeout=2.0
+        )
+        await runner.setup()
+        sock = socket.socket(socket.AF_INET6 if ":" in self.host else socket.AF_INET)
+        try:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            sock.bind((self.host, self._requested_port))
+            site = web.SockSite(runner, sock)
+            await site.start()
+        except BaseException:
+            sock.close()
+            await runner.cleanup()
+            raise
+        self._port = int(sock.getsockname()[1])
+        self._runner = runner
+        _LOGGER.debug("Bot API stand-in listening on %s", self.base_url)
+
+    async def stop(self) -> None:
+        """Stop serving; pending long polls return at once. Recorded state is kept."""
+        runner, self._runner = self._runner, None
+        if runner is None:
+            return
+        self._closing = True
+        self._updates_changed.notify()
+        await runner.cleanup()
+
+    async def __aenter__(self) -> Self:
+        await self.start()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.stop()
+
+    @property
+    def running(self) -> bool:
+        return self._runner is not None
+
+    @property
+    def port(self) -> int:
+        if self._port is None:
+            raise RuntimeError("BotApiStandIn has no port yet: call start() first")
+        return self._port
+
+    @property
+    def root_url(self) -> str:
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}"
+
+    @property
+    def base_url(self) -> str:
+        """For ``ApplicationBuilder().base_url()`` / ``Bot(base_url=)``; PTB appends the token."""
+        return f"{self.root_url}/bot"
+
+    @property
+    def base_file_url(self) -> str:
+        """For ``ApplicationBuilder().base_file_url()``; PTB appends the token."""
+        return f"{self.root_url}/file/bot"

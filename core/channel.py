@@ -1,0 +1,230 @@
+"""The channel contract: what every chat channel (Telegram, WhatsApp, the in-memory one of the
+tests) gives the features and what it takes from them. In the spirit of errbot's backends and
+RapidPro courier's channel handlers: a channel turns its own updates into `Inbound` events and
+sends `Outbound` messages, and says what it can do (`Capabilities`); a feature never sees a
+channel's own types.
+
+Text is written in Aksi's markup (`core.markup`): a small HTML subset — `<b>`, `<i>`, `<u>`,
+`<s>`, `<code>`, `<pre>`, `<a href>` and the entities `&lt; &gt; &amp; &quot;` — which the
+catalogs use and announcements are stored in. Each channel renders it its own way (Telegram
+takes it as it is; WhatsApp gets `*bold*` and links written out; a plain channel the text).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Literal, Protocol
+
+TELEGRAM = "telegram"  # the channel everyone reaches Aksi on today
+
+# --- who -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Address:
+    """A chat on a channel: ("telegram", "123456789"), ("whatsapp", "6281234567890")."""
+
+    channel: str
+    external_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class Sender:
+    """Who wrote, as the channel knows them: their display name and language hint (the app's
+    language, when the channel tells it)."""
+
+    address: Address
+    display_name: str = ""
+    username: str = ""
+    language_hint: str | None = None
+
+
+# --- inbound -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Command:
+    """`/name args…` (a command menu entry, or typed)."""
+
+    sender: Sender
+    name: str
+    args: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Text:
+    sender: Sender
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Press:
+    """A button pressed: its action data and the message it was on (to edit it in place)."""
+
+    sender: Sender
+    data: str
+    message: MessageRef | None
+    press_id: str = ""  # to acknowledge it (Telegram's callback query id)
+
+
+@dataclass(frozen=True, slots=True)
+class FileIn:
+    """A document sent: fetch its bytes with `Channel.download(file)`."""
+
+    sender: Sender
+    file_id: str
+    name: str
+    size: int | None
+    mime_type: str = ""
+    caption: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class PollAnswer:
+    sender: Sender
+    poll_id: str
+    options: tuple[int, ...]
+
+
+Inbound = Command | Text | Press | FileIn | PollAnswer
+
+
+# --- outbound ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Action:
+    """A button: its label (plain text) and the action data it sends back (`core.buttons`)."""
+
+    label: str
+    data: str
+
+
+Rows = Sequence[Sequence[Action]]
+
+
+def button_rows(rows: Iterable[Iterable[Action]]) -> Rows:
+    """Rows of buttons, top to bottom, each left to right."""
+    return [list(row) for row in rows]
+
+
+@dataclass(frozen=True, slots=True)
+class Attachment:
+    kind: Literal["photo", "document"]
+    data: bytes
+    filename: str
+    caption: str = ""  # markup
+
+
+@dataclass(frozen=True, slots=True)
+class Poll:
+    question: str
+    options: tuple[str, ...]
+    multiple: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Outbound:
+    """One message: text in markup (already rendered from a catalog key and its values), rows
+    of buttons, or an attachment (its caption in markup), or a poll."""
+
+    text: str = ""
+    rows: Rows = ()
+    attachment: Attachment | None = None
+    poll: Poll | None = None
+    link_previews: bool = False  # participants are often on weak connections
+
+
+@dataclass(frozen=True, slots=True)
+class MessageRef:
+    """A message the bot sent, as the channel identifies it (to edit it)."""
+
+    address: Address
+    message_id: str
+
+
+# --- results -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Sent:
+    ref: MessageRef | None = None
+    status: Literal["sent"] = "sent"
+
+
+@dataclass(frozen=True, slots=True)
+class RetryLater:
+    """Try again after `seconds`: the channel asked everyone to wait (`pause_all`: Telegram's
+    429), or this message met network trouble."""
+
+    seconds: float
+    reason: str = ""
+    pause_all: bool = False
+    status: Literal["retry"] = "retry"
+
+
+@dataclass(frozen=True, slots=True)
+class Unreachable:
+    """The chat takes nothing from the bot any more (blocked, deleted, gone): stop sending to it
+    until the person writes again."""
+
+    reason: str = ""
+    status: Literal["unreachable"] = "unreachable"
+
+
+@dataclass(frozen=True, slots=True)
+class Failed:
+    """This message was refused or could not be sent; the next one may well go through."""
+
+    reason: str = ""
+    status: Literal["failed"] = "failed"
+
+
+SendResult = Sent | RetryLater | Unreachable | Failed
+Outcome = Literal["sent", "failed", "unreachable"]
+
+
+def one_shot_outcome(result: SendResult) -> Outcome:
+    """What a message sent once (a reminder, a digest) records: a wait asked for counts as not
+    sent (the next one is tried afresh)."""
+    return "failed" if isinstance(result, RetryLater) else result.status
+
+
+# --- what a channel can do -----------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Capabilities:
+    max_buttons: int  # buttons in one message, all rows together
+    max_button_row: int  # buttons side by side
+    max_text: int  # characters in one message (as the channel counts them)
+    max_caption: int
+    max_action_bytes: int  # button data
+    formatting: bool  # bold, italic, links shown as such
+    native_polls: bool
+    command_menu: bool
+    edits: bool  # a sent message can be changed in place
+    # Free messages only within this long after the person's last message (WhatsApp: 24 h);
+    # None: any time.
+    service_window: timedelta | None = None
+    languages: Sequence[str] = field(default=("id", "en"))
+
+
+class Channel(Protocol):
+    """What the engine asks of a channel."""
+
+    name: str
+    capabilities: Capabilities
+
+    async def send(self, address: Address, message: Outbound) -> SendResult: ...
+
+    async def edit(self, ref: MessageRef, message: Outbound) -> SendResult: ...
+
+    async def acknowledge(self, press: Press, notice: str = "", alert: bool = False) -> None:
+        """Answer a button press (stops the client's spinner); `notice` is shown briefly, or as
+        a dialog with `alert`."""
+        ...
+
+    async def download(self, file: FileIn) -> bytes: ...

@@ -1,0 +1,132 @@
+"""The questions the bot can leave open for a typed answer: one registry of named states, each
+with its own data, kept in `participants.awaiting` (so it survives a restart) and read back
+strictly. Typed text is routed by the state (`handlers/typed.py`); text that matches no open
+question gets the general answer.
+
+Stored as short strings, the same as before this registry existed, so a database of an earlier
+release reads the same: `plan`, `full_name`, `edit:unit`, `ci_value:12:20210903`,
+`offer_plan:20210903`. A stored value that is not one of these (hand-edited, from a newer
+release) reads as no open question.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime
+from enum import StrEnum
+
+from storage.models import Participant
+
+
+class Ask(StrEnum):
+    # The profile, while joining (each answer may ask the next) or from /pengaturan.
+    FULL_NAME = "full_name"
+    UNIT = "unit"
+    EDIT_FULL_NAME = "edit:full_name"
+    EDIT_UNIT = "edit:unit"
+    # A step of the action plan being written (handlers/plan.py).
+    PLAN = "plan"
+    # /pengingat: a reminder time, or the date to pause reminders until.
+    REMINDER_TIME = "rem_time"
+    PAUSE_UNTIL = "rem_until"
+    # A check-in's follow-up for one day: the reflection; for one habit: the reason for a skip
+    # (picked with a button, or typed for "other"), the number done.
+    CHECKIN_NOTE = "ci_note"
+    CHECKIN_PICK = "ci_pick"
+    CHECKIN_REASON = "ci_reason"
+    CHECKIN_VALUE = "ci_value"
+    # The offers after joining, answered by typing on the day they were made.
+    OFFER_PLAN = "offer_plan"
+    OFFER_TIME = "offer_time"
+    OFFER_TITLE = "offer_title"
+
+
+PROFILE = frozenset({Ask.FULL_NAME, Ask.UNIT, Ask.EDIT_FULL_NAME, Ask.EDIT_UNIT})
+EDITING = frozenset({Ask.EDIT_FULL_NAME, Ask.EDIT_UNIT})
+CHECKIN = frozenset({Ask.CHECKIN_NOTE, Ask.CHECKIN_PICK, Ask.CHECKIN_REASON, Ask.CHECKIN_VALUE})
+REMINDERS = frozenset({Ask.REMINDER_TIME, Ask.PAUSE_UNTIL})
+OFFERS = frozenset({Ask.OFFER_PLAN, Ask.OFFER_TIME, Ask.OFFER_TITLE})
+# The data each state carries, in its stored order.
+_HABIT_DAY = frozenset({Ask.CHECKIN_PICK, Ask.CHECKIN_REASON, Ask.CHECKIN_VALUE})
+_DAY = frozenset({Ask.CHECKIN_NOTE, *OFFERS})
+_ID = re.compile(r"^[1-9][0-9]{0,11}$")
+_DAY_RE = re.compile(r"^[0-9]{8}$")
+
+
+@dataclass(frozen=True, slots=True)
+class Waiting:
+    """An open question: which, and for which habit and day when it is about one."""
+
+    ask: Ask
+    habit_id: int | None = None
+    day: date | None = None
+
+    def __post_init__(self) -> None:
+        needs_habit, needs_day = self.ask in _HABIT_DAY, self.ask in _HABIT_DAY | _DAY
+        if (self.habit_id is not None) != needs_habit or (self.day is not None) != needs_day:
+            raise ValueError(f"{self.ask.name} takes {'a habit and ' if needs_habit else ''}"
+                             f"{'a day' if needs_day else 'no data'}")  # fmt: skip
+
+    def encode(self) -> str:
+        parts = [self.ask.value]
+        if self.habit_id is not None:
+            parts.append(str(self.habit_id))
+        if self.day is not None:
+            parts.append(f"{self.day:%Y%m%d}")
+        return ":".join(parts)
+
+    @property
+    def field(self) -> str | None:
+        """The profile field asked for ("full_name", "unit"), else None."""
+        return self.ask.value.removeprefix("edit:") if self.ask in PROFILE else None
+
+
+def decode(raw: str | None) -> Waiting | None:
+    """The open question stored as `raw`; None for none, or for anything not written by
+    `Waiting.encode`."""
+    if not raw:
+        return None
+    if raw in Ask._value2member_map_:
+        ask = Ask(raw)
+        return None if ask in _HABIT_DAY | _DAY else Waiting(ask)
+    name, _, rest = raw.partition(":")
+    if name not in Ask._value2member_map_:
+        return None
+    ask, parts = Ask(name), rest.split(":")
+    try:
+        if ask in _HABIT_DAY and len(parts) == 2 and _ID.match(parts[0]):
+            return Waiting(ask, int(parts[0]), _day(parts[1]))
+        if ask in _DAY and len(parts) == 1:
+            return Waiting(ask, day=_day(parts[0]))
+    except ValueError:
+        return None
+    return None
+
+
+def _day(text: str) -> date:
+    if not _DAY_RE.match(text):
+        raise ValueError(text)
+    return datetime.strptime(text, "%Y%m%d").date()
+
+
+def waiting(person: Participant) -> Waiting | None:
+    return decode(person.awaiting)
+
+
+def ask(
+    person: Participant, what: Ask, *, habit_id: int | None = None, day: date | None = None
+) -> None:
+    """Leave `what` open: the person's next typed text answers it."""
+    person.awaiting = Waiting(what, habit_id, day).encode()
+
+
+def clear(person: Participant) -> None:
+    """No question open any more (answered, or something else was done)."""
+    person.awaiting = None
+
+
+def is_open(person: Participant, *asks: Ask) -> bool:
+    """Whether one of `asks` is the open question."""
+    found = waiting(person)
+    return found is not None and found.ask in asks

@@ -1,0 +1,60 @@
+"""What the engine's features and jobs reach, whatever the channel: the settings they read, the
+database, the catalogs, the clock, the drawing process and the channels to send on. The
+Telegram wiring (`bot.context`) adds what only it needs (the pacer)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Protocol
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from core.channel import Address, Channel, Outbound, SendResult
+from core.i18n import Catalogs
+from core.rendering import Renderer
+from storage.db import Database
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class EngineSettings(Protocol):
+    """The settings features read (`bot.settings.Settings` has them, among others)."""
+
+    @property
+    def aksi_default_timezone(self) -> str: ...
+
+    @property
+    def aksi_default_language(self) -> str: ...
+
+    @property
+    def aksi_admin_ids(self) -> tuple[int, ...]: ...
+
+    @property
+    def aksi_reminder_catch_up_minutes(self) -> int: ...
+
+
+@dataclass
+class Services:
+    settings: EngineSettings
+    engine: AsyncEngine
+    db: Database
+    i18n: Catalogs
+    clock: Callable[[], datetime] = field(default=utc_now)
+    # Set when an announcement is confirmed, so the sender (bot.broadcast) starts at once.
+    outbox_wakeup: asyncio.Event = field(default_factory=asyncio.Event)
+    # Who may have an open confirmation (handlers.confirm): a hint in front of the table, so
+    # that the check before every update costs nothing for everyone else. None: not read yet.
+    asking: set[int] | None = None
+    # Draws pictures away from the event loop (worker processes in `aksi run`).
+    renderer: Renderer = field(default_factory=Renderer)
+    # The channels messages go out on, by name (`core.channel`); set when the bot is built.
+    channels: dict[str, Channel] = field(default_factory=dict)
+
+    def send(self, where: Address, message: Outbound) -> Awaitable[SendResult]:
+        """Send through the channel of `where`."""
+        return self.channels[where.channel].send(where, message)
