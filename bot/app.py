@@ -27,6 +27,7 @@ from storage.db import Database
 
 log = logging.getLogger("aksi")
 
+REPLY_CONNECTIONS = 12
 AksiApplication = Application[Any, AksiContext, Any, Any, BotData, Any]
 
 
@@ -56,6 +57,10 @@ def build_application(
         .context_types(ContextTypes(context=AksiContext, bot_data=BotData))
         .rate_limiter(PacedRateLimiter(services.pacer, max_retries=3))
         .concurrent_updates(ChatOrderedProcessor())  # chats side by side, each in order
+        # Enough connections for the replies in flight (30 msg/s at a 150 ms round trip needs
+        # about 5, edits and press answers more); httpx checks every pooled connection for each
+        # request, so not PTB's 256 (bench/checkin.py spent most of its time there).
+        .connection_pool_size(REPLY_CONNECTIONS)
     )
     if application_class is not None:
         builder = builder.application_class(application_class)

@@ -15,6 +15,7 @@ import contextlib
 import glob
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import tempfile
@@ -103,7 +104,10 @@ class PostgresServer:
             args += ["-c", f"{name}={value}"]
         with log.open("wb") as out:
             self.process = subprocess.Popen(
-                self._as_owner(args), stdout=out, stderr=subprocess.STDOUT
+                self._as_owner(args),
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,  # its own process group: stop reaches the server itself
             )
         deadline = time.monotonic() + 30
         while True:
@@ -118,11 +122,15 @@ class PostgresServer:
 
     def stop(self) -> None:
         if self.process is not None:
-            self.process.terminate()
+            # SIGINT is PostgreSQL's fast shutdown (SIGTERM would wait for every client to
+            # leave), sent to the group so that it reaches the server behind `runuser`.
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.process.pid, signal.SIGINT)
             try:
                 self.process.wait(10)
             except subprocess.TimeoutExpired:
-                self.process.kill()
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait(5)
             self.process = None
         shutil.rmtree(self.root, ignore_errors=True)
 
