@@ -18,11 +18,12 @@ from telegram.constants import ParseMode
 
 from bot.app import AksiApplication, build_application, register_command_menus
 from bot.broadcast import Broadcaster, bulk_bot
+from bot.context import AksiContext
 from bot.settings import Settings
 from handlers.announce import report_text
 from handlers.common import NO_PREVIEW
-from handlers.digest import digest_tick
 from handlers.reminders import reminder_tick
+from scheduler.digest_job import run_digest_tick
 from scheduler.outbox import ReportDue
 from scheduler.reminders import sync_missing
 from storage.db import create_engine, upgrade
@@ -79,6 +80,12 @@ async def serve(
     finally:
         await engine.dispose()
     log.info("stopped")
+
+
+async def digest_tick(context: AksiContext) -> None:
+    """The facilitators' digest job (APScheduler through PTB's JobQueue): the engine's own job
+    (`scheduler.digest_job`), which knows no channel."""
+    await run_digest_tick(context.services, context.services.clock())
 
 
 async def start_reminders(app: AksiApplication, settings: Settings) -> None:

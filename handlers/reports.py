@@ -22,7 +22,8 @@ from core.i18n import escape
 from core.numbers import number, percent
 from core.pictures import Bar, completion_png
 from core.reading import BadTime
-from core.reports import CohortReport, DayState, PersonReport
+from core.report_lines import person_line
+from core.reports import CohortReport, DayState
 from core.spreadsheet import COMMA, SEMICOLON, separator_for, separator_named
 from core.timefmt import clock, long_date, zone_abbreviation
 from handlers import refusals
@@ -59,23 +60,6 @@ def export_choice(args: list[str], lang: str) -> tuple[str, str] | None:
     return None if separator is None else ("csv", separator)
 
 
-def person_line(context: AksiContext, lang: str, person: PersonReport) -> str:
-    """'• Siti Rahma — Dinas Kesehatan · 1/3 done · 1 not logged yet' (HTML): one short line
-    for a phone."""
-    line = f"• {escape(person.name)}"
-    if person.unit:
-        line += f" — {escape(person.unit)}"
-    if person.state == DayState.PARTLY:
-        line += " · " + text(context, lang, "report.done_mark", done=person.done, due=person.due)
-        if person.logged < person.due:
-            line += " · " + text(context, lang, "report.open_mark", n=person.due - person.logged)
-    if person.state == DayState.NOTHING_DUE and person.skipped:
-        line += " · " + text(context, lang, "report.skipped_mark", n=person.skipped)
-    if person.unreachable:
-        line += " 🚫"
-    return line
-
-
 def render_report(context: AksiContext, lang: str, report: CohortReport) -> str:
     """The /rekap text: counts, a list per state, 7-day completion, roster not joined."""
     cohort = report.cohort
@@ -99,7 +83,7 @@ def render_report(context: AksiContext, lang: str, report: CohortReport) -> str:
             people = report.in_state(state)
             if people:
                 lines = [text(context, lang, key, n=len(people))]
-                lines += [person_line(context, lang, p) for p in people]
+                lines += [person_line(context.services.i18n, lang, p) for p in people]
                 blocks.append("\n".join(lines))
         blocks.append(render_week(context, lang, report))
         if any(p.unreachable for p in report.people):

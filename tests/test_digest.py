@@ -13,12 +13,12 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.app import AksiApplication, build_application
-from bot.context import AksiContext
+from bot.context import Services
 from bot.standin import BotApiStandIn
 from core.cohorts import get_cohort
 from core.reports import CohortReport, DayState, PersonReport, Tally
 from core.staff import add_facilitator
-from handlers.digest import DigestReport, prepare, render_digest, run_digest_tick
+from scheduler.digest_job import DigestReport, prepare, render_digest, run_digest_tick
 from storage.models import Cohort, Staff, StaffDelivery
 from tests.conftest import make_cohort
 from tests.harness import Clock, RunningBot, settings_for
@@ -71,13 +71,15 @@ async def app(
         yield application
 
 
-def ctx(app: AksiApplication) -> AksiContext:
-    return AksiContext(application=app)
+def services(app: AksiApplication) -> Services:
+    found = app.bot_data.services
+    assert found is not None
+    return found
 
 
 async def tick(app: AksiApplication, clock: Clock, when: datetime) -> DigestReport:
     clock.now = when
-    return await run_digest_tick(ctx(app), when)
+    return await run_digest_tick(services(app), when)
 
 
 def sent(standin: BotApiStandIn, since: int = 0) -> list[tuple[int | None, str]]:
@@ -146,14 +148,14 @@ async def test_overlapping_ticks_and_a_crash_after_the_claims_send_once(
 ) -> None:
     clock.now = utc(9, 10)
     # A crash after the claims were committed, before anything was sent: at most once.
-    prepared = await prepare(ctx(app), clock.now)
+    prepared = await prepare(services(app), clock.now)
     assert len(prepared.outgoing) == 2
-    assert (await run_digest_tick(ctx(app), clock.now)).outgoing == []
+    assert (await run_digest_tick(services(app), clock.now)).outgoing == []
     assert sent(standin) == []
     # The next day two ticks at once: each facilitator gets exactly one.
     clock.now = utc(10, 10)
     first, second = await asyncio.gather(
-        run_digest_tick(ctx(app), clock.now), run_digest_tick(ctx(app), clock.now)
+        run_digest_tick(services(app), clock.now), run_digest_tick(services(app), clock.now)
     )
     assert first.sent + second.sent == 2
     assert sorted(chat for chat, _ in sent(standin)) == [SARI, TOM]
@@ -240,7 +242,7 @@ async def test_a_long_digest_fits_one_message(app: AksiApplication) -> None:
 
     people = [person(n, DayState.NOT_YET if n % 2 else DayState.COMPLETE) for n in range(300)]
     report = CohortReport(cohort, utc(9, 10), date(2021, 9, 9), people, [])
-    body = render_digest(ctx(app), "id", report, date(2021, 9, 9))
+    body = render_digest(services(app).i18n, "id", report, date(2021, 9, 9))
     assert len(body) <= 4096
     assert "Belum lengkap hari ini: 150 dari 300" in body
     assert "lainnya" in body

@@ -14,12 +14,11 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.context import AksiContext
 from bot.standin import BotApiStandIn, Outgoing
 from core.cohorts import get_cohort
 from core.reports import DayState, cohort_report
 from core.staff import add_facilitator
-from handlers.digest import render_digest
+from scheduler.digest_job import render_digest
 from storage.models import Cohort
 from tests.conftest import make_cohort
 from tests.harness import Clock, Person, RunningBot, joined, settings_for
@@ -133,14 +132,14 @@ async def test_complete_only_when_every_due_habit_is_done(
         cohort = await session.get(Cohort, 1)
         assert cohort is not None
         report = await cohort_report(session, cohort, NOW)
-    context = AksiContext(application=bot.app)
-    digest = render_digest(context, "id", report, date(2021, 9, 3))
+    i18n = bot.app.bot_data.services.i18n
+    digest = render_digest(i18n, "id", report, date(2021, 9, 3))
     assert (
         "⏳ <b>Belum lengkap hari ini: 2 dari 5</b>\n• Ani Lestari · 1/2 selesai\n• Eka Putri"
     ) in digest
     assert "✅ <b>Sudah lengkap (2)</b>: Budi Santoso, Citra Dewi" in digest
     assert "💤 Tanpa jadwal hari ini: 1" in digest
-    digest_en = render_digest(context, "en", report, date(2021, 9, 3))
+    digest_en = render_digest(i18n, "en", report, date(2021, 9, 3))
     assert "Not complete today: 2 of 5" in digest_en and "<b>Complete (2)</b>" in digest_en
 
     # And so does the export's summary sheet.

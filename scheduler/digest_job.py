@@ -2,9 +2,10 @@
 message naming who is not complete today (name and unit, with how far each got) and who is —
 by the rule of /rekap (`core.reports.day_state`).
 
-The repeating job (`digest_tick`, registered next to the reminder job) claims one
+The repeating job (`run_digest_tick`, started by `bot.runner` next to the reminder job) claims one
 `staff_deliveries` row per facilitator and day, committed before anything is sent, so a
-restart or an overlapping tick never sends a digest twice (see `scheduler.digest`)."""
+restart or an overlapping tick never sends a digest twice (see `scheduler.digest`). It knows no
+channel: the digest is markup sent through the facilitator's channel (`core.channel`)."""
 
 from __future__ import annotations
 
@@ -12,16 +13,15 @@ import logging
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from bot.context import AksiContext
 from core import reports
 from core.channel import TELEGRAM, Address, Outbound, Outcome, one_shot_outcome
 from core.habits import local_today
 from core.htmlsplit import TELEGRAM_MAX_TEXT
-from core.i18n import Html, escape
+from core.i18n import Catalogs, Html, escape
+from core.report_lines import person_line
 from core.reports import CohortReport, DayState
+from core.services import Services
 from core.timefmt import long_date
-from handlers.common import text
-from handlers.reports import person_line
 from scheduler import digest
 
 log = logging.getLogger(__name__)
@@ -44,61 +44,60 @@ class DigestReport:
     unreachable: int = 0
 
 
-def render_digest(context: AksiContext, lang: str, report: CohortReport, day: date) -> str:
+def render_digest(i18n: Catalogs, lang: str, report: CohortReport, day: date) -> str:
     """One message, within the channel's limit: long lists are cut with "… and N more"."""
     for limit in (200, 60, 30, 15, 5, 0):
-        body = _digest(context, lang, report, day, limit)
+        body = _digest(i18n, lang, report, day, limit)
         if len(body) <= TELEGRAM_MAX_TEXT:
             return body
     return body[:TELEGRAM_MAX_TEXT]  # unreachable in practice
 
 
-def _more(context: AksiContext, lang: str, hidden: int) -> str:
-    return text(context, lang, "digest.more", n=hidden)
+def _more(i18n: Catalogs, lang: str, hidden: int) -> str:
+    return i18n.text(lang, "digest.more", n=hidden)
 
 
-def _digest(context: AksiContext, lang: str, report: CohortReport, day: date, limit: int) -> str:
+def _digest(i18n: Catalogs, lang: str, report: CohortReport, day: date, limit: int) -> str:
     cohort = report.cohort
     blocks = [
-        text(context, lang, "digest.header", code=cohort.code, date=long_date(day, lang)),
+        i18n.text(lang, "digest.header", code=cohort.code, date=long_date(day, lang)),
     ]
     if not report.people:
-        blocks.append(text(context, lang, "digest.no_participants"))
+        blocks.append(i18n.text(lang, "digest.no_participants"))
     else:
         waiting = report.in_state(DayState.NOT_YET, DayState.PARTLY, DayState.NO_PLAN)
         if waiting:
             lines = [
-                text(context, lang, "digest.not_complete", n=len(waiting), total=len(report.people))
+                i18n.text(lang, "digest.not_complete", n=len(waiting), total=len(report.people))
             ]
             for person in waiting[:limit]:
-                line = person_line(context, lang, person)
+                line = person_line(i18n, lang, person)
                 if person.state == DayState.NO_PLAN:
-                    line += " · " + text(context, lang, "report.state_no_plan")
+                    line += " · " + i18n.text(lang, "report.state_no_plan")
                 lines.append(line)
             if len(waiting) > limit:
-                lines.append(_more(context, lang, len(waiting) - limit))
+                lines.append(_more(i18n, lang, len(waiting) - limit))
             blocks.append("\n".join(lines))
         else:
-            blocks.append(text(context, lang, "digest.all_complete"))
+            blocks.append(i18n.text(lang, "digest.all_complete"))
         done = report.in_state(DayState.COMPLETE)
         if done:
             names = ", ".join(escape(p.name) for p in done[:limit])
             if len(done) > limit:
-                names += " " + _more(context, lang, len(done) - limit)
-            blocks.append(text(context, lang, "digest.done", n=len(done), names=Html(names)))
+                names += " " + _more(i18n, lang, len(done) - limit)
+            blocks.append(i18n.text(lang, "digest.done", n=len(done), names=Html(names)))
         resting = report.in_state(DayState.NOTHING_DUE)
         if resting:
-            blocks.append(text(context, lang, "digest.nothing_due", n=len(resting)))
+            blocks.append(i18n.text(lang, "digest.nothing_due", n=len(resting)))
     if report.not_joined:
-        blocks.append(text(context, lang, "digest.not_joined", n=len(report.not_joined)))
-    blocks.append(text(context, lang, "digest.footer"))
+        blocks.append(i18n.text(lang, "digest.not_joined", n=len(report.not_joined)))
+    blocks.append(i18n.text(lang, "digest.footer"))
     return "\n\n".join(blocks)
 
 
-async def prepare(context: AksiContext, now: datetime) -> DigestReport:
+async def prepare(services: Services, now: datetime) -> DigestReport:
     """Claim every digest due at `now` and compose it, in one transaction committed before
     anything is sent."""
-    services = context.services
     catch_up = timedelta(minutes=services.settings.aksi_reminder_catch_up_minutes)
     default = services.settings.aksi_default_language
     result = DigestReport()
@@ -123,18 +122,18 @@ async def prepare(context: AksiContext, now: datetime) -> DigestReport:
                     continue
                 lang = staff.language or default
                 if lang not in bodies:
-                    bodies[lang] = render_digest(context, lang, report, day)
+                    bodies[lang] = render_digest(services.i18n, lang, report, day)
                 result.outgoing.append(
                     Outgoing(staff.id, staff.telegram_user_id, day, bodies[lang])
                 )
     return result
 
 
-async def deliver(context: AksiContext, item: Outgoing) -> Outcome:
+async def deliver(services: Services, item: Outgoing) -> Outcome:
     """Send one digest; the outcome for its delivery row. Blocked or gone: recorded, not
     retried (the next day's digest is tried afresh)."""
     where = Address(TELEGRAM, str(item.chat_id))
-    result = await context.services.send(where, Outbound(item.body))
+    result = await services.send(where, Outbound(item.body))
     outcome = one_shot_outcome(result)
     if outcome != "sent":
         reason = getattr(result, "reason", "")
@@ -142,12 +141,12 @@ async def deliver(context: AksiContext, item: Outgoing) -> Outcome:
     return outcome
 
 
-async def run_digest_tick(context: AksiContext, now: datetime) -> DigestReport:
+async def run_digest_tick(services: Services, now: datetime) -> DigestReport:
     """One tick: claim and compose the digests due, then send each and record its outcome."""
-    result = await prepare(context, now)
+    result = await prepare(services, now)
     for item in result.outgoing:
-        outcome = await deliver(context, item)
-        async with context.services.db.begin() as session:
+        outcome = await deliver(services, item)
+        async with services.db.begin() as session:
             await digest.set_status(session, item.staff_id, item.local_date, outcome)
         setattr(result, outcome, getattr(result, outcome) + 1)
     if result.outgoing or result.late:
@@ -156,8 +155,3 @@ async def run_digest_tick(context: AksiContext, now: datetime) -> DigestReport:
             result.sent, result.late, result.failed, result.unreachable,
         )  # fmt: skip
     return result
-
-
-async def digest_tick(context: AksiContext) -> None:
-    """The repeating job (APScheduler through PTB's JobQueue)."""
-    await run_digest_tick(context, context.services.clock())
