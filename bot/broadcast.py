@@ -23,11 +23,12 @@ from collections import deque
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
-from telegram import Bot, LinkPreviewOptions
+from telegram import Bot
 from telegram.constants import ParseMode
 from telegram.error import RetryAfter, TelegramError
 from telegram.request import HTTPXRequest
 
+from bot.channels.telegram import NO_PREVIEW
 from bot.context import Services
 from bot.delivery import UNREACHABLE, failure, retry_seconds, transient
 from handlers.announce import delivered_parts
@@ -180,7 +181,7 @@ class Broadcaster:
                         queued.chat_id,
                         part,
                         parse_mode=ParseMode.HTML,
-                        link_preview_options=LinkPreviewOptions(is_disabled=True),
+                        link_preview_options=NO_PREVIEW,
                     )
             except RetryAfter as exc:
                 seconds = retry_seconds(exc)

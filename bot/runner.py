@@ -18,10 +18,10 @@ from telegram.constants import ParseMode
 
 from bot.app import AksiApplication, build_application, register_command_menus
 from bot.broadcast import Broadcaster, bulk_bot
+from bot.channels.telegram import NO_PREVIEW
 from bot.context import AksiContext
 from bot.settings import Settings
 from handlers.announce import report_text
-from handlers.common import NO_PREVIEW
 from handlers.reminders import reminder_tick
 from scheduler.digest_job import run_digest_tick
 from scheduler.outbox import ReportDue

@@ -9,37 +9,34 @@ from dataclasses import dataclass
 from typing import ParamSpec
 
 from sqlalchemy.ext.asyncio import AsyncSession
-from telegram import (
-    InlineKeyboardButton,
-    InlineKeyboardMarkup,
-    InputFile,
-    LinkPreviewOptions,
-    Update,
-)
-from telegram.constants import MessageLimit, ParseMode
+from telegram import Update
 from telegram.error import BadRequest
 
 from bot.context import AksiContext
-from core.channel import Rows
-from core.htmlsplit import split_message, visible_length
+from core.channel import (
+    TELEGRAM,
+    Address,
+    Attachment,
+    Channel,
+    Failed,
+    MessageRef,
+    Outbound,
+    Rows,
+    SendResult,
+    Sent,
+)
 from core.participants import TelegramPerson, effective_timezone, find_participant, language_for
 from storage.db import after_commit
 from storage.models import Participant
 
 log = logging.getLogger(__name__)
-NO_PREVIEW = LinkPreviewOptions(is_disabled=True)  # participants are often on weak connections
 
 
 P = ParamSpec("P")
 
 
-def markup(rows: Rows | None) -> InlineKeyboardMarkup | None:
-    """The contract's rows of buttons as Telegram's inline keyboard."""
-    if not rows:
-        return None
-    return InlineKeyboardMarkup(
-        [[InlineKeyboardButton(a.label, callback_data=a.data) for a in row] for row in rows]
-    )
+def address(chat_id: int) -> Address:
+    return Address(TELEGRAM, str(chat_id))
 
 
 def sent_after_commit(send: Callable[P, Awaitable[None]]) -> Callable[P, Awaitable[None]]:
@@ -101,6 +98,18 @@ def plain(context: AksiContext, lang: str, key: str, /, **values: object) -> str
     return context.services.i18n.plain(lang, key, **values)
 
 
+class NotSent(Exception):
+    """A reply the channel did not deliver (it goes to the error handler, like any failure)."""
+
+    def __init__(self, result: SendResult) -> None:
+        super().__init__(f"not sent: {result}")
+        self.result = result
+
+
+def _channel(context: AksiContext) -> Channel:
+    return context.services.channels[TELEGRAM]
+
+
 @sent_after_commit
 async def reply(
     update: Update,
@@ -108,59 +117,45 @@ async def reply(
     body: str,
     keyboard: Rows | None = None,
 ) -> None:
-    """Send `body` to the update's chat, split if long; the keyboard goes on the last part."""
+    """Send `body` to the update's chat through the Telegram channel (split if long, the
+    keyboard on the last part)."""
     chat = update.effective_chat
     if chat is None:
         return
-    parts = split_message(body)
-    for i, part in enumerate(parts):
-        await context.bot.send_message(
-            chat.id,
-            part,
-            parse_mode=ParseMode.HTML,
-            link_preview_options=NO_PREVIEW,
-            reply_markup=markup(keyboard) if i == len(parts) - 1 else None,
-        )
+    result = await _channel(context).send(address(chat.id), Outbound(body, keyboard or ()))
+    if not isinstance(result, Sent):
+        raise NotSent(result)
 
 
 @sent_after_commit
 async def send_file(
     update: Update, context: AksiContext, data: bytes, filename: str, caption: str
 ) -> None:
-    """Send `data` to the update's chat as a document named `filename`; `caption` is HTML."""
+    """Send `data` to the update's chat as a document named `filename`; `caption` is markup."""
     chat = update.effective_chat
     if chat is None:
         return
-    await context.bot.send_document(
-        chat.id, InputFile(data, filename=filename), caption=caption, parse_mode=ParseMode.HTML
-    )
+    document = Attachment("document", data, filename, caption)
+    result = await _channel(context).send(address(chat.id), Outbound(attachment=document))
+    if not isinstance(result, Sent):
+        raise NotSent(result)
 
 
 @sent_after_commit
 async def edit_or_reply(
     update: Update, context: AksiContext, body: str, keyboard: Rows | None = None
 ) -> None:
-    """Show `body` in place of the pressed button's message; send anew if that cannot be edited."""
+    """Show `body` in place of the pressed button's message; send anew if that cannot be edited
+    (too long, or Telegram refuses the edit)."""
     query = update.callback_query
-    if (
-        query is not None
-        and query.message is not None
-        and visible_length(body) <= MessageLimit.MAX_TEXT_LENGTH
-    ):
-        try:
-            await context.bot.edit_message_text(
-                body,
-                chat_id=query.message.chat.id,
-                message_id=query.message.message_id,
-                parse_mode=ParseMode.HTML,
-                link_preview_options=NO_PREVIEW,
-                reply_markup=markup(keyboard),
-            )
+    if query is not None and query.message is not None:
+        pressed = MessageRef(address(query.message.chat.id), str(query.message.message_id))
+        result = await _channel(context).edit(pressed, Outbound(body, keyboard or ()))
+        if isinstance(result, Sent):
             return
-        except BadRequest as exc:
-            if "not modified" in str(exc).lower():
-                return
-            log.info("could not edit message, sending anew: %s", exc)
+        if not isinstance(result, Failed):
+            raise NotSent(result)
+        log.info("could not edit message, sending anew: %s", result.reason)
     await reply(update, context, body, keyboard)
 
 

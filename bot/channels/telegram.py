@@ -56,7 +56,7 @@ CAPABILITIES = Capabilities(
     edits=True,
     service_window=None,
 )
-NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
+NO_PREVIEW = LinkPreviewOptions(is_disabled=True)  # participants are often on weak connections
 
 
 def address(chat_id: int) -> Address:
