@@ -44,10 +44,8 @@ from typing import IO
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.common import aksi_environment, percentile, stop_process  # noqa: E402
+from bench.common import aksi_environment, bench_cohort, percentile, stop_process  # noqa: E402
 from bot.standin import BotApiStandIn, Outgoing  # noqa: E402
-from core.cohorts import create_cohort  # noqa: E402
-from storage.db import create_engine, sessionmaker, upgrade  # noqa: E402
 from storage.models import Participant, Staff  # noqa: E402
 
 RECIPIENTS = int(sys.argv[1]) if len(sys.argv) > 1 else 2000
@@ -62,32 +60,25 @@ USERS = range(FIRST_USER, FIRST_USER + RECIPIENTS)
 
 
 async def build_database(path: Path) -> None:
-    engine = create_engine(f"sqlite+aiosqlite:///{path}")
-    try:
-        await upgrade(engine)
-        async with sessionmaker(engine).begin() as session:
-            cohort = await create_cohort(
-                session,
-                code="BENCH",
-                name="Angkatan Benchmark",
-                timezone="Asia/Makassar",
-                starts=date(2020, 1, 1),
-                ends=date(2040, 12, 31),
+    async with bench_cohort(
+        path,
+        name="Angkatan Benchmark",
+        timezone="Asia/Makassar",
+        starts=date(2020, 1, 1),
+        ends=date(2040, 12, 31),
+    ) as (session, cohort):
+        session.add_all(
+            Participant(
+                cohort_id=cohort.id,
+                telegram_user_id=uid,
+                chat_id=uid,
+                first_name=f"P{uid}",
+                full_name=f"Peserta {uid}",
+                unit="OPD Uji",
             )
-            session.add_all(
-                Participant(
-                    cohort_id=cohort.id,
-                    telegram_user_id=uid,
-                    chat_id=uid,
-                    first_name=f"P{uid}",
-                    full_name=f"Peserta {uid}",
-                    unit="OPD Uji",
-                )
-                for uid in USERS
-            )
-            session.add(Staff(cohort_id=cohort.id, telegram_user_id=FACILITATOR))
-    finally:
-        await engine.dispose()
+            for uid in USERS
+        )
+        session.add(Staff(cohort_id=cohort.id, telegram_user_id=FACILITATOR))
 
 
 @dataclass

@@ -39,11 +39,9 @@ from zoneinfo import ZoneInfo
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.common import aksi_environment, percentile, stop_process  # noqa: E402
+from bench.common import aksi_environment, bench_cohort, percentile, stop_process  # noqa: E402
 from bot.standin import BotApiStandIn, Outgoing  # noqa: E402
-from core.cohorts import create_cohort  # noqa: E402
 from core.habits import Kind, Schedule  # noqa: E402
-from storage.db import create_engine, sessionmaker, upgrade  # noqa: E402
 from storage.models import ActionPlan, Habit, Participant  # noqa: E402
 
 # `bench/checkin.py [PARTICIPANTS [RUNS]]`; the figures of record use the defaults.
@@ -71,53 +69,46 @@ def local_today() -> date:
 
 async def build_database(path: Path, today: date) -> dict[int, int]:
     """Migrate a fresh SQLite file and fill it; returns telegram user id -> habit id."""
-    engine = create_engine(f"sqlite+aiosqlite:///{path}")
-    try:
-        await upgrade(engine)
-        async with sessionmaker(engine).begin() as session:
-            cohort = await create_cohort(
-                session,
-                code="BENCH",
-                name="Bench",
-                timezone=ZONE,
-                starts=today - timedelta(days=14),
-                ends=today + timedelta(days=30),
+    async with bench_cohort(
+        path,
+        name="Bench",
+        timezone=ZONE,
+        starts=today - timedelta(days=14),
+        ends=today + timedelta(days=30),
+    ) as (session, cohort):
+        participants = [
+            Participant(
+                cohort=cohort,
+                telegram_user_id=uid,
+                chat_id=uid,
+                first_name=f"P{uid}",
+                full_name=f"Peserta {uid}",
+                unit="Unit Bench",
+                awaiting=None,  # onboarding finished
             )
-            participants = [
-                Participant(
-                    cohort=cohort,
-                    telegram_user_id=uid,
-                    chat_id=uid,
-                    first_name=f"P{uid}",
-                    full_name=f"Peserta {uid}",
-                    unit="Unit Bench",
-                    awaiting=None,  # onboarding finished
+            for uid in USERS
+        ]
+        session.add_all(participants)
+        await session.flush()
+        habits: dict[int, Habit] = {}
+        for participant in participants:
+            habit = Habit(
+                position=0,
+                name=HABIT_NAME,
+                kind=Kind.YESNO.value,
+                schedule=Schedule.daily().encode(),
+                created_on=today,
+            )
+            session.add(
+                ActionPlan(
+                    participant_id=participant.id,
+                    title="Budaya membaca di unit",
+                    habits=[habit],
                 )
-                for uid in USERS
-            ]
-            session.add_all(participants)
-            await session.flush()
-            habits: dict[int, Habit] = {}
-            for participant in participants:
-                habit = Habit(
-                    position=0,
-                    name=HABIT_NAME,
-                    kind=Kind.YESNO.value,
-                    schedule=Schedule.daily().encode(),
-                    created_on=today,
-                )
-                session.add(
-                    ActionPlan(
-                        participant_id=participant.id,
-                        title="Budaya membaca di unit",
-                        habits=[habit],
-                    )
-                )
-                habits[participant.telegram_user_id] = habit
-            await session.flush()
-            return {uid: habit.id for uid, habit in habits.items()}
-    finally:
-        await engine.dispose()
+            )
+            habits[participant.telegram_user_id] = habit
+        await session.flush()
+        return {uid: habit.id for uid, habit in habits.items()}
 
 
 def copy_database(template: Path, target: Path) -> None:

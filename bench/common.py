@@ -1,5 +1,5 @@
-"""What the benchmarks share: the environment of an `aksi run` process against the Bot API
-stand-in, stopping that process, and percentiles."""
+"""What the benchmarks share: a fresh database with the bench cohort, the environment of an
+`aksi run` process against the Bot API stand-in, stopping that process, and percentiles."""
 
 from __future__ import annotations
 
@@ -7,9 +7,35 @@ import asyncio
 import os
 import signal
 import statistics
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import date
 from pathlib import Path
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from bot.standin import BotApiStandIn
+from core.cohorts import create_cohort
+from storage.db import create_engine, sessionmaker, upgrade
+from storage.models import Cohort
+
+
+@asynccontextmanager
+async def bench_cohort(
+    path: Path, *, name: str, timezone: str, starts: date, ends: date
+) -> AsyncIterator[tuple[AsyncSession, Cohort]]:
+    """Migrate a fresh SQLite file at `path` and create the cohort BENCH in it; the write
+    transaction (committed at the end) and the cohort, to fill it."""
+    engine = create_engine(f"sqlite+aiosqlite:///{path}")
+    try:
+        await upgrade(engine)
+        async with sessionmaker(engine).begin() as session:
+            cohort = await create_cohort(
+                session, code="BENCH", name=name, timezone=timezone, starts=starts, ends=ends
+            )
+            yield session, cohort
+    finally:
+        await engine.dispose()
 
 
 def aksi_environment(standin: BotApiStandIn, db: Path, **settings: str) -> dict[str, str]:

@@ -38,11 +38,9 @@ from zoneinfo import ZoneInfo
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.common import aksi_environment, percentile, stop_process  # noqa: E402
+from bench.common import aksi_environment, bench_cohort, percentile, stop_process  # noqa: E402
 from bot.standin import BotApiStandIn, Outgoing  # noqa: E402
-from core.cohorts import create_cohort  # noqa: E402
 from core.habits import Kind, Schedule, Status  # noqa: E402
-from storage.db import create_engine, sessionmaker, upgrade  # noqa: E402
 from storage.models import ActionPlan, CheckIn, Habit, Participant, Session, Staff  # noqa: E402
 
 PARTICIPANTS = 50
@@ -66,75 +64,66 @@ def local_today() -> date:
 async def build_database(path: Path, today: date) -> dict[int, int]:
     """A cohort with its people, plans, history and schedule; returns user id -> a habit id."""
     rng = random.Random(1)
-    engine = create_engine(f"sqlite+aiosqlite:///{path}")
-    try:
-        await upgrade(engine)
-        async with sessionmaker(engine).begin() as session:
-            cohort = await create_cohort(
-                session,
-                code="BENCH",
-                name="Angkatan Benchmark",
-                timezone=ZONE,
-                starts=today - timedelta(days=60),
-                ends=today + timedelta(days=30),
+    async with bench_cohort(
+        path,
+        name="Angkatan Benchmark",
+        timezone=ZONE,
+        starts=today - timedelta(days=60),
+        ends=today + timedelta(days=30),
+    ) as (session, cohort):
+        for i in range(20):
+            starts = datetime.combine(today + timedelta(days=i - 5), datetime.min.time())
+            at = starts.replace(hour=1, tzinfo=ZoneInfo("UTC"))
+            session.add(
+                Session(
+                    cohort_id=cohort.id,
+                    starts_at=at,
+                    ends_at=at + timedelta(hours=2),
+                    title=f"Sesi {i + 1}: Revolusi Mental dan pelayanan publik",
+                    speaker="Dr. Widyaiswara",
+                    link=f"https://zoom.example/j/{i}",
+                )
             )
-            for i in range(20):
-                starts = datetime.combine(today + timedelta(days=i - 5), datetime.min.time())
-                at = starts.replace(hour=1, tzinfo=ZoneInfo("UTC"))
-                session.add(
-                    Session(
-                        cohort_id=cohort.id,
-                        starts_at=at,
-                        ends_at=at + timedelta(hours=2),
-                        title=f"Sesi {i + 1}: Revolusi Mental dan pelayanan publik",
-                        speaker="Dr. Widyaiswara",
-                        link=f"https://zoom.example/j/{i}",
-                    )
+        session.add_all(Staff(cohort_id=cohort.id, telegram_user_id=f) for f in FACILITATORS)
+        first_habit: dict[int, int] = {}
+        for uid in USERS:
+            participant = Participant(
+                cohort=cohort,
+                telegram_user_id=uid,
+                chat_id=uid,
+                first_name=f"P{uid}",
+                full_name=f"Peserta {uid}",
+                unit="OPD Uji",
+            )
+            session.add(participant)
+            await session.flush()
+            habits = [
+                Habit(
+                    position=i,
+                    name=name,
+                    kind=Kind.YESNO.value,
+                    schedule=Schedule.daily().encode(),
+                    created_on=today - timedelta(days=60),
                 )
-            session.add_all(Staff(cohort_id=cohort.id, telegram_user_id=f) for f in FACILITATORS)
-            first_habit: dict[int, int] = {}
-            for uid in USERS:
-                participant = Participant(
-                    cohort=cohort,
-                    telegram_user_id=uid,
-                    chat_id=uid,
-                    first_name=f"P{uid}",
-                    full_name=f"Peserta {uid}",
-                    unit="OPD Uji",
-                )
-                session.add(participant)
-                await session.flush()
-                habits = [
-                    Habit(
-                        position=i,
-                        name=name,
-                        kind=Kind.YESNO.value,
-                        schedule=Schedule.daily().encode(),
-                        created_on=today - timedelta(days=60),
-                    )
-                    for i, name in enumerate(HABITS)
-                ]
-                session.add(
-                    ActionPlan(
-                        participant_id=participant.id, title="Pelayanan prima", habits=habits
-                    )
-                )
-                await session.flush()
-                first_habit[uid] = habits[0].id
-                for habit in habits:
-                    for back in range(1, 61):
-                        if rng.random() < 0.7:
-                            session.add(
-                                CheckIn(
-                                    habit_id=habit.id,
-                                    participant_id=participant.id,
-                                    day=today - timedelta(days=back),
-                                    status=Status.DONE.value,
-                                )
+                for i, name in enumerate(HABITS)
+            ]
+            session.add(
+                ActionPlan(participant_id=participant.id, title="Pelayanan prima", habits=habits)
+            )
+            await session.flush()
+            first_habit[uid] = habits[0].id
+            for habit in habits:
+                for back in range(1, 61):
+                    if rng.random() < 0.7:
+                        session.add(
+                            CheckIn(
+                                habit_id=habit.id,
+                                participant_id=participant.id,
+                                day=today - timedelta(days=back),
+                                status=Status.DONE.value,
                             )
-            return first_habit
-    finally:
-        await engine.dispose()
+                        )
+        return first_habit
 
 
 @dataclass

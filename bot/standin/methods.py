@@ -3,17 +3,56 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import re
 import time
 from typing import Any
 
 from bot.standin.helpers import _Helpers
 from bot.standin.records import Outgoing
-from bot.standin.wire import _CHAT_ACTIONS, _COMMAND_RE, NOT_MODIFIED, _ApiError, _bad_request
+from bot.standin.wire import (
+    _CHAT_ACTIONS,
+    _COMMAND_RE,
+    NOT_MODIFIED,
+    _ApiError,
+    _bad_request,
+    _Handler,
+)
 
 
 class _Methods(_Helpers):
     """The Bot API methods the stand-in answers."""
+
+    @functools.cached_property
+    def _handlers(self) -> dict[str, tuple[str, _Handler]]:
+        """The methods answered, by lower-case name: (the Bot API's spelling, the handler)."""
+        table = (
+            ("getMe", self._get_me),
+            ("logOut", self._true),
+            ("close", self._true),
+            ("deleteWebhook", self._delete_webhook),
+            ("getWebhookInfo", self._get_webhook_info),
+            ("getUpdates", self._get_updates),
+            ("setMyCommands", self._set_my_commands),
+            ("deleteMyCommands", self._delete_my_commands),
+            ("getMyCommands", self._get_my_commands),
+            ("setMyName", self._true),
+            ("setMyDescription", self._true),
+            ("setMyShortDescription", self._true),
+            ("sendMessage", self._send_message),
+            ("editMessageText", self._edit_message_text),
+            ("editMessageCaption", self._edit_message_caption),
+            ("editMessageReplyMarkup", self._edit_message_reply_markup),
+            ("deleteMessage", self._delete_message),
+            ("answerCallbackQuery", self._answer_callback_query),
+            ("sendChatAction", self._send_chat_action),
+            ("sendPhoto", self._send_photo),
+            ("sendDocument", self._send_document),
+            ("getFile", self._get_file),
+            ("setChatMenuButton", self._set_chat_menu_button),
+            ("getChatMenuButton", self._get_chat_menu_button),
+        )
+        return {name.lower(): (name, handler) for name, handler in table}
 
     # ----------------------------------------------------------------------------------
 

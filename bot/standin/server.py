@@ -9,48 +9,11 @@ from typing import Self
 from aiohttp import web
 
 from bot.standin.users import _Users
-from bot.standin.wire import _LOGGER, DEFAULT_TOKEN, MAX_UPLOAD_BYTES, _Handler
+from bot.standin.wire import _LOGGER, MAX_UPLOAD_BYTES
 
 
 class BotApiStandIn(_Users):
     """A Bot API server on loopback for one bot (see the package docstring)."""
-
-    def __init__(
-        self,
-        token: str = DEFAULT_TOKEN,
-        bot_username: str = "aksi_bot",
-        host: str = "127.0.0.1",
-        port: int = 0,
-    ) -> None:
-        super().__init__(token, bot_username, host, port)
-        self._handlers: dict[str, tuple[str, _Handler]] = {}
-        for name, handler in (
-            ("getMe", self._get_me),
-            ("logOut", self._true),
-            ("close", self._true),
-            ("deleteWebhook", self._delete_webhook),
-            ("getWebhookInfo", self._get_webhook_info),
-            ("getUpdates", self._get_updates),
-            ("setMyCommands", self._set_my_commands),
-            ("deleteMyCommands", self._delete_my_commands),
-            ("getMyCommands", self._get_my_commands),
-            ("setMyName", self._true),
-            ("setMyDescription", self._true),
-            ("setMyShortDescription", self._true),
-            ("sendMessage", self._send_message),
-            ("editMessageText", self._edit_message_text),
-            ("editMessageCaption", self._edit_message_caption),
-            ("editMessageReplyMarkup", self._edit_message_reply_markup),
-            ("deleteMessage", self._delete_message),
-            ("answerCallbackQuery", self._answer_callback_query),
-            ("sendChatAction", self._send_chat_action),
-            ("sendPhoto", self._send_photo),
-            ("sendDocument", self._send_document),
-            ("getFile", self._get_file),
-            ("setChatMenuButton", self._set_chat_menu_button),
-            ("getChatMenuButton", self._get_chat_menu_button),
-        ):
-            self._handlers[name.lower()] = (name, handler)
 
     # ----------------------------------------------------------------------------------
 

@@ -17,11 +17,10 @@ from bot.standin.records import (
     _StoredFile,
     _User,
 )
-from bot.standin.wire import _TOKEN_RE, DEFAULT_TOKEN, _Handler
+from bot.standin.wire import _TOKEN_RE, DEFAULT_TOKEN
 
 
 class _State:
-    _handlers: dict[str, tuple[str, _Handler]]
     """The stand-in's state (see `BotApiStandIn`); the layers above add behaviour."""
 
     def __init__(
