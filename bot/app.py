@@ -17,9 +17,10 @@ from bot import routes
 from bot.channels.telegram import TelegramChannel
 from bot.chats import ChatOrderedProcessor
 from bot.context import AksiContext, BotData, Services
-from bot.pacing import PacedRateLimiter, Pacer
+from bot.pacing import PacedRateLimiter
 from bot.settings import Settings
 from core.i18n import Catalogs
+from core.pacing import Pacer
 from core.rendering import Renderer
 from core.services import utc_now
 from core.staff import all_staff_user_ids
@@ -67,6 +68,11 @@ def build_application(
     app: AksiApplication = builder.build()
     app.bot_data.services = services
     services.channels[TelegramChannel.name] = TelegramChannel(app.bot)
+
+    async def staff_menu(user_id: int, staff: bool) -> None:
+        await set_staff_menu(app.bot, services.i18n, user_id, staff=staff)
+
+    services.staff_menu = staff_menu
     routes.register(app)
     return app
 

@@ -6,6 +6,7 @@ import asyncio
 import sys
 from collections.abc import Awaitable, Callable
 from datetime import UTC, date, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -560,7 +561,7 @@ def participants_links(
             )
         lines = [(e.name, e.unit or "", link_for(username, e.join_token)) for e in entries]
         sep = separator or separator_for(settings.aksi_default_language)
-        return c.code, lines, links_csv(entries, username, separator=sep)
+        return c.code, lines, links_csv(entries, partial(link_for, username), separator=sep)
 
     cohort_code, lines, data = run_db(ctx, _links)
     if out is None:

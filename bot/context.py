@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 
 from telegram.ext import Application, CallbackContext, ExtBot
 
-from bot.pacing import Pacer
 from bot.settings import Settings
+from core.pacing import Pacer
 from core.services import Services as EngineServices
 
 

@@ -1,43 +1,54 @@
-"""The engine for features written against the channel contract, on any channel: an inbound
-event in, the feature run, its answers sent on the event's channel after it has returned.
+"""The engine on any channel: an inbound event in, routed to its feature by the tables of
+`handlers` (`handlers.dispatch`), the feature run, its answers sent on the event's channel
+after its transactions have committed.
 
-The Telegram adapter (`bot.channels.telegram_inbound`) does the same from PTB's updates; this
-one takes the contract's events directly, e.g. from the in-memory channel the feature tests
-use (no HTTP, nothing to wait for: `handle` returns once everything is sent)."""
+Telegram's adapter (`bot.channels.telegram_inbound`) runs the same features from PTB's
+updates; this one takes the contract's events directly, e.g. from the in-memory channel the
+feature tests use (no HTTP, nothing to wait for: `handle` returns once everything is sent)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import logging
 
-import handlers
-from core.channel import Channel, Command, Inbound, SendResult
+from core.channel import Channel, Inbound, Outbound, Press, SendResult
+from core.participants import find_participant, language_for
 from core.services import Services
-from handlers.turn import Feature, Turn
+from handlers.dispatch import dispatch
+from handlers.turn import NotSent, Turn
 
-
-def contract_commands() -> dict[str, Feature]:
-    """Every command (both languages' names) whose feature is written against the contract."""
-    return {
-        name: feature
-        for names, feature in handlers.COMMANDS
-        if feature in handlers.FEATURES
-        for name in names
-    }
+log = logging.getLogger("aksi.engine")
 
 
 class Engine:
-    def __init__(self, services: Services, commands: Mapping[str, Feature] | None = None) -> None:
+    def __init__(self, services: Services) -> None:
         self.services = services
-        self.commands = dict(contract_commands() if commands is None else commands)
 
     async def handle(self, channel: Channel, event: Inbound) -> list[SendResult]:
-        """Run the feature `event` asks for; the results of sending its answers, in order."""
-        turn = Turn(self.services, event.sender)
-        feature = self.commands.get(event.name) if isinstance(event, Command) else None
-        if isinstance(event, Command) and feature is None:
-            turn.say(turn.text("fallback.command", command=f"/{event.name}"[:64]))
-        elif feature is None:
-            turn.say(turn.text("fallback.text"))
-        else:
-            await feature(turn, event.args if isinstance(event, Command) else ())
-        return [await channel.send(event.sender.address, answer) for answer in turn.answers]
+        """Run what `event` asks for; the results of sending its answers, in order. A feature
+        that fails is logged and the person told something went wrong, as on Telegram."""
+        self.services.channels.setdefault(channel.name, channel)
+        turn = Turn(self.services, event.sender, event)
+        try:
+            await dispatch(turn)
+        except NotSent as exc:
+            log.info("an answer to %s was not sent: %s", event.sender.address, exc.result)
+        except Exception:
+            log.exception("error while handling %s", type(event).__name__)
+            await self._sorry(channel, turn)
+        return turn.results
+
+    async def _sorry(self, channel: Channel, turn: Turn) -> None:
+        services = self.services
+        try:
+            async with services.db() as session:
+                participant = await find_participant(session, turn.user_id)
+        except Exception:  # the error may be the database itself
+            participant = None
+        lang = language_for(
+            participant, turn.sender.language_hint, services.settings.aksi_default_language
+        )
+        if isinstance(turn.inbound, Press):
+            await channel.acknowledge(turn.inbound, services.i18n.plain(lang, "error.generic"))
+            return
+        message = Outbound(services.i18n.text(lang, "error.generic"))
+        turn.results.append(await channel.send(turn.sender.address, message))

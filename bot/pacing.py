@@ -1,24 +1,10 @@
-"""One pace for everything the bot sends, so it stays under Telegram's limits.
-
-Telegram allows a bot about 30 messages a second overall and about one a second per chat, and
-answers `429 Too Many Requests` with `retry_after` above that (see FIELD-NOTES). Replies to
-participants and announcements share that budget, so they share one `Pacer`:
-
-* every message gets a *slot*; slots are at least `1/rate` seconds apart;
-* replies (`interactive`) take the next free slot at once: they jump the queue;
-* announcements (`bulk`) take a slot only when it is free *now* and the chat has had nothing from
-  the bot for `per_chat_interval` seconds, so a reply never waits behind a long announcement;
-* a `429` pauses every slot for `retry_after` seconds.
-
-`PacedRateLimiter` plugs the interactive side into python-telegram-bot (instead of
-`AIORateLimiter`, which has no per-chat limit and no notion of priority)."""
+"""`PacedRateLimiter` plugs the interactive side of the pacer (`core.pacing`) into
+python-telegram-bot (instead of `AIORateLimiter`, which has no per-chat limit and no notion of
+priority), and refuses any Bot API call made inside a write transaction."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
-import time
-from collections import OrderedDict
 from collections.abc import Callable, Coroutine
 from typing import Any
 
@@ -26,84 +12,12 @@ from telegram.error import RetryAfter
 from telegram.ext import BaseRateLimiter
 
 from bot.delivery import retry_seconds
+from core.pacing import SAFETY, Pacer
 from storage.db import in_write_transaction
 
+__all__ = ["SAFETY", "PacedRateLimiter", "Pacer"]
+
 log = logging.getLogger(__name__)
-
-# Pace a little under the configured rate: a server counting arrivals in a sliding one-second
-# window sees some jitter, and one 429 costs a whole second of pause.
-SAFETY = 0.98
-_REMEMBERED_CHATS = 10_000
-
-
-class Pacer:
-    def __init__(
-        self,
-        rate: float,
-        per_chat_interval: float = 1.0,
-        clock: Callable[[], float] = time.monotonic,
-    ) -> None:
-        self.interval = 1.0 / (rate * SAFETY) if rate > 0 else 0.0
-        self.per_chat_interval = per_chat_interval
-        self.clock = clock
-        self._next = 0.0
-        self._paused_until = 0.0
-        self._last: OrderedDict[int, float] = OrderedDict()
-        self._bulk = asyncio.Lock()
-
-    def _note(self, chat_id: object, at: float) -> None:
-        if not isinstance(chat_id, int):
-            return
-        self._last[chat_id] = at
-        self._last.move_to_end(chat_id)
-        while len(self._last) > _REMEMBERED_CHATS:
-            self._last.popitem(last=False)
-
-    def chat_ready_at(self, chat_id: int) -> float:
-        last = self._last.get(chat_id)
-        return -1.0 if last is None else last + self.per_chat_interval
-
-    def chat_ready(self, chat_id: int) -> bool:
-        return self.chat_ready_at(chat_id) <= self.clock()
-
-    def pause(self, seconds: float) -> None:
-        """Telegram said `retry_after`: nothing goes out until then."""
-        self._paused_until = max(self._paused_until, self.clock() + seconds)
-
-    def _after(self, now: float) -> float:
-        """The slot after one taken at `now`. A wake-up a little late (a busy event loop) keeps
-        to the schedule instead of pushing every later slot back; a lag of more than a quarter slot
-        starts the schedule afresh, so messages are never closer than 3/4 of a slot and no
-        one-second window holds more than the rate."""
-        if now - self._next < self.interval / 4:
-            return self._next + self.interval
-        return now + self.interval
-
-    async def interactive(self, chat_id: object = None) -> None:
-        """Wait for the next free slot (reserved at once, ahead of any announcement)."""
-        now = self.clock()
-        slot = max(now, self._paused_until, self._next if self.interval else now)
-        if self.interval:
-            self._next = slot + self.interval
-        if slot > now:
-            await asyncio.sleep(slot - now)
-        self._note(chat_id, max(slot, now))
-
-    async def bulk(self, chat_id: int) -> None:
-        """Wait until a slot is free now and `chat_id` may get a message; announcements take
-        their turn one at a time, after any reply that is waiting."""
-        async with self._bulk:
-            while True:
-                now = self.clock()
-                ready = max(self._paused_until, self.chat_ready_at(chat_id))
-                if self.interval:
-                    ready = max(ready, self._next)
-                if ready <= now:
-                    if self.interval:
-                        self._next = self._after(now)
-                    self._note(chat_id, now)
-                    return
-                await asyncio.sleep(ready - now)
 
 
 class PacedRateLimiter(BaseRateLimiter[int]):

@@ -13,18 +13,20 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy.engine import make_url
-from telegram import Update
-from telegram.constants import ParseMode
+from telegram import Bot, Update
+from telegram.request import HTTPXRequest
 
 from bot.app import AksiApplication, build_application, register_command_menus
-from bot.broadcast import Broadcaster, bulk_bot
-from bot.channels.telegram import NO_PREVIEW
-from bot.context import AksiContext
+from bot.channels.telegram import TelegramChannel, address
+from bot.context import AksiContext, Services
 from bot.settings import Settings
+from core.channel import Outbound, Sent
 from handlers.announce import report_text
-from handlers.reminders import reminder_tick
+from handlers.reminders import MESSAGES
+from scheduler.broadcast import Broadcaster
 from scheduler.digest_job import run_digest_tick
 from scheduler.outbox import ReportDue
+from scheduler.reminder_job import reminder_job
 from scheduler.reminders import sync_missing
 from storage.db import create_engine, upgrade
 
@@ -101,7 +103,7 @@ async def start_reminders(app: AksiApplication, settings: Settings) -> None:
         log.info("reminders are off (AKSI_REMINDER_TICK_SECONDS=0)")
         return
     app.job_queue.run_repeating(
-        reminder_tick,
+        reminder_job(MESSAGES),
         interval=interval,
         first=interval - (time.time() % interval),  # on the minute (for 60 s ticks)
         name="reminders",
@@ -130,25 +132,41 @@ async def start_reminders(app: AksiApplication, settings: Settings) -> None:
 @dataclass
 class RunningSender:
     broadcaster: Broadcaster
+    bot: Bot
     task: asyncio.Task[None]
 
 
 async def start_sender(app: AksiApplication) -> RunningSender:
-    """Start draining the announcement outbox (bot.broadcast) in the background."""
+    """Start draining the announcement outbox (scheduler.broadcast) in the background."""
     services = app.bot_data.services
     assert services is not None
 
     async def report(due: ReportDue) -> None:
         body = await report_text(services, due)
-        await app.bot.send_message(
-            due.chat_id, body, parse_mode=ParseMode.HTML, link_preview_options=NO_PREVIEW
-        )
+        result = await services.send(address(due.chat_id), Outbound(body))
+        if not isinstance(result, Sent):
+            log.warning("the report of announcement %d not sent: %s", due.announcement_id, result)
 
     bot = bulk_bot(services, SENDER_CONCURRENCY)
     await bot.initialize()
-    broadcaster = Broadcaster(services, bot, report, concurrency=SENDER_CONCURRENCY)
+    channel = TelegramChannel(bot)
+    broadcaster = Broadcaster(
+        services, channel, services.pacer, report, concurrency=SENDER_CONCURRENCY
+    )
     task = asyncio.create_task(broadcaster.run(), name="announcements")
-    return RunningSender(broadcaster, task)
+    return RunningSender(broadcaster, bot, task)
+
+
+def bulk_bot(services: Services, concurrency: int) -> Bot:
+    """Announcements' own `Bot`: its own connection pool, and no rate limiter of its own (the
+    sender takes the pacer's bulk slots)."""
+    settings = services.settings
+    return Bot(
+        settings.token,
+        base_url=settings.telegram_api_base_url,
+        base_file_url=settings.telegram_api_base_url.replace("/bot", "/file/bot", 1),
+        request=HTTPXRequest(connection_pool_size=concurrency + 2, pool_timeout=10.0),
+    )
 
 
 async def stop_sender(sender: RunningSender) -> None:
@@ -157,7 +175,7 @@ async def stop_sender(sender: RunningSender) -> None:
     with contextlib.suppress(asyncio.CancelledError):
         await sender.task
     await sender.broadcaster.drain()
-    await sender.broadcaster.bot.shutdown()
+    await sender.bot.shutdown()
 
 
 def install_stop_signals(stop: asyncio.Event) -> None:

@@ -16,6 +16,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased, joinedload
 
 from core.errors import InvalidInput
+from core.htmlsplit import split_message
+from core.i18n import Catalogs, Html
 from core.participants import effective_timezone
 from core.reading import make_date, read_clock
 from storage.models import Announcement, CheckIn, Cohort, OutboxMessage, Participant
@@ -255,3 +257,15 @@ async def of_cohort(session: AsyncSession, cohort_id: int, limit: int = 5) -> li
         .limit(limit)
     )
     return [*open_.scalars(), *done.scalars()]
+
+
+def delivered_text(i18n: Catalogs, lang: str, cohort_name: str, body: str) -> str:
+    """The announcement as a participant reads it: a header in their language, then the body."""
+    header = i18n.text(lang, "announce.header", cohort=cohort_name)
+    return i18n.text(lang, "announce.delivered", header=Html(header), body=Html(body))
+
+
+def delivered_parts(i18n: Catalogs, lang: str, cohort_name: str, body: str) -> list[str]:
+    """The messages a participant gets (one, unless the text is over Telegram's limit): the
+    preview shows exactly these, and the sender sends exactly these."""
+    return split_message(delivered_text(i18n, lang, cohort_name, body))

@@ -4,7 +4,7 @@ RapidPro courier's channel handlers: a channel turns its own updates into `Inbou
 sends `Outbound` messages, and says what it can do (`Capabilities`); a feature never sees a
 channel's own types.
 
-Text is written in Aksi's markup (`core.markup`): a small HTML subset — `<b>`, `<i>`, `<u>`,
+Text is written in Aksi's markup (`core.i18n`): a small HTML subset — `<b>`, `<i>`, `<u>`,
 `<s>`, `<code>`, `<pre>`, `<a href>` and the entities `&lt; &gt; &amp; &quot;` — which the
 catalogs use and announcements are stored in. Each channel renders it its own way (Telegram
 takes it as it is; WhatsApp gets `*bold*` and links written out; a plain channel the text).
@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
+from html import escape
 from typing import Literal, Protocol
 
 TELEGRAM = "telegram"  # the channel everyone reaches Aksi on today
@@ -39,6 +40,7 @@ class Sender:
     display_name: str = ""
     username: str = ""
     language_hint: str | None = None
+    first_name: str = ""  # how to greet them (the display name's first part when unknown)
 
 
 # --- inbound -------------------------------------------------------------------------------
@@ -51,12 +53,24 @@ class Command:
     sender: Sender
     name: str
     args: tuple[str, ...] = ()
+    # The whole message, plain and as markup (the writer's bold, italic, links kept), for a
+    # command that takes free text after its name (/umumkan).
+    text: str = ""
+    markup: str = ""
 
 
 @dataclass(frozen=True, slots=True)
 class Text:
+    """Free text; `markup` keeps the writer's formatting (bold, italic, links) as the
+    engine's markup (`core.i18n`), escaped like any text when the channel gave none."""
+
     sender: Sender
     text: str
+    markup: str = ""
+
+    @property
+    def html(self) -> str:
+        return self.markup or escape(self.text, quote=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,7 +102,16 @@ class PollAnswer:
     options: tuple[int, ...]
 
 
-Inbound = Command | Text | Press | FileIn | PollAnswer
+@dataclass(frozen=True, slots=True)
+class Other:
+    """Something the channel carries that Aksi does not read (a sticker, a photo, a voice
+    note): answered with a pointer to what it does read."""
+
+    sender: Sender
+    kind: str = ""
+
+
+Inbound = Command | Text | Press | FileIn | PollAnswer | Other
 
 
 # --- outbound ------------------------------------------------------------------------------
@@ -212,6 +235,10 @@ class Capabilities:
     languages: Sequence[str] = field(default=("id", "en"))
 
 
+class DownloadFailed(Exception):
+    """A file sent in could not be fetched from the channel."""
+
+
 class Channel(Protocol):
     """What the engine asks of a channel."""
 
@@ -227,4 +254,15 @@ class Channel(Protocol):
         a dialog with `alert`."""
         ...
 
-    async def download(self, file: FileIn) -> bytes: ...
+    async def drop_actions(self, ref: MessageRef) -> None:
+        """Remove the buttons of a sent message (so an old question cannot be answered
+        twice); one that cannot be changed any more is left as it is."""
+        ...
+
+    async def download(self, file: FileIn) -> bytes:
+        """The file's bytes; `DownloadFailed` when the channel cannot give them."""
+        ...
+
+    def join_link(self, token: str) -> str:
+        """A link that opens a chat with Aksi and sends `token` (a personal join link)."""
+        ...

@@ -548,7 +548,9 @@ async def roster_count(session: AsyncSession, cohort_id: int) -> int:
 LINK_COLUMNS = (*COLUMNS, *LINK_ONLY_COLUMNS)
 
 
-def links_csv(entries: list[RosterEntry], bot_username: str, *, separator: str = COMMA) -> bytes:
+def links_csv(
+    entries: list[RosterEntry], link: Callable[[str], str], *, separator: str = COMMA
+) -> bytes:
     """The personal links as CSV (`core.spreadsheet`: UTF-8 with a BOM, typed text kept text,
     the NIP in groups). It reads back as a roster: `link` and `joined` are ignored there."""
     return csv_file(
@@ -559,7 +561,7 @@ def links_csv(entries: list[RosterEntry], bot_username: str, *, separator: str =
                 text_cell(e.unit or ""),
                 nip_cell(e.nip),
                 e.telegram_username or "",
-                link_for(bot_username, e.join_token),
+                link(e.join_token),
                 "yes" if e.participant_id is not None else "no",
             ]
             for e in entries

@@ -45,7 +45,7 @@ class Services:
     db: Database
     i18n: Catalogs
     clock: Callable[[], datetime] = field(default=utc_now)
-    # Set when an announcement is confirmed, so the sender (bot.broadcast) starts at once.
+    # Set when an announcement is confirmed, so the sender (scheduler.broadcast) starts at once.
     outbox_wakeup: asyncio.Event = field(default_factory=asyncio.Event)
     # Who may have an open confirmation (handlers.confirm): a hint in front of the table, so
     # that the check before every update costs nothing for everyone else. None: not read yet.
@@ -54,7 +54,17 @@ class Services:
     renderer: Renderer = field(default_factory=Renderer)
     # The channels messages go out on, by name (`core.channel`); set when the bot is built.
     channels: dict[str, Channel] = field(default_factory=dict)
+    # Give a person (by user id) the facilitators' command menu, or take it back; set by a
+    # channel with command menus (Telegram's wiring).
+    staff_menu: Callable[[int, bool], Awaitable[None]] | None = None
 
     def send(self, where: Address, message: Outbound) -> Awaitable[SendResult]:
         """Send through the channel of `where`."""
         return self.channels[where.channel].send(where, message)
+
+
+class HasServices(Protocol):
+    """Anything that carries the engine's services: a feature's turn, or a job's context."""
+
+    @property
+    def services(self) -> Services: ...

@@ -1,15 +1,17 @@
-"""Every command and feature, in explicit tables: the channel wiring (`bot.routes`) registers
-them. Commands in `FEATURES` are written against the channel contract (`handlers.turn`) and
-run by the channel's adapter; the others still take Telegram's update (issue 10)."""
+"""Every command and feature, in explicit tables: a channel's wiring (`bot.routes` for
+Telegram) or the engine (`handlers.dispatch`) routes inbound events by them. Every feature is
+written against the channel contract (`handlers.turn`)."""
 
 from __future__ import annotations
 
-from typing import Any
-
+from core import buttons
 from handlers import (
     admin,
     announce,
     checkin,
+    confirm,
+    fallback,
+    guide,
     menu,
     mydata,
     onboarding,
@@ -21,12 +23,15 @@ from handlers import (
     schedule,
     sessions,
     settings,
+    staff,
     typed,
+    uploads,
 )
 from handlers.help import show_help
+from handlers.turn import Feature
 
 # Each command in Indonesian first, then its English alias; the menus list them per language.
-COMMANDS: list[tuple[tuple[str, str], Any]] = [
+COMMANDS: list[tuple[tuple[str, str], Feature]] = [
     (("start", "start"), onboarding.start),
     (("rencana", "plan"), plan.start_plan),
     (("lapor", "checkin"), checkin.show_checkin),
@@ -77,11 +82,8 @@ MENU = {
 }
 
 
-# Commands written against the channel contract: the channel's adapter runs them.
-FEATURES: frozenset[Any] = frozenset({schedule.show_schedule, schedule.show_materials})
-
 # What each button of the main menu (handlers.menu) runs: the command's own handler.
-COMMANDS_OF_MENU: dict[str, Any] = {
+COMMANDS_OF_MENU: dict[str, Feature] = {
     "plan": plan.start_plan,
     "checkin": checkin.show_checkin,
     "progress": progress.show_progress,
@@ -92,7 +94,7 @@ COMMANDS_OF_MENU: dict[str, Any] = {
 
 # Facilitator commands (handlers.staff.staff_command wraps each: staff only, cohort chosen).
 # They are listed in the command menu of admins and facilitators only, after the participants'.
-STAFF_COMMANDS: list[tuple[tuple[str, str], Any]] = [
+STAFF_COMMANDS: list[tuple[tuple[str, str], Feature]] = [
     (("umumkan", "announce"), announce.announce),
     (("status", "status"), announce.status),
     (("sesi", "session"), sessions.add_one_session),
@@ -105,3 +107,26 @@ STAFF_MENU: dict[str, list[str]] = {
     "id": ["umumkan", "status", "sesi", "peserta", "fasilitator", "rekap", "ekspor"],
     "en": ["announce", "status", "session", "participants", "facilitator", "report", "export"],
 }
+
+# Buttons: the feature each action data prefix (`core.buttons`) goes to.
+BUTTONS: list[tuple[str, Feature]] = [
+    (buttons.STAFF, staff.staff_button),
+    (buttons.ANNOUNCE, announce.announce_button),
+    (buttons.ONBOARDING, onboarding.onboarding_button),
+    (buttons.SETTINGS, settings.settings_button),
+    (buttons.PLAN, plan.plan_button),
+    (buttons.CHECKIN, checkin.checkin_button),
+    (buttons.CONFIRM, confirm.confirm_button),
+    (buttons.REMINDERS, reminders.reminders_button),
+    (buttons.ROSTER, roster.roster_button),
+    (buttons.GUIDE, guide.guide_button),
+    (buttons.MENU, menu.menu_button(COMMANDS_OF_MENU)),
+]
+# Before everything else, for any event: anything but the answer to a question voids it.
+BEFORE_EVERYTHING: Feature = confirm.void_on_anything_else
+# What no table above takes.
+UNKNOWN_BUTTON: Feature = fallback.unknown_button
+UNKNOWN_COMMAND: Feature = fallback.unknown_command
+TYPED_TEXT: Feature = typed.typed_text
+FILE: Feature = uploads.receive_document  # a facilitator's CSV; anyone else's → OTHER
+OTHER: Feature = fallback.other_message  # stickers, photos, voice notes

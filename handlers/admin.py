@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
-from telegram import Update
 
-from bot.context import AksiContext
 from core.cohorts import find_cohort
 from core.confirmations import Taken
 from core.errors import NotFound
@@ -13,30 +11,31 @@ from core.facilitators import CohortStaff, StaffChange, change_facilitator, staf
 from core.numbers import number
 from core.staff import MAX_USER_ID, BadUserId, parse_user_id
 from handlers import confirm
-from handlers.common import reply, text
+from handlers.common import text
 from handlers.staff import StaffReader, staff_of
+from handlers.turn import HasServices, Turn
 
 ADD = frozenset({"tambah", "add"})
 REMOVE = frozenset({"hapus", "remove"})
 
 
-async def manage_facilitators(update: Update, context: AksiContext) -> None:
+async def manage_facilitators(turn: Turn) -> None:
     """/fasilitator: the facilitators per cohort; `tambah KODE ID` / `hapus KODE ID` change
     them (admins only; everyone else, facilitators too, is refused and nothing changes)."""
-    args = list(context.args or [])
-    async with context.services.db() as session:
-        reader = await staff_of(session, update, context)
+    args = list(turn.args or [])
+    async with turn.services.db() as session:
+        reader = await staff_of(session, turn)
         listing = await staff_listing(session) if reader.is_admin and not args else None
     lang = reader.lang
     if not reader.is_admin:
-        await reply(update, context, text(context, lang, "admin.only"))
+        await turn.reply(text(turn, lang, "admin.only"))
         return
     if listing is not None:
-        await reply(update, context, render_listing(context, lang, listing))
+        await turn.reply(render_listing(turn, lang, listing))
         return
     action = args[0].lower() if args else ""
     if len(args) != 3 or action not in ADD | REMOVE:
-        await reply(update, context, text(context, lang, "admin.usage"))
+        await turn.reply(text(turn, lang, "admin.usage"))
         return
     try:
         user_id = parse_user_id(args[2])
@@ -44,56 +43,53 @@ async def manage_facilitators(update: Update, context: AksiContext) -> None:
         if exc.too_large:  # digits only, more than any Telegram id
             maximum = number(MAX_USER_ID, lang)
             answer = text(
-                context, lang, "admin.user_id_too_large", value=args[2][:40], maximum=maximum
+                turn, lang, "admin.user_id_too_large", value=args[2][:40], maximum=maximum
             )
         else:
-            answer = text(context, lang, "admin.bad_user_id", value=args[2][:40])
-        await reply(update, context, answer)
+            answer = text(turn, lang, "admin.bad_user_id", value=args[2][:40])
+        await turn.reply(answer)
         return
     if action in REMOVE:
-        await _ask_removal(update, context, reader, args[1], user_id)
+        await _ask_removal(turn, reader, args[1], user_id)
         return
     try:
-        async with context.services.db.begin() as session:
+        async with turn.services.db.begin() as session:
             change = await change_facilitator(
                 session,
                 args[1],
                 user_id,
                 add=True,
-                admin_ids=context.services.settings.aksi_admin_ids,
+                admin_ids=turn.services.settings.aksi_admin_ids,
                 by=reader.person.user_id,
             )
     except NotFound:
-        await reply(update, context, text(context, lang, "admin.unknown_cohort", code=args[1][:40]))
+        await turn.reply(text(turn, lang, "admin.unknown_cohort", code=args[1][:40]))
         return
     if change.changed:
-        await _update_menu(context, change)
-    await reply(update, context, _changed(context, lang, change, True))
+        await _update_menu(turn, change)
+    await turn.reply(_changed(turn, lang, change, True))
 
 
-async def _update_menu(context: AksiContext, change: StaffChange) -> None:
-    from bot.app import set_staff_menu  # bot.app composes the handlers: import it late
+async def _update_menu(context: HasServices, change: StaffChange) -> None:
+    staff_menu = context.services.staff_menu
+    if staff_menu is not None:
+        await staff_menu(change.user_id, change.still_staff)
 
-    services = context.services
-    await set_staff_menu(context.bot, services.i18n, change.user_id, staff=change.still_staff)
 
-
-async def _ask_removal(
-    update: Update, context: AksiContext, reader: StaffReader, code: str, user_id: int
-) -> None:
+async def _ask_removal(turn: Turn, reader: StaffReader, code: str, user_id: int) -> None:
     """Taking a facilitator off a cohort: say who and what they lose, and ask."""
     lang = reader.lang
     keyboard = None
-    async with context.services.db.begin() as session:
+    async with turn.services.db.begin() as session:
         cohort = await find_cohort(session, code)
         listing = await staff_listing(session, cohort.code) if cohort is not None else []
         facilitators = listing[0].facilitators if listing else []
         found = next((f for f in facilitators if f.user_id == user_id), None)
         if cohort is None:
-            body = text(context, lang, "admin.unknown_cohort", code=code[:40])
+            body = text(turn, lang, "admin.unknown_cohort", code=code[:40])
         elif found is None:
             body = text(
-                context,
+                turn,
                 lang,
                 "admin.not_facilitator",
                 user_id=user_id,
@@ -103,54 +99,52 @@ async def _ask_removal(
         else:
             who = f"{user_id} — {found.name}" if found.name else str(user_id)
             body = text(
-                context, lang, "admin.confirm_remove", who=who, code=cohort.code, cohort=cohort.name
+                turn, lang, "admin.confirm_remove", who=who, code=cohort.code, cohort=cohort.name
             )
-            body += "\n\n" + confirm.valid_for(context, lang)
+            body += "\n\n" + confirm.valid_for(turn, lang)
             keyboard = await confirm.ask(
                 session,
-                context,
+                turn,
                 reader.person.user_id,
                 lang,
                 "remove_facilitator",
                 {"code": cohort.code, "user_id": user_id},
-                confirm.yes_no(context, lang, "admin.button_remove"),
+                confirm.yes_no(turn, lang, "admin.button_remove"),
             )
-    await reply(update, context, body, keyboard)
+    await turn.reply(body, keyboard)
 
 
 @confirm.action("remove_facilitator", again="admin.again")
 async def removal_confirmed(
-    session: AsyncSession, update: Update, context: AksiContext, taken: Taken, choice: str
+    session: AsyncSession, turn: Turn, taken: Taken, choice: str
 ) -> confirm.Done:
     """Yes: the facilitator is taken off the cohort (and loses the menu if it was their last)."""
     lang, data = taken.language, taken.data
-    reader = await staff_of(session, update, context)
+    reader = await staff_of(session, turn)
     if not reader.is_admin:
-        return confirm.Done([(text(context, lang, "admin.only"), None)])
+        return confirm.Done([(text(turn, lang, "admin.only"), None)])
     if choice != "yes":
-        return confirm.Done([(text(context, lang, "admin.kept"), None)])
+        return confirm.Done([(text(turn, lang, "admin.kept"), None)])
     try:
         change = await change_facilitator(
             session,
             str(data["code"]),
             int(data["user_id"]),
             add=False,
-            admin_ids=context.services.settings.aksi_admin_ids,
+            admin_ids=turn.services.settings.aksi_admin_ids,
             by=reader.person.user_id,
         )
     except NotFound:
-        return confirm.Done(
-            [(text(context, lang, "admin.unknown_cohort", code=data["code"]), None)]
-        )
+        return confirm.Done([(text(turn, lang, "admin.unknown_cohort", code=data["code"]), None)])
 
     async def after() -> None:
         if change.changed:
-            await _update_menu(context, change)
+            await _update_menu(turn, change)
 
-    return confirm.Done([(_changed(context, lang, change, False), None)], after)
+    return confirm.Done([(_changed(turn, lang, change, False), None)], after)
 
 
-def _changed(context: AksiContext, lang: str, change: StaffChange, added: bool) -> str:
+def _changed(context: HasServices, lang: str, change: StaffChange, added: bool) -> str:
     if added:
         key = "admin.added" if change.changed else "admin.already"
     else:
@@ -165,7 +159,7 @@ def _changed(context: AksiContext, lang: str, change: StaffChange, added: bool) 
     )
 
 
-def render_listing(context: AksiContext, lang: str, listing: list[CohortStaff]) -> str:
+def render_listing(context: HasServices, lang: str, listing: list[CohortStaff]) -> str:
     if not listing:
         return text(context, lang, "admin.no_cohorts")
     blocks = [text(context, lang, "admin.list_title")]

@@ -1,5 +1,5 @@
 """/umumkan (/announce): write, preview, choose the audience and time, confirm; /status; the
-delivery report. Delivery itself is bot.broadcast draining scheduler.outbox."""
+delivery report. Delivery itself is scheduler.broadcast draining scheduler.outbox."""
 
 from __future__ import annotations
 
@@ -8,22 +8,20 @@ import re
 from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
-from telegram import Message, Update
 
-from bot.context import AksiContext, Services
 from core import announcements as ann
 from core import buttons
-from core.channel import Action, Rows, button_rows
+from core.channel import Action, Command, Rows, button_rows
 from core.confirmations import Taken
 from core.errors import InvalidInput
-from core.htmlsplit import split_message
-from core.i18n import Html
+from core.i18n import escape
 from core.numbers import number
 from core.reading import BadDate, BadTime
+from core.services import Services
 from core.staff import can_manage
 from core.timefmt import clock, local, long_date, zone_abbreviation
 from handlers import confirm, refusals
-from handlers.common import Answer, answer_button, edit_or_reply, person_of, plain, reply, text
+from handlers.common import Answer, plain, text
 from handlers.staff import (
     StaffReader,
     authorize,
@@ -32,6 +30,7 @@ from handlers.staff import (
     staff_or_refuse,
     still_manages,
 )
+from handlers.turn import HasServices, Turn
 from scheduler.outbox import ReportDue
 from storage.models import Announcement, Cohort
 
@@ -39,32 +38,20 @@ _ACTIONS = ("send", "aud", "time", "back", "edit", "cancel", "stop")
 _NAMES_IN_REPORT = 20
 
 
-def _button(context: AksiContext, lang: str, key: str, action: str, a: Announcement) -> Action:
+def _button(context: HasServices, lang: str, key: str, action: str, a: Announcement) -> Action:
     return Action(
         plain(context, lang, key),
         buttons.pack(buttons.ANNOUNCE, action, str(a.id)),
     )
 
 
-def delivered_text(services: Services, lang: str, cohort_name: str, body: str) -> str:
-    """The announcement as a participant reads it: a header in their language, then the body."""
-    header = services.i18n.text(lang, "announce.header", cohort=cohort_name)
-    return services.i18n.text(lang, "announce.delivered", header=Html(header), body=Html(body))
-
-
-def delivered_parts(services: Services, lang: str, cohort_name: str, body: str) -> list[str]:
-    """The messages a participant gets (one, unless the text is over Telegram's limit): the
-    preview shows exactly these, and the sender sends exactly these."""
-    return split_message(delivered_text(services, lang, cohort_name, body))
-
-
-def _when(context: AksiContext, lang: str, at: datetime, tz: str) -> str:
+def _when(context: HasServices, lang: str, at: datetime, tz: str) -> str:
     moment = local(at, tz)
     return f"{long_date(moment.date(), lang)}, {clock(moment, lang)} {zone_abbreviation(tz, at)}"
 
 
 async def _control(
-    session: AsyncSession, context: AksiContext, lang: str, draft: Announcement, cohort: Cohort
+    session: AsyncSession, context: HasServices, lang: str, draft: Announcement, cohort: Cohort
 ) -> tuple[str, Rows]:
     """The message under the preview: recipients, audience, time, and the buttons."""
     now = context.services.clock()
@@ -100,57 +87,55 @@ async def _control(
 
 
 async def _preview(
-    session: AsyncSession, context: AksiContext, lang: str, draft: Announcement, cohort: Cohort
+    session: AsyncSession, context: HasServices, lang: str, draft: Announcement, cohort: Cohort
 ) -> Answer:
     assert draft.body is not None
     control = await _control(session, context, lang, draft, cohort)
-    parts = delivered_parts(context.services, lang, cohort.name, draft.body)
+    parts = ann.delivered_parts(context.services.i18n, lang, cohort.name, draft.body)
     return [*((part, None) for part in parts), control]
 
 
-def _inline_body(message: Message, consumed_code: bool) -> tuple[str, int]:
-    """The text written after `/umumkan [CODE]` on the same message, as HTML and its length."""
-    html, plain_text = message.text_html or "", message.text or ""
+def _inline_body(command: Command, consumed_code: bool) -> tuple[str, int]:
+    """The text written after `/umumkan [CODE]` on the same message, as markup and its length."""
+    html, plain_text = command.markup or escape(command.text), command.text
     drop = r"^\s*\S+\s*" if not consumed_code else r"^\s*\S+\s+\S+\s*"
     return re.sub(drop, "", html, count=1), len(re.sub(drop, "", plain_text, count=1))
 
 
 @staff_command("umumkan")
-async def announce(
-    update: Update, context: AksiContext, staff: StaffReader, cohort: Cohort, args: list[str]
-) -> None:
+async def announce(turn: Turn, staff: StaffReader, cohort: Cohort, args: list[str]) -> None:
     """/umumkan [CODE] [text]: start an announcement to the cohort (text now or next)."""
     lang = staff.lang
-    message = update.effective_message
+    message = turn.inbound if isinstance(turn.inbound, Command) else None
     person = staff.person
     answer: Answer
-    async with context.services.db.begin() as session:
+    async with turn.services.db.begin() as session:
         await remember_language(session, person.user_id, lang)
         draft = await ann.start_draft(
-            session, cohort, person.user_id, person.chat_id, lang, context.services.clock()
+            session, cohort, person.user_id, person.chat_id, lang, turn.services.clock()
         )
-        consumed = len(context.args or []) > len(args)
+        consumed = len(turn.args or []) > len(args)
         html, length = _inline_body(message, consumed) if message and args else ("", 0)
         if length:
-            answer = _set_body(context, lang, draft, html, length)
+            answer = _set_body(turn, lang, draft, html, length)
             if draft.state == "preview":
-                answer = await _preview(session, context, lang, draft, cohort)
+                answer = await _preview(session, turn, lang, draft, cohort)
         else:
-            answer = [(_ask_text(context, lang, cohort), _cancel_only(context, lang, draft))]
+            answer = [(_ask_text(turn, lang, cohort), _cancel_only(turn, lang, draft))]
     for body, keyboard in answer:
-        await reply(update, context, body, keyboard)
+        await turn.reply(body, keyboard)
 
 
-def _ask_text(context: AksiContext, lang: str, cohort: Cohort) -> str:
+def _ask_text(context: HasServices, lang: str, cohort: Cohort) -> str:
     limit = number(ann.BODY_MAX, lang)
     return text(context, lang, "announce.ask_text", cohort=cohort.name, limit=limit)
 
 
-def _cancel_only(context: AksiContext, lang: str, draft: Announcement) -> Rows:
+def _cancel_only(context: HasServices, lang: str, draft: Announcement) -> Rows:
     return button_rows([[_button(context, lang, "announce.button_cancel", "cancel", draft)]])
 
 
-def _set_body(context: AksiContext, lang: str, draft: Announcement, html: str, n: int) -> Answer:
+def _set_body(context: HasServices, lang: str, draft: Announcement, html: str, n: int) -> Answer:
     try:
         ann.set_body(draft, html, n)
     except InvalidInput as exc:
@@ -162,80 +147,72 @@ def _set_body(context: AksiContext, lang: str, draft: Announcement, html: str, n
     return []
 
 
-async def answer_typed(
-    session: AsyncSession, update: Update, context: AksiContext
-) -> Answer | None:
+async def answer_typed(session: AsyncSession, turn: Turn) -> Answer | None:
     """A facilitator's typed text while an announcement waits for its text or its time; None
     when no draft of theirs is waiting (the text is then read as usual)."""
-    person = person_of(update)
+    person = turn.person
     draft = await ann.open_draft(session, person.user_id)
     if draft is None or draft.state not in ("compose", "time"):
         return None
     cohort = await session.get(Cohort, draft.cohort_id)
-    settings = context.services.settings
+    settings = turn.services.settings
     if cohort is None or not await can_manage(
         session, person.user_id, cohort.id, settings.aksi_admin_ids
     ):
         draft.state = "cancelled"  # no longer theirs to send
         return None
     lang = draft.author_language
-    message = update.effective_message
+    message = turn.typed
     assert message is not None
     if draft.state == "compose":
-        answer = _set_body(context, lang, draft, message.text_html or "", len(message.text or ""))
-        return answer or await _preview(session, context, lang, draft, cohort)
-    now = context.services.clock()
+        answer = _set_body(turn, lang, draft, message.html, len(message.text))
+        return answer or await _preview(session, turn, lang, draft, cohort)
+    now = turn.services.clock()
     try:
-        draft.send_at = ann.parse_send_time(message.text or "", cohort.timezone, now)
+        draft.send_at = ann.parse_send_time(message.text, cohort.timezone, now)
     except BadDate as exc:
         zone = zone_abbreviation(cohort.timezone)
-        return [(refusals.bad_date(context, lang, exc, "announce.bad_time", zone=zone), None)]
+        return [(refusals.bad_date(turn, lang, exc, "announce.bad_time", zone=zone), None)]
     except BadTime as exc:
         zone = zone_abbreviation(cohort.timezone)
-        return [(refusals.bad_time(context, lang, exc, "announce.bad_time", zone=zone), None)]
+        return [(refusals.bad_time(turn, lang, exc, "announce.bad_time", zone=zone), None)]
     except InvalidInput as exc:
         zone = zone_abbreviation(cohort.timezone)
         example = ann.example_send_time(cohort.timezone, now)
-        return [(text(context, lang, str(exc), zone=zone, example=example), None)]
+        return [(text(turn, lang, str(exc), zone=zone, example=example), None)]
     draft.state = "preview"
-    return [await _control(session, context, lang, draft, cohort)]
+    return [await _control(session, turn, lang, draft, cohort)]
 
 
-async def preview_waits(
-    session: AsyncSession, update: Update, context: AksiContext
-) -> Answer | None:
+async def preview_waits(session: AsyncSession, turn: Turn) -> Answer | None:
     """Typed text while the author's preview waits for a button (send, time, change the text,
     cancel): say so; the draft stays as it is. None when no preview of theirs waits."""
-    person = person_of(update)
+    person = turn.person
     draft = await ann.open_draft(session, person.user_id)
     if draft is None or draft.state != "preview":
         return None
     if not await can_manage(
-        session, person.user_id, draft.cohort_id, context.services.settings.aksi_admin_ids
+        session, person.user_id, draft.cohort_id, turn.services.settings.aksi_admin_ids
     ):
         return None
-    return [(text(context, draft.author_language, "announce.use_buttons"), None)]
+    return [(text(turn, draft.author_language, "announce.use_buttons"), None)]
 
 
-async def cancel_draft(
-    session: AsyncSession, update: Update, context: AksiContext
-) -> Answer | None:
+async def cancel_draft(session: AsyncSession, turn: Turn) -> Answer | None:
     """/batal while an announcement is being written: it is dropped. None: no draft."""
-    draft = await ann.open_draft(session, person_of(update).user_id)
+    draft = await ann.open_draft(session, turn.person.user_id)
     if draft is None:
         return None
-    await ann.cancel(session, draft, context.services.clock())
-    return [(text(context, draft.author_language, "announce.cancelled"), None)]
+    await ann.cancel(session, draft, turn.services.clock())
+    return [(text(turn, draft.author_language, "announce.cancelled"), None)]
 
 
-async def announce_button(update: Update, context: AksiContext) -> None:
+async def announce_button(turn: Turn) -> None:
     """The buttons under a preview (send, audience, time, edit, cancel) and /status (stop)."""
-    query = update.callback_query
-    assert query is not None
-    parts = (query.data or "").split(":")
+    parts = (turn.data or "").split(":")
     button = (
         buttons.Button(parts[0], parts[1], parts[2])
-        if len(query.data or "") <= buttons.MAX_BYTES
+        if len(turn.data or "") <= buttons.MAX_BYTES
         and len(parts) == 3
         and parts[0] == buttons.ANNOUNCE
         and parts[1] in _ACTIONS
@@ -244,15 +221,15 @@ async def announce_button(update: Update, context: AksiContext) -> None:
     )
     answer: Answer = []
     notice: str | None = None
-    async with context.services.db.begin() as session:
+    async with turn.services.db.begin() as session:
         draft = await session.get(Announcement, int(button.arg)) if button else None
         if draft is None:
-            staff = await staff_or_refuse(session, update, context)
+            staff = await staff_or_refuse(session, turn)
             if staff is None:
                 return
-            await answer_button(update, plain(context, staff.lang, "button.stale"), alert=True)
+            await turn.answer_button(plain(turn, staff.lang, "button.stale"), alert=True)
             return
-        staff = await authorize(session, update, context, draft.cohort_id)
+        staff = await authorize(session, turn, draft.cohort_id)
         if staff is None:
             return
         lang = staff.lang
@@ -260,57 +237,57 @@ async def announce_button(update: Update, context: AksiContext) -> None:
         assert cohort is not None and button is not None
         is_author = draft.author_user_id == staff.person.user_id
         action = button.action
-        now = context.services.clock()
+        now = turn.services.clock()
         if action == "stop" and draft.state in ("scheduled", "sending"):
-            answer = [await _ask_stop(session, context, staff, draft, cohort)]
+            answer = [await _ask_stop(session, turn, staff, draft, cohort)]
         elif not is_author or draft.state not in ann.DRAFT_STATES:
-            notice = plain(context, lang, "button.stale")
+            notice = plain(turn, lang, "button.stale")
         elif action == "cancel":
             await ann.cancel(session, draft, now)
-            answer = [(text(context, lang, "announce.cancelled"), None)]
+            answer = [(text(turn, lang, "announce.cancelled"), None)]
         elif action == "edit":
             draft.state = "compose"
-            answer = [(_ask_text(context, lang, cohort), _cancel_only(context, lang, draft))]
+            answer = [(_ask_text(turn, lang, cohort), _cancel_only(turn, lang, draft))]
         elif draft.state != ("time" if action == "back" else "preview"):
-            notice = plain(context, lang, "button.stale")  # e.g. "back" forged before a text
+            notice = plain(turn, lang, "button.stale")  # e.g. "back" forged before a text
         elif action == "aud":
             ann.toggle_audience(draft)
-            answer = [await _control(session, context, lang, draft, cohort)]
+            answer = [await _control(session, turn, lang, draft, cohort)]
         elif action == "time":
             draft.state = "time"
-            back = button_rows([[_button(context, lang, "announce.button_back", "back", draft)]])
+            back = button_rows([[_button(turn, lang, "announce.button_back", "back", draft)]])
             zone = zone_abbreviation(cohort.timezone)
             example = ann.example_send_time(cohort.timezone, now)
-            answer = [(text(context, lang, "announce.ask_time", zone=zone, example=example), back)]
+            answer = [(text(turn, lang, "announce.ask_time", zone=zone, example=example), back)]
         elif action == "back":
             draft.state = "preview"
             draft.send_at = None
-            answer = [await _control(session, context, lang, draft, cohort)]
+            answer = [await _control(session, turn, lang, draft, cohort)]
         elif action == "send":
             count = len(await ann.recipients(session, cohort.id, draft.audience, now))
             later = draft.send_at is not None and draft.send_at > now
             ann.confirm(draft, now)
             key = "announce.scheduled" if later else "announce.sending"
             at = draft.send_at or now
-            when = _when(context, lang, at, cohort.timezone) if later else ""
-            answer = [(text(context, lang, key, count=count, when=when), None)]
+            when = _when(turn, lang, at, cohort.timezone) if later else ""
+            answer = [(text(turn, lang, key, count=count, when=when), None)]
         else:
-            notice = plain(context, lang, "button.stale")
+            notice = plain(turn, lang, "button.stale")
     if notice is not None:
-        await answer_button(update, notice, alert=True)
+        await turn.answer_button(notice, alert=True)
         return
-    await answer_button(update)
-    context.services.outbox_wakeup.set()
+    await turn.answer_button()
+    turn.services.outbox_wakeup.set()
     for i, (body, keyboard) in enumerate(answer):
         if i == 0:
-            await edit_or_reply(update, context, body, keyboard)
+            await turn.edit_or_reply(body, keyboard)
         else:
-            await reply(update, context, body, keyboard)
+            await turn.reply(body, keyboard)
 
 
 async def _ask_stop(
     session: AsyncSession,
-    context: AksiContext,
+    context: HasServices,
     staff: StaffReader,
     draft: Announcement,
     cohort: Cohort,
@@ -346,34 +323,32 @@ async def _ask_stop(
 
 @confirm.action("stop_announcement", again="announce.stop_again")
 async def stop_confirmed(
-    session: AsyncSession, update: Update, context: AksiContext, taken: Taken, choice: str
+    session: AsyncSession, turn: Turn, taken: Taken, choice: str
 ) -> confirm.Done:
     """Yes: what has not gone out does not go out (what was sent stays sent)."""
     lang = taken.language
     draft = await session.get(Announcement, int(taken.data["announcement_id"]))
-    if draft is None or not await still_manages(session, update, context, draft.cohort_id):
-        return confirm.Done([(text(context, lang, "staff.only"), None)])
+    if draft is None or not await still_manages(session, turn, draft.cohort_id):
+        return confirm.Done([(text(turn, lang, "staff.only"), None)])
     if choice != "yes":
-        return confirm.Done([(text(context, lang, "announce.not_stopped"), None)])
+        return confirm.Done([(text(turn, lang, "announce.not_stopped"), None)])
     if draft.state not in ("scheduled", "sending"):
-        return confirm.Done([(text(context, lang, "announce.already_done"), None)])
+        return confirm.Done([(text(turn, lang, "announce.already_done"), None)])
     scheduled = draft.state == "scheduled"
-    dropped = await ann.cancel(session, draft, context.services.clock())
+    dropped = await ann.cancel(session, draft, turn.services.clock())
     if scheduled:
-        return confirm.Done([(text(context, lang, "announce.cancelled_scheduled"), None)])
-    return confirm.Done([(text(context, lang, "announce.stopped", count=dropped), None)])
+        return confirm.Done([(text(turn, lang, "announce.cancelled_scheduled"), None)])
+    return confirm.Done([(text(turn, lang, "announce.stopped", count=dropped), None)])
 
 
 @staff_command("status")
-async def status(
-    update: Update, context: AksiContext, staff: StaffReader, cohort: Cohort, args: list[str]
-) -> None:
+async def status(turn: Turn, staff: StaffReader, cohort: Cohort, args: list[str]) -> None:
     """/status: announcements being sent (progress, ETA), scheduled, and the latest done."""
     lang = staff.lang
-    now = context.services.clock()
+    now = turn.services.clock()
     lines: list[str] = []
     rows: list[list[Action]] = []
-    async with context.services.db() as session:
+    async with turn.services.db() as session:
         for a in await ann.of_cohort(session, cohort.id):
             c = await ann.counts(session, a.id)
             title = _title(a)
@@ -383,7 +358,7 @@ async def status(
                 eta = round(c.pending / rate) if rate > 0 else None
                 lines.append(
                     text(
-                        context,
+                        turn,
                         lang,
                         "announce.status_sending",
                         title=title,
@@ -393,28 +368,28 @@ async def status(
                         unreachable=c.unreachable,
                         pending=c.pending,
                         rate=number(rate, lang, decimals=1),
-                        eta="?" if eta is None else plain(context, lang, "count.second", count=eta),
+                        eta="?" if eta is None else plain(turn, lang, "count.second", count=eta),
                     )
                 )
-                rows.append([_button(context, lang, "announce.button_stop", "stop", a)])
+                rows.append([_button(turn, lang, "announce.button_stop", "stop", a)])
             elif a.state == "scheduled":
                 assert a.send_at is not None
                 lines.append(
                     text(
-                        context,
+                        turn,
                         lang,
                         "announce.status_scheduled",
                         title=title,
-                        when=_when(context, lang, a.send_at, cohort.timezone),
-                        audience=plain(context, lang, f"announce.audience_{a.audience}"),
+                        when=_when(turn, lang, a.send_at, cohort.timezone),
+                        audience=plain(turn, lang, f"announce.audience_{a.audience}"),
                     )
                 )
-                rows.append([_button(context, lang, "announce.button_stop", "stop", a)])
+                rows.append([_button(turn, lang, "announce.button_stop", "stop", a)])
             else:
                 finished = a.finished_at or now
                 lines.append(
                     text(
-                        context,
+                        turn,
                         lang,
                         "announce.status_done" if a.state == "done" else "announce.status_stopped",
                         title=title,
@@ -422,20 +397,16 @@ async def status(
                         failed=c.failed,
                         unreachable=c.unreachable,
                         total=c.total,
-                        when=_when(context, lang, finished, cohort.timezone),
+                        when=_when(turn, lang, finished, cohort.timezone),
                     )
                 )
     if not lines:
-        await reply(
-            update, context, text(context, lang, "announce.status_none", cohort=cohort.name)
-        )
+        await turn.reply(text(turn, lang, "announce.status_none", cohort=cohort.name))
         return
     body = (
-        text(context, lang, "announce.status_header", cohort=cohort.name)
-        + "\n\n"
-        + "\n\n".join(lines)
+        text(turn, lang, "announce.status_header", cohort=cohort.name) + "\n\n" + "\n\n".join(lines)
     )
-    await reply(update, context, body, button_rows(rows) if rows else None)
+    await turn.reply(body, button_rows(rows) if rows else None)
 
 
 def _title(a: Announcement) -> str:

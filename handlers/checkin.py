@@ -9,9 +9,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
-from telegram import Update
 
-from bot.context import AksiContext
 from core import buttons, checkins, conversation
 from core.channel import Action, Rows, button_rows
 from core.checkins import DaySheet, SheetLine
@@ -25,18 +23,9 @@ from core.plans import TARGET_MAX, parse_amount
 from core.reading import Amount, BadDate, BadNumber, read_day
 from core.timefmt import local, long_date, short_date
 from handlers import refusals
-from handlers.common import (
-    Answer,
-    Reader,
-    answer_button,
-    ask_for_code,
-    edit_or_reply,
-    identify,
-    plain,
-    reply,
-    text,
-)
+from handlers.common import Answer, Reader, identify, plain, text
 from handlers.plan import WEEKDAY_KEYS
+from handlers.turn import HasServices, Turn
 from storage.models import Participant
 
 REASONS = {
@@ -82,7 +71,7 @@ def _button(label: str, action: str, habit_id: int, day: date) -> Action:
     return Action(label, _data(action, habit_id, day))
 
 
-def today_of(context: AksiContext, participant: Participant) -> date:
+def today_of(context: HasServices, participant: Participant) -> date:
     return local(context.services.clock(), effective_timezone(participant)).date()
 
 
@@ -90,7 +79,7 @@ def _short(name: str, limit: int = SHORT_NAME) -> str:
     return name if len(name) <= limit else name[: limit - 1] + "…"
 
 
-def describe_entry(context: AksiContext, lang: str, line: SheetLine) -> str:
+def describe_entry(context: HasServices, lang: str, line: SheetLine) -> str:
     entry, habit = line.entry, line.habit
     if entry is None:
         return plain(context, lang, "checkin.state_open")
@@ -114,7 +103,7 @@ def describe_entry(context: AksiContext, lang: str, line: SheetLine) -> str:
     return plain(context, lang, "checkin.state_done")
 
 
-def render_sheet(context: AksiContext, lang: str, sheet: DaySheet, today: date) -> tuple[str, Rows]:
+def render_sheet(context: HasServices, lang: str, sheet: DaySheet, today: date) -> tuple[str, Rows]:
     day = sheet.day
     when = long_date(day, lang)
     header_key = "checkin.header_today" if day == today else "checkin.header_day"
@@ -163,7 +152,7 @@ def render_sheet(context: AksiContext, lang: str, sheet: DaySheet, today: date) 
     return "\n\n".join(blocks), button_rows(rows)
 
 
-def _added_later(context: AksiContext, lang: str, sheet: DaySheet) -> str:
+def _added_later(context: HasServices, lang: str, sheet: DaySheet) -> str:
     """'Membaca (ditambahkan pada 5 Sep)' for the habits added to the plan after the sheet's day,
     grouped by the day they were added."""
     by_day: dict[date, list[str]] = {}
@@ -176,7 +165,7 @@ def _added_later(context: AksiContext, lang: str, sheet: DaySheet) -> str:
     )
 
 
-def render_choices(context: AksiContext, lang: str, line: SheetLine, day: date) -> tuple[str, Rows]:
+def render_choices(context: HasServices, lang: str, line: SheetLine, day: date) -> tuple[str, Rows]:
     """A logged habit pressed again: its entry, the other choices and undo."""
     h = line.habit
     first = (
@@ -206,7 +195,7 @@ def render_choices(context: AksiContext, lang: str, line: SheetLine, day: date) 
 
 
 def render_days(
-    context: AksiContext, lang: str, participant: Participant, today: date, day: date
+    context: HasServices, lang: str, participant: Participant, today: date, day: date
 ) -> tuple[str, Rows]:
     first = checkins.earliest_day(participant, today)
     days = [today - timedelta(days=n) for n in range((today - first).days + 1)]
@@ -226,7 +215,7 @@ def render_days(
 
 
 def render_reasons(
-    context: AksiContext, lang: str, habit_name: str, habit_id: int, day: date
+    context: HasServices, lang: str, habit_name: str, habit_id: int, day: date
 ) -> tuple[str, Rows]:
     rows = [
         [_button(plain(context, lang, key), reason, habit_id, day)]
@@ -257,83 +246,75 @@ def parse_day_argument(args: list[str], today: date) -> date | None:
         return None
 
 
-async def show_checkin(update: Update, context: AksiContext) -> None:
+async def show_checkin(turn: Turn) -> None:
     """/lapor: today's habits as buttons; `/lapor kemarin` or a date up to a week back."""
-    async with context.services.db() as session:
-        reader = await identify(session, update, context)
+    async with turn.services.db() as session:
+        reader = await identify(session, turn)
         participant = reader.participant
         if participant is None:
-            await ask_for_code(update, context, reader.lang)
+            await turn.ask_for_code(reader.lang)
             return
         lang = reader.lang
-        today = today_of(context, participant)
+        today = today_of(turn, participant)
         try:
-            day = parse_day_argument(list(context.args or []), today)
+            day = parse_day_argument(list(turn.args or []), today)
         except BadDate as exc:
-            await reply(
-                update, context, refusals.bad_date(context, lang, exc, "checkin.bad_argument")
-            )
+            await turn.reply(refusals.bad_date(turn, lang, exc, "checkin.bad_argument"))
             return
         if day is None:
             example = checkins.example_day(participant, today).isoformat()
-            await reply(
-                update, context, text(context, lang, "checkin.bad_argument", example=example)
-            )
+            await turn.reply(text(turn, lang, "checkin.bad_argument", example=example))
             return
         try:
             checkins.check_day(participant, day, today)
         except InvalidInput:
-            await reply(
-                update,
-                context,
-                text(context, lang, "checkin.day_out_of_range", days=checkins.BACKFILL_DAYS),
+            await turn.reply(
+                text(turn, lang, "checkin.day_out_of_range", days=checkins.BACKFILL_DAYS),
             )
             return
         sheet = await checkins.day_sheet(session, participant, day)
     if not sheet.lines:
-        await reply(update, context, text(context, lang, "checkin.no_plan"))
+        await turn.reply(text(turn, lang, "checkin.no_plan"))
         return
-    await reply(update, context, *render_sheet(context, lang, sheet, today))
+    await turn.reply(*render_sheet(turn, lang, sheet, today))
 
 
-async def checkin_button(update: Update, context: AksiContext) -> None:
+async def checkin_button(turn: Turn) -> None:
     """A press on a check-in button: log, ask for a reason or a number, or change the day."""
-    press = parse_press(update.callback_query.data if update.callback_query else None)
-    services = context.services
+    press = parse_press(turn.data)
+    services = turn.services
     result: tuple[str, Rows | None] | None = None
     follow_up: str | None = None
     async with services.db.begin() as session:
-        reader = await identify(session, update, context)
+        reader = await identify(session, turn)
         participant = reader.participant
         if participant is None:
-            await ask_for_code(update, context, reader.lang)
+            await turn.ask_for_code(reader.lang)
             return
         lang = reader.lang
-        today = today_of(context, participant)
+        today = today_of(turn, participant)
         if press is None:
-            await answer_button(update, plain(context, lang, "button.stale"), alert=True)
+            await turn.answer_button(plain(turn, lang, "button.stale"), alert=True)
             return
         try:
-            result, follow_up = await _apply_press(
-                session, context, reader, participant, press, today
-            )
+            result, follow_up = await _apply_press(session, turn, reader, participant, press, today)
         except InvalidInput as exc:
             key = str(exc)
-            notice = plain(context, lang, key, days=checkins.BACKFILL_DAYS)
-            await answer_button(update, notice, alert=True)
+            notice = plain(turn, lang, key, days=checkins.BACKFILL_DAYS)
+            await turn.answer_button(notice, alert=True)
             return
     saved = press.action in ("y", "n", *REASONS)
     done = "button.saved" if saved else "checkin.undone" if press.action == "u" else None
-    await answer_button(update, plain(context, lang, done) if done else None)
+    await turn.answer_button(plain(turn, lang, done) if done else None)
     if result is not None:
-        await edit_or_reply(update, context, *result)
+        await turn.edit_or_reply(*result)
     if follow_up is not None:
-        await reply(update, context, follow_up)
+        await turn.reply(follow_up)
 
 
 async def _apply_press(
     session: AsyncSession,
-    context: AksiContext,
+    context: HasServices,
     reader: Reader,
     participant: Participant,
     press: Press,
@@ -391,7 +372,7 @@ async def _apply_press(
 
 
 async def answer_text(
-    session: AsyncSession, context: AksiContext, reader: Reader, typed: str
+    session: AsyncSession, context: HasServices, reader: Reader, typed: str
 ) -> Answer:
     """A typed number, skip reason or reflection the check-in asked for (or a reminder that
     the reason for a skip is chosen with the buttons)."""

@@ -15,15 +15,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
-from telegram import Update
 
-from bot.context import AksiContext
 from core import buttons as button_data
 from core import confirmations
 from core.channel import Action as Button
 from core.channel import Rows, button_rows
 from core.confirmations import CHOICES, CONFIRM_FOR, Ref, State, Taken
-from handlers.common import Answer, answer_button, edit_or_reply, identify, plain, reply, text
+from handlers.common import Answer, identify, plain, text
+from handlers.turn import HasServices, Turn
 
 log = logging.getLogger(__name__)
 
@@ -37,8 +36,8 @@ class Done:
     after: Callable[[], Awaitable[None]] | None = field(default=None)
 
 
-# run(session, update, context, taken, choice) inside the write transaction of the press.
-Run = Callable[[AsyncSession, Update, AksiContext, Taken, str], Awaitable[Done]]
+# run(session, turn, taken, choice) inside the write transaction of the press.
+Run = Callable[[AsyncSession, Turn, Taken, str], Awaitable[Done]]
 
 
 @dataclass(frozen=True)
@@ -62,7 +61,7 @@ def action(name: str, again: str) -> Callable[[Run], Run]:
 
 async def ask(
     session: AsyncSession,
-    context: AksiContext,
+    context: HasServices,
     user_id: int,
     lang: str,
     name: str,
@@ -83,14 +82,14 @@ async def ask(
     return button_rows(rows)
 
 
-def valid_for(context: AksiContext, lang: str) -> str:
+def valid_for(context: HasServices, lang: str) -> str:
     """The line under every question: how long it stands."""
     minutes = plain(context, lang, "count.minute", count=int(CONFIRM_FOR.total_seconds() // 60))
     return text(context, lang, "confirm.valid_for", minutes=minutes)
 
 
 def yes_no(
-    context: AksiContext, lang: str, yes_key: str, no_key: str = "button.cancel"
+    context: HasServices, lang: str, yes_key: str, no_key: str = "button.cancel"
 ) -> list[tuple[str, str]]:
     return [("yes", plain(context, lang, yes_key)), ("no", plain(context, lang, no_key))]
 
@@ -105,47 +104,45 @@ def _parse(data: str | None) -> tuple[str, Ref] | None:
     return (parts[1], ref) if ref is not None else None
 
 
-async def confirm_button(update: Update, context: AksiContext) -> None:
+async def confirm_button(turn: Turn) -> None:
     """Yes / no (or the alternative) under a question: carried out only while it is open."""
-    query = update.callback_query
-    assert query is not None
-    parsed = _parse(query.data)
+    parsed = _parse(turn.data)
     done: Done | None = None
-    async with context.services.db.begin() as session:
-        reader = await identify(session, update, context)
+    async with turn.services.db.begin() as session:
+        reader = await identify(session, turn)
         if parsed is None:
             taken = Taken(State.GONE)
         else:
             _choice, ref = parsed
             taken = await confirmations.take(
-                session, reader.person.user_id, ref, context.services.clock()
+                session, reader.person.user_id, ref, turn.services.clock()
             )
             if taken.state is State.OPEN:  # one question open at a time: none open now
-                (await _asking(context)).discard(reader.person.user_id)
+                (await _asking(turn)).discard(reader.person.user_id)
         lang = taken.language or reader.lang
         known = ACTIONS.get(taken.action)
         if taken.state is State.OPEN and known is not None and parsed is not None:
-            done = await known.run(session, update, context, taken, parsed[0])
+            done = await known.run(session, turn, taken, parsed[0])
     if done is None:
         if taken.state is State.GONE:
-            await answer_button(update, plain(context, lang, "confirm.gone"), alert=True)
+            await turn.answer_button(plain(turn, lang, "confirm.gone"), alert=True)
             return
         key = "confirm.expired" if taken.state is State.EXPIRED else "confirm.voided"
-        again = plain(context, lang, known.again) if known is not None else ""
-        await answer_button(update, plain(context, lang, f"{key}_short"), alert=True)
-        await edit_or_reply(update, context, text(context, lang, key, again=again))
+        again = plain(turn, lang, known.again) if known is not None else ""
+        await turn.answer_button(plain(turn, lang, f"{key}_short"), alert=True)
+        await turn.edit_or_reply(text(turn, lang, key, again=again))
         return
-    await answer_button(update)
+    await turn.answer_button()
     for i, (body, keyboard) in enumerate(done.answer):
         if i == 0:
-            await edit_or_reply(update, context, body, keyboard)
+            await turn.edit_or_reply(body, keyboard)
         else:
-            await reply(update, context, body, keyboard)
+            await turn.reply(body, keyboard)
     if done.after is not None:
         await done.after()
 
 
-async def _asking(context: AksiContext) -> set[int]:
+async def _asking(context: HasServices) -> set[int]:
     """Who may have an open question: read from the table once, then kept by this module (a
     question asked adds its person; voiding or answering it removes them). A person in it
     costs one indexed read before their next update; everyone else costs nothing."""
@@ -156,19 +153,16 @@ async def _asking(context: AksiContext) -> set[int]:
     return services.asking
 
 
-async def void_on_anything_else(update: Update, context: AksiContext) -> None:
+async def void_on_anything_else(turn: Turn) -> None:
     """Runs before every handler: anything a person sends or presses, other than the answer to
     a question, voids the questions they have open (so an old "yes" can never erase later)."""
-    user = update.effective_user
-    if user is None:
+    if (turn.data or "").startswith(f"{button_data.CONFIRM}:"):
         return
-    query = update.callback_query
-    if query is not None and (query.data or "").startswith(f"{button_data.CONFIRM}:"):
+    asking = await _asking(turn)
+    user_id = turn.user_id
+    if user_id not in asking:
         return
-    asking = await _asking(context)
-    if user.id not in asking:
-        return
-    async with context.services.db.begin() as session:
-        voided = await confirmations.void_open(session, user.id, context.services.clock())
-    asking.discard(user.id)
-    log.debug("voided %d open confirmation(s) of %s", voided, user.id)
+    async with turn.services.db.begin() as session:
+        voided = await confirmations.void_open(session, user_id, turn.services.clock())
+    asking.discard(user_id)
+    log.debug("voided %d open confirmation(s) of %s", voided, user_id)

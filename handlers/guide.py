@@ -7,9 +7,7 @@ from __future__ import annotations
 from datetime import date
 
 from sqlalchemy.ext.asyncio import AsyncSession
-from telegram import Update
 
-from bot.context import AksiContext
 from core import buttons, conversation, plans
 from core.channel import Rows
 from core.conversation import Ask
@@ -18,18 +16,10 @@ from core.participants import effective_timezone
 from core.reading import BadTime
 from core.timefmt import local
 from handlers import offers, plan, refusals, reminders
-from handlers.common import (
-    Answer,
-    Reader,
-    answer_button,
-    ask_for_code,
-    edit_or_reply,
-    identify,
-    plain,
-    text,
-)
+from handlers.common import Answer, Reader, identify, plain, text
 from handlers.menu import main_menu
 from handlers.offers import QUICK_TIMES, times_shown
+from handlers.turn import HasServices, Turn
 from scheduler import reminders as rem
 
 _BUTTONS = {
@@ -42,39 +32,37 @@ _BUTTONS = {
 }
 
 
-async def guide_button(update: Update, context: AksiContext) -> None:
+async def guide_button(turn: Turn) -> None:
     """The offers' buttons: write the plan now or later (or with the title typed); a reminder
     time, or keep it."""
-    query = update.callback_query
-    assert query is not None
-    button = buttons.unpack(query.data, buttons.GUIDE, dict(_BUTTONS))
-    async with context.services.db.begin() as session:
-        reader = await identify(session, update, context)
+    button = buttons.unpack(turn.data, buttons.GUIDE, dict(_BUTTONS))
+    async with turn.services.db.begin() as session:
+        reader = await identify(session, turn)
         participant, lang = reader.participant, reader.lang
         answer = None
         if participant is not None and button is not None:
-            answer = await _pressed(session, context, reader, button.action, button.arg)
+            answer = await _pressed(session, turn, reader, button.action, button.arg)
     if participant is None:
-        await ask_for_code(update, context, lang)
+        await turn.ask_for_code(lang)
         return
     if button is None or answer is None:
-        await answer_button(update, plain(context, lang, "button.stale"), alert=True)
+        await turn.answer_button(plain(turn, lang, "button.stale"), alert=True)
         return
-    await answer_button(update)
+    await turn.answer_button()
     body, keyboard = answer
     if button.action == "plan":
-        await edit_or_reply(update, context, body)
-        await plan.start_plan(update, context)
+        await turn.edit_or_reply(body)
+        await plan.start_plan(turn)
         return
     if button.action in ("later", "rtime", "rkeep"):
         # Done with the offer: what comes next is the daily round, one tap away.
         assert participant is not None
-        keyboard = await main_menu(context, lang, participant)
-    await edit_or_reply(update, context, body, keyboard)
+        keyboard = await main_menu(turn, lang, participant)
+    await turn.edit_or_reply(body, keyboard)
 
 
 async def _pressed(
-    session: AsyncSession, context: AksiContext, reader: Reader, action: str, arg: str
+    session: AsyncSession, context: HasServices, reader: Reader, action: str, arg: str
 ) -> tuple[str, Rows | None] | None:
     """What a press changes (in the update's transaction) and answers; None when stale."""
     participant = reader.participant
@@ -110,7 +98,7 @@ async def _pressed(
 
 
 async def _propose_title(
-    session: AsyncSession, context: AksiContext, reader: Reader, typed: str, day: date
+    session: AsyncSession, context: HasServices, reader: Reader, typed: str, day: date
 ) -> Answer:
     """Text typed under the plan offer may be the plan's title: kept in a draft, and asked
     about (a greeting typed there must not become a title unawares)."""
@@ -128,7 +116,7 @@ async def _propose_title(
 
 
 async def answer_typed(
-    session: AsyncSession, context: AksiContext, reader: Reader, typed: str
+    session: AsyncSession, context: HasServices, reader: Reader, typed: str
 ) -> Answer:
     """Text typed while an offer waits (`Ask.OFFER_*`, for the day it was made): under the plan
     offer it is the plan's title (the plan is started with it), under the reminder offer a

@@ -2,29 +2,27 @@
 
 from __future__ import annotations
 
-from telegram import Update
-
-from bot.context import AksiContext
 from core.i18n import Html
-from handlers.common import identify, reply, text
+from handlers.common import identify, text
 from handlers.menu import main_menu
 from handlers.staff import is_staff, staff_of
+from handlers.turn import HasServices, Turn
 
 
-def help_lines(context: AksiContext, lang: str) -> Html:
+def help_lines(context: HasServices, lang: str) -> Html:
     """The list of what a participant can do, shared by the greeting and /bantuan."""
     return Html(text(context, lang, "help.features"))
 
 
-async def show_help(update: Update, context: AksiContext) -> None:
+async def show_help(turn: Turn) -> None:
     """/bantuan: the commands a participant can use, and for a member the main menu's buttons."""
-    async with context.services.db() as session:
-        reader = await identify(session, update, context)
-        staff = await staff_of(session, update, context)
+    async with turn.services.db() as session:
+        reader = await identify(session, turn)
+        staff = await staff_of(session, turn)
     key = "help.member" if reader.participant else "help.stranger"
-    body = text(context, reader.lang, key, features=help_lines(context, reader.lang))
+    body = text(turn, reader.lang, key, features=help_lines(turn, reader.lang))
     if is_staff(staff):  # facilitators also see what they can do, and nobody else does
-        body += "\n\n" + text(context, staff.lang, "help.staff")
+        body += "\n\n" + text(turn, staff.lang, "help.staff")
     member = reader.participant
-    keyboard = await main_menu(context, reader.lang, member) if member else None
-    await reply(update, context, body, keyboard)
+    keyboard = await main_menu(turn, reader.lang, member) if member else None
+    await turn.reply(body, keyboard)

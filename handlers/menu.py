@@ -4,19 +4,16 @@ button runs its command's own handler, so a press answers exactly as the command
 
 from __future__ import annotations
 
-from collections.abc import Callable, Coroutine, Mapping
-from typing import Any
+from collections.abc import Awaitable, Callable, Mapping
 
-from telegram import Update
-
-from bot.context import AksiContext
 from core import buttons
 from core.channel import Action, Rows, button_rows
 from core.plans import load_plan
-from handlers.common import answer_button, ask_for_code, identify, plain, reply, text
+from handlers.common import identify, plain, text
+from handlers.turn import HasServices, Turn
 from storage.models import Participant
 
-Command = Callable[[Update, AksiContext], Coroutine[Any, Any, None]]
+Command = Callable[[Turn], Awaitable[None]]
 # The action in a button's data → its label's catalog key. Which command each runs is given
 # by handlers/__init__.py (COMMANDS_OF_MENU), where the commands are composed.
 LABELS = {
@@ -31,14 +28,14 @@ _LAYOUT = [["checkin", "progress"], ["schedule", "materials"], ["settings"]]
 _ARGS = {action: frozenset({""}) for action in LABELS}
 
 
-def _button(context: AksiContext, lang: str, action: str) -> Action:
+def _button(context: HasServices, lang: str, action: str) -> Action:
     return Action(
         plain(context, lang, LABELS[action]),
         buttons.pack(buttons.MENU, action),
     )
 
 
-async def main_menu(context: AksiContext, lang: str, participant: Participant) -> Rows:
+async def main_menu(context: HasServices, lang: str, participant: Participant) -> Rows:
     """The menu's buttons; writing the plan comes first while the participant has none."""
     rows = [[_button(context, lang, action) for action in row] for row in _LAYOUT]
     async with context.services.db() as session:
@@ -48,34 +45,32 @@ async def main_menu(context: AksiContext, lang: str, participant: Participant) -
     return button_rows(rows)
 
 
-async def show_menu(update: Update, context: AksiContext) -> None:
+async def show_menu(turn: Turn) -> None:
     """/menu: the daily actions as buttons (someone who has not joined is asked for the code)."""
-    async with context.services.db() as session:
-        reader = await identify(session, update, context)
+    async with turn.services.db() as session:
+        reader = await identify(session, turn)
     if reader.participant is None:
-        await ask_for_code(update, context, reader.lang)
+        await turn.ask_for_code(reader.lang)
         return
-    keyboard = await main_menu(context, reader.lang, reader.participant)
-    await reply(update, context, text(context, reader.lang, "mainmenu.title"), keyboard)
+    keyboard = await main_menu(turn, reader.lang, reader.participant)
+    await turn.reply(text(turn, reader.lang, "mainmenu.title"), keyboard)
 
 
 def menu_button(commands: Mapping[str, Command]) -> Command:
     """The handler of the menu's buttons, each running the command `commands` gives it."""
 
-    async def pressed(update: Update, context: AksiContext) -> None:
+    async def pressed(turn: Turn) -> None:
         """A press on a menu button: answered, then its command runs as if typed."""
-        query = update.callback_query
-        assert query is not None
-        button = buttons.unpack(query.data, buttons.MENU, _ARGS)
-        async with context.services.db() as session:
-            reader = await identify(session, update, context)
+        button = buttons.unpack(turn.data, buttons.MENU, _ARGS)
+        async with turn.services.db() as session:
+            reader = await identify(session, turn)
         if reader.participant is None:
-            await ask_for_code(update, context, reader.lang)
+            await turn.ask_for_code(reader.lang)
             return
         if button is None:
-            await answer_button(update, plain(context, reader.lang, "button.stale"), alert=True)
+            await turn.answer_button(plain(turn, reader.lang, "button.stale"), alert=True)
             return
-        await answer_button(update)
-        await commands[button.action](update, context)
+        await turn.answer_button()
+        await commands[button.action](turn)
 
     return pressed

@@ -6,13 +6,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from bot.context import AksiContext
 from core import buttons, conversation
 from core.channel import Action, Rows, button_rows
 from core.conversation import Ask
 from core.participants import effective_timezone
 from core.timefmt import clock, local, zone_abbreviation
 from handlers.common import plain, text
+from handlers.turn import HasServices
 from scheduler import reminders as rem
 from storage.models import Participant
 
@@ -30,7 +30,7 @@ def expect_answer(participant: Participant, offer: Ask, now: datetime) -> None:
     conversation.ask(participant, offer, day=today)
 
 
-def plan_offer(context: AksiContext, lang: str) -> tuple[str, Rows]:
+def plan_offer(context: HasServices, lang: str) -> tuple[str, Rows]:
     """After joining (and the profile questions): write the action plan now, with examples."""
     keyboard = button_rows(
         [
@@ -41,12 +41,12 @@ def plan_offer(context: AksiContext, lang: str) -> tuple[str, Rows]:
     return text(context, lang, "guide.plan_offer"), keyboard
 
 
-def plan_nudge(context: AksiContext, lang: str) -> tuple[str, Rows]:
+def plan_nudge(context: HasServices, lang: str) -> tuple[str, Rows]:
     """The one friendly nudge a day after joining, for someone still without a plan."""
     return text(context, lang, "guide.plan_nudge"), plan_offer(context, lang)[1]
 
 
-def title_question(context: AksiContext, lang: str, title: str) -> tuple[str, Rows]:
+def title_question(context: HasServices, lang: str, title: str) -> tuple[str, Rows]:
     """Text typed under the plan offer: is it the plan's title?"""
     keyboard = button_rows(
         [
@@ -57,13 +57,13 @@ def title_question(context: AksiContext, lang: str, title: str) -> tuple[str, Ro
     return text(context, lang, "guide.title_question", title=title), keyboard
 
 
-def times_shown(context: AksiContext, lang: str, participant: Participant) -> str:
+def times_shown(context: HasServices, lang: str, participant: Participant) -> str:
     zone = zone_abbreviation(effective_timezone(participant))
     shown = [clock(datetime.strptime(t, "%H:%M"), lang) for t in rem.daily_times(participant)]
     return f"{', '.join(shown)} {zone}"
 
 
-def reminder_offer(context: AksiContext, lang: str, participant: Participant) -> tuple[str, Rows]:
+def reminder_offer(context: HasServices, lang: str, participant: Participant) -> tuple[str, Rows]:
     """After the first plan is saved: the daily reminder time, one tap."""
     quick = [
         _button(clock(datetime.strptime(t, "%H:%M"), lang), "rtime", t.replace(":", ""))

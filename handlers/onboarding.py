@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
-from telegram import Update
 
-from bot.context import AksiContext
 from core import buttons, conversation
 from core.channel import Action, Rows, button_rows
 from core.cohorts import find_cohort, looks_like_code
@@ -36,19 +34,10 @@ from core.roster import (
     match_by_username,
 )
 from handlers import confirm, offers, refusals
-from handlers.common import (
-    Answer,
-    Reader,
-    answer_button,
-    ask_for_code,
-    drop_keyboard,
-    identify,
-    plain,
-    reply,
-    text,
-)
+from handlers.common import Answer, Reader, identify, plain, text
 from handlers.help import help_lines
 from handlers.menu import main_menu
+from handlers.turn import HasServices, Turn
 from scheduler.reminders import stop_reminders, sync_reminders
 from storage.models import ActionPlan, Cohort, Participant, RosterEntry
 
@@ -59,7 +48,7 @@ _BUTTONS = {
 
 
 def profile_question(
-    context: AksiContext,
+    context: HasServices,
     lang: str,
     participant: Participant,
     person: TelegramPerson,
@@ -93,7 +82,7 @@ def profile_question(
     return text(context, lang, "profile.ask_unit"), button_rows([[skip]])
 
 
-def welcome(context: AksiContext, lang: str, joined: JoinResult, first_name: str) -> str:
+def welcome(context: HasServices, lang: str, joined: JoinResult, first_name: str) -> str:
     if joined.already_member:
         key = "join.already"
     else:
@@ -111,7 +100,7 @@ def welcome(context: AksiContext, lang: str, joined: JoinResult, first_name: str
 
 async def join_answer(
     session: AsyncSession,
-    context: AksiContext,
+    context: HasServices,
     reader: Reader,
     joined: JoinResult,
     name: str | None = None,
@@ -138,7 +127,7 @@ def _lang_of(joined: JoinResult, reader: Reader) -> str:
 
 
 async def join(
-    session: AsyncSession, context: AksiContext, reader: Reader, code: str
+    session: AsyncSession, context: HasServices, reader: Reader, code: str
 ) -> JoinResult | None:
     """Join with `code` and set up the newcomer's reminders; None for an unknown code.
     Someone who moves on to a new cohort (or back to one they were in) stops getting the
@@ -160,7 +149,7 @@ async def join(
 
 
 async def join_with_link(
-    session: AsyncSession, context: AksiContext, reader: Reader, token: str
+    session: AsyncSession, context: HasServices, reader: Reader, token: str
 ) -> RosterJoin | None:
     """Join with a personal roster link: the account is tied to that roster row and gets its
     name and unit. None for an unknown token; `joined` is None when it was refused."""
@@ -171,7 +160,7 @@ async def join_with_link(
 
 
 async def _set_up_newcomer(
-    session: AsyncSession, context: AksiContext, reader: Reader, joined: JoinResult
+    session: AsyncSession, context: HasServices, reader: Reader, joined: JoinResult
 ) -> None:
     await sync_reminders(session, joined.participant, context.services.clock())
     old = reader.participant
@@ -181,7 +170,7 @@ async def _set_up_newcomer(
 
 
 def link_refused(
-    context: AksiContext, lang: str, linked: RosterJoin, participant: Participant | None
+    context: HasServices, lang: str, linked: RosterJoin, participant: Participant | None
 ) -> str:
     """Why a personal link was not used; nothing was changed."""
     if linked.refused is LinkRefusal.TAKEN or participant is None:
@@ -203,7 +192,7 @@ def link_refused(
 
 async def _ask_to_move(
     session: AsyncSession,
-    context: AksiContext,
+    context: HasServices,
     reader: Reader,
     current: Participant,
     target: Cohort,
@@ -264,27 +253,27 @@ async def _target_of(
     return (cohort, None, None) if cohort is not None else None
 
 
-async def start(update: Update, context: AksiContext) -> None:
+async def start(turn: Turn) -> None:
     """/start [CODE or personal token]: join the cohort by its code or by a personal roster
     link (the deep-link payload), or be asked for the code. Tokens are tried first, case
     sensitively. Someone already in another cohort is asked before moving. Someone whose
     reminders stopped (they had blocked the bot) gets them back."""
-    code = context.args[0][:64] if context.args else None
+    code = turn.args[0][:64] if turn.args else None
     answer: Answer = []
-    async with context.services.db.begin() as session:
-        reader = await identify(session, update, context)
+    async with turn.services.db.begin() as session:
+        reader = await identify(session, turn)
         current = reader.participant
         if current is not None and current.unreachable_at is not None:
             current.unreachable_at = None
-            await sync_reminders(session, current, context.services.clock())
+            await sync_reminders(session, current, turn.services.clock())
         target = await _target_of(session, reader.person, code) if code else None
         if code and target is None:
             # A personal link is case-sensitive, a code is not: say which was not found.
             key = "roster.link_unknown" if code[:2].lower() == "r-" else "join.unknown_code"
-            answer = [(text(context, reader.lang, key, code=code), None)]
+            answer = [(text(turn, reader.lang, key, code=code), None)]
         elif target is not None and target[1] is not None and target[2] is not None:
             refused = RosterJoin(target[1], None, target[2])
-            answer = [(link_refused(context, reader.lang, refused, current), None)]
+            answer = [(link_refused(turn, reader.lang, refused, current), None)]
         elif (
             code
             and target is not None
@@ -294,22 +283,22 @@ async def start(update: Update, context: AksiContext) -> None:
             entry = target[1]
             payload = {"token": code} if entry is not None else {"code": target[0].code}
             name = entry.name if entry is not None else None
-            answer = await _ask_to_move(session, context, reader, current, target[0], payload, name)
+            answer = await _ask_to_move(session, turn, reader, current, target[0], payload, name)
         elif code and target is not None:
-            answer = await _join_now(session, context, reader, code, target[1] is not None)
+            answer = await _join_now(session, turn, reader, code, target[1] is not None)
         elif current is not None:  # a member: the greeting, with the main menu
             joined = JoinResult(current, current.cohort, True)
             name = current.full_name or reader.person.first_name
-            greeting = welcome(context, reader.lang, joined, name)
-            answer = [(greeting, await main_menu(context, reader.lang, current))]
+            greeting = welcome(turn, reader.lang, joined, name)
+            answer = [(greeting, await main_menu(turn, reader.lang, current))]
         else:
-            answer = [(text(context, reader.lang, "join.ask_code"), None)]
+            answer = [(text(turn, reader.lang, "join.ask_code"), None)]
     for body, keyboard in answer:
-        await reply(update, context, body, keyboard)
+        await turn.reply(body, keyboard)
 
 
 async def _join_now(
-    session: AsyncSession, context: AksiContext, reader: Reader, code: str, is_token: bool
+    session: AsyncSession, context: HasServices, reader: Reader, code: str, is_token: bool
 ) -> Answer:
     """Join (or move) with a code or a personal token checked already; the answer to send."""
     if is_token:
@@ -326,27 +315,27 @@ async def _join_now(
 
 @confirm.action("move_cohort", again="join.move_again")
 async def move_confirmed(
-    session: AsyncSession, update: Update, context: AksiContext, taken: Taken, choice: str
+    session: AsyncSession, turn: Turn, taken: Taken, choice: str
 ) -> confirm.Done:
     """The answer to "move to the other cohort?": join it (everything checked again), or
     stay."""
-    reader = await identify(session, update, context)
+    reader = await identify(session, turn)
     if choice != "yes":
         current = reader.participant
         if current is None:
-            return confirm.Done([(text(context, reader.lang, "join.ask_code"), None)])
+            return confirm.Done([(text(turn, reader.lang, "join.ask_code"), None)])
         return confirm.Done(
-            [(text(context, reader.lang, "join.stayed", cohort=current.cohort.name), None)]
+            [(text(turn, reader.lang, "join.stayed", cohort=current.cohort.name), None)]
         )
     code = str(taken.data.get("token") or taken.data.get("code") or "")
     target = await _target_of(session, reader.person, code)
     if target is None:
-        return confirm.Done([(text(context, reader.lang, "join.unknown_code", code=code), None)])
-    return confirm.Done(await _join_now(session, context, reader, code, target[1] is not None))
+        return confirm.Done([(text(turn, reader.lang, "join.unknown_code", code=code), None)])
+    return confirm.Done(await _join_now(session, turn, reader, code, target[1] is not None))
 
 
 def answer_profile(
-    context: AksiContext,
+    context: HasServices,
     reader: Reader,
     participant: Participant,
     typed: str | None,
@@ -375,12 +364,12 @@ def answer_profile(
     return [*done, offers.plan_offer(context, lang)]
 
 
-def _profile_error(context: AksiContext, lang: str, problem: str) -> str:
+def _profile_error(context: HasServices, lang: str, problem: str) -> str:
     key = "profile.not_a_name" if problem == "not_a_name" else "profile.not_a_unit"
     return text(context, lang, key)
 
 
-def profile_done(context: AksiContext, lang: str, participant: Participant) -> str:
+def profile_done(context: HasServices, lang: str, participant: Participant) -> str:
     none = text(context, lang, "profile.empty")
     return text(
         context,
@@ -391,38 +380,36 @@ def profile_done(context: AksiContext, lang: str, participant: Participant) -> s
     )
 
 
-async def onboarding_button(update: Update, context: AksiContext) -> None:
+async def onboarding_button(turn: Turn) -> None:
     """The buttons under a profile question: use the Telegram name, or skip."""
-    query = update.callback_query
-    assert query is not None
-    button = buttons.unpack(query.data, buttons.ONBOARDING, dict(_BUTTONS))
-    async with context.services.db.begin() as session:
-        reader = await identify(session, update, context)
+    button = buttons.unpack(turn.data, buttons.ONBOARDING, dict(_BUTTONS))
+    async with turn.services.db.begin() as session:
+        reader = await identify(session, turn)
         participant = reader.participant
         if participant is None:
-            await ask_for_code(update, context, reader.lang)
+            await turn.ask_for_code(reader.lang)
             return
         field = ASK_FULL_NAME if button and button.action == "tgname" else button and button.arg
         if button is None or profile_field(participant) != field:
-            await answer_button(update, plain(context, reader.lang, "button.stale"), alert=True)
+            await turn.answer_button(plain(turn, reader.lang, "button.stale"), alert=True)
             return
         value = name_from_telegram(reader.person.display_name)
         if button.action == "tgname" and value is None:  # e.g. renamed to emoji since
-            notice = plain(context, reader.lang, "profile.telegram_name_unusable")
-            await answer_button(update, notice, alert=True)
+            notice = plain(turn, reader.lang, "profile.telegram_name_unusable")
+            await turn.answer_button(notice, alert=True)
             return
         # The pop-up answer to the press already says "saved".
         offer = not editing_profile(participant)
         offer = offer and not await has_plan(session, participant.id)
         answer = answer_profile(
-            context,
+            turn,
             reader,
             participant,
             value if button.action == "tgname" else None,
             confirm=False,
             offer_plan=offer,
         )
-    await answer_button(update, plain(context, reader.lang, "button.saved"))
-    await drop_keyboard(update, context)
+    await turn.answer_button(plain(turn, reader.lang, "button.saved"))
+    await turn.drop_keyboard()
     for body, keyboard in answer:
-        await reply(update, context, body, keyboard)
+        await turn.reply(body, keyboard)

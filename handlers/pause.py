@@ -8,16 +8,14 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from telegram import Update
-
-from bot.context import AksiContext
 from core import buttons, pauses
 from core.channel import Action, Rows, button_rows
 from core.errors import InvalidInput
 from core.participants import effective_timezone
 from core.timefmt import clock, local, weekday_date, zone_abbreviation
 from handlers.checkin import REASONS, today_of
-from handlers.common import answer_button, ask_for_code, identify, plain, text
+from handlers.common import identify, plain, text
+from handlers.turn import HasServices, Turn
 from scheduler import reminders as rem
 from storage.models import Participant
 
@@ -26,7 +24,7 @@ _QUICK_LABELS = {1: "reminders.pause_1", 3: "reminders.pause_3", 7: "reminders.p
 
 
 def button(
-    context: AksiContext, lang: str, label_key: str, action: str, arg: str = "", **values: object
+    context: HasServices, lang: str, label_key: str, action: str, arg: str = "", **values: object
 ) -> Action:
     """A /pengingat button."""
     return Action(
@@ -36,7 +34,7 @@ def button(
 
 
 def status_of(
-    context: AksiContext, lang: str, participant: Participant, today: date
+    context: HasServices, lang: str, participant: Participant, today: date
 ) -> tuple[str, str | None]:
     """The status line, and a note on a pause until a date (when it ends, what its reason does),
     both plain text."""
@@ -55,7 +53,7 @@ def status_of(
     return status, plain(context, lang, "reminders.pause_note", day=day)
 
 
-def reason_row(context: AksiContext, lang: str, participant: Participant) -> list[Action]:
+def reason_row(context: HasServices, lang: str, participant: Participant) -> list[Action]:
     """Sick, official travel, leave: the reason of a pause until a date (the chosen one marked)."""
     return [
         Action(
@@ -67,7 +65,7 @@ def reason_row(context: AksiContext, lang: str, participant: Participant) -> lis
     ]
 
 
-def render_choices(context: AksiContext, lang: str) -> tuple[str, Rows]:
+def render_choices(context: HasServices, lang: str) -> tuple[str, Rows]:
     """How long to pause: a day, three days, a week, a typed date, or until resumed."""
     rows = [
         [button(context, lang, _QUICK_LABELS[n], "pausefor", str(n)) for n in pauses.QUICK_DAYS],
@@ -78,7 +76,7 @@ def render_choices(context: AksiContext, lang: str) -> tuple[str, Rows]:
     return text(context, lang, "reminders.pause_choose"), button_rows(rows)
 
 
-def snooze_row(context: AksiContext, lang: str, day: date) -> list[list[Action]]:
+def snooze_row(context: HasServices, lang: str, day: date) -> list[list[Action]]:
     """The "remind me in an hour" button under a reminder for `day`."""
     data = buttons.pack(buttons.REMINDERS, "snooze", f"{day:%Y%m%d}")
     return [[Action(plain(context, lang, "reminders.button_snooze"), data)]]
@@ -88,31 +86,30 @@ def is_snooze(data: str | None) -> bool:
     return bool(data and data.startswith(f"{buttons.REMINDERS}:snooze:"))
 
 
-async def snooze_button(update: Update, context: AksiContext) -> None:
+async def snooze_button(turn: Turn) -> None:
     """ "Remind me in an hour" on a reminder: the same reminder comes back an hour later, once,
     unless the day gets logged meanwhile. Another day's reminder or made-up data is refused."""
-    query = update.callback_query
-    match = _SNOOZE_RE.match(query.data or "") if query else None
-    services = context.services
+    match = _SNOOZE_RE.match(turn.data or "")
+    services = turn.services
     async with services.db.begin() as session:
-        reader = await identify(session, update, context)
+        reader = await identify(session, turn)
         participant = reader.participant
         if participant is None:
-            await ask_for_code(update, context, reader.lang)
+            await turn.ask_for_code(reader.lang)
             return
         lang = reader.lang
-        today = today_of(context, participant)
+        today = today_of(turn, participant)
         if match is None or match[1] != f"{today:%Y%m%d}":
-            await answer_button(update, plain(context, lang, "button.stale"), alert=True)
+            await turn.answer_button(plain(turn, lang, "button.stale"), alert=True)
             return
         if pauses.is_paused(participant, today):
-            await answer_button(update, plain(context, lang, "reminders.snooze_paused"), alert=True)
+            await turn.answer_button(plain(turn, lang, "reminders.snooze_paused"), alert=True)
             return
         try:
             due = await rem.snooze(session, participant, services.clock())
         except InvalidInput as exc:
-            await answer_button(update, plain(context, lang, str(exc)), alert=True)
+            await turn.answer_button(plain(turn, lang, str(exc)), alert=True)
             return
         tz = effective_timezone(participant)
         at = f"{clock(local(due, tz), lang)} {zone_abbreviation(tz)}"
-    await answer_button(update, plain(context, lang, "reminders.snoozed", time=at))
+    await turn.answer_button(plain(turn, lang, "reminders.snoozed", time=at))

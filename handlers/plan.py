@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
-from telegram import Update
 
-from bot.context import AksiContext
 from core import buttons, conversation, plans
 from core.channel import Action, Rows, button_rows
 from core.conversation import Ask
@@ -18,17 +16,8 @@ from core.plans import Draft, HabitDraft
 from core.reading import BadNumber
 from core.timefmt import local
 from handlers import offers, refusals
-from handlers.common import (
-    Answer,
-    Reader,
-    answer_button,
-    ask_for_code,
-    edit_or_reply,
-    identify,
-    plain,
-    reply,
-    text,
-)
+from handlers.common import Answer, Reader, identify, plain, text
+from handlers.turn import HasServices, Turn
 
 _ARGS = {
     "add": frozenset({""}),
@@ -55,7 +44,7 @@ def _button(label: str, action: str, arg: str = "") -> Action:
     return Action(label, buttons.pack(buttons.PLAN, action, arg))
 
 
-def describe_schedule(context: AksiContext, lang: str, encoded: str) -> str:
+def describe_schedule(context: HasServices, lang: str, encoded: str) -> str:
     schedule = Schedule.decode(encoded)
     if schedule.kind == ScheduleKind.DAILY:
         return plain(context, lang, "schedule_kind.daily")
@@ -67,7 +56,7 @@ def describe_schedule(context: AksiContext, lang: str, encoded: str) -> str:
     return ", ".join(days)
 
 
-def describe_habit(context: AksiContext, lang: str, h: HabitDraft) -> str:
+def describe_habit(context: HasServices, lang: str, h: HabitDraft) -> str:
     """'Membaca — 10 halaman — setiap hari' (HTML-escaped)."""
     parts = [escape(h.name)]
     if h.kind == Kind.NUMERIC.value and h.target is not None:
@@ -76,7 +65,7 @@ def describe_habit(context: AksiContext, lang: str, h: HabitDraft) -> str:
     return " — ".join(parts)
 
 
-def render(context: AksiContext, lang: str, draft: Draft) -> tuple[str, Rows]:
+def render(context: HasServices, lang: str, draft: Draft) -> tuple[str, Rows]:
     """The message and buttons for the draft's current step."""
     cancel = _button(plain(context, lang, "button.cancel"), "cancel")
     back = _button(plain(context, lang, "button.back"), "back")
@@ -160,7 +149,7 @@ def render(context: AksiContext, lang: str, draft: Draft) -> tuple[str, Rows]:
     return _render_menu(context, lang, draft, cancel)
 
 
-def _keep_row(context: AksiContext, lang: str, value: str) -> list[list[Action]]:
+def _keep_row(context: HasServices, lang: str, value: str) -> list[list[Action]]:
     """A button to keep what a typed step already holds ("➡️ Tetap: 10 halaman", after going
     back a step); none while it holds nothing."""
     value = value.strip()
@@ -169,7 +158,7 @@ def _keep_row(context: AksiContext, lang: str, value: str) -> list[list[Action]]
     return [[_button(plain(context, lang, "plan.keep", value=value), "keep")]]
 
 
-def _render_menu(context: AksiContext, lang: str, draft: Draft, cancel: Action) -> tuple[str, Rows]:
+def _render_menu(context: HasServices, lang: str, draft: Draft, cancel: Action) -> tuple[str, Rows]:
     lines = [f"{i + 1}. {describe_habit(context, lang, h)}" for i, h in enumerate(draft.habits)]
     body = text(
         context,
@@ -191,7 +180,7 @@ def _render_menu(context: AksiContext, lang: str, draft: Draft, cancel: Action) 
     return body, button_rows(rows)
 
 
-def error_text(context: AksiContext, lang: str, exc: InvalidInput, unit: str | None) -> str:
+def error_text(context: HasServices, lang: str, exc: InvalidInput, unit: str | None) -> str:
     if isinstance(exc, TooLong):
         return refusals.too_long(context, lang, exc)
     if isinstance(exc, BadNumber):
@@ -206,31 +195,29 @@ def error_text(context: AksiContext, lang: str, exc: InvalidInput, unit: str | N
     return text(context, lang, problem)
 
 
-async def start_plan(update: Update, context: AksiContext) -> None:
+async def start_plan(turn: Turn) -> None:
     """/rencana: write the action plan, or edit the saved one; resumes a draft in progress."""
-    services = context.services
+    services = turn.services
     async with services.db.begin() as session:
-        reader = await identify(session, update, context)
+        reader = await identify(session, turn)
         participant = reader.participant
         if participant is None:
-            await ask_for_code(update, context, reader.lang)
+            await turn.ask_for_code(reader.lang)
             return
         row = await plans.load_draft(session, participant.id)
         if row is not None:
             draft = Draft.from_json(row.step, row.data)
-            intro = text(context, reader.lang, "plan.resume")
+            intro = text(turn, reader.lang, "plan.resume")
         else:
             draft = plans.start_draft(await plans.load_plan(session, participant.id))
-            intro = text(
-                context, reader.lang, "plan.intro_edit" if draft.had_plan else "plan.intro"
-            )
+            intro = text(turn, reader.lang, "plan.intro_edit" if draft.had_plan else "plan.intro")
         await plans.store_draft(session, participant, draft, services.clock())
-    await reply(update, context, intro)
-    await reply(update, context, *render(context, reader.lang, draft))
+    await turn.reply(intro)
+    await turn.reply(*render(turn, reader.lang, draft))
 
 
 async def answer_text(
-    session: AsyncSession, context: AksiContext, reader: Reader, typed: str
+    session: AsyncSession, context: HasServices, reader: Reader, typed: str
 ) -> Answer:
     """A typed answer while the plan conversation waits for one (in the update's transaction)."""
     participant = reader.participant
@@ -252,28 +239,26 @@ async def answer_text(
     return [render(context, reader.lang, draft)]
 
 
-async def plan_button(update: Update, context: AksiContext) -> None:
+async def plan_button(turn: Turn) -> None:
     """A press on a /rencana button: moves the draft on, saves it, or cancels it."""
-    query = update.callback_query
-    assert query is not None
-    button = buttons.unpack(query.data, buttons.PLAN, dict(_ARGS))
-    services = context.services
+    button = buttons.unpack(turn.data, buttons.PLAN, dict(_ARGS))
+    services = turn.services
     follow_up: tuple[str, Rows] | None = None
     async with services.db.begin() as session:
-        reader = await identify(session, update, context)
+        reader = await identify(session, turn)
         participant = reader.participant
         if participant is None:
-            await ask_for_code(update, context, reader.lang)
+            await turn.ask_for_code(reader.lang)
             return
         lang = reader.lang
         row = await plans.load_draft(session, participant.id)
         if button is None or row is None:
-            await answer_button(update, plain(context, lang, "button.stale"), alert=True)
+            await turn.answer_button(plain(turn, lang, "button.stale"), alert=True)
             return
         if button.action == "cancel":
             await plans.discard_draft(session, participant)
             result: tuple[str, Rows | None] = (
-                text(context, lang, "plan.cancelled"),
+                text(turn, lang, "plan.cancelled"),
                 None,
             )
         else:
@@ -281,26 +266,26 @@ async def plan_button(update: Update, context: AksiContext) -> None:
             try:
                 draft = plans.press(draft, button.action, button.arg)
             except InvalidInput as exc:
-                await answer_button(update, _alert(context, lang, str(exc)), alert=True)
+                await turn.answer_button(_alert(turn, lang, str(exc)), alert=True)
                 return
             if button.action == "save" and draft.step == plans.MENU:
                 now = services.clock()
                 today = local(now, effective_timezone(participant)).date()
                 await plans.save_draft(session, participant, draft, now, today)
-                result = (text(context, lang, "plan.saved", title=draft.title), None)
+                result = (text(turn, lang, "plan.saved", title=draft.title), None)
                 if not draft.had_plan and participant.reminder_times is None:
-                    follow_up = offers.reminder_offer(context, lang, participant)
+                    follow_up = offers.reminder_offer(turn, lang, participant)
                     offers.expect_answer(participant, Ask.OFFER_TIME, now)
             else:
                 await plans.store_draft(session, participant, draft, services.clock())
-                result = render(context, lang, draft)
-    await answer_button(update)
-    await edit_or_reply(update, context, *result)
+                result = render(turn, lang, draft)
+    await turn.answer_button()
+    await turn.edit_or_reply(*result)
     if follow_up is not None:  # the first plan: the reminder time comes next
-        await reply(update, context, *follow_up)
+        await turn.reply(*follow_up)
 
 
-def _alert(context: AksiContext, lang: str, problem: str) -> str:
+def _alert(context: HasServices, lang: str, problem: str) -> str:
     return plain(
         context, lang, problem if problem.startswith(("plan.", "button.")) else "button.stale"
     )

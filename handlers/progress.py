@@ -5,10 +5,6 @@ from __future__ import annotations
 import logging
 from datetime import date
 
-from telegram import InputFile, Update
-from telegram.error import TelegramError
-
-from bot.context import AksiContext
 from core import checkins
 from core.checkins import HabitProgress
 from core.heatmap import RECENT_WEEKS, habit_cells, shown_period
@@ -18,21 +14,22 @@ from core.pictures import HeatmapRow, heatmap_png
 from core.plans import HabitDraft, load_plan
 from core.timefmt import date_span
 from handlers.checkin import today_of
-from handlers.common import ask_for_code, identify, plain, reply, text
+from handlers.common import identify, plain, text
 from handlers.plan import WEEKDAY_KEYS, describe_habit
+from handlers.turn import HasServices, NotSent, Turn
 from storage.models import Participant
 
 log = logging.getLogger(__name__)
 LEGEND_KEYS = ("done", "partial", "missed", "skipped", "off", "before", "open", "today")
 
 
-def streak_length(context: AksiContext, lang: str, item: HabitProgress, length: int) -> str:
+def streak_length(context: HasServices, lang: str, item: HabitProgress, length: int) -> str:
     """A streak's length: "1 day", "5 days"; "2 weeks" for a habit of N times a week."""
     key = "count.week" if item.stats.streak_unit == "week" else "count.day"
     return plain(context, lang, key, count=length)
 
 
-def summary_line(context: AksiContext, lang: str, item: HabitProgress) -> str:
+def summary_line(context: HasServices, lang: str, item: HabitProgress) -> str:
     stats = item.stats
     return plain(
         context,
@@ -44,7 +41,7 @@ def summary_line(context: AksiContext, lang: str, item: HabitProgress) -> str:
     )
 
 
-def render_summary(context: AksiContext, lang: str, title: str, items: list[HabitProgress]) -> str:
+def render_summary(context: HasServices, lang: str, title: str, items: list[HabitProgress]) -> str:
     blocks = [text(context, lang, "progress.header", title=title)]
     for i, item in enumerate(items, 1):
         h, stats = item.habit, item.stats
@@ -71,7 +68,7 @@ def render_summary(context: AksiContext, lang: str, title: str, items: list[Habi
 
 
 async def heatmap_picture(
-    context: AksiContext,
+    context: HasServices,
     lang: str,
     participant: Participant,
     items: list[HabitProgress],
@@ -95,12 +92,12 @@ async def heatmap_picture(
     labels = {k: plain(context, lang, f"weekday.{k}") for k in WEEKDAY_KEYS}
     labels |= {k: plain(context, lang, f"progress.legend_{k}") for k in LEGEND_KEYS}
     title = plain(context, lang, "progress.chart_title", cohort=cohort.name)
-    note, caption = "", plain(context, lang, "progress.caption")
+    note, caption = "", text(context, lang, "progress.caption")
     if (first, last) != (start, end):
         span = plain(context, lang, "count.week", count=RECENT_WEEKS)
         dates = date_span(first, last, lang)
         note = plain(context, lang, "progress.chart_recent", span=span, dates=dates)
-        caption = plain(context, lang, "progress.caption_recent", span=span)
+        caption = text(context, lang, "progress.caption_recent", span=span)
     png = await context.services.renderer.run(
         heatmap_png,
         rows,
@@ -115,38 +112,34 @@ async def heatmap_picture(
     return png, caption
 
 
-async def show_progress(update: Update, context: AksiContext) -> None:
+async def show_progress(turn: Turn) -> None:
     """/progres: per habit the streaks, completion (7 days, 30 days, since the start) and
     strength, then a calendar heatmap of the cohort period (its last weeks when long) as a
     picture."""
-    async with context.services.db() as session:
-        reader = await identify(session, update, context)
+    async with turn.services.db() as session:
+        reader = await identify(session, turn)
         participant = reader.participant
         if participant is None:
-            await ask_for_code(update, context, reader.lang)
+            await turn.ask_for_code(reader.lang)
             return
         # After the training has ended nothing more can be logged: its last day is the last
         # one counted (days after it would all look missed).
-        today = min(today_of(context, participant), participant.cohort.ends_on)
+        today = min(today_of(turn, participant), participant.cohort.ends_on)
         items = await checkins.progress(session, participant, today)
         plan = await load_plan(session, participant.id)
         plan_title = plan.title if plan is not None else participant.cohort.name
     lang = reader.lang
     if not items:
-        await reply(update, context, text(context, lang, "checkin.no_plan"))
+        await turn.reply(text(turn, lang, "checkin.no_plan"))
         return
-    await reply(update, context, render_summary(context, lang, plan_title, items))
-    chat = update.effective_chat
-    assert chat is not None
+    await turn.reply(render_summary(turn, lang, plan_title, items))
     try:
-        png, caption = await heatmap_picture(context, lang, participant, items, today)
-        await context.bot.send_photo(
-            chat.id, InputFile(png, filename=plain(context, lang, "file.progress")), caption=caption
-        )
+        png, caption = await heatmap_picture(turn, lang, participant, items, today)
+        await turn.send_photo(png, plain(turn, lang, "file.progress"), caption)
     except Exception as exc:  # the picture is a bonus: the summary above already went out
         log.warning(
             "could not send the progress picture: %s",
             exc,
-            exc_info=not isinstance(exc, TelegramError),
+            exc_info=not isinstance(exc, NotSent),
         )
-        await reply(update, context, text(context, lang, "progress.no_picture"))
+        await turn.reply(text(turn, lang, "progress.no_picture"))

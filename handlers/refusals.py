@@ -8,14 +8,14 @@ from datetime import date
 
 from babel.dates import format_date
 
-from bot.context import AksiContext
 from core.errors import TooLong
 from core.numbers import number
 from core.reading import MAX_DECIMALS, Amount, BadDate, BadNumber, BadTime
 from handlers.common import text
+from handlers.turn import HasServices
 
 
-def too_long(context: AksiContext, lang: str, exc: TooLong) -> str:
+def too_long(context: HasServices, lang: str, exc: TooLong) -> str:
     """'The action plan title is too long (135 characters): 120 characters at most. …', the
     numbers written the reader's way (3.801 / 3,801)."""
     limit, length = number(exc.limit, lang), number(exc.length, lang)
@@ -23,7 +23,7 @@ def too_long(context: AksiContext, lang: str, exc: TooLong) -> str:
 
 
 def bad_date(
-    context: AksiContext, lang: str, exc: BadDate, format_key: str, **values: object
+    context: HasServices, lang: str, exc: BadDate, format_key: str, **values: object
 ) -> str:
     """30 February is called impossible; a date written another way gets `format_key`."""
     if exc.reason == "no_such_month":
@@ -37,7 +37,7 @@ def bad_date(
 
 
 def bad_time(
-    context: AksiContext, lang: str, exc: BadTime, format_key: str, **values: object
+    context: HasServices, lang: str, exc: BadTime, format_key: str, **values: object
 ) -> str:
     """25:00 is called impossible; a time written another way gets `format_key`."""
     if exc.impossible:
@@ -46,7 +46,7 @@ def bad_time(
 
 
 def bad_number(
-    context: AksiContext,
+    context: HasServices,
     lang: str,
     exc: BadNumber,
     *,
@@ -84,7 +84,7 @@ def bad_number(
     return text(context, lang, "number.not_a_number", typed=exc.typed[:40])
 
 
-def read_as(context: AksiContext, lang: str, typed: str, value: Amount, unit: str | None) -> str:
+def read_as(context: HasServices, lang: str, typed: str, value: Amount, unit: str | None) -> str:
     """'I read 10 000 as 10,000 pages.': shown when a thousands separator was taken as one,
     the number written the reader's way."""
     shown = f"{number(value.value, lang)} {unit or ''}".strip()

@@ -6,24 +6,16 @@ evening follow-up, the morning summary of the day's sessions, and session remind
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
-from telegram import Update
 
-from bot.context import AksiContext
 from core import buttons, checkins, conversation, pauses
 from core.channel import (
-    TELEGRAM,
     Action,
-    Address,
-    Outbound,
-    Outcome,
     Rows,
     button_rows,
-    one_shot_outcome,
 )
 from core.conversation import Ask
 from core.errors import InvalidInput
@@ -33,18 +25,10 @@ from core.reading import BadDate, BadTime
 from core.timefmt import clock, local, long_date, zone_abbreviation
 from handlers import offers, pause, refusals
 from handlers.checkin import render_sheet, today_of
-from handlers.common import (
-    Answer,
-    Reader,
-    answer_button,
-    ask_for_code,
-    edit_or_reply,
-    identify,
-    plain,
-    reply,
-    text,
-)
+from handlers.common import Answer, Reader, identify, plain, text
+from handlers.turn import HasServices, Turn
 from scheduler import reminders as rem
+from scheduler.reminder_job import ReminderMessages
 from storage.models import Participant, Session
 
 log = logging.getLogger(__name__)
@@ -78,13 +62,13 @@ _ARGS = {
 }
 
 
-def language_of(context: AksiContext, participant: Participant) -> str:
+def language_of(context: HasServices, participant: Participant) -> str:
     """The participant's language when there is no update to read the Telegram app's from."""
     return language_for(participant, None, context.services.settings.aksi_default_language)
 
 
 def render_settings(
-    context: AksiContext, lang: str, participant: Participant, today: date
+    context: HasServices, lang: str, participant: Participant, today: date
 ) -> tuple[str, Rows]:
     tz = effective_timezone(participant)
     times = rem.daily_times(participant)
@@ -148,7 +132,7 @@ def render_settings(
     return body, button_rows(rows)
 
 
-def problem(context: AksiContext, lang: str, key: str, today: date, *, alert: bool = False) -> str:
+def problem(context: HasServices, lang: str, key: str, today: date, *, alert: bool = False) -> str:
     """An InvalidInput key as a message, or as a pop-up's plain text (the pause limits filled
     in where it names them)."""
     last = long_date(pauses.latest_until(today), lang)
@@ -184,7 +168,7 @@ def apply_change(participant: Participant, action: str, value: str | None = None
 
 async def change(
     session: AsyncSession,
-    context: AksiContext,
+    context: HasServices,
     participant: Participant,
     action: str,
     value: str | None = None,
@@ -232,7 +216,7 @@ def parse_args(args: list[str]) -> tuple[str, str | None] | None:
     return "bad", None
 
 
-def _refused(context: AksiContext, lang: str, exc: InvalidInput, today: date) -> str:
+def _refused(context: HasServices, lang: str, exc: InvalidInput, today: date) -> str:
     """Why a change was refused: 25:00 is no time at all, `7:3` is not written as one, 31/2
     is no date; the pause limits filled in where the message names them."""
     if isinstance(exc, BadTime):
@@ -242,87 +226,85 @@ def _refused(context: AksiContext, lang: str, exc: InvalidInput, today: date) ->
     return problem(context, lang, str(exc), today)
 
 
-async def show_reminders(update: Update, context: AksiContext) -> None:
+async def show_reminders(turn: Turn) -> None:
     """/pengingat: the reminder settings with buttons; `/pengingat 07:30` adds a time,
     `jeda` pauses (`jeda 2026-12-24 cuti`: until that date, with a reason), `lanjut` resumes,
     `harikerja`/`setiaphari` choose the days."""
-    services = context.services
+    services = turn.services
     async with services.db.begin() as session:
-        reader = await identify(session, update, context)
+        reader = await identify(session, turn)
         participant = reader.participant
         if participant is None:
-            await ask_for_code(update, context, reader.lang)
+            await turn.ask_for_code(reader.lang)
             return
         lang = reader.lang
-        today = today_of(context, participant)
-        parsed = parse_args(list(context.args or []))
+        today = today_of(turn, participant)
+        parsed = parse_args(list(turn.args or []))
         notice = None
         if parsed is not None:
             action, value = parsed
             try:
                 if action == "bad":
                     raise InvalidInput("reminders.bad_argument")
-                await change(session, context, participant, action, value)
-                notice = text(context, lang, "profile.saved")
+                await change(session, turn, participant, action, value)
+                notice = text(turn, lang, "profile.saved")
             except InvalidInput as exc:
-                await reply(update, context, _refused(context, lang, exc, today))
+                await turn.reply(_refused(turn, lang, exc, today))
                 return
-        body, keyboard = render_settings(context, lang, participant, today)
+        body, keyboard = render_settings(turn, lang, participant, today)
     if notice:
-        await reply(update, context, notice)
-    await reply(update, context, body, keyboard)
+        await turn.reply(notice)
+    await turn.reply(body, keyboard)
 
 
-async def reminders_button(update: Update, context: AksiContext) -> None:
+async def reminders_button(turn: Turn) -> None:
     """A press on a /pengingat button, or "remind me in an hour" on a reminder."""
-    query = update.callback_query
-    assert query is not None
-    if pause.is_snooze(query.data):
-        await pause.snooze_button(update, context)
+    if pause.is_snooze(turn.data):
+        await pause.snooze_button(turn)
         return
-    button = buttons.unpack(query.data, buttons.REMINDERS, dict(_ARGS))
-    services = context.services
+    button = buttons.unpack(turn.data, buttons.REMINDERS, dict(_ARGS))
+    services = turn.services
     follow_up = None
     async with services.db.begin() as session:
-        reader = await identify(session, update, context)
+        reader = await identify(session, turn)
         participant = reader.participant
         if participant is None:
-            await ask_for_code(update, context, reader.lang)
+            await turn.ask_for_code(reader.lang)
             return
         lang = reader.lang
         if button is None:
-            await answer_button(update, plain(context, lang, "button.stale"), alert=True)
+            await turn.answer_button(plain(turn, lang, "button.stale"), alert=True)
             return
-        today = today_of(context, participant)
+        today = today_of(turn, participant)
         conversation.clear(participant)  # a question left open must not catch later text
         if button.action == "add":
             conversation.ask(participant, Ask.REMINDER_TIME)
-            follow_up = text(context, lang, "reminders.ask_time")
+            follow_up = text(turn, lang, "reminders.ask_time")
         elif button.action == "pausedate":
             conversation.ask(participant, Ask.PAUSE_UNTIL)
-            follow_up = text(context, lang, "reminders.ask_until", days=pauses.MAX_PAUSE_DAYS)
+            follow_up = text(turn, lang, "reminders.ask_until", days=pauses.MAX_PAUSE_DAYS)
         elif button.action not in ("pause", "menu"):
             value = f"{button.arg[:2]}:{button.arg[2:]}" if button.action == "del" else button.arg
             try:
-                await change(session, context, participant, button.action, value or None)
+                await change(session, turn, participant, button.action, value or None)
             except InvalidInput as exc:
-                notice = problem(context, lang, str(exc), today, alert=True)
-                await answer_button(update, notice, alert=True)
+                notice = problem(turn, lang, str(exc), today, alert=True)
+                await turn.answer_button(notice, alert=True)
                 return
         if button.action == "pause":
-            view = pause.render_choices(context, lang)
+            view = pause.render_choices(turn, lang)
         else:
-            view = render_settings(context, lang, participant, today)
+            view = render_settings(turn, lang, participant, today)
     changed = button.action not in ("add", "pausedate", "pause", "menu")
-    await answer_button(update, plain(context, lang, "button.saved") if changed else None)
+    await turn.answer_button(plain(turn, lang, "button.saved") if changed else None)
     if follow_up:
-        await reply(update, context, follow_up)
+        await turn.reply(follow_up)
     else:
-        await edit_or_reply(update, context, *view)
+        await turn.edit_or_reply(*view)
 
 
 async def answer_text(
-    session: AsyncSession, context: AksiContext, reader: Reader, typed: str
+    session: AsyncSession, context: HasServices, reader: Reader, typed: str
 ) -> Answer:
     """A typed reminder time (after "add a time") or the date a pause ends (after "until a
     date…", e.g. `24/12 cuti`)."""
@@ -349,31 +331,8 @@ async def answer_text(
     ]
 
 
+# The reminder messages (the job that sends them is scheduler.reminder_job)
 # ---------------------------------------------------------------------------------------------
-# The repeating job
-# ---------------------------------------------------------------------------------------------
-
-
-@dataclass
-class Outgoing:
-    participant_id: int
-    chat_id: int
-    kind: str
-    local_date: date
-    slot: str
-    body: str
-    keyboard: Rows | None = None
-
-
-@dataclass
-class TickReport:
-    sent: int = 0
-    quiet: int = 0
-    late: int = 0
-    failed: int = 0
-    unreachable: int = 0
-    skipped_claimed: int = 0
-    outgoing: list[Outgoing] = field(default_factory=list)
 
 
 _HEADERS = {
@@ -384,7 +343,7 @@ _HEADERS = {
 
 
 async def compose(
-    session: AsyncSession, context: AksiContext, due: rem.Due, *, snoozed: bool = False
+    session: AsyncSession, context: HasServices, due: rem.Due, *, snoozed: bool = False
 ) -> tuple[str, Rows | None] | None:
     """The message for a due reminder, or None when it should stay quiet. `snoozed`: a snoozed
     reminder of the same person comes in this tick."""
@@ -413,7 +372,7 @@ async def compose(
 
 
 async def morning_summary(
-    session: AsyncSession, context: AksiContext, participant: Participant, day: date, lang: str
+    session: AsyncSession, context: HasServices, participant: Participant, day: date, lang: str
 ) -> tuple[str, None] | None:
     tz = effective_timezone(participant)
     result = await session.scalars(
@@ -433,7 +392,7 @@ async def morning_summary(
     return text(context, lang, "reminders.morning", sessions=Html("\n".join(lines))), None
 
 
-def session_message(context: AksiContext, participant: Participant, s: Session) -> str:
+def session_message(context: HasServices, participant: Participant, s: Session) -> str:
     lang = language_of(context, participant)
     tz = effective_timezone(participant)
     minutes = participant.cohort.session_lead_minutes
@@ -448,83 +407,5 @@ def session_message(context: AksiContext, participant: Participant, s: Session) 
     )
 
 
-async def prepare(context: AksiContext, now: datetime) -> TickReport:
-    """Claim every reminder due at `now` and compose its message, in one transaction that is
-    committed before anything is sent."""
-    services = context.services
-    catch_up = timedelta(minutes=services.settings.aksi_reminder_catch_up_minutes)
-    report = TickReport()
-    async with services.db.begin() as session:
-        taken = await rem.take_due(session, now, catch_up)
-        snoozed = {d.participant.id for d in taken if d.reminder.kind == rem.SNOOZE and not d.late}
-        for due in taken:
-            p, kind, slot = due.participant, due.reminder.kind, due.reminder.local_time
-            if due.late:
-                if await rem.claim(session, p.id, kind, due.local_date, slot, "late"):
-                    report.late += 1
-                    log.info(
-                        "skipped a %s reminder for participant %s due at %s (over %s late)",
-                        kind, p.id, due.occurrence.isoformat(), catch_up,
-                    )  # fmt: skip
-                continue
-            message = await compose(session, context, due, snoozed=p.id in snoozed)
-            status = "sending" if message else "quiet"
-            if not await rem.claim(session, p.id, kind, due.local_date, slot, status):
-                report.skipped_claimed += 1
-                continue
-            if message is None:
-                report.quiet += 1
-                continue
-            report.outgoing.append(
-                Outgoing(p.id, p.chat_id, kind, due.local_date, slot, message[0], message[1])
-            )
-        for item in await rem.sessions_due(session, now, catch_up):
-            s = item.session
-            for p in item.participants:
-                # The session's own (UTC) date: a zone change must not make a second key.
-                day = s.starts_at.date()
-                status = "late" if item.late else "sending"
-                if not await rem.claim(session, p.id, rem.SESSION, day, str(s.id), status):
-                    continue
-                if item.late:
-                    report.late += 1
-                    continue
-                body = session_message(context, p, s)
-                report.outgoing.append(Outgoing(p.id, p.chat_id, rem.SESSION, day, str(s.id), body))
-    return report
-
-
-async def deliver(context: AksiContext, item: Outgoing) -> Outcome:
-    """Send one reminder; the outcome for its delivery row."""
-    where = Address(TELEGRAM, str(item.chat_id))
-    result = await context.services.send(where, Outbound(item.body, item.keyboard or ()))
-    outcome = one_shot_outcome(result)
-    if outcome == "failed":
-        reason = getattr(result, "reason", "")
-        log.warning("reminder to participant %s not sent: %s", item.participant_id, reason)
-    return outcome
-
-
-async def run_tick(context: AksiContext, now: datetime) -> TickReport:
-    """One tick: claim and compose what is due, then send it and record each outcome."""
-    report = await prepare(context, now)
-    for item in report.outgoing:
-        outcome = await deliver(context, item)
-        async with context.services.db.begin() as session:
-            await rem.set_status(
-                session, item.participant_id, item.kind, item.local_date, item.slot, outcome
-            )
-            if outcome == "unreachable":
-                await rem.mark_unreachable(session, item.participant_id, now)
-        setattr(report, outcome, getattr(report, outcome) + 1)
-    if report.outgoing or report.late:
-        log.info(
-            "reminders: %d sent, %d quiet, %d late, %d failed, %d unreachable",
-            report.sent, report.quiet, report.late, report.failed, report.unreachable,
-        )  # fmt: skip
-    return report
-
-
-async def reminder_tick(context: AksiContext) -> None:
-    """The repeating job (APScheduler through PTB's JobQueue)."""
-    await run_tick(context, context.services.clock())
+# What the reminder job (scheduler.reminder_job) sends.
+MESSAGES = ReminderMessages(compose, session_message)

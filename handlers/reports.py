@@ -11,10 +11,6 @@ import asyncio
 import logging
 from datetime import datetime
 
-from telegram import InputFile, Update
-from telegram.error import TelegramError
-
-from bot.context import AksiContext
 from core import reports
 from core.errors import InvalidInput
 from core.habits import local_today
@@ -27,8 +23,9 @@ from core.reports import CohortReport, DayState
 from core.spreadsheet import COMMA, SEMICOLON, separator_for, separator_named
 from core.timefmt import clock, long_date, zone_abbreviation
 from handlers import refusals
-from handlers.common import plain, reply, send_file, text
+from handlers.common import plain, text
 from handlers.staff import StaffReader, remember_language, staff_command
+from handlers.turn import HasServices, NotSent, Turn
 from scheduler import digest
 from storage.models import Cohort
 
@@ -60,7 +57,7 @@ def export_choice(args: list[str], lang: str) -> tuple[str, str] | None:
     return None if separator is None else ("csv", separator)
 
 
-def render_report(context: AksiContext, lang: str, report: CohortReport) -> str:
+def render_report(context: HasServices, lang: str, report: CohortReport) -> str:
     """The /rekap text: counts, a list per state, 7-day completion, roster not joined."""
     cohort = report.cohort
     blocks = [
@@ -97,7 +94,7 @@ def render_report(context: AksiContext, lang: str, report: CohortReport) -> str:
     return "\n\n".join(blocks)
 
 
-def render_week(context: AksiContext, lang: str, report: CohortReport) -> str:
+def render_week(context: HasServices, lang: str, report: CohortReport) -> str:
     """7-day completion per participant, lowest first (those to nudge), then the cohort's."""
     ordered = sorted(
         report.people,
@@ -125,7 +122,7 @@ def render_week(context: AksiContext, lang: str, report: CohortReport) -> str:
     return "\n".join(lines)
 
 
-async def chart_png(context: AksiContext, lang: str, report: CohortReport) -> bytes:
+async def chart_png(context: HasServices, lang: str, report: CohortReport) -> bytes:
     """The bar chart of 7-day completion, drawn by `services.renderer` (off the event loop)."""
     bars = [
         Bar(f"{p.name} · {p.unit}" if p.unit else p.name, p.week.completion) for p in report.people
@@ -142,95 +139,81 @@ async def chart_png(context: AksiContext, lang: str, report: CohortReport) -> by
     )
 
 
-async def _remember(context: AksiContext, staff: StaffReader) -> None:
+async def _remember(context: HasServices, staff: StaffReader) -> None:
     async with context.services.db.begin() as session:
         await remember_language(session, staff.person.user_id, staff.lang)
 
 
 @staff_command("rekap")
-async def rekap(
-    update: Update, context: AksiContext, staff: StaffReader, cohort: Cohort, args: list[str]
-) -> None:
+async def rekap(turn: Turn, staff: StaffReader, cohort: Cohort, args: list[str]) -> None:
     """/rekap: who has checked in today and who has not (by name and unit), 7-day completion
     per participant, roster members not joined, and a chart; `/rekap waktu 17:30|mati` sets
     the time of the facilitators' daily digest."""
     lang = staff.lang
-    await _remember(context, staff)
+    await _remember(turn, staff)
     if args:
-        await digest_time(update, context, staff, cohort, args)
+        await digest_time(turn, staff, cohort, args)
         return
-    async with context.services.db() as session:
-        report = await reports.cohort_report(session, cohort, context.services.clock())
-    await reply(update, context, render_report(context, lang, report))
-    chat = update.effective_chat
-    if not report.people or chat is None:
+    async with turn.services.db() as session:
+        report = await reports.cohort_report(session, cohort, turn.services.clock())
+    await turn.reply(render_report(turn, lang, report))
+    if not report.people:
         return
     try:
-        png = await chart_png(context, lang, report)
-        await context.bot.send_photo(
-            chat.id,
-            InputFile(png, filename=plain(context, lang, "file.report_chart", code=cohort.code)),
-            caption=plain(context, lang, "report.chart_caption"),
-        )
+        png = await chart_png(turn, lang, report)
+        filename = plain(turn, lang, "file.report_chart", code=cohort.code)
+        await turn.send_photo(png, filename, text(turn, lang, "report.chart_caption"))
     except Exception as exc:  # the chart is a bonus: the figures already went out
         log.warning(
-            "could not send the report chart: %s", exc, exc_info=not isinstance(exc, TelegramError)
+            "could not send the report chart: %s", exc, exc_info=not isinstance(exc, NotSent)
         )
-        await reply(update, context, text(context, lang, "report.no_chart"))
+        await turn.reply(text(turn, lang, "report.no_chart"))
 
 
-async def digest_time(
-    update: Update, context: AksiContext, staff: StaffReader, cohort: Cohort, args: list[str]
-) -> None:
+async def digest_time(turn: Turn, staff: StaffReader, cohort: Cohort, args: list[str]) -> None:
     """`/rekap waktu` shows the digest time, `/rekap waktu 17:30` sets it, `… mati` stops it."""
     lang = staff.lang
     if args[0].lower() in DIGEST_WORDS and len(args) == 2:
-        await own_digest(update, context, staff, cohort, args[1])
+        await own_digest(turn, staff, cohort, args[1])
         return
     if args[0].lower() not in TIME_WORDS or len(args) > 2:
-        await reply(update, context, text(context, lang, "report.usage"))
+        await turn.reply(text(turn, lang, "report.usage"))
         return
     zone = zone_abbreviation(cohort.timezone)
     if len(args) == 1:
         shown = (
             f"{clock(datetime.strptime(cohort.digest_time, '%H:%M'), lang)} {zone}"
             if cohort.digest_time
-            else plain(context, lang, "report.time_none")
+            else plain(turn, lang, "report.time_none")
         )
-        await reply(
-            update, context, text(context, lang, "report.time_show", code=cohort.code, time=shown)
-        )
+        await turn.reply(text(turn, lang, "report.time_show", code=cohort.code, time=shown))
         return
     try:
-        async with context.services.db.begin() as session:
+        async with turn.services.db.begin() as session:
             chosen = await digest.set_digest_time(session, cohort.id, args[1])
     except BadTime as exc:
-        await reply(update, context, refusals.bad_time(context, lang, exc, "report.bad_time"))
+        await turn.reply(refusals.bad_time(turn, lang, exc, "report.bad_time"))
         return
     except InvalidInput:
-        await reply(update, context, text(context, lang, "report.bad_time"))
+        await turn.reply(text(turn, lang, "report.bad_time"))
         return
     if chosen is None:
-        await reply(update, context, text(context, lang, "report.time_off", code=cohort.code))
+        await turn.reply(text(turn, lang, "report.time_off", code=cohort.code))
         return
     shown = clock(datetime.strptime(chosen, "%H:%M"), lang)
-    await reply(
-        update,
-        context,
-        text(context, lang, "report.time_set", code=cohort.code, time=shown, zone=zone),
+    await turn.reply(
+        text(turn, lang, "report.time_set", code=cohort.code, time=shown, zone=zone),
     )
 
 
-async def own_digest(
-    update: Update, context: AksiContext, staff: StaffReader, cohort: Cohort, word: str
-) -> None:
+async def own_digest(turn: Turn, staff: StaffReader, cohort: Cohort, word: str) -> None:
     """`/rekap ringkasan mati|nyala`: the digest off or on for this facilitator only."""
     lang = staff.lang
     try:
-        async with context.services.db.begin() as session:
+        async with turn.services.db.begin() as session:
             enabled = await digest.set_own_digest(session, cohort.id, staff.person.user_id, word)
     except InvalidInput:
-        await reply(update, context, text(context, lang, "report.usage"))
+        await turn.reply(text(turn, lang, "report.usage"))
         return
     key = (
         "report.digest_not_staff"
@@ -239,31 +222,29 @@ async def own_digest(
         if enabled
         else "report.digest_off"
     )
-    await reply(update, context, text(context, lang, key, code=cohort.code))
+    await turn.reply(text(turn, lang, key, code=cohort.code))
 
 
 @staff_command("ekspor")
-async def ekspor(
-    update: Update, context: AksiContext, staff: StaffReader, cohort: Cohort, args: list[str]
-) -> None:
+async def ekspor(turn: Turn, staff: StaffReader, cohort: Cohort, args: list[str]) -> None:
     """/ekspor: the cohort's rows (participant, day, habit: value, status, note) as an XLSX
     with a summary sheet; `/ekspor csv` as a CSV separated as the reader's language expects
     (`;` in Indonesian), `/ekspor csv koma|titikkoma` (`comma|semicolon`, `,|;`) chooses."""
     lang = staff.lang
-    await _remember(context, staff)
+    await _remember(turn, staff)
     chosen = export_choice(args, lang)
     if chosen is None:
-        await reply(update, context, text(context, lang, "report.export_usage"))
+        await turn.reply(text(turn, lang, "report.export_usage"))
         return
     kind, separator = chosen
     from core.report_files import csv_bytes, xlsx_bytes
 
-    now = context.services.clock()
-    async with context.services.db() as session:
+    now = turn.services.clock()
+    async with turn.services.db() as session:
         data = await reports.export(session, cohort, now)
 
     def label(key: str, /, **values: object) -> str:
-        return plain(context, lang, key, **values)
+        return plain(turn, lang, key, **values)
 
     def build() -> bytes:
         if kind == "xlsx":
@@ -275,12 +256,12 @@ async def ekspor(
         blob = await asyncio.to_thread(build)
     except Exception:
         log.exception("could not build the %s export of %s", kind, cohort.code)
-        await reply(update, context, text(context, lang, "report.export_failed"))
+        await turn.reply(text(turn, lang, "report.export_failed"))
         return
     day = local_today(now, cohort.timezone).isoformat()
-    name = plain(context, lang, "file.export", code=cohort.code, date=day, ext=kind)
+    name = plain(turn, lang, "file.export", code=cohort.code, date=day, ext=kind)
     caption_key = "report.export_caption" if kind == "xlsx" else "report.export_caption_csv"
-    caption = text(context, lang, caption_key, code=cohort.code, count=len(data.rows))
+    caption = text(turn, lang, caption_key, code=cohort.code, count=len(data.rows))
     if kind == "csv":
-        caption += "\n" + text(context, lang, CSV_NOTES[separator])
-    await send_file(update, context, blob, name, caption)
+        caption += "\n" + text(turn, lang, CSV_NOTES[separator])
+    await turn.send_file(blob, name, caption)

@@ -5,9 +5,7 @@ from __future__ import annotations
 import re
 
 from sqlalchemy.ext.asyncio import AsyncSession
-from telegram import Update
 
-from bot.context import AksiContext
 from core import buttons
 from core.channel import Action, Rows, button_rows
 from core.confirmations import Taken
@@ -15,9 +13,10 @@ from core.errors import InvalidInput
 from core.roster import RosterStatus, links_csv, match, roster_pair, roster_status, untie
 from core.spreadsheet import COMMA, SEMICOLON, separator_for
 from handlers import confirm
-from handlers.common import answer_button, edit_or_reply, plain, reply, send_file, text
+from handlers.common import plain, text
 from handlers.fallback import unknown_button
 from handlers.staff import StaffReader, authorize, staff_command, still_manages
+from handlers.turn import HasServices, Turn
 from storage.models import Cohort, Participant, RosterEntry
 
 MAX_BUTTONS = 40  # a keyboard of more is unwieldy on a phone; match some, then open it again
@@ -33,28 +32,26 @@ _LINKS_NOTES = {SEMICOLON: "roster.links_semicolon", COMMA: "roster.links_comma"
 
 
 @staff_command("peserta")
-async def show_roster(
-    update: Update, context: AksiContext, staff: StaffReader, cohort: Cohort, args: list[str]
-) -> None:
+async def show_roster(turn: Turn, staff: StaffReader, cohort: Cohort, args: list[str]) -> None:
     """/peserta: how many of the roster joined, who has not yet, and who joined by the code
     without a roster row (with buttons to match them); a button sends the personal links."""
-    async with context.services.db() as session:
+    async with turn.services.db() as session:
         status = await roster_status(session, cohort.id)
-    body, keyboard = overview(context, staff.lang, cohort, status)
-    await reply(update, context, body, keyboard)
+    body, keyboard = overview(turn, staff.lang, cohort, status)
+    await turn.reply(body, keyboard)
 
 
 def _member_name(member: Participant) -> str:
     return member.full_name or member.first_name or str(member.telegram_user_id)
 
 
-def _entry_line(context: AksiContext, lang: str, entry: RosterEntry) -> str:
+def _entry_line(context: HasServices, lang: str, entry: RosterEntry) -> str:
     if entry.unit:
         return text(context, lang, "roster.line_unit", name=entry.name, unit=entry.unit)
     return text(context, lang, "roster.line", name=entry.name)
 
 
-def _member_line(context: AksiContext, lang: str, member: Participant) -> str:
+def _member_line(context: HasServices, lang: str, member: Participant) -> str:
     name = _member_name(member)
     if member.telegram_username:
         return text(
@@ -64,7 +61,7 @@ def _member_line(context: AksiContext, lang: str, member: Participant) -> str:
 
 
 def overview(
-    context: AksiContext, lang: str, cohort: Cohort, status: RosterStatus, notice: str = ""
+    context: HasServices, lang: str, cohort: Cohort, status: RosterStatus, notice: str = ""
 ) -> tuple[str, Rows | None]:
     """The roster message and its buttons (match a member; the links as a file)."""
     if not status.entries:
@@ -116,46 +113,44 @@ def _parse(data: str | None) -> tuple[str, list[int]] | None:
     return (found[1], ids) if len(ids) == _ARITY[found[1]] else None
 
 
-async def roster_button(update: Update, context: AksiContext) -> None:
+async def roster_button(turn: Turn) -> None:
     """A press under /peserta: show a member's roster choices, tie them, or send the links.
     The data is untrusted: the reader must manage the cohort, the ids must belong to it."""
-    query = update.callback_query
-    assert query is not None
-    parsed = _parse(query.data)
+    parsed = _parse(turn.data)
     if parsed is None:
-        await unknown_button(update, context)
+        await unknown_button(turn)
         return
     action, ids = parsed
-    async with context.services.db() as session:
-        staff = await authorize(session, update, context, ids[0])
+    async with turn.services.db() as session:
+        staff = await authorize(session, turn, ids[0])
         cohort = staff.cohort(ids[0]) if staff is not None else None
         status = await roster_status(session, cohort.id) if cohort is not None else None
     if staff is None:
         return  # refused by authorize
     lang = staff.lang
     if cohort is None or status is None:
-        await _stale(update, context, lang)
+        await _stale(turn, lang)
         return
     if action == "links":
-        await _send_links(update, context, lang, cohort, status.entries)
+        await _send_links(turn, lang, cohort, status.entries)
     elif action in ("tie", "untie"):
-        await _ask(update, context, staff, cohort, action, ids[1], ids[2])
+        await _ask(turn, staff, cohort, action, ids[1], ids[2])
     else:
         if action == "show":
-            answer: tuple[str, Rows | None] | None = overview(context, lang, cohort, status)
+            answer: tuple[str, Rows | None] | None = overview(turn, lang, cohort, status)
         elif action == "tied":
-            answer = tied_view(context, lang, cohort, status)
+            answer = tied_view(turn, lang, cohort, status)
         else:
-            answer = pick_view(context, lang, cohort, status, ids[1])
+            answer = pick_view(turn, lang, cohort, status, ids[1])
         if answer is None:
-            await _stale(update, context, lang)
+            await _stale(turn, lang)
             return
-        await answer_button(update)
-        await edit_or_reply(update, context, *answer)
+        await turn.answer_button()
+        await turn.edit_or_reply(*answer)
 
 
 def pick_view(
-    context: AksiContext, lang: str, cohort: Cohort, status: RosterStatus, member_id: int
+    context: HasServices, lang: str, cohort: Cohort, status: RosterStatus, member_id: int
 ) -> tuple[str, Rows] | None:
     """The unmatched roster rows as buttons for one member; None when the member is not an
     untied member of this cohort (forged or stale)."""
@@ -185,7 +180,7 @@ def pick_view(
 
 
 def tied_view(
-    context: AksiContext, lang: str, cohort: Cohort, status: RosterStatus
+    context: HasServices, lang: str, cohort: Cohort, status: RosterStatus
 ) -> tuple[str, Rows]:
     """The roster rows tied to an account, as buttons to undo one match (a wrong match is
     undone here, then matched again)."""
@@ -208,7 +203,7 @@ def tied_view(
     return body, button_rows(rows)
 
 
-def _who(context: AksiContext, lang: str, member: Participant) -> str:
+def _who(context: HasServices, lang: str, member: Participant) -> str:
     """A member as the facilitator knows them: name, and the Telegram username if any."""
     name = _member_name(member)
     if member.telegram_username:
@@ -218,7 +213,7 @@ def _who(context: AksiContext, lang: str, member: Participant) -> str:
     return name
 
 
-def _account(context: AksiContext, lang: str, member: Participant) -> str:
+def _account(context: HasServices, lang: str, member: Participant) -> str:
     """A member's Telegram account (not the roster's name it carries while matched)."""
     name = member.first_name or str(member.telegram_user_id)
     if member.telegram_username:
@@ -229,8 +224,7 @@ def _account(context: AksiContext, lang: str, member: Participant) -> str:
 
 
 async def _ask(
-    update: Update,
-    context: AksiContext,
+    turn: Turn,
     staff: StaffReader,
     cohort: Cohort,
     action: str,
@@ -239,7 +233,7 @@ async def _ask(
 ) -> None:
     """Tying a member to a roster row, or undoing it: say what will happen, and ask."""
     lang = staff.lang
-    async with context.services.db.begin() as session:
+    async with turn.services.db.begin() as session:
         try:
             entry, member = await roster_pair(
                 session, cohort.id, entry_id, member_id, tied=action == "untie"
@@ -251,62 +245,61 @@ async def _ask(
             payload = {"cohort_id": cohort.id, "member_id": member.id, "entry_id": entry.id}
             if action == "tie":
                 body = text(
-                    context,
+                    turn,
                     lang,
                     "roster.confirm_match",
-                    member=_who(context, lang, member),
+                    member=_who(turn, lang, member),
                     name=entry.name,
-                    unit=entry.unit or text(context, lang, "profile.empty"),
+                    unit=entry.unit or text(turn, lang, "profile.empty"),
                 )
                 name, yes = "match_roster", "roster.button_confirm_match"
             else:
                 body = text(
-                    context,
+                    turn,
                     lang,
                     "roster.confirm_untie",
-                    member=_account(context, lang, member),
+                    member=_account(turn, lang, member),
                     name=entry.name,
-                    own=member.own_full_name or plain(context, lang, "roster.no_own_name"),
+                    own=member.own_full_name or plain(turn, lang, "roster.no_own_name"),
                 )
                 name, yes = "untie_roster", "roster.button_confirm_untie"
-            buttons = confirm.yes_no(context, lang, yes, "roster.button_back")
+            buttons = confirm.yes_no(turn, lang, yes, "roster.button_back")
             keyboard = await confirm.ask(
-                session, context, staff.person.user_id, lang, name, payload, buttons
+                session, turn, staff.person.user_id, lang, name, payload, buttons
             )
     if not valid:
-        await _stale(update, context, lang)
+        await _stale(turn, lang)
         return
-    await answer_button(update)
-    await edit_or_reply(update, context, body + "\n\n" + confirm.valid_for(context, lang), keyboard)
+    await turn.answer_button()
+    await turn.edit_or_reply(body + "\n\n" + confirm.valid_for(turn, lang), keyboard)
 
 
 async def _overview_now(
-    session: AsyncSession, context: AksiContext, lang: str, cohort: Cohort, notice: str = ""
+    session: AsyncSession, context: HasServices, lang: str, cohort: Cohort, notice: str = ""
 ) -> tuple[str, Rows | None]:
     return overview(context, lang, cohort, await roster_status(session, cohort.id), notice)
 
 
 @confirm.action("match_roster", again="roster.again")
 async def match_confirmed(
-    session: AsyncSession, update: Update, context: AksiContext, taken: Taken, choice: str
+    session: AsyncSession, turn: Turn, taken: Taken, choice: str
 ) -> confirm.Done:
     """Yes: the member is tied to the roster row (and gets its name and unit), with a button to
     undo it at once; back: the roster as it was."""
-    return await _roster_change(session, update, context, taken, choice, undo=False)
+    return await _roster_change(session, turn, taken, choice, undo=False)
 
 
 @confirm.action("untie_roster", again="roster.again")
 async def untie_confirmed(
-    session: AsyncSession, update: Update, context: AksiContext, taken: Taken, choice: str
+    session: AsyncSession, turn: Turn, taken: Taken, choice: str
 ) -> confirm.Done:
     """Yes: the match is undone, the member has their own name and unit back."""
-    return await _roster_change(session, update, context, taken, choice, undo=True)
+    return await _roster_change(session, turn, taken, choice, undo=True)
 
 
 async def _roster_change(
     session: AsyncSession,
-    update: Update,
-    context: AksiContext,
+    turn: Turn,
     taken: Taken,
     choice: str,
     *,
@@ -314,10 +307,10 @@ async def _roster_change(
 ) -> confirm.Done:
     lang, data = taken.language, taken.data
     cohort = await session.get(Cohort, int(data["cohort_id"]))
-    if cohort is None or not await still_manages(session, update, context, cohort.id):
-        return confirm.Done([(text(context, lang, "staff.only"), None)])
+    if cohort is None or not await still_manages(session, turn, cohort.id):
+        return confirm.Done([(text(turn, lang, "staff.only"), None)])
     if choice != "yes":
-        return confirm.Done([await _overview_now(session, context, lang, cohort)])
+        return confirm.Done([await _overview_now(session, turn, lang, cohort)])
     member_id, entry_id = int(data["member_id"]), int(data["entry_id"])
     member = await session.get(Participant, member_id)
     known_as = _member_name(member) if member is not None else ""  # before the change
@@ -327,49 +320,45 @@ async def _roster_change(
         else:
             entry = await match(session, cohort.id, entry_id, member_id)
     except InvalidInput:
-        notice = text(context, lang, "roster.changed_meanwhile")
-        return confirm.Done([await _overview_now(session, context, lang, cohort, notice)])
+        notice = text(turn, lang, "roster.changed_meanwhile")
+        return confirm.Done([await _overview_now(session, turn, lang, cohort, notice)])
     if undo:
         assert member is not None
         notice = text(
-            context,
+            turn,
             lang,
             "roster.untied",
             member=_member_name(member),
             name=entry.name,
         )
-        return confirm.Done([await _overview_now(session, context, lang, cohort, notice)])
-    notice = text(context, lang, "roster.matched", member=known_as, name=entry.name)
-    body, keyboard = await _overview_now(session, context, lang, cohort, notice)
-    user = update.effective_user
-    assert user is not None
+        return confirm.Done([await _overview_now(session, turn, lang, cohort, notice)])
+    notice = text(turn, lang, "roster.matched", member=known_as, name=entry.name)
+    body, keyboard = await _overview_now(session, turn, lang, cohort, notice)
     undo_button = await confirm.ask(
         session,
-        context,
-        user.id,
+        turn,
+        turn.user_id,
         lang,
         "untie_roster",
         dict(data),
-        [("yes", plain(context, lang, "roster.button_undo"))],
+        [("yes", plain(turn, lang, "roster.button_undo"))],
     )
     rows = [*undo_button, *(keyboard if keyboard else [])]
     return confirm.Done([(body, button_rows(rows))])
 
 
-async def _send_links(
-    update: Update, context: AksiContext, lang: str, cohort: Cohort, entries: list[RosterEntry]
-) -> None:
+async def _send_links(turn: Turn, lang: str, cohort: Cohort, entries: list[RosterEntry]) -> None:
     if not entries:
-        await _stale(update, context, lang)
+        await _stale(turn, lang)
         return
-    await answer_button(update)
+    await turn.answer_button()
     separator = separator_for(lang)
-    data = links_csv(entries, context.bot.username, separator=separator)
-    caption = text(context, lang, "roster.links_caption", cohort=cohort.name)
-    caption += "\n" + text(context, lang, _LINKS_NOTES[separator])
-    filename = plain(context, lang, "file.links", code=cohort.code)
-    await send_file(update, context, data, filename, caption)
+    data = links_csv(entries, turn.channel.join_link, separator=separator)
+    caption = text(turn, lang, "roster.links_caption", cohort=cohort.name)
+    caption += "\n" + text(turn, lang, _LINKS_NOTES[separator])
+    filename = plain(turn, lang, "file.links", code=cohort.code)
+    await turn.send_file(data, filename, caption)
 
 
-async def _stale(update: Update, context: AksiContext, lang: str) -> None:
-    await answer_button(update, plain(context, lang, "button.stale"), alert=True)
+async def _stale(turn: Turn, lang: str) -> None:
+    await turn.answer_button(plain(turn, lang, "button.stale"), alert=True)

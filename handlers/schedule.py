@@ -1,7 +1,7 @@
 """/jadwal (/schedule) and /materi (/materials): the cohort's sessions and learning links.
 
 Written against the channel contract (`handlers.turn`): no channel's types, nothing sent from
-here; the answer is said to the turn and sent by the channel's adapter."""
+here but through the turn, which sends on the sender's channel."""
 
 from __future__ import annotations
 
@@ -65,44 +65,44 @@ def render_schedule(
     return "\n\n".join(blocks)
 
 
-async def show_schedule(turn: Turn, args: tuple[str, ...]) -> None:
+async def show_schedule(turn: Turn) -> None:
     """/jadwal: the next five sessions in the reader's own zone; `/jadwal semua` for all."""
     services = turn.services
-    words = [a.lower() for a in args]
+    words = [a.lower() for a in turn.args]
     async with services.db() as session:
         participant = await turn.identify(session)
         if participant is None:
-            turn.ask_for_code()
+            await turn.ask_for_code()
             return
         if words and (len(words) > 1 or words[0] not in ALL_WORDS):
-            turn.say(turn.text("schedule.bad_argument"))
+            await turn.reply(turn.text("schedule.bad_argument"))
             return
         everything = bool(words)
         view = await schedule_view(
             session, participant.cohort_id, services.clock(), turn.tz, everything=everything
         )
-    turn.say(
+    await turn.reply(
         render_schedule(
             services.i18n, turn.lang, turn.tz, participant.cohort.name, view, everything
         )
     )
 
 
-async def show_materials(turn: Turn, args: tuple[str, ...]) -> None:
+async def show_materials(turn: Turn) -> None:
     """/materi: the learning materials, grouped by module, each a title with its link."""
     async with turn.services.db() as session:
         participant = await turn.identify(session)
         if participant is None:
-            turn.ask_for_code()
+            await turn.ask_for_code()
             return
         groups = await materials_by_module(session, participant.cohort_id)
     cohort = participant.cohort.name
     if not groups:
-        turn.say(turn.text("materials.empty", cohort=cohort))
+        await turn.reply(turn.text("materials.empty", cohort=cohort))
         return
     blocks = [turn.text("materials.header", cohort=cohort)]
     for module, items in groups:
         lines = [f"<b>{escape(module)}</b>"]
         lines += [f"• {link(m.url, m.title)}" for m in items]
         blocks.append("\n".join(lines))
-    turn.say(Html("\n\n".join(blocks)))
+    await turn.reply(Html("\n\n".join(blocks)))

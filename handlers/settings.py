@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from telegram import Update
-
-from bot.context import AksiContext
 from core import buttons, conversation
 from core.channel import Action, Rows, button_rows
 from core.participants import (
@@ -18,17 +15,9 @@ from core.participants import (
     set_timezone,
 )
 from core.timefmt import INDONESIAN_ZONES, zone_abbreviation
-from handlers.common import (
-    answer_button,
-    ask_for_code,
-    drop_keyboard,
-    edit_or_reply,
-    identify,
-    plain,
-    reply,
-    text,
-)
+from handlers.common import identify, plain, text
 from handlers.onboarding import profile_question
+from handlers.turn import HasServices, Turn
 from scheduler.reminders import sync_reminders
 from storage.models import Participant
 
@@ -41,7 +30,7 @@ _BUTTONS = {
 }
 
 
-def settings_view(context: AksiContext, lang: str, p: Participant) -> tuple[str, Rows]:
+def settings_view(context: HasServices, lang: str, p: Participant) -> tuple[str, Rows]:
     tz = effective_timezone(p)
     none = text(context, lang, "profile.empty")
     body = text(
@@ -85,33 +74,31 @@ def settings_view(context: AksiContext, lang: str, p: Participant) -> tuple[str,
     return body, button_rows(rows)
 
 
-async def show_settings(update: Update, context: AksiContext) -> None:
+async def show_settings(turn: Turn) -> None:
     """/pengaturan: the participant's profile and preferences, with buttons to change them."""
-    async with context.services.db() as session:
-        reader = await identify(session, update, context)
+    async with turn.services.db() as session:
+        reader = await identify(session, turn)
     if reader.participant is None:
-        await ask_for_code(update, context, reader.lang)
+        await turn.ask_for_code(reader.lang)
         return
-    await reply(update, context, *settings_view(context, reader.lang, reader.participant))
+    await turn.reply(*settings_view(turn, reader.lang, reader.participant))
 
 
-async def settings_button(update: Update, context: AksiContext) -> None:
+async def settings_button(turn: Turn) -> None:
     """A press on a /pengaturan button: change language or zone, start editing the name or
     unit, or leave it as it is."""
-    query = update.callback_query
-    assert query is not None
-    button = buttons.unpack(query.data, buttons.SETTINGS, dict(_BUTTONS))
-    async with context.services.db.begin() as session:
-        reader = await identify(session, update, context)
+    button = buttons.unpack(turn.data, buttons.SETTINGS, dict(_BUTTONS))
+    async with turn.services.db.begin() as session:
+        reader = await identify(session, turn)
         participant = reader.participant
         if participant is None:
-            await ask_for_code(update, context, reader.lang)
+            await turn.ask_for_code(reader.lang)
             return
         if button is None or (
             button.action == "keep"
             and not (editing_profile(participant) and profile_field(participant) == button.arg)
         ):
-            await answer_button(update, plain(context, reader.lang, "button.stale"), alert=True)
+            await turn.answer_button(plain(turn, reader.lang, "button.stale"), alert=True)
             return
         lang = reader.lang
         if button.action == "lang":
@@ -120,36 +107,34 @@ async def settings_button(update: Update, context: AksiContext) -> None:
         elif button.action == "tz":
             set_timezone(participant, INDONESIAN_ZONES[button.arg])
             # Reminders follow the person to their new zone.
-            await sync_reminders(session, participant, context.services.clock())
+            await sync_reminders(session, participant, turn.services.clock())
         elif button.action == "keep":
             conversation.clear(participant)
         else:
             ask_profile(participant, button.arg, editing=True)
     if button.action == "edit":
-        await answer_button(update)
-        await reply(
-            update,
-            context,
-            *profile_question(context, lang, participant, reader.person, editing=True),
+        await turn.answer_button()
+        await turn.reply(
+            *profile_question(turn, lang, participant, reader.person, editing=True),
         )
         return
     if button.action == "keep":
-        await answer_button(update, plain(context, lang, "settings.unchanged"))
-        await drop_keyboard(update, context)
-        await reply(update, context, *settings_view(context, lang, participant))
+        await turn.answer_button(plain(turn, lang, "settings.unchanged"))
+        await turn.drop_keyboard()
+        await turn.reply(*settings_view(turn, lang, participant))
         return
-    await answer_button(update, plain(context, lang, "button.saved"))
-    await edit_or_reply(update, context, *settings_view(context, lang, participant))
+    await turn.answer_button(plain(turn, lang, "button.saved"))
+    await turn.edit_or_reply(*settings_view(turn, lang, participant))
 
 
-async def choose_language(update: Update, context: AksiContext) -> None:
+async def choose_language(turn: Turn) -> None:
     """/bahasa [id|en]: switch language, or show the choice as buttons."""
-    args = [a.lower() for a in (context.args or [])]
-    async with context.services.db.begin() as session:
-        reader = await identify(session, update, context)
+    args = [a.lower() for a in (turn.args or [])]
+    async with turn.services.db.begin() as session:
+        reader = await identify(session, turn)
         participant = reader.participant
         if participant is None:
-            await ask_for_code(update, context, reader.lang)
+            await turn.ask_for_code(reader.lang)
             return
         if not args:
             keyboard = button_rows(
@@ -160,14 +145,12 @@ async def choose_language(update: Update, context: AksiContext) -> None:
                     ]
                 ]
             )
-            await reply(update, context, text(context, reader.lang, "language.choose"), keyboard)
+            await turn.reply(text(turn, reader.lang, "language.choose"), keyboard)
             return
         if len(args) > 1 or args[0] not in LANGUAGE_NAMES:
-            await reply(
-                update,
-                context,
-                text(context, reader.lang, "language.unknown", value=" ".join(args)[:32]),
+            await turn.reply(
+                text(turn, reader.lang, "language.unknown", value=" ".join(args)[:32]),
             )
             return
         set_language(participant, args[0])
-    await reply(update, context, text(context, args[0], "language.changed"))
+    await turn.reply(text(turn, args[0], "language.changed"))

@@ -1,6 +1,6 @@
 """What every facilitator command shares: who may use it, and for which cohort.
 
-A facilitator command is written as an *entry*: `async def entry(update, context, staff, cohort,
+A facilitator command is written as an *entry*: `async def entry(turn, staff, cohort,
 args)`, wrapped with `@staff_command("name")`. The wrapper refuses anyone who is not an admin or
 a facilitator (nothing changes), picks the cohort (the only one, or `CODE` as the first argument,
 or buttons to choose), and only then calls the entry. Buttons of facilitator features carry a
@@ -12,15 +12,14 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
-from telegram import Update
 
-from bot.context import AksiContext
 from core import buttons
 from core.channel import Action, Rows, button_rows
 from core.cohorts import looks_like_code, normalise_code
 from core.participants import TelegramPerson, client_language, find_participant
 from core.staff import can_manage, managed_cohorts, staff_rows
-from handlers.common import answer_button, person_of, plain, reply, text
+from handlers.common import plain, text
+from handlers.turn import Turn
 from storage.models import Cohort
 
 
@@ -40,15 +39,15 @@ class StaffReader:
         return next((c for c in self.cohorts if c.id == cohort_id), None)
 
 
-Entry = Callable[[Update, AksiContext, StaffReader, Cohort, list[str]], Awaitable[None]]
-Handler = Callable[[Update, AksiContext], Awaitable[None]]
+Entry = Callable[[Turn, StaffReader, Cohort, list[str]], Awaitable[None]]
+Handler = Callable[[Turn], Awaitable[None]]
 ENTRIES: dict[str, Entry] = {}
 
 
-async def staff_of(session: AsyncSession, update: Update, context: AksiContext) -> StaffReader:
+async def staff_of(session: AsyncSession, turn: Turn) -> StaffReader:
     """The reader as staff; `cohorts` is empty (and `is_admin` False) for everybody else."""
-    settings = context.services.settings
-    person = person_of(update)
+    settings = turn.services.settings
+    person = turn.person
     participant = await find_participant(session, person.user_id)
     rows = await staff_rows(session, person.user_id)
     # A language chosen with /bahasa, else the Telegram app's, else the one last seen (kept for
@@ -68,47 +67,38 @@ def is_staff(reader: StaffReader) -> bool:
     return reader.is_admin or bool(reader.cohorts)
 
 
-async def refuse(update: Update, context: AksiContext, lang: str) -> None:
+async def refuse(turn: Turn, lang: str) -> None:
     """The answer to someone who is not staff: nothing about cohorts is revealed."""
-    if update.callback_query is not None:
-        await answer_button(update, plain(context, lang, "staff.only"), alert=True)
+    if turn.press is not None:
+        await turn.answer_button(plain(turn, lang, "staff.only"), alert=True)
     else:
-        await reply(update, context, text(context, lang, "staff.only"))
+        await turn.reply(text(turn, lang, "staff.only"))
 
 
-async def staff_or_refuse(
-    session: AsyncSession, update: Update, context: AksiContext
-) -> StaffReader | None:
+async def staff_or_refuse(session: AsyncSession, turn: Turn) -> StaffReader | None:
     """The reader if they are an admin or a facilitator of any cohort; else refused: None."""
-    reader = await staff_of(session, update, context)
+    reader = await staff_of(session, turn)
     if not is_staff(reader):
-        await refuse(update, context, reader.lang)
+        await refuse(turn, reader.lang)
         return None
     return reader
 
 
-async def authorize(
-    session: AsyncSession, update: Update, context: AksiContext, cohort_id: int
-) -> StaffReader | None:
+async def authorize(session: AsyncSession, turn: Turn, cohort_id: int) -> StaffReader | None:
     """The reader if they manage `cohort_id` (checked in the database), else None: refused."""
-    reader = await staff_of(session, update, context)
-    settings = context.services.settings
+    reader = await staff_of(session, turn)
+    settings = turn.services.settings
     if not await can_manage(session, reader.person.user_id, cohort_id, settings.aksi_admin_ids):
-        await refuse(update, context, reader.lang)
+        await refuse(turn, reader.lang)
         return None
     return reader
 
 
-async def still_manages(
-    session: AsyncSession, update: Update, context: AksiContext, cohort_id: int
-) -> bool:
-    """Whether the person behind `update` manages `cohort_id` now (checked in the database),
+async def still_manages(session: AsyncSession, turn: Turn, cohort_id: int) -> bool:
+    """Whether the person behind `turn` manages `cohort_id` now (checked in the database),
     for a confirmation answered minutes after it was asked; refuses nobody by itself."""
-    user = update.effective_user
-    settings = context.services.settings
-    return user is not None and await can_manage(
-        session, user.id, cohort_id, settings.aksi_admin_ids
-    )
+    settings = turn.services.settings
+    return await can_manage(session, turn.user_id, cohort_id, settings.aksi_admin_ids)
 
 
 def choose_cohort_keyboard(name: str, cohorts: list[Cohort]) -> Rows:
@@ -144,7 +134,7 @@ def names_a_cohort(command: str, word: str) -> bool:
 
 
 async def pick_cohort(
-    update: Update, context: AksiContext, reader: StaffReader, name: str, args: list[str]
+    turn: Turn, reader: StaffReader, name: str, args: list[str]
 ) -> tuple[Cohort, list[str]] | None:
     """The cohort the command is about, and the remaining arguments; None when the reader was
     asked to choose (buttons) or told the code is not one of theirs."""
@@ -155,20 +145,16 @@ async def pick_cohort(
             return match, args[1:]
         if names_a_cohort(name, args[0]):  # a code, not one of theirs: say so, do nothing
             codes = ", ".join(c.code for c in reader.cohorts[:10]) or "—"
-            body = text(
-                context, reader.lang, "staff.not_your_cohort", code=args[0][:32], codes=codes
-            )
-            await reply(update, context, body)
+            body = text(turn, reader.lang, "staff.not_your_cohort", code=args[0][:32], codes=codes)
+            await turn.reply(body)
             return None
     if len(reader.cohorts) == 1:
         return reader.cohorts[0], args
     if not reader.cohorts:
-        await reply(update, context, text(context, reader.lang, "staff.no_cohorts"))
+        await turn.reply(text(turn, reader.lang, "staff.no_cohorts"))
         return None
-    await reply(
-        update,
-        context,
-        text(context, reader.lang, "staff.choose_cohort"),
+    await turn.reply(
+        text(turn, reader.lang, "staff.choose_cohort"),
         choose_cohort_keyboard(name, reader.cohorts),
     )
     return None
@@ -180,14 +166,14 @@ def staff_command(name: str) -> Callable[[Entry], Handler]:
     def wrap(entry: Entry) -> Handler:
         ENTRIES[name] = entry
 
-        async def handler(update: Update, context: AksiContext) -> None:
-            async with context.services.db() as session:
-                reader = await staff_or_refuse(session, update, context)
+        async def handler(turn: Turn) -> None:
+            async with turn.services.db() as session:
+                reader = await staff_or_refuse(session, turn)
             if reader is None:
                 return
-            picked = await pick_cohort(update, context, reader, name, list(context.args or []))
+            picked = await pick_cohort(turn, reader, name, list(turn.args or []))
             if picked is not None:
-                await entry(update, context, reader, picked[0], picked[1])
+                await entry(turn, reader, picked[0], picked[1])
 
         handler.__name__ = handler.__qualname__ = f"staff_{name}"
         handler.__doc__ = entry.__doc__
@@ -196,23 +182,21 @@ def staff_command(name: str) -> Callable[[Entry], Handler]:
     return wrap
 
 
-async def staff_button(update: Update, context: AksiContext) -> None:
+async def staff_button(turn: Turn) -> None:
     """A cohort chosen from `choose_cohort_keyboard`: run that command for it."""
-    query = update.callback_query
-    assert query is not None
-    parts = (query.data or "").split(":")
+    parts = (turn.data or "").split(":")
     entry = ENTRIES.get(parts[1]) if len(parts) == 3 else None
     cohort_id = buttons.parse_id(parts[2]) if len(parts) == 3 else None
-    async with context.services.db() as session:
-        reader = await staff_or_refuse(session, update, context)
+    async with turn.services.db() as session:
+        reader = await staff_or_refuse(session, turn)
     if reader is None:
         return
     cohort = reader.cohort(cohort_id) if cohort_id is not None else None
     if entry is None or cohort is None:
-        await answer_button(update, plain(context, reader.lang, "button.stale"), alert=True)
+        await turn.answer_button(plain(turn, reader.lang, "button.stale"), alert=True)
         return
-    await answer_button(update)
-    await entry(update, context, reader, cohort, [])
+    await turn.answer_button()
+    await entry(turn, reader, cohort, [])
 
 
 async def remember_language(session: AsyncSession, user_id: int, lang: str) -> None:

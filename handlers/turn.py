@@ -1,24 +1,72 @@
 """A feature's side of one inbound event, whatever the channel: who wrote (their membership,
-language and zone), the engine's services, and the answers to send.
+language and zone), what they sent (a command, text, button press or file), the engine's
+services, and the ways to answer.
 
-A feature written against `Turn` never sends anything itself: it says what to answer
-(`Turn.say`), and the channel's adapter sends it once the feature has returned — so every
-reply goes out after the feature's transactions have committed (commit, then send), and the
-same feature runs on Telegram (`bot.channels.telegram_inbound`) and on the in-memory channel
-(`bot.engine`) alike.
+Answers go out through the sender's own channel (`core.channel.Channel`) and never while a
+write transaction is open: one sent inside a transaction waits for its commit
+(`storage.db.after_commit`), so the person is told only what was saved and nobody waits for
+the write lock while a message travels. The same feature runs on Telegram
+(`bot.channels.telegram_inbound`) and on the in-memory channel (`bot.engine`) alike.
 """
 
 from __future__ import annotations
 
+import functools
+import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from typing import Concatenate, ParamSpec
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.channel import TELEGRAM, Outbound, Rows, Sender
-from core.participants import effective_timezone, find_participant, language_for
-from core.services import Services
+from core.channel import (
+    TELEGRAM,
+    Attachment,
+    Channel,
+    Command,
+    Failed,
+    FileIn,
+    Inbound,
+    Outbound,
+    Press,
+    Rows,
+    Sender,
+    SendResult,
+    Sent,
+    Text,
+)
+from core.participants import TelegramPerson, effective_timezone, find_participant, language_for
+from core.services import HasServices, Services
+from storage.db import after_commit
 from storage.models import Participant
+
+log = logging.getLogger(__name__)
+
+__all__ = ["Feature", "HasServices", "NotSent", "Turn", "user_id_of"]
+
+P = ParamSpec("P")
+
+
+class NotSent(Exception):
+    """A reply the channel did not deliver (it goes to the error handler, like any failure)."""
+
+    def __init__(self, result: SendResult) -> None:
+        super().__init__(f"not sent: {result}")
+        self.result = result
+
+
+def _after_commit(
+    send: Callable[Concatenate[Turn, P], Awaitable[None]],
+) -> Callable[Concatenate[Turn, P], Awaitable[None]]:
+    """A send called inside a write transaction waits for its commit; outside one it goes at
+    once."""
+
+    async def send_when_committed(turn: Turn, /, *args: P.args, **kwargs: P.kwargs) -> None:
+        if not after_commit(functools.partial(send, turn, *args, **kwargs)):
+            await send(turn, *args, **kwargs)
+
+    send_when_committed.__doc__ = send.__doc__
+    return send_when_committed
 
 
 @dataclass
@@ -28,10 +76,12 @@ class Turn:
 
     services: Services
     sender: Sender
+    inbound: Inbound | None = None
     participant: Participant | None = None
     lang: str = ""
     tz: str = ""
-    answers: list[Outbound] = field(default_factory=list)
+    # What each answer's send came to, in order (the engine returns them).
+    results: list[SendResult] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         settings = self.services.settings
@@ -40,15 +90,65 @@ class Turn:
         )
         self.tz = self.tz or settings.aksi_default_timezone
 
+    # --- what came in ----------------------------------------------------------------------
+
+    @property
+    def args(self) -> list[str]:
+        """The words after a command (none for anything else)."""
+        return list(self.inbound.args) if isinstance(self.inbound, Command) else []
+
+    @property
+    def press(self) -> Press | None:
+        return self.inbound if isinstance(self.inbound, Press) else None
+
+    @property
+    def data(self) -> str | None:
+        """A pressed button's action data (None when no button was pressed)."""
+        return self.inbound.data if isinstance(self.inbound, Press) else None
+
+    @property
+    def typed(self) -> Text | None:
+        return self.inbound if isinstance(self.inbound, Text) else None
+
+    @property
+    def file(self) -> FileIn | None:
+        return self.inbound if isinstance(self.inbound, FileIn) else None
+
+    @property
+    def user_id(self) -> int:
+        return user_id_of(self.sender)
+
+    @property
+    def person(self) -> TelegramPerson:
+        """Who wrote, as participants are stored today."""
+        sender = self.sender
+        first = sender.first_name or sender.display_name
+        rest = sender.display_name.removeprefix(first).strip()
+        return TelegramPerson(
+            user_id=self.user_id,
+            chat_id=self.user_id,
+            first_name=first,
+            last_name=rest or None,
+            username=sender.username or None,
+            language_code=sender.language_hint,
+        )
+
+    @property
+    def channel(self) -> Channel:
+        return self.services.channels[self.sender.address.channel]
+
     async def identify(self, session: AsyncSession) -> Participant | None:
         """The sender's current membership (None: not joined), with their language and zone."""
         settings = self.services.settings
-        self.participant = await find_participant(session, user_id_of(self.sender))
+        self.participant = await find_participant(session, self.user_id)
         self.lang = language_for(
             self.participant, self.sender.language_hint, settings.aksi_default_language
         )
-        if self.participant is not None:
-            self.tz = effective_timezone(self.participant)
+        self.tz = (
+            effective_timezone(self.participant)
+            if self.participant is not None
+            else settings.aksi_default_timezone
+        )
         return self.participant
 
     def text(self, key: str, /, **values: object) -> str:
@@ -59,13 +159,67 @@ class Turn:
         """A catalog text as plain text (button labels, notices)."""
         return self.services.i18n.plain(self.lang, key, **values)
 
-    def say(self, text: str, rows: Rows = ()) -> None:
-        """Answer with `text` (markup) and, under it, rows of buttons."""
-        self.answers.append(Outbound(text, rows))
+    # --- answers -----------------------------------------------------------------------------
 
-    def ask_for_code(self) -> None:
+    def _delivered(self, result: SendResult) -> None:
+        self.results.append(result)
+        if not isinstance(result, Sent):
+            raise NotSent(result)
+
+    @_after_commit
+    async def reply(self, body: str, rows: Rows | None = None) -> None:
+        """Send `body` (markup; split if long, the buttons under the last part)."""
+        result = await self.channel.send(self.sender.address, Outbound(body, rows or ()))
+        self._delivered(result)
+
+    @_after_commit
+    async def send_file(self, data: bytes, filename: str, caption: str) -> None:
+        """Send `data` as a document named `filename`; `caption` is markup."""
+        document = Attachment("document", data, filename, caption)
+        self._delivered(await self.channel.send(self.sender.address, Outbound(attachment=document)))
+
+    @_after_commit
+    async def send_photo(self, data: bytes, filename: str, caption: str) -> None:
+        """Send a picture (`caption` is markup); one the channel refuses raises `NotSent`."""
+        photo = Attachment("photo", data, filename, caption)
+        self._delivered(await self.channel.send(self.sender.address, Outbound(attachment=photo)))
+
+    @_after_commit
+    async def edit_or_reply(self, body: str, rows: Rows | None = None) -> None:
+        """Show `body` in place of the pressed button's message; send anew if that cannot be
+        edited (too long, or the channel refuses the edit)."""
+        press = self.press
+        if press is not None and press.message is not None and self.channel.capabilities.edits:
+            result = await self.channel.edit(press.message, Outbound(body, rows or ()))
+            if isinstance(result, Sent):
+                self.results.append(result)
+                return
+            if not isinstance(result, Failed):
+                self._delivered(result)
+            log.info("could not edit message, sending anew: %s", result)
+        await self.reply(body, rows)
+
+    @_after_commit
+    async def drop_keyboard(self) -> None:
+        """Remove the buttons of the pressed message, so an old question cannot be answered
+        twice."""
+        press = self.press
+        if press is not None and press.message is not None:
+            await self.channel.drop_actions(press.message)
+
+    @_after_commit
+    async def answer_button(self, notice: str | None = None, alert: bool = False) -> None:
+        """Acknowledge a button press (a notice shown briefly, or as a dialog with `alert`)."""
+        if self.press is not None:
+            await self.channel.acknowledge(self.press, notice or "", alert)
+
+    async def ask_for_code(self, lang: str | None = None) -> None:
         """Someone who has not joined: ask for the cohort code."""
-        self.say(self.text("join.ask_code"))
+        i18n, lang = self.services.i18n, lang or self.lang
+        if self.press is not None:
+            await self.answer_button(i18n.plain(lang, "join.ask_code_short"), alert=True)
+            return
+        await self.reply(i18n.text(lang, "join.ask_code"))
 
 
 def user_id_of(sender: Sender) -> int:
@@ -76,5 +230,5 @@ def user_id_of(sender: Sender) -> int:
     return int(sender.address.external_id)
 
 
-# A command of a feature written against the contract: the turn, and the words after it.
-Feature = Callable[[Turn, tuple[str, ...]], Awaitable[None]]
+# A feature: it takes the turn (the words after a command are `turn.args`).
+Feature = Callable[[Turn], Awaitable[None]]

@@ -2,69 +2,66 @@
 
 from __future__ import annotations
 
-from telegram import Update
-
-from bot.context import AksiContext
 from core import conversation
 from core.conversation import Ask
 from core.plans import discard_draft, has_plan
 from handlers import announce, checkin, guide, plan, reminders
-from handlers.common import Answer, identify, reply, text
+from handlers.common import Answer, identify, text
 from handlers.onboarding import answer_profile, join, join_answer
 from handlers.staff import is_staff, staff_of
+from handlers.turn import Turn
 
 
-async def typed_text(update: Update, context: AksiContext) -> None:
+async def typed_text(turn: Turn) -> None:
     """Plain text: joins with a code, answers the pending question (profile, plan, check-in),
     or points to /bantuan; says to tap a button where only buttons answer (a plan step, a
     skip's reason, an announcement's preview). Length is checked by the question being
     answered, against that field's own limit (a plan title 120 characters, a reflection 500)."""
-    message = update.effective_message
-    typed = (message.text or "") if message else ""
-    async with context.services.db.begin() as session:
-        reader = await identify(session, update, context)
+    typed = turn.typed.text if turn.typed is not None else ""
+    async with turn.services.db.begin() as session:
+        reader = await identify(session, turn)
         lang, participant = reader.lang, reader.participant
         open_question = conversation.waiting(participant) if participant else None
         asked = open_question.ask if open_question else None
-        for_announcement = await announce.answer_typed(session, update, context)
+        for_announcement = await announce.answer_typed(session, turn)
         if for_announcement is not None:  # a facilitator writing an announcement or its time
             answer: Answer = for_announcement
         elif participant is None:
-            joined = await join(session, context, reader, typed.strip())
+            joined = await join(session, turn, reader, typed.strip())
             key = "join.unknown_code" if len(typed.split()) == 1 else "join.ask_code"
             if joined is not None:
-                answer = await join_answer(session, context, reader, joined)
+                answer = await join_answer(session, turn, reader, joined)
             else:
-                answer = await announce.preview_waits(session, update, context) or [
-                    (text(context, lang, key, code=typed.strip()[:64]), None)
+                answer = await announce.preview_waits(session, turn) or [
+                    (text(turn, lang, key, code=typed.strip()[:64]), None)
                 ]
         elif asked in conversation.PROFILE:  # joining, or editing in /pengaturan
             offer = asked not in conversation.EDITING
             offer = offer and not await has_plan(session, participant.id)
-            answer = answer_profile(context, reader, participant, typed, offer_plan=offer)
+            answer = answer_profile(turn, reader, participant, typed, offer_plan=offer)
         elif asked in conversation.OFFERS:  # typed instead of tapped (handlers.guide)
-            answer = await guide.answer_typed(session, context, reader, typed)
+            answer = await guide.answer_typed(session, turn, reader, typed)
         elif asked == Ask.PLAN:
-            answer = await plan.answer_text(session, context, reader, typed)
+            answer = await plan.answer_text(session, turn, reader, typed)
         elif asked in conversation.REMINDERS:
-            answer = await reminders.answer_text(session, context, reader, typed)
+            answer = await reminders.answer_text(session, turn, reader, typed)
         elif asked in conversation.CHECKIN:
-            answer = await checkin.answer_text(session, context, reader, typed)
+            answer = await checkin.answer_text(session, turn, reader, typed)
         else:  # no question open: a facilitator's preview may wait for its buttons
-            answer = await announce.preview_waits(session, update, context) or [
-                (text(context, lang, "fallback.text"), None)
+            answer = await announce.preview_waits(session, turn) or [
+                (text(turn, lang, "fallback.text"), None)
             ]
     for body, keyboard in answer:
-        await reply(update, context, body, keyboard)
+        await turn.reply(body, keyboard)
 
 
-async def cancel(update: Update, context: AksiContext) -> None:
+async def cancel(turn: Turn) -> None:
     """/batal: leave whatever is in progress (an announcement being written, a plan draft, a
     question) without saving it."""
-    async with context.services.db.begin() as session:
-        reader = await identify(session, update, context)
-        dropped = await announce.cancel_draft(session, update, context)
-        staff = is_staff(await staff_of(session, update, context))
+    async with turn.services.db.begin() as session:
+        reader = await identify(session, turn)
+        dropped = await announce.cancel_draft(session, turn)
+        staff = is_staff(await staff_of(session, turn))
         participant = reader.participant
         if dropped is not None or participant is None:
             had_draft = had_question = False
@@ -76,9 +73,9 @@ async def cancel(update: Update, context: AksiContext) -> None:
         answer = dropped
     elif participant is None:  # a facilitator who is not a participant has nothing else open
         key = "cancel.nothing" if staff else "join.ask_code"
-        answer = [(text(context, reader.lang, key), None)]
+        answer = [(text(turn, reader.lang, key), None)]
     else:
         key = "cancel.plan" if had_draft else "cancel.done" if had_question else "cancel.nothing"
-        answer = [(text(context, reader.lang, key), None)]
+        answer = [(text(turn, reader.lang, key), None)]
     for body, keyboard in answer:
-        await reply(update, context, body, keyboard)
+        await turn.reply(body, keyboard)

@@ -10,11 +10,8 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
-from telegram import Update
-from telegram.error import TelegramError
 
-from bot.context import AksiContext
-from core.channel import Rows
+from core.channel import DownloadFailed, Rows
 from core.confirmations import Taken
 from core.i18n import Html, escape
 from core.imports import MAX_PROBLEMS_SHOWN, ImportRefused, ImportSummary, Problem
@@ -35,8 +32,9 @@ from core.uploads import (
     upload_to_json,
 )
 from handlers import confirm, fallback
-from handlers.common import plain, reply, text
+from handlers.common import plain, text
 from handlers.staff import StaffReader, is_staff, staff_of, still_manages
+from handlers.turn import HasServices, Turn
 from storage.models import Cohort
 
 log = logging.getLogger(__name__)
@@ -44,7 +42,7 @@ CODES_SHOWN = 10
 ITEMS_SHOWN = 15  # removed titles listed in a preview; the rest counted
 
 
-def render_problem(context: AksiContext, lang: str, problem: Problem) -> str:
+def render_problem(context: HasServices, lang: str, problem: Problem) -> str:
     """`baris 4: …` / `line 4: …` in the reader's language (the English of problems that have
     no catalog text yet)."""
     if problem.details:
@@ -66,7 +64,7 @@ def _limits(values: Mapping[str, object], lang: str) -> dict[str, object]:
     }
 
 
-def render_problems(context: AksiContext, lang: str, problems: list[Problem]) -> str:
+def render_problems(context: HasServices, lang: str, problems: list[Problem]) -> str:
     lines = [f"• {render_problem(context, lang, p)}" for p in problems[:MAX_PROBLEMS_SHOWN]]
     if len(problems) > MAX_PROBLEMS_SHOWN:
         more = len(problems) - MAX_PROBLEMS_SHOWN
@@ -74,7 +72,7 @@ def render_problems(context: AksiContext, lang: str, problems: list[Problem]) ->
     return "\n".join(lines)
 
 
-def upload_help(context: AksiContext, lang: str, code: str) -> str:
+def upload_help(context: HasServices, lang: str, code: str) -> str:
     """How to send the schedule or the materials as a file (also shown by /sesi)."""
     return text(context, lang, "upload.help", code=code)
 
@@ -88,7 +86,7 @@ def _megabytes(size: int, lang: str) -> str:
     return number(size / (1024 * 1024), lang, decimals=1) + " MB"
 
 
-def _summary(context: AksiContext, lang: str, summary: ImportSummary) -> str:
+def _summary(context: HasServices, lang: str, summary: ImportSummary) -> str:
     return text(
         context,
         lang,
@@ -100,9 +98,7 @@ def _summary(context: AksiContext, lang: str, summary: ImportSummary) -> str:
     )
 
 
-async def _cohort_for(
-    update: Update, context: AksiContext, reader: StaffReader, caption: str | None
-) -> Cohort | None:
+async def _cohort_for(turn: Turn, reader: StaffReader, caption: str | None) -> Cohort | None:
     """The cohort the file is for, or None after saying why none could be chosen."""
     lang, cohorts = reader.lang, reader.cohorts
     chosen = choose_cohort(cohorts, read_caption(caption))
@@ -110,72 +106,64 @@ async def _cohort_for(
         return chosen
     reason, word = chosen
     if reason is CohortChoice.NONE_MANAGED:
-        body = text(context, lang, "staff.no_cohorts")
+        body = text(turn, lang, "staff.no_cohorts")
     elif reason is CohortChoice.NOT_MANAGED:
-        body = text(context, lang, "upload.not_your_cohort", word=word, codes=_codes(cohorts))
+        body = text(turn, lang, "upload.not_your_cohort", word=word, codes=_codes(cohorts))
     else:
         body = text(
-            context, lang, "upload.which_cohort", codes=_codes(cohorts), example=cohorts[0].code
+            turn, lang, "upload.which_cohort", codes=_codes(cohorts), example=cohorts[0].code
         )
-    await reply(update, context, body)
+    await turn.reply(body)
     return None
 
 
-async def receive_document(update: Update, context: AksiContext) -> None:
+async def receive_document(turn: Turn) -> None:
     """A file: from a facilitator, the schedule or materials CSV imported (or every problem
     named, nothing written); from anyone else, the answer any other file gets."""
-    message = update.effective_message
-    document = message.document if message is not None else None
-    async with context.services.db() as session:
-        reader = await staff_of(session, update, context)
-    if message is None or document is None or not is_staff(reader):
-        await fallback.other_message(update, context)
+    document = turn.file
+    async with turn.services.db() as session:
+        reader = await staff_of(session, turn)
+    if document is None or not is_staff(reader):
+        await fallback.other_message(turn)
         return
     lang = reader.lang
-    example = (
-        reader.cohorts[0].code if reader.cohorts else plain(context, lang, "upload.code_example")
-    )
-    name = (document.file_name or "")[:80]
-    if not looks_like_csv(document.file_name, document.mime_type):
-        body = text(context, lang, "upload.not_csv", name=name or document.mime_type or "?")
-        await reply(update, context, body + "\n\n" + upload_help(context, lang, example))
+    example = reader.cohorts[0].code if reader.cohorts else plain(turn, lang, "upload.code_example")
+    name = document.name[:80]
+    if not looks_like_csv(document.name, document.mime_type):
+        body = text(turn, lang, "upload.not_csv", name=name or document.mime_type or "?")
+        await turn.reply(body + "\n\n" + upload_help(turn, lang, example))
         return
     limit = _megabytes(MAX_UPLOAD_BYTES, lang)
-    if document.file_size is not None and document.file_size > MAX_UPLOAD_BYTES:
-        size = _megabytes(document.file_size, lang)
-        await reply(
-            update, context, text(context, lang, "upload.too_large", size=size, limit=limit)
-        )
+    if document.size is not None and document.size > MAX_UPLOAD_BYTES:
+        size = _megabytes(document.size, lang)
+        await turn.reply(text(turn, lang, "upload.too_large", size=size, limit=limit))
         return
-    cohort = await _cohort_for(update, context, reader, message.caption)
+    cohort = await _cohort_for(turn, reader, document.caption)
     if cohort is None:
         return
     try:
-        file = await context.bot.get_file(document.file_id)
-        data = bytes(await file.download_as_bytearray())
-    except TelegramError as exc:
+        data = await turn.channel.download(document)
+    except DownloadFailed as exc:
         log.warning("could not download %r: %s", name, exc)
-        await reply(update, context, text(context, lang, "upload.download_failed"))
+        await turn.reply(text(turn, lang, "upload.download_failed"))
         return
     if len(data) > MAX_UPLOAD_BYTES:  # file_size is optional in the Bot API
         size = _megabytes(len(data), lang)
-        await reply(
-            update, context, text(context, lang, "upload.too_large", size=size, limit=limit)
-        )
+        await turn.reply(text(turn, lang, "upload.too_large", size=size, limit=limit))
         return
     try:
         upload = read_upload(data, cohort)
     except UnknownKind as unknown:
-        body = text(context, lang, "upload.unknown_kind", header=unknown.header)
-        await reply(update, context, body + "\n\n" + upload_help(context, lang, cohort.code))
+        body = text(turn, lang, "upload.unknown_kind", header=unknown.header)
+        await turn.reply(body + "\n\n" + upload_help(turn, lang, cohort.code))
         return
     except ImportRefused as refused:
-        body = text(context, lang, "upload.refused", name=name, code=cohort.code)
-        await reply(update, context, body + "\n" + render_problems(context, lang, refused.problems))
+        body = text(turn, lang, "upload.refused", name=name, code=cohort.code)
+        await turn.reply(body + "\n" + render_problems(turn, lang, refused.problems))
         return
-    replace = read_caption(message.caption).replace
-    now = context.services.clock()
-    async with context.services.db.begin() as session:
+    replace = read_caption(document.caption).replace
+    now = turn.services.clock()
+    async with turn.services.db.begin() as session:
         preview = await apply_upload(
             session, cohort, upload, replace=replace, keep_past_before=now, dry_run=True
         )
@@ -187,18 +175,18 @@ async def receive_document(update: Update, context: AksiContext) -> None:
                 **upload_to_json(upload),
             }
             body, keyboard = await ask_to_replace(
-                session, context, reader.person.user_id, lang, cohort, upload, preview, payload
+                session, turn, reader.person.user_id, lang, cohort, upload, preview, payload
             )
         else:
             summary = await apply_upload(
                 session, cohort, upload, replace=replace, keep_past_before=now
             )
-            body, keyboard = _done(context, lang, cohort, upload, name, summary), None
-    await reply(update, context, body, keyboard)
+            body, keyboard = _done(turn, lang, cohort, upload, name, summary), None
+    await turn.reply(body, keyboard)
 
 
 def _done(
-    context: AksiContext,
+    context: HasServices,
     lang: str,
     cohort: Cohort,
     upload: Upload,
@@ -214,7 +202,7 @@ def _done(
 
 
 def _item(
-    context: AksiContext, lang: str, cohort: Cohort, item: tuple[datetime | None, str]
+    context: HasServices, lang: str, cohort: Cohort, item: tuple[datetime | None, str]
 ) -> str:
     at, title = item
     if at is None:
@@ -225,7 +213,7 @@ def _item(
 
 
 def _items(
-    context: AksiContext, lang: str, cohort: Cohort, items: list[tuple[datetime | None, str]]
+    context: HasServices, lang: str, cohort: Cohort, items: list[tuple[datetime | None, str]]
 ) -> str:
     lines = [_item(context, lang, cohort, i) for i in items[:ITEMS_SHOWN]]
     if len(items) > ITEMS_SHOWN:
@@ -235,7 +223,7 @@ def _items(
 
 async def ask_to_replace(
     session: AsyncSession,
-    context: AksiContext,
+    context: HasServices,
     user_id: int,
     lang: str,
     cohort: Cohort,
@@ -280,20 +268,18 @@ async def ask_to_replace(
 
 @confirm.action("import_file", again="upload.again")
 async def import_confirmed(
-    session: AsyncSession, update: Update, context: AksiContext, taken: Taken, choice: str
+    session: AsyncSession, turn: Turn, taken: Taken, choice: str
 ) -> confirm.Done:
     """The answer to a replacing file: apply it as previewed (checked again: still their
     cohort, still the same change), with or without the past sessions, or cancel."""
     lang, data = taken.language, taken.data
     if choice == "no":
-        return confirm.Done([(text(context, lang, "upload.cancelled"), None)])
-    user = update.effective_user
-    assert user is not None
+        return confirm.Done([(text(turn, lang, "upload.cancelled"), None)])
     cohort = await session.get(Cohort, int(data["cohort_id"]))
-    if cohort is None or not await still_manages(session, update, context, cohort.id):
-        return confirm.Done([(text(context, lang, "staff.only"), None)])
+    if cohort is None or not await still_manages(session, turn, cohort.id):
+        return confirm.Done([(text(turn, lang, "staff.only"), None)])
     upload = upload_from_json(data)
-    now = context.services.clock()
+    now = turn.services.clock()
     keep = None if choice == "alt" else now
     check = await apply_upload(
         session, cohort, upload, replace=True, keep_past_before=now, dry_run=True
@@ -301,9 +287,9 @@ async def import_confirmed(
     if check.counts != data["expect"]:  # the cohort changed meanwhile: show the new change
         payload = {**data, "expect": check.counts}
         body, keyboard = await ask_to_replace(
-            session, context, user.id, lang, cohort, upload, check, payload
+            session, turn, turn.user_id, lang, cohort, upload, check, payload
         )
-        notice = text(context, lang, "upload.changed_meanwhile")
+        notice = text(turn, lang, "upload.changed_meanwhile")
         return confirm.Done([(notice + "\n\n" + body, keyboard)])
     summary = await apply_upload(session, cohort, upload, replace=True, keep_past_before=keep)
-    return confirm.Done([(_done(context, lang, cohort, upload, str(data["name"]), summary), None)])
+    return confirm.Done([(_done(turn, lang, cohort, upload, str(data["name"]), summary), None)])

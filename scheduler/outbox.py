@@ -1,7 +1,7 @@
 """The announcement outbox: one row per recipient, pending until Telegram's answer is recorded.
 
-Nothing here talks to Telegram (that is bot.broadcast). A row stays `pending` until its result
-is written, so after a crash every row not known to be sent is sent again; only a message in
+Nothing here talks to a channel (that is scheduler.broadcast). A row stays `pending` until its
+result is written, so after a crash every row not known to be sent is sent again; only a message in
 flight at the very moment of the crash can reach its reader twice (see the README)."""
 
 from __future__ import annotations

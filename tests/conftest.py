@@ -15,7 +15,7 @@ from bot.standin import BotApiStandIn
 from core.cohorts import create_cohort
 from storage.db import create_engine, sessionmaker, upgrade
 from storage.models import Cohort
-from tests.harness import Clock, RunningBot, settings_for
+from tests.harness import Clock, MemoryBot, RunningBot, settings_for, start_bot
 from tests.pgserver import PostgresServer
 
 # Friday 3 September 2021, 09:00 WITA: the second day of the cohort `make_cohort` makes.
@@ -41,10 +41,21 @@ def postgres() -> Iterator[PostgresServer]:
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    """A test marked `databases(...)` runs once per database kind named."""
+    """A test marked `databases(...)` runs once per database kind named, and one marked
+    `channels(...)` once per channel named (the closest marker wins: a test of a module marked
+    for both channels may say it needs Telegram's)."""
     marker = metafunc.definition.get_closest_marker("databases")
     if marker is not None and "db_url" in metafunc.fixturenames:
         metafunc.parametrize("db_url", marker.args, indirect=True)
+    marker = metafunc.definition.get_closest_marker("channels")
+    if marker is not None and "chat_kind" in metafunc.fixturenames:
+        metafunc.parametrize("chat_kind", marker.args, indirect=True)
+
+
+@pytest.fixture
+def chat_kind(request: pytest.FixtureRequest) -> str:
+    """The channel the test's bot runs on: "telegram" (the default) or "memory"."""
+    return str(getattr(request, "param", "telegram"))
 
 
 @pytest.fixture
@@ -93,12 +104,15 @@ def clock() -> Clock:
 
 @pytest.fixture
 async def bot(
-    standin: BotApiStandIn, db_url: str, db: async_sessionmaker[AsyncSession], clock: Clock
-) -> AsyncIterator[RunningBot]:
-    """The bot running as `aksi run` runs it, with cohort REVMEN1 (a test module may give its
-    own)."""
+    standin: BotApiStandIn,
+    db_url: str,
+    db: async_sessionmaker[AsyncSession],
+    clock: Clock,
+    chat_kind: str,
+) -> AsyncIterator[RunningBot | MemoryBot]:
+    """The bot running as `aksi run` runs it (or on the in-memory channel), with cohort REVMEN1
+    (a test module may give its own)."""
     await make_cohort(db)
-    running = RunningBot(standin, settings_for(standin, db_url), clock=clock)
-    await running.start()
+    running = await start_bot(chat_kind, standin, settings_for(standin, db_url), clock)
     yield running
     await running.stop()

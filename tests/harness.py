@@ -1,17 +1,38 @@
 """End-to-end harness: the bot runs as `aksi run` runs it (long polling over real HTTP on
-loopback) against the project's Bot API stand-in; a `Person` types and presses buttons."""
+loopback) against the project's Bot API stand-in; a `Person` types and presses buttons. The
+same test can run on the in-memory channel instead (`MemoryBot`, `start_bot("memory", …)`)."""
 
 from __future__ import annotations
 
 import asyncio
+import itertools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from bot.channels.memory import Event, MemoryChannel
+from bot.channels.telegram import CAPABILITIES as TELEGRAM_CAPS
+from bot.engine import Engine
 from bot.runner import serve
 from bot.settings import Settings
 from bot.standin import BotApiStandIn, Outgoing
+from core.channel import (
+    Address,
+    Command,
+    FileIn,
+    Inbound,
+    MessageRef,
+    Other,
+    Press,
+    Rows,
+    Sender,
+    Text,
+)
+from core.i18n import Catalogs, escape
+from core.rendering import Renderer
+from core.services import Services, utc_now
+from storage.db import Database, create_engine
 
 QUIET_S = 0.12
 
@@ -83,6 +104,10 @@ class RunningBot:
     def person(self, user_id: int = 1001, first_name: str = "Budi", **profile: Any) -> Person:
         return Person(self.standin, user_id, first_name, profile)
 
+    def downloads(self) -> int:
+        """How many files the bot fetched from the channel."""
+        return sum(1 for method, _ in self.standin.requests if method.lower() == "getfile")
+
 
 @dataclass
 class Person:
@@ -111,6 +136,35 @@ class Person:
         push()
         return await self.standin.wait_quiet(self.user_id, quiet=QUIET_S, since=mark)
 
+    async def send_sticker(self) -> list[Outgoing]:
+        return await self.send_raw(lambda: self.standin.push_sticker(self.user_id))
+
+    async def send_photo(self) -> list[Outgoing]:
+        return await self.send_raw(lambda: self.standin.push_photo(self.user_id))
+
+    async def send_document(
+        self, data: bytes, name: str, mime: str, caption: str | None = None
+    ) -> list[Outgoing]:
+        return await self.send_raw(
+            lambda: self.standin.push_document(
+                self.user_id, data, name, mime_type=mime, caption=caption, **self._profile()
+            )
+        )
+
+    def last_message_id(self) -> int:
+        return self.standin.messages(self.user_id)[-1].message_id
+
+    async def press_and_wait(self, label: str, count: int, timeout: float = 20.0) -> list[Outgoing]:
+        """Press `label` and wait for `count` answers (when more come after a pause)."""
+        mark = self.standin.mark()
+        message_id, buttons = self.last_keyboard()
+        matches = [b for b in buttons if label in b["text"]]
+        assert matches, f"no button {label!r} in {[b['text'] for b in buttons]}"
+        self.standin.push_callback(
+            self.user_id, message_id, matches[0]["callback_data"], **self._profile()
+        )
+        return await self.standin.wait_for_outgoing(self.user_id, count, timeout, since=mark)
+
     def last_keyboard(self) -> tuple[int, list[dict[str, Any]]]:
         for message in reversed(self.standin.messages(self.user_id)):
             rows = (message.reply_markup or {}).get("inline_keyboard")
@@ -138,3 +192,185 @@ def texts(records: list[Outgoing], *methods: str) -> list[str]:
 
 def joined(records: list[Outgoing]) -> str:
     return "\n---\n".join(texts(records))
+
+
+# --------------------------------------------------------------------------------------------
+# The same people on the in-memory channel: the engine runs the features directly (no HTTP, no
+# polling, nothing to wait for — `send` returns once every answer is sent).
+
+
+@dataclass
+class MemoryBot:
+    """The bot's features on the in-memory channel (`bot.channels.memory`) through the engine
+    (`bot.engine.Engine`), with Telegram's limits; what a `MemoryPerson` gets back reads like
+    the stand-in's records, so a test runs unchanged on either channel."""
+
+    settings: Settings
+    clock: Callable[[], datetime] | None = None
+    channel: MemoryChannel = field(
+        default_factory=lambda: MemoryChannel(capabilities=TELEGRAM_CAPS)
+    )
+    services: Services | None = None
+    engine: Engine | None = None
+    _presses: itertools.count[int] = field(default_factory=itertools.count)
+
+    async def start(self) -> None:
+        db_engine = create_engine(self.settings.database_url)
+        self.services = Services(
+            settings=self.settings,
+            engine=db_engine,
+            db=Database(db_engine),
+            i18n=Catalogs(),
+            clock=self.clock or utc_now,
+            renderer=Renderer(0),
+            channels={self.channel.name: self.channel},
+        )
+        self.engine = Engine(self.services)
+
+    async def stop(self) -> None:
+        if self.services is not None:
+            await self.services.engine.dispose()
+
+    def person(self, user_id: int = 1001, first_name: str = "Budi", **profile: Any) -> MemoryPerson:
+        return MemoryPerson(self, user_id, first_name, profile)
+
+    def downloads(self) -> int:
+        """How many files the bot fetched from the channel."""
+        return len(self.channel.downloads)
+
+    def records(self, address: Address, since: int) -> list[Outgoing]:
+        """What the channel did in this chat since `since`, as the stand-in records it."""
+        return [_record(event) for event in self.channel.log[since:] if event.address == address]
+
+
+def _markup(rows: Rows) -> dict[str, Any] | None:
+    if not rows:
+        return None
+    keyboard = [[{"text": a.label, "callback_data": a.data} for a in row] for row in rows]
+    return {"inline_keyboard": keyboard}
+
+
+def _record(event: Event) -> Outgoing:
+    chat = int(event.address.external_id)
+    message_id = int(event.ref.message_id) if event.ref is not None else None
+    message = event.message
+    if event.kind == "ack":
+        params = {"text": event.notice, "show_alert": event.alert}
+        return Outgoing(
+            "answerCallbackQuery", chat, message_id, event.notice or None, params=params
+        )
+    if event.kind == "drop" or message is None:
+        return Outgoing("editMessageReplyMarkup", chat, message_id)
+    if message.attachment is not None:
+        item = message.attachment
+        method = "sendPhoto" if item.kind == "photo" else "sendDocument"
+        return Outgoing(
+            method, chat, message_id, item.caption, "HTML", _markup(message.rows),
+            item.data, item.filename,
+        )  # fmt: skip
+    method = "editMessageText" if event.kind == "edit" else "sendMessage"
+    return Outgoing(method, chat, message_id, message.text, "HTML", _markup(message.rows))
+
+
+@dataclass
+class MemoryPerson:
+    """`Person`'s ways (send, press) on the in-memory channel."""
+
+    bot: MemoryBot
+    user_id: int
+    first_name: str
+    profile: dict[str, Any]
+
+    @property
+    def address(self) -> Address:
+        return Address(self.bot.channel.name, str(self.user_id))
+
+    @property
+    def sender(self) -> Sender:
+        last = self.profile.get("last_name")
+        name = " ".join(p for p in (self.first_name, last) if p)
+        return Sender(
+            self.address,
+            name,
+            self.profile.get("username") or "",
+            self.profile.get("language_code", "id"),
+            self.first_name,
+        )
+
+    async def _handle(self, event: Inbound) -> list[Outgoing]:
+        bot = self.bot
+        assert bot.engine is not None, "the memory bot is not started"
+        mark = len(bot.channel.log)
+        await bot.engine.handle(bot.channel, event)
+        return bot.records(self.address, mark)
+
+    async def send(self, text: str) -> list[Outgoing]:
+        """Type `text`; everything the bot did in this chat in answer."""
+        sender, markup = self.sender, escape(text)
+        if text.startswith("/") and text.strip():
+            words = text.split()
+            name = words[0][1:].split("@")[0]
+            return await self._handle(Command(sender, name, tuple(words[1:]), text, markup))
+        return await self._handle(Text(sender, text, markup))
+
+    async def send_and_wait(self, text: str, count: int, timeout: float = 20.0) -> list[Outgoing]:
+        return await self.send(text)
+
+    async def press_and_wait(self, label: str, count: int, timeout: float = 20.0) -> list[Outgoing]:
+        return await self.press(label)
+
+    async def send_sticker(self) -> list[Outgoing]:
+        return await self._handle(Other(self.sender, "sticker"))
+
+    async def send_photo(self) -> list[Outgoing]:
+        return await self._handle(Other(self.sender, "media"))
+
+    async def send_document(
+        self, data: bytes, name: str, mime: str, caption: str | None = None
+    ) -> list[Outgoing]:
+        file_id = f"file-{len(self.bot.channel.files) + 1}"
+        self.bot.channel.files[file_id] = data
+        document = FileIn(self.sender, file_id, name, len(data), mime, caption or "")
+        return await self._handle(document)
+
+    def last_message_id(self) -> int:
+        mine = [d for d in self.bot.channel.sent if d.ref.address == self.address]
+        return int(mine[-1].ref.message_id)
+
+    def last_keyboard(self) -> tuple[int, list[dict[str, Any]]]:
+        for item in reversed(self.bot.channel.sent):
+            if item.ref.address == self.address and item.message.rows:
+                buttons = [
+                    {"text": a.label, "callback_data": a.data}
+                    for row in item.message.rows
+                    for a in row
+                ]
+                return int(item.ref.message_id), buttons
+        raise AssertionError("no message with buttons in this chat")
+
+    async def press(self, label: str) -> list[Outgoing]:
+        """Press the button whose text contains `label` on the latest message with buttons."""
+        message_id, buttons = self.last_keyboard()
+        matches = [b for b in buttons if label in b["text"]]
+        assert matches, f"no button {label!r} in {[b['text'] for b in buttons]}"
+        return await self.press_data(message_id, matches[0]["callback_data"])
+
+    async def press_data(self, message_id: int, data: str) -> list[Outgoing]:
+        ref = MessageRef(self.address, str(message_id))
+        press_id = f"press-{next(self.bot._presses)}"
+        return await self._handle(Press(self.sender, data, ref, press_id))
+
+
+async def start_bot(
+    kind: str, standin: BotApiStandIn, settings: Settings, clock: Callable[[], datetime] | None
+) -> RunningBot | MemoryBot:
+    """The bot on the channel `kind` names: "telegram" (as `aksi run` runs it, against the
+    stand-in over HTTP) or "memory" (the engine on the in-memory channel)."""
+    running: RunningBot | MemoryBot
+    if kind == "memory":
+        running = MemoryBot(settings, clock=clock)
+    else:
+        assert kind == "telegram", kind
+        running = RunningBot(standin, settings, clock=clock)
+    await running.start()
+    return running

@@ -16,6 +16,7 @@ from core.channel import (
     Address,
     Attachment,
     Channel,
+    DownloadFailed,
     Failed,
     FileIn,
     MessageRef,
@@ -185,7 +186,12 @@ async def test_memory_channel_enforces_its_limits_and_refusals() -> None:
     assert isinstance(await channel.send(ANI, Outbound("a", wide)), Failed)
     heavy = ((Action("besar", "x" * 65),),)
     assert isinstance(await channel.send(ANI, Outbound("a", heavy)), Failed)
-    assert isinstance(await channel.send(ANI, Outbound("y" * 4097)), Failed)
+    # A text longer than one message goes in parts (the buttons under the last); edited, it is
+    # refused (the caller sends anew).
+    assert isinstance(await channel.send(ANI, Outbound("y" * 4097)), Sent)
+    assert [len(m.text) for m in channel.to(ANI)] == [4096, 1]
+    assert isinstance(await channel.edit(channel.sent[0].ref, Outbound("y" * 4097)), Failed)
+    channel.sent.clear()
     channel.unreachable.add("ani")
     assert isinstance(await channel.send(ANI, Outbound("halo")), Unreachable)
     channel.unreachable.clear()
@@ -200,7 +206,7 @@ async def test_memory_channel_waits_for_messages_without_sleeping() -> None:
     files = FileIn(Sender(ANI), "f1", "jadwal.csv", 10)
     channel.files["f1"] = b"judul,mulai"
     assert await channel.download(files) == b"judul,mulai"
-    with pytest.raises(LookupError):
+    with pytest.raises(DownloadFailed):
         await channel.download(FileIn(Sender(ANI), "f2", "lain.csv", 1))
     with pytest.raises(TimeoutError):
         await channel.wait_for(ANI, 1, timeout=0.05)

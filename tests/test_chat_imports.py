@@ -30,9 +30,21 @@ from core.uploads import (
 )
 from storage.models import Cohort, Material, Session, Staff
 from tests.conftest import make_cohort
-from tests.harness import Clock, Person, RunningBot, joined, settings_for, texts
+from tests.harness import (
+    Clock,
+    MemoryBot,
+    Person,
+    RunningBot,
+    joined,
+    settings_for,
+    start_bot,
+    texts,
+)
 
-pytestmark = pytest.mark.databases("sqlite", "postgresql")
+pytestmark = [
+    pytest.mark.databases("sqlite", "postgresql"),
+    pytest.mark.channels("telegram", "memory"),
+]
 
 NOW = datetime(2021, 9, 3, 1, 0, tzinfo=UTC)  # Friday 3 September 2021, 09:00 WITA
 FACILITATOR, BOTH, PARTICIPANT, STRANGER, ADMIN = 5001, 5002, 1001, 3003, 9009
@@ -70,11 +82,10 @@ async def cohorts(db: async_sessionmaker[AsyncSession]) -> dict[str, Cohort]:
 
 @pytest.fixture
 async def bot(
-    standin: BotApiStandIn, db_url: str, cohorts: dict[str, Cohort]
-) -> AsyncIterator[RunningBot]:
+    standin: BotApiStandIn, db_url: str, cohorts: dict[str, Cohort], chat_kind: str
+) -> AsyncIterator[RunningBot | MemoryBot]:
     settings = settings_for(standin, db_url, aksi_admin_ids=(ADMIN,))
-    running = RunningBot(standin, settings, clock=Clock(NOW))
-    await running.start()
+    running = await start_bot(chat_kind, standin, settings, Clock(NOW))
     yield running
     await running.stop()
 
@@ -87,17 +98,7 @@ async def send_file(
     caption: str | None = None,
 ) -> list[Outgoing]:
     body = data.encode() if isinstance(data, str) else data
-    return await person.send_raw(
-        lambda: person.standin.push_document(
-            person.user_id,
-            body,
-            name,
-            mime_type=mime,
-            caption=caption,
-            first_name=person.first_name,
-            **person.profile,
-        )
-    )
+    return await person.send_document(body, name, mime, caption)
 
 
 async def rows(
@@ -113,10 +114,6 @@ async def count_all(db: async_sessionmaker[AsyncSession]) -> tuple[int, int]:
         sessions = await session.scalar(select(func.count()).select_from(Session))
         materials = await session.scalar(select(func.count()).select_from(Material))
     return int(sessions or 0), int(materials or 0)
-
-
-def get_file_calls(standin: BotApiStandIn) -> int:
-    return sum(1 for method, _ in standin.requests if method.lower() == "getfile")
 
 
 # --- The file, end to end ---------------------------------------------------------------
@@ -296,7 +293,7 @@ async def test_two_cohorts_need_the_code_in_the_caption(
     both = bot.person(BOTH, "Dewi")
     answer = joined(await send_file(both, MATERIALS, name="materi.csv"))
     assert "beberapa angkatan" in answer and "ANGKT1" in answer and "ANGKT2" in answer
-    assert get_file_calls(bot.standin) == 0 and await count_all(db) == (0, 0)
+    assert bot.downloads() == 0 and await count_all(db) == (0, 0)
     answer = joined(await send_file(both, MATERIALS, name="materi.csv", caption="ANGKT2"))
     assert "Materi <b>ANGKT2</b>" in answer
     assert len(await rows(db, Material, cohorts["ANGKT2"])) == 3
@@ -318,7 +315,7 @@ async def test_a_code_they_do_not_manage_is_refused(
     one = texts(await send_file(fasil, MATERIALS, name="m.csv", caption="ANGKT2"))
     other = texts(await send_file(fasil, MATERIALS, name="m.csv", caption="ANGKT9"))
     assert one == [t.replace("ANGKT9", "ANGKT2") for t in other]
-    assert get_file_calls(bot.standin) == 0 and await count_all(db) == (0, 0)
+    assert bot.downloads() == 0 and await count_all(db) == (0, 0)
 
 
 async def test_admin_imports_into_any_cohort_by_code(
@@ -339,7 +336,7 @@ async def test_oversize_file_is_refused_before_downloading(
     big = SCHEDULE + "#" * (1024 * 1024)
     answer = joined(await send_file(fasil, big))
     assert "terlalu besar" in answer and "1 MB" in answer
-    assert get_file_calls(bot.standin) == 0 and await count_all(db) == (0, 0)
+    assert bot.downloads() == 0 and await count_all(db) == (0, 0)
 
 
 @pytest.mark.parametrize(
@@ -356,7 +353,7 @@ async def test_a_file_that_is_not_csv_is_refused(
     fasil = bot.person(FACILITATOR, "Sari")
     answer = joined(await send_file(fasil, SCHEDULE, name=name, mime=mime))
     assert f"Berkas «{name}» bukan CSV" in answer and "CSV UTF-8" in answer
-    assert get_file_calls(bot.standin) == 0 and await count_all(db) == (0, 0)
+    assert bot.downloads() == 0 and await count_all(db) == (0, 0)
 
 
 async def test_csv_name_with_an_odd_mime_type_is_accepted(
@@ -395,13 +392,12 @@ async def test_unknown_header_gets_the_upload_help(
 async def test_participant_and_stranger_get_the_ordinary_answer(
     bot: RunningBot, db: async_sessionmaker[AsyncSession]
 ) -> None:
-    standin = bot.standin
     budi = bot.person(PARTICIPANT, "Budi")
     await budi.send("/start ANGKT1")
     stranger = bot.person(STRANGER, "Tamu")
     answers = {}
     for person in (budi, stranger):
-        ordinary = texts(await person.send_raw(lambda p=person: standin.push_sticker(p.user_id)))
+        ordinary = texts(await person.send_sticker())
         for caption in (None, "ANGKT1 ganti"):
             answer = texts(await send_file(person, SCHEDULE, caption=caption))
             assert answer == ordinary
@@ -409,7 +405,7 @@ async def test_participant_and_stranger_get_the_ordinary_answer(
         answers[person.user_id] = joined(await send_file(person, MATERIALS, name="materi.csv"))
     assert "/bantuan" in answers[PARTICIPANT]  # what any other file gets today
     assert "kode angkatan" in answers[STRANGER] and "ANGKT" not in answers[STRANGER]
-    assert get_file_calls(standin) == 0
+    assert bot.downloads() == 0
     assert await count_all(db) == (0, 0)
 
 

@@ -14,7 +14,10 @@ from storage.models import Confirmation, Participant
 from tests.conftest import NOW
 from tests.harness import Clock, Person, RunningBot, joined
 
-pytestmark = pytest.mark.databases("sqlite", "postgresql")
+pytestmark = [
+    pytest.mark.databases("sqlite", "postgresql"),
+    pytest.mark.channels("telegram", "memory"),
+]
 
 
 async def member(bot: RunningBot, user_id: int = 1001, name: str = "Budi", **kw: str) -> Person:
@@ -100,7 +103,7 @@ async def test_forged_confirmation_buttons_change_nothing(
         "cfm:::",
     ]
     await budi.send("/jadwal")
-    budi_message = bot.standin.messages(budi.user_id)[-1].message_id
+    budi_message = budi.last_message_id()
     for item in forged:
         out = await budi.press_data(budi_message, item)
         assert [r.method for r in out] == ["answerCallbackQuery"], item

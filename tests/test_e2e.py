@@ -15,9 +15,12 @@ from core.htmlsplit import visible_length
 from core.imports import apply_materials, apply_schedule, parse_materials, parse_schedule
 from storage.models import Participant, Session
 from tests.conftest import make_cohort
-from tests.harness import Clock, RunningBot, joined, settings_for, texts
+from tests.harness import Clock, MemoryBot, RunningBot, joined, settings_for, start_bot, texts
 
-pytestmark = pytest.mark.databases("sqlite", "postgresql")
+pytestmark = [
+    pytest.mark.databases("sqlite", "postgresql"),
+    pytest.mark.channels("telegram", "memory"),
+]
 
 # Friday 3 September 2021, 09:00 WITA: the second day of the cohort.
 NOW = datetime(2021, 9, 3, 1, 0, tzinfo=UTC)
@@ -55,10 +58,9 @@ def clock() -> Clock:
 
 @pytest.fixture
 async def bot(
-    standin: BotApiStandIn, db_url: str, cohort_db: Any, clock: Clock
-) -> AsyncIterator[RunningBot]:
-    running = RunningBot(standin, settings_for(standin, db_url), clock=clock)
-    await running.start()
+    standin: BotApiStandIn, db_url: str, cohort_db: Any, clock: Clock, chat_kind: str
+) -> AsyncIterator[RunningBot | MemoryBot]:
+    running = await start_bot(chat_kind, standin, settings_for(standin, db_url), clock)
     yield running
     await running.stop()
 
@@ -183,7 +185,7 @@ async def test_language_switch_and_english_client(bot: RunningBot) -> None:
 async def test_help_and_unknown_input(bot: RunningBot, standin: BotApiStandIn) -> None:
     stranger = bot.person(1006, "Joko")
     assert "kode angkatan" in joined(await stranger.send("/bantuan"))
-    assert "kode angkatan" in joined(await stranger.send_raw(lambda: standin.push_sticker(1006)))
+    assert "kode angkatan" in joined(await stranger.send_sticker())
     budi = bot.person(1001, "Budi")
     await budi.send("/start REVMEN1")
     await budi.press("Lewati")
@@ -196,8 +198,8 @@ async def test_help_and_unknown_input(bot: RunningBot, standin: BotApiStandIn) -
     assert "/jadwal" in joined(await budi.send("/bantuan"))
     assert "Perintah /entahlah tidak saya kenal" in joined(await budi.send("/entahlah"))
     assert "/bantuan" in joined(await budi.send("apa kabar?"))
-    assert "/bantuan" in joined(await budi.send_raw(lambda: standin.push_sticker(1001)))
-    assert "/bantuan" in joined(await budi.send_raw(lambda: standin.push_photo(1001)))
+    assert "/bantuan" in joined(await budi.send_sticker())
+    assert "/bantuan" in joined(await budi.send_photo())
     # Nothing is being asked: a long text gets the same pointer to /bantuan, no made-up limit.
     long = joined(await budi.send("x" * 3000))
     assert "/bantuan" in long and "karakter" not in long
@@ -257,6 +259,7 @@ async def test_forged_and_stale_buttons_change_nothing(
     assert len(await participants(cohort_db)) == 1
 
 
+@pytest.mark.channels("telegram")  # Telegram's command menus
 async def test_command_menus_in_both_languages(bot: RunningBot, standin: BotApiStandIn) -> None:
     calls = [p for method, p in standin.requests if method == "setMyCommands"]
     by_language = {c.get("language_code"): [x["command"] for x in c["commands"]] for c in calls}

@@ -14,7 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from bot.app import AksiApplication, build_application
 from bot.context import AksiContext
 from bot.standin import BotApiStandIn
-from handlers.reminders import run_tick
+from handlers.reminders import MESSAGES
+from scheduler.reminder_job import run_tick
 from storage.models import Delivery, Participant, Reminder
 from tests.conftest import make_cohort
 from tests.harness import Clock, Person, RunningBot, joined, settings_for, texts
@@ -147,7 +148,7 @@ async def test_one_friendly_nudge_a_day_later_and_never_again(
     async def morning(day: int) -> list[str]:
         clock.now = datetime(2021, 9, day, 23, 0, tzinfo=UTC)  # 07:00 WITA the next day
         mark = standin.mark()
-        await run_tick(context, clock.now)
+        await run_tick(context, clock.now, MESSAGES)
         return [o.text or "" for o in standin.outbox[mark:] if o.method == "sendMessage"]
 
     # Joined on Friday at 09:00 (after that day's reminder); "tomorrow" is Saturday 07:00.

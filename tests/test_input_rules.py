@@ -28,7 +28,9 @@ from core.reading import (
 from core.staff import add_facilitator
 from storage.models import Announcement, CheckIn, Habit, Participant, Reflection
 from tests.conftest import make_cohort
-from tests.harness import Clock, Person, RunningBot, joined, settings_for
+from tests.harness import Clock, MemoryBot, Person, RunningBot, joined, settings_for, start_bot
+
+pytestmark = pytest.mark.channels("telegram", "memory")
 
 # Friday 3 September 2021, 09:00 WITA.
 NOW = datetime(2021, 9, 3, 1, 0, tzinfo=UTC)
@@ -227,13 +229,16 @@ def clock() -> Clock:
 
 @pytest.fixture
 async def bot(
-    standin: BotApiStandIn, db_url: str, db: async_sessionmaker[AsyncSession], clock: Clock
-) -> AsyncIterator[RunningBot]:
+    standin: BotApiStandIn,
+    db_url: str,
+    db: async_sessionmaker[AsyncSession],
+    clock: Clock,
+    chat_kind: str,
+) -> AsyncIterator[RunningBot | MemoryBot]:
     await make_cohort(db)
     async with db.begin() as session:
         await add_facilitator(session, await get_cohort(session, "REVMEN1"), FACILITATOR)
-    running = RunningBot(standin, settings_for(standin, db_url), clock=clock)
-    await running.start()
+    running = await start_bot(chat_kind, standin, settings_for(standin, db_url), clock)
     yield running
     await running.stop()
 

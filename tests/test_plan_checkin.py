@@ -26,7 +26,10 @@ from storage.models import (
 from tests.conftest import make_cohort
 from tests.harness import Clock, Person, RunningBot, joined, settings_for, texts
 
-pytestmark = pytest.mark.databases("sqlite", "postgresql")
+pytestmark = [
+    pytest.mark.databases("sqlite", "postgresql"),
+    pytest.mark.channels("telegram", "memory"),
+]
 
 # Friday 3 September 2021, 09:00 WITA.
 
@@ -336,6 +339,7 @@ async def test_checkin_guards(bot: RunningBot, db: async_sessionmaker[AsyncSessi
     assert "dilewati (Rapat koordinasi di kantor gubernur)" in joined(out)
 
 
+@pytest.mark.channels("telegram")  # the stand-in refuses the picture
 async def test_picture_failure_falls_back_to_text(bot: RunningBot, standin: BotApiStandIn) -> None:
     budi = await joined_person(bot)
     await write_plan(budi)

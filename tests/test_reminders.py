@@ -13,7 +13,6 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from telegram import Update
 
-import handlers.reminders as module
 from bot.app import AksiApplication, build_application
 from bot.context import AksiContext
 from bot.standin import BotApiStandIn, Outgoing
@@ -23,7 +22,8 @@ from core.imports import apply_schedule, parse_schedule
 from core.participants import TelegramPerson, join_cohort
 from core.plans import Draft, HabitDraft, save_draft
 from core.reports import ExportStatus, export_rows
-from handlers.reminders import TickReport, prepare, run_tick
+from handlers.reminders import MESSAGES
+from scheduler.reminder_job import ReminderMessages, TickReport, prepare, run_tick
 from scheduler.reminders import set_cohort_reminders, sync_reminders
 from storage.models import CheckIn, Delivery, Participant, Reminder
 from tests.conftest import make_cohort
@@ -99,7 +99,7 @@ async def deliveries(db: async_sessionmaker[AsyncSession]) -> list[tuple[int, st
 
 async def tick_at(app: AksiApplication, clock: Clock, when: datetime) -> TickReport:
     clock.now = when
-    return await run_tick(ctx(app), when)
+    return await run_tick(ctx(app), when, MESSAGES)
 
 
 async def test_each_zone_gets_its_own_seven_oclock(
@@ -170,14 +170,14 @@ async def test_restart_mid_tick_and_overlapping_ticks_send_once(
         await participant(db, clock, uid, WITA)
     clock.now = utc(2, 23)
     # A crash after the claims were committed, before anything was sent: at most once.
-    prepared = await prepare(ctx(app), clock.now)
+    prepared = await prepare(ctx(app), clock.now, MESSAGES)
     assert len(prepared.outgoing) == 10
-    assert (await run_tick(ctx(app), clock.now)).sent == 0
+    assert (await run_tick(ctx(app), clock.now, MESSAGES)).sent == 0
     assert sent_to(standin) == []
     # The next morning, two ticks at once: every participant gets exactly one reminder.
     clock.now = utc(3, 23)
     first, second = await asyncio.gather(
-        run_tick(ctx(app), clock.now), run_tick(ctx(app), clock.now)
+        run_tick(ctx(app), clock.now, MESSAGES), run_tick(ctx(app), clock.now, MESSAGES)
     )
     assert first.sent + second.sent == 10
     chats = [chat for chat, _ in sent_to(standin)]
@@ -198,15 +198,11 @@ async def test_a_crash_before_the_claims_commit_loses_nothing(
     async def crash(*_: Any, **__: Any) -> None:
         raise Boom
 
-    original = module.compose
-    module.compose = crash  # type: ignore[assignment]
-    try:
-        with pytest.raises(Boom):
-            await prepare(context, clock.now)
-    finally:
-        module.compose = original
+    crashing = ReminderMessages(crash, MESSAGES.session)
+    with pytest.raises(Boom):
+        await prepare(context, clock.now, crashing)
     assert await deliveries(db) == []
-    assert (await run_tick(context, clock.now)).sent == 1
+    assert (await run_tick(context, clock.now, MESSAGES)).sent == 1
 
 
 async def test_quiet_once_done_and_the_evening_follow_up(
@@ -642,8 +638,8 @@ async def test_remind_me_in_an_hour(
     out = await press(app, standin, 301, again.message_id or 0, "rem:snooze:20210903")
     assert answers(out) == ["⏰ Baik, saya ingatkan lagi pukul 09.06 WITA."]
     clock.now = utc(3, 1, 6)
-    assert len((await prepare(ctx(app), clock.now)).outgoing) == 1
-    assert (await run_tick(ctx(app), clock.now)).sent == 0
+    assert len((await prepare(ctx(app), clock.now, MESSAGES)).outgoing) == 1
+    assert (await run_tick(ctx(app), clock.now, MESSAGES)).sent == 0
     assert await count_snoozes(db) == 0
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import partial
 
 import pytest
 from sqlalchemy import select
@@ -283,7 +284,7 @@ def test_links_csv_is_excel_friendly() -> None:
             join_token="r-" + "b" * 24, participant_id=5,
         ),
     ]  # fmt: skip
-    data = links_csv(rows, "aksi_bot")
+    data = links_csv(rows, partial(link_for, "aksi_bot"))
     assert data.startswith(b"\xef\xbb\xbf")
     assert data.decode("utf-8-sig").splitlines() == [
         "name,unit,nip,telegram_username,link,joined",
@@ -307,7 +308,7 @@ def test_the_links_file_reads_back_as_the_same_roster(separator: str) -> None:
         ),
         RosterEntry(name="Siti Rahma, S.E.", unit=None, nip=None, join_token="r-" + "c" * 24),
     ]  # fmt: skip
-    data = links_csv(entries, "aksi_bot", separator=separator)
+    data = links_csv(entries, partial(link_for, "aksi_bot"), separator=separator)
     lines = data.decode("utf-8-sig").splitlines()
     assert lines[0] == separator.join(
         ("name", "unit", "nip", "telegram_username", "link", "joined")

@@ -12,8 +12,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from telegram import Update
 from telegram.ext import ApplicationHandlerStop, CommandHandler
 
+from bot.channels.telegram_inbound import inbound_of, sender_of
 from bot.context import AksiContext
-from handlers.common import reply
+from handlers.turn import Turn
 from storage.db import Database, after_commit, in_write_transaction
 from storage.models import Cohort
 from tests.harness import RunningBot, texts
@@ -125,7 +126,7 @@ async def test_writers_side_by_side_on_postgresql_in_turn_on_sqlite(engine: Asyn
 
 
 async def test_a_reply_written_inside_a_transaction_is_sent_after_it(bot: RunningBot) -> None:
-    """Through the real bot: `reply` inside a write transaction waits for the commit (and is
+    """Through the real bot: `Turn.reply` inside a write transaction waits for the commit (and is
     then sent); a direct call to Telegram inside one is refused, so none can slip in."""
     seen: dict[str, object] = {}
 
@@ -133,7 +134,8 @@ async def test_a_reply_written_inside_a_transaction_is_sent_after_it(bot: Runnin
         assert update.effective_chat is not None
         async with context.services.db.begin() as session:
             session.add(cohort("PROBE"))
-            await reply(update, context, "tersimpan")
+            turn = Turn(context.services, sender_of(update), inbound_of(update))
+            await turn.reply("tersimpan")
             seen["sent while open"] = bot.standin.outgoing_for(update.effective_chat.id)
             try:
                 await context.bot.send_message(update.effective_chat.id, "langsung")

@@ -17,7 +17,9 @@ from core.participants import name_from_telegram
 from core.staff import add_facilitator
 from storage.models import Announcement, CheckIn, Participant, PlanDraft
 from tests.conftest import make_cohort
-from tests.harness import Clock, Person, RunningBot, joined, settings_for
+from tests.harness import Clock, MemoryBot, Person, RunningBot, joined, settings_for, start_bot
+
+pytestmark = pytest.mark.channels("telegram", "memory")
 
 # Friday 3 September 2021, 09:00 WITA: the second day of the cohort.
 NOW = datetime(2021, 9, 3, 1, 0, tzinfo=UTC)
@@ -26,13 +28,12 @@ FACILITATOR = 9001
 
 @pytest.fixture
 async def bot(
-    standin: BotApiStandIn, db_url: str, db: async_sessionmaker[AsyncSession]
-) -> AsyncIterator[RunningBot]:
+    standin: BotApiStandIn, db_url: str, db: async_sessionmaker[AsyncSession], chat_kind: str
+) -> AsyncIterator[RunningBot | MemoryBot]:
     await make_cohort(db)
     async with db.begin() as session:
         await add_facilitator(session, await get_cohort(session, "REVMEN1"), FACILITATOR)
-    running = RunningBot(standin, settings_for(standin, db_url), clock=Clock(NOW))
-    await running.start()
+    running = await start_bot(chat_kind, standin, settings_for(standin, db_url), Clock(NOW))
     yield running
     await running.stop()
 
@@ -254,10 +255,8 @@ async def write_one_habit(person: Person) -> None:
     await person.send("Apel pagi tepat waktu")
     await person.press("Ya / tidak")
     await person.press("Setiap hari")
-    mark = person.standin.mark()
-    await person.press("Simpan")
     # The plan saved, then the offer of a reminder time: both, before anything else is typed.
-    saved = await person.standin.wait_for_outgoing(person.user_id, 3, 20, since=mark)
+    saved = await person.press_and_wait("Simpan", 3)
     assert "Rencana aksi tersimpan" in joined(saved)
     assert "Kapan Anda ingin diingatkan" in joined(saved)
 
@@ -370,11 +369,7 @@ async def test_each_menu_button_answers_as_its_command(
     count = 2 if command == "/progres" else 1
     typed = await person.send_and_wait(command, count)
     await person.send("/menu")
-    message_id, menu = person.last_keyboard()
-    [data] = [b["callback_data"] for b in menu if label in b["text"]]
-    mark = bot.standin.mark()
-    bot.standin.push_callback(person.user_id, message_id, data, first_name=person.first_name)
-    pressed = await bot.standin.wait_for_outgoing(person.user_id, count + 1, 20, since=mark)
+    pressed = await person.press_and_wait(label, count + 1)
     assert answered_quietly(pressed)
     assert [(r.method, r.text) for r in pressed if r.method != "answerCallbackQuery"] == [
         (r.method, r.text) for r in typed

@@ -2,19 +2,22 @@
 it to see exactly what the engine sent, and it can be told to refuse (a chat that blocked the
 bot, a channel asking to wait) to test what the engine does then.
 
-It enforces the limits it announces, as a real channel would: too many buttons, button data
-over the byte limit, or text longer than the limit are refused with `Failed`.
+It keeps to the limits it announces, as a real channel would: too many buttons or button data
+over the byte limit are refused with `Failed`; a text longer than one message is sent in parts
+(cut as Telegram's channel cuts it, the buttons under the last), and an edit that long is
+refused. `log` keeps everything it was asked to do, in order, for the tests' harness.
 """
 
 from __future__ import annotations
 
 import asyncio
 import itertools
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from core.channel import (
     Address,
     Capabilities,
+    DownloadFailed,
     Failed,
     FileIn,
     MessageRef,
@@ -25,7 +28,7 @@ from core.channel import (
     Sent,
     Unreachable,
 )
-from core.htmlsplit import visible_length
+from core.htmlsplit import split_message, visible_length
 
 CAPABILITIES = Capabilities(
     max_buttons=10,
@@ -56,6 +59,19 @@ class Acknowledged:
     alert: bool
 
 
+@dataclass(frozen=True)
+class Event:
+    """One thing done on the channel: a message sent or edited, a press acknowledged, a
+    message's buttons dropped."""
+
+    kind: str  # "send", "edit", "ack" or "drop"
+    address: Address
+    ref: MessageRef | None = None
+    message: Outbound | None = None
+    notice: str = ""
+    alert: bool = False
+
+
 @dataclass
 class MemoryChannel:
     name: str = "memory"
@@ -65,6 +81,8 @@ class MemoryChannel:
     files: dict[str, bytes] = field(default_factory=dict)
     unreachable: set[str] = field(default_factory=set)  # external ids that blocked the bot
     retry_after: float | None = None  # the next send is answered with this wait
+    log: list[Event] = field(default_factory=list)
+    downloads: list[str] = field(default_factory=list)  # file ids fetched, in order
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _changed: asyncio.Condition | None = None
 
@@ -73,7 +91,7 @@ class MemoryChannel:
             self._changed = asyncio.Condition()
         return self._changed
 
-    def _refusal(self, message: Outbound) -> Failed | None:
+    def _refusal(self, message: Outbound, *, editing: bool = False) -> Failed | None:
         caps = self.capabilities
         buttons = [a for row in message.rows for a in row]
         if len(buttons) > caps.max_buttons:
@@ -82,7 +100,7 @@ class MemoryChannel:
             return Failed(f"more than {caps.max_button_row} buttons in a row")
         if any(len(a.data.encode()) > caps.max_action_bytes for a in buttons):
             return Failed(f"button data over {caps.max_action_bytes} bytes")
-        if visible_length(message.text) > caps.max_text:
+        if editing and visible_length(message.text) > caps.max_text:
             return Failed(f"text over {caps.max_text} characters")
         return None
 
@@ -95,29 +113,51 @@ class MemoryChannel:
         refusal = self._refusal(message)
         if refusal is not None:
             return refusal
-        ref = MessageRef(address, str(next(self._ids)))
+        parts = [message]
+        if message.attachment is None and message.poll is None:
+            texts = split_message(message.text, self.capabilities.max_text)
+            parts = [
+                replace(message, text=t, rows=message.rows if i == len(texts) - 1 else ())
+                for i, t in enumerate(texts)
+            ]
+        ref = MessageRef(address, "")
         async with self._condition():
-            self.sent.append(Delivered(ref, message))
+            for part in parts:
+                ref = MessageRef(address, str(next(self._ids)))
+                self.sent.append(Delivered(ref, part))
+                self.log.append(Event("send", address, ref, part))
             self._condition().notify_all()
         return Sent(ref)
 
     async def edit(self, ref: MessageRef, message: Outbound) -> SendResult:
-        refusal = self._refusal(message)
+        refusal = self._refusal(message, editing=True)
         if refusal is not None:
             return refusal
         for item in self.sent:
             if item.ref == ref:
                 item.message, item.edits = message, item.edits + 1
+                self.log.append(Event("edit", ref.address, ref, message))
                 return Sent(ref)
         return Failed("no such message")
 
     async def acknowledge(self, press: Press, notice: str = "", alert: bool = False) -> None:
         self.acknowledged.append(Acknowledged(press, notice, alert))
+        self.log.append(Event("ack", press.sender.address, press.message, None, notice, alert))
+
+    async def drop_actions(self, ref: MessageRef) -> None:
+        for item in self.sent:
+            if item.ref == ref:
+                item.message = replace(item.message, rows=())
+                self.log.append(Event("drop", ref.address, ref))
 
     async def download(self, file: FileIn) -> bytes:
+        self.downloads.append(file.file_id)
         if file.file_id not in self.files:
-            raise LookupError(f"no file {file.file_id!r}")
+            raise DownloadFailed(f"no file {file.file_id!r}")
         return self.files[file.file_id]
+
+    def join_link(self, token: str) -> str:
+        return f"memory://aksi?start={token}"
 
     def to(self, address: Address) -> list[Outbound]:
         """What this chat shows now, oldest first."""

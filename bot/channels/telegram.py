@@ -28,6 +28,7 @@ from core.channel import (
     TELEGRAM,
     Address,
     Capabilities,
+    DownloadFailed,
     FileIn,
     MessageRef,
     Outbound,
@@ -40,6 +41,7 @@ from core.channel import (
 from core.channel import Failed as FailedResult
 from core.channel import Unreachable as UnreachableResult
 from core.htmlsplit import TELEGRAM_MAX_TEXT, split_message, visible_length
+from core.roster import link_for
 
 log = logging.getLogger("aksi.telegram")
 NAME = TELEGRAM
@@ -194,9 +196,23 @@ class TelegramChannel:
         except BadRequest as exc:
             log.info("could not answer a button press: %s", exc)
 
+    async def drop_actions(self, ref: MessageRef) -> None:
+        try:
+            await self.bot.edit_message_reply_markup(
+                chat_id=chat_of(ref.address), message_id=int(ref.message_id), reply_markup=None
+            )
+        except BadRequest as exc:
+            log.debug("could not remove buttons: %s", exc)
+
     async def download(self, file: FileIn) -> bytes:
-        found = await self.bot.get_file(file.file_id)
-        return bytes(await found.download_as_bytearray())
+        try:
+            found = await self.bot.get_file(file.file_id)
+            return bytes(await found.download_as_bytearray())
+        except TelegramError as exc:
+            raise DownloadFailed(str(exc)) from exc
+
+    def join_link(self, token: str) -> str:
+        return link_for(self.bot.username, token)
 
 
 def _raise(exc: Exception) -> Callable[[], Awaitable[Message]]:

@@ -1,6 +1,7 @@
-"""Telegram's side of the features written against the channel contract (`handlers.turn`):
-an update becomes a `Sender` and a `Turn`, the feature runs, and its answers are sent through
-the Telegram channel once it has returned (after its transactions have committed)."""
+"""Telegram's side of the features: an update becomes the contract's inbound event (a command,
+text, button press or file) and a `Turn`, and the feature runs on it; everything it answers
+goes out through the Telegram channel (`bot.channels.telegram`), after its transactions have
+committed. No feature sees PTB's types."""
 
 from __future__ import annotations
 
@@ -8,11 +9,11 @@ import logging
 from collections.abc import Callable, Coroutine
 from typing import Any
 
-from telegram import Update
+from telegram import Chat, Message, Update
 
 from bot.channels.telegram import address
 from bot.context import AksiContext
-from core.channel import TELEGRAM, Sender, Sent
+from core.channel import Command, FileIn, Inbound, MessageRef, Other, Press, Sender, Text
 from handlers.turn import Feature, Turn
 
 log = logging.getLogger("aksi.telegram")
@@ -27,21 +28,57 @@ def sender_of(update: Update) -> Sender:
     if user is None or chat is None:
         raise ValueError("update without a user or chat")
     name = " ".join(p for p in (user.first_name, user.last_name) if p)
-    return Sender(address(chat.id), name, user.username or "", user.language_code)
+    return Sender(address(chat.id), name, user.username or "", user.language_code, user.first_name)
+
+
+def _command(sender: Sender, message: Message, text: str) -> Command:
+    words = text.split()
+    name = words[0][1:].split("@")[0]
+    return Command(sender, name, tuple(words[1:]), text, message.text_html)
+
+
+def inbound_of(update: Update) -> Inbound:
+    """The update as the contract's event (`Other` for what Aksi does not read: a sticker, a
+    photo)."""
+    sender = sender_of(update)
+    query = update.callback_query
+    if query is not None:
+        shown = query.message
+        ref = MessageRef(address(shown.chat.id), str(shown.message_id)) if shown else None
+        return Press(sender, query.data or "", ref, query.id)
+    message = update.effective_message
+    if message is None:
+        return Other(sender, "update")
+    document = message.document
+    if document is not None:
+        return FileIn(
+            sender,
+            document.file_id,
+            document.file_name or "",
+            document.file_size,
+            document.mime_type or "",
+            message.caption or "",
+        )
+    text = message.text
+    if text is None:
+        return Other(sender, "sticker" if message.sticker else "media")
+    if text.startswith("/") and any(
+        e.type == "bot_command" and e.offset == 0 for e in message.entities
+    ):
+        return _command(sender, message, text)
+    return Text(sender, text, message.text_html)
 
 
 def run_feature(feature: Feature) -> Callback:
-    """The PTB callback that runs `feature` for a command (or a menu button standing for it)."""
+    """The PTB callback that runs `feature` for an update of a private chat (the bot answers
+    nobody in groups)."""
 
     async def handle(update: Update, context: AksiContext) -> None:
-        services = context.services
-        turn = Turn(services, sender_of(update))
-        await feature(turn, tuple(context.args or ()))
-        channel = services.channels[TELEGRAM]
-        for answer in turn.answers:
-            result = await channel.send(turn.sender.address, answer)
-            if not isinstance(result, Sent):
-                log.warning("answer to %s not sent: %s", turn.sender.address, result)
+        chat = update.effective_chat
+        if update.effective_user is None or chat is None or chat.type != Chat.PRIVATE:
+            log.debug("not a private chat's update: %s", update.update_id)
+            return
+        await feature(Turn(context.services, sender_of(update), inbound_of(update)))
 
     handle.__name__ = handle.__qualname__ = getattr(feature, "__name__", "feature")
     return handle

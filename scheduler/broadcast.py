@@ -1,18 +1,23 @@
-"""The announcement sender: drains the outbox as fast as Telegram allows, never twice on purpose.
+"""The announcement sender: drains the outbox as fast as the channel allows, never twice on
+purpose.
 
 One task loops: start scheduled announcements whose time has come, finish and report those with
 nothing left, then take a batch of pending rows and send each at its `Pacer.bulk` slot (30/s
-overall, 1/s per chat, after any waiting reply). Sends run concurrently (Telegram's round trip is
-longer than a slot) and each records its own result at once:
+overall, 1/s per chat, after any waiting reply). Sends run concurrently (the round trip is
+longer than a slot) and each records its own result at once, as the channel read it
+(`core.channel`):
 
-* sent → `sent` with the message id;
-* `429` → the pacer pauses everything for `retry_after`, the row is retried after it;
-* network errors → retried with backoff, `failed` after `MAX_ATTEMPTS`;
-* `403` / chat not found / deactivated → `unreachable` (and the participant's reminders stop);
-* other refusals (e.g. bad formatting) → `failed` (both as `bot.delivery` reads Telegram's errors).
+* `Sent` → `sent` with the message id;
+* `RetryLater` for everyone (Telegram's `429`) → the pacer pauses everything for that long, the
+  row is retried after it;
+* `RetryLater` for this message (network trouble) → retried with backoff, `failed` after
+  `MAX_ATTEMPTS`;
+* `Unreachable` (blocked, chat gone) → `unreachable` (and the participant's reminders stop);
+* `Failed` (e.g. bad formatting) → `failed`.
 
-Announcements go through their own `Bot` (own connection pool, no rate limiter of its own): the
-application's bot, which answers participants, is never queued behind them."""
+It knows no channel: the wiring (`bot.runner`) gives it one — for Telegram, a channel on its own
+`Bot` (own connection pool), so the application's bot, which answers participants, is never
+queued behind announcements."""
 
 from __future__ import annotations
 
@@ -23,15 +28,19 @@ from collections import deque
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
-from telegram import Bot
-from telegram.constants import ParseMode
-from telegram.error import RetryAfter, TelegramError
-from telegram.request import HTTPXRequest
-
-from bot.channels.telegram import NO_PREVIEW
-from bot.context import Services
-from bot.delivery import UNREACHABLE, failure, retry_seconds, transient
-from handlers.announce import delivered_parts
+from core.announcements import delivered_parts
+from core.channel import (
+    Address,
+    Channel,
+    Failed,
+    Outbound,
+    RetryLater,
+    SendResult,
+    Sent,
+    Unreachable,
+)
+from core.pacing import Pacer
+from core.services import Services
 from scheduler.outbox import (
     MAX_ATTEMPTS,
     Queued,
@@ -51,21 +60,12 @@ from scheduler.outbox import (
 log = logging.getLogger("aksi.broadcast")
 
 
-def bulk_bot(services: Services, concurrency: int) -> Bot:
-    settings = services.settings
-    return Bot(
-        settings.token,
-        base_url=settings.telegram_api_base_url,
-        base_file_url=settings.telegram_api_base_url.replace("/bot", "/file/bot", 1),
-        request=HTTPXRequest(connection_pool_size=concurrency + 2, pool_timeout=10.0),
-    )
-
-
 class Broadcaster:
     def __init__(
         self,
         services: Services,
-        bot: Bot,
+        channel: Channel,
+        pacer: Pacer,
         on_report: Callable[[ReportDue], Awaitable[None]],
         *,
         concurrency: int = 32,
@@ -73,7 +73,8 @@ class Broadcaster:
         idle_poll: float = 5.0,
     ) -> None:
         self.services = services
-        self.bot = bot
+        self.channel = channel
+        self.pacer = pacer
         self.on_report = on_report
         self.batch = batch
         self.idle_poll = idle_poll
@@ -122,7 +123,7 @@ class Broadcaster:
             batch = await next_batch(session, now, self.batch, frozenset(self._in_flight))
         if not batch:
             return False
-        pacer = services.pacer
+        pacer = self.pacer
         # A chat that had a message less than a second ago (e.g. a reply) waits for its turn
         # behind the others, instead of holding up the whole announcement.
         queue = deque(batch)
@@ -168,46 +169,48 @@ class Broadcaster:
     def compose(self, queued: Queued) -> list[str]:
         """The messages for one recipient, in their language: what the author's preview showed."""
         lang = queued.language or self.services.settings.aksi_default_language
-        return delivered_parts(self.services, lang, queued.cohort_name, queued.body)
+        return delivered_parts(self.services.i18n, lang, queued.cohort_name, queued.body)
 
     async def _send(self, queued: Queued) -> None:
-        services = self.services
         try:
-            try:
-                # One message, as the text's limit leaves room for the header. Were it ever
-                # cut in two, a retry after the first part would send that part again.
-                for part in self.compose(queued):
-                    message = await self.bot.send_message(
-                        queued.chat_id,
-                        part,
-                        parse_mode=ParseMode.HTML,
-                        link_preview_options=NO_PREVIEW,
-                    )
-            except RetryAfter as exc:
-                seconds = retry_seconds(exc)
-                services.pacer.pause(seconds + 0.1)
-                at = services.clock() + timedelta(seconds=seconds + 0.1)
-                async with services.db.begin() as session:
-                    await record_retry(session, queued.id, at, f"429 retry after {seconds}", False)
-                log.warning("announcement: Telegram asked to wait %.1f s", seconds)
-                return
-            except TelegramError as exc:
-                if not transient(exc):
-                    await self._give_up(queued, str(exc), unreachable=failure(exc) == UNREACHABLE)
-                elif queued.attempts + 1 >= MAX_ATTEMPTS:
-                    await self._give_up(queued, f"network: {exc}")
-                else:  # a time-out or a 5xx answer: again after a while
-                    at = services.clock() + backoff(queued.attempts)
-                    async with services.db.begin() as session:
-                        await record_retry(session, queued.id, at, f"network: {exc}", True)
-                return
-            async with services.db.begin() as session:
-                await record_sent(session, queued.id, message.message_id, services.clock())
+            # One message, as the text's limit leaves room for the header. Were it ever cut in
+            # two, a retry after the first part would send that part again.
+            where = Address(self.channel.name, str(queued.chat_id))
+            result: SendResult = Failed("nothing to send")
+            for part in self.compose(queued):
+                result = await self.channel.send(where, Outbound(part))
+                if not isinstance(result, Sent):
+                    break
+            await self._record(queued, result)
         finally:
             self._in_flight.discard(queued.id)
             self._slots.release()
             if not self._in_flight:
                 self.wake.set()
+
+    async def _record(self, queued: Queued, result: SendResult) -> None:
+        services = self.services
+        if isinstance(result, Sent):
+            message_id = int(result.ref.message_id) if result.ref is not None else 0
+            async with services.db.begin() as session:
+                await record_sent(session, queued.id, message_id, services.clock())
+        elif isinstance(result, RetryLater) and result.pause_all:  # the channel's 429
+            self.pacer.pause(result.seconds + 0.1)
+            at = services.clock() + timedelta(seconds=result.seconds + 0.1)
+            reason = f"429 retry after {result.seconds:g}"
+            async with services.db.begin() as session:
+                await record_retry(session, queued.id, at, reason, False)
+            log.warning("announcement: the channel asked to wait %.1f s", result.seconds)
+        elif isinstance(result, RetryLater):  # a time-out or a 5xx answer
+            if queued.attempts + 1 >= MAX_ATTEMPTS:
+                await self._give_up(queued, f"network: {result.reason}")
+                return
+            at = services.clock() + backoff(queued.attempts)
+            async with services.db.begin() as session:
+                await record_retry(session, queued.id, at, f"network: {result.reason}", True)
+        else:
+            unreachable = isinstance(result, Unreachable)
+            await self._give_up(queued, result.reason, unreachable=unreachable)
 
     async def _give_up(self, queued: Queued, error: str, *, unreachable: bool = False) -> None:
         async with self.services.db.begin() as session:

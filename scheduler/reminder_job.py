@@ -1,0 +1,152 @@
+"""The reminder job: every tick (a minute), claim each participant's reminder that is due in
+their own zone (daily commitment, evening follow-up, morning summary, "remind me in an hour",
+a session about to start), compose its message, commit, and only then send it through the
+person's channel (`core.channel`), recording each outcome.
+
+Claiming happens in one transaction before anything is sent, so a restart or an overlapping
+tick never sends a reminder twice (`scheduler.reminders`). What each reminder says is the
+features' business (`handlers.reminders.MESSAGES`, given to `reminder_job` by the wiring): the
+job knows neither the channel nor the wording."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any, Protocol
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.channel import TELEGRAM, Address, Outbound, Outcome, Rows, one_shot_outcome
+from core.services import HasServices
+from scheduler import reminders as rem
+from storage.models import Participant, Session
+
+log = logging.getLogger("handlers.reminders")
+
+
+class Compose(Protocol):
+    async def __call__(
+        self, session: AsyncSession, context: HasServices, due: rem.Due, *, snoozed: bool = False
+    ) -> tuple[str, Rows | None] | None:
+        """The message for a due reminder, or None when it should stay quiet."""
+        ...
+
+
+@dataclass(frozen=True)
+class ReminderMessages:
+    """What the reminders say: `compose` for a participant's own reminders, `session` for a
+    session about to start."""
+
+    compose: Compose
+    session: Callable[[HasServices, Participant, Session], str]
+
+
+@dataclass
+class Outgoing:
+    participant_id: int
+    chat_id: int
+    kind: str
+    local_date: date
+    slot: str
+    body: str
+    keyboard: Rows | None = None
+
+
+@dataclass
+class TickReport:
+    sent: int = 0
+    quiet: int = 0
+    late: int = 0
+    failed: int = 0
+    unreachable: int = 0
+    skipped_claimed: int = 0
+    outgoing: list[Outgoing] = field(default_factory=list)
+
+
+async def prepare(context: HasServices, now: datetime, messages: ReminderMessages) -> TickReport:
+    """Claim every reminder due at `now` and compose its message, in one transaction that is
+    committed before anything is sent."""
+    services = context.services
+    catch_up = timedelta(minutes=services.settings.aksi_reminder_catch_up_minutes)
+    report = TickReport()
+    async with services.db.begin() as session:
+        taken = await rem.take_due(session, now, catch_up)
+        snoozed = {d.participant.id for d in taken if d.reminder.kind == rem.SNOOZE and not d.late}
+        for due in taken:
+            p, kind, slot = due.participant, due.reminder.kind, due.reminder.local_time
+            if due.late:
+                if await rem.claim(session, p.id, kind, due.local_date, slot, "late"):
+                    report.late += 1
+                    log.info(
+                        "skipped a %s reminder for participant %s due at %s (over %s late)",
+                        kind, p.id, due.occurrence.isoformat(), catch_up,
+                    )  # fmt: skip
+                continue
+            message = await messages.compose(session, context, due, snoozed=p.id in snoozed)
+            status = "sending" if message else "quiet"
+            if not await rem.claim(session, p.id, kind, due.local_date, slot, status):
+                report.skipped_claimed += 1
+                continue
+            if message is None:
+                report.quiet += 1
+                continue
+            report.outgoing.append(
+                Outgoing(p.id, p.chat_id, kind, due.local_date, slot, message[0], message[1])
+            )
+        for item in await rem.sessions_due(session, now, catch_up):
+            s = item.session
+            for p in item.participants:
+                # The session's own (UTC) date: a zone change must not make a second key.
+                day = s.starts_at.date()
+                status = "late" if item.late else "sending"
+                if not await rem.claim(session, p.id, rem.SESSION, day, str(s.id), status):
+                    continue
+                if item.late:
+                    report.late += 1
+                    continue
+                body = messages.session(context, p, s)
+                report.outgoing.append(Outgoing(p.id, p.chat_id, rem.SESSION, day, str(s.id), body))
+    return report
+
+
+async def deliver(context: HasServices, item: Outgoing) -> Outcome:
+    """Send one reminder; the outcome for its delivery row."""
+    where = Address(TELEGRAM, str(item.chat_id))
+    result = await context.services.send(where, Outbound(item.body, item.keyboard or ()))
+    outcome = one_shot_outcome(result)
+    if outcome == "failed":
+        reason = getattr(result, "reason", "")
+        log.warning("reminder to participant %s not sent: %s", item.participant_id, reason)
+    return outcome
+
+
+async def run_tick(context: HasServices, now: datetime, messages: ReminderMessages) -> TickReport:
+    """One tick: claim and compose what is due, then send it and record each outcome."""
+    report = await prepare(context, now, messages)
+    for item in report.outgoing:
+        outcome = await deliver(context, item)
+        async with context.services.db.begin() as session:
+            await rem.set_status(
+                session, item.participant_id, item.kind, item.local_date, item.slot, outcome
+            )
+            if outcome == "unreachable":
+                await rem.mark_unreachable(session, item.participant_id, now)
+        setattr(report, outcome, getattr(report, outcome) + 1)
+    if report.outgoing or report.late:
+        log.info(
+            "reminders: %d sent, %d quiet, %d late, %d failed, %d unreachable",
+            report.sent, report.quiet, report.late, report.failed, report.unreachable,
+        )  # fmt: skip
+    return report
+
+
+def reminder_job(messages: ReminderMessages) -> Callable[[HasServices], Coroutine[Any, Any, None]]:
+    """The repeating job (APScheduler through PTB's JobQueue: its context carries the
+    services)."""
+
+    async def reminder_tick(context: HasServices) -> None:
+        await run_tick(context, context.services.clock(), messages)
+
+    return reminder_tick
