@@ -31,6 +31,7 @@ sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import insert, select  # noqa: E402
 
+from core import reminders as rules  # noqa: E402
 from scheduler import reminders as rem  # noqa: E402
 from storage.db import create_engine, sessionmaker, upgrade  # noqa: E402
 from storage.models import Cohort, Participant, Reminder  # noqa: E402
@@ -81,9 +82,9 @@ async def database_part(n: int, folder: Path) -> dict[str, float]:
             [
                 {
                     "participant_id": pid,
-                    "kind": rem.DAILY,
+                    "kind": rules.DAILY,
                     "local_time": t,
-                    "next_due_at": rem.next_occurrence(t, tz, START, False),
+                    "next_due_at": rules.next_occurrence(t, tz, START, False),
                 }
                 for pid, (tz, t) in zip(ids, plan, strict=True)
             ],

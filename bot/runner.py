@@ -21,13 +21,13 @@ from bot.channels.telegram import TelegramChannel, address
 from bot.context import AksiContext, Services
 from bot.settings import Settings
 from core.channel import Outbound, Sent
-from handlers.announce import report_text
+from core.reminders import sync_missing
+from handlers.announce_status import report_text
 from handlers.reminders import MESSAGES
 from scheduler.broadcast import Broadcaster
 from scheduler.digest_job import run_digest_tick
 from scheduler.outbox import ReportDue
 from scheduler.reminder_job import reminder_job
-from scheduler.reminders import sync_missing
 from storage.db import create_engine, upgrade
 
 log = logging.getLogger("aksi")

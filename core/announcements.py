@@ -89,6 +89,57 @@ def toggle_audience(draft: Announcement) -> None:
     draft.audience = "not_checked_in" if draft.audience == "all" else "all"
 
 
+# The author's buttons under a draft, and the states each one works in: the preview's own
+# (audience, time, send) only on the preview, "back" only while a time is asked for; cancel
+# and changing the text on any draft. A press in another state is stale (an old message).
+PRESSES: dict[str, tuple[str, ...]] = {
+    "cancel": DRAFT_STATES,
+    "edit": DRAFT_STATES,
+    "aud": ("preview",),
+    "time": ("preview",),
+    "send": ("preview",),
+    "back": ("time",),
+}
+
+
+def may_press(draft: Announcement, action: str) -> bool:
+    return draft.state in PRESSES.get(action, ())
+
+
+def to_compose(draft: Announcement) -> None:
+    """Change the text: the next typed text is the new one."""
+    draft.state = "compose"
+
+
+def to_time(draft: Announcement) -> None:
+    """Send later: the next typed text is the time."""
+    if draft.state != "preview":
+        raise InvalidInput("button.stale")
+    draft.state = "time"
+
+
+def back_to_preview(draft: Announcement) -> None:
+    """No time after all: back to the preview, to be sent at once."""
+    if draft.state != "time":
+        raise InvalidInput("button.stale")
+    draft.state = "preview"
+    draft.send_at = None
+
+
+def set_send_time(draft: Announcement, typed: str, tz: str, now: datetime) -> None:
+    """The typed time (in the cohort's zone), then the preview again; `parse_send_time`'s
+    refusals leave the draft waiting for a time."""
+    if draft.state != "time":
+        raise InvalidInput("button.stale")
+    draft.send_at = parse_send_time(typed, tz, now)
+    draft.state = "preview"
+
+
+def revoke(draft: Announcement) -> None:
+    """The author may no longer send to the cohort: the draft is dropped."""
+    draft.state = "cancelled"
+
+
 _DATE_TIME = re.compile(
     r"^(?:(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})\s+)?(?P<h>\d{1,2})[.:](?P<mi>\d{2})$"
 )

@@ -1,105 +1,59 @@
-"""CSV imports of schedule and materials: validate everything, then write all or nothing."""
+"""CSV imports of schedule and materials: validate everything, then write all or nothing.
+
+How a file is read row by row is `core.csv_reader`, and how its problems are told is
+`core.import_problems` (the roster import uses both too); their names are importable from
+here as well.
+"""
 
 from __future__ import annotations
 
-import csv
-import io
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
-from typing import Any, Generic, TypeVar
-from urllib.parse import urlsplit
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.errors import AksiError
+from core.csv_reader import MAX_FILE_BYTES, MAX_ROWS, _Reader, decode_text, guess_delimiter
+from core.import_problems import (
+    MAX_PROBLEMS_SHOWN,
+    PROBLEM_ENGLISH,
+    Detail,
+    ImportRefused,
+    Problem,
+    problem,
+)
 from core.reading import BadDate, BadTime, read_clock, read_iso_date
 from storage.models import Cohort, Material, Session
+
+__all__ = [
+    "MATERIAL_COLUMNS",
+    "MAX_FILE_BYTES",
+    "MAX_PROBLEMS_SHOWN",
+    "MAX_ROWS",
+    "PROBLEM_ENGLISH",
+    "SCHEDULE_COLUMNS",
+    "SCHEDULE_REQUIRED",
+    "Detail",
+    "ImportRefused",
+    "ImportSummary",
+    "MaterialRow",
+    "Problem",
+    "SessionRow",
+    "apply_materials",
+    "apply_schedule",
+    "decode_text",
+    "guess_delimiter",
+    "parse_materials",
+    "parse_schedule",
+    "problem",
+]
 
 SCHEDULE_COLUMNS = ("date", "start", "end", "title", "speaker", "link")
 SCHEDULE_REQUIRED = ("date", "start", "end", "title")
 MATERIAL_COLUMNS = ("module", "title", "url")
-MAX_ROWS = 2000
-MAX_FILE_BYTES = 2 * 1024 * 1024
-MAX_PROBLEMS_SHOWN = 20
-
-
-# The English of each problem, for the CLI and logs. The chat shows the same problems from the
-# catalogs (`upload.problem.<key>`, Indonesian and English), so keep both in step. A problem
-# that counts something has two forms, for a `count` of one and for any other number.
-PROBLEM_ENGLISH: dict[str, str | tuple[str, str]] = {
-    "file_too_large": "the file is larger than {limit} bytes",
-    "not_utf8": "the file is not UTF-8 text (save it as 'CSV UTF-8')",
-    "empty": "the file is empty",
-    "unreadable_header": "unreadable CSV header ({error})",
-    "missing_column": "missing column {columns}",
-    "unknown_column": "unknown column {columns}",
-    "duplicate_column": "a column appears twice",
-    "expected_header": "(expected header: {expected})",
-    "too_many_rows": "more than {limit} rows",
-    "field_count": (
-        "{count} field where the header has {expected}",
-        "{count} fields where the header has {expected}",
-    ),
-    "unreadable": "unreadable CSV ({error})",
-    "no_rows": "the file has a header but no rows",
-    "empty_field": "{name} is empty",
-    "too_long": "{name} is longer than {limit} characters",
-    "not_link": "{name} {value!r} is not an http(s) link",
-    "bad_date": "date {value!r} is not YYYY-MM-DD",
-    "impossible_date": "{value} is not a date that exists (that month has {last} days)",
-    "impossible_month": "{value} is not a date that exists (months run from 01 to 12)",
-    "outside_period": "date {day} is outside the cohort's period {starts} to {ends}",
-    "bad_time": "{name} {value!r} is not HH:MM",
-    "impossible_time": "{name} {value} is not a time that exists (00:00 to 23:59)",
-    "end_not_after_start": "end {end} is not after start {start}",
-    "duplicate_session": "a session at {day} {start} is already on line {other}",
-    "duplicate_material": "{title!r} in {module!r} is already on line {other}",
-    "session_shape": "write the session as: YYYY-MM-DD HH:MM-HH:MM title | speaker | link",
-}
-
-
-@dataclass(frozen=True)
-class Detail:
-    """One translatable part of a problem: its catalog key (`upload.problem.<key>`) and values."""
-
-    key: str
-    values: Mapping[str, object] = field(default_factory=dict, hash=False)
-
-    def english(self) -> str:
-        template = PROBLEM_ENGLISH[self.key]
-        if isinstance(template, tuple):
-            template = template[0] if self.values.get("count") == 1 else template[1]
-        return template.format(**self.values)
-
-
-@dataclass(frozen=True)
-class Problem:
-    line: int
-    message: str  # English, as the CLI prints it
-    details: tuple[Detail, ...] = ()  # the same for a catalog; empty: only the English exists
-
-    def __str__(self) -> str:
-        return f"line {self.line}: {self.message}" if self.line else self.message
-
-
-def problem(line: int, key: str, /, **values: object) -> Problem:
-    """A problem of one part, its English made from `PROBLEM_ENGLISH`."""
-    detail = Detail(key, values)
-    return Problem(line, detail.english(), (detail,))
-
-
-class ImportRefused(AksiError):
-    """The file was refused; nothing of it was written."""
-
-    def __init__(self, problems: list[Problem]) -> None:
-        self.problems = problems
-        shown = [str(p) for p in problems[:MAX_PROBLEMS_SHOWN]]
-        if len(problems) > MAX_PROBLEMS_SHOWN:
-            shown.append(f"... and {len(problems) - MAX_PROBLEMS_SHOWN} more problems")
-        super().__init__("\n".join(shown))
 
 
 @dataclass(frozen=True)
@@ -146,116 +100,6 @@ class ImportSummary:
     def counts(self) -> list[int]:
         """What a confirmation compares: the same counts mean the same change."""
         return [self.added, self.updated, self.unchanged, self.removed, self.kept_past]
-
-
-Row = TypeVar("Row")
-
-
-@dataclass
-class _Reader(Generic[Row]):
-    """Reads a CSV file row by row, collecting every problem with its line number."""
-
-    columns: tuple[str, ...]
-    required: tuple[str, ...]
-    problems: list[Problem] = field(default_factory=list)
-    ignored: tuple[str, ...] = ()  # columns allowed in the file but not read
-
-    def rows(self, data: bytes) -> Iterator[tuple[int, dict[str, str]]]:
-        text = decode_text(data, self.problems)
-        if text is None:
-            return
-        reader = csv.reader(io.StringIO(text, newline=""), delimiter=guess_delimiter(text))
-        try:
-            header = [h.strip().lower() for h in next(reader)]
-        except csv.Error as exc:
-            self.problems.append(problem(1, "unreadable_header", error=str(exc)))
-            return
-        missing = [c for c in self.required if c not in header]
-        unknown = [h for h in header if h not in self.columns and h not in self.ignored]
-        if missing or unknown or len(set(header)) != len(header):
-            details = []
-            if missing:
-                details.append(Detail("missing_column", {"columns": ", ".join(missing)}))
-            if unknown:
-                columns = ", ".join(repr(u) for u in unknown)
-                details.append(Detail("unknown_column", {"columns": columns}))
-            if len(set(header)) != len(header):
-                details.append(Detail("duplicate_column"))
-            expected = Detail("expected_header", {"expected": ",".join(self.columns)})
-            message = "; ".join(d.english() for d in details) + " " + expected.english()
-            self.problems.append(Problem(1, message, (*details, expected)))
-            return
-        count = 0
-        try:
-            for raw in reader:
-                line = reader.line_num
-                if not any(cell.strip() for cell in raw):
-                    continue
-                count += 1
-                if count > MAX_ROWS:
-                    self.problems.append(problem(line, "too_many_rows", limit=MAX_ROWS))
-                    return
-                if len(raw) != len(header):
-                    self.problems.append(
-                        problem(line, "field_count", count=len(raw), expected=len(header))
-                    )
-                    continue
-                yield line, {name: cell.strip() for name, cell in zip(header, raw, strict=True)}
-        except csv.Error as exc:
-            self.problems.append(problem(reader.line_num, "unreadable", error=str(exc)))
-        if count == 0 and not self.problems:
-            self.problems.append(problem(0, "no_rows"))
-
-    def need(self, line: int, row: dict[str, str], name: str, limit: int) -> str | None:
-        value = row.get(name, "")
-        if not value:
-            self.problems.append(problem(line, "empty_field", name=name))
-            return None
-        if len(value) > limit:
-            self.problems.append(problem(line, "too_long", name=name, limit=limit))
-            return None
-        return value
-
-    def optional(self, line: int, row: dict[str, str], name: str, limit: int) -> str | None:
-        value = row.get(name, "")
-        if len(value) > limit:
-            self.problems.append(problem(line, "too_long", name=name, limit=limit))
-            return None
-        return value or None
-
-    def url(self, line: int, name: str, value: str | None) -> str | None:
-        if value is None:
-            return None
-        parts = urlsplit(value)
-        if parts.scheme not in ("http", "https") or not parts.netloc or " " in value:
-            self.problems.append(problem(line, "not_link", name=name, value=value))
-            return None
-        if len(value) > 2048:
-            self.problems.append(problem(line, "too_long", name=name, limit=2048))
-            return None
-        return value
-
-
-def decode_text(data: bytes, problems: list[Problem]) -> str | None:
-    """The file's text, or None with the reason added to `problems`."""
-    if len(data) > MAX_FILE_BYTES:
-        problems.append(problem(0, "file_too_large", limit=MAX_FILE_BYTES))
-        return None
-    try:
-        text = data.decode("utf-8-sig")  # Excel's "CSV UTF-8" starts with a BOM
-    except UnicodeDecodeError as exc:
-        problems.append(problem(data[: exc.start].count(b"\n") + 1, "not_utf8"))
-        return None
-    if not text.strip():
-        problems.append(problem(0, "empty"))
-        return None
-    return text
-
-
-def guess_delimiter(text: str) -> str:
-    # Excel with Indonesian regional settings separates fields with ';'.
-    first_line = text.split("\n", 1)[0]
-    return ";" if first_line.count(";") > first_line.count(",") else ","
 
 
 def _parse_date(line: int, value: str, problems: list[Problem]) -> date | None:

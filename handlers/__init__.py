@@ -8,6 +8,7 @@ from core import buttons
 from handlers import (
     admin,
     announce,
+    announce_status,
     checkin,
     confirm,
     fallback,
@@ -96,7 +97,7 @@ COMMANDS_OF_MENU: dict[str, Feature] = {
 # They are listed in the command menu of admins and facilitators only, after the participants'.
 STAFF_COMMANDS: list[tuple[tuple[str, str], Feature]] = [
     (("umumkan", "announce"), announce.announce),
-    (("status", "status"), announce.status),
+    (("status", "status"), announce_status.status),
     (("sesi", "session"), sessions.add_one_session),
     (("peserta", "participants"), roster.show_roster),
     (("fasilitator", "facilitator"), admin.manage_facilitators),  # admins only

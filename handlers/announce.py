@@ -17,7 +17,6 @@ from core.errors import InvalidInput
 from core.i18n import escape
 from core.numbers import number
 from core.reading import BadDate, BadTime
-from core.services import Services
 from core.staff import can_manage
 from core.timefmt import clock, local, long_date, zone_abbreviation
 from handlers import confirm, refusals
@@ -31,21 +30,21 @@ from handlers.staff import (
     still_manages,
 )
 from handlers.turn import HasServices, Turn
-from scheduler.outbox import ReportDue
 from storage.models import Announcement, Cohort
 
 _ACTIONS = ("send", "aud", "time", "back", "edit", "cancel", "stop")
-_NAMES_IN_REPORT = 20
 
 
-def _button(context: HasServices, lang: str, key: str, action: str, a: Announcement) -> Action:
+def action_button(
+    context: HasServices, lang: str, key: str, action: str, a: Announcement
+) -> Action:
     return Action(
         plain(context, lang, key),
         buttons.pack(buttons.ANNOUNCE, action, str(a.id)),
     )
 
 
-def _when(context: HasServices, lang: str, at: datetime, tz: str) -> str:
+def when_text(context: HasServices, lang: str, at: datetime, tz: str) -> str:
     moment = local(at, tz)
     return f"{long_date(moment.date(), lang)}, {clock(moment, lang)} {zone_abbreviation(tz, at)}"
 
@@ -58,7 +57,7 @@ async def _control(
     people = await ann.recipients(session, cohort.id, draft.audience, now)
     unreachable = sum(1 for p in people if p.unreachable_at is not None)
     when = (
-        _when(context, lang, draft.send_at, cohort.timezone)
+        when_text(context, lang, draft.send_at, cohort.timezone)
         if draft.send_at is not None
         else plain(context, lang, "announce.now")
     )
@@ -75,13 +74,13 @@ async def _control(
     send_key = "announce.button_schedule" if draft.send_at is not None else "announce.button_send"
     other = "not_checked_in" if draft.audience == "all" else "all"
     rows = [
-        [_button(context, lang, send_key, "send", draft)],
-        [_button(context, lang, f"announce.button_audience_{other}", "aud", draft)],
+        [action_button(context, lang, send_key, "send", draft)],
+        [action_button(context, lang, f"announce.button_audience_{other}", "aud", draft)],
         [
-            _button(context, lang, "announce.button_time", "time", draft),
-            _button(context, lang, "announce.button_edit", "edit", draft),
+            action_button(context, lang, "announce.button_time", "time", draft),
+            action_button(context, lang, "announce.button_edit", "edit", draft),
         ],
-        [_button(context, lang, "announce.button_cancel", "cancel", draft)],
+        [action_button(context, lang, "announce.button_cancel", "cancel", draft)],
     ]
     return body, button_rows(rows)
 
@@ -132,7 +131,7 @@ def _ask_text(context: HasServices, lang: str, cohort: Cohort) -> str:
 
 
 def _cancel_only(context: HasServices, lang: str, draft: Announcement) -> Rows:
-    return button_rows([[_button(context, lang, "announce.button_cancel", "cancel", draft)]])
+    return button_rows([[action_button(context, lang, "announce.button_cancel", "cancel", draft)]])
 
 
 def _set_body(context: HasServices, lang: str, draft: Announcement, html: str, n: int) -> Answer:
@@ -159,7 +158,7 @@ async def answer_typed(session: AsyncSession, turn: Turn) -> Answer | None:
     if cohort is None or not await can_manage(
         session, person.user_id, cohort.id, settings.aksi_admin_ids
     ):
-        draft.state = "cancelled"  # no longer theirs to send
+        ann.revoke(draft)  # no longer theirs to send
         return None
     lang = draft.author_language
     message = turn.typed
@@ -169,7 +168,7 @@ async def answer_typed(session: AsyncSession, turn: Turn) -> Answer | None:
         return answer or await _preview(session, turn, lang, draft, cohort)
     now = turn.services.clock()
     try:
-        draft.send_at = ann.parse_send_time(message.text, cohort.timezone, now)
+        ann.set_send_time(draft, message.text, cohort.timezone, now)
     except BadDate as exc:
         zone = zone_abbreviation(cohort.timezone)
         return [(refusals.bad_date(turn, lang, exc, "announce.bad_time", zone=zone), None)]
@@ -180,7 +179,6 @@ async def answer_typed(session: AsyncSession, turn: Turn) -> Answer | None:
         zone = zone_abbreviation(cohort.timezone)
         example = ann.example_send_time(cohort.timezone, now)
         return [(text(turn, lang, str(exc), zone=zone, example=example), None)]
-    draft.state = "preview"
     return [await _control(session, turn, lang, draft, cohort)]
 
 
@@ -240,28 +238,25 @@ async def announce_button(turn: Turn) -> None:
         now = turn.services.clock()
         if action == "stop" and draft.state in ("scheduled", "sending"):
             answer = [await _ask_stop(session, turn, staff, draft, cohort)]
-        elif not is_author or draft.state not in ann.DRAFT_STATES:
-            notice = plain(turn, lang, "button.stale")
+        elif not is_author or not ann.may_press(draft, action):
+            notice = plain(turn, lang, "button.stale")  # e.g. "back" forged before a text
         elif action == "cancel":
             await ann.cancel(session, draft, now)
             answer = [(text(turn, lang, "announce.cancelled"), None)]
         elif action == "edit":
-            draft.state = "compose"
+            ann.to_compose(draft)
             answer = [(_ask_text(turn, lang, cohort), _cancel_only(turn, lang, draft))]
-        elif draft.state != ("time" if action == "back" else "preview"):
-            notice = plain(turn, lang, "button.stale")  # e.g. "back" forged before a text
         elif action == "aud":
             ann.toggle_audience(draft)
             answer = [await _control(session, turn, lang, draft, cohort)]
         elif action == "time":
-            draft.state = "time"
-            back = button_rows([[_button(turn, lang, "announce.button_back", "back", draft)]])
+            ann.to_time(draft)
+            back = button_rows([[action_button(turn, lang, "announce.button_back", "back", draft)]])
             zone = zone_abbreviation(cohort.timezone)
             example = ann.example_send_time(cohort.timezone, now)
             answer = [(text(turn, lang, "announce.ask_time", zone=zone, example=example), back)]
         elif action == "back":
-            draft.state = "preview"
-            draft.send_at = None
+            ann.back_to_preview(draft)
             answer = [await _control(session, turn, lang, draft, cohort)]
         elif action == "send":
             count = len(await ann.recipients(session, cohort.id, draft.audience, now))
@@ -269,7 +264,7 @@ async def announce_button(turn: Turn) -> None:
             ann.confirm(draft, now)
             key = "announce.scheduled" if later else "announce.sending"
             at = draft.send_at or now
-            when = _when(turn, lang, at, cohort.timezone) if later else ""
+            when = when_text(turn, lang, at, cohort.timezone) if later else ""
             answer = [(text(turn, lang, key, count=count, when=when), None)]
         else:
             notice = plain(turn, lang, "button.stale")
@@ -296,15 +291,15 @@ async def _ask_stop(
     lang = staff.lang
     if draft.state == "scheduled":
         assert draft.send_at is not None
-        when = _when(context, lang, draft.send_at, cohort.timezone)
-        body = text(context, lang, "announce.confirm_cancel", title=_title(draft), when=when)
+        when = when_text(context, lang, draft.send_at, cohort.timezone)
+        body = text(context, lang, "announce.confirm_cancel", title=title_of(draft), when=when)
     else:
         c = await ann.counts(session, draft.id)
         body = text(
             context,
             lang,
             "announce.confirm_stop",
-            title=_title(draft),
+            title=title_of(draft),
             sent=c.sent,
             total=c.total,
             pending=c.pending,
@@ -341,109 +336,9 @@ async def stop_confirmed(
     return confirm.Done([(text(turn, lang, "announce.stopped", count=dropped), None)])
 
 
-@staff_command("status")
-async def status(turn: Turn, staff: StaffReader, cohort: Cohort, args: list[str]) -> None:
-    """/status: announcements being sent (progress, ETA), scheduled, and the latest done."""
-    lang = staff.lang
-    now = turn.services.clock()
-    lines: list[str] = []
-    rows: list[list[Action]] = []
-    async with turn.services.db() as session:
-        for a in await ann.of_cohort(session, cohort.id):
-            c = await ann.counts(session, a.id)
-            title = _title(a)
-            if a.state == "sending":
-                elapsed = max((now - (a.started_at or now)).total_seconds(), 0.001)
-                rate = c.sent / elapsed
-                eta = round(c.pending / rate) if rate > 0 else None
-                lines.append(
-                    text(
-                        turn,
-                        lang,
-                        "announce.status_sending",
-                        title=title,
-                        sent=c.sent,
-                        total=c.total,
-                        failed=c.failed,
-                        unreachable=c.unreachable,
-                        pending=c.pending,
-                        rate=number(rate, lang, decimals=1),
-                        eta="?" if eta is None else plain(turn, lang, "count.second", count=eta),
-                    )
-                )
-                rows.append([_button(turn, lang, "announce.button_stop", "stop", a)])
-            elif a.state == "scheduled":
-                assert a.send_at is not None
-                lines.append(
-                    text(
-                        turn,
-                        lang,
-                        "announce.status_scheduled",
-                        title=title,
-                        when=_when(turn, lang, a.send_at, cohort.timezone),
-                        audience=plain(turn, lang, f"announce.audience_{a.audience}"),
-                    )
-                )
-                rows.append([_button(turn, lang, "announce.button_stop", "stop", a)])
-            else:
-                finished = a.finished_at or now
-                lines.append(
-                    text(
-                        turn,
-                        lang,
-                        "announce.status_done" if a.state == "done" else "announce.status_stopped",
-                        title=title,
-                        sent=c.sent,
-                        failed=c.failed,
-                        unreachable=c.unreachable,
-                        total=c.total,
-                        when=_when(turn, lang, finished, cohort.timezone),
-                    )
-                )
-    if not lines:
-        await turn.reply(text(turn, lang, "announce.status_none", cohort=cohort.name))
-        return
-    body = (
-        text(turn, lang, "announce.status_header", cohort=cohort.name) + "\n\n" + "\n\n".join(lines)
-    )
-    await turn.reply(body, button_rows(rows) if rows else None)
-
-
-def _title(a: Announcement) -> str:
+def title_of(a: Announcement) -> str:
     """The first words of an announcement, to recognise it in lists (plain text: the body is
     HTML, and whoever shows the title escapes it again)."""
     plain_body = html.unescape(re.sub(r"<[^>]+>", "", a.body or ""))
     plain_body = re.sub(r"\s+", " ", plain_body).strip()
     return plain_body[:40] + ("…" if len(plain_body) > 40 else "")
-
-
-async def report_text(services: Services, due: ReportDue) -> str:
-    """The delivery report for the author: counts, duration, and who could not be reached."""
-    lang = due.language
-    async with services.db() as session:
-        a = await session.get(Announcement, due.announcement_id)
-        assert a is not None
-        c = await ann.counts(session, a.id)
-        names = await ann.missed(session, a.id, _NAMES_IN_REPORT + 1)
-    seconds = (
-        round(((a.finished_at or a.started_at) - a.started_at).total_seconds())
-        if a.started_at
-        else 0
-    )
-    body = services.i18n.text(
-        lang,
-        "announce.report",
-        title=_title(a),
-        cohort=due.cohort_name,
-        sent=c.sent,
-        failed=c.failed,
-        unreachable=c.unreachable,
-        total=c.total,
-        seconds=services.i18n.plain(lang, "count.second", count=seconds),
-    )
-    if names:
-        shown = ", ".join(names[:_NAMES_IN_REPORT]) + (
-            " …" if len(names) > _NAMES_IN_REPORT else ""
-        )
-        body += "\n" + services.i18n.text(lang, "announce.report_missed", names=shown)
-    return body

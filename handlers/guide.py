@@ -8,19 +8,19 @@ from datetime import date
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core import buttons, conversation, plans
+from core import buttons, conversation, plans, reminder_settings
+from core import reminders as rem
 from core.channel import Rows
 from core.conversation import Ask
 from core.errors import InvalidInput
 from core.participants import effective_timezone
 from core.reading import BadTime
 from core.timefmt import local
-from handlers import offers, plan, refusals, reminders
+from handlers import offers, plan, refusals
 from handlers.common import Answer, Reader, identify, plain, text
 from handlers.menu import main_menu
 from handlers.offers import QUICK_TIMES, times_shown
 from handlers.turn import HasServices, Turn
-from scheduler import reminders as rem
 
 _BUTTONS = {
     "plan": frozenset({""}),
@@ -134,7 +134,7 @@ async def answer_typed(
         return await _propose_title(session, context, reader, typed, today)
     assert offer.ask == Ask.OFFER_TIME
     try:
-        reminders.apply_change(participant, "add", typed)
+        reminder_settings.apply_change(participant, "add", typed)
     except BadTime as exc:  # the offer still waits: a time, or a button
         return [(refusals.bad_time(context, lang, exc, "reminders.bad_time"), None)]
     except InvalidInput as exc:

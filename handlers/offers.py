@@ -7,13 +7,13 @@ from __future__ import annotations
 from datetime import datetime
 
 from core import buttons, conversation
+from core import reminders as rem
 from core.channel import Action, Rows, button_rows
 from core.conversation import Ask
 from core.participants import effective_timezone
 from core.timefmt import clock, local, zone_abbreviation
 from handlers.common import plain, text
 from handlers.turn import HasServices
-from scheduler import reminders as rem
 from storage.models import Participant
 
 QUICK_TIMES = ("06:00", "07:00", "08:00")  # one tap; any other time is typed (/pengingat)

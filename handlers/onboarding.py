@@ -6,11 +6,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core import buttons, conversation
-from core.channel import Action, Rows, button_rows
 from core.cohorts import find_cohort, looks_like_code
 from core.confirmations import Taken
 from core.conversation import Ask
-from core.errors import InvalidInput, TooLong
 from core.participants import (
     ASK_FULL_NAME,
     ASK_UNIT,
@@ -21,9 +19,9 @@ from core.participants import (
     name_from_telegram,
     profile_field,
     rejoin,
-    set_profile,
 )
 from core.plans import has_plan
+from core.reminders import stop_reminders, sync_reminders
 from core.roster import (
     LinkRefusal,
     RosterJoin,
@@ -33,53 +31,18 @@ from core.roster import (
     looks_like_token,
     match_by_username,
 )
-from handlers import confirm, offers, refusals
+from handlers import confirm, offers
 from handlers.common import Answer, Reader, identify, plain, text
 from handlers.help import help_lines
 from handlers.menu import main_menu
+from handlers.profile import answer_profile, profile_question
 from handlers.turn import HasServices, Turn
-from scheduler.reminders import stop_reminders, sync_reminders
 from storage.models import ActionPlan, Cohort, Participant, RosterEntry
 
 _BUTTONS = {
     "tgname": frozenset({""}),
     "skip": frozenset({ASK_FULL_NAME, ASK_UNIT}),
 }
-
-
-def profile_question(
-    context: HasServices,
-    lang: str,
-    participant: Participant,
-    person: TelegramPerson,
-    *,
-    editing: bool = False,
-) -> tuple[str, Rows]:
-    """The question for the field the participant is asked next, with its buttons: the
-    Telegram name (when it makes a name) and skip, or, `editing` from /pengaturan, cancel."""
-    field = profile_field(participant) or ""
-    skip = (
-        Action(
-            plain(context, lang, "button.keep_as_is"),
-            buttons.pack(buttons.SETTINGS, "keep", field),
-        )
-        if editing
-        else Action(
-            plain(context, lang, "button.skip"),
-            buttons.pack(buttons.ONBOARDING, "skip", field),
-        )
-    )
-    if field == ASK_FULL_NAME:
-        rows = [[skip]]
-        name = name_from_telegram(person.display_name)
-        if name:
-            use_name = Action(
-                plain(context, lang, "button.use_telegram_name", name=name[:40]),
-                buttons.pack(buttons.ONBOARDING, "tgname"),
-            )
-            rows.insert(0, [use_name])
-        return text(context, lang, "profile.ask_full_name"), button_rows(rows)
-    return text(context, lang, "profile.ask_unit"), button_rows([[skip]])
 
 
 def welcome(context: HasServices, lang: str, joined: JoinResult, first_name: str) -> str:
@@ -332,52 +295,6 @@ async def move_confirmed(
     if target is None:
         return confirm.Done([(text(turn, reader.lang, "join.unknown_code", code=code), None)])
     return confirm.Done(await _join_now(session, turn, reader, code, target[1] is not None))
-
-
-def answer_profile(
-    context: HasServices,
-    reader: Reader,
-    participant: Participant,
-    typed: str | None,
-    confirm: bool = True,
-    offer_plan: bool = False,
-) -> Answer:
-    """Save a typed (or skipped: None) profile answer; say what comes next (with the questions
-    done, and `offer_plan`: the offer to write the action plan)."""
-    lang = reader.lang
-    field = profile_field(participant)
-    assert field is not None
-    try:
-        set_profile(participant, field, typed)
-    except TooLong as exc:
-        return [(refusals.too_long(context, lang, exc), None)]
-    except InvalidInput as exc:
-        return [(_profile_error(context, lang, str(exc)), None)]
-    if profile_field(participant) is not None:
-        question, keyboard = profile_question(context, lang, participant, reader.person)
-        saved = [(text(context, lang, "profile.saved"), None)] if confirm else []
-        return [*saved, (question, keyboard)]
-    done: Answer = [(profile_done(context, lang, participant), None)]
-    if not offer_plan:
-        return done
-    offers.expect_answer(participant, Ask.OFFER_PLAN, context.services.clock())
-    return [*done, offers.plan_offer(context, lang)]
-
-
-def _profile_error(context: HasServices, lang: str, problem: str) -> str:
-    key = "profile.not_a_name" if problem == "not_a_name" else "profile.not_a_unit"
-    return text(context, lang, key)
-
-
-def profile_done(context: HasServices, lang: str, participant: Participant) -> str:
-    none = text(context, lang, "profile.empty")
-    return text(
-        context,
-        lang,
-        "profile.done",
-        full_name=participant.full_name or none,
-        unit=participant.unit or none,
-    )
 
 
 async def onboarding_button(turn: Turn) -> None:

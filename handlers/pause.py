@@ -9,14 +9,14 @@ import re
 from datetime import date
 
 from core import buttons, pauses
+from core import reminders as rem
 from core.channel import Action, Rows, button_rows
 from core.errors import InvalidInput
 from core.participants import effective_timezone
 from core.timefmt import clock, local, weekday_date, zone_abbreviation
-from handlers.checkin import REASONS, today_of
+from handlers.checkin_view import REASONS, today_of
 from handlers.common import identify, plain, text
 from handlers.turn import HasServices, Turn
-from scheduler import reminders as rem
 from storage.models import Participant
 
 _SNOOZE_RE = re.compile(rf"^{buttons.REMINDERS}:snooze:(\d{{8}})$")

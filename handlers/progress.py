@@ -13,7 +13,7 @@ from core.numbers import percent
 from core.pictures import HeatmapRow, heatmap_png
 from core.plans import HabitDraft, load_plan
 from core.timefmt import date_span
-from handlers.checkin import today_of
+from handlers.checkin_view import today_of
 from handlers.common import identify, plain, text
 from handlers.plan import WEEKDAY_KEYS, describe_habit
 from handlers.turn import HasServices, NotSent, Turn

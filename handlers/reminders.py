@@ -6,12 +6,14 @@ evening follow-up, the morning summary of the day's sessions, and session remind
 from __future__ import annotations
 
 import logging
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core import buttons, checkins, conversation, pauses
+from core import reminder_settings as settings_rules
+from core import reminders as rules
 from core.channel import (
     Action,
     Rows,
@@ -24,7 +26,7 @@ from core.participants import effective_timezone, language_for
 from core.reading import BadDate, BadTime
 from core.timefmt import clock, local, long_date, zone_abbreviation
 from handlers import offers, pause, refusals
-from handlers.checkin import render_sheet, today_of
+from handlers.checkin_view import render_sheet, today_of
 from handlers.common import Answer, Reader, identify, plain, text
 from handlers.turn import HasServices, Turn
 from scheduler import reminders as rem
@@ -32,20 +34,6 @@ from scheduler.reminder_job import ReminderMessages
 from storage.models import Participant, Session
 
 log = logging.getLogger(__name__)
-_WORDS = {
-    "jeda": "pause",
-    "pause": "pause",
-    "lanjut": "resume",
-    "resume": "resume",
-    "harikerja": "workdays",
-    "workdays": "workdays",
-    "setiaphari": "everyday",
-    "everyday": "everyday",
-    "hapus": "remove",
-    "remove": "remove",
-    "bawaan": "default",
-    "default": "default",
-}
 _ARGS = {
     "pause": frozenset({""}),  # the pause choices
     "pausefor": frozenset(str(n) for n in pauses.QUICK_DAYS),
@@ -71,7 +59,7 @@ def render_settings(
     context: HasServices, lang: str, participant: Participant, today: date
 ) -> tuple[str, Rows]:
     tz = effective_timezone(participant)
-    times = rem.daily_times(participant)
+    times = rules.daily_times(participant)
     zone = zone_abbreviation(tz)
     shown = ", ".join(clock(datetime.strptime(t, "%H:%M"), lang) for t in times)
     cohort = participant.cohort
@@ -108,7 +96,7 @@ def render_settings(
         rows.append(
             [button("reminders.button_delete", "del", t.replace(":", ""), time=t) for t in times]
         )
-    if len(times) < rem.MAX_DAILY_TIMES or participant.reminder_times is None:
+    if len(times) < rules.MAX_DAILY_TIMES or participant.reminder_times is None:
         rows.append([button("reminders.button_add", "add")])
     rows.append(
         [
@@ -140,32 +128,6 @@ def problem(context: HasServices, lang: str, key: str, today: date, *, alert: bo
     return render(context, lang, key, days=pauses.MAX_PAUSE_DAYS, last=last)
 
 
-def apply_change(participant: Participant, action: str, value: str | None = None) -> None:
-    """Change the participant's reminder times and days; InvalidInput for what cannot be done."""
-    times = rem.daily_times(participant)
-    if action == "workdays":
-        participant.reminder_workdays_only = True
-    elif action == "everyday":
-        participant.reminder_workdays_only = False
-    elif action == "default":
-        participant.reminder_times = None
-    elif action == "add" and value is not None:
-        new = rem.parse_clock(value)
-        own = [] if participant.reminder_times is None else times
-        if new not in own:
-            if len(own) >= rem.MAX_DAILY_TIMES:
-                raise InvalidInput("reminders.too_many")
-            own = sorted([*own, new])
-        participant.reminder_times = ",".join(own)
-        participant.reminders_paused = False
-    elif action == "del" and value is not None:
-        gone = rem.parse_clock(value)
-        left = [t for t in times if t != gone]
-        participant.reminder_times = ",".join(left) if left else None
-    else:
-        raise InvalidInput("button.stale")
-
-
 async def change(
     session: AsyncSession,
     context: HasServices,
@@ -173,47 +135,8 @@ async def change(
     action: str,
     value: str | None = None,
 ) -> None:
-    """Apply one change (a pause writes the skips of its reason) and move the reminder rows."""
-    now = context.services.clock()
-    today = today_of(context, participant)
-    request: pauses.PauseRequest | None = None
-    if action == "pause":  # `/pengingat jeda [date or days] [reason]`, or a typed date
-        request = pauses.parse_pause((value or "").split(), today)
-    elif action == "pausefor" and value is not None:
-        request = pauses.PauseRequest(today + timedelta(days=int(value)), None)
-    elif action == "hold":
-        request = pauses.PauseRequest(None, None)
-    elif action == "why" and value is not None:
-        await pauses.give_reason(session, participant, value, today=today, now=now)
-    elif action == "resume":
-        await pauses.resume(session, participant, today=today)
-    else:
-        apply_change(participant, action, value)
-    if request is not None:
-        running = pauses.paused_until(participant, today) is not None
-        if request.until is not None and request.reason is None and running:
-            # A new end date for a running pause keeps its reason (leave extended).
-            request = pauses.PauseRequest(request.until, participant.pause_reason)
-        await pauses.pause(session, participant, request, today=today, now=now)
-    await rem.sync_reminders(session, participant, now)
-
-
-def parse_args(args: list[str]) -> tuple[str, str | None] | None:
-    """`07:30`, `jeda [2026-12-24|3] [cuti]`, `lanjut`, `harikerja`, `setiaphari`,
-    `hapus 07:30`, `bawaan`."""
-    if not args:
-        return None
-    first = args[0].lower()
-    if len(args) == 1 and first[:1].isdigit():
-        return "add", first
-    action = _WORDS.get(first)
-    if action == "remove" and len(args) == 2:
-        return "del", args[1]
-    if action == "pause":
-        return action, " ".join(args[1:])
-    if action in ("resume", "workdays", "everyday", "default") and len(args) == 1:
-        return action, None
-    return "bad", None
+    """Apply one change to the participant's reminders (`core.reminder_settings.change`)."""
+    await settings_rules.change(session, participant, action, value, context.services.clock())
 
 
 def _refused(context: HasServices, lang: str, exc: InvalidInput, today: date) -> str:
@@ -239,7 +162,7 @@ async def show_reminders(turn: Turn) -> None:
             return
         lang = reader.lang
         today = today_of(turn, participant)
-        parsed = parse_args(list(turn.args or []))
+        parsed = settings_rules.parse_args(list(turn.args or []))
         notice = None
         if parsed is not None:
             action, value = parsed
@@ -336,9 +259,9 @@ async def answer_text(
 
 
 _HEADERS = {
-    rem.DAILY: "reminders.daily_header",
-    rem.EVENING: "reminders.evening_header",
-    rem.SNOOZE: "reminders.snoozed_header",
+    rules.DAILY: "reminders.daily_header",
+    rules.EVENING: "reminders.evening_header",
+    rules.SNOOZE: "reminders.snoozed_header",
 }
 
 
@@ -352,23 +275,23 @@ async def compose(
     cohort = participant.cohort
     if not cohort.starts_on <= day <= cohort.ends_on:
         return None  # nothing to check in on before the training starts or after it ends
-    if kind == rem.MORNING:
+    if kind == rules.MORNING:
         return await morning_summary(session, context, participant, day, lang)
     sheet = await checkins.day_sheet(session, participant, day)
     if not sheet.lines:
-        if kind != rem.DAILY or not await rem.plan_nudge_due(session, participant, day):
+        if kind != rules.DAILY or not await rem.plan_nudge_due(session, participant, day):
             return None
         if conversation.waiting(participant) is None:  # a typed title answers it too, today
             offers.expect_answer(participant, Ask.OFFER_PLAN, due.occurrence)
         return offers.plan_nudge(context, lang)
     if not sheet.due or sheet.complete:
         return None  # quiet once the day's work is done
-    if kind != rem.SNOOZE and (snoozed or await rem.snooze_pending(session, participant.id)):
+    if kind != rules.SNOOZE and (snoozed or await rules.snooze_pending(session, participant.id)):
         return None  # "remind me in an hour" was pressed: that one comes instead
     body, keyboard = render_sheet(context, lang, sheet, day)
     snooze = pause.snooze_row(context, lang, day)
     keyboard = button_rows([*keyboard, *snooze])
-    return text(context, lang, _HEADERS.get(kind, _HEADERS[rem.DAILY])) + "\n\n" + body, keyboard
+    return text(context, lang, _HEADERS.get(kind, _HEADERS[rules.DAILY])) + "\n\n" + body, keyboard
 
 
 async def morning_summary(

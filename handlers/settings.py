@@ -12,13 +12,12 @@ from core.participants import (
     effective_timezone,
     profile_field,
     set_language,
-    set_timezone,
 )
+from core.reminder_settings import move_to_zone
 from core.timefmt import INDONESIAN_ZONES, zone_abbreviation
 from handlers.common import identify, plain, text
-from handlers.onboarding import profile_question
+from handlers.profile import profile_question
 from handlers.turn import HasServices, Turn
-from scheduler.reminders import sync_reminders
 from storage.models import Participant
 
 LANGUAGE_NAMES = {"id": "Bahasa Indonesia", "en": "English"}
@@ -105,9 +104,8 @@ async def settings_button(turn: Turn) -> None:
             set_language(participant, button.arg)
             lang = button.arg
         elif button.action == "tz":
-            set_timezone(participant, INDONESIAN_ZONES[button.arg])
-            # Reminders follow the person to their new zone.
-            await sync_reminders(session, participant, turn.services.clock())
+            zone = INDONESIAN_ZONES[button.arg]
+            await move_to_zone(session, participant, zone, turn.services.clock())
         elif button.action == "keep":
             conversation.clear(participant)
         else:

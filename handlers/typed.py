@@ -7,7 +7,8 @@ from core.conversation import Ask
 from core.plans import discard_draft, has_plan
 from handlers import announce, checkin, guide, plan, reminders
 from handlers.common import Answer, identify, text
-from handlers.onboarding import answer_profile, join, join_answer
+from handlers.onboarding import join, join_answer
+from handlers.profile import answer_profile
 from handlers.staff import is_staff, staff_of
 from handlers.turn import Turn
 

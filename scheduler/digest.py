@@ -19,7 +19,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.errors import InvalidInput
-from scheduler.reminders import parse_clock
+from core.reminders import parse_clock
 from storage.db import insert_once
 from storage.models import Cohort, Staff, StaffDelivery
 

@@ -18,6 +18,7 @@ from typing import Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core import reminders as rules
 from core.channel import TELEGRAM, Address, Outbound, Outcome, Rows, one_shot_outcome
 from core.services import HasServices
 from scheduler import reminders as rem
@@ -73,7 +74,9 @@ async def prepare(context: HasServices, now: datetime, messages: ReminderMessage
     report = TickReport()
     async with services.db.begin() as session:
         taken = await rem.take_due(session, now, catch_up)
-        snoozed = {d.participant.id for d in taken if d.reminder.kind == rem.SNOOZE and not d.late}
+        snoozed = {
+            d.participant.id for d in taken if d.reminder.kind == rules.SNOOZE and not d.late
+        }
         for due in taken:
             p, kind, slot = due.participant, due.reminder.kind, due.reminder.local_time
             if due.late:
@@ -101,13 +104,15 @@ async def prepare(context: HasServices, now: datetime, messages: ReminderMessage
                 # The session's own (UTC) date: a zone change must not make a second key.
                 day = s.starts_at.date()
                 status = "late" if item.late else "sending"
-                if not await rem.claim(session, p.id, rem.SESSION, day, str(s.id), status):
+                if not await rem.claim(session, p.id, rules.SESSION, day, str(s.id), status):
                     continue
                 if item.late:
                     report.late += 1
                     continue
                 body = messages.session(context, p, s)
-                report.outgoing.append(Outgoing(p.id, p.chat_id, rem.SESSION, day, str(s.id), body))
+                report.outgoing.append(
+                    Outgoing(p.id, p.chat_id, rules.SESSION, day, str(s.id), body)
+                )
     return report
 
 

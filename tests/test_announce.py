@@ -468,3 +468,34 @@ async def test_cancelling_a_scheduled_announcement_says_it_goes_to_nobody(
         assert delivered(standin, 2001, "Tomorrow at eight") == 0
     finally:
         await running.stop()
+
+
+async def test_an_announcement_is_stored_in_aksis_markup(
+    bot: RunningBot, standin: BotApiStandIn, db: async_sessionmaker[AsyncSession]
+) -> None:
+    """Channel-neutral: the facilitator's bold, italic, links and line breaks are kept; what
+    only Telegram has (a spoiler, a quote, underline kept as such) is reduced to its text or to
+    the subset, so another channel can render the same body."""
+    facilitator = bot.person(FACILITATOR, "Sari")
+    await facilitator.send("/umumkan")
+    text = "Rapat besok\nrahasia dikutip portal"
+    standin.push_message(
+        FACILITATOR,
+        text,
+        first_name="Sari",
+        entities=[
+            {"type": "bold", "offset": 0, "length": 5},
+            {"type": "italic", "offset": 6, "length": 5},
+            {"type": "spoiler", "offset": 12, "length": 7},
+            {"type": "blockquote", "offset": 20, "length": 7},
+            {"type": "text_link", "offset": 28, "length": 6, "url": "https://elearning.lan.go.id"},
+        ],
+    )
+    preview = joined(await standin.wait_quiet(FACILITATOR, quiet=0.3))
+    assert "<b>Rapat</b> <i>besok</i>" in preview
+    async with db() as session:
+        body = (await session.execute(select(Announcement.body))).scalar_one()
+    assert body == (
+        '<b>Rapat</b> <i>besok</i>\nrahasia dikutip <a href="https://elearning.lan.go.id">'
+        "portal</a>"
+    )

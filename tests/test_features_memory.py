@@ -10,12 +10,15 @@ from datetime import timedelta
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+import handlers
 from bot.channels.memory import MemoryChannel
 from bot.engine import Engine
 from bot.settings import Settings
-from core.channel import Address, Command, Sender, Sent, Text
+from core.channel import Address, Command, Other, Press, Sender, Sent, Text
 from core.i18n import Catalogs
 from core.services import Services
+from handlers import dispatch
+from handlers.turn import Turn
 from storage.db import Database
 from storage.models import Material, Participant, Session
 from tests.conftest import NOW, make_cohort
@@ -156,3 +159,35 @@ async def test_times_are_shown_in_the_readers_zone_and_way(
     """The first session starts at 02:00 UTC: 10:00 in the cohort's WITA."""
     assert "10:00–12:00 WITA" in await say(running, ANI, "schedule")
     assert "10.00–12.00 WITA" in await say(running, BUDI, "jadwal")
+
+
+async def test_a_feature_that_fails_is_answered_with_an_apology(
+    running: tuple[Engine, MemoryChannel], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As on Telegram: the error is logged and the person is told something went wrong; a
+    button press gets the apology as its notice."""
+    engine, channel = running
+
+    async def broken(turn: Turn) -> None:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(dispatch, "_COMMANDS", {**dispatch._COMMANDS, "jadwal": broken})
+    [result] = await engine.handle(channel, Command(sender(BUDI), "jadwal"))
+    assert isinstance(result, Sent)
+    assert "kesalahan" in channel.to(sender(BUDI).address)[-1].text.lower()
+    monkeypatch.setattr(handlers, "BUTTONS", [("cfm", broken)])
+    press = Press(sender(ANI), "cfm:yes:1.x", None, "q1")
+    await engine.handle(channel, press)
+    assert channel.acknowledged[-1].notice and "wrong" in channel.acknowledged[-1].notice.lower()
+
+
+async def test_stickers_and_forged_buttons_get_the_general_answers(
+    running: tuple[Engine, MemoryChannel],
+) -> None:
+    engine, channel = running
+    await engine.handle(channel, Other(sender(BUDI), "sticker"))
+    assert "/bantuan" in channel.to(sender(BUDI).address)[-1].text
+    await engine.handle(channel, Press(sender(BUDI), "zzz:forged:1", None, "q2"))
+    await engine.handle(channel, Press(sender(BUDI), "x" * 500, None, "q3"))
+    notices = [a.notice for a in channel.acknowledged[-2:]]
+    assert all(n and "tombol" in n.lower() for n in notices), notices

@@ -136,7 +136,7 @@ async def test_one_friendly_nudge_a_day_later_and_never_again(
     app: AksiApplication, standin: BotApiStandIn, clock: Clock, db: async_sessionmaker[AsyncSession]
 ) -> None:
     from core.participants import TelegramPerson, join_cohort
-    from scheduler.reminders import sync_reminders
+    from core.reminders import sync_reminders
 
     async with db.begin() as session:
         joined_ = await join_cohort(session, TelegramPerson(77, 77, "Ani"), "REVMEN1", clock())

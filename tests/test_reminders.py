@@ -21,10 +21,10 @@ from core.habits import Status
 from core.imports import apply_schedule, parse_schedule
 from core.participants import TelegramPerson, join_cohort
 from core.plans import Draft, HabitDraft, save_draft
+from core.reminders import set_cohort_reminders, sync_reminders
 from core.reports import ExportStatus, export_rows
 from handlers.reminders import MESSAGES
 from scheduler.reminder_job import ReminderMessages, TickReport, prepare, run_tick
-from scheduler.reminders import set_cohort_reminders, sync_reminders
 from storage.models import CheckIn, Delivery, Participant, Reminder
 from tests.conftest import make_cohort
 from tests.harness import Clock, RunningBot, joined, settings_for

@@ -1,7 +1,8 @@
 """Telegram's side of the features: an update becomes the contract's inbound event (a command,
-text, button press or file) and a `Turn`, and the feature runs on it; everything it answers
-goes out through the Telegram channel (`bot.channels.telegram`), after its transactions have
-committed. No feature sees PTB's types."""
+text — its formatting kept as Aksi's markup, `core.markup.clean` — button press or file) and
+a `Turn`, and the feature runs on it; everything it answers goes out through the Telegram
+channel (`bot.channels.telegram`), after its transactions have committed. No feature sees
+PTB's types."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from telegram import Chat, Message, Update
 from bot.channels.telegram import address
 from bot.context import AksiContext
 from core.channel import Command, FileIn, Inbound, MessageRef, Other, Press, Sender, Text
+from core.markup import clean
 from handlers.turn import Feature, Turn
 
 log = logging.getLogger("aksi.telegram")
@@ -34,7 +36,7 @@ def sender_of(update: Update) -> Sender:
 def _command(sender: Sender, message: Message, text: str) -> Command:
     words = text.split()
     name = words[0][1:].split("@")[0]
-    return Command(sender, name, tuple(words[1:]), text, message.text_html)
+    return Command(sender, name, tuple(words[1:]), text, clean(message.text_html))
 
 
 def inbound_of(update: Update) -> Inbound:
@@ -66,7 +68,7 @@ def inbound_of(update: Update) -> Inbound:
         e.type == "bot_command" and e.offset == 0 for e in message.entities
     ):
         return _command(sender, message, text)
-    return Text(sender, text, message.text_html)
+    return Text(sender, text, clean(message.text_html))
 
 
 def run_feature(feature: Feature) -> Callback:

@@ -1,0 +1,137 @@
+"""`aksi cohort`: create and list training cohorts, and set their reminder defaults.
+
+A cohort is the first thing an organiser makes; everything else (schedule, materials, roster,
+facilitators, reports) names one by its code. Dates are checked here, at the command line, so a
+mistyped or impossible date is refused before the database is opened.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+import click
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.cli_common import counted, run_db, settings_of
+from core.cohorts import create_cohort, get_cohort, list_cohorts
+from core.errors import AksiError, InvalidInput
+from core.reading import BadDate, BadTime, read_iso_date
+from core.reminders import set_cohort_reminders
+
+
+class DateParam(click.ParamType[date]):
+    """YYYY-MM-DD; a date that does not exist (2021-02-30) is called that, not a bad format."""
+
+    name = "YYYY-MM-DD"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> date:
+        if isinstance(value, date):
+            return value
+        try:
+            return read_iso_date(str(value), strict=True)
+        except BadDate as exc:
+            if exc.impossible:
+                self.fail(f"{value} is not a date that exists", param, ctx)
+            self.fail(f"{value!r} is not a date written YYYY-MM-DD", param, ctx)
+
+
+@click.group()
+def cohort() -> None:
+    """Training cohorts (angkatan)."""
+
+
+@cohort.command("create")
+@click.option(
+    "--code", required=True, help="Join code, used in the invitation link (e.g. REVMEN1)."
+)
+@click.option("--name", required=True, help='Cohort name, e.g. "Angkatan I".')
+@click.option("--timezone", default=None, help="IANA zone [default: AKSI_DEFAULT_TIMEZONE].")
+@click.option("--starts", required=True, type=DateParam(), help="First day, YYYY-MM-DD.")
+@click.option("--ends", required=True, type=DateParam(), help="Last day, YYYY-MM-DD.")
+@click.pass_context
+def cohort_create(
+    ctx: click.Context, code: str, name: str, timezone: str | None, starts: date, ends: date
+) -> None:
+    """Create a cohort that participants join with its code."""
+    tz = timezone or settings_of(ctx).aksi_default_timezone
+
+    async def _create(session: AsyncSession) -> str:
+        c = await create_cohort(
+            session, code=code, name=name, timezone=tz, starts=starts, ends=ends
+        )
+        return c.code
+
+    created = run_db(ctx, _create)
+    click.echo(f"created cohort {created}: {name} ({tz}, {starts} to {ends})")
+    click.echo(
+        f"participants join with: /start {created}  (link: https://t.me/<bot>?start={created})"
+    )
+
+
+@cohort.command("reminders")
+@click.option("--code", required=True, help="The cohort's code.")
+@click.option("--reminder-time", help="Default daily reminder, HH:MM local (e.g. 07:00).")
+@click.option("--evening-time", help="Evening follow-up, HH:MM local, or 'off'.")
+@click.option("--morning-time", help="Morning summary on session days, HH:MM local, or 'off'.")
+@click.option("--session-lead", type=int, help="Minutes before a session its reminder goes.")
+@click.pass_context
+def cohort_reminders(
+    ctx: click.Context,
+    code: str,
+    reminder_time: str | None,
+    evening_time: str | None,
+    morning_time: str | None,
+    session_lead: int | None,
+) -> None:
+    """Show or change a cohort's reminder defaults; participants' reminders follow at once."""
+
+    async def _set(session: AsyncSession) -> str:
+        c = await get_cohort(session, code)
+        try:
+            moved = await set_cohort_reminders(
+                session,
+                c,
+                datetime.now(UTC),
+                reminder_time=reminder_time,
+                evening_time=evening_time,
+                morning_time=morning_time,
+                session_lead_minutes=session_lead,
+            )
+        except BadTime as exc:
+            if exc.impossible:
+                message = f"{exc.typed} is not a time that exists (hours 00-23, minutes 00-59)"
+            else:
+                message = "times are HH:MM (e.g. 07:00), or 'off' for the evening and morning ones"
+            raise AksiError(message) from None
+        except InvalidInput as exc:
+            raise AksiError(str(exc)) from None
+        return (
+            f"{c.code}: daily {c.reminder_time}, evening {c.evening_time or 'off'}, "
+            f"morning summary {c.morning_summary_time or 'off'}, sessions "
+            f"{c.session_lead_minutes} min before ({counted(moved, 'participant')} updated)"
+        )
+
+    click.echo(run_db(ctx, _set))
+
+
+@cohort.command("list")
+@click.pass_context
+def cohort_list(ctx: click.Context) -> None:
+    """List the cohorts with their counts of participants, sessions and materials."""
+
+    async def _list(session: AsyncSession) -> list[Any]:
+        return await list_cohorts(session)
+
+    rows = run_db(ctx, _list)
+    if not rows:
+        click.echo("no cohorts yet: create one with `aksi cohort create`")
+        return
+    click.echo(f"{'CODE':<12} {'NAME':<40} {'TIMEZONE':<16} {'DATES':<24} PART SESS MAT")
+    for r in rows:
+        c = r.cohort
+        dates = f"{c.starts_on} to {c.ends_on}"
+        click.echo(
+            f"{c.code:<12} {c.name[:40]:<40} {c.timezone:<16} {dates:<24} "
+            f"{r.participants:>4} {r.sessions:>4} {r.materials:>3}"
+        )

@@ -1,0 +1,110 @@
+"""Reading what a facilitator report needs from the database, in a handful of queries.
+
+`_load` fetches a cohort's participants, their roster NIPs, every habit they ever had, their
+check-ins (from a given day, or all) and, for the export, their reflections: six queries at
+most whatever the size of the cohort, never one per participant, habit or day. Each member
+comes with their own time zone and local "today", so the arithmetic (`core.report_rules`)
+never has to ask.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import joinedload
+
+from core.habits import local_today
+from core.participants import effective_timezone
+from core.roster import not_joined
+from storage.models import (
+    ActionPlan,
+    CheckIn,
+    Cohort,
+    Habit,
+    Participant,
+    Reflection,
+    RosterEntry,
+)
+
+
+@dataclass
+class _Member:
+    participant: Participant
+    tz: str
+    today: date
+    nip: str
+    habits: list[Habit] = field(default_factory=list)  # every habit ever, by position
+
+    @property
+    def name(self) -> str:
+        p = self.participant
+        return (p.full_name or p.first_name or p.telegram_username or "").strip() or "—"
+
+
+@dataclass
+class _Loaded:
+    cohort: Cohort
+    now: datetime
+    members: list[_Member]
+    entries: dict[int, dict[date, CheckIn]]  # habit id -> day -> entry
+    reflections: dict[tuple[int, date], str]
+    not_joined: list[RosterEntry]
+
+
+async def _load(
+    session: AsyncSession, cohort: Cohort, now: datetime, *, since: date | None, notes: bool
+) -> _Loaded:
+    """Everything a report needs, in six queries at most. `since`: the first day of check-ins
+    wanted (None: all)."""
+    participants = (
+        await session.scalars(
+            select(Participant)
+            .where(Participant.cohort_id == cohort.id)
+            .options(joinedload(Participant.cohort))
+        )
+    ).all()
+    nips = {
+        pid: nip or ""
+        for pid, nip in await session.execute(
+            select(RosterEntry.participant_id, RosterEntry.nip).where(
+                RosterEntry.cohort_id == cohort.id, RosterEntry.participant_id.is_not(None)
+            )
+        )
+    }
+    members: dict[int, _Member] = {}
+    for p in participants:
+        tz = effective_timezone(p)
+        members[p.id] = _Member(p, tz, local_today(now, tz), nips.get(p.id, ""))
+    habit_rows = await session.execute(
+        select(Habit, ActionPlan.participant_id)
+        .join(ActionPlan, ActionPlan.id == Habit.plan_id)
+        .join(Participant, Participant.id == ActionPlan.participant_id)
+        .where(Participant.cohort_id == cohort.id)
+        .order_by(Habit.position, Habit.id)
+    )
+    for habit, participant_id in habit_rows:
+        members[participant_id].habits.append(habit)
+    query = (
+        select(CheckIn)
+        .join(Participant, Participant.id == CheckIn.participant_id)
+        .where(Participant.cohort_id == cohort.id)
+    )
+    if since is not None:
+        query = query.where(CheckIn.day >= since)
+    entries: dict[int, dict[date, CheckIn]] = defaultdict(dict)
+    for c in await session.scalars(query):
+        entries[c.habit_id][c.day] = c
+    reflections: dict[tuple[int, date], str] = {}
+    if notes:
+        for r in await session.scalars(
+            select(Reflection)
+            .join(Participant, Participant.id == Reflection.participant_id)
+            .where(Participant.cohort_id == cohort.id)
+        ):
+            reflections[(r.participant_id, r.day)] = r.text
+    ordered = sorted(members.values(), key=lambda m: (m.name.casefold(), m.participant.id))
+    return _Loaded(cohort, now, ordered, entries, reflections, await not_joined(session, cohort.id))
