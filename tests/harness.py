@@ -5,6 +5,7 @@ same test can run on the in-memory channel instead (`MemoryBot`, `start_bot("mem
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -24,14 +25,19 @@ from core.channel import (
     Inbound,
     MessageRef,
     Other,
+    Outbound,
     Press,
     Rows,
     Sender,
     Text,
 )
 from core.i18n import Catalogs, escape
+from core.pacing import Pacer
 from core.rendering import Renderer
 from core.services import Services, utc_now
+from handlers.announce_status import report_text
+from scheduler.broadcast import Broadcaster
+from scheduler.outbox import ReportDue
 from storage.db import Database, create_engine
 
 QUIET_S = 0.12
@@ -103,6 +109,15 @@ class RunningBot:
 
     def person(self, user_id: int = 1001, first_name: str = "Budi", **profile: Any) -> Person:
         return Person(self.standin, user_id, first_name, profile)
+
+    @property
+    def services(self) -> Any:
+        """The running bot's services (`bot.context.Services`)."""
+        return self.app.bot_data.services
+
+    def join_link(self, token: str) -> str:
+        """A personal join link as this channel writes it."""
+        return f"https://t.me/{self.standin.bot_username}?start={token}"
 
     def downloads(self) -> int:
         """How many files the bot fetched from the channel."""
@@ -199,6 +214,62 @@ def joined(records: list[Outgoing]) -> str:
 # polling, nothing to wait for — `send` returns once every answer is sent).
 
 
+@dataclass(frozen=True)
+class MemoryMessage:
+    """A message as the chat shows it now (the stand-in's `BotMessage`, in part)."""
+
+    chat_id: int
+    message_id: int
+    kind: str
+    text: str | None
+    reply_markup: dict[str, Any] | None
+
+
+class MemoryRecords:
+    """The stand-in's reading side (`mark`, `outbox`, `outgoing_for`, the waits, `messages`)
+    over the in-memory channel's log, so a test that only reads what the bot did runs on either
+    channel. Nothing arrives later on this channel: a wait finds what is there or fails."""
+
+    def __init__(self, channel: MemoryChannel) -> None:
+        self.channel = channel
+
+    @property
+    def outbox(self) -> list[Outgoing]:
+        return [_record(event) for event in self.channel.log]
+
+    def mark(self) -> int:
+        return len(self.channel.log)
+
+    def outgoing_for(self, chat_id: int | None, since: int = 0) -> list[Outgoing]:
+        return [o for o in self.outbox[since:] if chat_id is None or o.chat_id == chat_id]
+
+    async def wait_for_outgoing(
+        self, chat_id: int | None, count: int = 1, timeout: float = 5.0, since: int = 0
+    ) -> list[Outgoing]:
+        found = self.outgoing_for(chat_id, since)
+        if len(found) < count:
+            raise TimeoutError(f"expected {count} records for chat {chat_id}, got {len(found)}")
+        return found
+
+    async def wait_quiet(
+        self, chat_id: int | None, quiet: float = 0.15, timeout: float = 5.0, since: int = 0
+    ) -> list[Outgoing]:
+        return await self.wait_for_outgoing(chat_id, 1, timeout, since)
+
+    def messages(self, chat_id: int) -> list[MemoryMessage]:
+        shown = []
+        for item in self.channel.sent:
+            if item.ref.address.external_id != str(chat_id):
+                continue
+            message = item.message
+            kind = message.attachment.kind if message.attachment is not None else "text"
+            text_ = message.attachment.caption if message.attachment is not None else message.text
+            shown.append(
+                MemoryMessage(chat_id, int(item.ref.message_id), kind, text_, _markup(message.rows))
+            )
+        return shown
+
+
 @dataclass
 class MemoryBot:
     """The bot's features on the in-memory channel (`bot.channels.memory`) through the engine
@@ -213,6 +284,13 @@ class MemoryBot:
     services: Services | None = None
     engine: Engine | None = None
     _presses: itertools.count[int] = field(default_factory=itertools.count)
+    sender: Broadcaster | None = None
+    sender_task: asyncio.Task[None] | None = None
+
+    @property
+    def standin(self) -> MemoryRecords:
+        """What the bot did, read as from the stand-in."""
+        return MemoryRecords(self.channel)
 
     async def start(self) -> None:
         db_engine = create_engine(self.settings.database_url)
@@ -226,8 +304,23 @@ class MemoryBot:
             channels={self.channel.name: self.channel},
         )
         self.engine = Engine(self.services)
+        services = self.services
+
+        async def report(due: ReportDue) -> None:
+            body = await report_text(services, due)
+            await services.send(Address(self.channel.name, str(due.chat_id)), Outbound(body))
+
+        # Announcements go out as with `aksi run`, on this channel (no pacing).
+        self.sender = Broadcaster(services, self.channel, Pacer(0), report, idle_poll=0.05)
+        self.sender_task = asyncio.create_task(self.sender.run(), name="memory-announcements")
 
     async def stop(self) -> None:
+        if self.sender_task is not None:
+            self.sender_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self.sender_task
+            if self.sender is not None:
+                await self.sender.drain()
         if self.services is not None:
             await self.services.engine.dispose()
 
@@ -237,6 +330,10 @@ class MemoryBot:
     def downloads(self) -> int:
         """How many files the bot fetched from the channel."""
         return len(self.channel.downloads)
+
+    def join_link(self, token: str) -> str:
+        """A personal join link as this channel writes it."""
+        return self.channel.join_link(token)
 
     def records(self, address: Address, since: int) -> list[Outgoing]:
         """What the channel did in this chat since `since`, as the stand-in records it."""
@@ -251,25 +348,25 @@ def _markup(rows: Rows) -> dict[str, Any] | None:
 
 
 def _record(event: Event) -> Outgoing:
+    # `at` is fixed: the same event reads as an equal record every time it is read.
     chat = int(event.address.external_id)
     message_id = int(event.ref.message_id) if event.ref is not None else None
     message = event.message
     if event.kind == "ack":
         params = {"text": event.notice, "show_alert": event.alert}
-        return Outgoing(
-            "answerCallbackQuery", chat, message_id, event.notice or None, params=params
-        )
+        notice = event.notice or None
+        return Outgoing("answerCallbackQuery", chat, message_id, notice, at=0.0, params=params)
     if event.kind == "drop" or message is None:
-        return Outgoing("editMessageReplyMarkup", chat, message_id)
+        return Outgoing("editMessageReplyMarkup", chat, message_id, at=0.0)
     if message.attachment is not None:
         item = message.attachment
         method = "sendPhoto" if item.kind == "photo" else "sendDocument"
         return Outgoing(
             method, chat, message_id, item.caption, "HTML", _markup(message.rows),
-            item.data, item.filename,
+            item.data, item.filename, 0.0,
         )  # fmt: skip
     method = "editMessageText" if event.kind == "edit" else "sendMessage"
-    return Outgoing(method, chat, message_id, message.text, "HTML", _markup(message.rows))
+    return Outgoing(method, chat, message_id, message.text, "HTML", _markup(message.rows), at=0.0)
 
 
 @dataclass
@@ -284,6 +381,10 @@ class MemoryPerson:
     @property
     def address(self) -> Address:
         return Address(self.bot.channel.name, str(self.user_id))
+
+    @property
+    def standin(self) -> MemoryRecords:
+        return self.bot.standin
 
     @property
     def sender(self) -> Sender:

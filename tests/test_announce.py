@@ -17,7 +17,17 @@ from core.cohorts import get_cohort
 from core.staff import add_facilitator
 from storage.models import Announcement, OutboxMessage, Participant
 from tests.conftest import make_cohort
-from tests.harness import Clock, Person, RunningBot, joined, settings_for, texts
+from tests.harness import (
+    Clock,
+    MemoryBot,
+    MemoryRecords,
+    Person,
+    RunningBot,
+    joined,
+    settings_for,
+    start_bot,
+    texts,
+)
 
 pytestmark = pytest.mark.databases("sqlite", "postgresql")
 
@@ -25,7 +35,7 @@ FACILITATOR = 9001
 PARTICIPANTS = [2001, 2002, 2003, 2004]
 
 
-def delivered(standin: BotApiStandIn, chat_id: int, needle: str) -> int:
+def delivered(standin: BotApiStandIn | MemoryRecords, chat_id: int, needle: str) -> int:
     return sum(1 for m in standin.outbox if m.chat_id == chat_id and needle in (m.text or ""))
 
 
@@ -499,3 +509,35 @@ async def test_an_announcement_is_stored_in_aksis_markup(
         '<b>Rapat</b> <i>besok</i>\nrahasia dikutip <a href="https://elearning.lan.go.id">'
         "portal</a>"
     )
+
+
+async def test_an_announcement_on_the_memory_channel_reaches_everyone_once(
+    standin: BotApiStandIn, db_url: str, db: async_sessionmaker[AsyncSession]
+) -> None:
+    """The same sender (scheduler.broadcast) on another channel: the engine on the in-memory
+    channel, no Telegram at all. Each participant gets it once, the author the report; a
+    participant who blocked the bot is counted unreachable and the rest goes on."""
+    await make_cohort(db)
+    async with db.begin() as session:
+        await add_facilitator(session, await get_cohort(session, "REVMEN1"), FACILITATOR)
+    bot = await start_bot("memory", standin, settings_for(standin, db_url), None)
+    assert isinstance(bot, MemoryBot)
+    try:
+        for user_id in PARTICIPANTS:
+            await bot.person(user_id, f"Peserta{user_id}").send("/start REVMEN1")
+        bot.channel.unreachable.add(str(PARTICIPANTS[-1]))
+        sari = bot.person(FACILITATOR, "Sari")
+        await compose(sari, "Jadwal berubah: lihat portal")
+        await sari.press("Kirim sekarang")
+        records = bot.standin
+        await wait_until(lambda: delivered(records, FACILITATOR, "Laporan pengumuman") == 1)
+        for p in PARTICIPANTS[:-1]:
+            assert delivered(records, p, "Jadwal berubah") == 1
+        assert delivered(records, PARTICIPANTS[-1], "Jadwal berubah") == 0
+        report = next(m.text for m in records.outbox if "Laporan pengumuman" in (m.text or ""))
+        assert report is not None and "Terkirim: 3 dari 4" in report
+        async with db() as session:
+            rows = (await session.execute(select(OutboxMessage.status))).scalars().all()
+        assert sorted(rows) == ["sent", "sent", "sent", "unreachable"]
+    finally:
+        await bot.stop()

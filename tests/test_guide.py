@@ -18,7 +18,16 @@ from handlers.reminders import MESSAGES
 from scheduler.reminder_job import run_tick
 from storage.models import Delivery, Participant, Reminder
 from tests.conftest import make_cohort
-from tests.harness import Clock, Person, RunningBot, joined, settings_for, texts
+from tests.harness import (
+    Clock,
+    Person,
+    RunningBot,
+    joined,
+    settings_for,
+    texts,
+)
+
+pytestmark = pytest.mark.channels("telegram", "memory")
 
 
 def labels(person: Person) -> list[str]:

@@ -21,8 +21,10 @@ from core.cohorts import get_cohort
 from core.staff import add_facilitator
 from storage.models import Cohort, Staff
 from tests.conftest import make_cohort
-from tests.harness import Clock, Person, RunningBot, joined, settings_for
+from tests.harness import Clock, MemoryBot, Person, RunningBot, joined, settings_for, start_bot
 from tests.reportdata import ANI, NOW, build
+
+pytestmark = pytest.mark.channels("telegram", "memory")
 
 FACILITATOR = 5001
 FACILITATOR_EN = 5002  # Telegram in English
@@ -33,16 +35,15 @@ NAMES = ("Ani Lestari", "Budi", "Citra Dewi", "Dedi Kurniawan", "Eka Putri", "Fa
 
 @pytest.fixture
 async def bot(
-    standin: BotApiStandIn, db_url: str, db: async_sessionmaker[AsyncSession]
-) -> AsyncIterator[RunningBot]:
+    standin: BotApiStandIn, db_url: str, db: async_sessionmaker[AsyncSession], chat_kind: str
+) -> AsyncIterator[RunningBot | MemoryBot]:
     await build(db)
     await make_cohort(db, code="LAIN1", name="Angkatan Lain")
     async with db.begin() as session:
         await add_facilitator(session, await get_cohort(session, "REVMEN1"), FACILITATOR)
         await add_facilitator(session, await get_cohort(session, "REVMEN1"), FACILITATOR_EN)
         await add_facilitator(session, await get_cohort(session, "LAIN1"), OTHER_FACILITATOR)
-    running = RunningBot(standin, settings_for(standin, db_url), clock=Clock(NOW))
-    await running.start()
+    running = await start_bot(chat_kind, standin, settings_for(standin, db_url), Clock(NOW))
     yield running
     await running.stop()
 

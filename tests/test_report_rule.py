@@ -21,8 +21,10 @@ from core.staff import add_facilitator
 from scheduler.digest_job import render_digest
 from storage.models import Cohort
 from tests.conftest import make_cohort
-from tests.harness import Clock, Person, RunningBot, joined, settings_for
+from tests.harness import Clock, MemoryBot, Person, RunningBot, joined, settings_for, start_bot
 from tests.reportdata import build
+
+pytestmark = pytest.mark.channels("telegram", "memory")
 
 # Friday 3 September 2021, 09:00 WITA.
 NOW = datetime(2021, 9, 3, 1, 0, tzinfo=UTC)
@@ -51,13 +53,12 @@ async def test_a_number_below_its_target_is_not_done(
 
 @pytest.fixture
 async def bot(
-    standin: BotApiStandIn, db_url: str, db: async_sessionmaker[AsyncSession]
-) -> AsyncIterator[RunningBot]:
+    standin: BotApiStandIn, db_url: str, db: async_sessionmaker[AsyncSession], chat_kind: str
+) -> AsyncIterator[RunningBot | MemoryBot]:
     await make_cohort(db)
     async with db.begin() as session:
         await add_facilitator(session, await get_cohort(session, "REVMEN1"), FACILITATOR)
-    running = RunningBot(standin, settings_for(standin, db_url), clock=Clock(NOW))
-    await running.start()
+    running = await start_bot(chat_kind, standin, settings_for(standin, db_url), Clock(NOW))
     yield running
     await running.stop()
 
@@ -132,7 +133,7 @@ async def test_complete_only_when_every_due_habit_is_done(
         cohort = await session.get(Cohort, 1)
         assert cohort is not None
         report = await cohort_report(session, cohort, NOW)
-    i18n = bot.app.bot_data.services.i18n
+    i18n = bot.services.i18n
     digest = render_digest(i18n, "id", report, date(2021, 9, 3))
     assert (
         "⏳ <b>Belum lengkap hari ini: 2 dari 5</b>\n• Ani Lestari · 1/2 selesai\n• Eka Putri"

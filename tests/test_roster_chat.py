@@ -17,7 +17,18 @@ from core.roster import apply_roster, parse_roster
 from core.staff import add_facilitator
 from storage.models import Participant, RosterEntry, Staff
 from tests.conftest import make_cohort
-from tests.harness import Clock, Person, RunningBot, joined, settings_for, texts
+from tests.harness import (
+    Clock,
+    MemoryBot,
+    Person,
+    RunningBot,
+    joined,
+    settings_for,
+    start_bot,
+    texts,
+)
+
+pytestmark = pytest.mark.channels("telegram", "memory")
 
 NOW = datetime(2021, 9, 3, 1, 0, tzinfo=UTC)
 ADMIN, FACILITATOR, OTHER_FACILITATOR = 9999, 9001, 9002
@@ -47,10 +58,11 @@ async def cohorts(db: async_sessionmaker[AsyncSession]) -> async_sessionmaker[As
 
 
 @pytest.fixture
-async def bot(standin: BotApiStandIn, db_url: str, cohorts: Any) -> AsyncIterator[RunningBot]:
+async def bot(
+    standin: BotApiStandIn, db_url: str, cohorts: Any, chat_kind: str
+) -> AsyncIterator[RunningBot | MemoryBot]:
     settings = settings_for(standin, db_url, aksi_admin_ids=(ADMIN,))
-    running = RunningBot(standin, settings, clock=Clock(NOW))
-    await running.start()
+    running = await start_bot(chat_kind, standin, settings, Clock(NOW))
     yield running
     await running.stop()
 
@@ -273,10 +285,7 @@ async def test_peserta_and_matching(bot: RunningBot, cohorts: Any, standin: BotA
     budi_line = lines[1].split(";")
     assert budi_line[0] == "Budi Santoso" and budi_line[-1] == "yes"
     assert budi_line[2] == "19800101 200501 1 001"  # kept as text by spreadsheets
-    assert (
-        budi_line[4]
-        == f"https://t.me/{standin.bot_username}?start={rows['Budi Santoso'].join_token}"
-    )
+    assert budi_line[4] == bot.join_link(rows["Budi Santoso"].join_token)
     assert [line.split(";")[-1] for line in lines[1:]] == ["yes", "no", "yes", "no"]
     assert (
         "Kolom dipisah titik koma (;), seperti Excel berpengaturan wilayah Indonesia; NIP ditulis "
@@ -292,7 +301,8 @@ async def test_peserta_and_matching(bot: RunningBot, cohorts: Any, standin: BotA
     [document] = [r for r in out if r.method == "sendDocument"]
     lines = (document.file_bytes or b"").decode("utf-8-sig").splitlines()
     assert lines[0] == "name,unit,nip,telegram_username,link,joined"
-    assert lines[1].startswith("Budi Santoso,Dinas Kesehatan,19800101 200501 1 001,,https://")
+    link = bot.join_link(rows["Budi Santoso"].join_token)
+    assert lines[1] == f"Budi Santoso,Dinas Kesehatan,19800101 200501 1 001,,{link},yes"
     assert (
         "Columns are separated by commas (,); NIPs are written in groups so they stay whole."
     ) in (document.text or "")
@@ -311,6 +321,7 @@ async def test_peserta_and_matching(bot: RunningBot, cohorts: Any, standin: BotA
         assert not [r for r in out if r.method == "sendDocument"]
 
 
+@pytest.mark.channels("telegram")  # the command menus are Telegram's
 async def test_fasilitator_for_admins_only(
     bot: RunningBot, cohorts: Any, standin: BotApiStandIn
 ) -> None:
