@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import logging
 
-from core.channel import Channel, Inbound, Outbound, Press, SendResult
-from core.participants import find_participant, language_for
+from core.channel import Channel, Inbound, SendResult
 from core.services import Services
 from handlers.dispatch import dispatch
+from handlers.fallback import sorry
 from handlers.turn import NotSent, Turn
 
 log = logging.getLogger("aksi.engine")
@@ -34,21 +34,5 @@ class Engine:
             log.info("an answer to %s was not sent: %s", event.sender.address, exc.result)
         except Exception:
             log.exception("error while handling %s", type(event).__name__)
-            await self._sorry(channel, turn)
+            await sorry(turn)
         return turn.results
-
-    async def _sorry(self, channel: Channel, turn: Turn) -> None:
-        services = self.services
-        try:
-            async with services.db() as session:
-                participant = await find_participant(session, turn.user_id)
-        except Exception:  # the error may be the database itself
-            participant = None
-        lang = language_for(
-            participant, turn.sender.language_hint, services.settings.aksi_default_language
-        )
-        if isinstance(turn.inbound, Press):
-            await channel.acknowledge(turn.inbound, services.i18n.plain(lang, "error.generic"))
-            return
-        message = Outbound(services.i18n.text(lang, "error.generic"))
-        turn.results.append(await channel.send(turn.sender.address, message))

@@ -17,16 +17,15 @@ from telegram import Bot, Update
 from telegram.request import HTTPXRequest
 
 from bot.app import AksiApplication, build_application, register_command_menus
-from bot.channels.telegram import TelegramChannel, address
+from bot.channels.telegram import TelegramChannel
 from bot.context import AksiContext, Services
 from bot.settings import Settings
-from core.channel import Outbound, Sent
+from core.channel import TELEGRAM
 from core.reminders import sync_missing
-from handlers.announce_status import report_text
+from handlers.announce_status import report_sender
 from handlers.reminders import MESSAGES
 from scheduler.broadcast import Broadcaster
 from scheduler.digest_job import run_digest_tick
-from scheduler.outbox import ReportDue
 from scheduler.reminder_job import reminder_job
 from storage.db import create_engine, upgrade
 
@@ -141,17 +140,15 @@ async def start_sender(app: AksiApplication) -> RunningSender:
     services = app.bot_data.services
     assert services is not None
 
-    async def report(due: ReportDue) -> None:
-        body = await report_text(services, due)
-        result = await services.send(address(due.chat_id), Outbound(body))
-        if not isinstance(result, Sent):
-            log.warning("the report of announcement %d not sent: %s", due.announcement_id, result)
-
     bot = bulk_bot(services, SENDER_CONCURRENCY)
     await bot.initialize()
     channel = TelegramChannel(bot)
     broadcaster = Broadcaster(
-        services, channel, services.pacer, report, concurrency=SENDER_CONCURRENCY
+        services,
+        channel,
+        services.pacer,
+        report_sender(services, TELEGRAM),
+        concurrency=SENDER_CONCURRENCY,
     )
     task = asyncio.create_task(broadcaster.run(), name="announcements")
     return RunningSender(broadcaster, bot, task)

@@ -77,37 +77,31 @@ def clean(markup: str) -> str:
     return "".join(out)
 
 
-def to_plain(markup: str) -> str:
-    """The text alone; a link's address follows its text when they differ."""
+def _written_out(markup: str, marks: dict[str, str]) -> str:
+    """The text with each kept tag replaced by its mark in `marks` (none when absent) and a
+    link's address after its text when they differ."""
     out: list[str] = []
     links: list[tuple[str, int]] = []
     for kind, value, href in _Reader().read(markup):
         if kind == "text":
             out.append(value)
-        elif kind == "open" and value == "a":
+        elif value != "a":
+            out.append(marks.get(value, ""))
+        elif kind == "open":
             links.append((href, len(out)))
-        elif kind == "close" and value == "a" and links:
+        elif links:
             href, start = links.pop()
             if "".join(out[start:]).strip() != href:
                 out.append(f" ({href})")
     return "".join(out)
 
 
+def to_plain(markup: str) -> str:
+    """The text alone; a link's address follows its text when they differ."""
+    return _written_out(markup, {})
+
+
 def to_whatsapp(markup: str) -> str:
     """WhatsApp's own formatting: `*bold*`, `_italic_`, `~struck~`, ```` ``` ```` for code; no
     underline; a link as its text and address."""
-    out: list[str] = []
-    links: list[tuple[str, int]] = []
-    for kind, value, href in _Reader().read(markup):
-        if kind == "text":
-            out.append(value)
-        elif value == "a":
-            if kind == "open":
-                links.append((href, len(out)))
-            elif links:
-                href, start = links.pop()
-                if "".join(out[start:]).strip() != href:
-                    out.append(f" ({href})")
-        else:
-            out.append(_WHATSAPP.get(value, ""))
-    return "".join(out)
+    return _written_out(markup, _WHATSAPP)

@@ -4,8 +4,11 @@ announcement is `handlers.announce`."""
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Awaitable, Callable
+
 from core import announcements as ann
-from core.channel import Action, button_rows
+from core.channel import Action, Address, Outbound, Sent, button_rows
 from core.numbers import number
 from core.services import Services
 from handlers.announce import action_button, title_of, when_text
@@ -17,6 +20,8 @@ from handlers.staff import (
 from handlers.turn import Turn
 from scheduler.outbox import ReportDue
 from storage.models import Announcement, Cohort
+
+log = logging.getLogger(__name__)
 
 _NAMES_IN_REPORT = 20
 
@@ -119,3 +124,16 @@ async def report_text(services: Services, due: ReportDue) -> str:
         )
         body += "\n" + services.i18n.text(lang, "announce.report_missed", names=shown)
     return body
+
+
+def report_sender(services: Services, channel: str) -> Callable[[ReportDue], Awaitable[None]]:
+    """What the announcement sender (`scheduler.broadcast`) calls when one is done: the
+    delivery report, to its author's chat on `channel`."""
+
+    async def send_report(due: ReportDue) -> None:
+        body = await report_text(services, due)
+        result = await services.send(Address(channel, str(due.chat_id)), Outbound(body))
+        if not isinstance(result, Sent):
+            log.warning("the report of announcement %d not sent: %s", due.announcement_id, result)
+
+    return send_report

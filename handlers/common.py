@@ -9,10 +9,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.channel import Rows
 from core.participants import TelegramPerson
-from handlers.turn import HasServices, NotSent, Turn
+from handlers.turn import HasServices, Turn
 from storage.models import Participant
-
-__all__ = ["Answer", "NotSent", "Reader", "identify", "plain", "text"]
 
 # What a handler answers: messages, each with its buttons (if any), sent in order.
 Answer = list[tuple[str, Rows | None]]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from core.announcements import open_draft
-from core.channel import Command
+from core.channel import Command, Outbound
 from handlers.common import identify, plain, text
 from handlers.turn import Turn
 
@@ -35,3 +35,18 @@ async def unknown_button(turn: Turn) -> None:
     async with turn.services.db() as session:
         reader = await identify(session, turn)
     await turn.answer_button(plain(turn, reader.lang, "button.stale"), alert=True)
+
+
+async def sorry(turn: Turn) -> None:
+    """After a failure: tell the person something went wrong, in their language — read from
+    the database if it answers (the failure may be the database itself), else their app's."""
+    try:
+        async with turn.services.db() as session:
+            await turn.identify(session)
+    except Exception:  # the language stays the sender's hint or the default
+        pass
+    if turn.press is not None:
+        await turn.channel.acknowledge(turn.press, turn.plain("error.generic"), alert=True)
+        return
+    message = Outbound(turn.text("error.generic"))
+    turn.results.append(await turn.channel.send(turn.sender.address, message))

@@ -25,7 +25,6 @@ from core.channel import (
     Inbound,
     MessageRef,
     Other,
-    Outbound,
     Press,
     Rows,
     Sender,
@@ -35,9 +34,8 @@ from core.i18n import Catalogs, escape
 from core.pacing import Pacer
 from core.rendering import Renderer
 from core.services import Services, utc_now
-from handlers.announce_status import report_text
+from handlers.announce_status import report_sender
 from scheduler.broadcast import Broadcaster
-from scheduler.outbox import ReportDue
 from storage.db import Database, create_engine
 
 QUIET_S = 0.12
@@ -124,6 +122,14 @@ class RunningBot:
         return sum(1 for method, _ in self.standin.requests if method.lower() == "getfile")
 
 
+def button_data(keyboard: tuple[int, list[dict[str, Any]]], label: str) -> tuple[int, str]:
+    """The message and the data of the first button whose text contains `label`."""
+    message_id, buttons = keyboard
+    matches = [b for b in buttons if label in b["text"]]
+    assert matches, f"no button {label!r} in {[b['text'] for b in buttons]}"
+    return message_id, str(matches[0]["callback_data"])
+
+
 @dataclass
 class Person:
     standin: BotApiStandIn
@@ -172,12 +178,8 @@ class Person:
     async def press_and_wait(self, label: str, count: int, timeout: float = 20.0) -> list[Outgoing]:
         """Press `label` and wait for `count` answers (when more come after a pause)."""
         mark = self.standin.mark()
-        message_id, buttons = self.last_keyboard()
-        matches = [b for b in buttons if label in b["text"]]
-        assert matches, f"no button {label!r} in {[b['text'] for b in buttons]}"
-        self.standin.push_callback(
-            self.user_id, message_id, matches[0]["callback_data"], **self._profile()
-        )
+        message_id, data = button_data(self.last_keyboard(), label)
+        self.standin.push_callback(self.user_id, message_id, data, **self._profile())
         return await self.standin.wait_for_outgoing(self.user_id, count, timeout, since=mark)
 
     def last_keyboard(self) -> tuple[int, list[dict[str, Any]]]:
@@ -189,10 +191,8 @@ class Person:
 
     async def press(self, label: str) -> list[Outgoing]:
         """Press the button whose text contains `label` on the latest message with buttons."""
-        message_id, buttons = self.last_keyboard()
-        matches = [b for b in buttons if label in b["text"]]
-        assert matches, f"no button {label!r} in {[b['text'] for b in buttons]}"
-        return await self.press_data(message_id, matches[0]["callback_data"])
+        message_id, data = button_data(self.last_keyboard(), label)
+        return await self.press_data(message_id, data)
 
     async def press_data(self, message_id: int, data: str) -> list[Outgoing]:
         mark = self.standin.mark()
@@ -304,14 +304,9 @@ class MemoryBot:
             channels={self.channel.name: self.channel},
         )
         self.engine = Engine(self.services)
-        services = self.services
-
-        async def report(due: ReportDue) -> None:
-            body = await report_text(services, due)
-            await services.send(Address(self.channel.name, str(due.chat_id)), Outbound(body))
-
         # Announcements go out as with `aksi run`, on this channel (no pacing).
-        self.sender = Broadcaster(services, self.channel, Pacer(0), report, idle_poll=0.05)
+        report = report_sender(self.services, self.channel.name)
+        self.sender = Broadcaster(self.services, self.channel, Pacer(0), report, idle_poll=0.05)
         self.sender_task = asyncio.create_task(self.sender.run(), name="memory-announcements")
 
     async def stop(self) -> None:
@@ -451,10 +446,8 @@ class MemoryPerson:
 
     async def press(self, label: str) -> list[Outgoing]:
         """Press the button whose text contains `label` on the latest message with buttons."""
-        message_id, buttons = self.last_keyboard()
-        matches = [b for b in buttons if label in b["text"]]
-        assert matches, f"no button {label!r} in {[b['text'] for b in buttons]}"
-        return await self.press_data(message_id, matches[0]["callback_data"])
+        message_id, data = button_data(self.last_keyboard(), label)
+        return await self.press_data(message_id, data)
 
     async def press_data(self, message_id: int, data: str) -> list[Outgoing]:
         ref = MessageRef(self.address, str(message_id))

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot.standin import BotApiStandIn
 from core.htmlsplit import visible_length
@@ -335,3 +336,22 @@ async def test_restart_keeps_everyone_and_answers_what_came_while_down(
     async with cohort_db() as session:
         assert await session.scalar(select(func.count()).select_from(Participant)) == 3
         assert await session.scalar(select(func.count()).select_from(Session)) == 8
+
+
+@pytest.mark.channels("telegram")  # Telegram's error handler (the engine's: test_features_memory)
+async def test_a_failure_is_answered_with_an_apology_in_the_readers_language(
+    bot: RunningBot,
+) -> None:
+    async def boom(update: object, context: object) -> None:
+        raise RuntimeError("boom")
+
+    bot.app.add_handler(CommandHandler("boom", boom), group=-5)
+    bot.app.add_handler(CallbackQueryHandler(boom, pattern="^boom:"), group=-5)
+    ana = bot.person(1007, "Ana", language_code="en")
+    assert "Sorry, something went wrong" in joined(await ana.send("/boom"))
+    await ana.send("/help")
+    out = await ana.press_data(ana.last_message_id(), "boom:1")
+    # (The stale-button answer of the ordinary handlers follows in their own group.)
+    [answer] = [r for r in out if r.method == "answerCallbackQuery" and "Sorry" in (r.text or "")]
+    assert answer.text == "Sorry, something went wrong on our side. Please try again in a moment."
+    assert answer.params.get("show_alert") is True
