@@ -44,7 +44,13 @@ from typing import IO
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.common import aksi_environment, bench_cohort, percentile, stop_process  # noqa: E402
+from bench.common import (  # noqa: E402
+    aksi_environment,
+    bench_cohort,
+    percentile,
+    stop_process,
+    telegram_person,
+)
 from bot.standin import BotApiStandIn, Outgoing  # noqa: E402
 from storage.models import Participant, Staff  # noqa: E402
 
@@ -67,18 +73,18 @@ async def build_database(path: Path) -> None:
         starts=date(2020, 1, 1),
         ends=date(2040, 12, 31),
     ) as (session, cohort):
-        session.add_all(
-            Participant(
-                cohort_id=cohort.id,
-                telegram_user_id=uid,
-                chat_id=uid,
-                first_name=f"P{uid}",
-                full_name=f"Peserta {uid}",
-                unit="OPD Uji",
+        for uid in USERS:
+            session.add(
+                Participant(
+                    cohort_id=cohort.id,
+                    person_id=await telegram_person(session, uid),
+                    first_name=f"P{uid}",
+                    full_name=f"Peserta {uid}",
+                    unit="OPD Uji",
+                )
             )
-            for uid in USERS
-        )
-        session.add(Staff(cohort_id=cohort.id, telegram_user_id=FACILITATOR))
+        staff = await telegram_person(session, FACILITATOR)
+        session.add(Staff(cohort_id=cohort.id, person_id=staff))
 
 
 @dataclass

@@ -39,7 +39,13 @@ from zoneinfo import ZoneInfo
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.common import aksi_environment, bench_cohort, percentile, stop_process  # noqa: E402
+from bench.common import (  # noqa: E402
+    aksi_environment,
+    bench_cohort,
+    percentile,
+    stop_process,
+    telegram_person,
+)
 from bot.standin import BotApiStandIn, Outgoing  # noqa: E402
 from core.habits import Kind, Schedule  # noqa: E402
 from storage.models import ActionPlan, Habit, Participant  # noqa: E402
@@ -79,8 +85,7 @@ async def build_database(path: Path, today: date) -> dict[int, int]:
         participants = [
             Participant(
                 cohort=cohort,
-                telegram_user_id=uid,
-                chat_id=uid,
+                person_id=await telegram_person(session, uid),
                 first_name=f"P{uid}",
                 full_name=f"Peserta {uid}",
                 unit="Unit Bench",
@@ -91,7 +96,7 @@ async def build_database(path: Path, today: date) -> dict[int, int]:
         session.add_all(participants)
         await session.flush()
         habits: dict[int, Habit] = {}
-        for participant in participants:
+        for uid, participant in zip(USERS, participants, strict=True):
             habit = Habit(
                 position=0,
                 name=HABIT_NAME,
@@ -106,7 +111,7 @@ async def build_database(path: Path, today: date) -> dict[int, int]:
                     habits=[habit],
                 )
             )
-            habits[participant.telegram_user_id] = habit
+            habits[uid] = habit
         await session.flush()
         return {uid: habit.id for uid, habit in habits.items()}
 

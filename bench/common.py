@@ -9,15 +9,23 @@ import signal
 import statistics
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.standin import BotApiStandIn
+from core.channel import TELEGRAM, Address
 from core.cohorts import create_cohort
+from core.contacts import person_for
 from storage.db import create_engine, sessionmaker, upgrade
 from storage.models import Cohort
+
+
+async def telegram_person(session: AsyncSession, user_id: int) -> int:
+    """The person (with a Telegram contact) of a bench user id."""
+    contact = await person_for(session, Address(TELEGRAM, str(user_id)), datetime.now(UTC))
+    return contact.person_id
 
 
 @asynccontextmanager

@@ -38,7 +38,13 @@ from zoneinfo import ZoneInfo
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.common import aksi_environment, bench_cohort, percentile, stop_process  # noqa: E402
+from bench.common import (  # noqa: E402
+    aksi_environment,
+    bench_cohort,
+    percentile,
+    stop_process,
+    telegram_person,
+)
 from bot.standin import BotApiStandIn, Outgoing  # noqa: E402
 from core.habits import Kind, Schedule, Status  # noqa: E402
 from storage.models import ActionPlan, CheckIn, Habit, Participant, Session, Staff  # noqa: E402
@@ -84,13 +90,13 @@ async def build_database(path: Path, today: date) -> dict[int, int]:
                     link=f"https://zoom.example/j/{i}",
                 )
             )
-        session.add_all(Staff(cohort_id=cohort.id, telegram_user_id=f) for f in FACILITATORS)
+        for f in FACILITATORS:
+            session.add(Staff(cohort_id=cohort.id, person_id=await telegram_person(session, f)))
         first_habit: dict[int, int] = {}
         for uid in USERS:
             participant = Participant(
                 cohort=cohort,
-                telegram_user_id=uid,
-                chat_id=uid,
+                person_id=await telegram_person(session, uid),
                 first_name=f"P{uid}",
                 full_name=f"Peserta {uid}",
                 unit="OPD Uji",

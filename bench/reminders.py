@@ -32,9 +32,10 @@ sys.path.insert(0, str(ROOT))
 from sqlalchemy import insert, select  # noqa: E402
 
 from core import reminders as rules  # noqa: E402
+from core.channel import TELEGRAM  # noqa: E402
 from scheduler import reminders as rem  # noqa: E402
 from storage.db import create_engine, sessionmaker, upgrade  # noqa: E402
-from storage.models import Cohort, Participant, Reminder  # noqa: E402
+from storage.models import Cohort, Contact, Participant, Person, Reminder  # noqa: E402
 
 ZONES = ("Asia/Jakarta", "Asia/Makassar", "Asia/Jayapura")
 START = datetime(2021, 9, 2, 20, 0, tzinfo=UTC)  # 06:00 WIT on Friday 3 September 2021 is 21:00
@@ -63,12 +64,27 @@ async def database_part(n: int, folder: Path) -> dict[str, float]:
         session.add(cohort)
         await session.flush()
         await session.execute(
+            insert(Person), [{"id": i + 1, "created_at": START} for i in range(n)]
+        )
+        await session.execute(
+            insert(Contact),
+            [
+                {
+                    "person_id": i + 1,
+                    "channel": TELEGRAM,
+                    "external_id": str(10_000 + i),
+                    "last_inbound_at": START,
+                    "created_at": START,
+                }
+                for i in range(n)
+            ],
+        )
+        await session.execute(
             insert(Participant),
             [
                 {
                     "cohort_id": cohort.id,
-                    "telegram_user_id": 10_000 + i,
-                    "chat_id": 10_000 + i,
+                    "person_id": i + 1,
                     "first_name": f"P{i}",
                     "timezone": tz,
                     "joined_at": START,

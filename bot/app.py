@@ -19,11 +19,12 @@ from bot.chats import ChatOrderedProcessor
 from bot.context import AksiContext, BotData, Services
 from bot.pacing import PacedRateLimiter
 from bot.settings import Settings
+from core.channel import Address
 from core.i18n import Catalogs
 from core.pacing import Pacer
 from core.rendering import Renderer
 from core.services import utc_now
-from core.staff import all_staff_user_ids
+from core.staff import staff_telegram_ids
 from storage.db import Database
 
 log = logging.getLogger("aksi")
@@ -69,8 +70,9 @@ def build_application(
     app.bot_data.services = services
     services.channels[TelegramChannel.name] = TelegramChannel(app.bot)
 
-    async def staff_menu(user_id: int, staff: bool) -> None:
-        await set_staff_menu(app.bot, services.i18n, user_id, staff=staff)
+    async def staff_menu(where: Address, staff: bool) -> None:
+        if where.channel == TelegramChannel.name:
+            await set_staff_menu(app.bot, services.i18n, int(where.external_id), staff=staff)
 
     services.staff_menu = staff_menu
     routes.register(app)
@@ -118,6 +120,6 @@ async def register_command_menus(app: AksiApplication) -> None:
                 exc,
             )
     async with services.db() as session:
-        staff_ids = await all_staff_user_ids(session)
+        staff_ids = await staff_telegram_ids(session)
     for user_id in sorted({*services.settings.aksi_admin_ids, *staff_ids}):
         await set_staff_menu(app.bot, services.i18n, user_id, staff=True)

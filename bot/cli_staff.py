@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.cli_common import COHORT_OPTION, fail, run_db, settings_of
 from bot.settings import Settings
 from core.facilitators import change_facilitator, staff_listing
+from core.services import utc_now
 from core.staff import parse_user_id
 
 
@@ -35,7 +36,7 @@ def _change_facilitator(ctx: click.Context, code: str, user_id_text: str, add: b
 
     async def _work(session: AsyncSession) -> tuple[str, bool, bool]:
         change = await change_facilitator(
-            session, code, user_id, add=add, admin_ids=settings.aksi_admin_ids
+            session, code, user_id, add=add, admin_ids=settings.aksi_admin_ids, now=utc_now()
         )
         return change.cohort.code, change.changed, change.still_staff
 
@@ -104,7 +105,8 @@ def facilitator_list(ctx: click.Context, code: str | None) -> None:
         lines = []
         for item in await staff_listing(session, code):
             people = ", ".join(
-                f"{f.user_id} ({f.name})" if f.name else str(f.user_id) for f in item.facilitators
+                f"{f.user_id or '—'} ({f.name})" if f.name else str(f.user_id or "—")
+                for f in item.facilitators
             )
             lines.append(f"{item.cohort.code:<12} {people or '(none)'}")
         return lines

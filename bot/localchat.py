@@ -13,7 +13,7 @@ import asyncio
 import re
 import sys
 import tempfile
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any, TextIO
@@ -27,6 +27,8 @@ from bot.app import AksiApplication
 from bot.runner import serve
 from bot.settings import Settings
 from bot.standin import BotApiStandIn, Outgoing
+from core.channel import TELEGRAM, Address
+from core.contacts import person_for
 from core.demo import DEMO_CODE, ensure_demo_cohort, ensure_demo_people
 from core.staff import add_facilitator
 from storage.db import create_engine, sessionmaker, upgrade
@@ -139,7 +141,10 @@ class LocalChat:
             await upgrade(engine)
             async with sessionmaker(engine).begin() as session:
                 cohort = await ensure_demo_cohort(session, self._today())
-                await add_facilitator(session, cohort, FACILITATOR_ID)
+                # The local chat is Telegram's (the stand-in): the facilitator is that user id.
+                where = Address(TELEGRAM, str(FACILITATOR_ID))
+                facilitator = await person_for(session, where, datetime.now(UTC))
+                await add_facilitator(session, cohort, facilitator.person_id)
                 await ensure_demo_people(session, cohort, self._today())
         finally:
             await engine.dispose()

@@ -20,7 +20,6 @@ from bot.app import AksiApplication, build_application, register_command_menus
 from bot.channels.telegram import TelegramChannel
 from bot.context import AksiContext, Services
 from bot.settings import Settings
-from core.channel import TELEGRAM
 from core.reminders import sync_missing
 from handlers.announce_status import report_sender
 from handlers.reminders import MESSAGES
@@ -147,7 +146,7 @@ async def start_sender(app: AksiApplication) -> RunningSender:
         services,
         channel,
         services.pacer,
-        report_sender(services, TELEGRAM),
+        report_sender(services),
         concurrency=SENDER_CONCURRENCY,
     )
     task = asyncio.create_task(broadcaster.run(), name="announcements")

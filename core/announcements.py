@@ -30,12 +30,12 @@ BODY_MAX = 3800
 SCHEDULE_AHEAD = timedelta(days=60)
 
 
-async def open_draft(session: AsyncSession, author_user_id: int) -> Announcement | None:
+async def open_draft(session: AsyncSession, author_id: int) -> Announcement | None:
     """The author's draft in progress (compose, preview or time), if any."""
     result = await session.execute(
         select(Announcement)
         .where(
-            Announcement.author_user_id == author_user_id,
+            Announcement.author_id == author_id,
             Announcement.state.in_(DRAFT_STATES),
         )
         .order_by(Announcement.id.desc())
@@ -47,8 +47,8 @@ async def open_draft(session: AsyncSession, author_user_id: int) -> Announcement
 async def start_draft(
     session: AsyncSession,
     cohort: Cohort,
-    author_user_id: int,
-    author_chat_id: int,
+    author_id: int,
+    author_contact_id: int,
     lang: str,
     now: datetime,
 ) -> Announcement:
@@ -56,15 +56,15 @@ async def start_draft(
     await session.execute(
         update(Announcement)
         .where(
-            Announcement.author_user_id == author_user_id,
+            Announcement.author_id == author_id,
             Announcement.state.in_(DRAFT_STATES),
         )
         .values(state="cancelled", finished_at=now)
     )
     draft = Announcement(
         cohort_id=cohort.id,
-        author_user_id=author_user_id,
-        author_chat_id=author_chat_id,
+        author_id=author_id,
+        author_contact_id=author_contact_id,
         author_language=lang,
         state="compose",
         audience="all",
@@ -188,7 +188,7 @@ def _current_members(cohort_id: int) -> Select[Any]:
             Participant.cohort_id == cohort_id,
             ~select(newer.id)
             .where(
-                newer.telegram_user_id == Participant.telegram_user_id,
+                newer.person_id == Participant.person_id,
                 newer.id != Participant.id,
                 newer.joined_at > Participant.joined_at,
             )

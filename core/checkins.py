@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, delete, func, select
+from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.errors import InvalidInput, TooLong
@@ -15,6 +15,7 @@ from storage.db import dialect_insert
 from storage.models import (
     ActionPlan,
     CheckIn,
+    Contact,
     Delivery,
     Habit,
     Participant,
@@ -326,12 +327,10 @@ class Erased:
     reflections: int
 
 
-async def erase_personal_data(session: AsyncSession, telegram_user_id: int) -> Erased:
+async def erase_personal_data(session: AsyncSession, person_id: int) -> Erased:
     """Delete everything Aksi holds about this person, in every cohort they joined."""
     ids = list(
-        await session.scalars(
-            select(Participant.id).where(Participant.telegram_user_id == telegram_user_id)
-        )
+        await session.scalars(select(Participant.id).where(Participant.person_id == person_id))
     )
 
     async def count(model: type[CheckIn] | type[Reflection] | type[ActionPlan]) -> int:
@@ -360,4 +359,9 @@ async def erase_personal_data(session: AsyncSession, telegram_user_id: int) -> E
     await session.execute(delete(Reminder).where(Reminder.participant_id.in_(ids)))
     await session.execute(delete(Delivery).where(Delivery.participant_id.in_(ids)))
     await session.execute(delete(Participant).where(Participant.id.in_(ids)))
+    # What stays is the bare address the person writes from (without it Aksi could not answer
+    # them); their handle on it goes too (the channel tells it again when they next write).
+    await session.execute(
+        update(Contact).where(Contact.person_id == person_id).values(username=None)
+    )
     return erased

@@ -70,18 +70,18 @@ class Ref:
 
 async def ask(
     session: AsyncSession,
-    user_id: int,
+    person_id: int,
     action: str,
     payload: dict[str, Any],
     language: str,
     now: datetime,
 ) -> Ref:
-    """Store a new question for `user_id` (voiding any they had open) and return what its
+    """Store a new question for `person_id` (voiding any they had open) and return what its
     buttons carry. Rows older than `KEEP_FOR` are dropped on the way."""
-    await void_open(session, user_id, now)
+    await void_open(session, person_id, now)
     await session.execute(delete(Confirmation).where(Confirmation.created_at < now - KEEP_FOR))
     row = Confirmation(
-        user_id=user_id,
+        person_id=person_id,
         action=action,
         nonce=secrets.token_urlsafe(6)[:8],
         payload=json.dumps(payload, separators=(",", ":"), sort_keys=True),
@@ -97,39 +97,43 @@ async def ask(
 # Asked on every update: built once.
 _HAS_OPEN = (
     select(Confirmation.id)
-    .where(Confirmation.user_id == bindparam("user_id"), Confirmation.voided_at.is_(None))
+    .where(Confirmation.person_id == bindparam("person_id"), Confirmation.voided_at.is_(None))
     .limit(1)
 )
 
 
-async def has_open(session: AsyncSession, user_id: int) -> bool:
-    """Whether `user_id` has a question not yet answered or voided (a cheap indexed read)."""
-    return (await session.scalar(_HAS_OPEN, {"user_id": user_id})) is not None
+async def has_open(session: AsyncSession, person_id: int) -> bool:
+    """Whether `person_id` has a question not yet answered or voided (a cheap indexed read)."""
+    return (await session.scalar(_HAS_OPEN, {"person_id": person_id})) is not None
 
 
-async def users_asked(session: AsyncSession) -> set[int]:
+async def people_asked(session: AsyncSession) -> set[int]:
     """Everyone with a question not yet answered or voided."""
     found = await session.scalars(
-        select(Confirmation.user_id).where(Confirmation.voided_at.is_(None)).distinct()
+        select(Confirmation.person_id).where(Confirmation.voided_at.is_(None)).distinct()
     )
     return set(found)
 
 
-async def void_open(session: AsyncSession, user_id: int, now: datetime) -> int:
+async def void_open(session: AsyncSession, person_id: int, now: datetime) -> int:
     """The person did something else: their open questions can no longer be answered."""
     result = await session.execute(
         update(Confirmation)
-        .where(Confirmation.user_id == user_id, Confirmation.voided_at.is_(None))
+        .where(Confirmation.person_id == person_id, Confirmation.voided_at.is_(None))
         .values(voided_at=now)
     )
     return int(getattr(result, "rowcount", 0) or 0)
 
 
-async def take(session: AsyncSession, user_id: int, ref: Ref, now: datetime) -> Taken:
-    """Answer the question `ref` for `user_id`, once: the row is removed whatever its state,
+async def take(session: AsyncSession, person_id: int, ref: Ref, now: datetime) -> Taken:
+    """Answer the question `ref` for `person_id`, once: the row is removed whatever its state,
     and only an `OPEN` one may be carried out."""
     row = await session.get(Confirmation, ref.id)
-    if row is None or row.user_id != user_id or not secrets.compare_digest(row.nonce, ref.nonce):
+    if (
+        row is None
+        or row.person_id != person_id
+        or not secrets.compare_digest(row.nonce, ref.nonce)
+    ):
         return Taken(State.GONE)
     await session.delete(row)
     await session.flush()

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import dataclasses
 import random
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.channel import Address
 from core.cohorts import find_cohort
+from core.contacts import person_for
 from core.habits import Kind, Schedule, Status
 from core.imports import apply_materials, apply_schedule, parse_materials, parse_schedule
 from core.roster import new_token
@@ -81,6 +83,7 @@ DEMO_PEOPLE = [
     ("Rudi Hartono, S.T.", "Dinas Lingkungan Hidup", None, 0.0),
 ]
 DEMO_FIRST_ID = 7001
+DEMO_CHANNEL = "demo"
 
 
 async def ensure_demo_people(session: AsyncSession, cohort: Cohort, today: date) -> None:
@@ -104,11 +107,12 @@ async def ensure_demo_people(session: AsyncSession, cohort: Cohort, today: date)
         session.add(entry)
         if habit_name is None:
             continue
-        user_id = DEMO_FIRST_ID + position
+        # Made-up people, on a channel that reaches nobody (`Services.send`: unreachable).
+        where = Address(DEMO_CHANNEL, str(DEMO_FIRST_ID + position))
+        contact = await person_for(session, where, datetime.combine(first_day, time(), UTC))
         participant = Participant(
             cohort_id=cohort.id,
-            telegram_user_id=user_id,
-            chat_id=user_id,
+            person_id=contact.person_id,
             first_name=name.split()[0].rstrip(".,"),
             full_name=name,
             unit=unit,

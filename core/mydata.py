@@ -31,11 +31,11 @@ COLUMNS = (
 _NUMBERS = frozenset({"target", "value"})  # every other cell is text, some of it typed
 
 
-async def memberships(session: AsyncSession, telegram_user_id: int) -> list[Participant]:
+async def memberships(session: AsyncSession, person_id: int) -> list[Participant]:
     """Every cohort membership of this person, oldest first."""
     result = await session.scalars(
         select(Participant)
-        .where(Participant.telegram_user_id == telegram_user_id)
+        .where(Participant.person_id == person_id)
         .options(selectinload(Participant.cohort))
         .order_by(Participant.joined_at, Participant.id)
     )

@@ -16,7 +16,8 @@ from core.cohorts import find_cohort, looks_like_code
 from core.conversation import Ask, Waiting
 from core.errors import InvalidInput, TooLong
 from core.languages import SUPPORTED_LANGUAGES, check_timezone
-from storage.models import Cohort, Participant, utcnow
+from storage.base import utcnow
+from storage.models import Cohort, Participant
 
 NAME_MAX = 100
 UNIT_MAX = 150
@@ -45,11 +46,10 @@ def ask_profile(participant: Participant, field: str, *, editing: bool = False) 
 
 
 @dataclass(frozen=True)
-class TelegramPerson:
-    """Who wrote, as the chat platform tells it (no Telegram types past the handler)."""
+class Writer:
+    """Who wrote: the person (`core.contacts`) and what their channel tells about them."""
 
-    user_id: int
-    chat_id: int
+    person_id: int
     first_name: str
     last_name: str | None = None
     username: str | None = None
@@ -72,21 +72,21 @@ class JoinResult:
 # one query with the cohort joined, not two.
 _FIND_PARTICIPANT = (
     select(Participant)
-    .where(Participant.telegram_user_id == bindparam("user_id"))
+    .where(Participant.person_id == bindparam("person_id"))
     .options(joinedload(Participant.cohort))
     .order_by(Participant.joined_at.desc(), Participant.id.desc())
     .limit(1)
 )
 
 
-async def find_participant(session: AsyncSession, user_id: int) -> Participant | None:
-    """The user's current membership: the cohort joined most recently."""
-    result = await session.execute(_FIND_PARTICIPANT, {"user_id": user_id})
+async def find_participant(session: AsyncSession, person_id: int) -> Participant | None:
+    """The person's current membership: the cohort joined most recently."""
+    result = await session.execute(_FIND_PARTICIPANT, {"person_id": person_id})
     return result.scalar_one_or_none()
 
 
 async def join_cohort(
-    session: AsyncSession, person: TelegramPerson, code: str, now: datetime | None = None
+    session: AsyncSession, person: Writer, code: str, now: datetime | None = None
 ) -> JoinResult | None:
     """Join the cohort with this code; None when no cohort has it. Joining twice changes nothing."""
     if not looks_like_code(code):
@@ -96,20 +96,18 @@ async def join_cohort(
         return None
     result = await session.execute(
         select(Participant).where(
-            Participant.cohort_id == cohort.id, Participant.telegram_user_id == person.user_id
+            Participant.cohort_id == cohort.id, Participant.person_id == person.person_id
         )
     )
     existing = result.scalar_one_or_none()
     if existing is not None:
         return JoinResult(existing, cohort, already_member=True)
-    previous = await find_participant(session, person.user_id)
+    previous = await find_participant(session, person.person_id)
     participant = Participant(
         cohort=cohort,
         joined_at=now or utcnow(),
-        telegram_user_id=person.user_id,
-        chat_id=person.chat_id,
+        person_id=person.person_id,
         first_name=person.first_name[:128],
-        telegram_username=person.username,
         # Carry over what the person already told the bot in an earlier cohort.
         full_name=previous.full_name if previous else None,
         unit=previous.unit if previous else None,

@@ -19,6 +19,7 @@ from sqlalchemy import delete, exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
+from core import contacts
 from core.errors import InvalidInput
 from core.participants import effective_timezone
 from core.pauses import paused_until
@@ -61,9 +62,10 @@ def next_occurrence(local_time: str, tz: str, after: datetime, workdays_only: bo
         day += timedelta(days=1)
 
 
-def desired(participant: Participant) -> list[tuple[str, str, bool]]:
-    """(kind, local time, working days only) for every reminder the participant should get."""
-    if participant.reminders_paused or participant.unreachable_at is not None:
+def desired(participant: Participant, reachable: bool = True) -> list[tuple[str, str, bool]]:
+    """(kind, local time, working days only) for every reminder the participant should get
+    (none when `reachable` is False: no contact of theirs can be reached)."""
+    if participant.reminders_paused or not reachable:
         return []
     workdays = participant.reminder_workdays_only
     rows = [(DAILY, t, workdays) for t in daily_times(participant)]
@@ -92,7 +94,7 @@ async def sync_reminders(session: AsyncSession, participant: Participant, now: d
     """Make the participant's reminder rows match their settings and zone, from `now` on (from
     the day a pause ends, while it runs). A pending snooze stays unless reminders are off."""
     tz = effective_timezone(participant)
-    rows = desired(participant)
+    rows = desired(participant, await contacts.is_reachable(session, participant.person_id))
     back = resumes_at(participant, now)
     start = now if back is None else back - timedelta(microseconds=1)
     mine = Reminder.participant_id == participant.id
@@ -154,7 +156,7 @@ async def sync_missing(session: AsyncSession, now: datetime) -> int:
         select(Participant)
         .where(
             Participant.reminders_paused.is_(False),
-            Participant.unreachable_at.is_(None),
+            contacts.reachable(Participant.person_id),
             ~exists().where(Reminder.participant_id == Participant.id),
         )
         .options(selectinload(Participant.cohort))

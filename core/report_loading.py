@@ -17,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
 
+from core.contacts import reachable
 from core.habits import local_today
 from core.participants import effective_timezone
 from core.roster import not_joined
@@ -37,12 +38,13 @@ class _Member:
     tz: str
     today: date
     nip: str
+    unreachable: bool  # no contact reaches them (they blocked the bot)
     habits: list[Habit] = field(default_factory=list)  # every habit ever, by position
 
     @property
     def name(self) -> str:
         p = self.participant
-        return (p.full_name or p.first_name or p.telegram_username or "").strip() or "—"
+        return (p.full_name or p.first_name or "").strip() or "—"
 
 
 @dataclass
@@ -61,8 +63,8 @@ async def _load(
     """Everything a report needs, in six queries at most. `since`: the first day of check-ins
     wanted (None: all)."""
     participants = (
-        await session.scalars(
-            select(Participant)
+        await session.execute(
+            select(Participant, reachable(Participant.person_id))
             .where(Participant.cohort_id == cohort.id)
             .options(joinedload(Participant.cohort))
         )
@@ -76,9 +78,10 @@ async def _load(
         )
     }
     members: dict[int, _Member] = {}
-    for p in participants:
+    for p, reached in participants:
         tz = effective_timezone(p)
-        members[p.id] = _Member(p, tz, local_today(now, tz), nips.get(p.id, ""))
+        today = local_today(now, tz)
+        members[p.id] = _Member(p, tz, today, nips.get(p.id, ""), not reached)
     habit_rows = await session.execute(
         select(Habit, ActionPlan.participant_id)
         .join(ActionPlan, ActionPlan.id == Habit.plan_id)

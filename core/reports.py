@@ -110,7 +110,7 @@ def _report(loaded: _Loaded) -> CohortReport:
                 done=day.done,
                 skipped=day.skipped,
                 week=_week(member, loaded),
-                unreachable=p.unreachable_at is not None,
+                unreachable=member.unreachable,
             )
         )
     cohort = loaded.cohort

@@ -19,6 +19,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.cohorts import get_cohort
+from core.contacts import telegram_usernames
 from core.imports import ImportSummary
 from core.roster_file import (
     COLUMNS,
@@ -200,9 +201,9 @@ async def _match_usernames(session: AsyncSession, cohort_id: int) -> int:
     rows = [e for e in await not_joined(session, cohort_id) if e.telegram_username]
     if not rows:
         return 0
-    members = {
-        (p.telegram_username or "").lower(): p for p in await untied_members(session, cohort_id)
-    }
+    untied = await untied_members(session, cohort_id)
+    names = await telegram_usernames(session, {p.person_id for p in untied})
+    members = {names[p.person_id].lower(): p for p in untied if p.person_id in names}
     count = 0
     for entry in rows:
         participant = members.pop((entry.telegram_username or "").lower(), None)
@@ -220,6 +221,7 @@ class RosterStatus:
     entries: list[RosterEntry]
     not_joined: list[RosterEntry]
     untied: list[Participant]  # joined by code, tied to no roster row
+    usernames: dict[int, str]  # the untied members' Telegram usernames, by person
 
     @property
     def total(self) -> int:
@@ -238,10 +240,12 @@ async def cohort_entries(session: AsyncSession, code: str) -> tuple[Cohort, list
 
 async def roster_status(session: AsyncSession, cohort_id: int) -> RosterStatus:
     entries = await _entries(session, cohort_id)
+    untied = await untied_members(session, cohort_id)
     return RosterStatus(
         entries,
         [e for e in entries if e.participant_id is None],
-        await untied_members(session, cohort_id),
+        untied,
+        await telegram_usernames(session, {p.person_id for p in untied}),
     )
 
 

@@ -16,11 +16,12 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core import conversation
+from core.contacts import telegram_usernames
 from core.conversation import Ask
 from core.errors import InvalidInput
 from core.participants import (
     JoinResult,
-    TelegramPerson,
+    Writer,
     find_participant,
     join_cohort,
 )
@@ -108,7 +109,7 @@ def same_person(a: RosterEntry, b: RosterEntry) -> bool:
 
 
 async def link_refusal(
-    session: AsyncSession, person: TelegramPerson, entry: RosterEntry
+    session: AsyncSession, person: Writer, entry: RosterEntry
 ) -> LinkRefusal | None:
     """Whether `person` may use the personal link of `entry`. A person keeps the identity they
     have: a row tied to another account is refused; someone already in the row's cohort (as
@@ -118,14 +119,14 @@ async def link_refusal(
     name, or the same one, may take another cohort's link (after being asked to move)."""
     if entry.participant_id is not None:
         owner = await session.get(Participant, entry.participant_id)
-        if owner is not None and owner.telegram_user_id != person.user_id:
+        if owner is not None and owner.person_id != person.person_id:
             return LinkRefusal.TAKEN
         return None  # their own link
-    current = await find_participant(session, person.user_id)
+    current = await find_participant(session, person.person_id)
     there = await session.scalar(
         select(Participant).where(
             Participant.cohort_id == entry.cohort_id,
-            Participant.telegram_user_id == person.user_id,
+            Participant.person_id == person.person_id,
         )
     )
     if there is not None:
@@ -143,7 +144,7 @@ async def link_refusal(
 
 
 async def join_by_token(
-    session: AsyncSession, person: TelegramPerson, token: str, now: datetime | None = None
+    session: AsyncSession, person: Writer, token: str, now: datetime | None = None
 ) -> RosterJoin | None:
     """Join the cohort of the roster row with this token and tie the account to it; None when
     no row has this token. Refused (see `link_refusal`) with nothing changed; the same account
@@ -166,7 +167,10 @@ async def join_by_token(
 async def match_by_username(session: AsyncSession, participant: Participant) -> RosterEntry | None:
     """Tie a member joining by the cohort code to the unmatched roster row with their Telegram
     username (case ignored), if there is exactly one such row and they have none."""
-    username = (participant.telegram_username or "").lower()
+    username = (await telegram_usernames(session, [participant.person_id])).get(
+        participant.person_id, ""
+    )
+    username = username.lower()
     if not username or await entry_of(session, participant.id) is not None:
         return None
     rows = [

@@ -12,7 +12,8 @@ from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from core.channel import Address, Channel, Outbound, SendResult
+from core.channel import Address, Channel, Outbound, SendResult, Unreachable
+from core.contacts import Arrivals
 from core.i18n import Catalogs
 from core.rendering import Renderer
 from storage.db import Database
@@ -50,17 +51,23 @@ class Services:
     # Who may have an open confirmation (handlers.confirm): a hint in front of the table, so
     # that the check before every update costs nothing for everyone else. None: not read yet.
     asking: set[int] | None = None
+    # Who wrote lately: each address's person, and when their contact was last written.
+    people: Arrivals = field(default_factory=Arrivals)
     # Draws pictures away from the event loop (worker processes in `aksi run`).
     renderer: Renderer = field(default_factory=Renderer)
     # The channels messages go out on, by name (`core.channel`); set when the bot is built.
     channels: dict[str, Channel] = field(default_factory=dict)
-    # Give a person (by user id) the facilitators' command menu, or take it back; set by a
+    # Give a person (at an address) the facilitators' command menu, or take it back; set by a
     # channel with command menus (Telegram's wiring).
-    staff_menu: Callable[[int, bool], Awaitable[None]] | None = None
+    staff_menu: Callable[[Address, bool], Awaitable[None]] | None = None
 
-    def send(self, where: Address, message: Outbound) -> Awaitable[SendResult]:
-        """Send through the channel of `where`."""
-        return self.channels[where.channel].send(where, message)
+    async def send(self, where: Address, message: Outbound) -> SendResult:
+        """Send through the channel of `where` (a channel this process does not serve, such as
+        the demo's made-up people's, reaches nobody)."""
+        channel = self.channels.get(where.channel)
+        if channel is None:
+            return Unreachable(f"no channel {where.channel!r} here")
+        return await channel.send(where, message)
 
 
 class HasServices(Protocol):

@@ -2,46 +2,39 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.contacts import telegram_ids
 from storage.models import Cohort, Staff
 
 
-async def managed_cohorts(
-    session: AsyncSession, user_id: int, admin_ids: Iterable[int]
-) -> list[Cohort]:
-    """The cohorts `user_id` may manage, newest first: all for an admin, else their own."""
+async def managed_cohorts(session: AsyncSession, person_id: int, admin: bool) -> list[Cohort]:
+    """The cohorts `person_id` may manage, newest first: all for an admin, else their own."""
     query = select(Cohort).order_by(Cohort.starts_on.desc(), Cohort.id.desc())
-    if user_id not in set(admin_ids):
-        query = query.join(Staff, Staff.cohort_id == Cohort.id).where(
-            Staff.telegram_user_id == user_id
-        )
+    if not admin:
+        query = query.join(Staff, Staff.cohort_id == Cohort.id).where(Staff.person_id == person_id)
     return list((await session.execute(query)).scalars())
 
 
-async def can_manage(
-    session: AsyncSession, user_id: int, cohort_id: int, admin_ids: Iterable[int]
-) -> bool:
-    if user_id in set(admin_ids):
+async def can_manage(session: AsyncSession, person_id: int, cohort_id: int, admin: bool) -> bool:
+    if admin:
         return True
     found = await session.execute(
-        select(Staff.id).where(Staff.telegram_user_id == user_id, Staff.cohort_id == cohort_id)
+        select(Staff.id).where(Staff.person_id == person_id, Staff.cohort_id == cohort_id)
     )
     return found.first() is not None
 
 
-async def is_staff(session: AsyncSession, user_id: int, admin_ids: Iterable[int]) -> bool:
-    if user_id in set(admin_ids):
+async def is_staff(session: AsyncSession, person_id: int, admin: bool) -> bool:
+    if admin:
         return True
-    found = await session.execute(select(Staff.id).where(Staff.telegram_user_id == user_id))
+    found = await session.execute(select(Staff.id).where(Staff.person_id == person_id))
     return found.first() is not None
 
 
-async def staff_rows(session: AsyncSession, user_id: int) -> list[Staff]:
-    result = await session.execute(select(Staff).where(Staff.telegram_user_id == user_id))
+async def staff_rows(session: AsyncSession, person_id: int) -> list[Staff]:
+    result = await session.execute(select(Staff).where(Staff.person_id == person_id))
     return list(result.scalars())
 
 
@@ -52,29 +45,30 @@ async def facilitators_of(session: AsyncSession, cohort_id: int) -> list[Staff]:
     return list(result.scalars())
 
 
-async def all_staff_user_ids(session: AsyncSession) -> list[int]:
-    result = await session.execute(select(Staff.telegram_user_id).distinct())
-    return sorted(int(v) for v in result.scalars())
+async def staff_telegram_ids(session: AsyncSession) -> list[int]:
+    """The Telegram user ids of every facilitator who has one (for their command menu)."""
+    people = await session.scalars(select(Staff.person_id).distinct())
+    return sorted(set((await telegram_ids(session, people)).values()))
 
 
 async def add_facilitator(
-    session: AsyncSession, cohort: Cohort, user_id: int, added_by: int | None = None
+    session: AsyncSession, cohort: Cohort, person_id: int, added_by: int | None = None
 ) -> bool:
-    """Make `user_id` a facilitator of `cohort`; False when they already were."""
+    """Make `person_id` a facilitator of `cohort`; False when they already were."""
     found = await session.execute(
-        select(Staff).where(Staff.cohort_id == cohort.id, Staff.telegram_user_id == user_id)
+        select(Staff).where(Staff.cohort_id == cohort.id, Staff.person_id == person_id)
     )
     if found.scalar_one_or_none() is not None:
         return False
-    session.add(Staff(cohort_id=cohort.id, telegram_user_id=user_id, added_by=added_by))
+    session.add(Staff(cohort_id=cohort.id, person_id=person_id, added_by=added_by))
     await session.flush()
     return True
 
 
-async def remove_facilitator(session: AsyncSession, cohort: Cohort, user_id: int) -> bool:
-    """Take `user_id` off `cohort`'s facilitators; False when they were not one."""
+async def remove_facilitator(session: AsyncSession, cohort: Cohort, person_id: int) -> bool:
+    """Take `person_id` off `cohort`'s facilitators; False when they were not one."""
     result = await session.execute(
-        delete(Staff).where(Staff.cohort_id == cohort.id, Staff.telegram_user_id == user_id)
+        delete(Staff).where(Staff.cohort_id == cohort.id, Staff.person_id == person_id)
     )
     return bool(getattr(result, "rowcount", 0))
 

@@ -9,6 +9,7 @@ from handlers import (
     admin,
     announce,
     announce_status,
+    arrival,
     checkin,
     confirm,
     fallback,
@@ -29,7 +30,7 @@ from handlers import (
     uploads,
 )
 from handlers.help import show_help
-from handlers.turn import Feature
+from handlers.turn import Feature, Turn
 
 # Each command in Indonesian first, then its English alias; the menus list them per language.
 COMMANDS: list[tuple[tuple[str, str], Feature]] = [
@@ -123,8 +124,16 @@ BUTTONS: list[tuple[str, Feature]] = [
     (buttons.GUIDE, guide.guide_button),
     (buttons.MENU, menu.menu_button(COMMANDS_OF_MENU)),
 ]
-# Before everything else, for any event: anything but the answer to a question voids it.
-BEFORE_EVERYTHING: Feature = confirm.void_on_anything_else
+
+
+async def before_everything(turn: Turn) -> None:
+    """For any event, before its feature: who wrote (`handlers.arrival`), and anything but the
+    answer to a question voids it (`handlers.confirm`)."""
+    await arrival.arrive(turn)
+    await confirm.void_on_anything_else(turn)
+
+
+BEFORE_EVERYTHING: Feature = before_everything
 # What no table above takes.
 UNKNOWN_BUTTON: Feature = fallback.unknown_button
 UNKNOWN_COMMAND: Feature = fallback.unknown_command

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.channel import TELEGRAM, Address
 from core.cohorts import find_cohort
 from core.confirmations import Taken
+from core.contacts import TELEGRAM_IDS
 from core.errors import NotFound
 from core.facilitators import CohortStaff, StaffChange, change_facilitator, staff_listing
 from core.numbers import number
@@ -60,7 +62,9 @@ async def manage_facilitators(turn: Turn) -> None:
                 user_id,
                 add=True,
                 admin_ids=turn.services.settings.aksi_admin_ids,
-                by=reader.person.user_id,
+                now=turn.services.clock(),
+                by=reader.person.person_id,
+                channel=_ids_channel(turn),
             )
     except NotFound:
         await turn.reply(text(turn, lang, "admin.unknown_cohort", code=args[1][:40]))
@@ -70,10 +74,17 @@ async def manage_facilitators(turn: Turn) -> None:
     await turn.reply(_changed(turn, lang, change, True))
 
 
+def _ids_channel(turn: Turn) -> str:
+    """Whose ids an admin types: Telegram's (or the in-memory channel's, which mirrors them)."""
+    channel = turn.sender.address.channel
+    return channel if channel in TELEGRAM_IDS else TELEGRAM
+
+
 async def _update_menu(context: HasServices, change: StaffChange) -> None:
     staff_menu = context.services.staff_menu
     if staff_menu is not None:
-        await staff_menu(change.user_id, change.still_staff)
+        where = Address(change.channel, str(change.user_id))
+        await staff_menu(where, change.still_staff)
 
 
 async def _ask_removal(turn: Turn, reader: StaffReader, code: str, user_id: int) -> None:
@@ -105,7 +116,7 @@ async def _ask_removal(turn: Turn, reader: StaffReader, code: str, user_id: int)
             keyboard = await confirm.ask(
                 session,
                 turn,
-                reader.person.user_id,
+                reader.person.person_id,
                 lang,
                 "remove_facilitator",
                 {"code": cohort.code, "user_id": user_id},
@@ -132,7 +143,9 @@ async def removal_confirmed(
             int(data["user_id"]),
             add=False,
             admin_ids=turn.services.settings.aksi_admin_ids,
-            by=reader.person.user_id,
+            now=turn.services.clock(),
+            by=reader.person.person_id,
+            channel=_ids_channel(turn),
         )
     except NotFound:
         return confirm.Done([(text(turn, lang, "admin.unknown_cohort", code=data["code"]), None)])
@@ -168,12 +181,11 @@ def render_listing(context: HasServices, lang: str, listing: list[CohortStaff]) 
             text(context, lang, "admin.list_cohort", code=item.cohort.code, cohort=item.cohort.name)
         ]
         for f in item.facilitators:
+            shown = f.user_id if f.user_id is not None else "—"  # no Telegram account
             if f.name:
-                lines.append(
-                    text(context, lang, "admin.member_named", user_id=f.user_id, name=f.name)
-                )
+                lines.append(text(context, lang, "admin.member_named", user_id=shown, name=f.name))
             else:
-                lines.append(text(context, lang, "admin.member", user_id=f.user_id))
+                lines.append(text(context, lang, "admin.member", user_id=shown))
         if not item.facilitators:
             lines.append(text(context, lang, "admin.list_none"))
         blocks.append("\n".join(lines))

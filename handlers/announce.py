@@ -13,6 +13,7 @@ from core import announcements as ann
 from core import buttons
 from core.channel import Action, Command, Rows, button_rows
 from core.confirmations import Taken
+from core.contacts import contact_at, unreachable_people
 from core.errors import InvalidInput
 from core.i18n import escape
 from core.numbers import number
@@ -55,7 +56,8 @@ async def _control(
     """The message under the preview: recipients, audience, time, and the buttons."""
     now = context.services.clock()
     people = await ann.recipients(session, cohort.id, draft.audience, now)
-    unreachable = sum(1 for p in people if p.unreachable_at is not None)
+    gone = await unreachable_people(session, {p.person_id for p in people})
+    unreachable = sum(1 for p in people if p.person_id in gone)
     when = (
         when_text(context, lang, draft.send_at, cohort.timezone)
         if draft.send_at is not None
@@ -109,9 +111,11 @@ async def announce(turn: Turn, staff: StaffReader, cohort: Cohort, args: list[st
     person = staff.person
     answer: Answer
     async with turn.services.db.begin() as session:
-        await remember_language(session, person.user_id, lang)
+        await remember_language(session, person.person_id, lang)
+        contact = await contact_at(session, turn.sender.address)
+        assert contact is not None  # made when they wrote (handlers.arrival)
         draft = await ann.start_draft(
-            session, cohort, person.user_id, person.chat_id, lang, turn.services.clock()
+            session, cohort, person.person_id, contact.id, lang, turn.services.clock()
         )
         consumed = len(turn.args or []) > len(args)
         html, length = _inline_body(message, consumed) if message and args else ("", 0)
@@ -150,14 +154,11 @@ async def answer_typed(session: AsyncSession, turn: Turn) -> Answer | None:
     """A facilitator's typed text while an announcement waits for its text or its time; None
     when no draft of theirs is waiting (the text is then read as usual)."""
     person = turn.person
-    draft = await ann.open_draft(session, person.user_id)
+    draft = await ann.open_draft(session, person.person_id)
     if draft is None or draft.state not in ("compose", "time"):
         return None
     cohort = await session.get(Cohort, draft.cohort_id)
-    settings = turn.services.settings
-    if cohort is None or not await can_manage(
-        session, person.user_id, cohort.id, settings.aksi_admin_ids
-    ):
+    if cohort is None or not await can_manage(session, person.person_id, cohort.id, turn.is_admin):
         ann.revoke(draft)  # no longer theirs to send
         return None
     lang = draft.author_language
@@ -186,19 +187,17 @@ async def preview_waits(session: AsyncSession, turn: Turn) -> Answer | None:
     """Typed text while the author's preview waits for a button (send, time, change the text,
     cancel): say so; the draft stays as it is. None when no preview of theirs waits."""
     person = turn.person
-    draft = await ann.open_draft(session, person.user_id)
+    draft = await ann.open_draft(session, person.person_id)
     if draft is None or draft.state != "preview":
         return None
-    if not await can_manage(
-        session, person.user_id, draft.cohort_id, turn.services.settings.aksi_admin_ids
-    ):
+    if not await can_manage(session, person.person_id, draft.cohort_id, turn.is_admin):
         return None
     return [(text(turn, draft.author_language, "announce.use_buttons"), None)]
 
 
 async def cancel_draft(session: AsyncSession, turn: Turn) -> Answer | None:
     """/batal while an announcement is being written: it is dropped. None: no draft."""
-    draft = await ann.open_draft(session, turn.person.user_id)
+    draft = await ann.open_draft(session, turn.person.person_id)
     if draft is None:
         return None
     await ann.cancel(session, draft, turn.services.clock())
@@ -233,7 +232,7 @@ async def announce_button(turn: Turn) -> None:
         lang = staff.lang
         cohort = await session.get(Cohort, draft.cohort_id)
         assert cohort is not None and button is not None
-        is_author = draft.author_user_id == staff.person.user_id
+        is_author = draft.author_id == staff.person.person_id
         action = button.action
         now = turn.services.clock()
         if action == "stop" and draft.state in ("scheduled", "sending"):
@@ -307,7 +306,7 @@ async def _ask_stop(
     keyboard = await confirm.ask(
         session,
         context,
-        staff.person.user_id,
+        staff.person.person_id,
         lang,
         "stop_announcement",
         {"announcement_id": draft.id},

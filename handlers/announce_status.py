@@ -8,7 +8,7 @@ import logging
 from collections.abc import Awaitable, Callable
 
 from core import announcements as ann
-from core.channel import Action, Address, Outbound, Sent, button_rows
+from core.channel import Action, Outbound, Sent, button_rows
 from core.numbers import number
 from core.services import Services
 from handlers.announce import action_button, title_of, when_text
@@ -126,13 +126,13 @@ async def report_text(services: Services, due: ReportDue) -> str:
     return body
 
 
-def report_sender(services: Services, channel: str) -> Callable[[ReportDue], Awaitable[None]]:
+def report_sender(services: Services) -> Callable[[ReportDue], Awaitable[None]]:
     """What the announcement sender (`scheduler.broadcast`) calls when one is done: the
-    delivery report, to its author's chat on `channel`."""
+    delivery report, to the chat its author wrote it in."""
 
     async def send_report(due: ReportDue) -> None:
         body = await report_text(services, due)
-        result = await services.send(Address(channel, str(due.chat_id)), Outbound(body))
+        result = await services.send(due.address, Outbound(body))
         if not isinstance(result, Sent):
             log.warning("the report of announcement %d not sent: %s", due.announcement_id, result)
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.channel import Rows
-from core.participants import TelegramPerson
+from core.participants import Writer
 from handlers.turn import HasServices, Turn
 from storage.models import Participant
 
@@ -20,7 +20,7 @@ Answer = list[tuple[str, Rows | None]]
 class Reader:
     """The person behind an inbound event: their membership (if any), language and zone."""
 
-    person: TelegramPerson
+    person: Writer
     participant: Participant | None
     lang: str
     tz: str

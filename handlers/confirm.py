@@ -62,7 +62,7 @@ def action(name: str, again: str) -> Callable[[Run], Run]:
 async def ask(
     session: AsyncSession,
     context: HasServices,
-    user_id: int,
+    person_id: int,
     lang: str,
     name: str,
     payload: dict[str, Any],
@@ -72,8 +72,8 @@ async def ask(
     (choice, label) in `buttons`, choice one of yes / no / alt."""
     if name not in ACTIONS:
         raise KeyError(f"no confirmation action {name!r}")
-    ref = await confirmations.ask(session, user_id, name, payload, lang, context.services.clock())
-    (await _asking(context)).add(user_id)
+    ref = await confirmations.ask(session, person_id, name, payload, lang, context.services.clock())
+    (await _asking(context)).add(person_id)
     rows = []
     for choice, label in buttons:
         assert choice in CHOICES
@@ -115,10 +115,10 @@ async def confirm_button(turn: Turn) -> None:
         else:
             _choice, ref = parsed
             taken = await confirmations.take(
-                session, reader.person.user_id, ref, turn.services.clock()
+                session, reader.person.person_id, ref, turn.services.clock()
             )
             if taken.state is State.OPEN:  # one question open at a time: none open now
-                (await _asking(turn)).discard(reader.person.user_id)
+                (await _asking(turn)).discard(reader.person.person_id)
         lang = taken.language or reader.lang
         known = ACTIONS.get(taken.action)
         if taken.state is State.OPEN and known is not None and parsed is not None:
@@ -149,7 +149,7 @@ async def _asking(context: HasServices) -> set[int]:
     services = context.services
     if services.asking is None:
         async with services.db() as session:
-            services.asking = await confirmations.users_asked(session)
+            services.asking = await confirmations.people_asked(session)
     return services.asking
 
 
@@ -159,10 +159,10 @@ async def void_on_anything_else(turn: Turn) -> None:
     if (turn.data or "").startswith(f"{button_data.CONFIRM}:"):
         return
     asking = await _asking(turn)
-    user_id = turn.user_id
-    if user_id not in asking:
+    person_id = turn.person_id
+    if person_id not in asking:
         return
     async with turn.services.db.begin() as session:
-        voided = await confirmations.void_open(session, user_id, turn.services.clock())
-    asking.discard(user_id)
-    log.debug("voided %d open confirmation(s) of %s", voided, user_id)
+        voided = await confirmations.void_open(session, person_id, turn.services.clock())
+    asking.discard(person_id)
+    log.debug("voided %d open confirmation(s) of person %s", voided, person_id)

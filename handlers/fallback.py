@@ -22,7 +22,7 @@ async def other_message(turn: Turn) -> None:
     """Stickers, photos, voice notes and the like."""
     async with turn.services.db() as session:
         reader = await identify(session, turn)
-        draft = await open_draft(session, reader.person.user_id)
+        draft = await open_draft(session, reader.person.person_id)
     if draft is not None and draft.state == "compose":  # a facilitator writing an announcement
         await turn.reply(text(turn, draft.author_language, "announce.text_only"))
         return

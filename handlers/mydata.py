@@ -33,7 +33,7 @@ async def send_my_data(turn: Turn) -> None:
         separator = next((s for s in words if s), separator_for(lang))
         data = await personal_csv(
             session,
-            await memberships(session, reader.person.user_id),
+            await memberships(session, reader.person.person_id),
             lambda key: plain(turn, lang, key),
             lambda encoded: describe_schedule(turn, lang, encoded),
             separator=separator,
@@ -56,7 +56,7 @@ async def ask_delete(turn: Turn) -> None:
             keyboard = await confirm.ask(
                 session,
                 turn,
-                reader.person.user_id,
+                reader.person.person_id,
                 lang,
                 "erase_data",
                 {},
@@ -77,7 +77,7 @@ async def erase_confirmed(
     lang = taken.language
     if choice != "yes":
         return confirm.Done([(text(turn, lang, "mydata.kept"), None)])
-    erased = await erase_personal_data(session, turn.user_id)
+    erased = await erase_personal_data(session, turn.person_id)
     body = text(
         turn,
         lang,

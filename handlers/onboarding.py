@@ -13,7 +13,7 @@ from core.participants import (
     ASK_FULL_NAME,
     ASK_UNIT,
     JoinResult,
-    TelegramPerson,
+    Writer,
     editing_profile,
     join_cohort,
     name_from_telegram,
@@ -167,7 +167,7 @@ async def _ask_to_move(
     back = await session.scalar(
         select(Participant.id).where(
             Participant.cohort_id == target.id,
-            Participant.telegram_user_id == reader.person.user_id,
+            Participant.person_id == reader.person.person_id,
         )
     )
     has_plan = await session.scalar(
@@ -193,14 +193,14 @@ async def _ask_to_move(
         ("no", plain(context, lang, "join.stay_button", code=current.cohort.code)),
     ]
     keyboard = await confirm.ask(
-        session, context, reader.person.user_id, lang, "move_cohort", payload, buttons
+        session, context, reader.person.person_id, lang, "move_cohort", payload, buttons
     )
     body = "\n\n".join(lines) + "\n\n" + confirm.valid_for(context, lang)
     return [(body, keyboard)]
 
 
 async def _target_of(
-    session: AsyncSession, person: TelegramPerson, code: str
+    session: AsyncSession, person: Writer, code: str
 ) -> tuple[Cohort, RosterEntry | None, LinkRefusal | None] | None:
     """The cohort a /start payload leads to (a personal link's or a code's), with the roster
     row and whether the link may be used; None when it leads nowhere."""
@@ -219,16 +219,14 @@ async def _target_of(
 async def start(turn: Turn) -> None:
     """/start [CODE or personal token]: join the cohort by its code or by a personal roster
     link (the deep-link payload), or be asked for the code. Tokens are tried first, case
-    sensitively. Someone already in another cohort is asked before moving. Someone whose
-    reminders stopped (they had blocked the bot) gets them back."""
+    sensitively. Someone already in another cohort is asked before moving. (Someone whose
+    reminders stopped because they had blocked the bot gets them back as they write anything:
+    `handlers.arrival`.)"""
     code = turn.args[0][:64] if turn.args else None
     answer: Answer = []
     async with turn.services.db.begin() as session:
         reader = await identify(session, turn)
         current = reader.participant
-        if current is not None and current.unreachable_at is not None:
-            current.unreachable_at = None
-            await sync_reminders(session, current, turn.services.clock())
         target = await _target_of(session, reader.person, code) if code else None
         if code and target is None:
             # A personal link is case-sensitive, a code is not: say which was not found.

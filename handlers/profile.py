@@ -10,7 +10,7 @@ from core.conversation import Ask
 from core.errors import InvalidInput, TooLong
 from core.participants import (
     ASK_FULL_NAME,
-    TelegramPerson,
+    Writer,
     name_from_telegram,
     profile_field,
     set_profile,
@@ -25,7 +25,7 @@ def profile_question(
     context: HasServices,
     lang: str,
     participant: Participant,
-    person: TelegramPerson,
+    person: Writer,
     *,
     editing: bool = False,
 ) -> tuple[str, Rows]:

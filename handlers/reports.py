@@ -141,7 +141,7 @@ async def chart_png(context: HasServices, lang: str, report: CohortReport) -> by
 
 async def _remember(context: HasServices, staff: StaffReader) -> None:
     async with context.services.db.begin() as session:
-        await remember_language(session, staff.person.user_id, staff.lang)
+        await remember_language(session, staff.person.person_id, staff.lang)
 
 
 @staff_command("rekap")
@@ -211,7 +211,7 @@ async def own_digest(turn: Turn, staff: StaffReader, cohort: Cohort, word: str) 
     lang = staff.lang
     try:
         async with turn.services.db.begin() as session:
-            enabled = await digest.set_own_digest(session, cohort.id, staff.person.user_id, word)
+            enabled = await digest.set_own_digest(session, cohort.id, staff.person.person_id, word)
     except InvalidInput:
         await turn.reply(text(turn, lang, "report.usage"))
         return

@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core import buttons
 from core.channel import Action, Rows, button_rows
 from core.confirmations import Taken
+from core.contacts import telegram_usernames
 from core.errors import InvalidInput
 from core.roster import RosterStatus, links_csv, match, roster_pair, roster_status, untie
 from core.spreadsheet import COMMA, SEMICOLON, separator_for
@@ -42,7 +43,7 @@ async def show_roster(turn: Turn, staff: StaffReader, cohort: Cohort, args: list
 
 
 def _member_name(member: Participant) -> str:
-    return member.full_name or member.first_name or str(member.telegram_user_id)
+    return member.full_name or member.first_name or f"#{member.id}"
 
 
 def _entry_line(context: HasServices, lang: str, entry: RosterEntry) -> str:
@@ -51,12 +52,10 @@ def _entry_line(context: HasServices, lang: str, entry: RosterEntry) -> str:
     return text(context, lang, "roster.line", name=entry.name)
 
 
-def _member_line(context: HasServices, lang: str, member: Participant) -> str:
+def _member_line(context: HasServices, lang: str, member: Participant, username: str) -> str:
     name = _member_name(member)
-    if member.telegram_username:
-        return text(
-            context, lang, "roster.member_username", name=name, username=member.telegram_username
-        )
+    if username:
+        return text(context, lang, "roster.member_username", name=name, username=username)
     return text(context, lang, "roster.line", name=name)
 
 
@@ -87,7 +86,10 @@ def overview(
     rows: list[list[Action]] = []
     if status.untied:
         lines = [text(context, lang, "roster.untied_title", count=len(status.untied))]
-        lines += [_member_line(context, lang, m) for m in status.untied]
+        lines += [
+            _member_line(context, lang, m, status.usernames.get(m.person_id, ""))
+            for m in status.untied
+        ]
         blocks.append("\n".join(lines))
         if status.not_joined:
             for member in status.untied[:MAX_BUTTONS]:
@@ -203,23 +205,10 @@ def tied_view(
     return body, button_rows(rows)
 
 
-def _who(context: HasServices, lang: str, member: Participant) -> str:
-    """A member as the facilitator knows them: name, and the Telegram username if any."""
-    name = _member_name(member)
-    if member.telegram_username:
-        return plain(
-            context, lang, "roster.who_username", name=name, username=member.telegram_username
-        )
-    return name
-
-
-def _account(context: HasServices, lang: str, member: Participant) -> str:
-    """A member's Telegram account (not the roster's name it carries while matched)."""
-    name = member.first_name or str(member.telegram_user_id)
-    if member.telegram_username:
-        return plain(
-            context, lang, "roster.who_username", name=name, username=member.telegram_username
-        )
+def _who(context: HasServices, lang: str, name: str, username: str) -> str:
+    """A member as the facilitator knows them: `name`, and the Telegram username if any."""
+    if username:
+        return plain(context, lang, "roster.who_username", name=name, username=username)
     return name
 
 
@@ -243,12 +232,14 @@ async def _ask(
             valid = False
         if valid:
             payload = {"cohort_id": cohort.id, "member_id": member.id, "entry_id": entry.id}
+            found = await telegram_usernames(session, [member.person_id])
+            username = found.get(member.person_id, "")
             if action == "tie":
                 body = text(
                     turn,
                     lang,
                     "roster.confirm_match",
-                    member=_who(turn, lang, member),
+                    member=_who(turn, lang, _member_name(member), username),
                     name=entry.name,
                     unit=entry.unit or text(turn, lang, "profile.empty"),
                 )
@@ -258,14 +249,15 @@ async def _ask(
                     turn,
                     lang,
                     "roster.confirm_untie",
-                    member=_account(turn, lang, member),
+                    # their account, not the roster's name it carries while matched
+                    member=_who(turn, lang, member.first_name or f"#{member.id}", username),
                     name=entry.name,
                     own=member.own_full_name or plain(turn, lang, "roster.no_own_name"),
                 )
                 name, yes = "untie_roster", "roster.button_confirm_untie"
             buttons = confirm.yes_no(turn, lang, yes, "roster.button_back")
             keyboard = await confirm.ask(
-                session, turn, staff.person.user_id, lang, name, payload, buttons
+                session, turn, staff.person.person_id, lang, name, payload, buttons
             )
     if not valid:
         await _stale(turn, lang)
@@ -337,7 +329,7 @@ async def _roster_change(
     undo_button = await confirm.ask(
         session,
         turn,
-        turn.user_id,
+        turn.person_id,
         lang,
         "untie_roster",
         dict(data),

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core import buttons
 from core.channel import Action, Rows, button_rows
 from core.cohorts import looks_like_code, normalise_code
-from core.participants import TelegramPerson, client_language, find_participant
+from core.participants import Writer, client_language, find_participant
 from core.staff import can_manage, managed_cohorts, staff_rows
 from handlers.common import plain, text
 from handlers.turn import Turn
@@ -27,7 +27,7 @@ from storage.models import Cohort
 class StaffReader:
     """An admin or facilitator: who they are, their language, and the cohorts they manage."""
 
-    person: TelegramPerson
+    person: Writer
     lang: str
     cohorts: list[Cohort]
     is_admin: bool
@@ -48,8 +48,8 @@ async def staff_of(session: AsyncSession, turn: Turn) -> StaffReader:
     """The reader as staff; `cohorts` is empty (and `is_admin` False) for everybody else."""
     settings = turn.services.settings
     person = turn.person
-    participant = await find_participant(session, person.user_id)
-    rows = await staff_rows(session, person.user_id)
+    participant = await find_participant(session, person.person_id)
+    rows = await staff_rows(session, person.person_id)
     # A language chosen with /bahasa, else the Telegram app's, else the one last seen (kept for
     # the digest), else the default.
     remembered = next((r.language for r in rows if r.language), None)
@@ -58,9 +58,8 @@ async def staff_of(session: AsyncSession, turn: Turn) -> StaffReader:
     else:
         found = client_language(person.language_code) or remembered
         lang = found or settings.aksi_default_language
-    is_admin = person.user_id in settings.aksi_admin_ids
-    cohorts = await managed_cohorts(session, person.user_id, settings.aksi_admin_ids)
-    return StaffReader(person, lang, cohorts, is_admin)
+    cohorts = await managed_cohorts(session, person.person_id, turn.is_admin)
+    return StaffReader(person, lang, cohorts, turn.is_admin)
 
 
 def is_staff(reader: StaffReader) -> bool:
@@ -87,8 +86,7 @@ async def staff_or_refuse(session: AsyncSession, turn: Turn) -> StaffReader | No
 async def authorize(session: AsyncSession, turn: Turn, cohort_id: int) -> StaffReader | None:
     """The reader if they manage `cohort_id` (checked in the database), else None: refused."""
     reader = await staff_of(session, turn)
-    settings = turn.services.settings
-    if not await can_manage(session, reader.person.user_id, cohort_id, settings.aksi_admin_ids):
+    if not await can_manage(session, reader.person.person_id, cohort_id, reader.is_admin):
         await refuse(turn, reader.lang)
         return None
     return reader
@@ -97,8 +95,7 @@ async def authorize(session: AsyncSession, turn: Turn, cohort_id: int) -> StaffR
 async def still_manages(session: AsyncSession, turn: Turn, cohort_id: int) -> bool:
     """Whether the person behind `turn` manages `cohort_id` now (checked in the database),
     for a confirmation answered minutes after it was asked; refuses nobody by itself."""
-    settings = turn.services.settings
-    return await can_manage(session, turn.user_id, cohort_id, settings.aksi_admin_ids)
+    return await can_manage(session, turn.person_id, cohort_id, turn.is_admin)
 
 
 def choose_cohort_keyboard(name: str, cohorts: list[Cohort]) -> Rows:
@@ -199,8 +196,8 @@ async def staff_button(turn: Turn) -> None:
     await entry(turn, reader, cohort, [])
 
 
-async def remember_language(session: AsyncSession, user_id: int, lang: str) -> None:
+async def remember_language(session: AsyncSession, person_id: int, lang: str) -> None:
     """Keep the facilitator's language for what the bot sends them unprompted (digests)."""
-    for row in await staff_rows(session, user_id):
+    for row in await staff_rows(session, person_id):
         if row.language != lang:
             row.language = lang

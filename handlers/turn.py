@@ -20,7 +20,6 @@ from typing import Concatenate, ParamSpec
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.channel import (
-    TELEGRAM,
     Attachment,
     Channel,
     Command,
@@ -35,14 +34,15 @@ from core.channel import (
     Sent,
     Text,
 )
-from core.participants import TelegramPerson, effective_timezone, find_participant, language_for
+from core.contacts import is_admin
+from core.participants import Writer, effective_timezone, find_participant, language_for
 from core.services import HasServices, Services
 from storage.db import after_commit
 from storage.models import Participant
 
 log = logging.getLogger(__name__)
 
-__all__ = ["Feature", "HasServices", "NotSent", "Turn", "user_id_of"]
+__all__ = ["Feature", "HasServices", "NotSent", "Turn"]
 
 P = ParamSpec("P")
 
@@ -115,18 +115,26 @@ class Turn:
         return self.inbound if isinstance(self.inbound, FileIn) else None
 
     @property
-    def user_id(self) -> int:
-        return user_id_of(self.sender)
+    def person_id(self) -> int:
+        """The person who wrote (`core.contacts`: known once `handlers.arrival` has run, as it
+        does before every feature)."""
+        found = self.services.people.person(self.sender.address)
+        if found is None:
+            raise RuntimeError(f"{self.sender.address} has not arrived (handlers.arrival)")
+        return found
 
     @property
-    def person(self) -> TelegramPerson:
-        """Who wrote, as participants are stored today."""
+    def is_admin(self) -> bool:
+        return is_admin(self.sender.address, self.services.settings.aksi_admin_ids)
+
+    @property
+    def person(self) -> Writer:
+        """Who wrote, with what their channel says about them."""
         sender = self.sender
         first = sender.first_name or sender.display_name
         rest = sender.display_name.removeprefix(first).strip()
-        return TelegramPerson(
-            user_id=self.user_id,
-            chat_id=self.user_id,
+        return Writer(
+            person_id=self.person_id,
             first_name=first,
             last_name=rest or None,
             username=sender.username or None,
@@ -140,7 +148,7 @@ class Turn:
     async def identify(self, session: AsyncSession) -> Participant | None:
         """The sender's current membership (None: not joined), with their language and zone."""
         settings = self.services.settings
-        self.participant = await find_participant(session, self.user_id)
+        self.participant = await find_participant(session, self.person_id)
         self.lang = language_for(
             self.participant, self.sender.language_hint, settings.aksi_default_language
         )
@@ -220,14 +228,6 @@ class Turn:
             await self.answer_button(i18n.plain(lang, "join.ask_code_short"), alert=True)
             return
         await self.reply(i18n.text(lang, "join.ask_code"))
-
-
-def user_id_of(sender: Sender) -> int:
-    """The person's id as participants are stored today (a Telegram user id; the in-memory
-    channel uses the same numbers) until people get contacts of several channels."""
-    if sender.address.channel not in (TELEGRAM, "memory"):
-        raise ValueError(f"no participants on channel {sender.address.channel!r} yet")
-    return int(sender.address.external_id)
 
 
 # A feature: it takes the turn (the words after a command are `turn.args`).

@@ -175,7 +175,7 @@ async def receive_document(turn: Turn) -> None:
                 **upload_to_json(upload),
             }
             body, keyboard = await ask_to_replace(
-                session, turn, reader.person.user_id, lang, cohort, upload, preview, payload
+                session, turn, reader.person.person_id, lang, cohort, upload, preview, payload
             )
         else:
             summary = await apply_upload(
@@ -287,7 +287,7 @@ async def import_confirmed(
     if check.counts != data["expect"]:  # the cohort changed meanwhile: show the new change
         payload = {**data, "expect": check.counts}
         body, keyboard = await ask_to_replace(
-            session, turn, turn.user_id, lang, cohort, upload, check, payload
+            session, turn, turn.person_id, lang, cohort, upload, check, payload
         )
         notice = text(turn, lang, "upload.changed_meanwhile")
         return confirm.Done([(notice + "\n\n" + body, keyboard)])

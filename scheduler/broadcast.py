@@ -129,8 +129,8 @@ class Broadcaster:
         queue = deque(batch)
         while queue:
             queued = queue.popleft()
-            if not pacer.chat_ready(queued.chat_id) and any(
-                pacer.chat_ready(q.chat_id) for q in queue
+            if not pacer.chat_ready(_chat(queued.address)) and any(
+                pacer.chat_ready(_chat(q.address)) for q in queue
             ):
                 queue.append(queued)
                 continue
@@ -141,7 +141,7 @@ class Broadcaster:
                     continue
             await self._slots.acquire()
             try:
-                await pacer.bulk(queued.chat_id)
+                await pacer.bulk(_chat(queued.address))
             except BaseException:
                 self._slots.release()
                 raise
@@ -175,10 +175,13 @@ class Broadcaster:
         try:
             # One message, as the text's limit leaves room for the header. Were it ever cut in
             # two, a retry after the first part would send that part again.
-            where = Address(self.channel.name, str(queued.chat_id))
+            where = queued.address
             result: SendResult = Failed("nothing to send")
             for part in self.compose(queued):
-                result = await self.channel.send(where, Outbound(part))
+                if where.channel == self.channel.name:
+                    result = await self.channel.send(where, Outbound(part))
+                else:
+                    result = await self.services.send(where, Outbound(part))
                 if not isinstance(result, Sent):
                     break
             await self._record(queued, result)
@@ -217,9 +220,17 @@ class Broadcaster:
             await record_failed(
                 session, queued.id, error, self.services.clock(), unreachable=unreachable
             )
+        if unreachable:
+            self.services.people.forget(queued.address)
         log.info(
-            "announcement to chat %s: %s (%s)",
-            queued.chat_id,
+            "announcement to %s: %s (%s)",
+            queued.address,
             "unreachable" if unreachable else "failed",
             error,
         )
+
+
+def _chat(where: Address) -> int:
+    """The pacer's key for a chat: a Telegram chat id as Telegram's own replies are paced by."""
+    ext = where.external_id
+    return int(ext) if ext.lstrip("-").isdigit() else hash(where)

@@ -114,7 +114,7 @@ async def set_status(session: AsyncSession, staff_id: int, local_date: date, sta
 
 
 async def set_own_digest(
-    session: AsyncSession, cohort_id: int, user_id: int, value: str
+    session: AsyncSession, cohort_id: int, person_id: int, value: str
 ) -> bool | None:
     """A facilitator turns the digest on ("nyala"/"on") or off ("mati"/"off") for themselves
     only. Returns the new setting, None when they are not a facilitator of the cohort (an admin
@@ -124,7 +124,7 @@ async def set_own_digest(
         raise InvalidInput("report.usage")
     row = (
         await session.execute(
-            select(Staff).where(Staff.cohort_id == cohort_id, Staff.telegram_user_id == user_id)
+            select(Staff).where(Staff.cohort_id == cohort_id, Staff.person_id == person_id)
         )
     ).scalar_one_or_none()
     if row is None:

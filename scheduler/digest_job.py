@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from core import reports
-from core.channel import TELEGRAM, Address, Outbound, Outcome, one_shot_outcome
+from core.channel import Address, Outbound, Outcome, one_shot_outcome
+from core.contacts import reach_of
 from core.habits import local_today
 from core.htmlsplit import TELEGRAM_MAX_TEXT
 from core.i18n import Catalogs, Html, escape
@@ -23,6 +24,7 @@ from core.reports import CohortReport, DayState
 from core.services import Services
 from core.timefmt import long_date
 from scheduler import digest
+from scheduler.reminders import mark_unreachable
 
 log = logging.getLogger(__name__)
 
@@ -30,7 +32,7 @@ log = logging.getLogger(__name__)
 @dataclass(frozen=True)
 class Outgoing:
     staff_id: int
-    chat_id: int
+    address: Address
     local_date: date
     body: str
 
@@ -117,23 +119,28 @@ async def prepare(services: Services, now: datetime) -> DigestReport:
             at = now if local_today(now, cohort.timezone) == day else due.occurrence
             report = await reports.cohort_report(session, cohort, at)
             bodies: dict[str, str] = {}
+            reach = await reach_of(session, {s.person_id for s in due.staff})
             for staff in due.staff:
+                # A contact marked unreachable by an earlier digest is tried again: each day's
+                # digest is tried afresh (`deliver`), to the contact they were last reached on.
+                where = reach.get(staff.person_id)
+                if where is None:
+                    if await digest.claim(session, staff.id, day, "unreachable"):
+                        result.unreachable += 1
+                    continue
                 if not await digest.claim(session, staff.id, day, "sending"):
                     continue
                 lang = staff.language or default
                 if lang not in bodies:
                     bodies[lang] = render_digest(services.i18n, lang, report, day)
-                result.outgoing.append(
-                    Outgoing(staff.id, staff.telegram_user_id, day, bodies[lang])
-                )
+                result.outgoing.append(Outgoing(staff.id, where.address, day, bodies[lang]))
     return result
 
 
 async def deliver(services: Services, item: Outgoing) -> Outcome:
     """Send one digest; the outcome for its delivery row. Blocked or gone: recorded, not
     retried (the next day's digest is tried afresh)."""
-    where = Address(TELEGRAM, str(item.chat_id))
-    result = await services.send(where, Outbound(item.body))
+    result = await services.send(item.address, Outbound(item.body))
     outcome = one_shot_outcome(result)
     if outcome != "sent":
         reason = getattr(result, "reason", "")
@@ -148,6 +155,10 @@ async def run_digest_tick(services: Services, now: datetime) -> DigestReport:
         outcome = await deliver(services, item)
         async with services.db.begin() as session:
             await digest.set_status(session, item.staff_id, item.local_date, outcome)
+            if outcome == "unreachable":
+                await mark_unreachable(session, item.address, now)
+        if outcome == "unreachable":
+            services.people.forget(item.address)
         setattr(result, outcome, getattr(result, outcome) + 1)
     if result.outgoing or result.late:
         log.info(

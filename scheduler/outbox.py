@@ -13,9 +13,11 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.announcements import recipients
+from core.channel import Address
+from core.contacts import address, reach_of
 from scheduler.reminders import mark_unreachable
 from storage.db import dialect_insert
-from storage.models import Announcement, Cohort, OutboxMessage, Participant
+from storage.models import Announcement, Cohort, Contact, OutboxMessage, Participant
 
 _ROWS_PER_INSERT = 1000  # six columns each
 MAX_ATTEMPTS = 6  # network errors: retried with backoff 2, 4, 8, 16, 32 s, then failed
@@ -26,7 +28,7 @@ class Queued:
     id: int
     announcement_id: int
     participant_id: int
-    chat_id: int
+    address: Address
     attempts: int
     body: str
     cohort_name: str
@@ -46,19 +48,21 @@ async def start_due(session: AsyncSession, now: datetime) -> list[int]:
     insert = dialect_insert(session)
     for announcement_id, cohort_id, audience in started:
         people = await recipients(session, cohort_id, audience, now)
-        if not people:
-            continue
+        reach = await reach_of(session, {p.person_id for p in people})
         rows = [
             {
                 "announcement_id": announcement_id,
                 "participant_id": p.id,
-                "chat_id": p.chat_id,
-                "status": "unreachable" if p.unreachable_at is not None else "pending",
+                "contact_id": reach[p.person_id].contact_id,
+                "status": "pending" if reach[p.person_id].reachable else "unreachable",
                 "attempts": 0,
                 "next_attempt_at": now,
             }
             for p in people
+            if p.person_id in reach
         ]
+        if not rows:
+            continue
         # In slices: PostgreSQL (asyncpg) takes at most 32,767 parameters in one statement.
         for first in range(0, len(rows), _ROWS_PER_INSERT):
             await session.execute(
@@ -74,7 +78,8 @@ _BATCH = (
         OutboxMessage.id,
         OutboxMessage.announcement_id,
         OutboxMessage.participant_id,
-        OutboxMessage.chat_id,
+        Contact.channel,
+        Contact.external_id,
         OutboxMessage.attempts,
         Announcement.body,
         Cohort.name,
@@ -83,6 +88,7 @@ _BATCH = (
     .join(Announcement, Announcement.id == OutboxMessage.announcement_id)
     .join(Cohort, Cohort.id == Announcement.cohort_id)
     .join(Participant, Participant.id == OutboxMessage.participant_id)
+    .join(Contact, Contact.id == OutboxMessage.contact_id)
 )
 
 
@@ -105,8 +111,8 @@ async def next_batch(
     )
     rows = (await session.execute(query)).all()
     return [
-        Queued(int(i), int(a), int(p), int(c), int(n), str(body or ""), str(name), lang)
-        for i, a, p, c, n, body, name, lang in rows
+        Queued(int(i), int(a), int(p), Address(ch, ext), int(n), str(body or ""), str(name), lang)
+        for i, a, p, ch, ext, n, body, name, lang in rows
         if i not in skip
     ][:limit]
 
@@ -152,7 +158,9 @@ async def record_failed(
     row.error = error[:200]
     row.attempts += 1
     if unreachable:
-        await mark_unreachable(session, row.participant_id, now)
+        contact = await session.get(Contact, row.contact_id)
+        if contact is not None:
+            await mark_unreachable(session, address(contact), now)
 
 
 def backoff(attempts: int) -> timedelta:
@@ -181,7 +189,7 @@ async def finish_ready(session: AsyncSession, now: datetime) -> list[int]:
 @dataclass(frozen=True)
 class ReportDue:
     announcement_id: int
-    chat_id: int
+    address: Address
     language: str
     cohort_name: str
 
@@ -195,7 +203,7 @@ async def claim_reports(session: AsyncSession, now: datetime) -> list[ReportDue]
         .values(reported_at=now)
         .returning(
             Announcement.id,
-            Announcement.author_chat_id,
+            Announcement.author_contact_id,
             Announcement.author_language,
             Announcement.cohort_id,
         )
@@ -210,7 +218,13 @@ async def claim_reports(session: AsyncSession, now: datetime) -> list[ReportDue]
             )
         ).all()
     )
-    return [ReportDue(int(a), int(c), str(lang), str(names.get(k, ""))) for a, c, lang, k in rows]
+    authors = await session.scalars(select(Contact).where(Contact.id.in_({r[1] for r in rows})))
+    where = {c.id: address(c) for c in authors}
+    return [
+        ReportDue(int(a), where[c], str(lang), str(names.get(k, "")))
+        for a, c, lang, k in rows
+        if c in where
+    ]
 
 
 async def next_wakeup(session: AsyncSession) -> datetime | None:

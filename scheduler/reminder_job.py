@@ -19,7 +19,7 @@ from typing import Any, Protocol
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core import reminders as rules
-from core.channel import TELEGRAM, Address, Outbound, Outcome, Rows, one_shot_outcome
+from core.channel import Address, Outbound, Outcome, Rows, one_shot_outcome
 from core.services import HasServices
 from scheduler import reminders as rem
 from storage.models import Participant, Session
@@ -47,7 +47,7 @@ class ReminderMessages:
 @dataclass
 class Outgoing:
     participant_id: int
-    chat_id: int
+    address: Address
     kind: str
     local_date: date
     slot: str
@@ -87,6 +87,10 @@ async def prepare(context: HasServices, now: datetime, messages: ReminderMessage
                         kind, p.id, due.occurrence.isoformat(), catch_up,
                     )  # fmt: skip
                 continue
+            if due.address is None:  # no contact reaches them (blocked the bot everywhere)
+                if await rem.claim(session, p.id, kind, due.local_date, slot, "unreachable"):
+                    report.unreachable += 1
+                continue
             message = await messages.compose(session, context, due, snoozed=p.id in snoozed)
             status = "sending" if message else "quiet"
             if not await rem.claim(session, p.id, kind, due.local_date, slot, status):
@@ -96,11 +100,14 @@ async def prepare(context: HasServices, now: datetime, messages: ReminderMessage
                 report.quiet += 1
                 continue
             report.outgoing.append(
-                Outgoing(p.id, p.chat_id, kind, due.local_date, slot, message[0], message[1])
+                Outgoing(p.id, due.address, kind, due.local_date, slot, message[0], message[1])
             )
         for item in await rem.sessions_due(session, now, catch_up):
             s = item.session
             for p in item.participants:
+                where = item.addresses.get(p.person_id)
+                if where is None:
+                    continue
                 # The session's own (UTC) date: a zone change must not make a second key.
                 day = s.starts_at.date()
                 status = "late" if item.late else "sending"
@@ -110,16 +117,13 @@ async def prepare(context: HasServices, now: datetime, messages: ReminderMessage
                     report.late += 1
                     continue
                 body = messages.session(context, p, s)
-                report.outgoing.append(
-                    Outgoing(p.id, p.chat_id, rules.SESSION, day, str(s.id), body)
-                )
+                report.outgoing.append(Outgoing(p.id, where, rules.SESSION, day, str(s.id), body))
     return report
 
 
 async def deliver(context: HasServices, item: Outgoing) -> Outcome:
     """Send one reminder; the outcome for its delivery row."""
-    where = Address(TELEGRAM, str(item.chat_id))
-    result = await context.services.send(where, Outbound(item.body, item.keyboard or ()))
+    result = await context.services.send(item.address, Outbound(item.body, item.keyboard or ()))
     outcome = one_shot_outcome(result)
     if outcome == "failed":
         reason = getattr(result, "reason", "")
@@ -137,7 +141,9 @@ async def run_tick(context: HasServices, now: datetime, messages: ReminderMessag
                 session, item.participant_id, item.kind, item.local_date, item.slot, outcome
             )
             if outcome == "unreachable":
-                await rem.mark_unreachable(session, item.participant_id, now)
+                await rem.mark_unreachable(session, item.address, now)
+        if outcome == "unreachable":
+            context.services.people.forget(item.address)
         setattr(report, outcome, getattr(report, outcome) + 1)
     if report.outgoing or report.late:
         log.info(

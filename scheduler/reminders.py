@@ -15,6 +15,8 @@ from sqlalchemy import delete, false, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
+from core import contacts
+from core.channel import Address
 from core.participants import effective_timezone
 from core.reminders import (
     MORNING,
@@ -24,7 +26,7 @@ from core.reminders import (
     resumes_at,
 )
 from storage.db import insert_once
-from storage.models import Cohort, Delivery, Participant, Reminder, Session
+from storage.models import Cohort, Contact, Delivery, Participant, Reminder, Session
 
 
 @dataclass(frozen=True)
@@ -34,6 +36,7 @@ class Due:
     occurrence: datetime  # when it was due (UTC)
     local_date: date  # the participant's local date it is for
     late: bool  # due longer ago than the catch-up window: skip it
+    address: Address | None  # where it goes (None: no contact reaches them)
 
 
 async def take_due(
@@ -48,8 +51,9 @@ async def take_due(
     if session.get_bind().dialect.name == "sqlite":
         await session.execute(update(Reminder).where(false()).values(kind=Reminder.kind))
     result = await session.execute(
-        select(Reminder, Participant)
+        select(Reminder, Participant, Contact.channel, Contact.external_id)
         .join(Participant, Participant.id == Reminder.participant_id)
+        .outerjoin(Contact, Contact.id == contacts.reach(Participant.person_id))
         .where(Reminder.next_due_at <= now)
         .order_by(Reminder.next_due_at)
         .limit(limit)
@@ -57,7 +61,7 @@ async def take_due(
         .with_for_update(of=Reminder, skip_locked=True)
     )
     due = []
-    for reminder, participant in result:
+    for reminder, participant, channel, external_id in result:
         tz = effective_timezone(participant)
         occurrence = reminder.next_due_at
         workdays = participant.reminder_workdays_only and reminder.kind != MORNING
@@ -69,7 +73,9 @@ async def take_due(
                 reminder.local_time, tz, max(now, occurrence), workdays
             )
         local_date = occurrence.astimezone(ZoneInfo(tz)).date()
-        due.append(Due(reminder, participant, occurrence, local_date, now - occurrence > catch_up))
+        where = Address(channel, external_id) if channel is not None else None
+        late = now - occurrence > catch_up
+        due.append(Due(reminder, participant, occurrence, local_date, late, where))
     return due
 
 
@@ -121,13 +127,14 @@ async def set_status(
         delivery.status = status
 
 
-async def mark_unreachable(session: AsyncSession, participant_id: int, now: datetime) -> None:
-    """Telegram said the person blocked the bot (or the chat is gone): stop their reminders."""
-    participant = await session.get(Participant, participant_id)
-    if participant is None:
-        return
-    participant.unreachable_at = now
-    await session.execute(delete(Reminder).where(Reminder.participant_id == participant_id))
+async def mark_unreachable(session: AsyncSession, where: Address, now: datetime) -> None:
+    """The channel said `where` cannot be reached (the bot blocked, the chat gone): when no
+    other contact reaches the person, their reminders stop (until they write again,
+    `handlers.arrival`). The caller also forgets `where` in `Services.people`."""
+    person_id = await contacts.mark_unreachable(session, where, now)
+    if person_id is not None:
+        memberships = select(Participant.id).where(Participant.person_id == person_id)
+        await session.execute(delete(Reminder).where(Reminder.participant_id.in_(memberships)))
 
 
 @dataclass(frozen=True)
@@ -135,6 +142,7 @@ class SessionDue:
     session: Session
     participants: Sequence[Participant]
     late: bool
+    addresses: dict[int, Address]  # by person: where each is reached
 
 
 async def sessions_due(
@@ -157,10 +165,12 @@ async def sessions_due(
             .where(
                 Participant.cohort_id == cohort.id,
                 Participant.reminders_paused.is_(False),
-                Participant.unreachable_at.is_(None),
+                contacts.reachable(Participant.person_id),
             )
             .options(selectinload(Participant.cohort))
         )
         reminded = [p for p in members if resumes_at(p, now) is None]  # not paused till a date
-        found.append(SessionDue(s, reminded, now - remind_at > catch_up))
+        reach = await contacts.reach_of(session, {p.person_id for p in reminded})
+        where = {person: r.address for person, r in reach.items() if r.reachable}
+        found.append(SessionDue(s, reminded, now - remind_at > catch_up, where))
     return found

@@ -192,14 +192,40 @@ def alembic_config() -> Config:
 
 async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
     """Apply the Alembic migrations on this engine's database."""
+    await _migrate(engine, lambda cfg: command.upgrade(cfg, revision))
 
+
+async def downgrade(engine: AsyncEngine, revision: str) -> None:
+    """Undo the migrations after `revision` (tests; an operator going back a release)."""
+    await _migrate(engine, lambda cfg: command.downgrade(cfg, revision))
+
+
+async def _migrate(engine: AsyncEngine, step: Callable[[Config], None]) -> None:
     def _run(connection: Connection) -> None:
         cfg = alembic_config()
         cfg.attributes["connection"] = connection
-        command.upgrade(cfg, revision)
+        step(cfg)
 
-    async with engine.begin() as conn:
-        await conn.run_sync(_run)
+    if engine.dialect.name != "sqlite":
+        async with engine.begin() as conn:
+            await conn.run_sync(_run)
+        return
+    # A migration that rebuilds a table (batch mode) drops the old one: with foreign keys on,
+    # SQLite would carry that drop into every table referring to it (ON DELETE CASCADE). So
+    # they are off while migrating (the pragma only takes outside a transaction), and checked
+    # before the commit.
+    async with engine.connect() as conn:
+        await conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
+        await conn.commit()
+        try:
+            async with conn.begin():
+                await conn.run_sync(_run)
+                broken = (await conn.exec_driver_sql("PRAGMA foreign_key_check")).all()
+                if broken:
+                    raise RuntimeError(f"the migration broke references: {broken[:5]}")
+        finally:
+            await conn.exec_driver_sql("PRAGMA foreign_keys=ON")
+            await conn.commit()
 
 
 async def current_revision(engine: AsyncEngine) -> str | None:

@@ -1,61 +1,14 @@
-"""The tables: cohorts, their participants, sessions and materials. Times are UTC."""
+"""The tables: cohorts, people and their contacts, memberships, plans, reminders, roles and
+announcements. Times are UTC (`storage.base`)."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 
-from sqlalchemy import (
-    BigInteger,
-    Date,
-    DateTime,
-    ForeignKey,
-    Integer,
-    MetaData,
-    String,
-    Text,
-    TypeDecorator,
-    UniqueConstraint,
-)
-from sqlalchemy.engine import Dialect
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy import BigInteger, Date, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-
-class UTCDateTime(TypeDecorator[datetime]):
-    """A timestamp stored in UTC and always read back as an aware UTC datetime."""
-
-    impl = DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            raise ValueError("naive datetime given to a UTC column")
-        return value.astimezone(UTC)
-
-    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        if value.tzinfo is None:  # SQLite keeps no offset
-            return value.replace(tzinfo=UTC)
-        return value.astimezone(UTC)
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
-NAMING = {
-    "ix": "ix_%(column_0_label)s",
-    "uq": "uq_%(table_name)s_%(column_0_name)s",
-    "ck": "ck_%(table_name)s_%(constraint_name)s",
-    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-    "pk": "pk_%(table_name)s",
-}
-
-
-class Base(DeclarativeBase):
-    metadata = MetaData(naming_convention=NAMING)
+from storage.base import Base, UTCDateTime, utcnow
 
 
 class Cohort(Base):
@@ -89,18 +42,54 @@ class Cohort(Base):
     )
 
 
+class Person(Base):
+    """Someone Aksi knows: a participant, a facilitator or an admin, on one or more channels
+    (`Contact`). Their memberships and roles refer to the person, never to a channel's id."""
+
+    __tablename__ = "people"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    contacts: Mapped[list[Contact]] = relationship(
+        back_populates="person", cascade="all, delete-orphan", order_by="Contact.id"
+    )
+
+
+class Contact(Base):
+    """How a person is reached on one channel: ("telegram", their user id), ("whatsapp", their
+    number). A person is answered on the contact they wrote from; jobs reach them on their
+    reachable contact written from most recently (`core.contacts`)."""
+
+    __tablename__ = "contacts"
+    __table_args__ = (UniqueConstraint("channel", "external_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    external_id: Mapped[str] = mapped_column(String(64))
+    # The channel's handle for them (a Telegram @username), matched against a roster's column.
+    username: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    # Set when the channel says they cannot be reached (blocked the bot, number gone); cleared
+    # when they write again.
+    unreachable_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # When they last wrote from here (to a few minutes: `core.contacts.TOUCH_EVERY`).
+    last_inbound_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    person: Mapped[Person] = relationship(back_populates="contacts")
+
+
 class Participant(Base):
-    """A Telegram user's membership of one cohort, with what they told the bot."""
+    """A person's membership of one cohort, with what they told the bot."""
 
     __tablename__ = "participants"
-    __table_args__ = (UniqueConstraint("cohort_id", "telegram_user_id"),)
+    __table_args__ = (UniqueConstraint("cohort_id", "person_id"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     cohort_id: Mapped[int] = mapped_column(ForeignKey("cohorts.id", ondelete="CASCADE"), index=True)
-    telegram_user_id: Mapped[int] = mapped_column(BigInteger, index=True)
-    chat_id: Mapped[int] = mapped_column(BigInteger)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
     first_name: Mapped[str] = mapped_column(String(128), default="")
-    telegram_username: Mapped[str | None] = mapped_column(String(64), nullable=True)
     full_name: Mapped[str | None] = mapped_column(String(128), nullable=True)
     unit: Mapped[str | None] = mapped_column(String(160), nullable=True)
     # None: follow the Telegram client's language / the cohort's time zone until chosen.
@@ -118,8 +107,6 @@ class Participant(Base):
     # skipped (core.pauses).
     reminders_paused_until: Mapped[date | None] = mapped_column(Date, nullable=True)
     pause_reason: Mapped[str | None] = mapped_column(String(16), nullable=True)
-    # Set when Telegram answers 403 (blocked) or "chat not found"; cleared by /start.
-    unreachable_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     # What the person had told the bot before a roster row gave them its name and unit: put
     # back if a facilitator undoes the match (core.roster.untie).
     own_full_name: Mapped[str | None] = mapped_column(String(128), nullable=True)
@@ -306,16 +293,18 @@ class Staff(Base):
     """A facilitator (widyaiswara, fasilitator, organiser) of one cohort."""
 
     __tablename__ = "staff"
-    __table_args__ = (UniqueConstraint("cohort_id", "telegram_user_id"),)
+    __table_args__ = (UniqueConstraint("cohort_id", "person_id"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     cohort_id: Mapped[int] = mapped_column(ForeignKey("cohorts.id", ondelete="CASCADE"), index=True)
-    telegram_user_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
     # Their language as last seen (None: the default); digests and reports use it.
     language: Mapped[str | None] = mapped_column(String(8), nullable=True)
     digest_enabled: Mapped[bool] = mapped_column(default=True, server_default="1")
     added_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    added_by: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    added_by: Mapped[int | None] = mapped_column(  # a person; None: from the command line
+        ForeignKey("people.id", ondelete="SET NULL"), nullable=True
+    )
 
 
 class StaffDelivery(Base):
@@ -342,10 +331,11 @@ class Announcement(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     cohort_id: Mapped[int] = mapped_column(ForeignKey("cohorts.id", ondelete="CASCADE"), index=True)
-    author_user_id: Mapped[int] = mapped_column(BigInteger, index=True)
-    author_chat_id: Mapped[int] = mapped_column(BigInteger)
+    author_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    # Where the author wrote it from: where its preview and delivery report go.
+    author_contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id", ondelete="CASCADE"))
     author_language: Mapped[str] = mapped_column(String(8))
-    body: Mapped[str | None] = mapped_column(Text, nullable=True)  # Telegram HTML
+    body: Mapped[str | None] = mapped_column(Text, nullable=True)  # Aksi's markup
     audience: Mapped[str] = mapped_column(String(16), default="all")  # all, not_checked_in
     state: Mapped[str] = mapped_column(String(16), index=True)
     send_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
@@ -356,7 +346,8 @@ class Announcement(Base):
 
 
 class OutboxMessage(Base):
-    """One announcement to one participant: pending until Telegram's answer is recorded.
+    """One announcement to one participant's contact: pending until the channel's answer is
+    recorded.
 
     status: pending, sent, failed, unreachable. The unique key means nobody is queued twice."""
 
@@ -368,7 +359,7 @@ class OutboxMessage(Base):
         ForeignKey("announcements.id", ondelete="CASCADE"), index=True
     )
     participant_id: Mapped[int] = mapped_column(ForeignKey("participants.id", ondelete="CASCADE"))
-    chat_id: Mapped[int] = mapped_column(BigInteger)
+    contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id", ondelete="CASCADE"))
     status: Mapped[str] = mapped_column(String(16), default="pending")
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
@@ -388,7 +379,7 @@ class Confirmation(Base):
     __tablename__ = "confirmations"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    user_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
     action: Mapped[str] = mapped_column(String(32))
     nonce: Mapped[str] = mapped_column(String(16))
     payload: Mapped[str] = mapped_column(Text, default="{}")

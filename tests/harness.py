@@ -305,7 +305,7 @@ class MemoryBot:
         )
         self.engine = Engine(self.services)
         # Announcements go out as with `aksi run`, on this channel (no pacing).
-        report = report_sender(self.services, self.channel.name)
+        report = report_sender(self.services)
         self.sender = Broadcaster(self.services, self.channel, Pacer(0), report, idle_poll=0.05)
         self.sender_task = asyncio.create_task(self.sender.run(), name="memory-announcements")
 

@@ -21,6 +21,7 @@ from datetime import UTC, date, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from core.channel import TELEGRAM
 from core.cohorts import create_cohort
 from storage.models import (
     ActionPlan,
@@ -31,6 +32,7 @@ from storage.models import (
     Reflection,
     RosterEntry,
 )
+from tests.people import new_person
 
 WIB, WITA, WIT = "Asia/Jakarta", "Asia/Makassar", "Asia/Jayapura"
 ANI, BUDI, CITRA, DEDI, EKA = 2001, 2002, 2003, 2004, 2005
@@ -51,7 +53,11 @@ class Built:
     habits: dict[str, int]  # "A1" -> habit id
 
 
-async def build(db: async_sessionmaker[AsyncSession], code: str = "REVMEN1") -> Built:
+async def build(
+    db: async_sessionmaker[AsyncSession], code: str = "REVMEN1", channel: str = TELEGRAM
+) -> Built:
+    """The cohort `code`; its participants are people with a contact on `channel` (the
+    channel of the test's bot, for a test where one of them writes)."""
     async with db.begin() as session:
         cohort = await create_cohort(
             session,
@@ -61,10 +67,10 @@ async def build(db: async_sessionmaker[AsyncSession], code: str = "REVMEN1") -> 
             starts=d(1),
             ends=date(2021, 10, 25),
         )
-        return await _fill(session, cohort)
+        return await _fill(session, cohort, channel)
 
 
-async def _fill(session: AsyncSession, cohort: Cohort) -> Built:
+async def _fill(session: AsyncSession, cohort: Cohort, channel: str) -> Built:
     people: dict[str, Participant] = {}
     for user_id, first, full, unit, tz in (
         (ANI, "Ani", "Ani Lestari", "Dinas Kesehatan", WIB),
@@ -75,8 +81,7 @@ async def _fill(session: AsyncSession, cohort: Cohort) -> Built:
     ):
         p = Participant(
             cohort_id=cohort.id,
-            telegram_user_id=user_id,
-            chat_id=user_id,
+            person_id=await new_person(session, user_id, channel),
             first_name=first,
             full_name=full,
             unit=unit,

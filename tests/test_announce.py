@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.standin import BotApiStandIn, Outgoing
 from core.cohorts import get_cohort
 from core.staff import add_facilitator
-from storage.models import Announcement, OutboxMessage, Participant
+from storage.models import Announcement, Contact, OutboxMessage, Participant
 from tests.conftest import make_cohort
 from tests.harness import (
     Clock,
@@ -28,6 +28,7 @@ from tests.harness import (
     start_bot,
     texts,
 )
+from tests.people import new_person
 
 pytestmark = pytest.mark.databases("sqlite", "postgresql")
 
@@ -54,7 +55,8 @@ async def bot(
 ) -> AsyncIterator[RunningBot]:
     await make_cohort(db)
     async with db.begin() as session:
-        await add_facilitator(session, await get_cohort(session, "REVMEN1"), FACILITATOR)
+        sari = await new_person(session, FACILITATOR)
+        await add_facilitator(session, await get_cohort(session, "REVMEN1"), sari)
     running = RunningBot(standin, settings_for(standin, db_url))
     await running.start()
     for user_id in PARTICIPANTS:
@@ -137,10 +139,13 @@ async def test_blocked_and_vanished_are_unreachable_and_the_rest_goes_on(
     async with db() as session:
         gone = (
             await session.execute(
-                select(Participant.telegram_user_id).where(Participant.unreachable_at.is_not(None))
+                select(Contact.external_id)
+                .select_from(Participant)
+                .join(Contact, Contact.person_id == Participant.person_id)
+                .where(Contact.unreachable_at.is_not(None))
             )
         ).scalars()
-        assert sorted(gone) == [2001, 2002]
+        assert sorted(int(u) for u in gone) == [2001, 2002]
     # The next announcement does not try them again, and counts them.
     standin.clear_failures()
     await compose(facilitator, "Pengumuman kedua")
@@ -206,8 +211,12 @@ async def test_restart_mid_announcement_resumes_without_repeats(
     async with db.begin() as session:
         cohort = await get_cohort(session, "REVMEN1")
         session.add_all(
-            Participant(cohort_id=cohort.id, telegram_user_id=u, chat_id=u, first_name=f"P{u}")
-            for u in range(3001, 3037)
+            [
+                Participant(
+                    cohort_id=cohort.id, person_id=await new_person(session, u), first_name=f"P{u}"
+                )
+                for u in range(3001, 3037)
+            ]
         )
     everyone = [*PARTICIPANTS, *range(3001, 3037)]
     facilitator = bot.person(FACILITATOR, "Sari")
@@ -233,8 +242,12 @@ async def test_stop_keeps_its_word(
     async with db.begin() as session:
         cohort = await get_cohort(session, "REVMEN1")
         session.add_all(
-            Participant(cohort_id=cohort.id, telegram_user_id=u, chat_id=u, first_name=f"P{u}")
-            for u in range(3001, 3077)
+            [
+                Participant(
+                    cohort_id=cohort.id, person_id=await new_person(session, u), first_name=f"P{u}"
+                )
+                for u in range(3001, 3077)
+            ]
         )
     everyone = [*PARTICIPANTS, *range(3001, 3077)]  # 80: close to three seconds at 30 a second
     facilitator = bot.person(FACILITATOR, "Sari")
@@ -326,7 +339,8 @@ async def test_scheduled_announcement_goes_at_its_time(
 ) -> None:
     await make_cohort(db)
     async with db.begin() as session:
-        await add_facilitator(session, await get_cohort(session, "REVMEN1"), FACILITATOR)
+        sari = await new_person(session, FACILITATOR)
+        await add_facilitator(session, await get_cohort(session, "REVMEN1"), sari)
     clock = Clock(datetime(2021, 9, 6, 1, 0, tzinfo=UTC))  # Monday 09:00 WITA
     running = RunningBot(standin, settings_for(standin, db_url), clock=clock)
     await running.start()
@@ -431,7 +445,8 @@ async def test_english_counts_one_participant_and_the_time_example_is_tomorrow(
 ) -> None:
     await make_cohort(db)
     async with db.begin() as session:
-        await add_facilitator(session, await get_cohort(session, "REVMEN1"), FACILITATOR)
+        sari = await new_person(session, FACILITATOR)
+        await add_facilitator(session, await get_cohort(session, "REVMEN1"), sari)
     clock = Clock(datetime(2021, 9, 6, 1, 0, tzinfo=UTC))  # Monday 09:00 WITA
     running = RunningBot(standin, settings_for(standin, db_url), clock=clock)
     await running.start()
@@ -457,7 +472,8 @@ async def test_cancelling_a_scheduled_announcement_says_it_goes_to_nobody(
 ) -> None:
     await make_cohort(db)
     async with db.begin() as session:
-        await add_facilitator(session, await get_cohort(session, "REVMEN1"), FACILITATOR)
+        sari = await new_person(session, FACILITATOR)
+        await add_facilitator(session, await get_cohort(session, "REVMEN1"), sari)
     clock = Clock(datetime(2021, 9, 6, 1, 0, tzinfo=UTC))  # Monday 09:00 WITA
     running = RunningBot(standin, settings_for(standin, db_url), clock=clock)
     await running.start()
@@ -519,7 +535,8 @@ async def test_an_announcement_on_the_memory_channel_reaches_everyone_once(
     participant who blocked the bot is counted unreachable and the rest goes on."""
     await make_cohort(db)
     async with db.begin() as session:
-        await add_facilitator(session, await get_cohort(session, "REVMEN1"), FACILITATOR)
+        author = await new_person(session, FACILITATOR, channel="memory")
+        await add_facilitator(session, await get_cohort(session, "REVMEN1"), author)
     bot = await start_bot("memory", standin, settings_for(standin, db_url), None)
     assert isinstance(bot, MemoryBot)
     try:

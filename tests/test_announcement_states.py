@@ -18,8 +18,8 @@ ALL_STATES = ("compose", "preview", "time", "scheduled", "sending", "done", "can
 def draft(state: str = "compose") -> Announcement:
     return Announcement(
         cohort_id=1,
-        author_user_id=5001,
-        author_chat_id=5001,
+        author_id=5001,
+        author_contact_id=5001,
         author_language="id",
         state=state,
         audience="all",

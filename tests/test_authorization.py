@@ -45,6 +45,7 @@ from storage.models import (
 )
 from tests.conftest import make_cohort
 from tests.harness import Clock, Person, RunningBot, settings_for
+from tests.people import new_person, person_of, user_of
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -219,7 +220,7 @@ async def last_announcement(db: async_sessionmaker[AsyncSession], author: int) -
     async with db() as session:
         found = await session.scalars(
             select(Announcement)
-            .where(Announcement.author_user_id == author)
+            .where(Announcement.author_id == person_of(author))
             .order_by(Announcement.id.desc())
             .limit(1)
         )
@@ -263,8 +264,8 @@ async def world(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[World
             await apply_schedule(session, cohort, parse_schedule(sessions, cohort), replace=False)
             links = MATERIALS.format(title=f"Materi Rahasia {word}", code=cohort.code).encode()
             await apply_materials(session, cohort, parse_materials(links), replace=False)
-        await add_facilitator(session, a, FA)
-        await add_facilitator(session, b, FB)
+        await add_facilitator(session, a, await new_person(session, FA))
+        await add_facilitator(session, b, await new_person(session, FB))
     async with BotApiStandIn() as standin:
         # No overall pacing of replies: this module sends hundreds of refusals in bursts.
         settings = settings_for(
@@ -623,7 +624,7 @@ async def test_a_facilitator_naming_another_cohort_sees_and_changes_nothing_of_i
     assert changes(before, await snapshot(world.db, b_id)) == {}
     async with world.db() as session:
         authored = await session.scalars(
-            select(Announcement.cohort_id).where(Announcement.author_user_id == FA)
+            select(Announcement.cohort_id).where(Announcement.author_id == person_of(FA))
         )
         assert set(authored) == {world.a.cohort.id}
 
@@ -841,11 +842,19 @@ async def test_only_the_admin_manages_facilitators(world: World) -> None:
     added = visible(await admin.send(f"/fasilitator tambah {B_CODE} 5555"))
     assert CATALOGS.text("id", "admin.added", user_id=5555, code=B_CODE, cohort=B_NAME) in added
     async with world.db() as session:
-        rows = await session.execute(select(Staff.cohort_id, Staff.telegram_user_id))
-        assert (world.b.cohort.id, 5555) in {tuple(r) for r in rows}
+        rows = await session.execute(select(Staff.cohort_id, user_of(Staff.person_id)))
+        assert (world.b.cohort.id, "5555") in {tuple(r) for r in rows}
     await admin.send(f"/fasilitator hapus {B_CODE} 5555")
     await admin.press("Ya, hapus")
-    assert changes(before, await snapshot(world.db)) == {}
+    # Naming 5555 made them a person (with their Telegram contact), who keeps no role.
+    after = changes(before, await snapshot(world.db))
+    assert sorted(after) == ["contacts", "people"]
+    assert [len(after[t]["new"]) for t in ("contacts", "people")] == [1, 1]
+    assert not after["contacts"]["gone"] and not after["people"]["gone"]
+    [contact] = [dict(r) for r in after["contacts"]["new"]]
+    [made] = [dict(r) for r in after["people"]["new"]]
+    assert (contact["channel"], contact["external_id"]) == ("telegram", "5555")
+    assert contact["person_id"] == made["id"]
 
 
 async def test_only_staff_have_the_facilitator_menu(world: World) -> None:

@@ -40,6 +40,7 @@ from tests.harness import (
     start_bot,
     texts,
 )
+from tests.people import new_person, person_of
 
 pytestmark = [
     pytest.mark.databases("sqlite", "postgresql"),
@@ -68,15 +69,17 @@ Modul 2,"Lembar Kerja, Rencana Aksi",https://elearning.example/m2.docx
 
 
 @pytest.fixture
-async def cohorts(db: async_sessionmaker[AsyncSession]) -> dict[str, Cohort]:
+async def cohorts(db: async_sessionmaker[AsyncSession], chat_kind: str) -> dict[str, Cohort]:
     one = await make_cohort(db, code="ANGKT1", name="Angkatan I")
     two = await make_cohort(
         db, code="ANGKT2", name="Angkatan II", starts=date(2021, 11, 1), ends=date(2021, 12, 10)
     )
     async with db.begin() as session:
-        await add_facilitator(session, one, FACILITATOR)
-        await add_facilitator(session, one, BOTH)
-        await add_facilitator(session, two, BOTH)
+        sari = await new_person(session, FACILITATOR, channel=chat_kind)
+        dewi = await new_person(session, BOTH, channel=chat_kind)
+        await add_facilitator(session, one, sari)
+        await add_facilitator(session, one, dewi)
+        await add_facilitator(session, two, dewi)
     return {"ANGKT1": one, "ANGKT2": two}
 
 
@@ -281,7 +284,7 @@ async def test_an_old_or_outdated_replace_confirmation_changes_nothing(
     assert len(await rows(db, Session, cohorts["ANGKT1"])) == 4
     # No longer a facilitator when saying yes: refused, nothing changed.
     async with db.begin() as session:
-        await session.execute(delete(Staff).where(Staff.telegram_user_id == FACILITATOR))
+        await session.execute(delete(Staff).where(Staff.person_id == person_of(FACILITATOR)))
     answer = joined(await fasil.press("Ya, terapkan"))
     assert "khusus untuk fasilitator" in answer
     assert len(await rows(db, Session, cohorts["ANGKT1"])) == 4

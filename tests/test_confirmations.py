@@ -13,6 +13,7 @@ from core import confirmations
 from storage.models import Confirmation, Participant
 from tests.conftest import NOW
 from tests.harness import Clock, Person, RunningBot, joined
+from tests.people import new_person
 
 pytestmark = [
     pytest.mark.databases("sqlite", "postgresql"),
@@ -132,20 +133,21 @@ async def test_old_rows_are_dropped_and_only_one_question_is_open(
     db: async_sessionmaker[AsyncSession],
 ) -> None:
     async with db.begin() as session:
-        first = await confirmations.ask(session, 7, "erase_data", {}, "id", NOW)
-        second = await confirmations.ask(session, 7, "erase_data", {}, "id", NOW)
-        assert await confirmations.has_open(session, 7)
-        taken = await confirmations.take(session, 7, first, NOW)
+        seven, eight, nine = [await new_person(session, u) for u in (7, 8, 9)]
+        first = await confirmations.ask(session, seven, "erase_data", {}, "id", NOW)
+        second = await confirmations.ask(session, seven, "erase_data", {}, "id", NOW)
+        assert await confirmations.has_open(session, seven)
+        taken = await confirmations.take(session, seven, first, NOW)
         assert taken.state is confirmations.State.VOIDED  # a newer question replaced it
-        taken = await confirmations.take(session, 7, second, NOW + timedelta(minutes=1))
+        taken = await confirmations.take(session, seven, second, NOW + timedelta(minutes=1))
         assert taken.state is confirmations.State.OPEN
-        assert not await confirmations.has_open(session, 7)
-        await confirmations.ask(session, 8, "erase_data", {}, "id", NOW)
+        assert not await confirmations.has_open(session, seven)
+        await confirmations.ask(session, eight, "erase_data", {}, "id", NOW)
     async with db.begin() as session:
-        await confirmations.ask(session, 9, "erase_data", {}, "id", NOW + timedelta(days=2))
+        await confirmations.ask(session, nine, "erase_data", {}, "id", NOW + timedelta(days=2))
     async with db() as session:
-        users = list(await session.scalars(select(Confirmation.user_id)))
-    assert users == [9]  # rows over a day old are dropped when another is asked
+        users = list(await session.scalars(select(Confirmation.person_id)))
+    assert users == [nine]  # rows over a day old are dropped when another is asked
 
 
 async def test_an_old_voided_answer_does_not_unguard_the_newer_question(

@@ -22,6 +22,7 @@ from scheduler.digest_job import DigestReport, prepare, render_digest, run_diges
 from storage.models import Cohort, Staff, StaffDelivery
 from tests.conftest import make_cohort
 from tests.harness import Clock, RunningBot, settings_for
+from tests.people import new_person, person_of, user_of
 from tests.reportdata import build
 
 pytestmark = pytest.mark.databases("sqlite", "postgresql")
@@ -45,14 +46,14 @@ async def add_staff(db: async_sessionmaker[AsyncSession]) -> None:
         lain = await get_cohort(session, "LAIN1")
         lain.digest_time = None
         for user_id in (SARI, TOM, QUIET):
-            await add_facilitator(session, revmen, user_id)
-        await add_facilitator(session, lain, OTHER)
+            await add_facilitator(session, revmen, await new_person(session, user_id))
+        await add_facilitator(session, lain, await new_person(session, OTHER))
         await session.flush()
         await session.execute(
-            update(Staff).where(Staff.telegram_user_id == TOM).values(language="en")
+            update(Staff).where(Staff.person_id == person_of(TOM)).values(language="en")
         )
         await session.execute(
-            update(Staff).where(Staff.telegram_user_id == QUIET).values(digest_enabled=False)
+            update(Staff).where(Staff.person_id == person_of(QUIET)).values(digest_enabled=False)
         )
 
 
@@ -89,12 +90,12 @@ def sent(standin: BotApiStandIn, since: int = 0) -> list[tuple[int | None, str]]
 async def deliveries(db: async_sessionmaker[AsyncSession]) -> list[tuple[int, str, date, str]]:
     async with db() as session:
         rows = await session.execute(
-            select(Staff.telegram_user_id, StaffDelivery.kind, StaffDelivery.local_date,
+            select(user_of(Staff.person_id), StaffDelivery.kind, StaffDelivery.local_date,
                    StaffDelivery.status)
             .join(Staff, Staff.id == StaffDelivery.staff_id)
-            .order_by(StaffDelivery.local_date, Staff.telegram_user_id)
         )  # fmt: skip
-        return [tuple(r) for r in rows]  # type: ignore[misc]
+        found = [(int(user), kind, day, status) for user, kind, day, status in rows]
+        return sorted(found, key=lambda r: (r[2], r[0]))
 
 
 async def set_time(db: async_sessionmaker[AsyncSession], value: str | None) -> None:
@@ -260,7 +261,7 @@ async def test_a_facilitator_turns_their_own_digest_off_and_on(
     async def enabled(user_id: int) -> list[bool]:
         async with db() as session:
             rows = await session.execute(
-                select(Staff.digest_enabled).where(Staff.telegram_user_id == user_id)
+                select(Staff.digest_enabled).where(Staff.person_id == person_of(user_id))
             )
             return list(rows.scalars())
 

@@ -22,6 +22,7 @@ from handlers.turn import Turn
 from storage.db import Database
 from storage.models import Material, Participant, Session
 from tests.conftest import NOW, make_cohort
+from tests.people import new_person
 
 pytestmark = pytest.mark.databases("sqlite", "postgresql")
 
@@ -38,8 +39,7 @@ async def people(db: async_sessionmaker[AsyncSession]) -> None:
             session.add(
                 Participant(
                     cohort_id=cohort.id,
-                    telegram_user_id=user,
-                    chat_id=user,
+                    person_id=await new_person(session, user, "memory"),
                     first_name="X",
                     full_name=f"Peserta {user}",
                     language=lang,
@@ -191,3 +191,23 @@ async def test_stickers_and_forged_buttons_get_the_general_answers(
     await engine.handle(channel, Press(sender(BUDI), "x" * 500, None, "q3"))
     notices = [a.notice for a in channel.acknowledged[-2:]]
     assert all(n and "tombol" in n.lower() for n in notices), notices
+
+
+async def test_the_same_digits_on_another_channel_are_somebody_else(
+    running: tuple[Engine, MemoryChannel],
+) -> None:
+    """Ani is known on the in-memory channel as 1001; whoever writes as 1001 on a second
+    channel is a stranger there (a person is their contacts, not a number): asked for the code,
+    shown none of Ani's cohort, and known as a new person."""
+    engine, channel = running
+    other = MemoryChannel(name="whatsapp")
+    impostor = Sender(Address("whatsapp", str(ANI)), "Ani")
+    for name in ("jadwal", "progres", "materi"):
+        results = await engine.handle(other, Command(impostor, name))
+        assert results and isinstance(results[0], Sent)
+        answer = other.to(impostor.address)[-1].text
+        assert "kode angkatan" in answer
+        assert "sesi" not in answer and "Bahan" not in answer and "Peserta" not in answer
+    assert not channel.to(sender(ANI).address)  # nothing reached the real Ani
+    people = engine.services.people
+    assert people.person(impostor.address) != people.person(sender(ANI).address)

@@ -26,6 +26,7 @@ from tests.harness import (
     settings_for,
     texts,
 )
+from tests.people import new_person, person_of
 
 pytestmark = pytest.mark.channels("telegram", "memory")
 
@@ -144,11 +145,12 @@ async def app(
 async def test_one_friendly_nudge_a_day_later_and_never_again(
     app: AksiApplication, standin: BotApiStandIn, clock: Clock, db: async_sessionmaker[AsyncSession]
 ) -> None:
-    from core.participants import TelegramPerson, join_cohort
+    from core.participants import Writer, join_cohort
     from core.reminders import sync_reminders
 
     async with db.begin() as session:
-        joined_ = await join_cohort(session, TelegramPerson(77, 77, "Ani"), "REVMEN1", clock())
+        ani = Writer(await new_person(session, 77), "Ani")
+        joined_ = await join_cohort(session, ani, "REVMEN1", clock())
         assert joined_ is not None
         joined_.participant.awaiting = None
         await sync_reminders(session, joined_.participant, clock())
@@ -196,7 +198,9 @@ async def test_typed_answers_to_the_offers_on_their_day(
     assert "Pengingat harian Anda: pukul <b>06.30 WITA</b>" in joined(out)
     async with db() as session:
         p = (
-            await session.scalars(select(Participant).where(Participant.telegram_user_id == 1004))
+            await session.scalars(
+                select(Participant).where(Participant.person_id == person_of(1004))
+            )
         ).one()
     assert (p.reminder_times, p.awaiting) == ("06:30", None)
     # Someone who ignores the offer and types the next day gets the usual answer.
@@ -209,6 +213,8 @@ async def test_typed_answers_to_the_offers_on_their_day(
     assert "/bantuan" in out and "Langkah" not in out
     async with db() as session:
         p = (
-            await session.scalars(select(Participant).where(Participant.telegram_user_id == 1005))
+            await session.scalars(
+                select(Participant).where(Participant.person_id == person_of(1005))
+            )
         ).one()
     assert p.awaiting is None

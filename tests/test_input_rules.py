@@ -29,6 +29,7 @@ from core.staff import add_facilitator
 from storage.models import Announcement, CheckIn, Habit, Participant, Reflection
 from tests.conftest import make_cohort
 from tests.harness import Clock, MemoryBot, Person, RunningBot, joined, settings_for, start_bot
+from tests.people import new_person
 
 pytestmark = pytest.mark.channels("telegram", "memory")
 
@@ -237,7 +238,8 @@ async def bot(
 ) -> AsyncIterator[RunningBot | MemoryBot]:
     await make_cohort(db)
     async with db.begin() as session:
-        await add_facilitator(session, await get_cohort(session, "REVMEN1"), FACILITATOR)
+        facilitator = await new_person(session, FACILITATOR, chat_kind)
+        await add_facilitator(session, await get_cohort(session, "REVMEN1"), facilitator)
     running = await start_bot(chat_kind, standin, settings_for(standin, db_url), clock)
     yield running
     await running.stop()

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from alembic import command
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from storage.db import alembic_config, current_revision, upgrade
-from storage.models import Base
+import storage.models  # noqa: F401  (the tables, registered on Base)
+from storage.base import Base
+from storage.db import current_revision, downgrade, upgrade
+
+pytestmark = pytest.mark.databases("sqlite", "postgresql")
 
 
 async def test_models_match_migrations(engine: AsyncEngine) -> None:
@@ -24,13 +27,7 @@ async def test_models_match_migrations(engine: AsyncEngine) -> None:
 async def test_down_to_nothing_and_up_again(engine: AsyncEngine) -> None:
     head = await current_revision(engine)
 
-    def down(connection: Connection) -> None:
-        cfg = alembic_config()
-        cfg.attributes["connection"] = connection
-        command.downgrade(cfg, "base")
-
-    async with engine.begin() as conn:
-        await conn.run_sync(down)
+    await downgrade(engine, "base")
 
     def tables(connection: Connection) -> set[str]:
         return set(inspect(connection).get_table_names())

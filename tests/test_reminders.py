@@ -16,18 +16,20 @@ from telegram import Update
 from bot.app import AksiApplication, build_application
 from bot.context import AksiContext
 from bot.standin import BotApiStandIn, Outgoing
+from core.channel import TELEGRAM, Address
 from core.cohorts import get_cohort
 from core.habits import Status
 from core.imports import apply_schedule, parse_schedule
-from core.participants import TelegramPerson, join_cohort
+from core.participants import Writer, join_cohort
 from core.plans import Draft, HabitDraft, save_draft
 from core.reminders import set_cohort_reminders, sync_reminders
 from core.reports import ExportStatus, export_rows
 from handlers.reminders import MESSAGES
 from scheduler.reminder_job import ReminderMessages, TickReport, prepare, run_tick
-from storage.models import CheckIn, Delivery, Participant, Reminder
+from storage.models import CheckIn, Contact, Delivery, Participant, Reminder
 from tests.conftest import make_cohort
 from tests.harness import Clock, RunningBot, joined, settings_for
+from tests.people import new_person, person_of
 
 pytestmark = pytest.mark.databases("sqlite", "postgresql")
 
@@ -71,7 +73,7 @@ async def participant(
     **settings: Any,
 ) -> int:
     async with db.begin() as session:
-        person = TelegramPerson(user_id, user_id, f"P{user_id}", language_code="id")
+        person = Writer(await new_person(session, user_id), f"P{user_id}", language_code="id")
         result = await join_cohort(session, person, "REVMEN1")
         assert result is not None
         p = result.participant
@@ -324,7 +326,9 @@ async def test_blocked_user_stops_until_start_and_429_is_retried(
     assert (busy, "daily", date(2021, 9, 3), "07:00", "sent") in await deliveries(db)
     async with db() as session:
         p = await session.get(Participant, blocked)
-        assert p is not None and p.unreachable_at is not None
+        assert p is not None
+        contact = await session.scalar(select(Contact).where(Contact.person_id == p.person_id))
+        assert contact is not None and contact.unreachable_at is not None
         left = await session.scalar(
             select(func.count()).select_from(Reminder).where(Reminder.participant_id == blocked)
         )
@@ -346,15 +350,22 @@ async def test_start_again_brings_reminders_back(
         async with db.begin() as session:
             p = await session.scalar(select(Participant))
             assert p is not None
-            p.unreachable_at = clock.now
+            contact = await session.scalar(select(Contact).where(Contact.person_id == p.person_id))
+            assert contact is not None
+            contact.unreachable_at = clock.now
             await session.execute(Reminder.__table__.delete())
+        # As the reminder job does when it finds a contact unreachable: the bot's note of who
+        # wrote lately no longer holds for it.
+        bot.services.people.forget(Address(TELEGRAM, "81"))
         out = await person.send("/start")
         assert "Halo lagi" in joined(out)
     finally:
         await bot.stop()
     async with db() as session:
         p = await session.scalar(select(Participant))
-        assert p is not None and p.unreachable_at is None
+        assert p is not None and p.person_id == await session.scalar(select(person_of(81)))
+        contact = await session.scalar(select(Contact).where(Contact.person_id == p.person_id))
+        assert contact is not None and contact.unreachable_at is None
         kinds = set(await session.scalars(select(Reminder.kind)))
     assert kinds == {"daily", "evening", "morning"}
 

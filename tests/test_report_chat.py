@@ -22,6 +22,7 @@ from core.staff import add_facilitator
 from storage.models import Cohort, Staff
 from tests.conftest import make_cohort
 from tests.harness import Clock, MemoryBot, Person, RunningBot, joined, settings_for, start_bot
+from tests.people import new_person
 from tests.reportdata import ANI, NOW, build
 
 pytestmark = pytest.mark.channels("telegram", "memory")
@@ -37,12 +38,15 @@ NAMES = ("Ani Lestari", "Budi", "Citra Dewi", "Dedi Kurniawan", "Eka Putri", "Fa
 async def bot(
     standin: BotApiStandIn, db_url: str, db: async_sessionmaker[AsyncSession], chat_kind: str
 ) -> AsyncIterator[RunningBot | MemoryBot]:
-    await build(db)
+    await build(db, channel=chat_kind)
     await make_cohort(db, code="LAIN1", name="Angkatan Lain")
     async with db.begin() as session:
-        await add_facilitator(session, await get_cohort(session, "REVMEN1"), FACILITATOR)
-        await add_facilitator(session, await get_cohort(session, "REVMEN1"), FACILITATOR_EN)
-        await add_facilitator(session, await get_cohort(session, "LAIN1"), OTHER_FACILITATOR)
+        revmen, lain = await get_cohort(session, "REVMEN1"), await get_cohort(session, "LAIN1")
+        await add_facilitator(session, revmen, await new_person(session, FACILITATOR, chat_kind))
+        await add_facilitator(session, revmen, await new_person(session, FACILITATOR_EN, chat_kind))
+        await add_facilitator(
+            session, lain, await new_person(session, OTHER_FACILITATOR, chat_kind)
+        )
     running = await start_bot(chat_kind, standin, settings_for(standin, db_url), Clock(NOW))
     yield running
     await running.stop()

@@ -22,6 +22,7 @@ from scheduler.digest_job import render_digest
 from storage.models import Cohort
 from tests.conftest import make_cohort
 from tests.harness import Clock, MemoryBot, Person, RunningBot, joined, settings_for, start_bot
+from tests.people import new_person
 from tests.reportdata import build
 
 pytestmark = pytest.mark.channels("telegram", "memory")
@@ -57,7 +58,8 @@ async def bot(
 ) -> AsyncIterator[RunningBot | MemoryBot]:
     await make_cohort(db)
     async with db.begin() as session:
-        await add_facilitator(session, await get_cohort(session, "REVMEN1"), FACILITATOR)
+        sari = await new_person(session, FACILITATOR, chat_kind)
+        await add_facilitator(session, await get_cohort(session, "REVMEN1"), sari)
     running = await start_bot(chat_kind, standin, settings_for(standin, db_url), Clock(NOW))
     yield running
     await running.stop()

@@ -24,6 +24,7 @@ from core.report_files import csv_bytes, xlsx_bytes
 from core.reports import DayState, ExportStatus, Tally, cohort_report, export, habit_tally
 from storage.models import ActionPlan, CheckIn, Cohort, Habit, Participant, Reflection
 from tests.conftest import make_cohort
+from tests.people import new_person
 from tests.reportdata import NIP_ANI, NOW, WIB, WIT, WITA, build, d
 
 pytestmark = pytest.mark.databases("sqlite", "postgresql")
@@ -352,8 +353,7 @@ async def test_a_big_cohort_is_quick_and_takes_few_queries(
         people = [
             Participant(
                 cohort_id=cohort.id,
-                telegram_user_id=9000 + n,
-                chat_id=9000 + n,
+                person_id=await new_person(session, 9000 + n),
                 first_name=f"P{n:02d}",
                 unit=f"Unit {n % 7}",
                 timezone=(WIB, WITA, WIT)[n % 3],

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from core.cohorts import CODE_RE, normalise_code
 from core.errors import InvalidInput
 from core.imports import ImportRefused
-from core.participants import TelegramPerson, join_cohort
+from core.participants import Writer, join_cohort
 from core.roster import (
     TOKEN_RE,
     apply_roster,
@@ -27,6 +27,7 @@ from core.roster import (
 )
 from storage.models import Cohort, Participant, RosterEntry
 from tests.conftest import make_cohort
+from tests.people import new_person, user_of
 
 pytestmark = pytest.mark.databases("sqlite", "postgresql")
 
@@ -42,6 +43,14 @@ def refused(data: str | bytes) -> list[str]:
     with pytest.raises(ImportRefused) as caught:
         parse_roster(data.encode() if isinstance(data, str) else data)
     return [str(p) for p in caught.value.problems]
+
+
+async def writer(
+    session: AsyncSession, user_id: int, first_name: str, username: str | None = None
+) -> Writer:
+    """Telegram user `user_id` writing, with their person (and contact) made."""
+    person_id = await new_person(session, user_id, username=username)
+    return Writer(person_id, first_name, username=username)
 
 
 async def entries(db: async_sessionmaker[AsyncSession]) -> list[RosterEntry]:
@@ -200,7 +209,7 @@ async def test_replace_removes_rows_not_in_file_but_keeps_joined_ones(
     await load(db, cohort, ROSTER)
     budi_token = (await entries(db))[0].join_token
     async with db.begin() as session:
-        linked = await join_by_token(session, TelegramPerson(2001, 2001, "Budi"), budi_token)
+        linked = await join_by_token(session, await writer(session, 2001, "Budi"), budi_token)
         assert linked is not None and linked.joined is not None
     only_siti = "name,unit,nip,telegram_username\nSiti Rahma,Bappeda,,@SitiRahma\n"
     summary = await load(db, cohort, only_siti, replace=True)
@@ -225,10 +234,10 @@ async def test_import_ties_members_by_telegram_username(
     cohort = await make_cohort(db)
     other = await make_cohort(db, code="REVMEN2")
     async with db.begin() as session:
-        siti = TelegramPerson(3001, 3001, "Siti", username="sitirahma")
+        siti = await writer(session, 3001, "Siti", username="sitirahma")
         joined = await join_cohort(session, siti, "REVMEN1")
         # Same username in another cohort: never tied to this cohort's roster.
-        await join_cohort(session, TelegramPerson(3002, 3002, "X", username="andi_w"), "REVMEN2")
+        await join_cohort(session, await writer(session, 3002, "X", username="andi_w"), "REVMEN2")
         assert joined is not None
     summary = await load(db, cohort, ROSTER.replace("Andi Wijaya,,,", "Andi Wijaya,,,andi_w"))
     assert summary.endswith("1 matched to members by Telegram username")
@@ -249,8 +258,8 @@ async def test_match_checks_every_id(db: async_sessionmaker[AsyncSession]) -> No
     await load(db, cohort, ROSTER)
     await load(db, other, "name,unit\nEko Prasetyo,Bappeda\n")
     async with db.begin() as session:
-        nur = await join_cohort(session, TelegramPerson(4001, 4001, "Nur"), "REVMEN1")
-        eko = await join_cohort(session, TelegramPerson(4002, 4002, "Eko"), "REVMEN2")
+        nur = await join_cohort(session, await writer(session, 4001, "Nur"), "REVMEN1")
+        eko = await join_cohort(session, await writer(session, 4002, "Eko"), "REVMEN2")
         assert nur is not None and eko is not None
     rows = await entries(db)
     budi = next(e for e in rows if e.name == "Budi Santoso")
@@ -351,8 +360,8 @@ async def test_join_by_token_core(db: async_sessionmaker[AsyncSession]) -> None:
     andi = next(e for e in await entries(db) if e.name == "Andi Wijaya")
     async with db.begin() as session:
         wrong_case = andi.join_token[:2] + andi.join_token[2:].swapcase()
-        assert await join_by_token(session, TelegramPerson(1, 1, "X"), wrong_case) is None
-        linked = await join_by_token(session, TelegramPerson(5001, 5001, "Andi"), andi.join_token)
+        assert await join_by_token(session, await writer(session, 1, "X"), wrong_case) is None
+        linked = await join_by_token(session, await writer(session, 5001, "Andi"), andi.join_token)
         assert linked is not None and linked.joined is not None
         # No unit on the roster: the unit is still asked, the name is not.
         assert (linked.joined.participant.full_name, linked.joined.participant.awaiting) == (
@@ -360,6 +369,7 @@ async def test_join_by_token_core(db: async_sessionmaker[AsyncSession]) -> None:
             "unit",
         )
     async with db.begin() as session:
-        taken = await join_by_token(session, TelegramPerson(5002, 5002, "Eve"), andi.join_token)
+        taken = await join_by_token(session, await writer(session, 5002, "Eve"), andi.join_token)
         assert taken is not None and taken.joined is None
-        assert (await session.scalars(select(Participant.telegram_user_id))).all() == [5001]
+        members = await session.scalars(select(user_of(Participant.person_id)))
+        assert members.all() == ["5001"]

@@ -27,6 +27,7 @@ from tests.harness import (
     start_bot,
     texts,
 )
+from tests.people import new_person, person_of, user_of
 
 pytestmark = pytest.mark.channels("telegram", "memory")
 
@@ -44,16 +45,19 @@ ROSTER = (
 
 
 @pytest.fixture
-async def cohorts(db: async_sessionmaker[AsyncSession]) -> async_sessionmaker[AsyncSession]:
+async def cohorts(
+    db: async_sessionmaker[AsyncSession], chat_kind: str
+) -> async_sessionmaker[AsyncSession]:
     """REVMEN1 with the roster above and facilitator 9001; REVMEN2 with one roster row and
-    facilitator 9002."""
+    facilitator 9002 (people on the test's channel)."""
     first = await make_cohort(db)
     second = await make_cohort(db, code="REVMEN2", name="Angkatan II")
     async with db.begin() as session:
         await apply_roster(session, first, parse_roster(ROSTER.encode()))
         await apply_roster(session, second, parse_roster(b"name,unit\nEko Prasetyo,Bappeda\n"))
-        await add_facilitator(session, first, FACILITATOR)
-        await add_facilitator(session, second, OTHER_FACILITATOR)
+        await add_facilitator(session, first, await new_person(session, FACILITATOR, chat_kind))
+        other = await new_person(session, OTHER_FACILITATOR, chat_kind)
+        await add_facilitator(session, second, other)
     return db
 
 
@@ -75,7 +79,7 @@ async def roster(db: async_sessionmaker[AsyncSession]) -> dict[str, RosterEntry]
 async def member(db: async_sessionmaker[AsyncSession], user_id: int) -> Participant | None:
     async with db() as session:
         found = await session.scalars(
-            select(Participant).where(Participant.telegram_user_id == user_id)
+            select(Participant).where(Participant.person_id == person_of(user_id))
         )
         return found.one_or_none()
 
@@ -83,7 +87,7 @@ async def member(db: async_sessionmaker[AsyncSession], user_id: int) -> Particip
 async def staff_rows(db: async_sessionmaker[AsyncSession]) -> list[tuple[int, int]]:
     async with db() as session:
         result = await session.execute(
-            select(Staff.cohort_id, Staff.telegram_user_id).order_by(Staff.id)
+            select(Staff.cohort_id, user_of(Staff.person_id)).order_by(Staff.id)
         )
         return [(int(c), int(u)) for c, u in result]
 
@@ -413,7 +417,10 @@ async def test_fasilitator_for_admins_only(
 
 async def current_cohort(db: async_sessionmaker[AsyncSession], user_id: int) -> str | None:
     async with db() as session:
-        person = await find_participant(session, user_id)
+        person_id = await session.scalar(select(person_of(user_id)))
+        if person_id is None:  # never wrote
+            return None
+        person = await find_participant(session, person_id)
         return person.cohort.code if person is not None else None
 
 
@@ -488,7 +495,7 @@ async def member_in(db: async_sessionmaker[AsyncSession], user_id: int, cohort_i
     async with db() as session:
         found = await session.scalar(
             select(Participant.id).where(
-                Participant.telegram_user_id == user_id, Participant.cohort_id == cohort_id
+                Participant.person_id == person_of(user_id), Participant.cohort_id == cohort_id
             )
         )
         assert found is not None

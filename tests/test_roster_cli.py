@@ -47,6 +47,15 @@ def rows(tmp_path: Path, query: str) -> list[tuple[object, ...]]:
         return conn.execute(query).fetchall()
 
 
+# Each facilitator with their Telegram user id (`aksi facilitator add` gives the person a
+# Telegram contact).
+STAFF_USERS = (
+    "SELECT staff.cohort_id, CAST(contacts.external_id AS INTEGER) FROM staff"
+    " JOIN contacts ON contacts.person_id = staff.person_id AND contacts.channel = 'telegram'"
+    " ORDER BY staff.id"
+)
+
+
 def create(cli: CliRunner, code: str = "REVMEN1") -> None:
     result = invoke(
         cli, "cohort", "create", "--code", code, "--name", "Angkatan I",
@@ -227,7 +236,8 @@ def test_facilitator_add_remove_list(cli: CliRunner, tmp_path: Path) -> None:
     not_one = invoke(cli, "facilitator", "remove", "--cohort", "REVMEN1", "123456789")
     assert not_one.exit_code == 0
     assert not_one.output.strip() == "123456789 was not a facilitator of REVMEN1"
-    assert rows(tmp_path, "SELECT cohort_id, telegram_user_id FROM staff") == [(2, 555)]
+    assert rows(tmp_path, STAFF_USERS) == [(2, 555)]
+    assert rows(tmp_path, "SELECT count(*) FROM staff") == [(1,)]
 
 
 @pytest.mark.parametrize(
@@ -282,7 +292,8 @@ async def test_facilitator_menu_follows_when_a_token_is_set(
     warned = await run("add", "--cohort", "REVMEN1", "7002")
     assert warned.exit_code == 0
     assert "the command menu was not updated" in warned.output
-    assert rows(tmp_path, "SELECT telegram_user_id FROM staff") == [(7002,)]
+    assert [user for _, user in rows(tmp_path, STAFF_USERS)] == [7002]
+    assert rows(tmp_path, "SELECT count(*) FROM staff") == [(1,)]
 
 
 def test_help(cli: CliRunner) -> None:

@@ -18,6 +18,7 @@ from core.staff import add_facilitator
 from storage.models import Announcement, CheckIn, Participant, PlanDraft
 from tests.conftest import make_cohort
 from tests.harness import Clock, MemoryBot, Person, RunningBot, joined, settings_for, start_bot
+from tests.people import new_person, person_of
 
 pytestmark = pytest.mark.channels("telegram", "memory")
 
@@ -32,7 +33,8 @@ async def bot(
 ) -> AsyncIterator[RunningBot | MemoryBot]:
     await make_cohort(db)
     async with db.begin() as session:
-        await add_facilitator(session, await get_cohort(session, "REVMEN1"), FACILITATOR)
+        facilitator = await new_person(session, FACILITATOR, chat_kind)
+        await add_facilitator(session, await get_cohort(session, "REVMEN1"), facilitator)
     running = await start_bot(chat_kind, standin, settings_for(standin, db_url), Clock(NOW))
     yield running
     await running.stop()
@@ -41,7 +43,7 @@ async def bot(
 async def member(db: async_sessionmaker[AsyncSession], user_id: int) -> Participant:
     async with db() as session:
         found = await session.scalar(
-            select(Participant).where(Participant.telegram_user_id == user_id)
+            select(Participant).where(Participant.person_id == person_of(user_id))
         )
     assert found is not None
     return found
@@ -408,7 +410,9 @@ async def test_forged_menu_buttons_change_nothing(
     assert sent(out) == [] and "kode angkatan" in alerts(out)[0]
     async with db() as session:
         assert (
-            await session.scalar(select(Participant).where(Participant.telegram_user_id == 1005))
+            await session.scalar(
+                select(Participant).where(Participant.person_id == person_of(1005))
+            )
             is None
         )
 

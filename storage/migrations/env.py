@@ -5,7 +5,8 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy.engine import Connection
 
-from storage.models import Base
+import storage.models  # noqa: F401  (the tables, registered on Base)
+from storage.base import Base
 
 config = context.config
 connection: Connection | None = config.attributes.get("connection")
