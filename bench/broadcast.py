@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import os
 import random
 import sqlite3
@@ -221,6 +222,12 @@ async def main() -> int:
     workdir = Path(tempfile.mkdtemp(prefix="aksi-bench-broadcast-"))
     db = workdir / "aksi.db"
     await build_database(db)
+    # The stand-in shares this process: a full garbage collection here (60 ms once the set-up's
+    # objects are on the heap) holds its reading of requests, which then arrive bunched and
+    # overfill its one-second window — a pause of the measuring side, not of the bot. What the
+    # set-up made is frozen out of the collector's reach.
+    gc.collect()
+    gc.freeze()
     log_path = workdir / "aksi.log"
     log = log_path.open("wb")
     print(f"recipients={RECIPIENTS} chatters={CHATTERS} limit={LIMIT}/s overall, 1/s per chat")

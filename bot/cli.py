@@ -110,12 +110,12 @@ def run(ctx: click.Context) -> None:
         ctx.invoke(chat)
         return
     setup_logging(settings.aksi_log_level, settings.token)
-    from bot.runner import install_stop_signals, serve
+    from bot.runner import freeze_startup, install_stop_signals, serve
 
     async def _main() -> None:
         stop = asyncio.Event()
         install_stop_signals(stop)
-        await serve(settings, stop)
+        await serve(settings, stop, on_ready=freeze_startup)
 
     try:
         asyncio.run(_main())

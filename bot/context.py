@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from telegram.ext import Application, CallbackContext, ExtBot
 
 from bot.settings import Settings
+from core.channel import Inbound
 from core.pacing import Pacer
 from core.services import Services as EngineServices
 
@@ -39,6 +40,9 @@ class AksiContext(
         user_id: int | None = None,
     ) -> None:
         super().__init__(application=application, chat_id=chat_id, user_id=user_id)
+        # The update as the contract's event, made once (PTB hands the same context to every
+        # handler group of one update): `bot.channels.telegram_inbound.run_feature`.
+        self.event: Inbound | None = None
 
     @property
     def services(self) -> Services:

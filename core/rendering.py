@@ -18,6 +18,8 @@ import contextlib
 import logging
 import multiprocessing
 import os
+import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -31,10 +33,21 @@ P = ParamSpec("P")
 T = TypeVar("T")
 
 
+def _leave_with(parent: int) -> None:
+    """A worker outlives a bot killed outright (SIGKILL, out of memory): its end of the task
+    queue never closes. It checks once a second that its parent is still the bot, and goes."""
+    while os.getppid() == parent:
+        time.sleep(1.0)
+    os._exit(0)
+
+
 def _warm_up() -> None:
     """Set up a new worker: below the bot in the CPU's queue (a reply waiting for the CPU goes
     first; a picture can wait a little), with the drawing libraries loaded before its first
-    picture is asked for."""
+    picture is asked for, and gone when the bot is."""
+    parent = multiprocessing.parent_process()
+    if parent is not None and parent.pid is not None:
+        threading.Thread(target=_leave_with, args=(parent.pid,), daemon=True).start()
     import core.pictures
 
     with contextlib.suppress(OSError, AttributeError):  # not on every platform

@@ -34,7 +34,7 @@ from core.channel import (
     Sent,
     Text,
 )
-from core.contacts import is_admin
+from core.contacts import find_person, is_admin
 from core.participants import Writer, effective_timezone, find_participant, language_for
 from core.services import HasServices, Services
 from storage.db import after_commit
@@ -148,7 +148,12 @@ class Turn:
     async def identify(self, session: AsyncSession) -> Participant | None:
         """The sender's current membership (None: not joined), with their language and zone."""
         settings = self.services.settings
-        self.participant = await find_participant(session, self.person_id)
+        person_id = self.services.people.person(self.sender.address)
+        if person_id is None:  # arrival did not run (it failed): ask the table
+            person_id = await find_person(session, self.sender.address)
+        self.participant = (
+            await find_participant(session, person_id) if person_id is not None else None
+        )
         self.lang = language_for(
             self.participant, self.sender.language_hint, settings.aksi_default_language
         )

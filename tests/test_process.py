@@ -7,6 +7,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from datetime import date
 from pathlib import Path
 
@@ -102,3 +103,48 @@ def test_local_chat_reads_stdin_line_by_line(tmp_path: Path) -> None:
     assert "Modul 1" in out and "https://elearning.example" in out
     assert "The whole Pelatihan Revolusi Mental Angkatan I (demo) schedule" in out
     assert "Traceback" not in result.stderr
+
+
+DRAWING_HOST = """
+import sys, time
+sys.path.insert(0, {root!r})
+from core.rendering import Renderer
+
+renderer = Renderer(1)
+renderer.start()
+import multiprocessing
+while not multiprocessing.active_children():
+    time.sleep(0.05)
+print(" ".join(str(p.pid) for p in multiprocessing.active_children()), flush=True)
+time.sleep(600)
+"""
+
+
+def test_drawing_workers_go_when_the_bot_is_killed_outright(tmp_path: Path) -> None:
+    """SIGKILL leaves the bot no time to stop its drawing processes: they notice and go."""
+    host = subprocess.Popen(
+        [sys.executable, "-c", DRAWING_HOST.format(root=str(ROOT))],
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=tmp_path,
+    )
+    assert host.stdout is not None
+    workers = [int(p) for p in host.stdout.readline().split()]
+    assert len(workers) == 1
+    for pid in workers:
+        os.kill(pid, 0)  # alive while the bot is
+    host.kill()
+    host.wait(10)
+
+    def alive(pid: int) -> bool:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return False
+        # A zombie (gone, not yet reaped by init) counts as gone.
+        return "zombie" not in Path(f"/proc/{pid}/status").read_text().lower()
+
+    deadline = time.monotonic() + 20
+    while any(alive(p) for p in workers) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not any(alive(p) for p in workers)

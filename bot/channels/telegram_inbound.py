@@ -80,7 +80,9 @@ def run_feature(feature: Feature) -> Callback:
         if update.effective_user is None or chat is None or chat.type != Chat.PRIVATE:
             log.debug("not a private chat's update: %s", update.update_id)
             return
-        await feature(Turn(context.services, sender_of(update), inbound_of(update)))
+        if context.event is None:  # the first handler group of this update
+            context.event = inbound_of(update)
+        await feature(Turn(context.services, context.event.sender, context.event))
 
     handle.__name__ = handle.__qualname__ = getattr(feature, "__name__", "feature")
     return handle
