@@ -3,8 +3,8 @@
 A person (`storage.models.Person`) is who Aksi knows — their memberships, roles and questions
 refer to the person; a contact is one channel's id for them. Someone is answered where they
 wrote from; a job (a reminder, a digest, an announcement) reaches them on their reachable
-contact they wrote from most recently (`REACH`). A contact the channel calls unreachable (the
-bot blocked, the number gone) is skipped until they write from it again."""
+contact they wrote from most recently (`reach`, `reach_of`). A contact the channel calls
+unreachable (the bot blocked, the number gone) is skipped until they write from it again."""
 
 from __future__ import annotations
 
@@ -28,14 +28,18 @@ TOUCH_EVERY = timedelta(minutes=5)
 TELEGRAM_IDS = (TELEGRAM, "memory")
 
 
+def numeric_id(external_id: str) -> int | None:
+    """A channel's id as a number (a Telegram user or chat id), None when it is not one."""
+    return int(external_id) if external_id.lstrip("-").isdigit() else None
+
+
 def is_admin(address: Address, admin_ids: Iterable[int]) -> bool:
     """Whether `address` belongs to an admin of the settings (Telegram user ids)."""
-    if address.channel not in TELEGRAM_IDS or not address.external_id.lstrip("-").isdigit():
-        return False
-    return int(address.external_id) in set(admin_ids)
+    number = numeric_id(address.external_id)
+    return address.channel in TELEGRAM_IDS and number is not None and number in set(admin_ids)
 
 
-PersonColumn = InstrumentedAttribute[int] | ColumnElement[int]
+PersonColumn = InstrumentedAttribute[int] | ColumnElement[int] | int
 
 
 def reach(person_id: PersonColumn) -> ColumnElement[int]:
@@ -57,12 +61,7 @@ def reachable(person_id: PersonColumn) -> Exists:
 
 
 async def is_reachable(session: AsyncSession, person_id: int) -> bool:
-    found = await session.scalar(
-        select(Contact.id)
-        .where(Contact.person_id == person_id, Contact.unreachable_at.is_(None))
-        .limit(1)
-    )
-    return found is not None
+    return bool(await session.scalar(reachable(person_id).select()))
 
 
 def address(contact: Contact) -> Address:
@@ -164,7 +163,8 @@ async def telegram_ids(session: AsyncSession, person_ids: Iterable[int]) -> dict
             Contact.person_id.in_(ids), Contact.channel.in_(TELEGRAM_IDS)
         )
     )
-    return {int(p): int(e) for p, e in rows if e.lstrip("-").isdigit()}
+    numbers = ((int(p), numeric_id(e)) for p, e in rows)
+    return {p: n for p, n in numbers if n is not None}
 
 
 class Arrivals:

@@ -90,11 +90,16 @@ def local_day(at: datetime, tz: str) -> date:
     return at.astimezone(ZoneInfo(tz)).date()
 
 
-async def sync_reminders(session: AsyncSession, participant: Participant, now: datetime) -> None:
+async def sync_reminders(
+    session: AsyncSession, participant: Participant, now: datetime, reachable: bool | None = None
+) -> None:
     """Make the participant's reminder rows match their settings and zone, from `now` on (from
-    the day a pause ends, while it runs). A pending snooze stays unless reminders are off."""
+    the day a pause ends, while it runs). A pending snooze stays unless reminders are off.
+    `reachable`: whether a contact reaches them, when the caller knows (else it is read)."""
     tz = effective_timezone(participant)
-    rows = desired(participant, await contacts.is_reachable(session, participant.person_id))
+    if reachable is None:
+        reachable = await contacts.is_reachable(session, participant.person_id)
+    rows = desired(participant, reachable)
     back = resumes_at(participant, now)
     start = now if back is None else back - timedelta(microseconds=1)
     mine = Reminder.participant_id == participant.id
@@ -163,7 +168,7 @@ async def sync_missing(session: AsyncSession, now: datetime) -> int:
     )
     count = 0
     for participant in result:
-        await sync_reminders(session, participant, now)
+        await sync_reminders(session, participant, now, reachable=True)  # selected so
         count += 1
     return count
 

@@ -39,6 +39,7 @@ from core.channel import (
     Sent,
     Unreachable,
 )
+from core.contacts import numeric_id
 from core.pacing import Pacer
 from core.services import Services
 from scheduler.outbox import (
@@ -218,10 +219,13 @@ class Broadcaster:
     async def _give_up(self, queued: Queued, error: str, *, unreachable: bool = False) -> None:
         async with self.services.db.begin() as session:
             await record_failed(
-                session, queued.id, error, self.services.clock(), unreachable=unreachable
+                session,
+                queued.id,
+                error,
+                self.services.clock(),
+                people=self.services.people,
+                unreachable=unreachable,
             )
-        if unreachable:
-            self.services.people.forget(queued.address)
         log.info(
             "announcement to %s: %s (%s)",
             queued.address,
@@ -232,5 +236,5 @@ class Broadcaster:
 
 def _chat(where: Address) -> int:
     """The pacer's key for a chat: a Telegram chat id as Telegram's own replies are paced by."""
-    ext = where.external_id
-    return int(ext) if ext.lstrip("-").isdigit() else hash(where)
+    number = numeric_id(where.external_id)
+    return number if number is not None else hash(where)

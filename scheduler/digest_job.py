@@ -156,9 +156,7 @@ async def run_digest_tick(services: Services, now: datetime) -> DigestReport:
         async with services.db.begin() as session:
             await digest.set_status(session, item.staff_id, item.local_date, outcome)
             if outcome == "unreachable":
-                await mark_unreachable(session, item.address, now)
-        if outcome == "unreachable":
-            services.people.forget(item.address)
+                await mark_unreachable(session, item.address, now, services.people)
         setattr(result, outcome, getattr(result, outcome) + 1)
     if result.outgoing or result.late:
         log.info(

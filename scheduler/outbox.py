@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.announcements import recipients
 from core.channel import Address
-from core.contacts import address, reach_of
+from core.contacts import Arrivals, address, reach_of
 from scheduler.reminders import mark_unreachable
 from storage.db import dialect_insert
 from storage.models import Announcement, Cohort, Contact, OutboxMessage, Participant
@@ -147,10 +147,12 @@ async def record_failed(
     error: str,
     now: datetime,
     *,
+    people: Arrivals,
     unreachable: bool = False,
 ) -> None:
     """Given up: a permanent error, or `unreachable` (blocked the bot, chat gone), which also
-    stops that participant's reminders."""
+    marks the contact and may stop the person's reminders (`mark_unreachable`, telling
+    `people`, who wrote lately)."""
     row = await session.get(OutboxMessage, row_id)
     if row is None:
         return
@@ -160,7 +162,7 @@ async def record_failed(
     if unreachable:
         contact = await session.get(Contact, row.contact_id)
         if contact is not None:
-            await mark_unreachable(session, address(contact), now)
+            await mark_unreachable(session, address(contact), now, people)
 
 
 def backoff(attempts: int) -> timedelta:

@@ -141,9 +141,7 @@ async def run_tick(context: HasServices, now: datetime, messages: ReminderMessag
                 session, item.participant_id, item.kind, item.local_date, item.slot, outcome
             )
             if outcome == "unreachable":
-                await rem.mark_unreachable(session, item.address, now)
-        if outcome == "unreachable":
-            context.services.people.forget(item.address)
+                await rem.mark_unreachable(session, item.address, now, context.services.people)
         setattr(report, outcome, getattr(report, outcome) + 1)
     if report.outgoing or report.late:
         log.info(

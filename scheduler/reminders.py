@@ -127,10 +127,13 @@ async def set_status(
         delivery.status = status
 
 
-async def mark_unreachable(session: AsyncSession, where: Address, now: datetime) -> None:
+async def mark_unreachable(
+    session: AsyncSession, where: Address, now: datetime, people: contacts.Arrivals
+) -> None:
     """The channel said `where` cannot be reached (the bot blocked, the chat gone): when no
     other contact reaches the person, their reminders stop (until they write again,
-    `handlers.arrival`). The caller also forgets `where` in `Services.people`."""
+    `handlers.arrival`, which `people` is told to ask the table for at their next message)."""
+    people.forget(where)
     person_id = await contacts.mark_unreachable(session, where, now)
     if person_id is not None:
         memberships = select(Participant.id).where(Participant.person_id == person_id)

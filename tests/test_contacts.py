@@ -97,11 +97,11 @@ async def test_a_job_reaches_the_contact_written_from_last_that_still_works(
     assert reach[person].address == BUDI_MEMORY and reach[person].reachable
 
     async with db.begin() as session:
-        await rem.mark_unreachable(session, BUDI_MEMORY, NOW)
+        await rem.mark_unreachable(session, BUDI_MEMORY, NOW, Arrivals())
     assert await due_to() == BUDI  # his other contact still works: reminders go on
 
     async with db.begin() as session:
-        await rem.mark_unreachable(session, BUDI, NOW)
+        await rem.mark_unreachable(session, BUDI, NOW, Arrivals())
         left = await session.scalar(select(func.count()).select_from(Reminder))
         gone = await contacts.unreachable_people(session, [person])
         reach = await contacts.reach_of(session, [person])
