@@ -15,7 +15,7 @@ from telegram.ext import Application, ApplicationBuilder, ContextTypes
 import handlers
 from bot import routes
 from bot.channels.telegram import TelegramChannel
-from bot.chats import ChatOrderedProcessor
+from bot.channels.telegram_order import ChatOrderedProcessor
 from bot.context import AksiContext, BotData, Services
 from bot.pacing import PacedRateLimiter
 from bot.settings import Settings

@@ -140,9 +140,17 @@ def run(ctx: click.Context) -> None:
     help="Your Telegram app's language.",
 )
 @click.option("--demo/--no-demo", default=True, help="Set up the demo cohort (code DEMO).")
+@click.option(
+    "--telegram",
+    is_flag=True,
+    help="Run the whole Telegram bot against a local Bot API stand-in (default: the engine "
+    "on the in-memory channel).",
+)
 @click.pass_context
-def chat(ctx: click.Context, user_id: int, name: str, lang: str, demo: bool) -> None:
-    """Chat with Aksi in this terminal, through the real bot and a local Bot API stand-in."""
+def chat(
+    ctx: click.Context, user_id: int, name: str, lang: str, demo: bool, telegram: bool
+) -> None:
+    """Chat with Aksi in this terminal: the real features, no Telegram needed."""
     settings = settings_of(ctx)
     from bot.localchat import LocalChat
 
@@ -155,6 +163,7 @@ def chat(ctx: click.Context, user_id: int, name: str, lang: str, demo: bool) -> 
         last_name=last or None,
         language_code=lang,
         demo=demo,
+        telegram=telegram,
     )
     try:
         asyncio.run(local_chat.run())

@@ -1,10 +1,12 @@
 """The local chat: talk to the real bot in a terminal, with no Telegram token.
 
-The same `Application` and handlers run as on Telegram; they talk over HTTP on loopback to
-`BotApiStandIn`, a small Bot API server. This module types the person's lines into that server
-and prints what the bot sends back. Buttons are numbered `[#1]`, `[#2]`… and pressed by typing
-`#1`, `#2`…; anything else, a bare number too, is sent as text: the answer to a question (a
-number of pages, a target) is never taken for a button.
+The same features run as on Telegram: by default through the engine on the in-memory channel
+in this process, its reminders and digests ticking as in `aksi run`; with `--telegram` the whole
+Telegram bot, talking over HTTP on loopback to `BotApiStandIn`, a small Bot API server
+(`bot.localchat_links`). This module reads the person's lines and prints what the bot does.
+Buttons are numbered `[#1]`, `[#2]`… and pressed by typing `#1`, `#2`…; anything else, a bare
+number too, is sent as text: the answer to a question (a number of pages, a target) is never
+taken for a button.
 """
 
 from __future__ import annotations
@@ -16,18 +18,12 @@ import tempfile
 from datetime import UTC, date, datetime
 from html.parser import HTMLParser
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TextIO
 from zoneinfo import ZoneInfo
 
-from pydantic import SecretStr
-from telegram import Update
-from telegram.ext import Application
-
-from bot.app import AksiApplication
-from bot.runner import serve
+from bot.localchat_links import Link, MemoryLink, Shown, TelegramLink, Who
 from bot.settings import Settings
-from bot.standin import BotApiStandIn, Outgoing
-from core.channel import TELEGRAM, Address
+from core.channel import Address
 from core.contacts import person_for
 from core.demo import DEMO_CODE, ensure_demo_cohort, ensure_demo_people
 from core.staff import add_facilitator
@@ -40,20 +36,6 @@ SEND_FILE = (":kirim ", ":send ")
 PRESS = re.compile(r"#\s*(\d{1,3})")  # "#2" presses button 2; "2" alone is text
 FACILITATOR_ID = 1002
 FACILITATOR_NAME = "Sari"
-UPDATE_TIMEOUT_S = 30.0
-
-
-class LocalChatApplication(Application):  # type: ignore[type-arg]
-    """An Application that tells the local chat when each update is fully handled."""
-
-    handled: asyncio.Queue[int] | None = None
-
-    async def process_update(self, update: object) -> None:
-        try:
-            await super().process_update(update)
-        finally:
-            if self.handled is not None and isinstance(update, Update):
-                self.handled.put_nowait(update.update_id)
 
 
 class _PlainText(HTMLParser):
@@ -88,9 +70,8 @@ class _PlainText(HTMLParser):
             self.anchor_text.append(data)
 
 
-def to_terminal(text: str, parse_mode: str | None, bold: bool = False) -> str:
-    if parse_mode != "HTML":
-        return text
+def to_terminal(text: str, bold: bool = False) -> str:
+    """Aksi's markup (Telegram's HTML) as terminal text."""
     parser = _PlainText(bold)
     parser.feed(text)
     parser.close()
@@ -109,26 +90,26 @@ class LocalChat:
         last_name: str | None = None,
         language_code: str = "id",
         demo: bool = True,
+        telegram: bool = False,
         stdin: TextIO | None = None,
         stdout: TextIO | None = None,
     ) -> None:
         self.settings = settings
-        self.first_name, self.last_name, self.language_code = first_name, last_name, language_code
-        self.user_id = user_id
         self.demo = demo
+        self.link: Link = TelegramLink() if telegram else MemoryLink()
         self.stdin = stdin or sys.stdin
         self.stdout = stdout or sys.stdout
         self.tty = self.stdin.isatty() and self.stdout.isatty()
-        self.standin = BotApiStandIn()
         self.seen = 0
         self.busy = False
-        self.buttons: list[dict[str, Any]] = []
+        self.buttons: list[tuple[str, str]] = []
         self.buttons_message: int | None = None
         self.arrived_by_link = False
         # Who is typing: the participant, or (`:fasilitator`) a facilitator of the demo cohort.
+        self.who = Who(user_id, first_name, last_name, language_code)
         self.identities = {
-            user_id: (first_name, last_name, language_code),
-            FACILITATOR_ID: (FACILITATOR_NAME, "(fasilitator)", language_code),
+            user_id: self.who,
+            FACILITATOR_ID: Who(FACILITATOR_ID, FACILITATOR_NAME, "(fasilitator)", language_code),
         }
 
     def say(self, line: str = "") -> None:
@@ -141,8 +122,8 @@ class LocalChat:
             await upgrade(engine)
             async with sessionmaker(engine).begin() as session:
                 cohort = await ensure_demo_cohort(session, self._today())
-                # The local chat is Telegram's (the stand-in): the facilitator is that user id.
-                where = Address(TELEGRAM, str(FACILITATOR_ID))
+                # The demo's facilitator is this chat's second person, on the chat's channel.
+                where = Address(self.link.channel, str(FACILITATOR_ID))
                 facilitator = await person_for(session, where, datetime.now(UTC))
                 await add_facilitator(session, cohort, facilitator.person_id)
                 await ensure_demo_people(session, cohort, self._today())
@@ -155,37 +136,12 @@ class LocalChat:
     async def run(self) -> None:
         if self.demo:
             await self._prepare_demo()
-        async with self.standin:
-            settings = self.settings.model_copy(
-                update={
-                    "telegram_bot_token": SecretStr(self.standin.token),
-                    "telegram_api_base_url": self.standin.base_url,
-                }
-            )
-            handled: asyncio.Queue[int] = asyncio.Queue()
-            ready = asyncio.Event()
-            stop = asyncio.Event()
-
-            async def on_ready(app: AksiApplication) -> None:
-                assert isinstance(app, LocalChatApplication)
-                app.handled = handled
-                ready.set()
-
-            bot = asyncio.create_task(
-                serve(settings, stop, application_class=LocalChatApplication, on_ready=on_ready)
-            )
-            ready_wait = asyncio.create_task(ready.wait())
-            await asyncio.wait({bot, ready_wait}, return_when=asyncio.FIRST_COMPLETED)
-            if bot.done():
-                ready_wait.cancel()
-                await bot  # raises what stopped the bot
-                return
+        await self.link.start(self.settings)
+        try:
             self._banner()
-            try:
-                await self._converse(handled)
-            finally:
-                stop.set()
-                await bot
+            await self._converse()
+        finally:
+            await self.link.stop()
 
     def _banner(self) -> None:
         self.say("Aksi — obrolan lokal / local chat (tanpa Telegram / no Telegram needed)")
@@ -215,7 +171,7 @@ class LocalChat:
         line = await asyncio.to_thread(self.stdin.readline)
         return None if line == "" else line.rstrip("\r\n")
 
-    def _unprompted(self, _record: Outgoing) -> None:
+    def _unprompted(self) -> None:
         """A message the bot sends on its own (a reminder) shows up while the person waits."""
         if self.busy:
             return  # printed with the answer to the line being handled
@@ -226,8 +182,8 @@ class LocalChat:
             self.stdout.write("Anda> ")
             self.stdout.flush()
 
-    async def _converse(self, handled: asyncio.Queue[int]) -> None:
-        self.standin.add_listener(self._unprompted)
+    async def _converse(self) -> None:
+        self.link.on_shown(self._unprompted)
         while True:
             line = await self._read_line()
             if line is None or line.strip() in QUIT_WORDS:
@@ -238,148 +194,114 @@ class LocalChat:
                 self.say(f"Anda> {line}")
             self.busy = True
             try:
-                update_id = self._push(line.strip())
-                if update_id is not None:
-                    await self._wait_handled(handled, update_id)
-                    self._print_new()
+                await self._act(line.strip())
+                self._print_new()
             finally:
                 self.busy = False
 
     def _switch(self, user_id: int) -> None:
-        self.user_id = user_id
-        self.first_name, self.last_name, self.language_code = self.identities[user_id]
+        self.who = self.identities[user_id]
         self.buttons, self.buttons_message = [], None
-        who = f"{self.first_name} {self.last_name or ''}".strip()
+        who = f"{self.who.first_name} {self.who.last_name or ''}".strip()
         self.say(f"  (sekarang Anda / you are now: {who}, id {user_id})")
 
-    def _send_file(self, rest: str) -> int | None:
+    async def _send_file(self, rest: str) -> None:
         path_text, _, caption = rest.strip().partition(" ")
-        path = Path(path_text).expanduser()
+        path = Path(path_text)
         try:
-            data = path.read_bytes()
+            data = await asyncio.to_thread(lambda: path.expanduser().read_bytes())
         except OSError as exc:
             self.say(f"  (berkas tidak terbaca / cannot read the file: {exc.strerror or exc})")
-            return None
+            return
         mime = "text/csv" if path.suffix.lower() == ".csv" else "application/octet-stream"
-        return self.standin.push_document(
-            self.user_id,
-            data,
-            path.name,
-            mime_type=mime,
-            caption=caption.strip() or None,
-            first_name=self.first_name,
-            last_name=self.last_name,
-            language_code=self.language_code,
-        )
+        await self.link.send_file(self.who, data, path.name, mime, caption.strip() or None)
 
-    def _push(self, line: str) -> int | None:
+    async def _act(self, line: str) -> None:
         lowered = line.lower()
         if lowered in AS_FACILITATOR and self.demo:
             self._switch(FACILITATOR_ID)
-            return None
+            return
         if lowered in AS_PARTICIPANT and self.demo:
             self._switch(next(i for i in self.identities if i != FACILITATOR_ID))
-            return None
+            return
         if lowered.startswith(SEND_FILE):
-            return self._send_file(line.split(" ", 1)[1])
+            await self._send_file(line.split(" ", 1)[1])
+            return
         press = PRESS.fullmatch(line)
         if press is not None:
             if not 1 <= int(press[1]) <= len(self.buttons):
                 shown = f"#1–#{len(self.buttons)}" if self.buttons else "—"
                 self.say(f"  (tidak ada tombol itu / no such button: {shown})")
-                return None
-            button = self.buttons[int(press[1]) - 1]
-            if "url" in button:
-                self.say(f"  ↗ {button['url']}")
-                return None
+                return
             assert self.buttons_message is not None
-            return self.standin.push_callback(
-                self.user_id,
-                self.buttons_message,
-                button["callback_data"],
-                first_name=self.first_name,
-                last_name=self.last_name,
-                language_code=self.language_code,
-            )
+            _label, data = self.buttons[int(press[1]) - 1]
+            await self.link.press(self.who, self.buttons_message, data)
+            return
         if line == "/start" and self.demo and not self.arrived_by_link:
-            # As if the person opened the invitation link t.me/<bot>?start=DEMO.
+            # As if the person opened the invitation link (t.me/<bot>?start=DEMO on Telegram).
             self.arrived_by_link = True
             line = f"/start {DEMO_CODE}"
             self.say(f"  (tautan undangan / invitation link: ?start={DEMO_CODE})")
-        return self.standin.push_message(
-            self.user_id,
-            line,
-            first_name=self.first_name,
-            last_name=self.last_name,
-            language_code=self.language_code,
-        )
+        await self.link.type(self.who, line)
 
-    def _save_file(self, record: Outgoing) -> Path:
+    def _save_file(self, shown: Shown) -> Path:
         """Keep a file the bot sent, so the person can open the picture or the CSV."""
         folder = Path(tempfile.gettempdir()) / "aksi-local-chat"
         folder.mkdir(exist_ok=True)
-        path = folder / Path(record.file_name or "file").name
-        path.write_bytes(record.file_bytes or b"")
+        path = folder / Path(shown.file_name or "file").name
+        path.write_bytes(shown.file_bytes)
         return path
 
-    async def _wait_handled(self, handled: asyncio.Queue[int], update_id: int) -> None:
-        async with asyncio.timeout(UPDATE_TIMEOUT_S):
-            while await handled.get() < update_id:
-                pass
-
     def _print_new(self) -> None:
-        records = self.standin.outbox[self.seen :]
-        self.seen = len(self.standin.outbox)
-        for record in records:
-            if record.chat_id in self.identities and record.chat_id != self.user_id:
-                self._print_elsewhere(record)
-                continue
-            if record.chat_id not in (None, self.user_id):
-                continue
-            self._print_record(record)
+        everything = self.link.shown()
+        fresh, self.seen = everything[self.seen :], len(everything)
+        for shown in fresh:
+            if shown.chat_id in self.identities and shown.chat_id != self.who.user_id:
+                self._print_elsewhere(shown)
+            elif shown.chat_id == self.who.user_id:
+                self._print(shown)
 
-    def _print_elsewhere(self, record: Outgoing) -> None:
+    def _print_elsewhere(self, shown: Shown) -> None:
         """A message to the other identity of this terminal (e.g. the announcement reaching the
         participant while you are the facilitator), in one line."""
-        if record.method not in ("sendMessage", "sendPhoto", "sendDocument"):
+        if shown.kind != "send":
             return
-        name = self.identities[record.chat_id or 0][0]
-        body = to_terminal(record.text or record.file_name or "", record.parse_mode)
-        first = body.split("\n", 1)[0]
+        name = self.identities[shown.chat_id].first_name
+        first = to_terminal(shown.text or shown.file_name).split("\n", 1)[0]
         self.say(f"  ✉ (untuk / to {name}) {first[:100]}")
 
-    def _print_record(self, record: Outgoing) -> None:
-        if record.method == "answerCallbackQuery":
-            if record.text:
-                self.say(f"  ⓘ {record.text}")
+    def _print(self, shown: Shown) -> None:
+        if shown.kind == "notice":
+            if shown.text:
+                self.say(f"  ⓘ {shown.text}")
             return
-        if record.method in ("editMessageReplyMarkup", "deleteMessage"):
-            if self.buttons_message == record.message_id and not record.reply_markup:
+        if shown.kind == "drop":
+            if self.buttons_message == shown.message_id:
                 self.buttons, self.buttons_message = [], None
             return
-        prefix = "Aksi (diperbarui)> " if record.method == "editMessageText" else "Aksi> "
-        if record.method in ("sendPhoto", "sendDocument"):
-            size = len(record.file_bytes or b"")
-            saved = self._save_file(record)
-            kind = record.method[4:].lower()
-            self.say(f"{prefix}[{kind}: {record.file_name or ''}, {size} bytes, saved as {saved}]")
-        body = to_terminal(record.text or "", record.parse_mode, bold=self.tty)
+        prefix = "Aksi (diperbarui)> " if shown.kind == "edit" else "Aksi> "
+        if shown.file_kind:
+            saved = self._save_file(shown)
+            self.say(
+                f"{prefix}[{shown.file_kind}: {shown.file_name}, {len(shown.file_bytes)} bytes, "
+                f"saved as {saved}]"
+            )
+        body = to_terminal(shown.text, bold=self.tty)
         if body:
             lines = body.split("\n")
             self.say(prefix + lines[0])
             for rest in lines[1:]:
                 self.say("      " + rest if rest else "")
-        rows = (record.reply_markup or {}).get("inline_keyboard") or []
-        if rows:
-            self.buttons = [b for row in rows for b in row]
-            self.buttons_message = record.message_id
+        if shown.rows:
+            self.buttons = [b for row in shown.rows for b in row]
+            self.buttons_message = shown.message_id
             n = 0
-            for row in rows:
+            for row in shown.rows:
                 labels = []
-                for b in row:
+                for label, _data in row:
                     n += 1
-                    labels.append(f"[#{n}] {b['text']}")
+                    labels.append(f"[#{n}] {label}")
                 self.say("      " + "   ".join(labels))
-        elif record.method == "editMessageText" and record.message_id == self.buttons_message:
+        elif shown.kind == "edit" and shown.message_id == self.buttons_message:
             self.buttons, self.buttons_message = [], None
         self.say()

@@ -7,7 +7,6 @@ import contextlib
 import gc
 import logging
 import signal
-import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -19,14 +18,12 @@ from telegram.request import HTTPXRequest
 
 from bot.app import AksiApplication, build_application, register_command_menus
 from bot.channels.telegram import TelegramChannel
-from bot.context import AksiContext, Services
+from bot.context import Services
+from bot.jobs import first_delay, job_terms, jobs
 from bot.settings import Settings
 from core.reminders import sync_missing
 from handlers.announce_status import report_sender
-from handlers.reminders import MESSAGES
 from scheduler.broadcast import Broadcaster
-from scheduler.digest_job import run_digest_tick
-from scheduler.reminder_job import reminder_job
 from storage.db import create_engine, upgrade
 
 log = logging.getLogger("aksi")
@@ -93,12 +90,6 @@ async def serve(
     log.info("stopped")
 
 
-async def digest_tick(context: AksiContext) -> None:
-    """The facilitators' digest job (APScheduler through PTB's JobQueue): the engine's own job
-    (`scheduler.digest_job`), which knows no channel."""
-    await run_digest_tick(context.services, context.services.clock())
-
-
 async def start_reminders(app: AksiApplication, settings: Settings) -> None:
     """Give everyone their reminder rows, then run the reminder job every tick."""
     services = app.bot_data.services
@@ -111,31 +102,14 @@ async def start_reminders(app: AksiApplication, settings: Settings) -> None:
     if not interval or app.job_queue is None:
         log.info("reminders are off (AKSI_REMINDER_TICK_SECONDS=0)")
         return
-    app.job_queue.run_repeating(
-        reminder_job(MESSAGES),
-        interval=interval,
-        first=interval - (time.time() % interval),  # on the minute (for 60 s ticks)
-        name="reminders",
-        # APScheduler's default grace is 1 s: a busy loop would silently skip ticks. A tick
-        # late by up to its interval still runs; overlapping ones are coalesced into one.
-        job_kwargs={
-            "misfire_grace_time": max(1, int(interval)),
-            "coalesce": True,
-            "max_instances": 1,
-        },
-    )
-    # The facilitators' daily digest: its own job, on the same tick and terms.
-    app.job_queue.run_repeating(
-        digest_tick,
-        interval=interval,
-        first=interval - (time.time() % interval),
-        name="digests",
-        job_kwargs={
-            "misfire_grace_time": max(1, int(interval)),
-            "coalesce": True,
-            "max_instances": 1,
-        },
-    )
+    for name, job in jobs().items():
+        app.job_queue.run_repeating(
+            job,
+            interval=interval,
+            first=first_delay(interval),
+            name=name,
+            job_kwargs=job_terms(interval),
+        )
 
 
 @dataclass

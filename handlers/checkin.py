@@ -29,8 +29,8 @@ from handlers.checkin_view import (
     render_sheet,
     today_of,
 )
-from handlers.common import Answer, Reader, identify, plain, text
-from handlers.turn import HasServices, Turn
+from handlers.common import Answer, plain, text
+from handlers.turn import HasServices, Reader, Turn
 from storage.models import Participant
 
 
@@ -56,7 +56,7 @@ def parse_day_argument(args: list[str], today: date) -> date | None:
 async def show_checkin(turn: Turn) -> None:
     """/lapor: today's habits as buttons; `/lapor kemarin` or a date up to a week back."""
     async with turn.services.db() as session:
-        reader = await identify(session, turn)
+        reader = await turn.identify(session)
         participant = reader.participant
         if participant is None:
             await turn.ask_for_code(reader.lang)
@@ -93,7 +93,7 @@ async def checkin_button(turn: Turn) -> None:
     result: tuple[str, Rows | None] | None = None
     follow_up: str | None = None
     async with services.db.begin() as session:
-        reader = await identify(session, turn)
+        reader = await turn.identify(session)
         participant = reader.participant
         if participant is None:
             await turn.ask_for_code(reader.lang)

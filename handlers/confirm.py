@@ -21,7 +21,7 @@ from core import confirmations
 from core.channel import Action as Button
 from core.channel import Rows, button_rows
 from core.confirmations import CHOICES, CONFIRM_FOR, Ref, State, Taken
-from handlers.common import Answer, identify, plain, text
+from handlers.common import Answer, plain, text
 from handlers.turn import HasServices, Turn
 
 log = logging.getLogger(__name__)
@@ -109,7 +109,7 @@ async def confirm_button(turn: Turn) -> None:
     parsed = _parse(turn.data)
     done: Done | None = None
     async with turn.services.db.begin() as session:
-        reader = await identify(session, turn)
+        reader = await turn.identify(session)
         if parsed is None:
             taken = Taken(State.GONE)
         else:

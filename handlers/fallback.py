@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from core.announcements import open_draft
 from core.channel import Command, Outbound
-from handlers.common import identify, plain, text
+from handlers.common import plain, text
 from handlers.turn import Turn
 
 
@@ -13,7 +13,7 @@ async def unknown_command(turn: Turn) -> None:
     inbound = turn.inbound
     command = f"/{inbound.name}"[:40] if isinstance(inbound, Command) else ""
     async with turn.services.db() as session:
-        reader = await identify(session, turn)
+        reader = await turn.identify(session)
     key = "fallback.command" if reader.participant else "join.ask_code"
     await turn.reply(text(turn, reader.lang, key, command=command))
 
@@ -21,7 +21,7 @@ async def unknown_command(turn: Turn) -> None:
 async def other_message(turn: Turn) -> None:
     """Stickers, photos, voice notes and the like."""
     async with turn.services.db() as session:
-        reader = await identify(session, turn)
+        reader = await turn.identify(session)
         draft = await open_draft(session, reader.person.person_id)
     if draft is not None and draft.state == "compose":  # a facilitator writing an announcement
         await turn.reply(text(turn, draft.author_language, "announce.text_only"))
@@ -33,7 +33,7 @@ async def other_message(turn: Turn) -> None:
 async def unknown_button(turn: Turn) -> None:
     """A button whose data no handler knows: forged, or from an old version of the bot."""
     async with turn.services.db() as session:
-        reader = await identify(session, turn)
+        reader = await turn.identify(session)
     await turn.answer_button(plain(turn, reader.lang, "button.stale"), alert=True)
 
 

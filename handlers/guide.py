@@ -17,10 +17,10 @@ from core.participants import effective_timezone
 from core.reading import BadTime
 from core.timefmt import local
 from handlers import offers, plan, refusals
-from handlers.common import Answer, Reader, identify, plain, text
+from handlers.common import Answer, plain, text
 from handlers.menu import main_menu
 from handlers.offers import QUICK_TIMES, times_shown
-from handlers.turn import HasServices, Turn
+from handlers.turn import HasServices, Reader, Turn
 
 _BUTTONS = {
     "plan": frozenset({""}),
@@ -37,7 +37,7 @@ async def guide_button(turn: Turn) -> None:
     time, or keep it."""
     button = buttons.unpack(turn.data, buttons.GUIDE, dict(_BUTTONS))
     async with turn.services.db.begin() as session:
-        reader = await identify(session, turn)
+        reader = await turn.identify(session)
         participant, lang = reader.participant, reader.lang
         answer = None
         if participant is not None and button is not None:

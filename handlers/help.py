@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from core.i18n import Html
-from handlers.common import identify, text
+from handlers.common import text
 from handlers.menu import main_menu
 from handlers.staff import is_staff, staff_of
 from handlers.turn import HasServices, Turn
@@ -17,7 +17,7 @@ def help_lines(context: HasServices, lang: str) -> Html:
 async def show_help(turn: Turn) -> None:
     """/bantuan: the commands a participant can use, and for a member the main menu's buttons."""
     async with turn.services.db() as session:
-        reader = await identify(session, turn)
+        reader = await turn.identify(session)
         staff = await staff_of(session, turn)
     key = "help.member" if reader.participant else "help.stranger"
     body = text(turn, reader.lang, key, features=help_lines(turn, reader.lang))

@@ -9,7 +9,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from core import buttons
 from core.channel import Action, Rows, button_rows
 from core.plans import load_plan
-from handlers.common import identify, plain, text
+from handlers.common import plain, text
 from handlers.turn import HasServices, Turn
 from storage.models import Participant
 
@@ -48,7 +48,7 @@ async def main_menu(context: HasServices, lang: str, participant: Participant) -
 async def show_menu(turn: Turn) -> None:
     """/menu: the daily actions as buttons (someone who has not joined is asked for the code)."""
     async with turn.services.db() as session:
-        reader = await identify(session, turn)
+        reader = await turn.identify(session)
     if reader.participant is None:
         await turn.ask_for_code(reader.lang)
         return
@@ -63,7 +63,7 @@ def menu_button(commands: Mapping[str, Command]) -> Command:
         """A press on a menu button: answered, then its command runs as if typed."""
         button = buttons.unpack(turn.data, buttons.MENU, _ARGS)
         async with turn.services.db() as session:
-            reader = await identify(session, turn)
+            reader = await turn.identify(session)
         if reader.participant is None:
             await turn.ask_for_code(reader.lang)
             return

@@ -11,7 +11,7 @@ from core.confirmations import Taken
 from core.mydata import memberships, personal_csv
 from core.spreadsheet import COMMA, SEMICOLON, separator_for, separator_named
 from handlers import confirm
-from handlers.common import identify, plain, text
+from handlers.common import plain, text
 from handlers.plan import describe_schedule
 from handlers.turn import Turn
 
@@ -23,7 +23,7 @@ async def send_my_data(turn: Turn) -> None:
     """/dataku: a CSV file of the profile, plan, every check-in and reflection, separated as
     the reader's language expects (`;` in Indonesian); `/dataku koma|titikkoma` chooses."""
     async with turn.services.db() as session:
-        reader = await identify(session, turn)
+        reader = await turn.identify(session)
         participant = reader.participant
         if participant is None:
             await turn.ask_for_code(reader.lang)
@@ -48,7 +48,7 @@ async def ask_delete(turn: Turn) -> None:
     """/hapusdata: says what will be erased and asks for an explicit confirmation first (it
     stands for a few minutes, and only until the person does something else)."""
     async with turn.services.db.begin() as session:
-        reader = await identify(session, turn)
+        reader = await turn.identify(session)
         if reader.participant is None:
             keyboard = None
         else:

@@ -32,11 +32,11 @@ from core.roster import (
     match_by_username,
 )
 from handlers import confirm, offers
-from handlers.common import Answer, Reader, identify, plain, text
+from handlers.common import Answer, plain, text
 from handlers.help import help_lines
 from handlers.menu import main_menu
 from handlers.profile import answer_profile, profile_question
-from handlers.turn import HasServices, Turn
+from handlers.turn import HasServices, Reader, Turn
 from storage.models import ActionPlan, Cohort, Participant, RosterEntry
 
 _BUTTONS = {
@@ -225,7 +225,7 @@ async def start(turn: Turn) -> None:
     code = turn.args[0][:64] if turn.args else None
     answer: Answer = []
     async with turn.services.db.begin() as session:
-        reader = await identify(session, turn)
+        reader = await turn.identify(session)
         current = reader.participant
         target = await _target_of(session, reader.person, code) if code else None
         if code and target is None:
@@ -280,7 +280,7 @@ async def move_confirmed(
 ) -> confirm.Done:
     """The answer to "move to the other cohort?": join it (everything checked again), or
     stay."""
-    reader = await identify(session, turn)
+    reader = await turn.identify(session)
     if choice != "yes":
         current = reader.participant
         if current is None:
@@ -299,7 +299,7 @@ async def onboarding_button(turn: Turn) -> None:
     """The buttons under a profile question: use the Telegram name, or skip."""
     button = buttons.unpack(turn.data, buttons.ONBOARDING, dict(_BUTTONS))
     async with turn.services.db.begin() as session:
-        reader = await identify(session, turn)
+        reader = await turn.identify(session)
         participant = reader.participant
         if participant is None:
             await turn.ask_for_code(reader.lang)

@@ -15,7 +15,7 @@ from core.errors import InvalidInput
 from core.participants import effective_timezone
 from core.timefmt import clock, local, weekday_date, zone_abbreviation
 from handlers.checkin_view import REASONS, today_of
-from handlers.common import identify, plain, text
+from handlers.common import plain, text
 from handlers.turn import HasServices, Turn
 from storage.models import Participant
 
@@ -92,7 +92,7 @@ async def snooze_button(turn: Turn) -> None:
     match = _SNOOZE_RE.match(turn.data or "")
     services = turn.services
     async with services.db.begin() as session:
-        reader = await identify(session, turn)
+        reader = await turn.identify(session)
         participant = reader.participant
         if participant is None:
             await turn.ask_for_code(reader.lang)

@@ -16,8 +16,8 @@ from core.plans import Draft, HabitDraft
 from core.reading import BadNumber
 from core.timefmt import local
 from handlers import offers, refusals
-from handlers.common import Answer, Reader, identify, plain, text
-from handlers.turn import HasServices, Turn
+from handlers.common import Answer, plain, text
+from handlers.turn import HasServices, Reader, Turn
 
 _ARGS = {
     "add": frozenset({""}),
@@ -199,7 +199,7 @@ async def start_plan(turn: Turn) -> None:
     """/rencana: write the action plan, or edit the saved one; resumes a draft in progress."""
     services = turn.services
     async with services.db.begin() as session:
-        reader = await identify(session, turn)
+        reader = await turn.identify(session)
         participant = reader.participant
         if participant is None:
             await turn.ask_for_code(reader.lang)
@@ -245,7 +245,7 @@ async def plan_button(turn: Turn) -> None:
     services = turn.services
     follow_up: tuple[str, Rows] | None = None
     async with services.db.begin() as session:
-        reader = await identify(session, turn)
+        reader = await turn.identify(session)
         participant = reader.participant
         if participant is None:
             await turn.ask_for_code(reader.lang)

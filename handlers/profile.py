@@ -16,8 +16,8 @@ from core.participants import (
     set_profile,
 )
 from handlers import offers, refusals
-from handlers.common import Answer, Reader, plain, text
-from handlers.turn import HasServices
+from handlers.common import Answer, plain, text
+from handlers.turn import HasServices, Reader
 from storage.models import Participant
 
 

@@ -14,7 +14,7 @@ from core.pictures import HeatmapRow, heatmap_png
 from core.plans import HabitDraft, load_plan
 from core.timefmt import date_span
 from handlers.checkin_view import today_of
-from handlers.common import identify, plain, text
+from handlers.common import plain, text
 from handlers.plan import WEEKDAY_KEYS, describe_habit
 from handlers.turn import HasServices, NotSent, Turn
 from storage.models import Participant
@@ -117,7 +117,7 @@ async def show_progress(turn: Turn) -> None:
     strength, then a calendar heatmap of the cohort period (its last weeks when long) as a
     picture."""
     async with turn.services.db() as session:
-        reader = await identify(session, turn)
+        reader = await turn.identify(session)
         participant = reader.participant
         if participant is None:
             await turn.ask_for_code(reader.lang)

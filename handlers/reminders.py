@@ -27,8 +27,8 @@ from core.reading import BadDate, BadTime
 from core.timefmt import clock, local, long_date, zone_abbreviation
 from handlers import offers, pause, refusals
 from handlers.checkin_view import render_sheet, today_of
-from handlers.common import Answer, Reader, identify, plain, text
-from handlers.turn import HasServices, Turn
+from handlers.common import Answer, plain, text
+from handlers.turn import HasServices, Reader, Turn
 from scheduler import reminders as rem
 from scheduler.reminder_job import ReminderMessages
 from storage.models import Participant, Session
@@ -155,7 +155,7 @@ async def show_reminders(turn: Turn) -> None:
     `harikerja`/`setiaphari` choose the days."""
     services = turn.services
     async with services.db.begin() as session:
-        reader = await identify(session, turn)
+        reader = await turn.identify(session)
         participant = reader.participant
         if participant is None:
             await turn.ask_for_code(reader.lang)
@@ -189,7 +189,7 @@ async def reminders_button(turn: Turn) -> None:
     services = turn.services
     follow_up = None
     async with services.db.begin() as session:
-        reader = await identify(session, turn)
+        reader = await turn.identify(session)
         participant = reader.participant
         if participant is None:
             await turn.ask_for_code(reader.lang)

@@ -70,7 +70,7 @@ async def show_schedule(turn: Turn) -> None:
     services = turn.services
     words = [a.lower() for a in turn.args]
     async with services.db() as session:
-        participant = await turn.identify(session)
+        participant = (await turn.identify(session)).participant
         if participant is None:
             await turn.ask_for_code()
             return
@@ -91,7 +91,7 @@ async def show_schedule(turn: Turn) -> None:
 async def show_materials(turn: Turn) -> None:
     """/materi: the learning materials, grouped by module, each a title with its link."""
     async with turn.services.db() as session:
-        participant = await turn.identify(session)
+        participant = (await turn.identify(session)).participant
         if participant is None:
             await turn.ask_for_code()
             return

@@ -15,7 +15,7 @@ from core.participants import (
 )
 from core.reminder_settings import move_to_zone
 from core.timefmt import INDONESIAN_ZONES, zone_abbreviation
-from handlers.common import identify, plain, text
+from handlers.common import plain, text
 from handlers.profile import profile_question
 from handlers.turn import HasServices, Turn
 from storage.models import Participant
@@ -76,7 +76,7 @@ def settings_view(context: HasServices, lang: str, p: Participant) -> tuple[str,
 async def show_settings(turn: Turn) -> None:
     """/pengaturan: the participant's profile and preferences, with buttons to change them."""
     async with turn.services.db() as session:
-        reader = await identify(session, turn)
+        reader = await turn.identify(session)
     if reader.participant is None:
         await turn.ask_for_code(reader.lang)
         return
@@ -88,7 +88,7 @@ async def settings_button(turn: Turn) -> None:
     unit, or leave it as it is."""
     button = buttons.unpack(turn.data, buttons.SETTINGS, dict(_BUTTONS))
     async with turn.services.db.begin() as session:
-        reader = await identify(session, turn)
+        reader = await turn.identify(session)
         participant = reader.participant
         if participant is None:
             await turn.ask_for_code(reader.lang)
@@ -129,7 +129,7 @@ async def choose_language(turn: Turn) -> None:
     """/bahasa [id|en]: switch language, or show the choice as buttons."""
     args = [a.lower() for a in (turn.args or [])]
     async with turn.services.db.begin() as session:
-        reader = await identify(session, turn)
+        reader = await turn.identify(session)
         participant = reader.participant
         if participant is None:
             await turn.ask_for_code(reader.lang)

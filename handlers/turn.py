@@ -69,6 +69,16 @@ def _after_commit(
     return send_when_committed
 
 
+@dataclass(frozen=True)
+class Reader:
+    """The person behind an inbound event: their membership (if any), language and zone."""
+
+    person: Writer
+    participant: Participant | None
+    lang: str
+    tz: str
+
+
 @dataclass
 class Turn:
     """`identify` (in the feature's own session) tells who wrote; until then the language is
@@ -145,8 +155,9 @@ class Turn:
     def channel(self) -> Channel:
         return self.services.channels[self.sender.address.channel]
 
-    async def identify(self, session: AsyncSession) -> Participant | None:
-        """The sender's current membership (None: not joined), with their language and zone."""
+    async def identify(self, session: AsyncSession) -> Reader:
+        """Who is writing: the sender's current membership (None: not joined), with their
+        language and zone (also kept on the turn: `participant`, `lang`, `tz`)."""
         settings = self.services.settings
         person_id = self.services.people.person(self.sender.address)
         if person_id is None:  # arrival did not run (it failed): ask the table
@@ -162,7 +173,7 @@ class Turn:
             if self.participant is not None
             else settings.aksi_default_timezone
         )
-        return self.participant
+        return Reader(self.person, self.participant, self.lang, self.tz)
 
     def text(self, key: str, /, **values: object) -> str:
         """A catalog text in the reader's language, as markup (values escaped)."""

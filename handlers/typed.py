@@ -6,7 +6,7 @@ from core import conversation
 from core.conversation import Ask
 from core.plans import discard_draft, has_plan
 from handlers import announce, checkin, guide, plan, reminders
-from handlers.common import Answer, identify, text
+from handlers.common import Answer, text
 from handlers.onboarding import join, join_answer
 from handlers.profile import answer_profile
 from handlers.staff import is_staff, staff_of
@@ -20,7 +20,7 @@ async def typed_text(turn: Turn) -> None:
     answered, against that field's own limit (a plan title 120 characters, a reflection 500)."""
     typed = turn.typed.text if turn.typed is not None else ""
     async with turn.services.db.begin() as session:
-        reader = await identify(session, turn)
+        reader = await turn.identify(session)
         lang, participant = reader.lang, reader.participant
         open_question = conversation.waiting(participant) if participant else None
         asked = open_question.ask if open_question else None
@@ -60,7 +60,7 @@ async def cancel(turn: Turn) -> None:
     """/batal: leave whatever is in progress (an announcement being written, a plan draft, a
     question) without saving it."""
     async with turn.services.db.begin() as session:
-        reader = await identify(session, turn)
+        reader = await turn.identify(session)
         dropped = await announce.cancel_draft(session, turn)
         staff = is_staff(await staff_of(session, turn))
         participant = reader.participant

@@ -90,6 +90,9 @@ class Broadcaster:
     async def run(self) -> None:
         """Loop until cancelled; then `drain()` lets the sends in flight record their result."""
         while True:
+            # Cleared before the database is read, never after a wait: a wake-up that comes
+            # while a round runs, or as a wait times out, is kept for the next round.
+            self.wake.clear()
             try:
                 busy = await self._turn()
             except asyncio.CancelledError:
@@ -163,9 +166,11 @@ class Broadcaster:
             if upcoming is not None:
                 ahead = (upcoming - self.services.clock()).total_seconds()
                 wait = min(wait, max(ahead, 0.05))
+        # Not `asyncio.wait_for`: on Python 3.11 it swallows a cancellation (the bot stopping)
+        # that comes as the wake-up does, and the sender would then never stop.
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self.wake.wait(), wait)
-        self.wake.clear()
+            async with asyncio.timeout(wait):
+                await self.wake.wait()
 
     def compose(self, queued: Queued) -> list[str]:
         """The messages for one recipient, in their language: what the author's preview showed."""

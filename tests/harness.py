@@ -5,7 +5,6 @@ same test can run on the in-memory channel instead (`MemoryBot`, `start_bot("mem
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import itertools
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -14,7 +13,7 @@ from typing import Any
 
 from bot.channels.memory import Event, MemoryChannel
 from bot.channels.telegram import CAPABILITIES as TELEGRAM_CAPS
-from bot.engine import Engine
+from bot.inprocess import InProcess
 from bot.runner import serve
 from bot.settings import Settings
 from bot.standin import BotApiStandIn, Outgoing
@@ -30,13 +29,8 @@ from core.channel import (
     Sender,
     Text,
 )
-from core.i18n import Catalogs, escape
-from core.pacing import Pacer
-from core.rendering import Renderer
-from core.services import Services, utc_now
-from handlers.announce_status import report_sender
-from scheduler.broadcast import Broadcaster
-from storage.db import Database, create_engine
+from core.i18n import escape
+from core.services import Services
 
 QUIET_S = 0.12
 
@@ -228,7 +222,8 @@ class MemoryMessage:
 class MemoryRecords:
     """The stand-in's reading side (`mark`, `outbox`, `outgoing_for`, the waits, `messages`)
     over the in-memory channel's log, so a test that only reads what the bot did runs on either
-    channel. Nothing arrives later on this channel: a wait finds what is there or fails."""
+    channel. An answer is there when `send` returns; only what the bot sends on its own (an
+    announcement, a reminder of the repeating job) comes later, and a wait waits for that."""
 
     def __init__(self, channel: MemoryChannel) -> None:
         self.channel = channel
@@ -246,9 +241,11 @@ class MemoryRecords:
     async def wait_for_outgoing(
         self, chat_id: int | None, count: int = 1, timeout: float = 5.0, since: int = 0
     ) -> list[Outgoing]:
-        found = self.outgoing_for(chat_id, since)
-        if len(found) < count:
-            raise TimeoutError(f"expected {count} records for chat {chat_id}, got {len(found)}")
+        deadline = asyncio.get_running_loop().time() + timeout
+        while len(found := self.outgoing_for(chat_id, since)) < count:
+            if asyncio.get_running_loop().time() > deadline:
+                raise TimeoutError(f"expected {count} records for chat {chat_id}, got {len(found)}")
+            await asyncio.sleep(0.02)
         return found
 
     async def wait_quiet(
@@ -281,43 +278,28 @@ class MemoryBot:
     channel: MemoryChannel = field(
         default_factory=lambda: MemoryChannel(capabilities=TELEGRAM_CAPS)
     )
-    services: Services | None = None
-    engine: Engine | None = None
+    running: InProcess | None = None
     _presses: itertools.count[int] = field(default_factory=itertools.count)
-    sender: Broadcaster | None = None
-    sender_task: asyncio.Task[None] | None = None
 
     @property
     def standin(self) -> MemoryRecords:
         """What the bot did, read as from the stand-in."""
         return MemoryRecords(self.channel)
 
+    @property
+    def services(self) -> Services:
+        assert self.running is not None and self.running.services is not None, "not started"
+        return self.running.services
+
     async def start(self) -> None:
-        db_engine = create_engine(self.settings.database_url)
-        self.services = Services(
-            settings=self.settings,
-            engine=db_engine,
-            db=Database(db_engine),
-            i18n=Catalogs(),
-            clock=self.clock or utc_now,
-            renderer=Renderer(0),
-            channels={self.channel.name: self.channel},
-        )
-        self.engine = Engine(self.services)
-        # Announcements go out as with `aksi run`, on this channel (no pacing).
-        report = report_sender(self.services)
-        self.sender = Broadcaster(self.services, self.channel, Pacer(0), report, idle_poll=0.05)
-        self.sender_task = asyncio.create_task(self.sender.run(), name="memory-announcements")
+        # As the local chat runs it (its repeating jobs as the settings say: tests mostly tick
+        # by hand), the announcements' sender looking often (tests wait for it).
+        self.running = InProcess(self.settings, self.channel, self.clock, idle_poll=0.05)
+        await self.running.start()
 
     async def stop(self) -> None:
-        if self.sender_task is not None:
-            self.sender_task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self.sender_task
-            if self.sender is not None:
-                await self.sender.drain()
-        if self.services is not None:
-            await self.services.engine.dispose()
+        if self.running is not None:
+            await self.running.stop()
 
     def person(self, user_id: int = 1001, first_name: str = "Budi", **profile: Any) -> MemoryPerson:
         return MemoryPerson(self, user_id, first_name, profile)
@@ -395,9 +377,9 @@ class MemoryPerson:
 
     async def _handle(self, event: Inbound) -> list[Outgoing]:
         bot = self.bot
-        assert bot.engine is not None, "the memory bot is not started"
+        assert bot.running is not None, "the memory bot is not started"
         mark = len(bot.channel.log)
-        await bot.engine.handle(bot.channel, event)
+        await bot.running.handle(event)
         return bot.records(self.address, mark)
 
     async def send(self, text: str) -> list[Outgoing]:
@@ -456,13 +438,20 @@ class MemoryPerson:
 
 
 async def start_bot(
-    kind: str, standin: BotApiStandIn, settings: Settings, clock: Callable[[], datetime] | None
+    kind: str,
+    standin: BotApiStandIn,
+    settings: Settings,
+    clock: Callable[[], datetime] | None,
+    channel: MemoryChannel | None = None,
 ) -> RunningBot | MemoryBot:
     """The bot on the channel `kind` names: "telegram" (as `aksi run` runs it, against the
-    stand-in over HTTP) or "memory" (the engine on the in-memory channel)."""
+    stand-in over HTTP) or "memory" (the engine on the in-memory channel: a new one, or
+    `channel` again, for a restart)."""
     running: RunningBot | MemoryBot
     if kind == "memory":
         running = MemoryBot(settings, clock=clock)
+        if channel is not None:
+            running.channel = channel
     else:
         assert kind == "telegram", kind
         running = RunningBot(standin, settings, clock=clock)

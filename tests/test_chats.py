@@ -13,11 +13,11 @@ from typing import Any, ParamSpec, TypeVar
 import pytest
 from telegram import Chat, Message, Update, User
 
-from bot.chats import ChatOrderedProcessor, chat_key
+from bot.channels.telegram_order import ChatOrderedProcessor, chat_key
 from core.heatmap import Cell
 from core.pictures import HeatmapRow, heatmap_png
 from core.rendering import Renderer
-from tests.harness import RunningBot, texts
+from tests.harness import MemoryBot, MemoryPerson, Person, RunningBot, texts
 from tests.test_plan_checkin import joined_person, write_plan
 
 P = ParamSpec("P")
@@ -104,18 +104,30 @@ class GatedRenderer(Renderer):
         return await super().run(fn, *args, **kwargs)
 
 
-async def test_a_slow_picture_holds_up_only_its_own_chat(bot: RunningBot) -> None:
-    ani = await joined_person(bot, 1001, "Ani")
+def typed(bot: RunningBot | MemoryBot, person: Person | MemoryPerson, text: str) -> Awaitable[Any]:
+    """`person` types `text` without waiting for the answer: what to await for it to be handled
+    (on Telegram the stand-in hands it to the polling bot; on the in-memory channel the engine
+    takes it in the order typed)."""
+    if isinstance(bot, MemoryBot):
+        assert isinstance(person, MemoryPerson)
+        return asyncio.create_task(person.send(text))
+    update_id = bot.standin.push_message(person.user_id, text, first_name=person.first_name)
+    return asyncio.sleep(0, update_id)
+
+
+@pytest.mark.databases("sqlite", "postgresql")
+@pytest.mark.channels("telegram", "memory")
+async def test_a_slow_picture_holds_up_only_its_own_chat(bot: RunningBot | MemoryBot) -> None:
+    ani = await joined_person(bot, 1001, "Ani")  # type: ignore[arg-type]
     await write_plan(ani)
-    budi = await joined_person(bot, 1002, "Budi")
-    services = bot.app.bot_data.services
+    budi = await joined_person(bot, 1002, "Budi")  # type: ignore[arg-type]
     renderer = GatedRenderer()
-    services.renderer = renderer
+    bot.services.renderer = renderer
 
     mark = bot.standin.mark()
-    bot.standin.push_message(ani.user_id, "/progres", first_name="Ani")
+    progress = typed(bot, ani, "/progres")
     await asyncio.wait_for(renderer.entered.wait(), 10)
-    bot.standin.push_message(ani.user_id, "/jadwal", first_name="Ani")  # queued behind it
+    schedule_for_ani = typed(bot, ani, "/jadwal")  # queued behind it
 
     # Budi is answered while Ani's picture is still being drawn ...
     schedule = texts(await budi.send("/jadwal"))
@@ -125,6 +137,8 @@ async def test_a_slow_picture_holds_up_only_its_own_chat(bot: RunningBot) -> Non
     assert waiting == ["sendMessage"]  # the progress summary, sent before the picture
 
     renderer.gate.set()
+    await asyncio.wait_for(progress, 20)
+    await asyncio.wait_for(schedule_for_ani, 20)
     out = await bot.standin.wait_for_outgoing(ani.user_id, 3, 20, since=mark)
     assert [r.method for r in out] == ["sendMessage", "sendPhoto", "sendMessage"]
     assert texts(out[2:]) == schedule  # her /jadwal, answered after her picture

@@ -232,29 +232,27 @@ async def test_a_blocked_facilitator_is_recorded_and_not_retried(
     assert (await tick(bot, clock, utc(10, 10))).sent == 2  # a new day is tried afresh
 
 
-@pytest.mark.channels("telegram")  # the repeating job is `aksi run`'s (PTB's JobQueue)
 async def test_the_job_sends_once_across_a_restart(
     standin: BotApiStandIn, db_url: str, db: async_sessionmaker[AsyncSession], chat_kind: str
 ) -> None:
-    """The repeating job itself, every half second, with a restart in between."""
+    """The repeating job itself, every half second (PTB's JobQueue on Telegram, APScheduler's
+    own scheduler in process), with a restart in between."""
     await build(db, channel=chat_kind)
     await add_staff(db, chat_kind)
     clock = Clock(utc(9, 10, 0))
     settings = settings_for(standin, db_url, aksi_reminder_tick_seconds=0.5)
-    bot = RunningBot(standin, settings, clock=clock)
-    await bot.start()
+    bot = await start_bot(chat_kind, standin, settings, clock)
     try:
-        await standin.wait_for_outgoing(SARI, 1, timeout=10)
-        await standin.wait_for_outgoing(TOM, 1, timeout=10)
+        await bot.standin.wait_for_outgoing(SARI, 1, timeout=10)
+        await bot.standin.wait_for_outgoing(TOM, 1, timeout=10)
     finally:
         await bot.stop()
-    bot = RunningBot(standin, settings, clock=clock)
-    await bot.start()
+    bot = await start_bot(chat_kind, standin, settings, clock, getattr(bot, "channel", None))
     try:
         await asyncio.sleep(1.5)  # three more ticks
     finally:
         await bot.stop()
-    assert sorted(chat for chat, _ in sent(standin)) == [SARI, TOM]
+    assert sorted(chat for chat, _ in sent(bot.standin)) == [SARI, TOM]
 
 
 async def test_a_long_digest_fits_one_message(bot: RunningBot | MemoryBot) -> None:

@@ -1,21 +1,31 @@
-"""The local chat in this process: `#2` presses button 2, a bare `2` is text — so the answer to
-an open question is never taken for a button, even when the question has buttons."""
+"""The local chat in this process, on the in-memory channel (its default) and through the
+Telegram bot and the Bot API stand-in (`--telegram`): `#2` presses button 2, a bare `2` is text
+— so the answer to an open question is never taken for a button, even when the question has
+buttons; a facilitator's announcement reaches the participant; a file is sent and read."""
 
 from __future__ import annotations
 
 import io
+import time
+from pathlib import Path
+
+import pytest
 
 from bot.localchat import LocalChat
 from bot.settings import Settings
 
+MATERIALS = Path(__file__).parent.parent / "bot" / "demo" / "materials.csv"
+pytestmark = pytest.mark.parametrize("telegram", [False, True], ids=["memory", "telegram"])
 
-async def chat(db_url: str, lines: list[str]) -> str:
+
+async def chat(db_url: str, lines: list[str], telegram: bool) -> str:
     out = io.StringIO()
     settings = Settings(  # type: ignore[call-arg]
         _env_file=None, database_url=db_url, aksi_reminder_tick_seconds=0
     )
     local = LocalChat(
-        settings,  # no token: the local chat brings its own Bot API stand-in
+        settings,  # no token: nothing leaves this process but loopback
+        telegram=telegram,
         stdin=io.StringIO("".join(f"{line}\n" for line in lines)),
         stdout=out,
     )
@@ -24,7 +34,7 @@ async def chat(db_url: str, lines: list[str]) -> str:
 
 
 async def test_a_number_answers_the_question_and_hash_number_presses_a_button(
-    db_url: str,
+    db_url: str, telegram: bool
 ) -> None:
     out = await chat(
         db_url,
@@ -42,6 +52,7 @@ async def test_a_number_answers_the_question_and_hash_number_presses_a_button(
             "#1",  # every day
             "#9",
         ],
+        telegram,
     )
     assert "buttons: type # and their number, e.g. #1" in out  # the rule, in the banner
     assert "[#1] Pakai «Budi»\n      [#2] Lewati" in out
@@ -49,3 +60,58 @@ async def test_a_number_answers_the_question_and_hash_number_presses_a_button(
     assert "1. Membaca regulasi — 2 halaman — Setiap hari" in out
     assert "Dibatalkan" not in out
     assert "(tidak ada tombol itu / no such button: #1–#" in out
+
+
+class Script(io.StringIO):
+    """Standard input typed by a person who, at a `wait:` line, waits until the terminal shows
+    what follows it (as a person waits for a message) before typing on."""
+
+    def __init__(self, lines: list[str], shown: io.StringIO) -> None:
+        super().__init__("".join(f"{line}\n" for line in lines))
+        self.shown = shown
+
+    def readline(self, size: int | None = -1) -> str:
+        line = super().readline()
+        while line.startswith("wait:"):
+            expected, deadline = line[5:].strip(), time.monotonic() + 20
+            while expected not in self.shown.getvalue():
+                assert time.monotonic() < deadline, f"never shown: {expected}"
+                time.sleep(0.02)
+            line = super().readline()
+        return line
+
+
+async def test_the_facilitator_announces_sends_a_file_and_the_participant_is_reached(
+    db_url: str, telegram: bool, tmp_path: Path
+) -> None:
+    missing = tmp_path / "tidak-ada.csv"
+    out = io.StringIO()
+    lines = [
+        "/start",
+        "#2",  # no full name
+        "#1",  # no unit
+        ":fasilitator",
+        f":kirim {MATERIALS}",
+        f":kirim {missing}",
+        "/umumkan",
+        "Rapat koordinasi besok pukul 09.00",
+        "#1",  # send now
+        "wait:✉ (untuk / to Budi) 📢 Pengumuman",
+        ":peserta",
+        "/jadwal",
+    ]
+    settings = Settings(  # type: ignore[call-arg]
+        _env_file=None, database_url=db_url, aksi_reminder_tick_seconds=0
+    )
+    local = LocalChat(settings, telegram=telegram, stdin=Script(lines, out), stdout=out)
+    await local.run()
+    text = out.getvalue()
+    assert "(sekarang Anda / you are now: Sari (fasilitator), id 1002)" in text
+    assert "Aksi> ✅ Materi DEMO diperbarui dari «materials.csv» (21 materi di berkas)." in text
+    assert "(berkas tidak terbaca / cannot read the file: No such file or directory)" in text
+    assert "Penerima: 9 peserta" in text  # the eight of the demo roster and Budi
+    # The announcement reached Budi while Sari was typing: one line, in Sari's terminal.
+    assert "✉ (untuk / to Budi) 📢 Pengumuman · Pelatihan Revolusi Mental" in text
+    after = text.split("(sekarang Anda / you are now: Budi, id 1001)", 1)[1]
+    assert "Aksi> 🗓 Jadwal Pelatihan Revolusi Mental Angkatan I (demo)" in after
+    assert "Aksi> 📢 Pengumuman" not in after  # shown once, as the ✉ line, not again

@@ -470,17 +470,16 @@ async def test_reminder_settings_in_chat(
     assert times == ["06:15", "07:30", "18:00"]
 
 
-@pytest.mark.channels("telegram")  # the repeating job is `aksi run`'s (PTB's JobQueue)
 async def test_a_minute_ahead_survives_a_restart_without_duplicates(
     standin: BotApiStandIn, db_url: str, db: async_sessionmaker[AsyncSession], chat_kind: str
 ) -> None:
-    """The job itself, running every half second: set a reminder a minute ahead, restart the
-    bot in between, and it arrives once, with working check-in buttons."""
+    """The job itself, running every half second (on PTB's JobQueue for Telegram, on
+    APScheduler's own scheduler in process): set a reminder a minute ahead, restart the bot in
+    between, and it arrives once, with working check-in buttons."""
     await make_cohort(db)
     clock = Clock(utc(3, 1))  # 09:00 WITA
     settings = settings_for(standin, db_url, aksi_reminder_tick_seconds=0.5)
-    bot = RunningBot(standin, settings, clock=clock)
-    await bot.start()
+    bot = await start_bot(chat_kind, standin, settings, clock)
     budi = bot.person(99, "Budi")
     await budi.send("/start REVMEN1")
     await budi.press("Lewati")
@@ -494,14 +493,17 @@ async def test_a_minute_ahead_survives_a_restart_without_duplicates(
     await budi.send("/pengingat 09:01")
     await bot.stop()
     clock.now = utc(3, 1, 1)  # the minute comes while the bot is down
-    mark = standin.mark()
-    bot = RunningBot(standin, settings, clock=clock)
-    await bot.start()
+    records = bot.standin
+    mark = records.mark()
+    bot = await start_bot(
+        chat_kind, standin, settings, clock, channel=getattr(bot, "channel", None)
+    )
+    budi = bot.person(99, "Budi")
     try:
-        [reminder] = await standin.wait_for_outgoing(99, 1, timeout=10, since=mark)
+        [reminder] = await bot.standin.wait_for_outgoing(99, 1, timeout=10, since=mark)
         assert "saatnya menjalankan" in (reminder.text or "")
         await asyncio.sleep(1.5)  # three more ticks
-        assert len([o for o in standin.outbox[mark:] if o.method == "sendMessage"]) == 1
+        assert len([o for o in bot.standin.outbox[mark:] if o.method == "sendMessage"]) == 1
         out = await budi.press("Apel pagi")
         assert "Apel pagi — ✅ selesai" in joined(out)
     finally:
@@ -539,14 +541,13 @@ async def test_cohort_defaults_move_everyones_reminders(
     assert report.sent == 1
 
 
-@pytest.mark.channels("telegram")  # the restart checks `aksi run`'s start-up (bot.runner)
 async def test_moving_to_a_new_cohort_moves_the_reminders(
     standin: BotApiStandIn, db_url: str, db: async_sessionmaker[AsyncSession], chat_kind: str
 ) -> None:
     await make_cohort(db)
     await make_cohort(db, code="REVMEN2", name="Angkatan II", starts=date(2021, 9, 1))
-    bot = RunningBot(standin, settings_for(standin, db_url), clock=Clock(utc(2, 12)))
-    await bot.start()
+    settings = settings_for(standin, db_url)
+    bot = await start_bot(chat_kind, standin, settings, Clock(utc(2, 12)))
     try:
         person = bot.person(111, "Rudi")
         await person.send("/start REVMEN1")
@@ -556,8 +557,9 @@ async def test_moving_to_a_new_cohort_moves_the_reminders(
         assert "Selamat bergabung di <b>Angkatan II</b>" in joined(out)
     finally:
         await bot.stop()
-    restarted = RunningBot(standin, settings_for(standin, db_url), clock=Clock(utc(2, 12)))
-    await restarted.start()  # start-up must not give the old membership its reminders back
+    # Start-up (`aksi run`'s, or the in-process one's) must not give the old membership its
+    # reminders back.
+    restarted = await start_bot(chat_kind, standin, settings, Clock(utc(2, 12)))
     await restarted.stop()
     async with db() as session:
         rows = await session.execute(

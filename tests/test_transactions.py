@@ -1,10 +1,13 @@
 """Commit, then send (storage.db.after_commit), and writers on each database: on SQLite the
-process's write transactions take turns, on PostgreSQL they run side by side."""
+process's write transactions take turns, on PostgreSQL they run side by side. The tests that run
+a bot do so on each channel (Telegram's through PTB, and the in-memory one)."""
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from datetime import date
+from typing import Any
 
 import pytest
 from sqlalchemy import func, select
@@ -14,12 +17,16 @@ from telegram.ext import ApplicationHandlerStop, CommandHandler
 
 from bot.channels.telegram_inbound import inbound_of, sender_of
 from bot.context import AksiContext
+from core.channel import Address, Command, Sender
 from handlers.turn import Turn
 from storage.db import Database, after_commit, in_write_transaction
 from storage.models import Cohort
-from tests.harness import RunningBot, texts
+from tests.harness import MemoryBot, RunningBot, texts
 
-pytestmark = pytest.mark.databases("sqlite", "postgresql")
+pytestmark = [
+    pytest.mark.databases("sqlite", "postgresql"),
+    pytest.mark.channels("telegram", "memory"),
+]
 
 
 def cohort(code: str) -> Cohort:
@@ -125,6 +132,7 @@ async def test_writers_side_by_side_on_postgresql_in_turn_on_sqlite(engine: Asyn
     assert await count_cohorts(db) == 2
 
 
+@pytest.mark.channels("telegram")  # a PTB handler, and PTB's Bot refusing a direct call
 async def test_a_reply_written_inside_a_transaction_is_sent_after_it(bot: RunningBot) -> None:
     """Through the real bot: `Turn.reply` inside a write transaction waits for the commit (and is
     then sent); a direct call to Telegram inside one is refused, so none can slip in."""
@@ -149,3 +157,50 @@ async def test_a_reply_written_inside_a_transaction_is_sent_after_it(bot: Runnin
     assert seen["sent while open"] == []
     assert "sendMessage: a call to Telegram inside a write transaction" in str(seen["refused"])
     assert texts(out) == ["tersimpan"]  # sent once committed; the direct call never went
+
+
+async def test_a_turns_reply_inside_a_transaction_waits_for_the_commit_on_its_channel(
+    bot: RunningBot | MemoryBot, chat_kind: str
+) -> None:
+    """On either channel, with the running bot's services: what a turn says inside a write
+    transaction is not on the channel while it is open, and is there once it has committed."""
+    sender = Sender(Address(chat_kind, "1001"), "Budi", "", "id", "Budi")
+    turn = Turn(bot.services, sender, Command(sender, "probe", (), "/probe", "/probe"))
+    async with bot.services.db.begin() as session:
+        session.add(cohort("PROBE"))
+        await turn.reply("tersimpan")
+        sent_while_open = bot.standin.outgoing_for(1001)
+    assert sent_while_open == []
+    assert texts(bot.standin.outgoing_for(1001)) == ["tersimpan"]
+    assert await count_cohorts(bot.services.db) == 2  # REVMEN1 and the probe's
+
+
+@pytest.mark.channels("memory")  # on Telegram, PTB's Bot refuses such a call (the test above)
+async def test_the_engine_calls_the_channel_only_outside_write_transactions(
+    bot: MemoryBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Through the engine on the in-memory channel, which refuses nothing: a person joins,
+    answers, presses and asks, and not one of the channel's calls is made while a write
+    transaction is open."""
+    calls: list[tuple[str, bool]] = []
+
+    def watched(name: str) -> Callable[..., Awaitable[Any]]:
+        method = getattr(bot.channel, name)
+
+        async def call(*args: Any, **kwargs: Any) -> Any:
+            calls.append((name, in_write_transaction()))
+            return await method(*args, **kwargs)
+
+        return call
+
+    for name in ("send", "edit", "acknowledge", "drop_actions"):
+        monkeypatch.setattr(bot.channel, name, watched(name))
+    budi = bot.person()
+    await budi.send("/start REVMEN1")
+    await budi.press("Lewati")
+    await budi.press("Lewati")
+    await budi.send("/jadwal")
+    await budi.send("/hapusdata")
+    await budi.press("Ya, hapus")
+    assert {name for name, _ in calls} == {"send", "edit", "acknowledge", "drop_actions"}
+    assert [call for call in calls if call[1]] == []

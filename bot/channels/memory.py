@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 from core.channel import (
@@ -83,6 +84,7 @@ class MemoryChannel:
     retry_after: float | None = None  # the next send is answered with this wait
     log: list[Event] = field(default_factory=list)
     downloads: list[str] = field(default_factory=list)  # file ids fetched, in order
+    listeners: list[Callable[[Event], None]] = field(default_factory=list)  # told of each event
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _changed: asyncio.Condition | None = None
 
@@ -90,6 +92,11 @@ class MemoryChannel:
         if self._changed is None:
             self._changed = asyncio.Condition()
         return self._changed
+
+    def _done(self, event: Event) -> None:
+        self.log.append(event)
+        for listener in self.listeners:
+            listener(event)
 
     def _refusal(self, message: Outbound, *, editing: bool = False) -> Failed | None:
         caps = self.capabilities
@@ -125,7 +132,7 @@ class MemoryChannel:
             for part in parts:
                 ref = MessageRef(address, str(next(self._ids)))
                 self.sent.append(Delivered(ref, part))
-                self.log.append(Event("send", address, ref, part))
+                self._done(Event("send", address, ref, part))
             self._condition().notify_all()
         return Sent(ref)
 
@@ -136,19 +143,19 @@ class MemoryChannel:
         for item in self.sent:
             if item.ref == ref:
                 item.message, item.edits = message, item.edits + 1
-                self.log.append(Event("edit", ref.address, ref, message))
+                self._done(Event("edit", ref.address, ref, message))
                 return Sent(ref)
         return Failed("no such message")
 
     async def acknowledge(self, press: Press, notice: str = "", alert: bool = False) -> None:
         self.acknowledged.append(Acknowledged(press, notice, alert))
-        self.log.append(Event("ack", press.sender.address, press.message, None, notice, alert))
+        self._done(Event("ack", press.sender.address, press.message, None, notice, alert))
 
     async def drop_actions(self, ref: MessageRef) -> None:
         for item in self.sent:
             if item.ref == ref:
                 item.message = replace(item.message, rows=())
-                self.log.append(Event("drop", ref.address, ref))
+                self._done(Event("drop", ref.address, ref))
 
     async def download(self, file: FileIn) -> bytes:
         self.downloads.append(file.file_id)

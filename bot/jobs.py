@@ -1,0 +1,74 @@
+"""The repeating jobs — reminders (with session reminders, morning summaries and evening
+follow-ups) and the facilitators' digest — on APScheduler's terms, for any channel.
+
+`aksi run` schedules them on PTB's JobQueue (APScheduler underneath, `bot.runner`); a process
+without PTB (the local chat on the in-memory channel) schedules the same jobs on APScheduler's
+own asyncio scheduler (`start_jobs`). The jobs themselves (`scheduler/`) know no channel."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+from core.services import HasServices, Services
+from handlers.reminders import MESSAGES
+from scheduler.digest_job import run_digest_tick
+from scheduler.reminder_job import reminder_job
+
+log = logging.getLogger("aksi.jobs")
+
+Job = Callable[[HasServices], Coroutine[Any, Any, None]]
+
+
+async def digest_job(context: HasServices) -> None:
+    """The facilitators' digest (`scheduler.digest_job`), at the services' clock."""
+    await run_digest_tick(context.services, context.services.clock())
+
+
+def jobs() -> dict[str, Job]:
+    """Each repeating job by name, each taking something that carries the services."""
+    return {"reminders": reminder_job(MESSAGES), "digests": digest_job}
+
+
+def job_terms(interval: float) -> dict[str, Any]:
+    """APScheduler's default grace is 1 s: a busy loop would silently skip ticks. A tick late
+    by up to its interval still runs; overlapping ones are coalesced into one."""
+    return {"misfire_grace_time": max(1, int(interval)), "coalesce": True, "max_instances": 1}
+
+
+def first_delay(interval: float) -> float:
+    """Seconds to the next whole interval (on the minute, for 60 s ticks)."""
+    return interval - (time.time() % interval)
+
+
+@dataclass(frozen=True)
+class JobContext:
+    services: Services
+
+
+def start_jobs(services: Services, interval: float) -> AsyncIOScheduler | None:
+    """Run every repeating job each `interval` seconds on APScheduler's asyncio scheduler
+    (None when `interval` is 0: the jobs are off). Stop it with `shutdown(wait=False)`."""
+    if not interval:
+        log.info("reminders are off (AKSI_REMINDER_TICK_SECONDS=0)")
+        return None
+    scheduler = AsyncIOScheduler(timezone=UTC)
+    first = datetime.now(UTC) + timedelta(seconds=first_delay(interval))
+    for name, job in jobs().items():
+        scheduler.add_job(
+            job,
+            "interval",
+            seconds=interval,
+            next_run_time=first,
+            args=[JobContext(services)],
+            name=name,
+            **job_terms(interval),
+        )
+    scheduler.start()
+    return scheduler
