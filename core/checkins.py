@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -116,10 +116,20 @@ def check_day(participant: Participant, day: date, today: date) -> date:
     return day
 
 
+class Logged(NamedTuple):
+    """A check-in as read for a report: its values only (a cohort's reports read thousands,
+    and thousands of ORM objects cost the event loop tens of milliseconds to let go of)."""
+
+    day: date
+    status: str
+    value: float | None
+    skip_reason: str | None
+
+
 @dataclass(frozen=True)
 class SheetLine:
     habit: Habit
-    entry: CheckIn | None
+    entry: CheckIn | Logged | None
     due: bool
     not_yet: bool = False  # the day is before the habit was added to the plan
 

@@ -52,6 +52,8 @@ def _warm_up() -> None:
 
     with contextlib.suppress(OSError, AttributeError):  # not on every platform
         os.nice(WORKER_NICENESS)
+    with contextlib.suppress(OSError, AttributeError):  # Linux: only the CPU nobody else wants
+        os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
 
     core.pictures.load()
 

@@ -9,7 +9,6 @@ told apart by hatching as well as by colour, and a dashed line marks the cohort'
 
 from __future__ import annotations
 
-import io
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -19,7 +18,7 @@ from matplotlib.figure import Figure
 from matplotlib.font_manager import FontProperties
 from matplotlib.patches import Patch
 
-from core.charts import _RENDER_LOCK, DPI, WIDTH, drawable_text
+from core.charts import _RENDER_LOCK, DPI, WIDTH, canvas_png, drawable_text
 from core.pictures import Bar
 
 _ROW_PX = 46
@@ -182,8 +181,6 @@ def render_completion(
                 handlelength=2.2,
                 borderaxespad=0,
             )
-            buffer = io.BytesIO()
-            canvas.print_png(buffer)  # type: ignore[no-untyped-call]
-            return buffer.getvalue()
+            return canvas_png(canvas)
         finally:
             figure.clear()

@@ -17,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
 
+from core.checkins import Logged
 from core.contacts import reachable
 from core.habits import local_today
 from core.participants import effective_timezone
@@ -52,7 +53,7 @@ class _Loaded:
     cohort: Cohort
     now: datetime
     members: list[_Member]
-    entries: dict[int, dict[date, CheckIn]]  # habit id -> day -> entry
+    entries: dict[int, dict[date, Logged]]  # habit id -> day -> entry
     reflections: dict[tuple[int, date], str]
     not_joined: list[RosterEntry]
 
@@ -92,15 +93,15 @@ async def _load(
     for habit, participant_id in habit_rows:
         members[participant_id].habits.append(habit)
     query = (
-        select(CheckIn)
+        select(CheckIn.habit_id, CheckIn.day, CheckIn.status, CheckIn.value, CheckIn.skip_reason)
         .join(Participant, Participant.id == CheckIn.participant_id)
         .where(Participant.cohort_id == cohort.id)
     )
     if since is not None:
         query = query.where(CheckIn.day >= since)
-    entries: dict[int, dict[date, CheckIn]] = defaultdict(dict)
-    for c in await session.scalars(query):
-        entries[c.habit_id][c.day] = c
+    entries: dict[int, dict[date, Logged]] = defaultdict(dict)
+    for habit_id, day, status, value, reason in await session.execute(query):
+        entries[habit_id][day] = Logged(day, status, value, reason)
     reflections: dict[tuple[int, date], str] = {}
     if notes:
         for r in await session.scalars(

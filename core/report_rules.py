@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
-from core.checkins import DaySheet, SheetLine, spec_of
+from core.checkins import DaySheet, Logged, SheetLine, spec_of
 from core.habits import Entry, ScheduleKind, Status, achieved
 from core.report_loading import _Loaded, _Member
 from core.report_types import DayState, ExportStatus, Tally
@@ -99,7 +99,7 @@ def _done(line: SheetLine) -> bool:
 
 def habit_tally(
     habit: Habit,
-    entries: dict[date, CheckIn],
+    entries: dict[date, Logged],
     *,
     first: date,
     today: date,
@@ -143,7 +143,7 @@ def _week(member: _Member, loaded: _Loaded) -> Tally:
     return total
 
 
-def export_status(habit: Habit, entry: CheckIn | None) -> ExportStatus:
+def export_status(habit: Habit, entry: CheckIn | Logged | None) -> ExportStatus:
     """A day's status in a file: a number logged below the target is "partly", the rule of
     the check-in sheet, /rekap and `day_state` (`core.habits.achieved`)."""
     if entry is None:

@@ -38,6 +38,7 @@ names are importable from here as before.
 
 from __future__ import annotations
 
+import asyncio
 from collections import defaultdict
 from datetime import date, datetime, timedelta
 
@@ -132,6 +133,9 @@ async def cohort_report(session: AsyncSession, cohort: Cohort, now: datetime) ->
     """Today's state and 7-day completion of every participant of `cohort` at instant `now`,
     and the roster members who have not joined yet."""
     loaded = await _load(session, cohort, now, since=_window_start(now), notes=False)
+    # SQLite runs on the event loop's thread: let the other chats in between the reading and
+    # the arithmetic (each some 10-15 ms for 50 participants) rather than after both.
+    await asyncio.sleep(0)
     return _report(loaded)
 
 
