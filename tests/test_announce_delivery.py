@@ -250,6 +250,8 @@ async def test_stop_keeps_its_word(
     await facilitator.press("Kirim sekarang")
     if held is not None:
         await wait_until(lambda: _at_least(db, 5))
+    else:  # Stop while it is being sent (not before the sender took it up: that is a cancel)
+        await wait_until(lambda: sum(delivered(records, p, "Jangan semua") for p in everyone) > 0)
     last = records.messages(FACILITATOR)[-1].message_id
     asked = joined(await facilitator.press_data(last, f"ann:stop:{draft.id}"))
     assert "Hentikan pengumuman «Jangan semua»?" in asked and "tidak akan dikirim" in asked

@@ -18,7 +18,7 @@ from core.heatmap import Cell
 from core.pictures import HeatmapRow, heatmap_png
 from core.rendering import Renderer
 from tests.harness import MemoryBot, MemoryPerson, Person, RunningBot, texts
-from tests.test_plan_checkin import joined_person, write_plan
+from tests.planning import joined_person, write_plan
 
 P = ParamSpec("P")
 T = TypeVar("T")

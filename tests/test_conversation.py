@@ -14,7 +14,7 @@ from core import conversation
 from core.conversation import Ask, Waiting, decode
 from storage.models import Participant
 from tests.harness import RunningBot, joined
-from tests.test_plan_checkin import joined_person
+from tests.planning import joined_person
 
 DAY = date(2021, 9, 3)
 

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 import core.charts
 from storage.models import Cohort
 from tests.harness import Clock, RunningBot, texts
-from tests.test_plan_checkin import joined_person, write_plan
+from tests.planning import joined_person, write_plan
 
 
 @pytest.fixture
