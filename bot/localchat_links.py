@@ -16,7 +16,7 @@ from telegram import Update
 from telegram.ext import Application
 
 from bot.app import AksiApplication
-from bot.channels.memory import Event, MemoryChannel
+from bot.channels.memory import Event, MemoryChannel, typed
 from bot.channels.telegram import CAPABILITIES as TELEGRAM_CAPS
 from bot.inprocess import InProcess
 from bot.runner import serve
@@ -25,13 +25,11 @@ from bot.standin import BotApiStandIn, Outgoing
 from core.channel import (
     TELEGRAM,
     Address,
-    Command,
     FileIn,
     Inbound,
     MessageRef,
     Press,
     Sender,
-    Text,
 )
 from core.i18n import escape
 from core.rendering import Renderer
@@ -108,13 +106,7 @@ class MemoryLink:
             await self.running.handle(event)
 
     async def type(self, who: Who, text: str) -> None:
-        sender, markup = self._sender(who), escape(text)
-        if text.startswith("/"):
-            words = text.split()
-            name = words[0][1:].split("@")[0]
-            await self._handle(Command(sender, name, tuple(words[1:]), text, markup))
-        else:
-            await self._handle(Text(sender, text, markup))
+        await self._handle(typed(self._sender(who), text))
 
     async def press(self, who: Who, message_id: int, data: str) -> None:
         sender = self._sender(who)

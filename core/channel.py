@@ -58,6 +58,12 @@ class Command:
     text: str = ""
     markup: str = ""
 
+    @classmethod
+    def of(cls, sender: Sender, text: str, markup: str) -> Command:
+        """A command line as typed: `/name args…` (a bot's name after `@` dropped)."""
+        words = text.split()
+        return cls(sender, words[0][1:].split("@")[0], tuple(words[1:]), text, markup)
+
 
 @dataclass(frozen=True, slots=True)
 class Text:

@@ -13,14 +13,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from bot.channels.memory import Event, MemoryChannel
+from bot.channels.memory import Event, MemoryChannel, typed
 from bot.channels.telegram import CAPABILITIES as TELEGRAM_CAPS
 from bot.inprocess import InProcess
 from bot.settings import Settings
 from bot.standin import Outgoing
 from core.channel import (
     Address,
-    Command,
     FileIn,
     Inbound,
     MessageRef,
@@ -28,9 +27,7 @@ from core.channel import (
     Press,
     Rows,
     Sender,
-    Text,
 )
-from core.i18n import escape
 from core.services import Services
 
 
@@ -218,12 +215,7 @@ class MemoryPerson:
 
     async def send(self, text: str) -> list[Outgoing]:
         """Type `text`; everything the bot did in this chat in answer."""
-        sender, markup = self.sender, escape(text)
-        if text.startswith("/") and text.strip():
-            words = text.split()
-            name = words[0][1:].split("@")[0]
-            return await self._handle(Command(sender, name, tuple(words[1:]), text, markup))
-        return await self._handle(Text(sender, text, markup))
+        return await self._handle(typed(self.sender, text))
 
     async def send_and_wait(self, text: str, count: int, timeout: float = 20.0) -> list[Outgoing]:
         return await self.send(text)

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field, replace
 from core.channel import (
     Address,
     Capabilities,
+    Command,
     DownloadFailed,
     Failed,
     FileIn,
@@ -25,11 +26,24 @@ from core.channel import (
     Outbound,
     Press,
     RetryLater,
+    Sender,
     SendResult,
     Sent,
+    Text,
     Unreachable,
 )
 from core.htmlsplit import split_message, visible_length
+from core.i18n import escape
+
+
+def typed(sender: Sender, text: str) -> Command | Text:
+    """What typing `text` on a plain keyboard sends: a command, or text (no formatting: its
+    markup is the text escaped)."""
+    markup = escape(text)
+    if text.startswith("/") and text.strip():
+        return Command.of(sender, text, markup)
+    return Text(sender, text, markup)
+
 
 CAPABILITIES = Capabilities(
     max_buttons=10,

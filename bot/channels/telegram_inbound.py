@@ -10,7 +10,7 @@ import logging
 from collections.abc import Callable, Coroutine
 from typing import Any
 
-from telegram import Chat, Message, Update
+from telegram import Chat, Update
 
 from bot.channels.telegram import address
 from bot.context import AksiContext
@@ -31,12 +31,6 @@ def sender_of(update: Update) -> Sender:
         raise ValueError("update without a user or chat")
     name = " ".join(p for p in (user.first_name, user.last_name) if p)
     return Sender(address(chat.id), name, user.username or "", user.language_code, user.first_name)
-
-
-def _command(sender: Sender, message: Message, text: str) -> Command:
-    words = text.split()
-    name = words[0][1:].split("@")[0]
-    return Command(sender, name, tuple(words[1:]), text, clean(message.text_html))
 
 
 def inbound_of(update: Update) -> Inbound:
@@ -67,7 +61,7 @@ def inbound_of(update: Update) -> Inbound:
     if text.startswith("/") and any(
         e.type == "bot_command" and e.offset == 0 for e in message.entities
     ):
-        return _command(sender, message, text)
+        return Command.of(sender, text, clean(message.text_html))
     return Text(sender, text, clean(message.text_html))
 
 
