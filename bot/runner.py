@@ -14,10 +14,10 @@ from typing import Any
 
 from sqlalchemy.engine import make_url
 from telegram import Bot, Update
-from telegram.request import HTTPXRequest
 
 from bot.app import AksiApplication, build_application, register_command_menus
 from bot.channels.telegram import TelegramChannel
+from bot.channels.telegram_request import AiohttpRequest, requests_closed
 from bot.context import Services
 from bot.jobs import first_delay, job_terms, jobs
 from bot.settings import Settings
@@ -57,7 +57,8 @@ async def serve(
     try:
         await upgrade(engine)
         app = build_application(settings, engine, application_class=application_class, clock=clock)
-        async with app:  # initialize() calls getMe: a bad token or no network fails here
+        # initialize() calls getMe: a bad token or no network fails here
+        async with requests_closed(app.bot), app:
             await register_command_menus(app)
             assert app.updater is not None
             await app.updater.start_polling(
@@ -125,7 +126,10 @@ async def start_sender(app: AksiApplication) -> RunningSender:
     assert services is not None
 
     bot = bulk_bot(services, SENDER_CONCURRENCY)
-    await bot.initialize()
+    async with contextlib.AsyncExitStack() as failed:
+        failed.push_async_callback(bot.request.shutdown)
+        await bot.initialize()
+        failed.pop_all()
     channel = TelegramChannel(bot)
     broadcaster = Broadcaster(
         services,
@@ -146,7 +150,8 @@ def bulk_bot(services: Services, concurrency: int) -> Bot:
         settings.token,
         base_url=settings.telegram_api_base_url,
         base_file_url=settings.telegram_api_base_url.replace("/bot", "/file/bot", 1),
-        request=HTTPXRequest(connection_pool_size=concurrency + 2, pool_timeout=10.0),
+        request=AiohttpRequest(concurrency + 2, pool_timeout=10.0),
+        get_updates_request=AiohttpRequest(1),  # never polls; opens nothing
     )
 
 

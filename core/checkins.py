@@ -295,7 +295,7 @@ async def save_reflection(
 class HabitProgress:
     habit: Habit
     stats: HabitStats
-    entries: dict[date, CheckIn]
+    entries: dict[date, Entry]
     start: date
 
 
@@ -308,22 +308,20 @@ async def progress(
     session: AsyncSession, participant: Participant, today: date
 ) -> list[HabitProgress]:
     habits = await active_habits(session, participant.id)
-    rows = await session.scalars(
-        select(CheckIn).where(CheckIn.participant_id == participant.id, CheckIn.day <= today)
+    # Values, not ORM objects: the whole history is read, and objects cost the loop far more.
+    rows = await session.execute(
+        select(CheckIn.habit_id, CheckIn.day, CheckIn.status, CheckIn.value).where(
+            CheckIn.participant_id == participant.id, CheckIn.day <= today
+        )
     )
-    by_habit: dict[int, dict[date, CheckIn]] = {}
-    for c in rows:
-        by_habit.setdefault(c.habit_id, {})[c.day] = c
+    by_habit: dict[int, dict[date, Entry]] = {}
+    for habit_id, day, status, value in rows:
+        by_habit.setdefault(habit_id, {})[day] = Entry(day, Status(status), value)
     result = []
     for habit in habits:
         entries = by_habit.get(habit.id, {})
         start = stats_start(participant, habit)
-        stats = habit_stats(
-            spec_of(habit),
-            [Entry(c.day, Status(c.status), c.value) for c in entries.values()],
-            start=start,
-            today=today,
-        )
+        stats = habit_stats(spec_of(habit), list(entries.values()), start=start, today=today)
         result.append(HabitProgress(habit, stats, entries, start))
     return result
 

@@ -108,7 +108,7 @@ def habit_cells(item: HabitProgress, start: date, end: date, today: date) -> dic
     """Every day of [start, end] for one habit of /progres."""
     habit = item.habit
     spec = HabitSpec(Kind(habit.kind), Schedule.decode(habit.schedule), habit.target)
-    entries = {d: Entry(d, Status(c.status), c.value) for d, c in item.entries.items()}
+    entries = item.entries
     cells = {}
     day = start
     while day <= end:

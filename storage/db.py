@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Generator
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
@@ -27,6 +28,7 @@ from sqlalchemy.ext.asyncio import (
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 SQLITE_BUSY_TIMEOUT_MS = 5000
+SQLITE_SLICE_SECONDS = 0.002
 
 
 class InlineSQLiteConnection(aiosqlite.Connection):
@@ -42,10 +44,17 @@ class InlineSQLiteConnection(aiosqlite.Connection):
 
     def __init__(self, connector: Callable[[], sqlite3.Connection]) -> None:
         super().__init__(connector, iter_chunk_size=64)
+        self._turn_began = time.perf_counter()
 
     async def _execute(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         if not self._running or not self._connection:
             raise ValueError("Connection closed")
+        # Nothing here waits, so a chat reading much (a report, a progress view) would keep the
+        # loop to itself until its next message goes out: after each SLICE of work it lets the
+        # other chats' callbacks run first, as the worker threads' hops used to.
+        if time.perf_counter() - self._turn_began > SQLITE_SLICE_SECONDS:
+            await asyncio.sleep(0)
+            self._turn_began = time.perf_counter()
         return fn(*args, **kwargs)
 
     async def _connect(self) -> aiosqlite.Connection:

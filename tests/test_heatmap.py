@@ -37,7 +37,7 @@ def progress(
     target: float | None = None,
 ) -> HabitProgress:
     habit: Any = SimpleNamespace(kind=kind, schedule=schedule, target=target)
-    logged: Any = {d: SimpleNamespace(status=s, value=v) for d, (s, v) in entries.items()}
+    logged = {d: Entry(d, Status(s), v) for d, (s, v) in entries.items()}
     return HabitProgress(habit, stats=None, entries=logged, start=max(START, created))  # type: ignore[arg-type]
 
 

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import time
 from datetime import date
 
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from storage.db import Database, InlineSQLiteConnection
+from storage.db import SQLITE_SLICE_SECONDS, Database, InlineSQLiteConnection
 from storage.models import Cohort
 from tests.conftest import make_cohort
 
@@ -23,6 +24,33 @@ async def test_sqlite_pragmas_and_inline_connection(engine: AsyncEngine) -> None
         assert isinstance(raw.driver_connection, InlineSQLiteConnection)
         # Statements run on the event loop's own thread: no worker thread per connection.
         assert await conn.run_sync(lambda _: threading.get_ident()) == threading.get_ident()
+
+
+async def test_a_long_read_lets_the_other_chats_in_now_and_then(engine: AsyncEngine) -> None:
+    """SQLite runs in place, so nothing in a session waits: every SQLITE_SLICE_SECONDS of
+    statements the connection lets the loop run the others (a ticker here), not after each."""
+    ticks = 0
+    reading = True
+
+    async def ticker() -> None:
+        nonlocal ticks
+        while reading:
+            ticks += 1
+            await asyncio.sleep(0)
+
+    other = asyncio.create_task(ticker())
+    await asyncio.sleep(0)
+    before, statements = ticks, 0
+    async with engine.connect() as conn:
+        began = time.perf_counter()
+        while time.perf_counter() - began < 20 * SQLITE_SLICE_SECONDS:
+            await conn.execute(text("SELECT 1"))
+            statements += 1
+    reading = False
+    await other
+    let_in = ticks - before
+    assert 5 <= let_in <= 40, let_in  # about once a slice
+    assert statements > 5 * let_in, (statements, let_in)  # far fewer turns than statements
 
 
 async def test_writers_take_turns_and_all_land(engine: AsyncEngine) -> None:
