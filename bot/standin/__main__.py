@@ -34,7 +34,8 @@ def _read_stdin(loop: asyncio.AbstractEventLoop, lines: asyncio.Queue[str | None
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m bot.standin [--host H] [--port P] [--token T] [--username U] [--user-id N]``.
+    """``python -m bot.standin [--host H] [--port P] [--token T] [--username U] [--user-id N]
+    [--rtt-ms MS --jitter-ms MS]``.
 
     Serves until Ctrl-C and prints what the bot sends. Lines typed on stdin are sent to the bot
     as messages from user ``--user-id``; ``!cb MESSAGE_ID DATA`` presses an inline button.
@@ -47,15 +48,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--token", default=DEFAULT_TOKEN)
     parser.add_argument("--username", default="aksi_bot")
     parser.add_argument("--user-id", type=int, default=1001, help="who stdin lines come from")
+    parser.add_argument("--rtt-ms", type=float, default=0.0, help="round trip to add (ms)")
+    parser.add_argument("--jitter-ms", type=float, default=0.0, help="± on the round trip (ms)")
     args = parser.parse_args(argv)
+    if not 0 <= args.jitter_ms <= args.rtt_ms and args.jitter_ms:
+        parser.error("--jitter-ms must be between 0 and --rtt-ms")
 
     async def serve() -> None:
         async with BotApiStandIn(args.token, args.username, args.host, args.port) as standin:
+            standin.network(args.rtt_ms, args.jitter_ms)
             standin.add_listener(lambda record: print(_describe_record(record), flush=True))
             print("Bot API stand-in running; Ctrl-C stops it.", flush=True)
             print(f"  token:         {standin.token}", flush=True)
             print(f"  base_url:      {standin.base_url}", flush=True)
             print(f"  base_file_url: {standin.base_file_url}", flush=True)
+            print(f"  network:       {standin.network_settings}", flush=True)
             print(f"Type to chat as user {args.user_id}; '!cb MESSAGE_ID DATA' presses a button.")
             lines: asyncio.Queue[str | None] = asyncio.Queue()
             reader = threading.Thread(

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import contextlib
+import random
 import time
 from collections.abc import Callable
 
 from bot.standin.http import _Http
-from bot.standin.records import BotMessage, Outgoing, _Failure, _RateLimits
+from bot.standin.records import BotMessage, Network, Outgoing, _Failure, _RateLimits, _Stall
 
 
 class _Control(_Http):
@@ -134,18 +135,62 @@ class _Control(_Http):
         overall_per_second: int = 30,
         per_chat_per_second: float = 1.0,
         per_chat_burst: float = 3.0,
+        *,
+        window: str = "sliding",
+        retry_after: int | None = None,
     ) -> None:
         """Answer messages beyond Telegram's limits with ``429`` and ``retry_after``, as Telegram
-        does: more than ``overall_per_second`` in any one-second window, or a chat getting more
-        than ``per_chat_per_second`` (a bucket of ``per_chat_burst``: short bursts are allowed).
-        Counted: messages sent (sendMessage, sendPhoto, sendDocument), not edits or answers.
-        Each 429 adds one to :attr:`too_many_requests`."""
-        self._rate_limits = _RateLimits(overall_per_second, per_chat_per_second, per_chat_burst)
+        does: more than ``overall_per_second`` in one second (``window="sliding"``: any
+        one-second window, the strict reading; ``"fixed"``: each clock second), or a chat getting
+        more than ``per_chat_per_second`` (a bucket of ``per_chat_burst``: short bursts are
+        allowed). The 429 asks to wait ``retry_after`` seconds (Telegram under load asks for
+        several), or by default until a slot frees (at least 1). Counted: messages sent
+        (sendMessage, sendPhoto, sendDocument), not edits or answers. Each 429 adds one to
+        :attr:`too_many_requests`."""
+        if window not in ("sliding", "fixed"):
+            raise ValueError(f"window must be 'sliding' or 'fixed', not {window!r}")
+        self._rate_limits = _RateLimits(
+            overall_per_second, per_chat_per_second, per_chat_burst, window, retry_after
+        )
         self._sent_times.clear()
         self._chat_tokens.clear()
 
+    def network(self, rtt_ms: float, jitter_ms: float = 0.0, *, seed: int = 0) -> None:
+        """Answer like a server ``rtt_ms`` ± ``jitter_ms`` milliseconds away (see `Network`;
+        0 ms: loopback again). The draws are seeded, so a run can be repeated."""
+        self._network = Network(rtt_ms / 1000, jitter_ms / 1000) if rtt_ms else None
+        self._rng = random.Random(seed)
+
+    @property
+    def network_settings(self) -> str:
+        """The network and limits in force, for a benchmark to print."""
+        net = self._network
+        road = (
+            f"round trip {net.rtt * 1000:.0f} ± {net.jitter * 1000:.0f} ms"
+            if net
+            else "loopback (no delay added)"
+        )
+        limits = self._rate_limits
+        if limits is None:
+            return f"{road}; no rate limit"
+        wait = f"{limits.retry_after} s" if limits.retry_after else "until a slot frees"
+        return (
+            f"{road}; limits {limits.overall_per_second}/s overall ({limits.window} window), "
+            f"{limits.per_chat_per_second:g}/s a chat (bursts of {limits.per_chat_burst:g}), "
+            f"429 asks to wait {wait}"
+        )
+
+    def stall(self, method: str, *, times: int | None = 1, chat_id: int | None = None) -> None:
+        """Carry out the next ``times`` calls of ``method`` (optionally only to ``chat_id``) but
+        never answer them: the message is delivered, and the client times out without knowing.
+        Each such call is recorded in :attr:`stalled`."""
+        if times is not None and times < 1:
+            raise ValueError("times must be None or >= 1")
+        self._stalls.append(_Stall(method.lower(), times, chat_id))
+
     def clear_failures(self) -> None:
         self._failures.clear()
+        self._stalls.clear()
 
     def delay(self, method: str, seconds: float) -> None:
         """Answer ``method`` only after ``seconds`` (0 removes the delay)."""

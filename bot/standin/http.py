@@ -31,10 +31,12 @@ class _Http(_Methods):
         except _ApiError as error:
             self.requests.append((method, {}))
             return self._error_response(error)
+        if self._network is not None:  # the request on its way
+            await asyncio.sleep(self._network.leg(self._rng))
         self.requests.append((method, params))
         if known is None:
             self.unknown_methods.append(called)
-            return self._error_response(_ApiError(404, "Not Found"))
+            return await self._answer(self._error_response(_ApiError(404, "Not Found")))
         key = called.lower()
         pause = self._delays.get(key)
         if pause:
@@ -44,14 +46,39 @@ class _Http(_Methods):
             self._check_rate(key, params)
             result = await known[1](params)
         except _ApiError as error:
-            return self._error_response(error)
+            return await self._answer(self._error_response(error))
         except Exception as error:  # a stand-in bug; answer like a server error
             _LOGGER.exception("stand-in failed on %s", method)
-            return self._error_response(_ApiError(500, f"Internal Server Error: {error!r}"))
-        return web.Response(
-            text=json.dumps({"ok": True, "result": result}, ensure_ascii=False),
-            content_type="application/json",
+            error = _ApiError(500, f"Internal Server Error: {error!r}")
+            return await self._answer(self._error_response(error))
+        if self._stalled(key, params):
+            await asyncio.Event().wait()  # until the client gives up (the handler is cancelled)
+        return await self._answer(
+            web.Response(
+                text=json.dumps({"ok": True, "result": result}, ensure_ascii=False),
+                content_type="application/json",
+            )
         )
+
+    async def _answer(self, response: web.Response) -> web.Response:
+        if self._network is not None:  # the answer on its way back
+            await asyncio.sleep(self._network.leg(self._rng))
+        return response
+
+    def _stalled(self, method: str, params: dict[str, Any]) -> bool:
+        if not self._stalls:
+            return False
+        chat_id = self._effective_chat(method, params)
+        for stall in self._stalls:
+            if stall.method != method or stall.chat_id not in (None, chat_id):
+                continue
+            if stall.times is not None:
+                stall.times -= 1
+                if stall.times <= 0:
+                    self._stalls.remove(stall)
+            self.stalled.append((method, chat_id))
+            return True
+        return False
 
     async def _handle_file(self, request: web.Request) -> web.Response:
         if request.match_info["token"] != self.token:
@@ -123,13 +150,20 @@ class _Http(_Methods):
             return
         now = time.monotonic()
         window = self._sent_times
-        while window and window[0] <= now - 1.0:
-            window.popleft()
+        if limits.window == "fixed":  # this clock second's sends only
+            while window and math.floor(window[0]) < math.floor(now):
+                window.popleft()
+        else:
+            while window and window[0] <= now - 1.0:
+                window.popleft()
         chat_id = self._effective_chat(method, params)
         tokens, last = self._chat_tokens.get(chat_id, (limits.per_chat_burst, now))
         tokens = min(limits.per_chat_burst, tokens + (now - last) * limits.per_chat_per_second)
         if len(window) >= limits.overall_per_second:
-            wait = 1.0 - (now - window[0])
+            if limits.window == "fixed":
+                wait = math.floor(now) + 1.0 - now
+            else:
+                wait = 1.0 - (now - window[0])
             self.rate_limited.append(("overall", chat_id))
         elif tokens < 1.0:
             wait = (1.0 - tokens) / limits.per_chat_per_second
@@ -140,7 +174,7 @@ class _Http(_Methods):
             return
         self._chat_tokens[chat_id] = (tokens, now)
         self.too_many_requests += 1
-        retry = max(1, math.ceil(wait))
+        retry = limits.retry_after or max(1, math.ceil(wait))
         raise _ApiError(429, f"Too Many Requests: retry after {retry}", retry)
 
     def _effective_chat(self, method: str, params: dict[str, Any]) -> int | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import random
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -89,6 +90,34 @@ class _RateLimits:
     overall_per_second: int
     per_chat_per_second: float
     per_chat_burst: float
+    window: str = "sliding"  # "sliding": any one second; "fixed": each clock second
+    retry_after: int | None = None  # what a 429 says (None: until a slot frees, at least 1 s)
+
+
+@dataclass(frozen=True)
+class Network:
+    """The road between the bot and the Bot API: a request takes half a round trip to arrive
+    and its answer the other half, each half `(rtt ± jitter) / 2` seconds drawn afresh, so a
+    round trip lies within `rtt ± jitter` and calls sent in one order may arrive in another."""
+
+    rtt: float
+    jitter: float = 0.0
+
+    def __post_init__(self) -> None:
+        if self.rtt < 0 or self.jitter < 0 or self.jitter > self.rtt:
+            raise ValueError("need 0 <= jitter <= rtt")
+
+    def leg(self, rng: random.Random) -> float:
+        return (self.rtt + rng.uniform(-self.jitter, self.jitter)) / 2
+
+
+@dataclass
+class _Stall:
+    """Calls that are carried out but never answered: the client times out not knowing."""
+
+    method: str  # lower-case
+    times: int | None
+    chat_id: int | None
 
 
 @dataclass

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from collections import deque
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -9,11 +10,13 @@ from typing import Any
 from aiohttp import web
 
 from bot.standin.records import (
+    Network,
     Outgoing,
     _Broadcast,
     _Failure,
     _Message,
     _RateLimits,
+    _Stall,
     _StoredFile,
     _User,
 )
@@ -58,6 +61,10 @@ class _State:
         self.too_many_requests = 0  # 429s answered because of `limit_rate`
         self.rate_limited: list[tuple[str, int | None]] = []  # why each: "overall" or "chat"
         self._rate_limits: _RateLimits | None = None
+        self._network: Network | None = None
+        self._rng = random.Random(0)
+        self._stalls: list[_Stall] = []
+        self.stalled: list[tuple[str, int | None]] = []  # calls carried out, never answered
         self._sent_times: deque[float] = deque()
         self._chat_tokens: dict[int | None, tuple[float, float]] = {}
 
