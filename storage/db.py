@@ -51,8 +51,13 @@ class InlineSQLiteConnection(aiosqlite.Connection):
             raise ValueError("Connection closed")
         # Nothing here waits, so a chat reading much (a report, a progress view) would keep the
         # loop to itself until its next message goes out: after each SLICE of work it lets the
-        # other chats' callbacks run first, as the worker threads' hops used to.
-        if time.perf_counter() - self._turn_began > SQLITE_SLICE_SECONDS:
+        # other chats' callbacks run first, as the worker threads' hops used to. Never inside a
+        # write transaction: another connection's write would then wait for SQLite's lock on
+        # this very thread (the busy timeout blocks it), and the holder could never finish.
+        if (
+            time.perf_counter() - self._turn_began > SQLITE_SLICE_SECONDS
+            and not self._connection.in_transaction
+        ):
             await asyncio.sleep(0)
             self._turn_began = time.perf_counter()
         return fn(*args, **kwargs)

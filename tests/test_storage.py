@@ -53,6 +53,29 @@ async def test_a_long_read_lets_the_other_chats_in_now_and_then(engine: AsyncEng
     assert statements > 5 * let_in, (statements, let_in)  # far fewer turns than statements
 
 
+async def test_a_long_write_keeps_the_loop_until_it_commits(engine: AsyncEngine) -> None:
+    """Inside a write transaction the connection never lets others in: another connection's
+    write would wait for SQLite's lock on the loop's own thread and the holder could never
+    commit ("database is locked" after the busy timeout)."""
+    order: list[str] = []
+
+    async def long_write() -> None:
+        async with engine.begin() as conn:
+            began = time.perf_counter()
+            while time.perf_counter() - began < 20 * SQLITE_SLICE_SECONDS:
+                await conn.execute(text("INSERT INTO people (created_at) VALUES ('2021-09-01')"))
+        order.append("long write committed")
+
+    async def other_write() -> None:
+        await asyncio.sleep(0)  # once the long write has begun
+        async with engine.begin() as conn:
+            await conn.execute(text("INSERT INTO people (created_at) VALUES ('2021-09-02')"))
+        order.append("other write committed")
+
+    await asyncio.wait_for(asyncio.gather(long_write(), other_write()), 10)
+    assert order == ["long write committed", "other write committed"]
+
+
 async def test_writers_take_turns_and_all_land(engine: AsyncEngine) -> None:
     db = Database(engine)
     order: list[str] = []
