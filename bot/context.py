@@ -3,13 +3,12 @@ wiring's own additions), and the PTB context that carries it."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from telegram.ext import Application, CallbackContext, ExtBot
 
 from bot.settings import Settings
 from core.channel import Inbound
-from core.pacing import Pacer
 from core.services import Services as EngineServices
 
 
@@ -18,8 +17,6 @@ class Services(EngineServices):
     """The engine's services (`core.services`) plus what the Telegram wiring needs."""
 
     settings: Settings
-    # Paces everything sent to Telegram; replies go before announcements (bot.pacing).
-    pacer: Pacer = field(default_factory=lambda: Pacer(0))
 
 
 class BotData:

@@ -65,8 +65,8 @@ async def serve(
                 drop_pending_updates=False, allowed_updates=Update.ALL_TYPES
             )
             await app.start()
+            sender = await start_sender(app)  # reminders go out on its bulk side too
             await start_reminders(app, settings)
-            sender = await start_sender(app)
             services = app.bot_data.services
             assert services is not None
             services.renderer.start()  # the drawing process loads matplotlib meanwhile
@@ -81,10 +81,12 @@ async def serve(
             try:
                 await stop.wait()
             finally:
-                log.info("stopping: finishing the updates and announcements in hand")
-                await stop_sender(sender)
+                log.info("stopping: finishing the updates, reminders and announcements in hand")
                 await app.updater.stop()
-                await app.stop()
+                await (
+                    app.stop()
+                )  # waits for a reminder tick under way (it sends on the sender's bot)
+                await stop_sender(sender)
                 services.renderer.close()
     finally:
         await engine.dispose()
@@ -131,6 +133,7 @@ async def start_sender(app: AksiApplication) -> RunningSender:
         await bot.initialize()
         failed.pop_all()
     channel = TelegramChannel(bot)
+    services.bulk_channels[channel.name] = channel  # reminders and digests (send_unprompted)
     broadcaster = Broadcaster(
         services,
         channel,
@@ -161,6 +164,7 @@ async def stop_sender(sender: RunningSender) -> None:
     with contextlib.suppress(asyncio.CancelledError):
         await sender.task
     await sender.broadcaster.drain()
+    sender.broadcaster.services.bulk_channels.pop(TelegramChannel.name, None)
     await sender.bot.shutdown()
 
 

@@ -21,12 +21,22 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable
 
+from core.channel import Address
+from core.contacts import numeric_id
+
 log = logging.getLogger(__name__)
 
 # Pace a little under the configured rate: a server counting arrivals in a sliding one-second
 # window sees some jitter, and one 429 costs a whole second of pause.
 SAFETY = 0.98
 _REMEMBERED_CHATS = 10_000
+
+
+def chat_key(where: Address) -> int:
+    """The pacer's key for a chat: a Telegram chat id, as Telegram's own replies are paced by
+    (PTB gives the rate limiter the chat id), or a number standing for any other address."""
+    number = numeric_id(where.external_id)
+    return number if number is not None else hash(where)
 
 
 class Pacer:

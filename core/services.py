@@ -1,6 +1,6 @@
 """What the engine's features and jobs reach, whatever the channel: the settings they read, the
-database, the catalogs, the clock, the drawing process and the channels to send on. The
-Telegram wiring (`bot.context`) adds what only it needs (the pacer)."""
+database, the catalogs, the clock, the drawing process, the channels to send on and the pace
+they allow."""
 
 from __future__ import annotations
 
@@ -12,11 +12,14 @@ from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from core.channel import Address, Channel, Outbound, SendResult, Unreachable
+from core.channel import Address, Channel, Outbound, RetryLater, SendResult, Unreachable
 from core.contacts import Arrivals
 from core.i18n import Catalogs
+from core.pacing import Pacer, chat_key
 from core.rendering import Renderer
 from storage.db import Database
+
+UNPROMPTED_ATTEMPTS = 3
 
 
 def utc_now() -> datetime:
@@ -57,6 +60,11 @@ class Services:
     renderer: Renderer = field(default_factory=Renderer)
     # The channels messages go out on, by name (`core.channel`); set when the bot is built.
     channels: dict[str, Channel] = field(default_factory=dict)
+    # A channel's side for messages nobody waits for, where it has one (Telegram: a connection
+    # pool of its own, not paced by itself: `send_unprompted` takes the pacer's bulk slots).
+    bulk_channels: dict[str, Channel] = field(default_factory=dict)
+    # Paces everything sent: replies first, then announcements, reminders and digests.
+    pacer: Pacer = field(default_factory=lambda: Pacer(0))
     # Give a person (at an address) the facilitators' command menu, or take it back; set by a
     # channel with command menus (Telegram's wiring).
     staff_menu: Callable[[Address, bool], Awaitable[None]] | None = None
@@ -68,6 +76,23 @@ class Services:
         if channel is None:
             return Unreachable(f"no channel {where.channel!r} here")
         return await channel.send(where, message)
+
+    async def send_unprompted(self, where: Address, message: Outbound) -> SendResult:
+        """A message nobody is waiting for (a reminder, a digest): it leaves at the pacer's bulk
+        slot (after every waiting reply, within the chat's own limit) on the channel's bulk
+        side; a wait the channel asks of everyone (Telegram's 429) pauses every send and the
+        message is tried again, up to UNPROMPTED_ATTEMPTS times."""
+        channel = self.bulk_channels.get(where.channel)
+        if channel is None:  # no bulk side: the channel paces its own sends, if it must
+            return await self.send(where, message)
+        result: SendResult = Unreachable("not tried")
+        for _ in range(UNPROMPTED_ATTEMPTS):
+            await self.pacer.bulk(chat_key(where))
+            result = await channel.send(where, message)
+            if not (isinstance(result, RetryLater) and result.pause_all):
+                return result
+            self.pacer.pause(result.seconds + 0.1)
+        return result
 
 
 class HasServices(Protocol):

@@ -30,7 +30,6 @@ from datetime import timedelta
 
 from core.announcements import delivered_parts
 from core.channel import (
-    Address,
     Channel,
     Failed,
     Outbound,
@@ -39,8 +38,7 @@ from core.channel import (
     Sent,
     Unreachable,
 )
-from core.contacts import numeric_id
-from core.pacing import Pacer
+from core.pacing import Pacer, chat_key
 from core.services import Services
 from scheduler.outbox import (
     MAX_ATTEMPTS,
@@ -133,8 +131,8 @@ class Broadcaster:
         queue = deque(batch)
         while queue:
             queued = queue.popleft()
-            if not pacer.chat_ready(_chat(queued.address)) and any(
-                pacer.chat_ready(_chat(q.address)) for q in queue
+            if not pacer.chat_ready(chat_key(queued.address)) and any(
+                pacer.chat_ready(chat_key(q.address)) for q in queue
             ):
                 queue.append(queued)
                 continue
@@ -145,7 +143,7 @@ class Broadcaster:
                     continue
             await self._slots.acquire()
             try:
-                await pacer.bulk(_chat(queued.address))
+                await pacer.bulk(chat_key(queued.address))
             except BaseException:
                 self._slots.release()
                 raise
@@ -237,9 +235,3 @@ class Broadcaster:
             "unreachable" if unreachable else "failed",
             error,
         )
-
-
-def _chat(where: Address) -> int:
-    """The pacer's key for a chat: a Telegram chat id as Telegram's own replies are paced by."""
-    number = numeric_id(where.external_id)
-    return number if number is not None else hash(where)

@@ -10,8 +10,12 @@ channel: the digest is markup sent through the facilitator's channel (`core.chan
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from functools import partial
+
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from core import reports
 from core.channel import Address, Outbound, Outcome, one_shot_outcome
@@ -25,6 +29,7 @@ from core.services import Services
 from core.timefmt import long_date
 from scheduler import digest
 from scheduler.reminders import mark_unreachable
+from scheduler.sending import Sending
 
 log = logging.getLogger(__name__)
 
@@ -138,9 +143,9 @@ async def prepare(services: Services, now: datetime) -> DigestReport:
 
 
 async def deliver(services: Services, item: Outgoing) -> Outcome:
-    """Send one digest; the outcome for its delivery row. Blocked or gone: recorded, not
-    retried (the next day's digest is tried afresh)."""
-    result = await services.send(item.address, Outbound(item.body))
+    """Send one digest (paced, on the channel's bulk side); the outcome for its delivery row.
+    Blocked or gone: recorded, not retried (the next day's digest is tried afresh)."""
+    result = await services.send_unprompted(item.address, Outbound(item.body))
     outcome = one_shot_outcome(result)
     if outcome != "sent":
         reason = getattr(result, "reason", "")
@@ -149,15 +154,25 @@ async def deliver(services: Services, item: Outgoing) -> Outcome:
 
 
 async def run_digest_tick(services: Services, now: datetime) -> DigestReport:
-    """One tick: claim and compose the digests due, then send each and record its outcome."""
+    """One tick: claim and compose the digests due, then send them side by side and record
+    each outcome."""
     result = await prepare(services, now)
-    for item in result.outgoing:
-        outcome = await deliver(services, item)
-        async with services.db.begin() as session:
+
+    async def record(session: AsyncSession, done: Sequence[tuple[Outgoing, Outcome]]) -> None:
+        for item, outcome in done:
             await digest.set_status(session, item.staff_id, item.local_date, outcome)
             if outcome == "unreachable":
                 await mark_unreachable(session, item.address, now, services.people)
-        setattr(result, outcome, getattr(result, outcome) + 1)
+
+    sending = Sending(services, partial(deliver, services), record)
+    try:
+        for item in result.outgoing:
+            await sending.add(item)
+    finally:
+        outcomes = await sending.finish()
+    result.sent += outcomes["sent"]
+    result.failed += outcomes["failed"]
+    result.unreachable += outcomes["unreachable"]
     if result.outgoing or result.late:
         log.info(
             "digests: %d sent, %d late, %d failed, %d unreachable",

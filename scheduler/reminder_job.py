@@ -11,9 +11,10 @@ job knows neither the channel nor the wording."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from functools import partial
 from typing import Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -22,6 +23,7 @@ from core import reminders as rules
 from core.channel import Address, Outbound, Outcome, Rows, one_shot_outcome
 from core.services import HasServices
 from scheduler import reminders as rem
+from scheduler.sending import Sending
 from storage.models import Participant, Session
 
 log = logging.getLogger("handlers.reminders")
@@ -64,16 +66,39 @@ class TickReport:
     unreachable: int = 0
     skipped_claimed: int = 0
     outgoing: list[Outgoing] = field(default_factory=list)
+    taken: int = 0  # reminder rows taken (the last batch, for `prepare`)
+
+    def absorb(self, batch: TickReport) -> None:
+        """Add a claimed batch's counts and messages to the tick's."""
+        self.quiet += batch.quiet
+        self.late += batch.late
+        self.unreachable += batch.unreachable
+        self.skipped_claimed += batch.skipped_claimed
+        self.outgoing.extend(batch.outgoing)
+        self.taken += batch.taken
 
 
-async def prepare(context: HasServices, now: datetime, messages: ReminderMessages) -> TickReport:
-    """Claim every reminder due at `now` and compose its message, in one transaction that is
-    committed before anything is sent."""
+# Reminder rows claimed in one transaction: the write turn it holds stays short (other chats'
+# check-ins wait for it), and few are claimed ahead of sending.
+CLAIM_BATCH = 50
+
+
+async def prepare(
+    context: HasServices,
+    now: datetime,
+    messages: ReminderMessages,
+    *,
+    limit: int = CLAIM_BATCH,
+    sessions: bool = True,
+) -> TickReport:
+    """Claim up to `limit` reminders due at `now` (and, with `sessions`, the session reminders
+    due) and compose their messages, in one transaction committed before anything is sent."""
     services = context.services
     catch_up = timedelta(minutes=services.settings.aksi_reminder_catch_up_minutes)
     report = TickReport()
     async with services.db.begin() as session:
-        taken = await rem.take_due(session, now, catch_up)
+        taken = await rem.take_due(session, now, catch_up, limit)
+        report.taken = len(taken)
         snoozed = {
             d.participant.id for d in taken if d.reminder.kind == rules.SNOOZE and not d.late
         }
@@ -102,7 +127,7 @@ async def prepare(context: HasServices, now: datetime, messages: ReminderMessage
             report.outgoing.append(
                 Outgoing(p.id, due.address, kind, due.local_date, slot, message[0], message[1])
             )
-        for item in await rem.sessions_due(session, now, catch_up):
+        for item in await rem.sessions_due(session, now, catch_up) if sessions else ():
             s = item.session
             for p in item.participants:
                 where = item.addresses.get(p.person_id)
@@ -122,8 +147,9 @@ async def prepare(context: HasServices, now: datetime, messages: ReminderMessage
 
 
 async def deliver(context: HasServices, item: Outgoing) -> Outcome:
-    """Send one reminder; the outcome for its delivery row."""
-    result = await context.services.send(item.address, Outbound(item.body, item.keyboard or ()))
+    """Send one reminder (paced, on the channel's bulk side); the outcome for its row."""
+    message = Outbound(item.body, item.keyboard or ())
+    result = await context.services.send_unprompted(item.address, message)
     outcome = one_shot_outcome(result)
     if outcome == "failed":
         reason = getattr(result, "reason", "")
@@ -132,17 +158,38 @@ async def deliver(context: HasServices, item: Outgoing) -> Outcome:
 
 
 async def run_tick(context: HasServices, now: datetime, messages: ReminderMessages) -> TickReport:
-    """One tick: claim and compose what is due, then send it and record each outcome."""
-    report = await prepare(context, now, messages)
-    for item in report.outgoing:
-        outcome = await deliver(context, item)
-        async with context.services.db.begin() as session:
+    """One tick: claim and compose what is due a batch at a time, send each batch side by side
+    while the next is claimed, and record the outcomes. A tick with more due than one batch
+    keeps going, taking also what comes due meanwhile, until nothing is left (the scheduler
+    never starts a second copy while it runs: `bot.jobs.job_terms`)."""
+    services = context.services
+
+    async def record(session: AsyncSession, done: Sequence[tuple[Outgoing, Outcome]]) -> None:
+        for item, outcome in done:
             await rem.set_status(
                 session, item.participant_id, item.kind, item.local_date, item.slot, outcome
             )
             if outcome == "unreachable":
-                await rem.mark_unreachable(session, item.address, now, context.services.people)
-        setattr(report, outcome, getattr(report, outcome) + 1)
+                await rem.mark_unreachable(session, item.address, now, services.people)
+
+    sending = Sending(services, partial(deliver, context), record)
+    report = TickReport()
+    try:
+        first = True
+        while True:
+            batch = await prepare(context, now, messages, sessions=first)
+            first = False
+            report.absorb(batch)
+            for item in batch.outgoing:
+                await sending.add(item)
+            if batch.taken < CLAIM_BATCH:
+                break
+            now = max(now, services.clock())
+    finally:
+        outcomes = await sending.finish()
+    report.sent += outcomes["sent"]
+    report.failed += outcomes["failed"]
+    report.unreachable += outcomes["unreachable"]
     if report.outgoing or report.late:
         log.info(
             "reminders: %d sent, %d quiet, %d late, %d failed, %d unreachable",

@@ -104,6 +104,7 @@ class _Control(_Http):
         """Forget outbox, requests and counters (not messages, users or queued updates)."""
         self.outbox.clear()
         self.requests.clear()
+        self.most_in_flight = self.in_flight
         self.unknown_methods.clear()
         self.chat_actions.clear()
         self.get_updates_calls = 0

@@ -21,6 +21,16 @@ class _Http(_Methods):
     # ----------------------------------------------------------------------------------
 
     async def _handle_api(self, request: web.Request) -> web.Response:
+        if request.match_info["method"].lower() == "getupdates":  # long polls: not counted
+            return await self._api_call(request)
+        self.in_flight += 1
+        self.most_in_flight = max(self.most_in_flight, self.in_flight)
+        try:
+            return await self._api_call(request)
+        finally:
+            self.in_flight -= 1
+
+    async def _api_call(self, request: web.Request) -> web.Response:
         if request.match_info["token"] != self.token:
             return self._error_response(_ApiError(401, "Unauthorized"))
         called = request.match_info["method"]

@@ -65,6 +65,8 @@ class _State:
         self._rng = random.Random(0)
         self._stalls: list[_Stall] = []
         self.stalled: list[tuple[str, int | None]] = []  # calls carried out, never answered
+        self.in_flight = 0  # API calls received and not yet answered (long polls aside)
+        self.most_in_flight = 0  # the most at once since the start (or `reset_records`)
         self._sent_times: deque[float] = deque()
         self._chat_tokens: dict[int | None, tuple[float, float]] = {}
 
