@@ -4,6 +4,7 @@ throwaway server the test run starts (tests/pgserver.py) for modules marked
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -20,6 +21,49 @@ from tests.pgserver import PostgresServer
 
 # Friday 3 September 2021, 09:00 WITA: the second day of the cohort `make_cohort` makes.
 NOW = datetime(2021, 9, 3, 1, 0, tzinfo=UTC)
+# Where a failure is logged: Telegram's error handler (bot.errors.on_error), the engine of the
+# other channels (bot.engine), and a reminder or digest that broke (scheduler.sending).
+ERROR_LOGGERS = ("handlers.fallback", "aksi.engine", "scheduler.sending")
+
+
+class _Caught(logging.Handler):
+    """Keeps the error records it is given."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.ERROR)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
+@pytest.fixture(autouse=True)
+def caught_errors(request: pytest.FixtureRequest) -> Iterator[list[logging.LogRecord]]:
+    """The errors the bot's error handlers logged during the test (set up first, so it sees
+    the bot stop too). A test fails on any it did not declare with
+    `pytest.mark.expected_errors`: a feature that failed was answered with an apology, which
+    an assertion on the answers may not notice."""
+    caught = _Caught()
+    loggers = [logging.getLogger(name) for name in ERROR_LOGGERS]
+    for logger in loggers:
+        logger.addHandler(caught)
+    try:
+        yield caught.records
+    finally:
+        for logger in loggers:
+            logger.removeHandler(caught)
+    if caught.records and request.node.get_closest_marker("expected_errors") is None:
+        lines = [
+            f"{r.name}: {r.getMessage()} ({r.exc_info[1]!r})"
+            if r.exc_info and r.exc_info[1]
+            else f"{r.name}: {r.getMessage()}"
+            for r in caught.records
+        ]
+        pytest.fail(
+            "the bot's error handler caught what the test did not expect (mark the test "
+            "`pytest.mark.expected_errors` if it should):\n" + "\n".join(lines),
+            pytrace=False,
+        )
 
 
 @pytest.fixture

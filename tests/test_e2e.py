@@ -339,6 +339,7 @@ async def test_restart_keeps_everyone_and_answers_what_came_while_down(
 
 
 @pytest.mark.channels("telegram")  # Telegram's error handler (the engine's: test_features_memory)
+@pytest.mark.expected_errors  # a handler raises on purpose
 async def test_a_failure_is_answered_with_an_apology_in_the_readers_language(
     bot: RunningBot,
 ) -> None:

@@ -161,6 +161,7 @@ async def test_times_are_shown_in_the_readers_zone_and_way(
     assert "10.00–12.00 WITA" in await say(running, BUDI, "jadwal")
 
 
+@pytest.mark.expected_errors  # a feature raises on purpose
 async def test_a_feature_that_fails_is_answered_with_an_apology(
     running: tuple[Engine, MemoryChannel], monkeypatch: pytest.MonkeyPatch
 ) -> None:
