@@ -22,11 +22,14 @@ chance to tidy up), started again on the same database, and the losses and dupli
 counted again once the report arrives.
 
 Ends with one key=value line. Exits 1 if anything was lost.
-Usage: .venv/bin/python bench/broadcast.py [RECIPIENTS]   (default 2000)
+Usage: .venv/bin/python bench/broadcast.py [RECIPIENTS] [--rtt-ms 150 --jitter-ms 50]
+[--retry-after 5]   (default 2000 recipients on loopback; with a round trip the stand-in adds
+it to every call, and the bot is told the jitter: AKSI_NETWORK_JITTER_MS)
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import contextlib
 import gc
@@ -37,6 +40,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -46,16 +50,29 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.common import (  # noqa: E402
-    aksi_environment,
     bench_cohort,
+    chatter,
     percentile,
+    start_aksi,
     stop_process,
     telegram_person,
 )
+from bench.common import wait_for as common_wait_for  # noqa: E402
 from bot.standin import BotApiStandIn, Outgoing  # noqa: E402
 from storage.models import Participant, Staff  # noqa: E402
 
-RECIPIENTS = int(sys.argv[1]) if len(sys.argv) > 1 else 2000
+
+def arguments() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description="Announcement delivery under Telegram's limits")
+    parser.add_argument("recipients", type=int, nargs="?", default=2000)
+    parser.add_argument("--rtt-ms", type=float, default=0.0, help="round trip (0: loopback)")
+    parser.add_argument("--jitter-ms", type=float, default=0.0, help="± on the round trip")
+    parser.add_argument("--retry-after", type=int, default=None, help="what a 429 asks (s)")
+    return parser.parse_args()
+
+
+ARGS = arguments()
+RECIPIENTS = ARGS.recipients
 CHATTERS = int(os.environ.get("BENCH_CHATTERS", "20"))
 CHAT_EVERY = (5.0, 15.0)  # seconds between one chatter's commands
 FIRST_USER = 100_000
@@ -125,34 +142,21 @@ class Watch:
 
 
 async def start(standin: BotApiStandIn, db: Path, log: IO[bytes]) -> asyncio.subprocess.Process:
-    calls = standin.get_updates_calls
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot",
-        "run",
-        cwd=db.parent,
-        env=aksi_environment(
-            standin, db, AKSI_MAX_MESSAGES_PER_SECOND=str(LIMIT), AKSI_REMINDER_TICK_SECONDS="0"
-        ),
-        stdout=log,
-        stderr=log,
+    return await start_aksi(
+        standin,
+        db,
+        log,
+        AKSI_MAX_MESSAGES_PER_SECOND=str(LIMIT),
+        AKSI_REMINDER_TICK_SECONDS="0",
+        # The pacer leaves room for the jitter the network has (none on loopback).
+        AKSI_NETWORK_JITTER_MS=str(ARGS.jitter_ms),
     )
-    deadline = time.monotonic() + 60
-    while standin.get_updates_calls == calls:
-        if process.returncode is not None or time.monotonic() > deadline:
-            raise RuntimeError("aksi run did not start; see the log")
-        await asyncio.sleep(0.05)
-    return process
 
 
-async def wait_for(predicate: object, what: str, timeout: float = WAIT_SECONDS) -> None:
-    assert callable(predicate)
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise RuntimeError(f"timed out waiting for {what}")
-        await asyncio.sleep(0.01)
+async def wait_for(
+    predicate: Callable[[], object], what: str, timeout: float = WAIT_SECONDS
+) -> None:
+    await common_wait_for(predicate, what, timeout)
 
 
 async def announce(standin: BotApiStandIn, watch: Watch, text: str) -> float:
@@ -186,22 +190,6 @@ async def announce(standin: BotApiStandIn, watch: Watch, text: str) -> float:
     return pressed
 
 
-async def chatter(
-    standin: BotApiStandIn, watch: Watch, uid: int, done: asyncio.Event, latencies: list[float]
-) -> None:
-    """One participant typing /jadwal now and then; the latency to the bot's answer."""
-    rng = random.Random(uid)
-    await asyncio.sleep(rng.uniform(0, CHAT_EVERY[1]))
-    while not done.is_set():
-        answered: asyncio.Future[float] = asyncio.get_running_loop().create_future()
-        watch.waiting[uid] = answered
-        sent = time.monotonic()
-        standin.push_message(uid, "/jadwal", first_name=f"P{uid}")
-        with contextlib.suppress(TimeoutError):
-            latencies.append((await asyncio.wait_for(answered, 30) - sent) * 1000)
-        await asyncio.sleep(rng.uniform(*CHAT_EVERY))
-
-
 def count(watch: Watch, mark: str) -> tuple[int, int, Counter[int]]:
     per_chat = Counter(chat for _, chat in watch.deliveries(mark))
     lost = sum(1 for uid in USERS if per_chat[uid] == 0)
@@ -232,7 +220,14 @@ async def main() -> int:
     log = log_path.open("wb")
     print(f"recipients={RECIPIENTS} chatters={CHATTERS} limit={LIMIT}/s overall, 1/s per chat")
     async with BotApiStandIn() as standin:
-        standin.limit_rate(overall_per_second=LIMIT, per_chat_per_second=1.0, per_chat_burst=3.0)
+        standin.limit_rate(
+            overall_per_second=LIMIT,
+            per_chat_per_second=1.0,
+            per_chat_burst=3.0,
+            retry_after=ARGS.retry_after,
+        )
+        standin.network(ARGS.rtt_ms, ARGS.jitter_ms, seed=1)
+        print(f"network: {standin.network_settings}")
         watch = Watch()
         standin.add_listener(watch)
         process = await start(standin, db, log)
@@ -244,7 +239,9 @@ async def main() -> int:
             latencies: list[float] = []
             chat_users = random.Random(7).sample(list(USERS), CHATTERS)
             chatters = [
-                asyncio.create_task(chatter(standin, watch, uid, done, latencies))
+                asyncio.create_task(
+                    chatter(standin, watch.waiting, uid, done, latencies, CHAT_EVERY)
+                )
                 for uid in chat_users
             ]
             await wait_for(lambda: watch.report(MARKS[0]) is not None, "the report")

@@ -1,16 +1,22 @@
 """What the benchmarks share: a fresh database with the bench cohort, the environment of an
-`aksi run` process against the Bot API stand-in, stopping that process, and percentiles."""
+`aksi run` process against the Bot API stand-in, starting and stopping that process, waiting
+for a condition, and percentiles."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
+import random
 import signal
 import statistics
-from collections.abc import AsyncIterator
+import sys
+import time
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import IO
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -58,6 +64,58 @@ def aksi_environment(standin: BotApiStandIn, db: Path, **settings: str) -> dict[
     )
     env.update(settings)
     return env
+
+
+async def start_aksi(
+    standin: BotApiStandIn, db: Path, log: IO[bytes], **settings: str
+) -> asyncio.subprocess.Process:
+    """`aksi run` on `db` against `standin` (`settings` as in `aksi_environment`), once it
+    polls for updates."""
+    calls = standin.get_updates_calls
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", "run",
+        cwd=db.parent, env=aksi_environment(standin, db, **settings), stdout=log, stderr=log,
+    )  # fmt: skip
+    deadline = time.monotonic() + 60
+    while standin.get_updates_calls == calls:
+        if process.returncode is not None or time.monotonic() > deadline:
+            raise RuntimeError("aksi run did not start; see the log")
+        await asyncio.sleep(0.05)
+    return process
+
+
+async def wait_for(predicate: Callable[[], object], what: str, timeout: float) -> None:
+    """Poll `predicate` every 10 ms until it is true; RuntimeError naming `what` after
+    `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"timed out waiting for {what}")
+        await asyncio.sleep(0.01)
+
+
+async def chatter(
+    standin: BotApiStandIn,
+    waiting: dict[int, asyncio.Future[float]],
+    uid: int,
+    done: asyncio.Event,
+    latencies: list[float],
+    every: tuple[float, float],
+    now: Callable[[], float] = time.monotonic,
+) -> None:
+    """One participant typing /jadwal every `every` seconds until `done`; the time from each
+    message to the bot's answer (ms) goes to `latencies`. The caller's watch of the outbox
+    resolves `waiting[uid]` with the answer's time (on the clock `now`)."""
+    rng = random.Random(uid)
+    await asyncio.sleep(rng.uniform(0, every[1]))
+    while not done.is_set():
+        answered: asyncio.Future[float] = asyncio.get_running_loop().create_future()
+        waiting[uid] = answered
+        sent = now()
+        standin.push_message(uid, "/jadwal", first_name=f"P{uid}")
+        with contextlib.suppress(TimeoutError):
+            latencies.append((await asyncio.wait_for(answered, 30) - sent) * 1000)
+        await asyncio.sleep(rng.uniform(*every))
 
 
 async def stop_process(process: asyncio.subprocess.Process, timeout: float = 20.0) -> None:

@@ -1,7 +1,8 @@
 """A bare PTB bot for `bench/checkin.py`: Aksi's check-in on the wire, without Aksi.
 
 Built with the same ApplicationBuilder options as `bot/app.py` (Bot API base URL, AIORateLimiter
-with max_retries=3 and the overall rate from AKSI_MAX_MESSAGES_PER_SECOND, one update at a time)
+with max_retries=3 and the overall rate from AKSI_MAX_MESSAGES_PER_SECOND, one update at a time
+unless ECHO_CONCURRENCY says how many)
 and run with long polling that keeps pending updates, like `aksi run`. `/lapor` answers with a
 one-habit sheet and its inline keyboard; a press on `ci:y:<habit_id>.<YYYYMMDD>` is answered
 ("Tersimpan ✅") and the sheet is edited to show the habit as done. No database, no catalogs.
@@ -110,7 +111,8 @@ def build() -> Application:  # type: ignore[type-arg]
         .base_url(base_url)
         .base_file_url(base_url.replace("/bot", "/file/bot", 1))
         .rate_limiter(AIORateLimiter(overall_max_rate=rate, max_retries=3))
-        .concurrent_updates(False)
+        # ECHO_CONCURRENCY: updates handled at once (bench/checkin.py --rtt-ms gives it Aksi's).
+        .concurrent_updates(int(os.environ.get("ECHO_CONCURRENCY", "0")) or False)
         .build()
     )
     app.add_handler(CommandHandler("lapor", lapor, filters=filters.ChatType.PRIVATE))

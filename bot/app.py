@@ -49,7 +49,11 @@ def build_application(
         db=Database(engine),
         i18n=Catalogs(),
         clock=clock or utc_now,
-        pacer=Pacer(settings.aksi_max_messages_per_second),
+        pacer=Pacer(
+            settings.aksi_max_messages_per_second,
+            # Half the round trip's spread, each way (the answer's leg takes the other half).
+            jitter=settings.aksi_network_jitter_ms / 2000,
+        ),
         renderer=Renderer(settings.aksi_render_processes),
     )
     builder = (

@@ -19,6 +19,18 @@ __all__ = ["SAFETY", "PacedRateLimiter", "Pacer"]
 
 log = logging.getLogger(__name__)
 
+# Bot API calls that change or answer what is already there, rather than send a message.
+UNMETERED = frozenset(
+    {
+        "answerCallbackQuery",
+        "editMessageText",
+        "editMessageCaption",
+        "editMessageReplyMarkup",
+        "deleteMessage",
+        "sendChatAction",
+    }
+)
+
 
 class PacedRateLimiter(BaseRateLimiter[int]):
     """python-telegram-bot's hook: every request to a chat waits for an interactive slot; a
@@ -45,7 +57,10 @@ class PacedRateLimiter(BaseRateLimiter[int]):
     ) -> bool | dict[str, Any] | list[dict[str, Any]]:
         if in_write_transaction():  # see storage.db.after_commit
             raise RuntimeError(f"{endpoint}: a call to Telegram inside a write transaction")
-        chat_id = data.get("chat_id")
+        # Only messages take a slot: Telegram's limits count messages sent (its Bot FAQ); an
+        # edit or a button's answer is the answer to the person's own press, and waiting a slot
+        # for it only slowed presses down (a 429 on one still pauses everything, below).
+        chat_id = None if endpoint in UNMETERED else data.get("chat_id")
         retries = self.max_retries if rate_limit_args is None else rate_limit_args
         for attempt in range(retries + 1):
             if chat_id is not None:

@@ -39,6 +39,11 @@ class Settings(BaseSettings):
     # Telegram's overall limit for a bot (messages a second); 0 turns Aksi's own limiter off,
     # e.g. for a local Bot API server or paid broadcasts.
     aksi_max_messages_per_second: float = Field(default=30.0, ge=0, le=1000)
+    # How much the round trip to Telegram varies, ± ms (a ping of 150 ± 50 ms: 50). A message
+    # reaches Telegram up to half of that early or late, so the pacer counts every second that
+    # much longer at each end and a server counting arrivals in a strict one-second window
+    # never sees more than the limit (50: 30 a second leaves as about 28). 0 on loopback.
+    aksi_network_jitter_ms: float = Field(default=50.0, ge=0, le=1000)
     # How often the reminder job looks for due reminders; 0 turns the job off.
     aksi_reminder_tick_seconds: float = Field(default=60.0, ge=0, le=3600)
     # After downtime, reminders due at most this long ago are still sent; older are skipped.

@@ -40,14 +40,21 @@ def chat_key(where: Address) -> int:
 
 
 class Pacer:
+    """`rate` messages a second overall and one a `per_chat_interval` to a chat, as they
+    arrive: departures may reach the server up to `jitter` seconds early or late, so every
+    second is counted `2 * jitter` longer (with ±50 ms, 30 a second leaves as about 27)."""
+
     def __init__(
         self,
         rate: float,
         per_chat_interval: float = 1.0,
         clock: Callable[[], float] = time.monotonic,
+        *,
+        jitter: float = 0.0,
     ) -> None:
-        self.interval = 1.0 / (rate * SAFETY) if rate > 0 else 0.0
-        self.per_chat_interval = per_chat_interval
+        stretch = 1.0 + 2 * jitter
+        self.interval = stretch / (rate * SAFETY) if rate > 0 else 0.0
+        self.per_chat_interval = per_chat_interval * stretch
         self.clock = clock
         self._next = 0.0
         self._paused_until = 0.0
@@ -93,17 +100,24 @@ class Pacer:
         self._note(chat_id, max(slot, now))
 
     async def bulk(self, chat_id: int) -> None:
-        """Wait until a slot is free now and `chat_id` may get a message; announcements take
-        their turn one at a time, after any reply that is waiting."""
-        async with self._bulk:
-            while True:
-                now = self.clock()
-                ready = max(self._paused_until, self.chat_ready_at(chat_id))
-                if self.interval:
-                    ready = max(ready, self._next)
-                if ready <= now:
+        """Wait until a slot is free now and `chat_id` may get a message; messages nobody waits
+        for (announcements, reminders) take their turn one at a time, after any reply that is
+        waiting. A chat that just got a message waits out of the line, so it never holds up
+        the others' slots."""
+        while True:
+            chat_wait = self.chat_ready_at(chat_id) - self.clock()
+            if chat_wait > 0:
+                await asyncio.sleep(chat_wait)
+                continue
+            async with self._bulk:
+                while self.chat_ready_at(chat_id) <= (now := self.clock()):
+                    ready = self._paused_until
                     if self.interval:
-                        self._next = self._after(now)
-                    self._note(chat_id, now)
-                    return
-                await asyncio.sleep(ready - now)
+                        ready = max(ready, self._next)
+                    if ready <= now:
+                        if self.interval:
+                            self._next = self._after(now)
+                        self._note(chat_id, now)
+                        return
+                    await asyncio.sleep(ready - now)
+                # A reply reached the chat while this waited for its slot: out of the line again.

@@ -4,6 +4,7 @@ choices again: change the entry or undo it."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import date, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -112,9 +113,11 @@ async def checkin_button(turn: Turn) -> None:
             return
     saved = press.action in ("y", "n", *REASONS)
     done = "button.saved" if saved else "checkin.undone" if press.action == "u" else None
-    await turn.answer_button(plain(turn, lang, done) if done else None)
-    if result is not None:
-        await turn.edit_or_reply(*result)
+    answer = turn.answer_button(plain(turn, lang, done) if done else None)
+    if result is None:
+        await answer
+    else:  # side by side: one round trip to the channel instead of two
+        await asyncio.gather(answer, turn.edit_or_reply(*result))
     if follow_up is not None:
         await turn.reply(follow_up)
 

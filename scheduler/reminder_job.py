@@ -10,6 +10,7 @@ job knows neither the channel nor the wording."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
@@ -158,8 +159,8 @@ async def deliver(context: HasServices, item: Outgoing) -> Outcome:
 
 
 async def run_tick(context: HasServices, now: datetime, messages: ReminderMessages) -> TickReport:
-    """One tick: claim and compose what is due a batch at a time, send each batch side by side
-    while the next is claimed, and record the outcomes. A tick with more due than one batch
+    """One tick: claim and compose what is due a batch at a time, send side by side while the
+    next batch is claimed, and record the outcomes. A tick with more due than one batch
     keeps going, taking also what comes due meanwhile, until nothing is left (the scheduler
     never starts a second copy while it runs: `bot.jobs.job_terms`)."""
     services = context.services
@@ -174,18 +175,41 @@ async def run_tick(context: HasServices, now: datetime, messages: ReminderMessag
 
     sending = Sending(services, partial(deliver, context), record)
     report = TickReport()
-    try:
+    # Claimed ahead, waiting for a sending slot: the next batch is claimed (and composed)
+    # while this one goes out, so the channel is never kept waiting by the database.
+    claimed: asyncio.Queue[Outgoing | None] = asyncio.Queue(maxsize=CLAIM_BATCH)
+
+    async def claim_batches(at: datetime) -> None:
         first = True
         while True:
-            batch = await prepare(context, now, messages, sessions=first)
+            batch = await prepare(context, at, messages, sessions=first)
             first = False
             report.absorb(batch)
             for item in batch.outgoing:
-                await sending.add(item)
+                await claimed.put(item)
             if batch.taken < CLAIM_BATCH:
-                break
-            now = max(now, services.clock())
+                return
+            at = max(at, services.clock())
+
+    async def claim_all(at: datetime) -> None:
+        """Claim, then say so (None) after the last item; cancelled with the tick, it says
+        nothing (nobody is left to read it)."""
+        try:
+            await claim_batches(at)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            await claimed.put(None)
+            raise
+        await claimed.put(None)
+
+    claiming = asyncio.create_task(claim_all(now))
+    try:
+        while (item := await claimed.get()) is not None:
+            await sending.add(item)
+        await claiming  # its error, if it failed
     finally:
+        claiming.cancel()
         outcomes = await sending.finish()
     report.sent += outcomes["sent"]
     report.failed += outcomes["failed"]

@@ -5,6 +5,7 @@ throwaway server the test run starts (tests/pgserver.py) for modules marked
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -68,8 +69,11 @@ def caught_errors(request: pytest.FixtureRequest) -> Iterator[list[logging.LogRe
 
 @pytest.fixture
 async def standin() -> AsyncIterator[BotApiStandIn]:
-    """The Bot API stand-in on a free loopback port."""
+    """The Bot API stand-in on a free loopback port; AKSI_TEST_RTT_MS (and AKSI_TEST_JITTER_MS)
+    put it that far away, as Telegram is."""
     async with BotApiStandIn() as server:
+        rtt = float(os.environ.get("AKSI_TEST_RTT_MS", "0"))
+        server.network(rtt, float(os.environ.get("AKSI_TEST_JITTER_MS", "0")))
         yield server
 
 

@@ -31,6 +31,40 @@ async def test_announcement_slots_keep_the_rate() -> None:
     assert all(sum(1 for t in stamps if s <= t < s + window) <= 20 for s in stamps)
 
 
+async def test_room_for_jitter_keeps_any_second_of_arrivals_within_the_rate(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Departures paced for ±`jitter`, each then arriving up to that early or late, can never
+    put more than the rate into one window of arrivals (the worst case: those departing just
+    before the window late, those just after it early); without the room, they can. On a
+    clock that moves only when the pacer sleeps, so the slots are exact."""
+    window, jitter = 1.0, 0.05  # the server's one-second window; ±50 ms
+    now = [0.0]
+    real_sleep = asyncio.sleep
+
+    async def sleep(seconds: float) -> None:
+        now[0] += max(seconds, 0.0)
+        await real_sleep(0)
+
+    monkeypatch.setattr(asyncio, "sleep", sleep)
+
+    async def departures(pacer: Pacer) -> list[float]:
+        stamps = []
+        for chat in range(3 * int(RATE)):
+            await pacer.bulk(chat)
+            stamps.append(now[0])
+        return stamps
+
+    def most_in_a_window(stamps: list[float]) -> int:
+        # Whatever departs within a window widened by the jitter at both ends may arrive in it.
+        return max(sum(1 for t in stamps if s <= t < s + window + 2 * jitter) for s in stamps)
+
+    roomy = Pacer(RATE, clock=lambda: now[0], jitter=jitter)
+    assert roomy.per_chat_interval == pytest.approx(1.0 + 2 * jitter)
+    assert most_in_a_window(await departures(roomy)) <= RATE
+    assert most_in_a_window(await departures(Pacer(RATE, clock=lambda: now[0]))) > RATE
+
+
 async def test_a_reply_goes_before_a_waiting_announcement() -> None:
     pacer = Pacer(10.0)  # 100 ms slots make the order plain
     order: list[str] = []
