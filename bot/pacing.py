@@ -59,12 +59,15 @@ class PacedRateLimiter(BaseRateLimiter[int]):
             raise RuntimeError(f"{endpoint}: a call to Telegram inside a write transaction")
         # Only messages take a slot: Telegram's limits count messages sent (its Bot FAQ); an
         # edit or a button's answer is the answer to the person's own press, and waiting a slot
-        # for it only slowed presses down (a 429 on one still pauses everything, below).
+        # for it only slowed presses down. They still wait out a pause (a 429 on any call
+        # pauses everything, below).
         chat_id = None if endpoint in UNMETERED else data.get("chat_id")
         retries = self.max_retries if rate_limit_args is None else rate_limit_args
         for attempt in range(retries + 1):
             if chat_id is not None:
                 await self.pacer.interactive(chat_id)
+            else:
+                await self.pacer.unpaused()
             try:
                 return await callback(*args, **kwargs)
             except RetryAfter as exc:

@@ -66,26 +66,28 @@ async def serve(
             )
             await app.start()
             sender = await start_sender(app)  # reminders go out on its bulk side too
-            await start_reminders(app, settings)
             services = app.bot_data.services
             assert services is not None
-            services.renderer.start()  # the drawing process loads matplotlib meanwhile
-            log.info(
-                "Aksi is running as @%s (Bot API %s, database %s)",
-                app.bot.username,
-                settings.telegram_api_base_url,
-                describe_database(settings.database_url),
-            )
-            if on_ready is not None:
-                await on_ready(app)
             try:
+                await start_reminders(app, settings)
+                services.renderer.start()  # the drawing process loads matplotlib meanwhile
+                log.info(
+                    "Aksi is running as @%s (Bot API %s, database %s)",
+                    app.bot.username,
+                    settings.telegram_api_base_url,
+                    describe_database(settings.database_url),
+                )
+                if on_ready is not None:
+                    await on_ready(app)
                 await stop.wait()
             finally:
                 log.info("stopping: finishing the updates, reminders and announcements in hand")
                 await app.updater.stop()
-                await (
-                    app.stop()
-                )  # waits for a reminder tick under way (it sends on the sender's bot)
+                scheduler = app.job_queue.scheduler if app.job_queue is not None else None
+                if scheduler is not None and scheduler.running:
+                    scheduler.pause()  # no tick starts while the one under way finishes
+                # Waits for a tick under way (it sends on the sender's bot, closed next).
+                await app.stop()
                 await stop_sender(sender)
                 services.renderer.close()
     finally:

@@ -89,6 +89,13 @@ class Pacer:
             return self._next + self.interval
         return now + self.interval
 
+    async def unpaused(self) -> None:
+        """Wait out a pause (Telegram's 429) without taking a slot: for calls that are not
+        messages (an edit, a button's answer)."""
+        wait = self._paused_until - self.clock()
+        if wait > 0:
+            await asyncio.sleep(wait)
+
     async def interactive(self, chat_id: object = None) -> None:
         """Wait for the next free slot (reserved at once, ahead of any announcement)."""
         now = self.clock()

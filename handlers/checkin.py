@@ -116,8 +116,16 @@ async def checkin_button(turn: Turn) -> None:
     answer = turn.answer_button(plain(turn, lang, done) if done else None)
     if result is None:
         await answer
-    else:  # side by side: one round trip to the channel instead of two
-        await asyncio.gather(answer, turn.edit_or_reply(*result))
+    else:  # side by side: one round trip to the channel instead of two; both finish first
+        failed = [
+            r
+            for r in await asyncio.gather(
+                answer, turn.edit_or_reply(*result), return_exceptions=True
+            )
+            if isinstance(r, BaseException)
+        ]
+        if failed:
+            raise failed[0]
     if follow_up is not None:
         await turn.reply(follow_up)
 

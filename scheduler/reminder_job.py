@@ -198,7 +198,7 @@ async def run_tick(context: HasServices, now: datetime, messages: ReminderMessag
             await claim_batches(at)
         except asyncio.CancelledError:
             raise
-        except Exception:
+        except BaseException:
             await claimed.put(None)
             raise
         await claimed.put(None)
@@ -210,6 +210,9 @@ async def run_tick(context: HasServices, now: datetime, messages: ReminderMessag
         await claiming  # its error, if it failed
     finally:
         claiming.cancel()
+        await asyncio.wait({claiming})
+        if not claiming.cancelled():
+            claiming.exception()  # retrieved (raised above, when it failed)
         outcomes = await sending.finish()
     report.sent += outcomes["sent"]
     report.failed += outcomes["failed"]

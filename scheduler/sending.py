@@ -89,8 +89,8 @@ class Sending(Generic[T]):
     async def finish(self) -> Counter[Outcome]:
         """Wait for every send, write the last outcomes; the outcomes counted."""
         try:
-            while self._tasks:
-                await asyncio.gather(*self._tasks)
+            while self._tasks:  # wait, not gather: a cancelled tick leaves the sends to finish
+                await asyncio.wait(set(self._tasks))
         finally:
             await self._write()
         return self.outcomes

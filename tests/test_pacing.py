@@ -133,6 +133,14 @@ async def test_the_limiter_retries_after_a_429_and_pauses_the_pacer() -> None:
     assert result == {"ok": True}
     assert len(calls) == 2 and calls[1] - calls[0] >= 1.0
 
+    # An edit takes no slot, but its retry after a 429 still waits the pause out.
+    calls.clear()
+    result = await limiter.process_request(
+        send, (), {}, "editMessageText", {"chat_id": 5, "message_id": 1}, None
+    )
+    assert result == {"ok": True}
+    assert len(calls) == 2 and calls[1] - calls[0] >= 1.0
+
     async def always(**_: Any) -> dict[str, Any]:
         raise RetryAfter(1)
 

@@ -41,6 +41,8 @@ async def test_messages_buttons_and_pictures_arrive_as_sent() -> None:
             await bot.send_photo(1001, PNG, caption="Peta kebiasaan", filename="progres.png")
             await bot.send_document(1001, b"a;b\n1;2\n", filename="rekap.csv")
         assert not request.connected  # the bot's shutdown closed the connections
+        with pytest.raises(RuntimeError, match="shut down"):  # and opens none again
+            await request.do_request(standin.base_url + standin.token + "/getMe", "POST")
     text, photo, document = standin.messages(1001)
     assert text.text == "Sudah ✅"
     assert text.edit_date is not None

@@ -52,6 +52,7 @@ class AiohttpRequest(BaseRequest):
         self._pool_timeout = pool_timeout
         self._media_write_timeout = media_write_timeout
         self._session: aiohttp.ClientSession | None = None
+        self._shut = False
 
     @property
     def read_timeout(self) -> float:
@@ -64,21 +65,27 @@ class AiohttpRequest(BaseRequest):
         return self._session is not None and not self._session.closed
 
     async def initialize(self) -> None:
-        """Nothing to do: the connections open with the first call (PTB shuts a bot's requests
-        down only when its getMe succeeded, so a session opened here could be left behind)."""
+        """The connections open with the first call (PTB shuts a bot's requests down only when
+        its getMe succeeded, so a session opened here could be left behind)."""
+        self._shut = False
 
     async def shutdown(self) -> None:
-        if self._session is not None and not self._session.closed:
-            await self._session.close()
-        self._session = None
+        self._shut = True
+        session, self._session = self._session, None
+        if session is not None and not session.closed:
+            await session.close()
 
     def _opened(self) -> aiohttp.ClientSession:
+        if self._shut:
+            raise RuntimeError("This AiohttpRequest is shut down")
         if self._session is None or self._session.closed:
             self._session = aiohttp.ClientSession(
                 connector=aiohttp.TCPConnector(limit=self._connections),
                 headers={"User-Agent": self.USER_AGENT},
                 # PTB reads the body itself; no cookies are exchanged with the Bot API.
                 cookie_jar=aiohttp.DummyCookieJar(),
+                # HTTPS_PROXY and friends, as PTB's httpx honoured them (an office network).
+                trust_env=True,
             )
         return self._session
 
