@@ -6,12 +6,12 @@ import asyncio
 import json
 import math
 import time
-from typing import Any
+from typing import Any, TypeVar
 
 from aiohttp import web
 
 from bot.standin.methods import _Methods
-from bot.standin.records import _COUNTED
+from bot.standin.records import _COUNTED, _Failure, _Stall
 from bot.standin.wire import _LOGGER, UploadedFile, _ApiError, _bad_request, _convert_param
 
 
@@ -79,16 +79,10 @@ class _Http(_Methods):
         if not self._stalls:
             return False
         chat_id = self._effective_chat(method, params)
-        for stall in self._stalls:
-            if stall.method != method or stall.chat_id not in (None, chat_id):
-                continue
-            if stall.times is not None:
-                stall.times -= 1
-                if stall.times <= 0:
-                    self._stalls.remove(stall)
-            self.stalled.append((method, chat_id))
-            return True
-        return False
+        if _take(self._stalls, method, chat_id) is None:
+            return False
+        self.stalled.append((method, chat_id))
+        return True
 
     async def _handle_file(self, request: web.Request) -> web.Response:
         if request.match_info["token"] != self.token:
@@ -142,16 +136,8 @@ class _Http(_Methods):
     def _check_failures(self, method: str, params: dict[str, Any]) -> None:
         if not self._failures:
             return
-        chat_id = self._effective_chat(method, params)
-        for failure in self._failures:
-            if failure.method != method:
-                continue
-            if failure.chat_id is not None and failure.chat_id != chat_id:
-                continue
-            if failure.times is not None:
-                failure.times -= 1
-                if failure.times <= 0:
-                    self._failures.remove(failure)
+        failure = _take(self._failures, method, self._effective_chat(method, params))
+        if failure is not None:
             raise _ApiError(failure.error_code, failure.description, failure.retry_after)
 
     def _check_rate(self, method: str, params: dict[str, Any]) -> None:
@@ -193,3 +179,20 @@ class _Http(_Methods):
             return known[0] if known else None
         chat_id = params.get("chat_id")
         return chat_id if isinstance(chat_id, int) else None
+
+
+_Rule = TypeVar("_Rule", _Failure, _Stall)
+
+
+def _take(rules: list[_Rule], method: str, chat_id: int | None) -> _Rule | None:
+    """The first rule for `method` (and this chat, when it names one), with one of its `times`
+    used up (gone when none is left); None when no rule applies."""
+    for rule in rules:
+        if rule.method != method or rule.chat_id not in (None, chat_id):
+            continue
+        if rule.times is not None:
+            rule.times -= 1
+            if rule.times <= 0:
+                rules.remove(rule)
+        return rule
+    return None
