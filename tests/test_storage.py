@@ -57,23 +57,30 @@ async def test_a_long_write_keeps_the_loop_until_it_commits(engine: AsyncEngine)
     """Inside a write transaction the connection never lets others in: another connection's
     write would wait for SQLite's lock on the loop's own thread and the holder could never
     commit ("database is locked" after the busy timeout)."""
-    order: list[str] = []
+    holding_the_lock = asyncio.Event()
+    long_inserts = 0
 
     async def long_write() -> None:
+        nonlocal long_inserts
         async with engine.begin() as conn:
             began = time.perf_counter()
             while time.perf_counter() - began < 20 * SQLITE_SLICE_SECONDS:
                 await conn.execute(text("INSERT INTO people (created_at) VALUES ('2021-09-01')"))
-        order.append("long write committed")
+                long_inserts += 1
+                holding_the_lock.set()
 
     async def other_write() -> None:
-        await asyncio.sleep(0)  # once the long write has begun
+        await holding_the_lock.wait()  # the long write's first INSERT took SQLite's write lock
         async with engine.begin() as conn:
             await conn.execute(text("INSERT INTO people (created_at) VALUES ('2021-09-02')"))
-        order.append("other write committed")
 
     await asyncio.wait_for(asyncio.gather(long_write(), other_write()), 10)
-    assert order == ["long write committed", "other write committed"]
+    async with engine.connect() as conn:
+        rows = (await conn.execute(text("SELECT created_at FROM people ORDER BY id"))).all()
+    written = [str(row[0])[:10] for row in rows]
+    # Both landed, and the other write only began once the long one had committed.
+    assert long_inserts > 20
+    assert written == ["2021-09-01"] * long_inserts + ["2021-09-02"]
 
 
 async def test_writers_take_turns_and_all_land(engine: AsyncEngine) -> None:
