@@ -4,7 +4,10 @@ Telegram allows a bot about 30 messages a second overall and about one a second 
 answers `429 Too Many Requests` with `retry_after` above that (see FIELD-NOTES). Replies to
 participants and announcements share that budget, so they share one `Pacer`:
 
-* every message gets a *slot*; slots are at least `1/rate` seconds apart;
+* every message gets a *slot*: slots keep an even pace (`interval`), and no `window` holds more
+  than `allowed` of them — the server's one-second window, widened by the network's jitter;
+* a slot taken late (a busy event loop) is made up for by the next ones, at most twice as fast
+  and never beyond the window's count, instead of the whole schedule slipping;
 * replies (`interactive`) take the next free slot at once: they jump the queue;
 * announcements (`bulk`) take a slot only when it is free *now* and the chat has had nothing from
   the bot for `per_chat_interval` seconds, so a reply never waits behind a long announcement;
@@ -18,7 +21,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections import OrderedDict
+from collections import OrderedDict, deque
 from collections.abc import Callable
 
 from core.channel import Address
@@ -42,7 +45,7 @@ def chat_key(where: Address) -> int:
 class Pacer:
     """`rate` messages a second overall and one a `per_chat_interval` to a chat, as they
     arrive: departures may reach the server up to `jitter` seconds early or late, so every
-    second is counted `2 * jitter` longer (with ±50 ms, 30 a second leaves as about 27)."""
+    second is counted `2 * jitter` longer (with ±50 ms, 30 a second leave as about 28)."""
 
     def __init__(
         self,
@@ -53,10 +56,15 @@ class Pacer:
         jitter: float = 0.0,
     ) -> None:
         stretch = 1.0 + 2 * jitter
-        self.interval = stretch / (rate * SAFETY) if rate > 0 else 0.0
+        # At most `allowed` slots in any `window`: what leaves within it may arrive within one
+        # second. The even pace fills the window exactly.
+        self.allowed = max(1, int(rate)) if rate > 0 else 0
+        self.window = self.allowed * stretch / (rate * SAFETY) if rate > 0 else 0.0
+        self.interval = self.window / self.allowed if rate > 0 else 0.0
         self.per_chat_interval = per_chat_interval * stretch
         self.clock = clock
-        self._next = 0.0
+        self._next = 0.0  # the even pace's next slot; in the past while making up for lateness
+        self._taken: deque[float] = deque(maxlen=self.allowed or 1)
         self._paused_until = 0.0
         self._last: OrderedDict[int, float] = OrderedDict()
         self._bulk = asyncio.Lock()
@@ -80,14 +88,29 @@ class Pacer:
         """Telegram said `retry_after`: nothing goes out until then."""
         self._paused_until = max(self._paused_until, self.clock() + seconds)
 
-    def _after(self, now: float) -> float:
-        """The slot after one taken at `now`. A wake-up a little late (a busy event loop) keeps
-        to the schedule instead of pushing every later slot back; a lag of more than a quarter slot
-        starts the schedule afresh, so messages are never closer than 3/4 of a slot and no
-        one-second window holds more than the rate."""
-        if now - self._next < self.interval / 4:
-            return self._next + self.interval
-        return now + self.interval
+    def _free_at(self, now: float) -> float:
+        """The first moment from `now` a message may take a slot: after any pause, on the even
+        pace — or, behind it, half a slot after the last one — and with fewer than `allowed`
+        slots in the window before it."""
+        at = max(now, self._paused_until)
+        if not self.interval:
+            return at
+        at = max(at, self._next)
+        if self._taken:
+            at = max(at, self._taken[-1] + self.interval / 2)
+            if len(self._taken) == self.allowed:
+                at = max(at, self._taken[0] + self.window)
+        return at
+
+    def _take(self, at: float) -> None:
+        """Take the slot at `at`. Behind the pace by up to a quarter of the window (a wake-up
+        made late by a busy event loop), the pace is kept and the next slots make up for it;
+        further behind (nobody wanted the slots), the pace starts afresh from here."""
+        if not self.interval:
+            return
+        self._taken.append(at)
+        on_pace = at - self._next <= self.window / 4
+        self._next = (self._next if on_pace else at) + self.interval
 
     async def unpaused(self) -> None:
         """Wait out a pause (Telegram's 429) without taking a slot: for calls that are not
@@ -99,9 +122,8 @@ class Pacer:
     async def interactive(self, chat_id: object = None) -> None:
         """Wait for the next free slot (reserved at once, ahead of any announcement)."""
         now = self.clock()
-        slot = max(now, self._paused_until, self._next if self.interval else now)
-        if self.interval:
-            self._next = slot + self.interval
+        slot = self._free_at(now)
+        self._take(slot)
         if slot > now:
             await asyncio.sleep(slot - now)
         self._note(chat_id, max(slot, now))
@@ -118,12 +140,9 @@ class Pacer:
                 continue
             async with self._bulk:
                 while self.chat_ready_at(chat_id) <= (now := self.clock()):
-                    ready = self._paused_until
-                    if self.interval:
-                        ready = max(ready, self._next)
+                    ready = self._free_at(now)
                     if ready <= now:
-                        if self.interval:
-                            self._next = self._after(now)
+                        self._take(now)
                         self._note(chat_id, now)
                         return
                     await asyncio.sleep(ready - now)

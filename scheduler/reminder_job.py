@@ -81,7 +81,7 @@ class TickReport:
 
 # Reminder rows claimed in one transaction: the write turn it holds stays short (other chats'
 # check-ins wait for it), and few are claimed ahead of sending.
-CLAIM_BATCH = 50
+CLAIM_BATCH = 5
 
 
 async def prepare(
@@ -166,10 +166,14 @@ async def run_tick(context: HasServices, now: datetime, messages: ReminderMessag
     services = context.services
 
     async def record(session: AsyncSession, done: Sequence[tuple[Outgoing, Outcome]]) -> None:
+        await rem.set_statuses(
+            session,
+            [
+                rem.Settled(item.participant_id, item.kind, item.local_date, item.slot, outcome)
+                for item, outcome in done
+            ],
+        )
         for item, outcome in done:
-            await rem.set_status(
-                session, item.participant_id, item.kind, item.local_date, item.slot, outcome
-            )
             if outcome == "unreachable":
                 await rem.mark_unreachable(session, item.address, now, services.people)
 

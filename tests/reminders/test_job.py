@@ -63,7 +63,7 @@ async def test_restart_mid_tick_and_overlapping_ticks_send_once(
         await participant(bot_db, clock, chat_kind, uid, WITA)
     clock.now = utc(2, 23)
     # A crash after the claims were committed, before anything was sent: at most once.
-    prepared = await prepare(ctx(bot), clock.now, MESSAGES)
+    prepared = await prepare(ctx(bot), clock.now, MESSAGES, limit=100)  # all of them
     assert len(prepared.outgoing) == 10
     assert (await run_tick(ctx(bot), clock.now, MESSAGES)).sent == 0
     assert sent_to(standin) == []
