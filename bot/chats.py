@@ -38,15 +38,30 @@ class ChatOrder:
         self._running = asyncio.Semaphore(running)
         self._locks: dict[Hashable, asyncio.Lock] = {}
         self._users: dict[Hashable, int] = {}  # chat -> events holding or waiting for its lock
+        self.handling = 0  # events given to `run` and not yet finished (waiting or running)
+        self.handled = 0  # events finished, however they ended
 
     @property
     def busy_chats(self) -> int:
         """How many chats have an event being handled or waiting (for metrics and tests)."""
         return len(self._users)
 
+    @property
+    def idle(self) -> bool:
+        """No event is being handled or waiting for its turn."""
+        return not self.handling
+
     async def run(self, key: Hashable | None, work: Awaitable[T]) -> T:
         """Run `work` in its turn for chat `key` (None: an event of no chat, needing no order).
         Call it in arrival order: the turn is taken at the call's first step."""
+        self.handling += 1
+        try:
+            return await self._run(key, work)
+        finally:
+            self.handling -= 1
+            self.handled += 1
+
+    async def _run(self, key: Hashable | None, work: Awaitable[T]) -> T:
         if key is None:
             async with self._running:
                 return await work

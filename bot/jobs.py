@@ -31,9 +31,22 @@ async def digest_job(context: HasServices) -> None:
     await run_digest_tick(context.services, context.services.clock())
 
 
+def counted(name: str, job: Job) -> Job:
+    """`job`, counting each tick that finished (however it ended) in `Services.ticks`."""
+
+    async def tick(context: HasServices) -> None:
+        try:
+            await job(context)
+        finally:
+            context.services.ticks[name] += 1
+
+    return tick
+
+
 def jobs() -> dict[str, Job]:
     """Each repeating job by name, each taking something that carries the services."""
-    return {"reminders": reminder_job(MESSAGES), "digests": digest_job}
+    named: dict[str, Job] = {"reminders": reminder_job(MESSAGES), "digests": digest_job}
+    return {name: counted(name, job) for name, job in named.items()}
 
 
 def job_terms(interval: float) -> dict[str, Any]:

@@ -5,6 +5,7 @@ they allow."""
 from __future__ import annotations
 
 import asyncio
+from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -68,6 +69,12 @@ class Services:
     # Give a person (at an address) the facilitators' command menu, or take it back; set by a
     # channel with command menus (Telegram's wiring).
     staff_menu: Callable[[Address, bool], Awaitable[None]] | None = None
+    # The announcement messages (outbox row ids) the sender has taken up and will send: a stop
+    # counts only the others as not going out (`core.announcements.cancel`).
+    outbox_in_flight: set[int] = field(default_factory=set)
+    # Each repeating job's finished ticks, by name (`bot.jobs`): for health and for tests that
+    # must know a tick has passed.
+    ticks: Counter[str] = field(default_factory=Counter)
 
     async def send(self, where: Address, message: Outbound) -> SendResult:
         """Send through the channel of `where` (a channel this process does not serve, such as

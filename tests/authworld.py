@@ -384,13 +384,11 @@ def pressing(person: Someone, data: str) -> Act:
     return Act(data=data, message_id=person.last_message_id())
 
 
-async def burst(
-    world: World, person: Someone, acts: list[Act], settle: float = 0.15
-) -> list[Outgoing]:
+async def burst(world: World, person: Someone, acts: list[Act]) -> list[Outgoing]:
     """Everything the bot sent this person in answer to `acts`, in order. On Telegram the
-    updates are pushed at once; the wait is for at least one record per update, then `settle`
-    seconds more: whatever else the bot would send shows up too. On the in-memory channel each
-    act returns once its answers are sent, and nothing comes later."""
+    updates are pushed at once, and the wait is until the bot has handled them all (its own
+    signal: `RunningBot.idle`). On the in-memory channel each act returns once its answers are
+    sent, and nothing comes later."""
     standin = world.standin
     mark = standin.mark()
     if isinstance(person, MemoryPerson):
@@ -406,9 +404,8 @@ async def burst(
             server.push_callback(person.user_id, act.message_id, act.data, first_name=first)
         else:
             server.push_message(person.user_id, act.text or "", first_name=first)
-    with contextlib.suppress(TimeoutError):  # fewer answers than updates: the asserts say which
-        await server.wait_for_outgoing(person.user_id, len(acts), timeout=20, since=mark)
-    await asyncio.sleep(settle)
+    assert isinstance(world.bot, RunningBot)
+    await world.bot.idle()
     return server.outgoing_for(person.user_id, mark)
 
 

@@ -6,6 +6,7 @@ side is in `tests/harness_memory.py`, its names importable from here too)."""
 from __future__ import annotations
 
 import asyncio
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -37,9 +38,21 @@ __all__ = [
     "settings_for",
     "start_bot",
     "texts",
+    "ticks_passed",
 ]
 
 QUIET_S = 0.12
+
+
+async def ticks_passed(services: Any, job: str, count: int, timeout: float = 10.0) -> None:
+    """Wait until `count` more ticks of the repeating `job` ("reminders", "digests") have
+    finished (`Services.ticks`): proof that the job ran, instead of a sleep guessing it did."""
+    target = services.ticks[job] + count
+    deadline = asyncio.get_running_loop().time() + timeout
+    while services.ticks[job] < target:
+        if asyncio.get_running_loop().time() > deadline:
+            raise TimeoutError(f"{count} {job} ticks did not pass within {timeout} s")
+        await asyncio.sleep(0.01)
 
 
 def settings_for(standin: BotApiStandIn, db_url: str, **extra: Any) -> Settings:
@@ -88,6 +101,7 @@ class RunningBot:
 
         async def on_ready(app: Any) -> None:
             self.app = app
+            _serving[self.standin] = self
             ready.set()
 
         self.task = asyncio.create_task(
@@ -101,6 +115,8 @@ class RunningBot:
         assert waiter in done, "the bot did not start within 20 s"
 
     async def stop(self) -> None:
+        if _serving.get(self.standin) is self:
+            del _serving[self.standin]
         self.stop_event.set()
         if self.task is not None:
             await asyncio.wait_for(self.task, 20)
@@ -108,6 +124,26 @@ class RunningBot:
 
     def person(self, user_id: int = 1001, first_name: str = "Budi", **profile: Any) -> Person:
         return Person(self.standin, user_id, first_name, profile)
+
+    async def idle(self, timeout: float = 20.0) -> None:
+        """Wait until the bot has been handed every update pushed so far and has finished
+        handling all it was handed (`ChatOrder.idle`)."""
+        processor = self.app.update_processor
+        last = self.standin.last_update_id
+        await _until(
+            lambda: processor.last_update_id >= last and processor.order.idle,
+            timeout,
+            f"the bot still busy after {timeout} s ({processor.order.handling} being handled)",
+        )
+
+    async def settled(self, update_id: int, timeout: float = 20.0) -> None:
+        """Wait until the bot has handled update `update_id` (the update processor's own
+        record): every answer to it is then recorded by the stand-in, however long its round
+        trip — no quiet spell to guess."""
+        handled = self.app.update_processor.handled_ids
+        await _until(
+            lambda: update_id in handled, timeout, f"update {update_id} not handled in {timeout} s"
+        )
 
     @property
     def services(self) -> Any:
@@ -123,6 +159,19 @@ class RunningBot:
         return sum(1 for method, _ in self.standin.requests if method.lower() == "getfile")
 
 
+# The bot serving each stand-in now: a `Person` asks it whether its update was handled (a test
+# may stop one bot and start another on the same stand-in).
+_serving: weakref.WeakKeyDictionary[BotApiStandIn, RunningBot] = weakref.WeakKeyDictionary()
+
+
+async def _until(condition: Callable[[], bool], timeout: float, failure: str) -> None:
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not condition():
+        if asyncio.get_running_loop().time() > deadline:
+            raise TimeoutError(failure)
+        await asyncio.sleep(0.005)
+
+
 @dataclass
 class Person:
     standin: BotApiStandIn
@@ -133,11 +182,21 @@ class Person:
     def _profile(self) -> dict[str, Any]:
         return {"first_name": self.first_name, **self.profile}
 
+    async def _answer(self, mark: int, update_id: int) -> list[Outgoing]:
+        """Everything the bot did in this chat since `mark`, once the bot serving the stand-in
+        has handled `update_id` (its own signal, `RunningBot.settled`); with no bot of this
+        harness serving it, once the chat was quiet for QUIET_S."""
+        bot = _serving.get(self.standin)
+        if bot is None:
+            return await self.standin.wait_quiet(self.user_id, quiet=QUIET_S, since=mark)
+        await bot.settled(update_id)
+        return self.standin.outgoing_for(self.user_id, since=mark)
+
     async def send(self, text: str) -> list[Outgoing]:
         """Type `text`; return everything the bot did in this chat in answer."""
         mark = self.standin.mark()
-        self.standin.push_message(self.user_id, text, **self._profile())
-        return await self.standin.wait_quiet(self.user_id, quiet=QUIET_S, since=mark)
+        update_id = self.standin.push_message(self.user_id, text, **self._profile())
+        return await self._answer(mark, update_id)
 
     async def send_and_wait(self, text: str, count: int, timeout: float = 20.0) -> list[Outgoing]:
         """Type `text` and wait for `count` answers (for slow ones such as a picture)."""
@@ -147,8 +206,7 @@ class Person:
 
     async def send_raw(self, push: Callable[[], int]) -> list[Outgoing]:
         mark = self.standin.mark()
-        push()
-        return await self.standin.wait_quiet(self.user_id, quiet=QUIET_S, since=mark)
+        return await self._answer(mark, push())
 
     async def send_sticker(self) -> list[Outgoing]:
         return await self.send_raw(lambda: self.standin.push_sticker(self.user_id))
@@ -189,8 +247,8 @@ class Person:
 
     async def press_data(self, message_id: int, data: str) -> list[Outgoing]:
         mark = self.standin.mark()
-        self.standin.push_callback(self.user_id, message_id, data, **self._profile())
-        return await self.standin.wait_quiet(self.user_id, quiet=QUIET_S, since=mark)
+        update_id = self.standin.push_callback(self.user_id, message_id, data, **self._profile())
+        return await self._answer(mark, update_id)
 
 
 def texts(records: list[Outgoing], *methods: str) -> list[str]:

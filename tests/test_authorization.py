@@ -56,6 +56,7 @@ from tests.authworld import (
     typing,
     visible,
 )
+from tests.harness import RunningBot
 from tests.people import person_of, user_of
 
 pytestmark = [pytest.mark.asyncio(loop_scope="module"), pytest.mark.channels("telegram", "memory")]
@@ -112,10 +113,10 @@ def bot_username(world: World) -> str:
 
 
 async def settle(world: World) -> None:
-    """On Telegram, a moment for anything the bot would still send to show up; on the in-memory
-    channel nothing comes after the answers."""
-    if world.kind == "telegram":
-        await asyncio.sleep(0.3)
+    """On Telegram, until the bot has handled every update (anything it would send is then
+    recorded); on the in-memory channel nothing comes after the answers."""
+    if isinstance(world.bot, RunningBot):
+        await world.bot.idle()
 
 
 # --- 1. participants and strangers: every staff command refused, nothing else -------------

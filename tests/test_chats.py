@@ -84,6 +84,34 @@ async def test_a_failing_update_does_not_stop_its_chat() -> None:
     assert processor.busy_chats == 0
 
 
+async def test_the_processor_says_when_it_has_handled_everything() -> None:
+    """What a test (or a health check) waits on instead of a quiet spell: the newest update
+    handed over, and no event being handled or waiting — a failed one included."""
+    processor = ChatOrderedProcessor()
+    order = processor.order
+    release = asyncio.Event()
+
+    async def held() -> None:
+        await release.wait()
+
+    async def boom() -> None:
+        raise RuntimeError("a handler failed")
+
+    assert order.idle and processor.last_update_id == 0
+    first = asyncio.create_task(processor.process_update(message_update(7, 5), held()))
+    second = asyncio.create_task(processor.process_update(message_update(8, 5), boom()))
+    await asyncio.sleep(0)
+    assert processor.last_update_id == 8
+    assert not order.idle and order.handling == 2  # one running, one waiting its turn
+    assert not processor.handled_ids
+    release.set()
+    await first
+    with pytest.raises(RuntimeError):
+        await second
+    assert order.idle and order.handled == 2
+    assert list(processor.handled_ids) == [7, 8]
+
+
 def test_whose_order_counts() -> None:
     assert chat_key(message_update(1, 42)) == 42
     assert chat_key(Update(7)) is None  # an update of no chat and no person

@@ -21,7 +21,15 @@ from core.staff import add_facilitator
 from scheduler.digest_job import DigestReport, prepare, render_digest, run_digest_tick
 from storage.models import Cohort, Staff, StaffDelivery
 from tests.conftest import make_cohort
-from tests.harness import Clock, MemoryBot, MemoryRecords, RunningBot, settings_for, start_bot
+from tests.harness import (
+    Clock,
+    MemoryBot,
+    MemoryRecords,
+    RunningBot,
+    settings_for,
+    start_bot,
+    ticks_passed,
+)
 from tests.people import new_person, person_of, user_of
 from tests.reportdata import build
 
@@ -249,7 +257,7 @@ async def test_the_job_sends_once_across_a_restart(
         await bot.stop()
     bot = await start_bot(chat_kind, standin, settings, clock, getattr(bot, "channel", None))
     try:
-        await asyncio.sleep(1.5)  # three more ticks
+        await ticks_passed(services(bot), "digests", 3)
     finally:
         await bot.stop()
     assert sorted(chat for chat, _ in sent(bot.standin)) == [SARI, TOM]

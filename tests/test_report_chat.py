@@ -243,8 +243,7 @@ async def test_digest_time_in_chat(bot: RunningBot, db: async_sessionmaker[Async
 
 async def refused(person: Person, standin: BotApiStandIn, command: str) -> str:
     mark = standin.mark()
-    answer = joined(await person.send(command))
-    await asyncio.sleep(0.3)
+    answer = joined(await person.send(command))  # returns once the bot has handled it
     assert not [o for o in standin.outbox[mark:] if o.method in ("sendPhoto", "sendDocument")], (
         command
     )

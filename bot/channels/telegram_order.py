@@ -6,6 +6,7 @@ semaphore, which comes before the chat's turn, is set far above what a process s
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Awaitable
 from typing import Any
 
@@ -15,6 +16,7 @@ from telegram.ext import BaseUpdateProcessor
 from bot.chats import RUNNING, ChatOrder
 
 MAX_QUEUED = 4096
+HANDLED_KEPT = 1024
 
 
 def chat_key(update: object) -> int | None:
@@ -35,13 +37,24 @@ class ChatOrderedProcessor(BaseUpdateProcessor):
     def __init__(self, running: int = RUNNING) -> None:
         super().__init__(MAX_QUEUED)
         self.order = ChatOrder(running)
+        self.last_update_id = 0  # the newest update handed over
+        # The latest updates handled, however they ended (a test waits for its own).
+        self.handled_ids: deque[int] = deque(maxlen=HANDLED_KEPT)
 
     @property
     def busy_chats(self) -> int:
         return self.order.busy_chats
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
-        await self.order.run(chat_key(update), coroutine)
+        update_id = getattr(update, "update_id", None)
+        if not isinstance(update_id, int):
+            await self.order.run(chat_key(update), coroutine)
+            return
+        self.last_update_id = max(self.last_update_id, update_id)
+        try:
+            await self.order.run(chat_key(update), coroutine)
+        finally:
+            self.handled_ids.append(update_id)
 
     async def initialize(self) -> None:
         pass

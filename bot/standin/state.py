@@ -130,6 +130,11 @@ class _State:
         return update_id
 
     @property
+    def last_update_id(self) -> int:
+        """The id of the newest update pushed (0 before any)."""
+        return self._next_update_id - 1
+
+    @property
     def bot_user(self) -> dict[str, Any]:
         """The bot as a Telegram ``User`` object."""
         return {

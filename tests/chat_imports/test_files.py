@@ -185,7 +185,9 @@ async def test_an_old_or_outdated_replace_confirmation_changes_nothing(
     assert len(await rows(db, Session, cohorts["ANGKT1"])) == 3
     # The schedule changed between the preview and the "yes": the new change is shown first.
     await send_file(fasil, future_only, caption="ganti")
-    async with db.begin() as session:
+    # Through the bot's own database: its write transactions take turns with this one (another
+    # engine's write would wait for SQLite's lock on the event loop's own thread).
+    async with bot.services.db.begin() as session:
         extra = parse_schedule(
             b"date,start,end,title\n2021-09-10,08:00,09:00,Sesi Tambahan\n", cohorts["ANGKT1"]
         )

@@ -30,6 +30,7 @@ from tests.harness import (
     joined,
     settings_for,
     start_bot,
+    ticks_passed,
 )
 from tests.people import person_of
 from tests.reminders.reminding import (
@@ -258,7 +259,7 @@ async def test_a_minute_ahead_survives_a_restart_without_duplicates(
     try:
         [reminder] = await bot.standin.wait_for_outgoing(99, 1, timeout=10, since=mark)
         assert "saatnya menjalankan" in (reminder.text or "")
-        await asyncio.sleep(1.5)  # three more ticks
+        await ticks_passed(bot.services, "reminders", 3)
         assert len([o for o in bot.standin.outbox[mark:] if o.method == "sendMessage"]) == 1
         out = await budi.press("Apel pagi")
         assert "Apel pagi — ✅ selesai" in joined(out)

@@ -1,0 +1,51 @@
+"""The repeating jobs' wiring (bot.jobs): each tick counted, however it ended, so that health
+checks and tests know a tick has passed without guessing from the clock."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+import pytest
+
+from bot.jobs import counted, job_terms, jobs
+
+
+@dataclass
+class FakeServices:
+    ticks: Counter[str] = field(default_factory=Counter)
+
+
+@dataclass
+class FakeContext:
+    services: FakeServices = field(default_factory=FakeServices)
+
+
+async def test_a_tick_is_counted_when_it_ends_well_or_badly() -> None:
+    context = FakeContext()
+    ran: list[str] = []
+
+    async def fine(_: object) -> None:
+        ran.append("fine")
+
+    async def broken(_: object) -> None:
+        ran.append("broken")
+        raise RuntimeError("the database went away")
+
+    await counted("reminders", fine)(context)
+    await counted("reminders", fine)(context)
+    with pytest.raises(RuntimeError):
+        await counted("digests", broken)(context)
+    assert ran == ["fine", "fine", "broken"]
+    assert context.services.ticks == Counter({"reminders": 2, "digests": 1})
+
+
+def test_every_job_is_counted_under_its_name() -> None:
+    named = jobs()
+    assert set(named) == {"reminders", "digests"}
+    assert all(job.__qualname__.startswith("counted.") for job in named.values())
+
+
+def test_a_late_tick_still_runs_and_never_twice_at_once() -> None:
+    assert job_terms(60) == {"misfire_grace_time": 60, "coalesce": True, "max_instances": 1}
+    assert job_terms(0.5)["misfire_grace_time"] == 1
