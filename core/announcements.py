@@ -6,12 +6,13 @@ or sending → done; cancelled from any state before done. Delivery itself is sc
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, func, select, update
+from sqlalchemy import ColumnElement, Select, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased, joinedload
 
@@ -227,21 +228,26 @@ def confirm(draft: Announcement, now: datetime) -> None:
         draft.state = "scheduled"  # the sender starts it at its next turn (scheduler.outbox)
 
 
-async def cancel(session: AsyncSession, announcement: Announcement, now: datetime) -> int:
+async def cancel(
+    session: AsyncSession,
+    announcement: Announcement,
+    now: datetime,
+    on_their_way: Collection[int] = (),
+) -> int:
     """Stop a draft, a scheduled announcement or one being sent; returns how many queued
-    messages will now not go out (those already sent stay sent)."""
+    messages will now not go out (those already sent stay sent, and those the sender has taken
+    up, `on_their_way` — outbox row ids — still go out and are recorded)."""
     if announcement.state not in OPEN_STATES:
         raise InvalidInput("announce.stale")
     announcement.state = "cancelled"
     announcement.finished_at = now
-    result = await session.execute(
-        update(OutboxMessage)
-        .where(
-            OutboxMessage.announcement_id == announcement.id,
-            OutboxMessage.status == "pending",
-        )
-        .values(status="cancelled")
-    )
+    stays: list[ColumnElement[bool]] = [
+        OutboxMessage.announcement_id == announcement.id,
+        OutboxMessage.status == "pending",
+    ]
+    if on_their_way:
+        stays.append(OutboxMessage.id.not_in(list(on_their_way)))
+    result = await session.execute(update(OutboxMessage).where(*stays).values(status="cancelled"))
     return int(getattr(result, "rowcount", 0) or 0)
 
 

@@ -329,7 +329,8 @@ async def stop_confirmed(
     if draft.state not in ("scheduled", "sending"):
         return confirm.Done([(text(turn, lang, "announce.already_done"), None)])
     scheduled = draft.state == "scheduled"
-    dropped = await ann.cancel(session, draft, turn.services.clock())
+    services = turn.services
+    dropped = await ann.cancel(session, draft, services.clock(), services.outbox_in_flight)
     if scheduled:
         return confirm.Done([(text(turn, lang, "announce.cancelled_scheduled"), None)])
     return confirm.Done([(text(turn, lang, "announce.stopped", count=dropped), None)])

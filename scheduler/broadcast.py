@@ -78,7 +78,8 @@ class Broadcaster:
         self.batch = batch
         self.idle_poll = idle_poll
         self._slots = asyncio.Semaphore(concurrency)
-        self._in_flight: set[int] = set()
+        # Taken up and going out (shared with a stop: `Services.outbox_in_flight`).
+        self._in_flight = services.outbox_in_flight
         self._tasks: set[asyncio.Task[None]] = set()
 
     @property
@@ -137,17 +138,23 @@ class Broadcaster:
                 queue.append(queued)
                 continue
             # Stopped (cancelled) since the batch was read: the facilitator was told it would
-            # not go out. Checked before the slot, so the send leaves on time.
-            async with services.db() as session:
-                if not await still_pending(session, queued.id):
-                    continue
-            await self._slots.acquire()
-            try:
-                await pacer.bulk(chat_key(queued.address))
-            except BaseException:
-                self._slots.release()
-                raise
+            # not go out. Checked before the slot, so the send leaves on time; from the check
+            # on it is in flight, and a stop from then on counts it as going out.
             self._in_flight.add(queued.id)
+            try:
+                async with services.db() as session:
+                    if not await still_pending(session, queued.id):
+                        self._in_flight.discard(queued.id)
+                        continue
+                await self._slots.acquire()
+                try:
+                    await pacer.bulk(chat_key(queued.address))
+                except BaseException:
+                    self._slots.release()
+                    raise
+            except BaseException:
+                self._in_flight.discard(queued.id)
+                raise
             task = asyncio.create_task(self._send(queued), name=f"announce-{queued.id}")
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)

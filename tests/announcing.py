@@ -20,6 +20,7 @@ from core.channel import Text
 from core.cohorts import get_cohort
 from core.pacing import Pacer
 from core.staff import add_facilitator
+from scheduler.broadcast import Broadcaster
 from scheduler.outbox import Queued, next_batch
 from storage.models import OutboxMessage
 from tests.conftest import make_cohort
@@ -122,35 +123,51 @@ async def send_formatted(
 
 
 class SenderTurns:
-    """The announcement sender's turns, counted as each reads the outbox (`next_batch`): how a
-    test on the in-memory channel waits for the sender without a fixed sleep."""
+    """The announcement sender's turns, counted as each reads the outbox (`next_batch`), and its
+    sends under way (`Broadcaster._send`): how a test waits for the sender without a fixed
+    sleep, on any channel."""
 
     def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
         self.count = 0
+        self.sending = 0
 
         async def counted(*args: Any, **kwargs: Any) -> list[Queued]:
             self.count += 1
             return await next_batch(*args, **kwargs)
 
+        send = Broadcaster._send
+
+        async def sending(broadcaster: Broadcaster, queued: Queued) -> None:
+            self.sending += 1
+            try:
+                await send(broadcaster, queued)
+            finally:
+                self.sending -= 1
+
         monkeypatch.setattr("scheduler.broadcast.next_batch", counted)
+        monkeypatch.setattr(Broadcaster, "_send", sending)
 
-    async def passed(self, turns: int = 3) -> None:
-        """Wait for `turns` more reads of the outbox. With three, a whole turn began after now
-        (it saw everything done so far) and what it sent has reached the channel: the in-memory
-        channel records a send before the sender's next turn can begin."""
+    async def passed(self, turns: int = 3, wake: asyncio.Event | None = None) -> None:
+        """Wait for `turns` more reads of the outbox and then for every send under way to end.
+        With three, a whole turn began after now (it saw everything done so far), and a send
+        ends only once the channel has it (the stand-in records a request before answering).
+        `wake`: the sender's wake-up (`Services.outbox_wakeup`), set while waiting, so that a
+        sender idling between looks (5 s in `aksi run`) takes its turns at once."""
         target = self.count + turns
-        await wait_until(lambda: self.count >= target)
+
+        def turned() -> bool:
+            if self.count < target and wake is not None:
+                wake.set()
+            return self.count >= target
+
+        await wait_until(turned)
+        await wait_until(lambda: self.sending == 0)
 
 
-async def sender_had_its_chance(
-    bot: RunningBot | MemoryBot, turns: SenderTurns, telegram_seconds: float
-) -> None:
-    """Give the sender its chance to send what it must not: a while on Telegram (sends go over
-    HTTP), whole sender turns on the in-memory channel."""
-    if isinstance(bot, MemoryBot):
-        await turns.passed()
-    else:
-        await asyncio.sleep(telegram_seconds)
+async def sender_had_its_chance(bot: RunningBot | MemoryBot, turns: SenderTurns) -> None:
+    """Give the sender its chance to send what it must not: whole turns, and every send they
+    began ended."""
+    await turns.passed(wake=bot.services.outbox_wakeup)
 
 
 class HeldSender:

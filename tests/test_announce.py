@@ -159,7 +159,7 @@ async def test_cancel_edit_and_audience(bot: RunningBot | MemoryBot, turns: Send
     assert "Penerima: <b>4</b>" in toggled  # nobody has checked in yet
     cancelled = joined(await facilitator.press("Batal"))
     assert "dibatalkan" in cancelled
-    await sender_had_its_chance(bot, turns, 0.3)
+    await sender_had_its_chance(bot, turns)
     assert not any(delivered(bot.standin, p, "Versi") for p in PARTICIPANTS)
     # A typed text after cancelling is ordinary text again, not an announcement.
     assert "Versi ketiga" not in joined(await facilitator.send("Versi ketiga"))
@@ -184,7 +184,7 @@ async def test_scheduled_announcement_goes_at_its_time(
     assert "16.30 WITA" in control or "16:30 WITA" in control
     done = joined(await facilitator.press("Jadwalkan"))
     assert "Terjadwal" in done
-    await sender_had_its_chance(bot, turns, 0.5)
+    await sender_had_its_chance(bot, turns)
     assert delivered(records, 2001, "Nanti sore") == 0
     status = joined(await facilitator.send("/status"))
     assert "Terjadwal" in status
@@ -221,7 +221,7 @@ async def test_participants_and_strangers_are_refused(
     async with db() as session:
         again = await session.get(Announcement, draft.id)
         assert again is not None and again.state == "preview" and again.audience == "all"
-    await sender_had_its_chance(bot, turns, 0.3)
+    await sender_had_its_chance(bot, turns)
     assert not any(delivered(bot.standin, p, "Hanya fasilitator") for p in PARTICIPANTS)
 
 
@@ -282,7 +282,7 @@ async def test_cancelling_a_scheduled_announcement_says_it_goes_to_nobody(
     assert out == "⏹ The scheduled announcement is cancelled; it goes to nobody."
     clock.now += timedelta(hours=8)
     bot.services.outbox_wakeup.set()
-    await sender_had_its_chance(bot, turns, 0.5)
+    await sender_had_its_chance(bot, turns)
     assert delivered(bot.standin, 2001, "Tomorrow at eight") == 0
 
 
