@@ -6,7 +6,7 @@ participants and announcements share that budget, so they share one `Pacer`:
 
 * every message gets a *slot*: slots keep an even pace (`interval`), and no `window` holds more
   than `allowed` of them — the server's one-second window, widened by the network's jitter;
-* a slot taken late (a busy event loop) is made up for by the next ones, at most twice as fast
+* a slot taken late (a busy event loop) is made up for by the next ones, at most 4/3 as fast
   and never beyond the window's count, instead of the whole schedule slipping;
 * replies (`interactive`) take the next free slot at once: they jump the queue;
 * announcements (`bulk`) take a slot only when it is free *now* and the chat has had nothing from
@@ -32,6 +32,9 @@ log = logging.getLogger(__name__)
 # Pace a little under the configured rate: a server counting arrivals in a sliding one-second
 # window sees some jitter, and one 429 costs a whole second of pause.
 SAFETY = 0.98
+# Behind the pace, slots come this close (of a slot): sooner would bunch the departures that a
+# busy event loop already delays a little after their slots (bench/broadcast.py: 429s at 1/2).
+CATCH_UP = 0.75
 _REMEMBERED_CHATS = 10_000
 
 
@@ -90,14 +93,14 @@ class Pacer:
 
     def _free_at(self, now: float) -> float:
         """The first moment from `now` a message may take a slot: after any pause, on the even
-        pace — or, behind it, half a slot after the last one — and with fewer than `allowed`
-        slots in the window before it."""
+        pace — or, behind it, three quarters of a slot after the last one — and with fewer
+        than `allowed` slots in the window before it."""
         at = max(now, self._paused_until)
         if not self.interval:
             return at
         at = max(at, self._next)
         if self._taken:
-            at = max(at, self._taken[-1] + self.interval / 2)
+            at = max(at, self._taken[-1] + self.interval * CATCH_UP)
             if len(self._taken) == self.allowed:
                 at = max(at, self._taken[0] + self.window)
         return at

@@ -116,11 +116,21 @@ def dialect_insert(session: AsyncSession) -> Callable[..., Any]:
     return postgresql.insert if name == "postgresql" else sqlite.insert
 
 
+_INSERT_ONCE: dict[tuple[str, type[Any]], Any] = {}
+
+
 async def insert_once(session: AsyncSession, model: type[Any], /, **values: object) -> bool:
     """Insert a row unless one with the same unique key exists; True when this call inserted it
-    (of two callers racing for the same key, only one is told True)."""
-    statement = dialect_insert(session)(model).values(**values).on_conflict_do_nothing()
-    result = await session.execute(statement)
+    (of two callers racing for the same key, only one is told True). One statement per table
+    and dialect, its values bound at each call: a reminder peak claims thousands of rows, and
+    building the statement afresh cost more than running it."""
+    name = session.get_bind().dialect.name
+    statement = _INSERT_ONCE.get((name, model))
+    if statement is None:
+        table = model.__table__
+        statement = dialect_insert(session)(table).on_conflict_do_nothing()
+        _INSERT_ONCE[(name, model)] = statement
+    result = await session.execute(statement, values)
     return bool(getattr(result, "rowcount", 0) == 1)
 
 
