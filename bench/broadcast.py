@@ -23,8 +23,11 @@ counted again once the report arrives.
 
 Ends with one key=value line. Exits 1 if anything was lost.
 Usage: .venv/bin/python bench/broadcast.py [RECIPIENTS] [--rtt-ms 150 --jitter-ms 50]
-[--retry-after 5]   (default 2000 recipients on loopback; with a round trip the stand-in adds
-it to every call, and the bot is told the jitter: AKSI_NETWORK_JITTER_MS)
+[--retry-after 5] [--stall 10]   (default 2000 recipients on loopback; with a round trip the
+stand-in adds it to every call, and the bot is told the jitter: AKSI_NETWORK_JITTER_MS; with
+--stall, that many announcement messages of run 1 are delivered but never answered, as when
+Telegram's answer is lost: the bot's read timeout cannot tell, and `timeout_duplicated` counts the
+second copies that follow)
 """
 
 from __future__ import annotations
@@ -68,6 +71,12 @@ def arguments() -> argparse.Namespace:
     parser.add_argument("--rtt-ms", type=float, default=0.0, help="round trip (0: loopback)")
     parser.add_argument("--jitter-ms", type=float, default=0.0, help="± on the round trip")
     parser.add_argument("--retry-after", type=int, default=None, help="what a 429 asks (s)")
+    parser.add_argument(
+        "--stall",
+        type=int,
+        default=0,
+        help="announcement messages the stand-in delivers but never answers (a read timeout)",
+    )
     return parser.parse_args()
 
 
@@ -234,10 +243,17 @@ async def main() -> int:
         try:
             # Run 1: the whole announcement, with participants' commands during it.
             first = f"{MARKS[0]}: sesi Kamis pindah ke pukul 09.00 WITA. Mohon hadir tepat."
+            chat_users = random.Random(7).sample(list(USERS), CHATTERS)
+            # Delivered, never answered: the bot's read timeout cannot tell it went out. From
+            # the first half, so the retries land before the announcement's end.
+            stalled = random.Random(8).sample(
+                sorted(set(USERS[: RECIPIENTS // 2]) - set(chat_users)), ARGS.stall
+            )
+            for uid in stalled:
+                standin.stall("sendMessage", times=1, chat_id=uid)
             pressed = await announce(standin, watch, first)
             done = asyncio.Event()
             latencies: list[float] = []
-            chat_users = random.Random(7).sample(list(USERS), CHATTERS)
             chatters = [
                 asyncio.create_task(
                     chatter(standin, watch.waiting, uid, done, latencies, CHAT_EVERY)
@@ -259,7 +275,8 @@ async def main() -> int:
             ]
             rate_total = (len(all_sent) - 1) / span
             rate_announcement = (len(times) - 1) / span
-            lost, duplicated, _ = count(watch, MARKS[0])
+            lost, duplicated, per_chat = count(watch, MARKS[0])
+            timeout_duplicated = sum(per_chat[uid] - 1 for uid in stalled if per_chat[uid] > 1)
             http_429 = standin.too_many_requests
             p95 = percentile(latencies, 95)
             print("\nRun 1: announcement to everyone, commands during it")
@@ -277,6 +294,11 @@ async def main() -> int:
                 f"(announcement alone {rate_announcement / LIMIT:.3f})"
             )
             print(f"  429 received: {http_429}; lost: {lost}; duplicated: {duplicated}")
+            if stalled:
+                print(
+                    f"  delivered but never answered: {len(standin.stalled)} of {len(stalled)}"
+                    f" asked; sent again after the read timeout: {timeout_duplicated}"
+                )
             if standin.rate_limited:
                 print(f"  429s: {standin.rate_limited}")
             print(
@@ -319,7 +341,8 @@ async def main() -> int:
         f"\nrate_fraction={rate_total / LIMIT:.3f} "
         f"announcement_fraction={rate_announcement / LIMIT:.3f} http_429={http_429} "
         f"lost={lost} duplicated={duplicated} p95_command_ms={p95:.0f} "
-        f"crash_lost={crash_lost} crash_duplicated={crash_duplicated}"
+        f"crash_lost={crash_lost} crash_duplicated={crash_duplicated} "
+        f"stalled={len(stalled)} timeout_duplicated={timeout_duplicated}"
     )
     return 1 if lost or crash_lost else 0
 

@@ -235,6 +235,13 @@ class Run:
         return PARTICIPANTS / self.warm_up
 
 
+def stand_in(seed: int = 0) -> BotApiStandIn:
+    """The stand-in of a run (not started): on loopback, or ARGS.rtt_ms ± ARGS.jitter_ms away."""
+    standin = BotApiStandIn()
+    standin.network(ARGS.rtt_ms, ARGS.jitter_ms, seed=seed)
+    return standin
+
+
 async def one_run(
     bot: str,
     index: int,
@@ -252,8 +259,7 @@ async def one_run(
         habit_ids = {uid: uid for uid in USERS}  # the echo bot uses the chat id as habit id
     log_path = workdir / f"{bot}-{index}.log"
     log = await asyncio.to_thread(open_log, log_path)
-    async with BotApiStandIn() as standin:
-        standin.network(ARGS.rtt_ms, ARGS.jitter_ms, seed=index)
+    async with stand_in(seed=index) as standin:
         env = aksi_environment(
             standin,
             db,
@@ -390,6 +396,7 @@ async def main() -> int:
         f"Check-in benchmark: {PARTICIPANTS} participants each press 'done' once "
         f"(local day {today} in {ZONE}); Aksi against a bare PTB echo bot, {RUNS} runs each."
     )
+    print(f"network: {stand_in().network_settings}", flush=True)
     if NETWORK:
         print(
             f"Network: {ARGS.rtt_ms:.0f} ± {ARGS.jitter_ms:.0f} ms round trip (the stand-in's); "

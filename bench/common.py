@@ -52,10 +52,23 @@ async def bench_cohort(
         await engine.dispose()
 
 
+def _foreign(name: str) -> bool:
+    """A variable a bench's bot process must not inherit: a setting of Aksi's, or a proxy."""
+    name = name.upper()
+    return (
+        name.startswith(("TELEGRAM_", "AKSI_"))
+        or name == "DATABASE_URL"
+        or name.endswith("_PROXY")  # HTTPS_PROXY and friends, as urllib's getproxies reads them
+    )
+
+
 def aksi_environment(standin: BotApiStandIn, db: Path, **settings: str) -> dict[str, str]:
     """The environment for a bot process talking to `standin` with the SQLite file `db`: none
-    of the caller's TELEGRAM_* / AKSI_* variables, logging at WARNING, then `settings`."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "AKSI_"))}
+    of the caller's TELEGRAM_* / AKSI_* / DATABASE_URL variables in any case (Aksi's settings
+    ignore case, so a `telegram_bot_token` would count too) and no proxy (the stand-in is on
+    loopback), logging at WARNING, then `settings`. Nothing the caller has set can point the
+    bot at the real Telegram."""
+    env = {k: v for k, v in os.environ.items() if not _foreign(k)}
     env.update(
         TELEGRAM_BOT_TOKEN=standin.token,
         TELEGRAM_API_BASE_URL=standin.base_url,

@@ -269,6 +269,7 @@ async def main() -> int:
         f"{len(FACILITATORS)}; stand-in on loopback, no delay; pacing off"
     )
     async with BotApiStandIn() as standin:
+        print(f"network: {standin.network_settings}", flush=True)
         answers = Answers()
         standin.add_listener(answers)
         calls = standin.get_updates_calls

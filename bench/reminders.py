@@ -187,6 +187,7 @@ def apscheduler_part(n: int) -> dict[str, float]:
 
 def main() -> None:
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 100_000
+    print("network: none (database only: no Bot API, no bot process)", flush=True)
     with tempfile.TemporaryDirectory() as tmp:
         ours = asyncio.run(database_part(n, Path(tmp)))
     theirs = apscheduler_part(n)

@@ -27,6 +27,7 @@ from telegram import Bot  # noqa: E402
 from telegram.request import BaseRequest, HTTPXRequest  # noqa: E402
 
 from bot.channels.telegram_request import AiohttpRequest  # noqa: E402
+from bot.standin import BotApiStandIn  # noqa: E402
 from bot.standin.wire import DEFAULT_TOKEN  # noqa: E402
 
 CALLS = int(os.environ.get("BENCH_CALLS", "1000"))
@@ -69,6 +70,8 @@ async def per_call(base_url: str, request: BaseRequest) -> tuple[float, float]:
 
 
 async def main() -> None:
+    # The stand-in's process runs with its defaults (no --rtt-ms): described by a default one.
+    print(f"network: {BotApiStandIn().network_settings} (stand-in in its own process)", flush=True)
     port = free_port()
     server = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "bot.standin", "--port", str(port),

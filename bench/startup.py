@@ -37,6 +37,8 @@ def rss_mb(pid: int) -> float:
 async def one_run(workdir: Path, index: int, load: bool) -> tuple[float, float, float]:
     db = workdir / f"bench-{index}.db"
     async with BotApiStandIn() as standin:
+        if index == 0:
+            print(f"network: {standin.network_settings}", flush=True)
         env = aksi_environment(standin, db)
         if load:
             await asyncio.to_thread(
