@@ -55,6 +55,7 @@ sys.path.insert(0, str(ROOT))
 from bench.common import (  # noqa: E402
     bench_cohort,
     chatter,
+    network_options,
     percentile,
     start_aksi,
     stop_process,
@@ -68,8 +69,7 @@ from storage.models import Participant, Staff  # noqa: E402
 def arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description="Announcement delivery under Telegram's limits")
     parser.add_argument("recipients", type=int, nargs="?", default=2000)
-    parser.add_argument("--rtt-ms", type=float, default=0.0, help="round trip (0: loopback)")
-    parser.add_argument("--jitter-ms", type=float, default=0.0, help="± on the round trip")
+    network_options(parser)
     parser.add_argument("--retry-after", type=int, default=None, help="what a 429 asks (s)")
     parser.add_argument(
         "--stall",

@@ -44,6 +44,7 @@ sys.path.insert(0, str(ROOT))
 from bench.common import (  # noqa: E402
     aksi_environment,
     bench_cohort,
+    network_options,
     percentile,
     stop_process,
     telegram_person,
@@ -58,14 +59,11 @@ def arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description="Check-in throughput against a bare PTB bot")
     parser.add_argument("participants", type=int, nargs="?", default=1000)
     parser.add_argument("runs", type=int, nargs="?", default=3)
-    parser.add_argument(
-        "--rtt-ms",
-        type=float,
-        default=0.0,
-        help="a round trip to the stand-in (0: loopback); with one, the production pacer is on "
-        "and the echo bot handles as many updates at once as Aksi",
+    network_options(
+        parser,
+        rtt_help="a round trip to the stand-in (0: loopback); with one, the production pacer is "
+        "on and the echo bot handles as many updates at once as Aksi",
     )
-    parser.add_argument("--jitter-ms", type=float, default=0.0, help="± on the round trip")
     return parser.parse_args()
 
 
@@ -399,8 +397,7 @@ async def main() -> int:
     print(f"network: {stand_in().network_settings}", flush=True)
     if NETWORK:
         print(
-            f"Network: {ARGS.rtt_ms:.0f} ± {ARGS.jitter_ms:.0f} ms round trip (the stand-in's); "
-            f"the production pacer on (30 messages/s) and both bots handle {RUNNING} updates "
+            f"The production pacer on (30 messages/s) and both bots handle {RUNNING} updates "
             "at once."
         )
     print(

@@ -4,6 +4,7 @@ for a condition, and percentiles."""
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import contextlib
 import os
@@ -141,6 +142,16 @@ async def stop_process(process: asyncio.subprocess.Process, timeout: float = 20.
         except TimeoutError:
             process.kill()
             await process.wait()
+
+
+def network_options(
+    parser: argparse.ArgumentParser, rtt_ms: float = 0.0, jitter_ms: float = 0.0, rtt_help: str = ""
+) -> None:
+    """`--rtt-ms` and `--jitter-ms`: how far away the stand-in is (0: loopback)."""
+    parser.add_argument(
+        "--rtt-ms", type=float, default=rtt_ms, help=rtt_help or "round trip (0: loopback)"
+    )
+    parser.add_argument("--jitter-ms", type=float, default=jitter_ms, help="± on the round trip")
 
 
 def percentile(values: list[float], pct: int) -> float:

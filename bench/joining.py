@@ -51,6 +51,7 @@ sys.path.insert(0, str(ROOT))
 
 from bench.common import (  # noqa: E402
     bench_cohort,
+    network_options,
     percentile,
     start_aksi,
     stop_process,
@@ -62,8 +63,7 @@ from bot.standin import BotApiStandIn, Outgoing  # noqa: E402
 def arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description="Many people joining with /start CODE at once")
     parser.add_argument("people", type=int, nargs="?", default=300)
-    parser.add_argument("--rtt-ms", type=float, default=150.0, help="round trip (0: loopback)")
-    parser.add_argument("--jitter-ms", type=float, default=50.0, help="± on the round trip")
+    network_options(parser, rtt_ms=150.0, jitter_ms=50.0)
     return parser.parse_args()
 
 

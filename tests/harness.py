@@ -48,11 +48,11 @@ async def ticks_passed(services: Any, job: str, count: int, timeout: float = 10.
     """Wait until `count` more ticks of the repeating `job` ("reminders", "digests") have
     finished (`Services.ticks`): proof that the job ran, instead of a sleep guessing it did."""
     target = services.ticks[job] + count
-    deadline = asyncio.get_running_loop().time() + timeout
-    while services.ticks[job] < target:
-        if asyncio.get_running_loop().time() > deadline:
-            raise TimeoutError(f"{count} {job} ticks did not pass within {timeout} s")
-        await asyncio.sleep(0.01)
+    await _until(
+        lambda: services.ticks[job] >= target,
+        timeout,
+        f"{count} {job} ticks did not pass within {timeout} s",
+    )
 
 
 def settings_for(standin: BotApiStandIn, db_url: str, **extra: Any) -> Settings:
@@ -182,21 +182,11 @@ class Person:
     def _profile(self) -> dict[str, Any]:
         return {"first_name": self.first_name, **self.profile}
 
-    async def _answer(self, mark: int, update_id: int) -> list[Outgoing]:
-        """Everything the bot did in this chat since `mark`, once the bot serving the stand-in
-        has handled `update_id` (its own signal, `RunningBot.settled`); with no bot of this
-        harness serving it, once the chat was quiet for QUIET_S."""
-        bot = _serving.get(self.standin)
-        if bot is None:
-            return await self.standin.wait_quiet(self.user_id, quiet=QUIET_S, since=mark)
-        await bot.settled(update_id)
-        return self.standin.outgoing_for(self.user_id, since=mark)
-
     async def send(self, text: str) -> list[Outgoing]:
         """Type `text`; return everything the bot did in this chat in answer."""
-        mark = self.standin.mark()
-        update_id = self.standin.push_message(self.user_id, text, **self._profile())
-        return await self._answer(mark, update_id)
+        return await self.send_raw(
+            lambda: self.standin.push_message(self.user_id, text, **self._profile())
+        )
 
     async def send_and_wait(self, text: str, count: int, timeout: float = 20.0) -> list[Outgoing]:
         """Type `text` and wait for `count` answers (for slow ones such as a picture)."""
@@ -205,8 +195,17 @@ class Person:
         return await self.standin.wait_for_outgoing(self.user_id, count, timeout, since=mark)
 
     async def send_raw(self, push: Callable[[], int]) -> list[Outgoing]:
+        """Push an update (`push` returns its id); everything the bot did in this chat since,
+        once the bot serving the stand-in has handled it (its own signal,
+        `RunningBot.settled`); with no bot of this harness serving it, once the chat was quiet
+        for QUIET_S."""
         mark = self.standin.mark()
-        return await self._answer(mark, push())
+        update_id = push()
+        bot = _serving.get(self.standin)
+        if bot is None:
+            return await self.standin.wait_quiet(self.user_id, quiet=QUIET_S, since=mark)
+        await bot.settled(update_id)
+        return self.standin.outgoing_for(self.user_id, since=mark)
 
     async def send_sticker(self) -> list[Outgoing]:
         return await self.send_raw(lambda: self.standin.push_sticker(self.user_id))
@@ -246,9 +245,9 @@ class Person:
         return await self.press_data(message_id, data)
 
     async def press_data(self, message_id: int, data: str) -> list[Outgoing]:
-        mark = self.standin.mark()
-        update_id = self.standin.push_callback(self.user_id, message_id, data, **self._profile())
-        return await self._answer(mark, update_id)
+        return await self.send_raw(
+            lambda: self.standin.push_callback(self.user_id, message_id, data, **self._profile())
+        )
 
 
 def texts(records: list[Outgoing], *methods: str) -> list[str]:

@@ -46,15 +46,14 @@ class ChatOrderedProcessor(BaseUpdateProcessor):
         return self.order.busy_chats
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
-        update_id = getattr(update, "update_id", None)
-        if not isinstance(update_id, int):
-            await self.order.run(chat_key(update), coroutine)
-            return
-        self.last_update_id = max(self.last_update_id, update_id)
+        update_id = update.update_id if isinstance(update, Update) else None
+        if update_id is not None:
+            self.last_update_id = max(self.last_update_id, update_id)
         try:
             await self.order.run(chat_key(update), coroutine)
         finally:
-            self.handled_ids.append(update_id)
+            if update_id is not None:
+                self.handled_ids.append(update_id)
 
     async def initialize(self) -> None:
         pass
