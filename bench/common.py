@@ -7,6 +7,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import json
 import os
 import random
 import signal
@@ -80,14 +81,40 @@ def aksi_environment(standin: BotApiStandIn, db: Path, **settings: str) -> dict[
     return env
 
 
+LOOPWATCH = str(Path(__file__).resolve().parent / "loopwatch.py")
+NOT_SEEN = {"n": 0, "p50_ms": 0.0, "p95_ms": 0.0, "max_ms": 0.0}
+
+
+def loop_held(path: Path, shown: int = 6) -> dict[str, dict[str, float]]:
+    """Print how long the bot's event loop was held at a time (`bench/loopwatch.py` wrote
+    `path` at the bot's exit): the longest holders by source. Returns every source's figures
+    (n, p50_ms, p95_ms, max_ms)."""
+    found = json.loads(path.read_text())
+    sources: dict[str, dict[str, float]] = found["sources"]
+    print(
+        f"event loop: {found['callbacks']} callbacks, longest {found['longest_ms']} ms; "
+        f"held over {found['threshold_ms']} ms at a time, by source (n, p50, p95, max ms):"
+    )
+    for name, f in sorted(sources.items(), key=lambda item: -item[1]["max_ms"])[:shown]:
+        print(f"  {name}: {f['n']:.0f}, {f['p50_ms']}, {f['p95_ms']}, {f['max_ms']}")
+    return sources
+
+
 async def start_aksi(
-    standin: BotApiStandIn, db: Path, log: IO[bytes], **settings: str
+    standin: BotApiStandIn,
+    db: Path,
+    log: IO[bytes],
+    *,
+    loop_watch: Path | None = None,
+    **settings: str,
 ) -> asyncio.subprocess.Process:
     """`aksi run` on `db` against `standin` (`settings` as in `aksi_environment`), once it
-    polls for updates."""
+    polls for updates. With `loop_watch`, its event loop's callbacks are timed and the figures
+    written there at exit (`bench/loopwatch.py`)."""
     calls = standin.get_updates_calls
+    watch = [] if loop_watch is None else [LOOPWATCH, str(loop_watch)]
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", "run",
+        sys.executable, *watch, "-m", "bot", "run",
         cwd=db.parent, env=aksi_environment(standin, db, **settings), stdout=log, stderr=log,
     )  # fmt: skip
     deadline = time.monotonic() + 60

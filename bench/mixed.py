@@ -41,9 +41,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.common import (  # noqa: E402
-    aksi_environment,
     bench_cohort,
+    loop_held,
     percentile,
+    start_aksi,
     stop_process,
     telegram_person,
 )
@@ -272,25 +273,11 @@ async def main() -> int:
         print(f"network: {standin.network_settings}", flush=True)
         answers = Answers()
         standin.add_listener(answers)
-        calls = standin.get_updates_calls
-        process = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "bot",
-            "run",
-            cwd=workdir,
-            env=aksi_environment(
-                standin, db, AKSI_MAX_MESSAGES_PER_SECOND="0", AKSI_REMINDER_TICK_SECONDS="0"
-            ),
-            stdout=log,
-            stderr=log,
-        )
+        process = await start_aksi(
+            standin, db, log, loop_watch=workdir / "loop.json",
+            AKSI_MAX_MESSAGES_PER_SECOND="0", AKSI_REMINDER_TICK_SECONDS="0",
+        )  # fmt: skip
         try:
-            deadline = time.monotonic() + 60
-            while standin.get_updates_calls == calls:
-                if process.returncode is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"aksi run did not start; see {workdir / 'aksi.log'}")
-                await asyncio.sleep(0.05)
             # Warm-up, not counted: the first answers load what the bot loads lazily (catalogs,
             # the database's pages), which would otherwise count as the idle phase's tail.
             await phase(standin, answers, habits, today, WARM_UP_SECONDS, False)
@@ -306,6 +293,7 @@ async def main() -> int:
             f"  light answers {name}: {len(values)}, p50 {percentile(values, 50):.0f} ms, "
             f"p95 {percentile(values, 95):.0f} ms, max {max(values, default=float('nan')):.0f} ms"
         )
+    loop_held(workdir / "loop.json")  # over all phases: what kept the light answers waiting
     heavy_per_s = pictures / span
     print(f"  heavy answers (pictures) completed: {pictures} in {span:.1f} s")
     p95, p95_idle = percentile(mixed, 95), percentile(idle, 95)

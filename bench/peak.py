@@ -15,7 +15,10 @@ the bot's answer is measured.
 Measured: when the last reminder reached the stand-in, from the due minute (`peak_s`), against
 1.2 x PARTICIPANTS/30 s (`peak_limit_s`: Telegram's 30 a second with a fifth to spare); reminders
 lost (a participant without one) and duplicated; the 429s received; the chatters' p95.
-Last line: `peak_s=… peak_limit_s=… lost=… duplicated=… http_429=… p95_command_ms=…`.
+The bot's event loop is watched (`bench/loopwatch.py`): how long the reminder job's claims
+held it at a time (reading what is due, composing, the claiming transaction), and the longest
+holders. Last line: `peak_s=… peak_limit_s=… lost=… duplicated=… http_429=… p95_command_ms=…
+claim_hold_p95_ms=… claim_hold_max_ms=…`.
 Usage: .venv/bin/python bench/peak.py [PARTICIPANTS]   (BENCH_RTT_MS, BENCH_JITTER_MS)
 """
 
@@ -38,8 +41,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.common import (  # noqa: E402
+    NOT_SEEN,
     bench_cohort,
     chatter,
+    loop_held,
     percentile,
     start_aksi,
     stop_process,
@@ -48,6 +53,7 @@ from bench.common import (  # noqa: E402
 )
 from bot.standin import BotApiStandIn, Outgoing  # noqa: E402
 from core.habits import Kind, Schedule  # noqa: E402
+from scheduler.reminder_job import prepare  # noqa: E402
 from storage.models import ActionPlan, Habit, Participant, Reminder  # noqa: E402
 
 PARTICIPANTS = int(sys.argv[1]) if len(sys.argv) > 1 else 2000
@@ -144,6 +150,7 @@ async def main() -> int:
     gc.collect()
     gc.freeze()  # the set-up's objects, out of the collector's way (see bench/broadcast.py)
     log_path = workdir / "aksi.log"
+    loop_path = workdir / "loop.json"
     limit_s = 1.2 * PARTICIPANTS / LIMIT
     async with BotApiStandIn() as standin:
         standin.network(RTT_MS, JITTER_MS, seed=1)
@@ -154,7 +161,7 @@ async def main() -> int:
         standin.add_listener(watch)
         with log_path.open("wb") as log:
             process = await start_aksi(
-                standin, db, log,
+                standin, db, log, loop_watch=loop_path,
                 AKSI_MAX_MESSAGES_PER_SECOND=str(LIMIT), AKSI_REMINDER_TICK_SECONDS="60",
             )  # fmt: skip
             try:
@@ -198,9 +205,12 @@ async def main() -> int:
         f"chatters: {len(latencies)} commands, p50 {percentile(latencies, 50):.0f} ms, "
         f"p95 {p95:.0f} ms, max {max(latencies, default=float('nan')):.0f} ms"
     )
+    holders = loop_held(loop_path)
+    claims = holders.get(f"scheduler/reminder_job.py:{prepare.__qualname__}", NOT_SEEN)
     print(
         f"peak_s={peak_s:.1f} peak_limit_s={limit_s:.1f} lost={lost} duplicated={duplicated} "
-        f"http_429={standin.too_many_requests} p95_command_ms={p95:.0f}"
+        f"http_429={standin.too_many_requests} p95_command_ms={p95:.0f} "
+        f"claim_hold_p95_ms={claims['p95_ms']} claim_hold_max_ms={claims['max_ms']}"
     )
     return 1 if lost else 0
 

@@ -122,9 +122,11 @@ async def database_part(n: int, folder: Path) -> dict[str, float]:
             ).all()  # fmt: skip
             finds.append((time.perf_counter() - t0) * 1000)
         t0 = time.perf_counter()
+        async with db() as session:
+            due = await rem.find_due(session, now, catch_up)
         async with db.begin() as session:
-            due = await rem.take_due(session, now, catch_up)
             for item in due:
+                assert await rem.take(session, item)
                 await rem.claim(
                     session, item.participant.id, item.reminder.kind, item.local_date,
                     item.reminder.local_time, "sent",

@@ -144,16 +144,6 @@ async def snooze(session: AsyncSession, participant: Participant, now: datetime)
     return due
 
 
-async def snooze_pending(session: AsyncSession, participant_id: int) -> bool:
-    """Whether "remind me in an hour" is waiting (the regular reminders keep quiet till then)."""
-    found = await session.scalar(
-        select(Reminder.id).where(
-            Reminder.participant_id == participant_id, Reminder.kind == SNOOZE
-        )
-    )
-    return found is not None
-
-
 async def sync_missing(session: AsyncSession, now: datetime) -> int:
     """Give reminder rows to reachable, unpaused participants who have none (e.g. joined
     before reminders existed). Returns how many participants were set up."""

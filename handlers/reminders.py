@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import logging
 from datetime import date, datetime
+from functools import partial
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
 
 from core import buttons, checkins, conversation, pauses
 from core import reminder_settings as settings_rules
@@ -30,7 +32,7 @@ from handlers.checkin_view import render_sheet, today_of
 from handlers.common import Answer, plain, text
 from handlers.turn import HasServices, Reader, Turn
 from scheduler import reminders as rem
-from scheduler.reminder_job import ReminderMessages
+from scheduler.reminder_job import Composed, ReminderMessages
 from storage.models import Participant, Session
 
 log = logging.getLogger(__name__)
@@ -267,9 +269,10 @@ _HEADERS = {
 
 async def compose(
     session: AsyncSession, context: HasServices, due: rem.Due, *, snoozed: bool = False
-) -> tuple[str, Rows | None] | None:
-    """The message for a due reminder, or None when it should stay quiet. `snoozed`: a snoozed
-    reminder of the same person comes in this tick."""
+) -> Composed | None:
+    """The message for a due reminder, or None when it should stay quiet. `snoozed`: "remind
+    me in an hour" is waiting (the regular reminders keep quiet till it comes). Only reads:
+    the plan nudge's own writes go with its claim (`nudge_claimed`)."""
     participant, kind, day = due.participant, due.reminder.kind, due.local_date
     lang = language_of(context, participant)
     cohort = participant.cohort
@@ -281,22 +284,35 @@ async def compose(
     if not sheet.lines:
         if kind != rules.DAILY or not await rem.plan_nudge_due(session, participant, day):
             return None
-        if conversation.waiting(participant) is None:  # a typed title answers it too, today
-            offers.expect_answer(participant, Ask.OFFER_PLAN, due.occurrence)
-        return offers.plan_nudge(context, lang)
+        body, keyboard = offers.plan_nudge(context, lang)
+        return Composed(body, keyboard, partial(nudge_claimed, due))
     if not sheet.due or sheet.complete:
         return None  # quiet once the day's work is done
-    if kind != rules.SNOOZE and (snoozed or await rules.snooze_pending(session, participant.id)):
+    if kind != rules.SNOOZE and snoozed:
         return None  # "remind me in an hour" was pressed: that one comes instead
     body, keyboard = render_sheet(context, lang, sheet, day)
     snooze = pause.snooze_row(context, lang, day)
     keyboard = button_rows([*keyboard, *snooze])
-    return text(context, lang, _HEADERS.get(kind, _HEADERS[rules.DAILY])) + "\n\n" + body, keyboard
+    header = text(context, lang, _HEADERS.get(kind, _HEADERS[rules.DAILY]))
+    return Composed(header + "\n\n" + body, keyboard)
+
+
+async def nudge_claimed(due: rem.Due, session: AsyncSession) -> bool:
+    """In the claiming transaction: record the one plan nudge (False: already recorded) and
+    let a typed title answer it today, unless another question is open."""
+    if not await rem.claim_plan_nudge(session, due.participant.id, due.local_date):
+        return False
+    participant = await session.get(
+        Participant, due.participant.id, options=[selectinload(Participant.cohort)]
+    )
+    if participant is not None and conversation.waiting(participant) is None:
+        offers.expect_answer(participant, Ask.OFFER_PLAN, due.occurrence)
+    return True
 
 
 async def morning_summary(
     session: AsyncSession, context: HasServices, participant: Participant, day: date, lang: str
-) -> tuple[str, None] | None:
+) -> Composed | None:
     tz = effective_timezone(participant)
     result = await session.scalars(
         select(Session)
@@ -312,7 +328,7 @@ async def morning_summary(
         f"{escape(s.title)}" + (f"\n  🔗 {link(s.link, s.link)}" if s.link else "")
         for s in today
     ]
-    return text(context, lang, "reminders.morning", sessions=Html("\n".join(lines))), None
+    return Composed(text(context, lang, "reminders.morning", sessions=Html("\n".join(lines))))
 
 
 def session_message(context: HasServices, participant: Participant, s: Session) -> str:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Coroutine, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from functools import partial
@@ -30,11 +30,24 @@ from storage.models import Participant, Session
 log = logging.getLogger("handlers.reminders")
 
 
+@dataclass(frozen=True)
+class Composed:
+    """A due reminder's message. `on_claim`, when given, is a feature's own write that goes
+    with it, run in the claiming transaction (the plan nudge records itself and opens its
+    offer): False there means the message stays unsent (another tick took it)."""
+
+    body: str
+    keyboard: Rows | None = None
+    on_claim: Callable[[AsyncSession], Awaitable[bool]] | None = None
+
+
 class Compose(Protocol):
     async def __call__(
         self, session: AsyncSession, context: HasServices, due: rem.Due, *, snoozed: bool = False
-    ) -> tuple[str, Rows | None] | None:
-        """The message for a due reminder, or None when it should stay quiet."""
+    ) -> Composed | None:
+        """The message for a due reminder, or None when it should stay quiet. It only reads:
+        `session` is not a write transaction. `snoozed`: "remind me in an hour" is waiting
+        for this participant (their regular reminders keep quiet)."""
         ...
 
 
@@ -67,7 +80,7 @@ class TickReport:
     unreachable: int = 0
     skipped_claimed: int = 0
     outgoing: list[Outgoing] = field(default_factory=list)
-    taken: int = 0  # reminder rows taken (the last batch, for `prepare`)
+    found: int = 0  # reminder rows found due (the last batch, for `run_tick`)
 
     def absorb(self, batch: TickReport) -> None:
         """Add a claimed batch's counts and messages to the tick's."""
@@ -76,7 +89,7 @@ class TickReport:
         self.unreachable += batch.unreachable
         self.skipped_claimed += batch.skipped_claimed
         self.outgoing.extend(batch.outgoing)
-        self.taken += batch.taken
+        self.found += batch.found
 
 
 # Reminder rows claimed in one transaction: the write turn it holds stays short (other chats'
@@ -93,42 +106,30 @@ async def prepare(
     sessions: bool = True,
 ) -> TickReport:
     """Claim up to `limit` reminders due at `now` (and, with `sessions`, the session reminders
-    due) and compose their messages, in one transaction committed before anything is sent."""
+    due) with their messages, committed before anything is sent.
+
+    Reading what is due and composing the messages happen first, outside the write
+    transaction (on SQLite other chats' work runs between the statements); the transaction
+    that follows only moves the rows on and claims them: a few short statements, so a peak
+    never holds the event loop or the write turn for long."""
     services = context.services
     catch_up = timedelta(minutes=services.settings.aksi_reminder_catch_up_minutes)
-    report = TickReport()
-    async with services.db.begin() as session:
-        taken = await rem.take_due(session, now, catch_up, limit)
-        report.taken = len(taken)
-        snoozed = {
-            d.participant.id for d in taken if d.reminder.kind == rules.SNOOZE and not d.late
-        }
-        for due in taken:
-            p, kind, slot = due.participant, due.reminder.kind, due.reminder.local_time
-            if due.late:
-                if await rem.claim(session, p.id, kind, due.local_date, slot, "late"):
-                    report.late += 1
-                    log.info(
-                        "skipped a %s reminder for participant %s due at %s (over %s late)",
-                        kind, p.id, due.occurrence.isoformat(), catch_up,
-                    )  # fmt: skip
-                continue
-            if due.address is None:  # no contact reaches them (blocked the bot everywhere)
-                if await rem.claim(session, p.id, kind, due.local_date, slot, "unreachable"):
-                    report.unreachable += 1
-                continue
-            message = await messages.compose(session, context, due, snoozed=p.id in snoozed)
-            status = "sending" if message else "quiet"
-            if not await rem.claim(session, p.id, kind, due.local_date, slot, status):
-                report.skipped_claimed += 1
-                continue
-            if message is None:
-                report.quiet += 1
-                continue
-            report.outgoing.append(
-                Outgoing(p.id, due.address, kind, due.local_date, slot, message[0], message[1])
+    composed: dict[int, Composed | None] = {}  # by reminder id: the messages to claim
+    async with services.db() as session:
+        found = await rem.find_due(session, now, catch_up, limit)
+        to_compose = [due for due in found if not due.late and due.address is not None]
+        snoozing = await rem.snoozing(session, {due.participant.id for due in to_compose})
+        for due in to_compose:
+            snoozed = due.participant.id in snoozing
+            composed[due.reminder.id] = await messages.compose(
+                session, context, due, snoozed=snoozed
             )
-        for item in await rem.sessions_due(session, now, catch_up) if sessions else ():
+        session_items = await rem.sessions_due(session, now, catch_up) if sessions else []
+    report = TickReport(found=len(found))
+    async with services.db.begin() as session:
+        for due in found:
+            await claim_one(session, due, composed.get(due.reminder.id), report, catch_up)
+        for item in session_items:
             s = item.session
             for p in item.participants:
                 where = item.addresses.get(p.person_id)
@@ -145,6 +146,45 @@ async def prepare(
                 body = messages.session(context, p, s)
                 report.outgoing.append(Outgoing(p.id, where, rules.SESSION, day, str(s.id), body))
     return report
+
+
+async def claim_one(
+    session: AsyncSession,
+    due: rem.Due,
+    message: Composed | None,
+    report: TickReport,
+    catch_up: timedelta,
+) -> None:
+    """Take one found reminder and claim its delivery: late, unreachable, quiet, or sending
+    (then its message is added to the report's outgoing)."""
+    p, kind, slot = due.participant, due.reminder.kind, due.reminder.local_time
+    if not await rem.take(session, due):
+        report.skipped_claimed += 1  # another tick or worker took it
+        return
+    if due.late:
+        if await rem.claim(session, p.id, kind, due.local_date, slot, "late"):
+            report.late += 1
+            log.info(
+                "skipped a %s reminder for participant %s due at %s (over %s late)",
+                kind, p.id, due.occurrence.isoformat(), catch_up,
+            )  # fmt: skip
+        return
+    if due.address is None:  # no contact reaches them (blocked the bot everywhere)
+        if await rem.claim(session, p.id, kind, due.local_date, slot, "unreachable"):
+            report.unreachable += 1
+        return
+    if message is not None and message.on_claim is not None and not await message.on_claim(session):
+        message = None
+    status = "sending" if message else "quiet"
+    if not await rem.claim(session, p.id, kind, due.local_date, slot, status):
+        report.skipped_claimed += 1
+        return
+    if message is None:
+        report.quiet += 1
+        return
+    report.outgoing.append(
+        Outgoing(p.id, due.address, kind, due.local_date, slot, message.body, message.keyboard)
+    )
 
 
 async def deliver(context: HasServices, item: Outgoing) -> Outcome:
@@ -191,7 +231,7 @@ async def run_tick(context: HasServices, now: datetime, messages: ReminderMessag
             report.absorb(batch)
             for item in batch.outgoing:
                 await claimed.put(item)
-            if batch.taken < CLAIM_BATCH:
+            if batch.found < CLAIM_BATCH:
                 return
             at = max(at, services.clock())
 

@@ -6,13 +6,13 @@ so each reminder is sent at most once.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import cast
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Table, bindparam, delete, false, select, update
+from sqlalchemy import Table, bindparam, delete, exists, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -22,6 +22,7 @@ from core.participants import effective_timezone
 from core.reminders import (
     MORNING,
     PLAN_NUDGE,
+    SESSION,
     SNOOZE,
     next_occurrence,
     resumes_at,
@@ -38,19 +39,17 @@ class Due:
     local_date: date  # the participant's local date it is for
     late: bool  # due longer ago than the catch-up window: skip it
     address: Address | None  # where it goes (None: no contact reaches them)
+    moves_to: datetime | None  # its next occurrence once taken (None: a one-off, deleted)
 
 
-async def take_due(
+async def find_due(
     session: AsyncSession, now: datetime, catch_up: timedelta, limit: int = 2000
 ) -> list[Due]:
-    """The reminder rows due by `now`, each moved on to its next occurrence (in this
-    transaction): a restart cannot see the same occurrence twice once it is committed.
+    """The reminder rows due by `now` (read only: `take` moves each on when it is claimed).
 
-    Two ticks at once: on SQLite the first statement takes the write lock, so a second tick
-    waits and then reads the rows already moved on; on PostgreSQL the rows are locked and a
-    second tick skips them."""
-    if session.get_bind().dialect.name == "sqlite":
-        await session.execute(update(Reminder).where(false()).values(kind=Reminder.kind))
+    Read outside the write transaction, so a peak's reading (the rows, then each message's
+    sheet) lets other chats' work run between its statements; only the short claiming
+    transaction holds the write turn (`scheduler.reminder_job.prepare`)."""
     result = await session.execute(
         select(Reminder, Participant, Contact.channel, Contact.external_id)
         .join(Participant, Participant.id == Reminder.participant_id)
@@ -59,25 +58,61 @@ async def take_due(
         .order_by(Reminder.next_due_at)
         .limit(limit)
         .options(selectinload(Participant.cohort))
-        .with_for_update(of=Reminder, skip_locked=True)
     )
     due = []
     for reminder, participant, channel, external_id in result:
         tz = effective_timezone(participant)
         occurrence = reminder.next_due_at
         workdays = participant.reminder_workdays_only and reminder.kind != MORNING
-        if reminder.kind == SNOOZE:
-            await session.delete(reminder)  # once only
-        else:
-            # After a long downtime, jump to the next occurrence after now (missed ones are late).
-            reminder.next_due_at = next_occurrence(
-                reminder.local_time, tz, max(now, occurrence), workdays
-            )
+        # After a long downtime, jump to the next occurrence after now (missed ones are late).
+        moves_to = (
+            None
+            if reminder.kind == SNOOZE  # once only
+            else next_occurrence(reminder.local_time, tz, max(now, occurrence), workdays)
+        )
         local_date = occurrence.astimezone(ZoneInfo(tz)).date()
         where = Address(channel, external_id) if channel is not None else None
         late = now - occurrence > catch_up
-        due.append(Due(reminder, participant, occurrence, local_date, late, where))
+        due.append(Due(reminder, participant, occurrence, local_date, late, where, moves_to))
     return due
+
+
+_Reminders = cast(Table, Reminder.__table__)
+_MOVE_ON = (
+    update(_Reminders)
+    .where(Reminder.id == bindparam("p_id"), Reminder.next_due_at == bindparam("p_was"))
+    .values(next_due_at=bindparam("p_next"))
+)
+_DROP = delete(_Reminders).where(
+    Reminder.id == bindparam("p_id"), Reminder.next_due_at == bindparam("p_was")
+)
+
+
+async def take(session: AsyncSession, due: Due) -> bool:
+    """Move a found reminder on to its next occurrence (or delete a one-off), in the claiming
+    transaction; True when this caller took it. The row must still say when it was found due:
+    a second tick or worker that found it too takes nothing (on PostgreSQL its UPDATE waits for
+    the first one's commit and then matches no row), so a restart or an overlap cannot see the
+    same occurrence twice once this is committed."""
+    values = {"p_id": due.reminder.id, "p_was": due.occurrence}
+    if due.moves_to is None:
+        result = await session.execute(_DROP, values)
+    else:
+        result = await session.execute(_MOVE_ON, {**values, "p_next": due.moves_to})
+    return bool(getattr(result, "rowcount", 0) == 1)
+
+
+async def snoozing(session: AsyncSession, participant_ids: Collection[int]) -> set[int]:
+    """Which of these participants have "remind me in an hour" waiting (their regular
+    reminders keep quiet till then): one query for a claimed batch."""
+    if not participant_ids:
+        return set()
+    found = await session.scalars(
+        select(Reminder.participant_id).where(
+            Reminder.participant_id.in_(participant_ids), Reminder.kind == SNOOZE
+        )
+    )
+    return set(found)
 
 
 async def claim(
@@ -99,7 +134,7 @@ async def claim(
 async def plan_nudge_due(session: AsyncSession, participant: Participant, day: date) -> bool:
     """Someone without a plan gets one friendly nudge, with their daily reminder of the first
     local day after the one they joined ("tomorrow", as the offer after joining says), and
-    never again: True once, recording it (in the claiming transaction)."""
+    never again: whether it is still to come (read only; `claim_plan_nudge` records it)."""
     joined_on = participant.joined_at.astimezone(ZoneInfo(effective_timezone(participant))).date()
     if day <= joined_on:
         return False
@@ -108,9 +143,12 @@ async def plan_nudge_due(session: AsyncSession, participant: Participant, day: d
         .where(Delivery.participant_id == participant.id, Delivery.kind == PLAN_NUDGE)
         .limit(1)
     )
-    if nudged is not None:
-        return False
-    return await claim(session, participant.id, PLAN_NUDGE, day, "once", "sent")
+    return nudged is None
+
+
+async def claim_plan_nudge(session: AsyncSession, participant_id: int, day: date) -> bool:
+    """Record the plan nudge in the claiming transaction: True for the one caller that does."""
+    return await claim(session, participant_id, PLAN_NUDGE, day, "once", "sent")
 
 
 @dataclass(frozen=True)
@@ -180,7 +218,8 @@ async def sessions_due(
     session: AsyncSession, now: datetime, catch_up: timedelta
 ) -> list[SessionDue]:
     """Sessions whose reminder time (start minus the cohort's lead) has come and that have
-    not started yet, with the participants who get reminders."""
+    not started yet, with the participants who get reminders and have not been claimed for
+    yet (each tick until the start sees the session again: it finds nobody left)."""
     result = await session.execute(
         select(Session, Cohort)
         .join(Cohort, Cohort.id == Session.cohort_id)
@@ -197,6 +236,11 @@ async def sessions_due(
                 Participant.cohort_id == cohort.id,
                 Participant.reminders_paused.is_(False),
                 contacts.reachable(Participant.person_id),
+                ~exists().where(
+                    Delivery.participant_id == Participant.id,
+                    Delivery.kind == SESSION,
+                    Delivery.slot == str(s.id),
+                ),
             )
             .options(selectinload(Participant.cohort))
         )

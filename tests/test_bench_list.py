@@ -3,7 +3,10 @@ pointed at the real Telegram by the caller's environment. Nothing here runs a be
 
 from __future__ import annotations
 
+import json
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -12,7 +15,7 @@ from bench.common import aksi_environment
 from bot.standin import BotApiStandIn
 
 ROOT = Path(__file__).resolve().parent.parent
-HELPERS = {"common", "echo_bot"}  # modules the benchmarks use, not benchmarks
+HELPERS = {"common", "echo_bot", "loopwatch"}  # modules the benchmarks use, not benchmarks
 
 
 def listed_benches() -> list[str]:
@@ -57,3 +60,21 @@ def test_bench_bot_environment_ignores_the_callers_telegram(
     assert "AKSI_ADMIN_IDS" not in upper
     assert not any(k.endswith("_PROXY") for k in upper)
     assert env["AKSI_REMINDER_TICK_SECONDS"] == "0"
+
+
+def test_the_loop_watch_times_the_bots_callbacks(tmp_path: Path) -> None:
+    """`bench/loopwatch.py` around a module: a callback that holds the loop 30 ms is counted,
+    put down to its source and written at exit."""
+    program = tmp_path / "holder.py"
+    program.write_text(
+        "import asyncio, time\nasync def hold():\n    time.sleep(0.03)\nasyncio.run(hold())\n"
+    )
+    out = tmp_path / "loop.json"
+    subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "loopwatch.py"), str(out), "-m", "holder"],
+        cwd=tmp_path, env={"PYTHONPATH": str(tmp_path)}, check=True, timeout=60,
+    )  # fmt: skip
+    found = json.loads(out.read_text())
+    assert found["longest_ms"] >= 30
+    held = found["sources"]["other"]  # not Aksi's code
+    assert held["n"] >= 1 and held["max_ms"] >= 30

@@ -86,8 +86,8 @@ async def test_a_job_reaches_the_contact_written_from_last_that_still_works(
             await session.execute(
                 Reminder.__table__.update().values(next_due_at=NOW - timedelta(minutes=1))
             )
-            taken = await rem.take_due(session, NOW, timedelta(minutes=30))
-            await session.rollback()
+        async with db() as session:
+            taken = await rem.find_due(session, NOW, timedelta(minutes=30))
         assert taken, "no reminder due"
         return taken[0].address
 

@@ -54,12 +54,12 @@ async def test_more_due_than_a_batch_all_go_out_once_in_one_tick(
     report = await run_tick(ctx(bot), clock.now, MESSAGES)
     # Each has two reminders due: the daily commitment at 07:00, and the morning summary of
     # 06:00 that has nothing to say on the first day.
-    assert (report.sent, report.quiet, report.failed, report.taken) == (12, 12, 0, 24)
+    assert (report.sent, report.quiet, report.failed, report.found) == (12, 12, 0, 24)
     assert chats(bot.standin) == list(PEOPLE)
     assert await outcomes(db) == EXPECTED
     # The next tick in the same minute finds nothing left to take.
     again = await run_tick(ctx(bot), clock.now, MESSAGES)
-    assert (again.sent, again.taken) == (0, 0)
+    assert (again.sent, again.found) == (0, 0)
     assert len(sent_to(bot.standin)) == 12
 
 
