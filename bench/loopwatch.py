@@ -3,10 +3,11 @@
 `python bench/loopwatch.py OUT.json -m bot run` runs `aksi run` with every callback of its
 event loop timed (asyncio's `Handle._run`, the one place a callback runs). While one runs,
 nothing else does: not the answer to another chat, not the next paced send. Each callback over
-THRESHOLD_MS is put down to the Aksi code it ran (the deepest frame of the task's coroutine
-chain in `scheduler/`, `handlers/` or `core/`, else `storage/`), and at exit OUT.json holds, per
-source, how many there were and their p50, p95 and longest, and for all callbacks the count and
-the longest. `bench/peak.py` uses it to show how long the reminder job's claims hold the loop.
+THRESHOLD_MS is put down to the Aksi code it ran: the deepest frame, in `scheduler/`,
+`handlers/` or `core/` (else `storage/`), of the task's coroutine chain where the step resumed.
+At exit OUT.json holds, per source, how many there were and their p50, p95 and longest, and
+for all callbacks the count and the longest. `bench/peak.py` uses it to show how long the
+reminder job's claims hold the loop, `bench/mixed.py` what holds it while pictures are made.
 """
 
 from __future__ import annotations
@@ -21,27 +22,38 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
-THRESHOLD_MS = 1.0
+THRESHOLD_MS = 0.5
 ROOT = Path(__file__).resolve().parent.parent
 FEATURES = tuple(str(ROOT / name) for name in ("scheduler", "handlers", "core"))
 STORAGE = str(ROOT / "storage")
 
 
-def source(callback: Any) -> str:
-    """The deepest feature or job coroutine (`scheduler/`, `handlers/`, `core/`) of the task a
-    callback steps, as `file:function`; else the deepest of `storage/`; else "other"."""
+def chain(callback: Any) -> list[Any]:
+    """The code objects of the coroutines a task's step will resume in, outermost first (read
+    before the step runs: afterwards the chain is where it stopped, not where it ran)."""
     task = getattr(callback, "__self__", None)
     get_coro = getattr(task, "get_coro", None)
-    feature = storage = None
+    codes = []
     coro = get_coro() if get_coro is not None else None
     while coro is not None and hasattr(coro, "cr_code"):
-        code = coro.cr_code
-        if code.co_filename.startswith(FEATURES):
-            feature = f"{Path(code.co_filename).relative_to(ROOT)}:{code.co_qualname}"
-        elif code.co_filename.startswith(STORAGE):
-            storage = f"{Path(code.co_filename).relative_to(ROOT)}:{code.co_qualname}"
+        codes.append(coro.cr_code)
         coro = coro.cr_await
-    return feature or storage or "other"
+    return codes
+
+
+def source(codes: list[Any]) -> str:
+    """The deepest feature or job coroutine (`scheduler/`, `handlers/`, `core/`) of a chain,
+    as `file:function`; else the deepest of `storage/`; else "other"."""
+    feature = storage = None
+    for code in codes:
+        if code.co_filename.startswith(FEATURES):
+            feature = code
+        elif code.co_filename.startswith(STORAGE):
+            storage = code
+    found = feature or storage
+    if found is None:
+        return "other"
+    return f"{Path(found.co_filename).relative_to(ROOT)}:{found.co_qualname}"
 
 
 def summary(held: dict[str, list[float]], count: int, longest: float) -> dict[str, Any]:
@@ -68,6 +80,7 @@ def watch(out: Path) -> None:
     run = asyncio.events.Handle._run
 
     def timed(self: asyncio.events.Handle) -> None:
+        codes = chain(self._callback)
         started = time.perf_counter()
         try:
             run(self)
@@ -76,7 +89,7 @@ def watch(out: Path) -> None:
             totals["count"] += 1
             totals["longest"] = max(totals["longest"], ms)
             if ms >= THRESHOLD_MS:
-                held[source(self._callback)].append(ms)
+                held[source(codes)].append(ms)
 
     asyncio.events.Handle._run = timed  # type: ignore[method-assign]
     atexit.register(

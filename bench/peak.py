@@ -208,6 +208,11 @@ async def main() -> int:
     holders = loop_held(loop_path)
     claims = holders.get(f"scheduler/reminder_job.py:{prepare.__qualname__}", NOT_SEEN)
     print(
+        f"  the claiming transactions (scheduler/reminder_job.py:prepare): {claims['n']:.0f} "
+        f"held the loop over the threshold, p50 {claims['p50_ms']} ms, p95 {claims['p95_ms']} "
+        f"ms, max {claims['max_ms']} ms"
+    )
+    print(
         f"peak_s={peak_s:.1f} peak_limit_s={limit_s:.1f} lost={lost} duplicated={duplicated} "
         f"http_429={standin.too_many_requests} p95_command_ms={p95:.0f} "
         f"claim_hold_p95_ms={claims['p95_ms']} claim_hold_max_ms={claims['max_ms']}"

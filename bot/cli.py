@@ -45,6 +45,7 @@ from bot.cli_staff import (
     facilitator_remove,
 )
 from bot.logs import setup_logging
+from bot.settings import Settings
 from storage.db import create_engine, current_revision, upgrade
 
 __all__ = [
@@ -110,12 +111,37 @@ def run(ctx: click.Context) -> None:
         ctx.invoke(chat)
         return
     setup_logging(settings.aksi_log_level, settings.token)
+    run_bot(settings, webhook=False)
+
+
+@main.command()
+@click.pass_context
+def serve(ctx: click.Context) -> None:
+    """Run the bot behind Telegram's webhook: Aksi's HTTP server takes the updates Telegram
+    posts (and answers /healthz, /readyz, /metrics) on AKSI_HTTP_HOST:AKSI_HTTP_PORT."""
+    settings = settings_of(ctx)
+    for name, value in (
+        ("TELEGRAM_BOT_TOKEN", settings.token),
+        ("AKSI_WEBHOOK_URL", settings.aksi_webhook_url),
+        ("AKSI_WEBHOOK_SECRET", settings.webhook_secret),
+    ):
+        if not value:
+            fail(f"configuration error: {name} is not set (aksi serve needs it)", EXIT_CONFIG)
+    setup_logging(settings.aksi_log_level, settings.token, settings.webhook_secret)
+    run_bot(settings, webhook=True)
+
+
+def run_bot(settings: Settings, *, webhook: bool) -> None:
+    """Run the bot until SIGINT or SIGTERM, taking updates by long polling or by webhook; a
+    failure to start ends with one line and a non-zero exit."""
     from bot.runner import freeze_startup, install_stop_signals, serve
+    from bot.webhook import Polling, Webhook
 
     async def _main() -> None:
         stop = asyncio.Event()
         install_stop_signals(stop)
-        await serve(settings, stop, on_ready=freeze_startup)
+        intake = Webhook(settings) if webhook else Polling()
+        await serve(settings, stop, on_ready=freeze_startup, intake=intake)
 
     try:
         asyncio.run(_main())
@@ -126,7 +152,8 @@ def run(ctx: click.Context) -> None:
     except NetworkError as exc:
         fail(f"cannot reach the Bot API at {settings.telegram_api_base_url}: {exc}")
     except (SQLAlchemyError, OSError) as exc:
-        fail(f"database error: {exc.__class__.__name__}: {str(exc).splitlines()[0]}")
+        what = "cannot serve" if webhook else "database error"
+        fail(f"{what}: {exc.__class__.__name__}: {str(exc).splitlines()[0]}")
 
 
 @main.command()

@@ -1,4 +1,5 @@
-"""Logging set-up: one line a record, and the bot token never written anywhere."""
+"""Logging set-up: one line a record, and the bot token (and webhook secret) never written
+anywhere."""
 
 from __future__ import annotations
 
@@ -8,31 +9,36 @@ import logging
 class RedactToken(logging.Filter):
     """Replace the token in any record (HTTP client URLs carry it) with a placeholder."""
 
-    def __init__(self, secret: str) -> None:
+    def __init__(self, secret: str, placeholder: str = "<token>") -> None:
         super().__init__()
         self.secret = secret
+        self.placeholder = placeholder
 
     def filter(self, record: logging.LogRecord) -> bool:
         if not self.secret:
             return True
         message = record.getMessage()
         if self.secret in message:
-            record.msg = message.replace(self.secret, "<token>")
+            record.msg = message.replace(self.secret, self.placeholder)
             record.args = None
         if record.exc_info and record.exc_info[1] is not None:
             text = logging.Formatter().formatException(record.exc_info)
             if self.secret in text:
-                record.exc_text = text.replace(self.secret, "<token>")
+                record.exc_text = text.replace(self.secret, self.placeholder)
                 record.exc_info = None
                 record.msg = f"{record.msg}\n{record.exc_text}"
                 record.exc_text = None
         return True
 
 
-def setup_logging(level: str, secret: str) -> None:
+def setup_logging(level: str, secret: str, *others: str) -> None:
+    """One line a record on stderr; `secret` (the bot token) and any `others` (the webhook's
+    secret) never written."""
     handler = logging.StreamHandler()
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     handler.addFilter(RedactToken(secret))
+    for other in others:
+        handler.addFilter(RedactToken(other, "<secret>"))
     root = logging.getLogger()
     for old in list(root.handlers):
         root.removeHandler(old)

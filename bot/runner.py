@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy.engine import make_url
-from telegram import Bot, Update
+from telegram import Bot
 
 from bot.app import AksiApplication, build_application, register_command_menus
 from bot.channels.telegram import TelegramChannel
@@ -21,6 +21,7 @@ from bot.channels.telegram_request import AiohttpRequest, requests_closed
 from bot.context import Services
 from bot.jobs import first_delay, job_terms, jobs
 from bot.settings import Settings
+from bot.webhook import Intake, Polling
 from core.reminders import sync_missing
 from handlers.announce_status import report_sender
 from scheduler.broadcast import Broadcaster
@@ -51,8 +52,11 @@ async def serve(
     application_class: type[Any] | None = None,
     clock: Callable[[], datetime] | None = None,
     on_ready: Callable[[AksiApplication], Awaitable[None]] | None = None,
+    intake: Intake | None = None,
 ) -> None:
-    """Run until `stop` is set. Updates sent while the bot was down are kept, not dropped."""
+    """Run until `stop` is set, taking updates in by `intake` (long polling by default).
+    Updates sent while the bot was down are kept, not dropped."""
+    intake = intake or Polling()
     engine = create_engine(settings.database_url)
     try:
         await upgrade(engine)
@@ -60,10 +64,7 @@ async def serve(
         # initialize() calls getMe: a bad token or no network fails here
         async with requests_closed(app.bot), app:
             await register_command_menus(app)
-            assert app.updater is not None
-            await app.updater.start_polling(
-                drop_pending_updates=False, allowed_updates=Update.ALL_TYPES
-            )
+            await intake.start(app)
             await app.start()
             sender = await start_sender(app)  # reminders go out on its bulk side too
             services = app.bot_data.services
@@ -79,10 +80,11 @@ async def serve(
                 )
                 if on_ready is not None:
                     await on_ready(app)
+                intake.ready()
                 await stop.wait()
             finally:
                 log.info("stopping: finishing the updates, reminders and announcements in hand")
-                await app.updater.stop()
+                await intake.stop()
                 scheduler = app.job_queue.scheduler if app.job_queue is not None else None
                 if scheduler is not None and scheduler.running:
                     scheduler.pause()  # no tick starts while the one under way finishes

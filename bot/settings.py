@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from typing import Annotated
+from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -51,6 +52,38 @@ class Settings(BaseSettings):
     # Processes that draw pictures (heatmaps, charts) beside the bot, so drawing never slows
     # anyone's reply; 0 draws in a thread of the bot's own process.
     aksi_render_processes: int = Field(default=1, ge=0, le=16)
+    # `aksi serve`: where its HTTP server listens (Telegram's webhook, health, metrics), the
+    # public HTTPS URL Telegram posts updates to (its path is the one served), and the secret
+    # Telegram sends with each post.
+    aksi_http_host: str = "127.0.0.1"
+    aksi_http_port: int = Field(default=8080, ge=1, le=65535)
+    aksi_webhook_url: str = ""
+    aksi_webhook_secret: SecretStr = SecretStr("")
+
+    @field_validator("aksi_http_host")
+    @classmethod
+    def _http_host(cls, value: str) -> str:
+        value = value.strip()
+        if not re.fullmatch(r"[A-Za-z0-9.:_-]{1,253}", value):
+            raise ValueError(f"{value[:60]!r} is not a host name or IP address")
+        return value
+
+    @field_validator("aksi_webhook_url")
+    @classmethod
+    def _webhook_url(cls, value: str) -> str:
+        value = value.strip()
+        if value:
+            check_webhook_url(value)
+        return value
+
+    @field_validator("aksi_webhook_secret")
+    @classmethod
+    def _webhook_secret(cls, value: SecretStr) -> SecretStr:
+        secret = value.get_secret_value().strip()
+        # Telegram's rule for secret_token; never echo the secret itself.
+        if secret and not re.fullmatch(r"[A-Za-z0-9_-]{16,256}", secret):
+            raise ValueError("must be 16-256 characters: letters, digits, _ or -")
+        return SecretStr(secret)
 
     @field_validator("telegram_bot_token")
     @classmethod
@@ -129,6 +162,34 @@ class Settings(BaseSettings):
     @property
     def token(self) -> str:
         return self.telegram_bot_token.get_secret_value()
+
+    @property
+    def webhook_secret(self) -> str:
+        return self.aksi_webhook_secret.get_secret_value()
+
+    @property
+    def webhook_path(self) -> str:
+        """The path of AKSI_WEBHOOK_URL: where the server takes Telegram's posts."""
+        return urlsplit(self.aksi_webhook_url).path
+
+
+_LOOPBACK = ("localhost", "127.0.0.1", "::1")
+
+
+def check_webhook_url(url: str) -> str:
+    """The public URL Telegram posts updates to: HTTPS (plain HTTP only to this machine, for a
+    local Bot API server or tests), a host, and a path of its own (not "/": the server also
+    answers /healthz and /metrics)."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("https", "http") or not parts.hostname:
+        raise ValueError(f"{url[:80]!r} is not an https:// URL")
+    if parts.scheme == "http" and parts.hostname not in _LOOPBACK:
+        raise ValueError(f"{url[:80]!r}: Telegram posts only to https:// URLs")
+    if parts.path in ("", "/") or parts.path in ("/healthz", "/readyz", "/metrics"):
+        raise ValueError(f"{url[:80]!r} needs a path of its own (e.g. /telegram/<random>)")
+    if parts.query or parts.fragment:
+        raise ValueError(f"{url[:80]!r}: no query or fragment, only a path")
+    return url
 
 
 def check_bot_username(name: str) -> str:

@@ -69,6 +69,7 @@ class Pacer:
         self._next = 0.0  # the even pace's next slot; in the past while making up for lateness
         self._taken: deque[float] = deque(maxlen=self.allowed or 1)
         self._paused_until = 0.0
+        self.told_to_wait = 0  # 429s received (every one pauses the pacer): for /metrics
         self._last: OrderedDict[int, float] = OrderedDict()
         self._bulk = asyncio.Lock()
 
@@ -89,6 +90,7 @@ class Pacer:
 
     def pause(self, seconds: float) -> None:
         """Telegram said `retry_after`: nothing goes out until then."""
+        self.told_to_wait += 1
         self._paused_until = max(self._paused_until, self.clock() + seconds)
 
     def _free_at(self, now: float) -> float:

@@ -200,6 +200,10 @@ class Database:
                 async with self.sessions.begin() as session:
                     yield session
             else:
+                # SQLite is called in place: the transaction holds the event loop until it
+                # commits. It starts on a step of its own, after the chats waiting to run, so
+                # nothing done before it (a read's tail) adds to that hold.
+                await asyncio.sleep(0)
                 async with self._write_lock, self.sessions.begin() as session:
                     yield session
         finally:
@@ -260,3 +264,10 @@ async def current_revision(engine: AsyncEngine) -> str | None:
 
     async with engine.connect() as conn:
         return await conn.run_sync(_rev)
+
+
+def head_revision() -> str | None:
+    """The newest migration this release ships."""
+    from alembic.script import ScriptDirectory
+
+    return ScriptDirectory.from_config(alembic_config()).get_current_head()

@@ -387,3 +387,18 @@ class Confirmation(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     voided_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class InboundSeen(Base):
+    """An inbound message or update a channel has taken in, by the channel's own id for it
+    (Telegram's `update_id`, later WhatsApp's message id): a channel that re-delivers after a
+    timeout, or after a restart, finds it here and the copy is dropped. Rows older than a
+    channel's re-delivery horizon are pruned."""
+
+    __tablename__ = "inbound_seen"
+    __table_args__ = (UniqueConstraint("channel", "key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    key: Mapped[str] = mapped_column(String(128))
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -148,3 +149,44 @@ def test_drawing_workers_go_when_the_bot_is_killed_outright(tmp_path: Path) -> N
     while any(alive(p) for p in workers) and time.monotonic() < deadline:
         time.sleep(0.2)
     assert not any(alive(p) for p in workers)
+
+
+async def test_aksi_serve_takes_posted_updates_and_stops_on_sigterm(
+    db_url: str, db: async_sessionmaker[AsyncSession], tmp_path: Path
+) -> None:
+    """The webhook mode as a process: it registers the webhook, the stand-in posts to it as
+    Telegram does, SIGTERM stops it cleanly (uvicorn's own signal handling kept out)."""
+    await make_cohort(db, starts=date(2026, 1, 1), ends=date(2026, 12, 31))
+    secret = "process-test-webhook-secret-0123"
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    url = f"http://127.0.0.1:{port}/telegram/hook"
+    async with BotApiStandIn() as standin:
+        standin.push_message(3002, "/start REVMEN1", first_name="Rina")  # before it starts
+        env = clean_env(
+            TELEGRAM_BOT_TOKEN=standin.token,
+            TELEGRAM_API_BASE_URL=standin.base_url,
+            DATABASE_URL=db_url,
+            AKSI_HTTP_PORT=str(port),
+            AKSI_WEBHOOK_URL=url,
+            AKSI_WEBHOOK_SECRET=secret,
+            AKSI_LOG_LEVEL="DEBUG",
+        )
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bot", "serve",
+            cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        )  # fmt: skip
+        try:
+            out = await standin.wait_quiet(3002, timeout=30)
+            assert "Halo, Rina!" in joined(out)
+            assert standin.webhook is not None and standin.webhook["url"] == url
+        finally:
+            process.send_signal(signal.SIGTERM)
+            _, stderr = await asyncio.wait_for(process.communicate(), 30)
+    log = stderr.decode()
+    assert process.returncode == 0, log
+    assert f"Telegram posts updates to {url}" in log
+    assert "stopped" in log.splitlines()[-1]
+    assert secret not in log and standin.token not in log
+    assert "Traceback" not in log

@@ -6,8 +6,9 @@ semaphore, which comes before the chat's turn, is set far above what a process s
 
 from __future__ import annotations
 
+import time
 from collections import deque
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from telegram import Update
@@ -40,6 +41,8 @@ class ChatOrderedProcessor(BaseUpdateProcessor):
         self.last_update_id = 0  # the newest update handed over
         # The latest updates handled, however they ended (a test waits for its own).
         self.handled_ids: deque[int] = deque(maxlen=HANDLED_KEPT)
+        # Told of each update handled and how long it took (`aksi serve`'s metrics).
+        self.observe: Callable[[object, float], None] | None = None
 
     @property
     def busy_chats(self) -> int:
@@ -49,11 +52,14 @@ class ChatOrderedProcessor(BaseUpdateProcessor):
         update_id = update.update_id if isinstance(update, Update) else None
         if update_id is not None:
             self.last_update_id = max(self.last_update_id, update_id)
+        started = time.perf_counter()
         try:
             await self.order.run(chat_key(update), coroutine)
         finally:
             if update_id is not None:
                 self.handled_ids.append(update_id)
+            if self.observe is not None:
+                self.observe(update, time.perf_counter() - started)
 
     async def initialize(self) -> None:
         pass

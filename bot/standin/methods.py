@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import functools
+import json
 import re
 import time
 from typing import Any
+
+import aiohttp
 
 from bot.standin.helpers import _Helpers
 from bot.standin.records import Outgoing
@@ -30,6 +34,7 @@ class _Methods(_Helpers):
             ("getMe", self._get_me),
             ("logOut", self._true),
             ("close", self._true),
+            ("setWebhook", self._set_webhook),
             ("deleteWebhook", self._delete_webhook),
             ("getWebhookInfo", self._get_webhook_info),
             ("getUpdates", self._get_updates),
@@ -69,19 +74,70 @@ class _Methods(_Helpers):
             "has_main_web_app": False,
         }
 
+    async def _set_webhook(self, params: dict[str, Any]) -> bool:
+        url = params.get("url")
+        if not isinstance(url, str) or not url.startswith(("https://", "http://")):
+            raise _bad_request("bad webhook: an HTTPS URL must be provided for webhook")
+        secret = params.get("secret_token")
+        if secret is not None and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", str(secret)):
+            raise _bad_request("bad webhook: secret token contains unallowed characters")
+        allowed = params.get("allowed_updates")
+        if isinstance(allowed, str):  # sent as a JSON array in a form field
+            allowed = json.loads(allowed)
+        self.webhook = {"url": url, "secret_token": secret, "allowed_updates": allowed}
+        if params.get("drop_pending_updates"):
+            self._updates.clear()
+        if self._webhook_task is None or self._webhook_task.done():
+            self._webhook_task = asyncio.create_task(self._post_updates(), name="webhook")
+        self._updates_changed.notify()
+        return True
+
+    async def _post_updates(self) -> None:
+        """As Telegram does with a webhook set: post each update, oldest first, to its URL with
+        the secret header; one that is not taken (an error status, no answer in 10 s) is posted
+        again after `webhook_retry_seconds`, before any later one."""
+        timeout = aiohttp.ClientTimeout(total=10)
+        async with aiohttp.ClientSession(timeout=timeout) as http:
+            while True:
+                await self._updates_changed.wait_until(
+                    lambda: self._closing or self.webhook is None or bool(self._updates), None
+                )
+                hook = self.webhook
+                if self._closing or hook is None:
+                    return
+                update = self._updates[0]
+                headers = {}
+                if hook["secret_token"]:
+                    headers["X-Telegram-Bot-Api-Secret-Token"] = hook["secret_token"]
+                status = 0
+                with contextlib.suppress(aiohttp.ClientError, TimeoutError):
+                    async with http.post(hook["url"], json=update, headers=headers) as answer:
+                        status = answer.status
+                if 200 <= status < 300:
+                    if self._updates and self._updates[0] is update:
+                        self._updates.popleft()
+                    self.webhook_posts += 1
+                    continue
+                self.webhook_refusals.append(status)
+                await asyncio.sleep(self.webhook_retry_seconds)
+
     async def _delete_webhook(self, params: dict[str, Any]) -> bool:
+        self.webhook = None
+        self._updates_changed.notify()
         if params.get("drop_pending_updates"):
             self._updates.clear()
         return True
 
     async def _get_webhook_info(self, params: dict[str, Any]) -> dict[str, Any]:
         return {
-            "url": "",
+            "url": self.webhook["url"] if self.webhook else "",
             "has_custom_certificate": False,
             "pending_update_count": len(self._updates),
         }
 
     async def _get_updates(self, params: dict[str, Any]) -> list[dict[str, Any]]:
+        if self.webhook is not None:
+            raise _ApiError(409, "Conflict: can't use getUpdates method while webhook is active")
         self.get_updates_calls += 1
         if self.first_get_updates_at is None:
             self.first_get_updates_at = time.monotonic()

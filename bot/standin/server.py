@@ -50,6 +50,9 @@ class BotApiStandIn(_Users):
             return
         self._closing = True
         self._updates_changed.notify()
+        if self._webhook_task is not None:
+            await self._webhook_task
+            self._webhook_task = None
         await runner.cleanup()
 
     async def __aenter__(self) -> Self:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import random
 from collections import deque
 from collections.abc import Callable, Mapping
@@ -51,6 +52,13 @@ class _State:
         self.requests: list[tuple[str, dict[str, Any]]] = []
         self.unknown_methods: list[str] = []
         self.get_updates_calls = 0
+        # The webhook set by setWebhook (url, secret_token, allowed_updates), if any: while one
+        # is set, getUpdates is refused as Telegram refuses it.
+        self.webhook: dict[str, Any] | None = None
+        self._webhook_task: asyncio.Task[None] | None = None
+        self.webhook_posts = 0  # updates the bot's webhook took (2xx)
+        self.webhook_refusals: list[int] = []  # statuses of posts it refused (0: no answer)
+        self.webhook_retry_seconds = 0.2  # Telegram waits longer; tests need not
         self.first_get_updates_at: float | None = None
         # Keyed by (scope type, language code or ""); a chat scope's type carries its chat id.
         self.commands: dict[tuple[str, str], list[dict[str, str]]] = {}

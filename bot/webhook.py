@@ -1,0 +1,147 @@
+"""How updates come in: long polling (`aksi run`) or Telegram's webhook posts to Aksi's own
+HTTP server (`aksi serve`, `bot.web`). `bot.runner.serve` starts one and stops it first."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Generator
+from typing import Protocol
+
+import uvicorn
+from telegram import Update
+
+from bot.app import AksiApplication
+from bot.channels.telegram_order import ChatOrderedProcessor
+from bot.metrics import Metrics
+from bot.settings import Settings
+from bot.web import web_app
+from core import inbound
+
+log = logging.getLogger("aksi")
+PRUNE_EVERY_SECONDS = 3600.0
+
+
+class Intake(Protocol):
+    async def start(self, app: AksiApplication) -> None: ...
+
+    async def stop(self) -> None: ...
+
+    def ready(self) -> None:
+        """Everything else has started: say so (readyz)."""
+        ...
+
+
+class Polling:
+    """Long polling: the bot asks Telegram for updates (one process, no public address)."""
+
+    def __init__(self) -> None:
+        self._app: AksiApplication | None = None
+
+    async def start(self, app: AksiApplication) -> None:
+        assert app.updater is not None
+        self._app = app
+        await app.updater.start_polling(
+            drop_pending_updates=False, allowed_updates=Update.ALL_TYPES
+        )
+
+    async def stop(self) -> None:
+        if self._app is not None and self._app.updater is not None:
+            await self._app.updater.stop()
+
+    def ready(self) -> None:
+        pass
+
+
+class _Server(uvicorn.Server):
+    """uvicorn without its signal handlers: the bot's own (`install_stop_signals`) stop it."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Generator[None, None, None]:
+        yield
+
+
+class Webhook:
+    """Telegram posts each update to AKSI_WEBHOOK_URL; Aksi's HTTP server takes it in
+    (`bot.web`), with /healthz, /readyz and /metrics beside it."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.metrics = Metrics()
+        self._ready = False
+        self._server: _Server | None = None
+        self._serving: asyncio.Task[None] | None = None
+        self._pruning: asyncio.Task[None] | None = None
+
+    async def start(self, app: AksiApplication) -> None:
+        settings, services = self.settings, app.bot_data.services
+        assert services is not None
+        processor = app.update_processor
+        if isinstance(processor, ChatOrderedProcessor):
+            processor.observe = self.metrics.observe
+        asgi = web_app(
+            app,
+            services,
+            self.metrics,
+            path=settings.webhook_path,
+            secret=settings.webhook_secret,
+            ready=lambda: self._ready,
+        )
+        config = uvicorn.Config(
+            asgi,
+            host=settings.aksi_http_host,
+            port=settings.aksi_http_port,
+            lifespan="off",
+            access_log=False,
+            log_level="warning",
+        )
+        self._server = _Server(config)
+        self._serving = asyncio.create_task(self._server.serve(), name="http")
+        while not self._server.started:
+            if self._serving.done():  # could not listen (port taken): its error
+                await self._serving
+                raise OSError(
+                    f"could not listen on {settings.aksi_http_host}:{settings.aksi_http_port}"
+                )
+            await asyncio.sleep(0.01)
+        await app.bot.set_webhook(
+            settings.aksi_webhook_url,
+            secret_token=settings.webhook_secret,
+            allowed_updates=Update.ALL_TYPES,
+            drop_pending_updates=False,
+        )
+        log.info(
+            "listening on %s:%s; Telegram posts updates to %s",
+            settings.aksi_http_host,
+            settings.aksi_http_port,
+            settings.aksi_webhook_url,
+        )
+        self._pruning = asyncio.create_task(self._prune(app), name="forget old updates")
+
+    async def _prune(self, app: AksiApplication) -> None:
+        services = app.bot_data.services
+        assert services is not None
+        while True:
+            try:
+                async with services.db.begin() as session:
+                    await inbound.forget_old(session, services.clock())
+            except Exception:
+                log.exception("could not forget old updates; trying again later")
+            await asyncio.sleep(PRUNE_EVERY_SECONDS)
+
+    def ready(self) -> None:
+        self._ready = True
+
+    async def stop(self) -> None:
+        """Stop taking posts (Telegram keeps the updates meanwhile and posts them again to the
+        next process: the webhook stays set)."""
+        self._ready = False
+        for task in (self._pruning,):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+        if self._server is not None and self._serving is not None:
+            self._server.should_exit = True
+            await self._serving
