@@ -8,6 +8,9 @@ organisers' groups of commands each live in a `bot/cli_*.py` module (the shared 
 from __future__ import annotations
 
 import asyncio
+import sqlite3
+from datetime import datetime
+from pathlib import Path
 
 import click
 from sqlalchemy.exc import SQLAlchemyError
@@ -46,6 +49,7 @@ from bot.cli_staff import (
 )
 from bot.logs import setup_logging
 from bot.settings import Settings
+from storage import backup as backups
 from storage.db import create_engine, current_revision, upgrade
 
 __all__ = [
@@ -110,7 +114,7 @@ def run(ctx: click.Context) -> None:
         )
         ctx.invoke(chat)
         return
-    setup_logging(settings.aksi_log_level, settings.token)
+    setup_logging(settings.aksi_log_level, settings.token, form=settings.aksi_log_format)
     run_bot(settings, webhook=False)
 
 
@@ -127,7 +131,12 @@ def serve(ctx: click.Context) -> None:
     ):
         if not value:
             fail(f"configuration error: {name} is not set (aksi serve needs it)", EXIT_CONFIG)
-    setup_logging(settings.aksi_log_level, settings.token, settings.webhook_secret)
+    setup_logging(
+        settings.aksi_log_level,
+        settings.token,
+        settings.webhook_secret,
+        form=settings.aksi_log_format,
+    )
     run_bot(settings, webhook=True)
 
 
@@ -225,6 +234,54 @@ def db_upgrade(ctx: click.Context) -> None:
         fail(f"database error: {exc.__class__.__name__}: {str(exc).splitlines()[0]}")
         return
     click.echo(f"database is at revision {revision}")
+
+
+@db.command("backup")
+@click.option(
+    "--out", "out", required=True, type=click.Path(path_type=Path), help="The new backup file."
+)
+@click.pass_context
+def db_backup(ctx: click.Context, out: Path) -> None:
+    """Copy the SQLite database to a new file, safely while the bot runs (SQLite's backup
+    API: a consistent snapshot). PostgreSQL: use pg_dump (see the README)."""
+    settings = settings_of(ctx)
+    try:
+        revision = backups.backup(settings.database_url, out)
+    except (backups.BackupError, sqlite3.Error, OSError) as exc:
+        fail(f"backup failed: {exc}")
+        return
+    click.echo(f"backed up to {out} (schema revision {revision}, {out.stat().st_size:,} bytes)")
+
+
+@db.command("restore")
+@click.option(
+    "--from", "source", required=True, type=click.Path(path_type=Path), help="A backup file."
+)
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@click.pass_context
+def db_restore(ctx: click.Context, source: Path, yes: bool) -> None:
+    """Replace the database with a backup (stop the bot first), then bring its schema up to
+    this release."""
+    settings = settings_of(ctx)
+    try:
+        target = backups.sqlite_path(settings.database_url)
+        revision = backups.inspect(source)
+    except (backups.BackupError, sqlite3.Error, OSError) as exc:
+        fail(f"restore refused: {exc}")
+        return
+    taken = datetime.fromtimestamp(source.stat().st_mtime).strftime("%Y-%m-%d %H:%M")
+    click.echo(
+        f"This replaces everything in {target} with the backup {source} "
+        f"(schema revision {revision}, written {taken}). Stop the bot first."
+    )
+    if not yes and not click.confirm("Replace the database?", default=False):
+        fail("nothing was changed", EXIT_FAILED)
+    try:
+        backups.restore(source, settings.database_url)
+    except (backups.BackupError, sqlite3.Error, OSError) as exc:
+        fail(f"restore failed, the database is as it was: {exc}")
+        return
+    ctx.invoke(db_upgrade)
 
 
 main.add_command(cohort)

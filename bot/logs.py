@@ -3,7 +3,9 @@ anywhere."""
 
 from __future__ import annotations
 
+import json
 import logging
+from datetime import UTC, datetime
 
 
 class RedactToken(logging.Filter):
@@ -31,11 +33,32 @@ class RedactToken(logging.Filter):
         return True
 
 
-def setup_logging(level: str, secret: str, *others: str) -> None:
-    """One line a record on stderr; `secret` (the bot token) and any `others` (the webhook's
-    secret) never written."""
+class JsonLines(logging.Formatter):
+    """One JSON object a line (AKSI_LOG_FORMAT=json), for a log collector: time (UTC, ISO
+    8601), level, logger, message, and the traceback when there is one."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        if record.exc_info:
+            entry["traceback"] = self.formatException(record.exc_info)
+        elif record.exc_text:
+            entry["traceback"] = record.exc_text
+        return json.dumps(entry, ensure_ascii=False)
+
+
+def setup_logging(level: str, secret: str, *others: str, form: str = "text") -> None:
+    """One line a record on stderr (`form`: "text" or "json"); `secret` (the bot token) and
+    any `others` (the webhook's secret) never written."""
     handler = logging.StreamHandler()
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    if form == "json":
+        handler.setFormatter(JsonLines())
+    else:
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     handler.addFilter(RedactToken(secret))
     for other in others:
         handler.addFilter(RedactToken(other, "<secret>"))

@@ -37,6 +37,8 @@ class Settings(BaseSettings):
     # The bot's @username, for personal join links made without the bot running (the CLI).
     aksi_bot_username: str = ""
     aksi_log_level: str = "INFO"
+    # "text" (one readable line a record) or "json" (one JSON object a line, for a collector).
+    aksi_log_format: str = "text"
     # Telegram's overall limit for a bot (messages a second); 0 turns Aksi's own limiter off,
     # e.g. for a local Bot API server or paid broadcasts.
     aksi_max_messages_per_second: float = Field(default=30.0, ge=0, le=1000)
@@ -142,6 +144,14 @@ class Settings(BaseSettings):
         value = value.strip().upper()
         if value not in ("DEBUG", "INFO", "WARNING", "ERROR"):
             raise ValueError(f"{value!r} is not one of DEBUG, INFO, WARNING, ERROR")
+        return value
+
+    @field_validator("aksi_log_format")
+    @classmethod
+    def _log_format(cls, value: str) -> str:
+        value = value.strip().lower()
+        if value not in ("text", "json"):
+            raise ValueError(f"{value[:20]!r} is not one of text, json")
         return value
 
     @field_validator("aksi_admin_ids", mode="before")

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import fcntl
+import os
 import sqlite3
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Generator
@@ -17,6 +19,7 @@ import aiosqlite
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import event
+from sqlalchemy import text as sqltext
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import (
@@ -228,7 +231,16 @@ async def downgrade(engine: AsyncEngine, revision: str) -> None:
     await _migrate(engine, lambda cfg: command.downgrade(cfg, revision))
 
 
+# Any fixed number: the PostgreSQL advisory lock that migrations take (one process at a time).
+MIGRATION_LOCK = 0x616B7369  # "aksi"
+
+
 async def _migrate(engine: AsyncEngine, step: Callable[[Config], None]) -> None:
+    """Migrate under a lock, so two processes starting together (two workers, the bot and a
+    CLI command) never apply the same migration twice: the second waits, then finds the
+    schema current. PostgreSQL: an advisory lock held by the migrating transaction; SQLite: a
+    lock file beside the database."""
+
     def _run(connection: Connection) -> None:
         cfg = alembic_config()
         cfg.attributes["connection"] = connection
@@ -236,8 +248,32 @@ async def _migrate(engine: AsyncEngine, step: Callable[[Config], None]) -> None:
 
     if engine.dialect.name != "sqlite":
         async with engine.begin() as conn:
+            await conn.execute(
+                sqltext("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK}
+            )
             await conn.run_sync(_run)
         return
+    async with _file_lock(engine):
+        await _migrate_sqlite(engine, _run)
+
+
+@asynccontextmanager
+async def _file_lock(engine: AsyncEngine) -> AsyncIterator[None]:
+    """An exclusive lock on `<database>.migrate.lock` (none for an in-memory database); the
+    wait happens in a thread, never on the event loop."""
+    path = engine.url.database
+    if not path or path == ":memory:":
+        yield
+        return
+    fd = os.open(f"{path}.migrate.lock", os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        await asyncio.to_thread(fcntl.flock, fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # releases the lock
+
+
+async def _migrate_sqlite(engine: AsyncEngine, run: Callable[[Connection], None]) -> None:
     # A migration that rebuilds a table (batch mode) drops the old one: with foreign keys on,
     # SQLite would carry that drop into every table referring to it (ON DELETE CASCADE). So
     # they are off while migrating (the pragma only takes outside a transaction), and checked
@@ -247,7 +283,7 @@ async def _migrate(engine: AsyncEngine, step: Callable[[Config], None]) -> None:
         await conn.commit()
         try:
             async with conn.begin():
-                await conn.run_sync(_run)
+                await conn.run_sync(run)
                 broken = (await conn.exec_driver_sql("PRAGMA foreign_key_check")).all()
                 if broken:
                     raise RuntimeError(f"the migration broke references: {broken[:5]}")
