@@ -5,12 +5,21 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test check fmt bench clean
+.PHONY: run test check fmt bench clean lock
 
-$(STAMP): pyproject.toml
+# Installed from the locked set (exact versions, checked by hash), then Aksi itself.
+$(STAMP): pyproject.toml requirements.lock
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	@$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	@$(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements.lock
+	@$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
 	@touch $(STAMP)
+
+# Refresh requirements.lock from pyproject.toml (newest versions its ranges allow), with uv.
+lock: $(STAMP)
+	@$(BIN)/python -m pip install --quiet --disable-pip-version-check uv
+	$(BIN)/uv pip compile pyproject.toml --extra dev --generate-hashes --python-version 3.11 \
+		--quiet -o requirements.lock
+	@sed -i '2s|.*|#    make lock   (uv pip compile pyproject.toml --extra dev --generate-hashes --python-version 3.11 -o requirements.lock)|' requirements.lock
 
 run: $(STAMP)
 	@$(BIN)/aksi run
