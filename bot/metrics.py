@@ -1,7 +1,8 @@
 """What `GET /metrics` shows, in Prometheus's format (prometheus-client): updates handled by
-kind and how long each took, 429s received, re-delivered updates dropped, webhook posts refused;
-and, read from the database at each scrape, the outbox backlog, the age of its oldest pending
-message, reminders overdue and the last day's reminder deliveries by kind and outcome.
+kind and how long each took, messages sent by side and result, 429s received, re-delivered
+updates dropped, webhook posts refused; and, read from the database at each scrape, the outbox
+backlog, how long its longest-waiting message has waited, reminders overdue and the last day's
+reminder deliveries by kind and outcome.
 
 One registry per bot (tests run many bots in one process), never the global one."""
 
@@ -13,10 +14,17 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, gene
 from sqlalchemy import func, select
 from telegram import Update
 
+from core.channel import Failed, RetryLater, SendResult, Sent, Unreachable
 from core.services import Services
 from storage.models import Delivery, OutboxMessage, Reminder
 
 UPDATE_KINDS = tuple(Update.ALL_TYPES)
+RESULTS: dict[type, str] = {
+    Sent: "sent",
+    RetryLater: "retry",
+    Unreachable: "unreachable",
+    Failed: "failed",
+}
 
 
 def update_kind(update: object) -> str:
@@ -38,6 +46,13 @@ class Metrics:
             "Time from an update being handed over to the end of its handling",
             ["kind"],
             buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+            registry=r,
+        )
+        self.messages = Counter(
+            "aksi_messages",
+            "Messages sent, by side (reply: answers; bulk: reminders, digests, announcements) "
+            "and result (sent, retry, unreachable, failed)",
+            ["kind", "result"],
             registry=r,
         )
         self.duplicates = Counter(
@@ -67,6 +82,10 @@ class Metrics:
             ["kind", "status"],
             registry=r,
         )
+
+    def sent(self, kind: str, result: SendResult) -> None:
+        """One message sent (or not) on the channel's `kind` of side: reply or bulk."""
+        self.messages.labels(kind, RESULTS.get(type(result), "failed")).inc()
 
     def observe(self, update: object, seconds: float) -> None:
         kind = update_kind(update)

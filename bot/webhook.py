@@ -7,17 +7,20 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Generator
+from functools import partial
 from typing import Protocol
 
 import uvicorn
 from telegram import Update
 
 from bot.app import AksiApplication
+from bot.channels.telegram import TelegramChannel
 from bot.channels.telegram_order import ChatOrderedProcessor
 from bot.metrics import Metrics
 from bot.settings import Settings
 from bot.web import web_app
 from core import inbound
+from core.services import Services
 
 log = logging.getLogger("aksi")
 PRUNE_EVERY_SECONDS = 3600.0
@@ -73,10 +76,12 @@ class Webhook:
         self._server: _Server | None = None
         self._serving: asyncio.Task[None] | None = None
         self._pruning: asyncio.Task[None] | None = None
+        self._services: Services | None = None
 
     async def start(self, app: AksiApplication) -> None:
         settings, services = self.settings, app.bot_data.services
         assert services is not None
+        self._services = services
         processor = app.update_processor
         if isinstance(processor, ChatOrderedProcessor):
             processor.observe = self.metrics.observe
@@ -131,6 +136,13 @@ class Webhook:
             await asyncio.sleep(PRUNE_EVERY_SECONDS)
 
     def ready(self) -> None:
+        """Everything has started (the bulk side too): count what each side sends."""
+        services = self._services
+        if services is not None:
+            for kind, table in (("reply", services.channels), ("bulk", services.bulk_channels)):
+                channel = table.get(TelegramChannel.name)
+                if isinstance(channel, TelegramChannel):
+                    channel.observe = partial(self.metrics.sent, kind)
         self._ready = True
 
     async def stop(self) -> None:

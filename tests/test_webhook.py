@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import re
 import socket
 import time
 from collections.abc import AsyncIterator
@@ -196,6 +197,7 @@ async def test_health_readiness_and_metrics(
     assert status == 200
     assert 'aksi_updates_total{kind="message"} 1.0' in metrics
     assert 'aksi_update_seconds_count{kind="message"} 1.0' in metrics
+    assert 'aksi_messages_total{kind="reply",result="sent"} 1.0' in metrics
     for name in (
         "aksi_outbox_backlog 0.0",
         "aksi_outbox_oldest_pending_seconds 0.0",
@@ -216,6 +218,21 @@ async def test_health_readiness_and_metrics(
     assert (await get(served.base, "/readyz"))[0] == 200
     assert (await get(served.base, "/nothing-here"))[0] == 404
     assert (await get(served.base, PATH))[0] == 405  # Telegram only posts
+
+
+@pytest.mark.expected_errors  # the reply to someone who blocked the bot fails on purpose
+async def test_sends_are_counted_by_result(served: Served, standin: BotApiStandIn) -> None:
+    standin.fail("sendMessage", 403, "Forbidden: bot was blocked by the user", chat_id=7006)
+    standin.push_message(7006, "/bantuan")
+    pattern = re.compile(r'^aksi_messages_total\{kind="reply",result="unreachable"\} (\d+)', re.M)
+    for _ in range(200):
+        _, metrics = await get(served.base, "/metrics")
+        if pattern.search(metrics):
+            break
+        await asyncio.sleep(0.05)
+    found = pattern.search(metrics)
+    assert found and int(found.group(1)) >= 1  # the answer (and the apology after it)
+    assert 'result="sent"' not in metrics  # nothing reached them
 
 
 @pytest.mark.databases("sqlite")

@@ -105,8 +105,16 @@ class TelegramChannel:
 
     def __init__(self, bot: Bot) -> None:
         self.bot = bot
+        # Told of every send's result (`aksi serve`'s metrics), when set.
+        self.observe: Callable[[SendResult], None] | None = None
 
     async def send(self, where: Address, message: Outbound) -> SendResult:
+        result = await self._send(where, message)
+        if self.observe is not None:
+            self.observe(result)
+        return result
+
+    async def _send(self, where: Address, message: Outbound) -> SendResult:
         chat = chat_of(where)
         markup = keyboard(message.rows)
         previews = None if message.link_previews else NO_PREVIEW
