@@ -38,11 +38,12 @@ async def telegram_person(session: AsyncSession, user_id: int) -> int:
 
 @asynccontextmanager
 async def bench_cohort(
-    path: Path, *, name: str, timezone: str, starts: date, ends: date
+    path: Path, *, name: str, timezone: str, starts: date, ends: date, url: str | None = None
 ) -> AsyncIterator[tuple[AsyncSession, Cohort]]:
-    """Migrate a fresh SQLite file at `path` and create the cohort BENCH in it; the write
-    transaction (committed at the end) and the cohort, to fill it."""
-    engine = create_engine(f"sqlite+aiosqlite:///{path}")
+    """Migrate a fresh SQLite file at `path` (or the empty database at `url`) and create the
+    cohort BENCH in it; the write transaction (committed at the end) and the cohort, to fill
+    it."""
+    engine = create_engine(url or f"sqlite+aiosqlite:///{path}")
     try:
         await upgrade(engine)
         async with sessionmaker(engine).begin() as session:
@@ -106,19 +107,29 @@ async def start_aksi(
     log: IO[bytes],
     *,
     loop_watch: Path | None = None,
+    command: str = "run",
     **settings: str,
 ) -> asyncio.subprocess.Process:
-    """`aksi run` on `db` against `standin` (`settings` as in `aksi_environment`), once it
-    polls for updates. With `loop_watch`, its event loop's callbacks are timed and the figures
-    written there at exit (`bench/loopwatch.py`)."""
+    """`aksi run` (or `command`: "serve") on `db` against `standin` (`settings` as in
+    `aksi_environment`), once it polls for updates (or has set its webhook). With
+    `loop_watch`, its event loop's callbacks are timed and the figures written there at exit
+    (`bench/loopwatch.py`)."""
     calls = standin.get_updates_calls
     watch = [] if loop_watch is None else [LOOPWATCH, str(loop_watch)]
     process = await asyncio.create_subprocess_exec(
-        sys.executable, *watch, "-m", "bot", "run",
+        sys.executable, *watch, "-m", "bot", command,
         cwd=db.parent, env=aksi_environment(standin, db, **settings), stdout=log, stderr=log,
     )  # fmt: skip
+
+    def started() -> bool:
+        return (
+            standin.webhook is not None
+            if command == "serve"
+            else standin.get_updates_calls != calls
+        )
+
     deadline = time.monotonic() + 60
-    while standin.get_updates_calls == calls:
+    while not started():
         if process.returncode is not None or time.monotonic() > deadline:
             raise RuntimeError("aksi run did not start; see the log")
         await asyncio.sleep(0.05)

@@ -94,32 +94,43 @@ class _Methods(_Helpers):
 
     async def _post_updates(self) -> None:
         """As Telegram does with a webhook set: post each update, oldest first, to its URL with
-        the secret header; one that is not taken (an error status, no answer in 10 s) is posted
-        again after `webhook_retry_seconds`, before any later one."""
+        the secret header, `webhook_connections` at a time; one that is not taken (an error
+        status, no answer in 10 s) goes back to the front and is posted again after
+        `webhook_retry_seconds`."""
         timeout = aiohttp.ClientTimeout(total=10)
-        async with aiohttp.ClientSession(timeout=timeout) as http:
-            while True:
-                await self._updates_changed.wait_until(
-                    lambda: self._closing or self.webhook is None or bool(self._updates), None
-                )
-                hook = self.webhook
-                if self._closing or hook is None:
-                    return
-                update = self._updates[0]
-                headers = {}
-                if hook["secret_token"]:
-                    headers["X-Telegram-Bot-Api-Secret-Token"] = hook["secret_token"]
-                status = 0
-                with contextlib.suppress(aiohttp.ClientError, TimeoutError):
-                    async with http.post(hook["url"], json=update, headers=headers) as answer:
-                        status = answer.status
-                if 200 <= status < 300:
-                    if self._updates and self._updates[0] is update:
-                        self._updates.popleft()
-                    self.webhook_posts += 1
-                    continue
-                self.webhook_refusals.append(status)
-                await asyncio.sleep(self.webhook_retry_seconds)
+        connector = aiohttp.TCPConnector(limit=max(1, self.webhook_connections))
+        async with aiohttp.ClientSession(timeout=timeout, connector=connector) as http:
+            posters = [
+                asyncio.create_task(self._poster(http)) for _ in range(self.webhook_connections)
+            ]
+            try:
+                await asyncio.gather(*posters)
+            finally:
+                for poster in posters:
+                    poster.cancel()
+
+    async def _poster(self, http: aiohttp.ClientSession) -> None:
+        while True:
+            await self._updates_changed.wait_until(
+                lambda: self._closing or self.webhook is None or bool(self._updates), None
+            )
+            hook = self.webhook
+            if self._closing or hook is None:
+                return
+            update = self._updates.popleft()
+            headers = {}
+            if hook["secret_token"]:
+                headers["X-Telegram-Bot-Api-Secret-Token"] = hook["secret_token"]
+            status = 0
+            with contextlib.suppress(aiohttp.ClientError, TimeoutError):
+                async with http.post(hook["url"], json=update, headers=headers) as answer:
+                    status = answer.status
+            if 200 <= status < 300:
+                self.webhook_posts += 1
+                continue
+            self.webhook_refusals.append(status)
+            self._updates.appendleft(update)
+            await asyncio.sleep(self.webhook_retry_seconds)
 
     async def _delete_webhook(self, params: dict[str, Any]) -> bool:
         self.webhook = None

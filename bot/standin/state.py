@@ -59,6 +59,9 @@ class _State:
         self.webhook_posts = 0  # updates the bot's webhook took (2xx)
         self.webhook_refusals: list[int] = []  # statuses of posts it refused (0: no answer)
         self.webhook_retry_seconds = 0.2  # Telegram waits longer; tests need not
+        # Posts in flight at once (Telegram's max_connections, 40 by default; one keeps every
+        # update in order).
+        self.webhook_connections = 1
         self.first_get_updates_at: float | None = None
         # Keyed by (scope type, language code or ""); a chat scope's type carries its chat id.
         self.commands: dict[tuple[str, str], list[dict[str, str]]] = {}
