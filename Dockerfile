@@ -1,6 +1,6 @@
 # Aksi as a container: `aksi serve` (Telegram's webhook, /healthz, /readyz, /metrics on 8080)
-# as a non-root user, installed from the locked dependency set. See deploy/ and the README's
-# "Deploying" section.
+# as a non-root user, installed from the locked dependency set (which also pins the test tools:
+# one lock for both, a little more in the image). See deploy/ and the README's "Deploying".
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
@@ -24,6 +24,7 @@ RUN pip install --no-deps . && mkdir -p /data && chown aksi:aksi /data
 
 USER aksi
 WORKDIR /data
+VOLUME ["/data"]
 ENV AKSI_HTTP_HOST=0.0.0.0 \
     AKSI_HTTP_PORT=8080 \
     AKSI_LOG_FORMAT=json \

@@ -144,7 +144,7 @@ def run_bot(settings: Settings, *, webhook: bool) -> None:
     """Run the bot until SIGINT or SIGTERM, taking updates by long polling or by webhook; a
     failure to start ends with one line and a non-zero exit."""
     from bot.runner import freeze_startup, install_stop_signals, serve
-    from bot.webhook import Polling, Webhook
+    from bot.webhook import Polling, Webhook, WebhookRefused
 
     async def _main() -> None:
         stop = asyncio.Event()
@@ -158,6 +158,8 @@ def run_bot(settings: Settings, *, webhook: bool) -> None:
         fail(
             "TELEGRAM_BOT_TOKEN was refused by the Bot API (check it with @BotFather)", EXIT_CONFIG
         )
+    except WebhookRefused as exc:
+        fail(str(exc), EXIT_CONFIG)
     except NetworkError as exc:
         fail(f"cannot reach the Bot API at {settings.telegram_api_base_url}: {exc}")
     except (SQLAlchemyError, OSError) as exc:
@@ -266,6 +268,7 @@ def db_restore(ctx: click.Context, source: Path, yes: bool) -> None:
     try:
         target = backups.sqlite_path(settings.database_url)
         revision = backups.inspect(source)
+        backups.known_revision(revision)
     except (backups.BackupError, sqlite3.Error, OSError) as exc:
         fail(f"restore refused: {exc}")
         return

@@ -8,6 +8,7 @@ One registry per bot (tests run many bots in one process), never the global one.
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
@@ -18,6 +19,7 @@ from core.channel import Failed, RetryLater, SendResult, Sent, Unreachable
 from core.services import Services
 from storage.models import Delivery, OutboxMessage, Reminder
 
+log = logging.getLogger("aksi.metrics")
 UPDATE_KINDS = tuple(Update.ALL_TYPES)
 RESULTS: dict[type, str] = {
     Sent: "sent",
@@ -62,6 +64,9 @@ class Metrics:
             "aksi_webhook_refused", "Webhook posts refused (wrong secret, bad body)", ["why"],
             registry=r,
         )  # fmt: skip
+        self.database_errors = Counter(
+            "aksi_metrics_database_errors", "Scrapes that could not read the database", registry=r
+        )
         self.told_to_wait = Gauge(
             "aksi_telegram_429", "429 (retry after) answers received since start", registry=r
         )
@@ -83,19 +88,8 @@ class Metrics:
             registry=r,
         )
 
-    def sent(self, kind: str, result: SendResult) -> None:
-        """One message sent (or not) on the channel's `kind` of side: reply or bulk."""
-        self.messages.labels(kind, RESULTS.get(type(result), "failed")).inc()
-
-    def observe(self, update: object, seconds: float) -> None:
-        kind = update_kind(update)
-        self.updates.labels(kind).inc()
-        self.handling.labels(kind).observe(seconds)
-
-    async def render(self, services: Services) -> bytes:
-        """The exposition text, with the database's figures read now."""
+    async def _read_database(self, services: Services) -> None:
         now = services.clock()
-        self.told_to_wait.set(services.pacer.told_to_wait)
         async with services.db() as session:
             backlog = await session.scalar(
                 select(func.count()).where(OutboxMessage.status == "pending")
@@ -121,4 +115,22 @@ class Metrics:
         self.deliveries.clear()
         for kind, status, count in recent:
             self.deliveries.labels(kind, status).set(count)
+
+    def sent(self, kind: str, result: SendResult) -> None:
+        """One message sent (or not) on the channel's `kind` of side: reply or bulk."""
+        self.messages.labels(kind, RESULTS.get(type(result), "failed")).inc()
+
+    def observe(self, update: object, seconds: float) -> None:
+        kind = update_kind(update)
+        self.updates.labels(kind).inc()
+        self.handling.labels(kind).observe(seconds)
+
+    async def render(self, services: Services) -> bytes:
+        """The exposition text, with the database's figures read now."""
+        self.told_to_wait.set(services.pacer.told_to_wait)
+        try:
+            await self._read_database(services)
+        except Exception as exc:  # the process's own counters are still worth a scrape
+            log.warning("metrics: could not read the database: %s", exc.__class__.__name__)
+            self.database_errors.inc()
         return generate_latest(self.registry)

@@ -184,6 +184,7 @@ class Settings(BaseSettings):
 
 
 _LOOPBACK = ("localhost", "127.0.0.1", "::1")
+TELEGRAM_PORTS = (443, 80, 88, 8443)  # the only ports Telegram posts a webhook to
 
 
 def check_webhook_url(url: str) -> str:
@@ -195,6 +196,12 @@ def check_webhook_url(url: str) -> str:
         raise ValueError(f"{url[:80]!r} is not an https:// URL")
     if parts.scheme == "http" and parts.hostname not in _LOOPBACK:
         raise ValueError(f"{url[:80]!r}: Telegram posts only to https:// URLs")
+    try:
+        port = parts.port
+    except ValueError:
+        raise ValueError(f"{url[:80]!r} has a bad port") from None
+    if parts.scheme == "https" and port not in (None, *TELEGRAM_PORTS):
+        raise ValueError(f"{url[:80]!r}: Telegram posts only to ports 443, 80, 88 or 8443")
     if parts.path in ("", "/") or parts.path in ("/healthz", "/readyz", "/metrics"):
         raise ValueError(f"{url[:80]!r} needs a path of its own (e.g. /telegram/<random>)")
     if parts.query or parts.fragment:

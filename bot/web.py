@@ -66,7 +66,10 @@ def web_app(
             update_id = data["update_id"]
             if not isinstance(update_id, int) or isinstance(update_id, bool):
                 raise ValueError("update_id is not a number")
-        except (ValueError, KeyError, TypeError) as exc:
+            # Read before it is recorded as seen: one that cannot be read is refused, and
+            # never later dropped as "seen" when it comes again.
+            update = Update.de_json(data, app.bot)
+        except Exception as exc:  # whatever in it cannot be read: not an update
             metrics.refused.labels("body").inc()
             log.warning("refused a webhook post: not an update (%s)", str(exc)[:80])
             return PlainTextResponse("not an update", status_code=400)
@@ -76,7 +79,7 @@ def web_app(
             metrics.duplicates.inc()
             log.info("dropped update %s: delivered before", update_id)
             return PlainTextResponse("ok")
-        await app.update_queue.put(Update.de_json(data, app.bot))
+        await app.update_queue.put(update)
         return PlainTextResponse("ok")
 
     async def healthz(_request: Request) -> Response:

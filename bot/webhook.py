@@ -6,12 +6,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import socket
 from collections.abc import Generator
 from functools import partial
 from typing import Protocol
 
 import uvicorn
 from telegram import Update
+from telegram.error import BadRequest
 
 from bot.app import AksiApplication
 from bot.channels.telegram import TelegramChannel
@@ -57,6 +59,24 @@ class Polling:
         pass
 
 
+class WebhookRefused(Exception):
+    """Telegram would not take the webhook (its URL or port): the message says why."""
+
+
+def listen(host: str, port: int) -> socket.socket:
+    """A listening socket on `host:port` (OSError when it is taken or not this machine's)."""
+    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+        sock.listen(128)
+        sock.setblocking(False)
+    except OSError:
+        sock.close()
+        raise
+    return sock
+
+
 class _Server(uvicorn.Server):
     """uvicorn without its signal handlers: the bot's own (`install_stop_signals`) stop it."""
 
@@ -95,27 +115,30 @@ class Webhook:
         )
         config = uvicorn.Config(
             asgi,
-            host=settings.aksi_http_host,
-            port=settings.aksi_http_port,
             lifespan="off",
             access_log=False,
             log_level="warning",
+            log_config=None,  # uvicorn's records go through Aksi's handler (format, redaction)
         )
+        # Bound here, so a port in use is this process's one-line error, not uvicorn's exit.
+        listening = listen(settings.aksi_http_host, settings.aksi_http_port)
         self._server = _Server(config)
-        self._serving = asyncio.create_task(self._server.serve(), name="http")
+        self._serving = asyncio.create_task(self._server.serve([listening]), name="http")
         while not self._server.started:
-            if self._serving.done():  # could not listen (port taken): its error
+            if self._serving.done():
                 await self._serving
-                raise OSError(
-                    f"could not listen on {settings.aksi_http_host}:{settings.aksi_http_port}"
-                )
+                raise OSError("the HTTP server stopped while starting")
             await asyncio.sleep(0.01)
-        await app.bot.set_webhook(
-            settings.aksi_webhook_url,
-            secret_token=settings.webhook_secret,
-            allowed_updates=Update.ALL_TYPES,
-            drop_pending_updates=False,
-        )
+        try:
+            await app.bot.set_webhook(
+                settings.aksi_webhook_url,
+                secret_token=settings.webhook_secret,
+                allowed_updates=Update.ALL_TYPES,
+                drop_pending_updates=False,
+            )
+        except BadRequest as exc:
+            await self.stop()
+            raise WebhookRefused(f"Telegram refused AKSI_WEBHOOK_URL: {exc.message}") from None
         log.info(
             "listening on %s:%s; Telegram posts updates to %s",
             settings.aksi_http_host,
@@ -156,4 +179,8 @@ class Webhook:
                     await task
         if self._server is not None and self._serving is not None:
             self._server.should_exit = True
-            await self._serving
+            try:
+                await self._serving
+            except Exception:  # the server failed earlier: stopping the rest comes first
+                log.exception("the HTTP server had stopped with an error")
+            self._server = self._serving = None

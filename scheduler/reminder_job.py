@@ -118,7 +118,13 @@ async def prepare(
     async with services.db() as session:
         found = await rem.find_due(session, now, catch_up, limit)
         to_compose = [due for due in found if not due.late and due.address is not None]
+        # "Remind me in an hour" keeps the regular ones quiet, unless it is skipped as late
+        # right now: then the regular reminder is all that comes.
+        late_snoozes = {
+            d.participant.id for d in found if d.reminder.kind == rules.SNOOZE and d.late
+        }
         snoozing = await rem.snoozing(session, {due.participant.id for due in to_compose})
+        snoozing -= late_snoozes
         for due in to_compose:
             snoozed = due.participant.id in snoozing
             composed[due.reminder.id] = await messages.compose(
@@ -173,12 +179,15 @@ async def claim_one(
         if await rem.claim(session, p.id, kind, due.local_date, slot, "unreachable"):
             report.unreachable += 1
         return
-    if message is not None and message.on_claim is not None and not await message.on_claim(session):
-        message = None
     status = "sending" if message else "quiet"
     if not await rem.claim(session, p.id, kind, due.local_date, slot, status):
         report.skipped_claimed += 1
         return
+    # The feature's own write, once the delivery is this tick's (False: it stays unsent).
+    claimed = message is None or message.on_claim is None or await message.on_claim(session)
+    if not claimed:
+        await rem.set_statuses(session, [rem.Settled(p.id, kind, due.local_date, slot, "quiet")])
+        message = None
     if message is None:
         report.quiet += 1
         return

@@ -55,7 +55,8 @@ async def find_due(
         .join(Participant, Participant.id == Reminder.participant_id)
         .outerjoin(Contact, Contact.id == contacts.reach(Participant.person_id))
         .where(Reminder.next_due_at <= now)
-        .order_by(Reminder.next_due_at)
+        # Ties broken by id: workers taking tied rows take them in one order (no deadlock).
+        .order_by(Reminder.next_due_at, Reminder.id)
         .limit(limit)
         .options(selectinload(Participant.cohort))
     )

@@ -12,8 +12,6 @@ from pathlib import Path
 
 from sqlalchemy.engine import make_url
 
-PAGES_PER_STEP = 1024  # the backup API's step: between steps the bot's writers get their turn
-
 
 class BackupError(Exception):
     """What is wrong, in one line."""
@@ -39,7 +37,9 @@ def _copy(source: sqlite3.Connection, target: Path) -> None:
     try:
         copy = sqlite3.connect(tmp)
         try:
-            source.backup(copy, pages=PAGES_PER_STEP)
+            # In one step: on a WAL database it holds only a read snapshot (the bot's writers
+            # carry on), where a copy in steps starts again after every write in between.
+            source.backup(copy)
             _check(copy, tmp)
         finally:
             copy.close()
@@ -74,11 +74,10 @@ def backup(database_url: str, out: Path) -> str:
         raise BackupError(f"{out.parent} is not a directory")
     source = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5)
     try:
-        revision = _check(source, str(path))
         _copy(source, out)
     finally:
         source.close()
-    return revision
+    return inspect(out)
 
 
 def inspect(backup_file: Path) -> str:
@@ -92,15 +91,48 @@ def inspect(backup_file: Path) -> str:
         conn.close()
 
 
+def known_revision(revision: str) -> None:
+    """BackupError unless this release knows `revision` (a backup from a newer release cannot
+    be brought up to date by it)."""
+    from alembic.script import ScriptDirectory
+
+    from storage.db import alembic_config
+
+    scripts = ScriptDirectory.from_config(alembic_config())
+    if revision not in {script.revision for script in scripts.walk_revisions()}:
+        raise BackupError(
+            f"the backup is at schema revision {revision}, which this release does not know "
+            "(it comes from a newer release): restore it with that release"
+        )
+
+
+def _intact(path: Path) -> bool:
+    """Whether `path` opens as an intact SQLite database (a damaged one is replaced whole)."""
+    try:
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5)
+        try:
+            return bool(conn.execute("PRAGMA quick_check").fetchone()[0] == "ok")
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError:
+        return False
+
+
 def restore(backup_file: Path, database_url: str) -> str:
     """Replace the database with `backup_file` (checked first; the database is left as it was
     when anything fails); the restored schema revision."""
     path = sqlite_path(database_url)
     revision = inspect(backup_file)
+    known_revision(revision)
     path.parent.mkdir(parents=True, exist_ok=True)
     source = sqlite3.connect(f"file:{backup_file}?mode=ro", uri=True)
     try:
-        if path.exists():
+        if path.exists() and not _intact(path):
+            # Damaged (the usual reason to restore): replaced whole, its journal files with it.
+            for journal in (Path(f"{path}-wal"), Path(f"{path}-shm")):
+                journal.unlink(missing_ok=True)
+            _copy(source, path)
+        elif path.exists():
             # Into the live file through SQLite (its lock, its WAL), not a rename under a
             # running bot's feet; in one step, so it lands whole or not at all.
             target = sqlite3.connect(path, timeout=5)

@@ -265,7 +265,11 @@ async def _file_lock(engine: AsyncEngine) -> AsyncIterator[None]:
     if not path or path == ":memory:":
         yield
         return
-    fd = os.open(f"{path}.migrate.lock", os.O_RDWR | os.O_CREAT, 0o600)
+    lock = f"{path}.migrate.lock"
+    try:
+        fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o644)
+    except PermissionError:  # made by another user (a root-run command): reading will do
+        fd = os.open(lock, os.O_RDONLY)
     try:
         await asyncio.to_thread(fcntl.flock, fd, fcntl.LOCK_EX)
         yield

@@ -264,7 +264,7 @@ class Delivery(Base):
     local_date: Mapped[date] = mapped_column(Date)
     slot: Mapped[str] = mapped_column(String(16))  # the local time, or the session id
     status: Mapped[str] = mapped_column(String(16))  # sent, quiet, late, failed, unreachable
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
 
 
 class RosterEntry(Base):
@@ -360,7 +360,7 @@ class OutboxMessage(Base):
     )
     participant_id: Mapped[int] = mapped_column(ForeignKey("participants.id", ondelete="CASCADE"))
     contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id", ondelete="CASCADE"))
-    status: Mapped[str] = mapped_column(String(16), default="pending")
+    status: Mapped[str] = mapped_column(String(16), default="pending", index=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     message_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)

@@ -120,3 +120,29 @@ def test_postgresql_is_pointed_to_pg_dump(cli: CliRunner, monkeypatch: pytest.Mo
     monkeypatch.setenv("DATABASE_URL", "postgresql+asyncpg://aksi@127.0.0.1/aksi")
     result = invoke(cli, "db", "backup", "--out", "x.dump")
     assert result.exit_code == 1 and "pg_dump" in one_line(result)
+
+
+def test_a_damaged_database_is_replaced_whole(cli: CliRunner, tmp_path: Path) -> None:
+    listed = with_cohorts(cli, "REVMEN1")
+    assert invoke(cli, "db", "backup", "--out", "good.db").exit_code == 0
+    for name in ("aksi.db-wal", "aksi.db-shm"):
+        (tmp_path / name).unlink(missing_ok=True)
+    (tmp_path / "aksi.db").write_bytes(b"\x00garbage" * 5000)  # the disk ate it
+    result = invoke(cli, "db", "restore", "--from", "good.db", "--yes")
+    assert result.exit_code == 0, result.output
+    assert invoke(cli, "cohort", "list").output == listed
+
+
+def test_a_backup_from_a_newer_release_is_refused_before_anything_changes(
+    cli: CliRunner, tmp_path: Path
+) -> None:
+    with_cohorts(cli, "REVMEN1")
+    assert invoke(cli, "db", "backup", "--out", "newer.db").exit_code == 0
+    newer = sqlite3.connect(tmp_path / "newer.db")
+    newer.execute("UPDATE alembic_version SET version_num = '0099'")
+    newer.commit()
+    newer.close()
+    after = with_cohorts(cli, "REVMEN2")
+    result = invoke(cli, "db", "restore", "--from", "newer.db", "--yes")
+    assert result.exit_code == 1 and "newer release" in one_line(result)
+    assert invoke(cli, "cohort", "list").output == after

@@ -190,3 +190,51 @@ async def test_aksi_serve_takes_posted_updates_and_stops_on_sigterm(
     assert "stopped" in log.splitlines()[-1]
     assert secret not in log and standin.token not in log
     assert "Traceback" not in log
+
+
+async def serve_failing(
+    db_url: str, tmp_path: Path, standin: BotApiStandIn, port: int
+) -> tuple[int | None, str]:
+    env = clean_env(
+        TELEGRAM_BOT_TOKEN=standin.token,
+        TELEGRAM_API_BASE_URL=standin.base_url,
+        DATABASE_URL=db_url,
+        AKSI_HTTP_PORT=str(port),
+        AKSI_WEBHOOK_URL=f"http://127.0.0.1:{port}/telegram/hook",
+        AKSI_WEBHOOK_SECRET="process-test-webhook-secret-0123",
+    )
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", "serve",
+        cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    _, stderr = await asyncio.wait_for(process.communicate(), 60)
+    return process.returncode, stderr.decode()
+
+
+async def test_aksi_serve_on_a_port_in_use_says_so(db_url: str, tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen(1)
+        port = taken.getsockname()[1]
+        async with BotApiStandIn() as standin:
+            code, log = await serve_failing(db_url, tmp_path, standin, port)
+    assert code == 1, log
+    last = log.strip().splitlines()[-1]
+    assert last.startswith("aksi: cannot serve: OSError") and "in use" in last, log
+    assert "Traceback" not in log
+
+
+async def test_aksi_serve_says_when_telegram_refuses_the_webhook(
+    db_url: str, tmp_path: Path
+) -> None:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    async with BotApiStandIn() as standin:
+        standin.fail("setWebhook", 400, "Bad Request: bad webhook: Failed to resolve host")
+        code, log = await serve_failing(db_url, tmp_path, standin, port)
+    assert code == 2, log
+    assert log.strip().splitlines()[-1] == (
+        "aksi: Telegram refused AKSI_WEBHOOK_URL: Bad webhook: failed to resolve host"
+    ), log
+    assert "Traceback" not in log

@@ -208,10 +208,10 @@ async def test_health_readiness_and_metrics(
     # A database behind this release's migrations: not ready, and says why.
     engine = create_engine(db_url)
     try:
-        await downgrade(engine, "0007")
+        await downgrade(engine, "0008")
         status, body = await get(served.base, "/readyz")
         assert status == 503
-        assert "migration 0007" in json.loads(body)["reason"]
+        assert "migration 0008" in json.loads(body)["reason"]
         await upgrade(engine)
     finally:
         await engine.dispose()
@@ -243,6 +243,7 @@ async def test_sends_are_counted_by_result(served: Served, standin: BotApiStandI
         ({"AKSI_WEBHOOK_URL": "https://bot.example.go.id/tg/x"}, "AKSI_WEBHOOK_SECRET is not set"),
         ({"AKSI_WEBHOOK_URL": "http://bot.example.go.id/tg/x"}, "only to https:// URLs"),
         ({"AKSI_WEBHOOK_URL": "https://bot.example.go.id/"}, "needs a path of its own"),
+        ({"AKSI_WEBHOOK_URL": "https://bot.example.go.id:8080/tg/x"}, "ports 443, 80, 88 or 8443"),
         ({"AKSI_WEBHOOK_SECRET": "short"}, "16-256 characters"),
         ({"AKSI_HTTP_PORT": "99999"}, "AKSI_HTTP_PORT"),
     ],

@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -25,6 +25,14 @@ from tests.harness import Clock, MemoryBot, RunningBot
 from tests.reminders.reminding import WITA, ctx, deliveries, participant, utc
 
 pytestmark = [pytest.mark.databases("sqlite", "postgresql"), pytest.mark.channels("memory")]
+
+
+async def add_snooze(services: Any, pid: int, local_time: str, due: datetime) -> None:
+    """ "Remind me in an hour" pressed: its one-off row, due at `due`."""
+    async with services.db.begin() as session:
+        session.add(
+            Reminder(participant_id=pid, kind=SNOOZE, local_time=local_time, next_due_at=due)
+        )
 
 
 async def test_the_claiming_transaction_only_moves_rows_on_and_claims(
@@ -114,9 +122,7 @@ async def test_a_snooze_found_twice_is_sent_once_and_keeps_the_daily_quiet(
     services = ctx(bot).services
     pid = await participant(services.db, clock, chat_kind, 41, WITA, reminder_times="08:00")
     # "Remind me in an hour" pressed at 07:00 WITA: due at 08:00, with the daily of 08:00.
-    async with services.db.begin() as session:
-        session.add(Reminder(participant_id=pid, kind=SNOOZE, local_time="08:00",
-                             next_due_at=utc(3, 0)))  # fmt: skip
+    await add_snooze(services, pid, "08:00", utc(3, 0))
     at = clock.now = utc(3, 0)
     async with services.db() as session:
         twice = [d for d in await rem.find_due(session, at, timedelta(minutes=60))]
@@ -134,3 +140,20 @@ async def test_a_snooze_found_twice_is_sent_once_and_keeps_the_daily_quiet(
             select(Delivery.status).where(Delivery.participant_id == pid, Delivery.kind == SNOOZE)
         )
     assert SNOOZE not in left and claimed == "sending"
+
+
+async def test_a_snooze_skipped_as_late_does_not_silence_the_daily_due_now(
+    bot: RunningBot | MemoryBot,
+    db: async_sessionmaker[AsyncSession],
+    clock: Clock,
+    chat_kind: str,
+) -> None:
+    services = ctx(bot).services
+    pid = await participant(services.db, clock, chat_kind, 42, WITA, reminder_times="09:00")
+    # "In an hour" due at 08:10 WITA; the bot was down from 08:00 to 09:30 (catch-up 60 min):
+    # the snooze is 80 minutes late and skipped, the 09:00 daily is 30 minutes late and sent.
+    await add_snooze(services, pid, "08:10", utc(3, 0, 10))
+    at = clock.now = utc(3, 1, 30)
+    report = await prepare(ctx(bot), at, MESSAGES, limit=100)
+    assert [(o.kind, o.participant_id) for o in report.outgoing] == [("daily", pid)]
+    assert (pid, SNOOZE, date(2021, 9, 3), "08:10", "late") in await deliveries(db)
