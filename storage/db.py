@@ -239,7 +239,7 @@ async def _migrate(engine: AsyncEngine, step: Callable[[Config], None]) -> None:
     """Migrate under a lock, so two processes starting together (two workers, the bot and a
     CLI command) never apply the same migration twice: the second waits, then finds the
     schema current. PostgreSQL: an advisory lock held by the migrating transaction; SQLite: a
-    lock file beside the database."""
+    `flock` on the database file."""
 
     def _run(connection: Connection) -> None:
         cfg = alembic_config()
@@ -259,17 +259,15 @@ async def _migrate(engine: AsyncEngine, step: Callable[[Config], None]) -> None:
 
 @asynccontextmanager
 async def _file_lock(engine: AsyncEngine) -> AsyncIterator[None]:
-    """An exclusive lock on `<database>.migrate.lock` (none for an in-memory database); the
-    wait happens in a thread, never on the event loop."""
+    """An exclusive `flock` on the database file itself (none for an in-memory database): SQLite
+    locks with POSIX record locks, which `flock` does not touch, so only migrations wait on it.
+    The wait happens in a thread, never on the event loop."""
     path = engine.url.database
     if not path or path == ":memory:":
         yield
         return
-    lock = f"{path}.migrate.lock"
-    try:
-        fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o644)
-    except PermissionError:  # made by another user (a root-run command): reading will do
-        fd = os.open(lock, os.O_RDONLY)
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_RDONLY | os.O_CREAT, 0o644)  # an empty file is an empty database
     try:
         await asyncio.to_thread(fcntl.flock, fd, fcntl.LOCK_EX)
         yield
