@@ -32,9 +32,12 @@ async def digest_job(context: HasServices) -> None:
 
 
 def counted(name: str, job: Job) -> Job:
-    """`job`, counting each tick that finished (however it ended) in `Services.ticks`."""
+    """`job`, counting each tick that finished (however it ended) in `Services.ticks`; run
+    only by the worker that leads."""
 
     async def tick(context: HasServices) -> None:
+        if not context.services.leads():  # another worker sends them (storage.leadership)
+            return
         try:
             await job(context)
         finally:

@@ -26,6 +26,7 @@ from core.reminders import sync_missing
 from handlers.announce_status import report_sender
 from scheduler.broadcast import Broadcaster
 from storage.db import create_engine, upgrade
+from storage.leadership import Leadership
 
 log = logging.getLogger("aksi")
 SENDER_CONCURRENCY = 32  # announcements in flight at once (Telegram's round trip > one slot)
@@ -58,17 +59,20 @@ async def serve(
     Updates sent while the bot was down are kept, not dropped."""
     intake = intake or Polling()
     engine = create_engine(settings.database_url)
+    leadership = Leadership(engine)
     try:
         await upgrade(engine)
         app = build_application(settings, engine, application_class=application_class, clock=clock)
+        services = app.bot_data.services
+        assert services is not None
+        services.leadership = leadership
         # initialize() calls getMe: a bad token or no network fails here
         async with requests_closed(app.bot), app:
             await register_command_menus(app)
             await intake.start(app)
             await app.start()
+            await leadership.start()
             sender = await start_sender(app)  # reminders go out on its bulk side too
-            services = app.bot_data.services
-            assert services is not None
             try:
                 await start_reminders(app, settings)
                 services.renderer.start()  # the drawing process loads matplotlib meanwhile
@@ -91,8 +95,10 @@ async def serve(
                 # Waits for a tick under way (it sends on the sender's bot, closed next).
                 await app.stop()
                 await stop_sender(sender)
+                await leadership.stop()
                 services.renderer.close()
     finally:
+        await leadership.stop()
         await engine.dispose()
     log.info("stopped")
 
@@ -144,6 +150,8 @@ async def start_sender(app: AksiApplication) -> RunningSender:
         services.pacer,
         report_sender(services),
         concurrency=SENDER_CONCURRENCY,
+        # Several workers: an announcement confirmed on another one is seen within a second.
+        idle_poll=1.0 if services.leadership is not None and services.leadership.shared else 5.0,
     )
     task = asyncio.create_task(broadcaster.run(), name="announcements")
     return RunningSender(broadcaster, bot, task)

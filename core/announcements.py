@@ -6,7 +6,6 @@ or sending → done; cancelled from any state before done. Delivery itself is sc
 from __future__ import annotations
 
 import re
-from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -232,11 +231,10 @@ async def cancel(
     session: AsyncSession,
     announcement: Announcement,
     now: datetime,
-    on_their_way: Collection[int] = (),
 ) -> int:
     """Stop a draft, a scheduled announcement or one being sent; returns how many queued
-    messages will now not go out (those already sent stay sent, and those the sender has taken
-    up, `on_their_way` — outbox row ids — still go out and are recorded)."""
+    messages will now not go out (those already sent stay sent, and those a sender has taken
+    up, whichever worker it is, still go out and are recorded)."""
     if announcement.state not in OPEN_STATES:
         raise InvalidInput("announce.stale")
     announcement.state = "cancelled"
@@ -244,9 +242,8 @@ async def cancel(
     stays: list[ColumnElement[bool]] = [
         OutboxMessage.announcement_id == announcement.id,
         OutboxMessage.status == "pending",
+        OutboxMessage.taken_at.is_(None),
     ]
-    if on_their_way:
-        stays.append(OutboxMessage.id.not_in(list(on_their_way)))
     result = await session.execute(update(OutboxMessage).where(*stays).values(status="cancelled"))
     return int(getattr(result, "rowcount", 0) or 0)
 

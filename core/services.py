@@ -19,6 +19,7 @@ from core.i18n import Catalogs
 from core.pacing import Pacer, chat_key
 from core.rendering import Renderer
 from storage.db import Database
+from storage.leadership import Leadership
 
 UNPROMPTED_ATTEMPTS = 3
 
@@ -69,12 +70,15 @@ class Services:
     # Give a person (at an address) the facilitators' command menu, or take it back; set by a
     # channel with command menus (Telegram's wiring).
     staff_menu: Callable[[Address, bool], Awaitable[None]] | None = None
-    # The announcement messages (outbox row ids) the sender has taken up and will send: a stop
-    # counts only the others as not going out (`core.announcements.cancel`).
-    outbox_in_flight: set[int] = field(default_factory=set)
+    # Whether this worker sends what nobody waits for (announcements, reminders, digests):
+    # one of several on PostgreSQL (`storage.leadership`); None: the only one, it does.
+    leadership: Leadership | None = None
     # Each repeating job's finished ticks, by name (`bot.jobs`): for health and for tests that
     # must know a tick has passed.
     ticks: Counter[str] = field(default_factory=Counter)
+
+    def leads(self) -> bool:
+        return self.leadership is None or self.leadership.leading
 
     async def send(self, where: Address, message: Outbound) -> SendResult:
         """Send through the channel of `where` (a channel this process does not serve, such as

@@ -330,7 +330,7 @@ async def stop_confirmed(
         return confirm.Done([(text(turn, lang, "announce.already_done"), None)])
     scheduled = draft.state == "scheduled"
     services = turn.services
-    dropped = await ann.cancel(session, draft, services.clock(), services.outbox_in_flight)
+    dropped = await ann.cancel(session, draft, services.clock())
     if scheduled:
         return confirm.Done([(text(turn, lang, "announce.cancelled_scheduled"), None)])
     return confirm.Done([(text(turn, lang, "announce.stopped", count=dropped), None)])

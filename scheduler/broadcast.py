@@ -49,11 +49,13 @@ from scheduler.outbox import (
     finish_ready,
     next_batch,
     next_wakeup,
+    put_down,
+    put_down_taken,
     record_failed,
     record_retry,
     record_sent,
     start_due,
-    still_pending,
+    take,
 )
 
 log = logging.getLogger("aksi.broadcast")
@@ -78,8 +80,10 @@ class Broadcaster:
         self.batch = batch
         self.idle_poll = idle_poll
         self._slots = asyncio.Semaphore(concurrency)
-        # Taken up and going out (shared with a stop: `Services.outbox_in_flight`).
-        self._in_flight = services.outbox_in_flight
+        # Taken up and going out (their rows say so too: `outbox.taken_at`).
+        self._in_flight: set[int] = set()
+        self._held: set[int] = set()  # rows this sender took up whose result is not recorded
+        self._term = 0  # the leadership term whose rows in flight this sender knows
         self._tasks: set[asyncio.Task[None]] = set()
 
     @property
@@ -104,13 +108,34 @@ class Broadcaster:
                 await self._idle()
 
     async def drain(self, timeout: float = 10.0) -> None:
+        """After `run` is cancelled: let the sends under way record their result, and put back
+        the rows taken up that never left (their slot had not come)."""
         if self._tasks:
             await asyncio.wait(set(self._tasks), timeout=timeout)
+        left = self._held - self._in_flight
+        if left:
+            async with self.services.db.begin() as session:
+                await put_down(session, left)
+            self._held -= left
 
     async def _turn(self) -> bool:
         """One round: bookkeeping, then one batch sent. False when there was nothing to send."""
         services = self.services
+        lead = services.leadership
+        if lead is not None and not lead.leading:
+            return False  # another worker sends (storage.leadership)
+        term = lead.term if lead is not None else 1
         now = services.clock()
+        if term != self._term:
+            # Newly the sender: what the previous one had in flight when it stopped (died, or
+            # this process crashed) is sent again.
+            async with services.db.begin() as session:
+                again = await put_down_taken(session, keep=self._held)
+            if again:
+                log.warning(
+                    "%d announcement messages were in flight at a stop: sending again", again
+                )
+            self._term = term
         async with services.db.begin() as session:
             started = await start_due(session, now)
             await finish_ready(session, now)
@@ -123,7 +148,7 @@ class Broadcaster:
             except Exception:
                 log.exception("could not send the report of announcement %d", due.announcement_id)
         async with services.db() as session:
-            batch = await next_batch(session, now, self.batch, frozenset(self._in_flight))
+            batch = await next_batch(session, now, self.batch)
         if not batch:
             return False
         pacer = self.pacer
@@ -142,10 +167,12 @@ class Broadcaster:
             # on it is in flight, and a stop from then on counts it as going out.
             self._in_flight.add(queued.id)
             try:
-                async with services.db() as session:
-                    if not await still_pending(session, queued.id):
-                        self._in_flight.discard(queued.id)
-                        continue
+                async with services.db.begin() as session:
+                    taken = await take(session, queued.id, services.clock())
+                if not taken:
+                    self._in_flight.discard(queued.id)
+                    continue
+                self._held.add(queued.id)
                 await self._slots.acquire()
                 try:
                     await pacer.bulk(chat_key(queued.address))
@@ -196,6 +223,7 @@ class Broadcaster:
                 if not isinstance(result, Sent):
                     break
             await self._record(queued, result)
+            self._held.discard(queued.id)  # recorded: no longer in this sender's hands
         finally:
             self._in_flight.discard(queued.id)
             self._slots.release()

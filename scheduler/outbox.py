@@ -6,6 +6,7 @@ flight at the very moment of the crash can reach its reader twice (see the READM
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -92,42 +93,69 @@ _BATCH = (
 )
 
 
-async def next_batch(
-    session: AsyncSession,
-    now: datetime,
-    limit: int,
-    skip: set[int] | frozenset[int] = frozenset(),
-) -> list[Queued]:
-    """Pending rows due now, oldest announcement first, leaving out the ids in `skip` (in
-    flight). A row for an announcement no longer sending (cancelled) is never returned."""
+async def next_batch(session: AsyncSession, now: datetime, limit: int) -> list[Queued]:
+    """Pending rows due now and not in flight, oldest announcement first. A row for an
+    announcement no longer sending (cancelled) is never returned."""
     query = (
         _BATCH.where(
             OutboxMessage.status == "pending",
+            OutboxMessage.taken_at.is_(None),
             OutboxMessage.next_attempt_at <= now,
             Announcement.state == "sending",
         )
         .order_by(OutboxMessage.announcement_id, OutboxMessage.id)
-        .limit(limit + len(skip))
+        .limit(limit)
     )
     rows = (await session.execute(query)).all()
     return [
         Queued(int(i), int(a), int(p), Address(ch, ext), int(n), str(body or ""), str(name), lang)
         for i, a, p, ch, ext, n, body, name, lang in rows
-        if i not in skip
-    ][:limit]
+    ]
 
 
-async def still_pending(session: AsyncSession, row_id: int) -> bool:
-    """Whether the row is still to be sent (not cancelled since it was taken in a batch)."""
-    status = await session.scalar(select(OutboxMessage.status).where(OutboxMessage.id == row_id))
-    return status == "pending"
+async def take(session: AsyncSession, row_id: int, now: datetime) -> bool:
+    """Take the row up to send it now: False when it is no longer to be sent (cancelled, or
+    taken by someone else, since it was read in a batch). From here a stop counts it as going
+    out; recording its result puts it down."""
+    taken = await session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.id == row_id,
+            OutboxMessage.status == "pending",
+            OutboxMessage.taken_at.is_(None),
+        )
+        .values(taken_at=now)
+    )
+    return bool(getattr(taken, "rowcount", 0))
+
+
+async def put_down(session: AsyncSession, row_ids: Collection[int]) -> None:
+    """This sender's rows that it took up and will not send after all (it is stopping before
+    their slot came): pending again for whoever sends next."""
+    if row_ids:
+        await session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id.in_(list(row_ids)), OutboxMessage.status == "pending")
+            .values(taken_at=None)
+        )
+
+
+async def put_down_taken(session: AsyncSession, keep: Collection[int] = ()) -> int:
+    """Rows taken up by a sender that is gone (a worker that died, this process before a
+    crash), except `keep` (still in this sender's hands): pending again, so they are sent — the
+    one duplicate a message in flight at a crash may cost. How many."""
+    where = [OutboxMessage.taken_at.is_not(None), OutboxMessage.status == "pending"]
+    if keep:
+        where.append(OutboxMessage.id.not_in(list(keep)))
+    result = await session.execute(update(OutboxMessage).where(*where).values(taken_at=None))
+    return int(getattr(result, "rowcount", 0) or 0)
 
 
 async def record_sent(session: AsyncSession, row_id: int, message_id: int, now: datetime) -> None:
     await session.execute(
         update(OutboxMessage)
         .where(OutboxMessage.id == row_id)
-        .values(status="sent", message_id=message_id, sent_at=now, error=None)
+        .values(status="sent", message_id=message_id, sent_at=now, error=None, taken_at=None)
     )
 
 
@@ -135,7 +163,7 @@ async def record_retry(
     session: AsyncSession, row_id: int, at: datetime, error: str, count_attempt: bool
 ) -> None:
     """Try again at `at`; a 429 does not count as an attempt (it says nothing about the chat)."""
-    values: dict[str, object] = {"next_attempt_at": at, "error": error[:200]}
+    values: dict[str, object] = {"next_attempt_at": at, "error": error[:200], "taken_at": None}
     if count_attempt:
         values["attempts"] = OutboxMessage.attempts + 1
     await session.execute(update(OutboxMessage).where(OutboxMessage.id == row_id).values(values))
@@ -159,6 +187,7 @@ async def record_failed(
     row.status = "unreachable" if unreachable else "failed"
     row.error = error[:200]
     row.attempts += 1
+    row.taken_at = None
     if unreachable:
         contact = await session.get(Contact, row.contact_id)
         if contact is not None:

@@ -349,7 +349,9 @@ class OutboxMessage(Base):
     """One announcement to one participant's contact: pending until the channel's answer is
     recorded.
 
-    status: pending, sent, failed, unreachable. The unique key means nobody is queued twice."""
+    status: pending, sent, failed, unreachable, cancelled. The unique key means nobody is
+    queued twice. `taken_at`: the sender took it up and it is on its way (cleared when the
+    result is recorded); a stop leaves such a row to go out."""
 
     __tablename__ = "outbox"
     __table_args__ = (UniqueConstraint("announcement_id", "participant_id"),)
@@ -366,6 +368,7 @@ class OutboxMessage(Base):
     message_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     error: Mapped[str | None] = mapped_column(String(200), nullable=True)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    taken_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
 class Confirmation(Base):

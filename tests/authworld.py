@@ -43,6 +43,7 @@ from tests.harness import (
     start_bot,
 )
 from tests.people import new_person, person_of
+from tests.pgserver import PostgresServer
 
 NOW = datetime(2021, 9, 3, 1, 0, tzinfo=UTC)  # Friday 3 September 2021, 09:00 WITA
 A_CODE, B_CODE = "ALFA21", "BRAVO21"
@@ -98,10 +99,21 @@ Records = BotApiStandIn | MemoryRecords
 
 def by_channel(metafunc: pytest.Metafunc) -> None:
     """A test module's `pytest_generate_tests`: its `world` once per channel its closest
-    `channels` marker names, module-scoped (one bot per channel for the whole module)."""
+    `channels` marker names and per database kind, module-scoped (one bot per channel and
+    database for the whole module). A parameter reads "channel-database"."""
     marker = metafunc.definition.get_closest_marker("channels")
     if marker is not None and "world" in metafunc.fixturenames:
-        metafunc.parametrize("world", marker.args, indirect=True, scope="module")
+        kinds = [f"{ch}-{db}" for db in ("sqlite", "postgresql") for ch in marker.args]
+        metafunc.parametrize("world", kinds, indirect=True, scope="module")
+
+
+async def world_database(request: pytest.FixtureRequest, directory: Path) -> tuple[str, str]:
+    """The channel a `world` parameter names, and a new database of the kind it names."""
+    kind, database = str(request.param).split("-")
+    if database == "postgresql":
+        server: PostgresServer = request.getfixturevalue("postgres")
+        return kind, await server.new_database()
+    return kind, f"sqlite+aiosqlite:///{directory / 'aksi.db'}"
 
 
 @dataclass
@@ -201,10 +213,9 @@ async def collect_roster_buttons(facilitator: Someone) -> None:
 
 
 @contextlib.asynccontextmanager
-async def built_world(kind: str, directory: Path) -> AsyncIterator[World]:
-    """The world on the channel `kind`, its bot running, with the buttons its facilitators and
-    the admin really got."""
-    db_url = f"sqlite+aiosqlite:///{directory / 'aksi.db'}"
+async def built_world(kind: str, db_url: str) -> AsyncIterator[World]:
+    """The world on the channel `kind` and the database `db_url`, its bot running, with the
+    buttons its facilitators and the admin really got."""
     engine = create_engine(db_url)
     await upgrade(engine)
     db = sessionmaker(engine)

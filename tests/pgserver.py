@@ -3,9 +3,10 @@ loopback port, started once per test run and removed after it; each test gets a 
 its own (`PostgresServer.new_database`).
 
 It needs PostgreSQL's server programs (`initdb`, `postgres`): on Debian `apt-get install -y
-postgresql` (`.ci/run` and `make test` do it when they are missing and they may). There is no
-skipping: without them the tests that use PostgreSQL fail, saying what is missing. As root the
-cluster runs as the `postgres` user (PostgreSQL refuses to run as root).
+postgresql` (`.ci/run` and `make test` do it when they are missing and they may). Without them
+the tests on PostgreSQL are skipped with one line saying so, except under CI=true, where they
+fail (tests/conftest.py). As root the cluster runs as the `postgres` user (PostgreSQL refuses
+to run as root). AKSI_TEST_POSTGRES_BIN names the programs' folder instead of looking for it.
 """
 
 from __future__ import annotations
@@ -34,6 +35,11 @@ class PostgresMissing(RuntimeError):
 
 def server_programs() -> Path:
     """The folder with `initdb` and `postgres` (the newest installed major version)."""
+    given = os.environ.get("AKSI_TEST_POSTGRES_BIN")
+    if given is not None:
+        if (Path(given) / "initdb").exists():
+            return Path(given)
+        raise PostgresMissing(f"no initdb in AKSI_TEST_POSTGRES_BIN ({given})")
     found = shutil.which("initdb")
     if found:
         return Path(found).parent

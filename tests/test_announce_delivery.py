@@ -302,3 +302,60 @@ async def test_recipients_are_queued_in_slices(
     await facilitator.press("Kirim sekarang")
     await wait_until(lambda: delivered(records, FACILITATOR, "Laporan pengumuman") == 1, 20)
     assert [delivered(records, p, "Dalam irisan") for p in PARTICIPANTS] == [1] * len(PARTICIPANTS)
+
+
+async def test_messages_in_flight_at_a_crash_go_again_and_a_stop_leaves_none_taken(
+    bot: RunningBot | MemoryBot,
+    db: async_sessionmaker[AsyncSession],
+    chat_kind: str,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A sender that stops puts back the rows it took up but never sent; a sender that died
+    (its process killed) leaves its rows taken (`outbox.taken_at`), and the next sender takes
+    them over: each goes out once (one on the wire at a crash could arrive twice; here the
+    messages on the wire at the stop finish first, and the crashed sender's never left)."""
+    await more_participants(db, range(3001, 3007), chat_kind)
+    everyone = [*PARTICIPANTS, *range(3001, 3007)]
+    records = bot.standin
+    facilitator = bot.person(FACILITATOR, "Sari")
+    await compose(facilitator, "Setelah mati")
+    held = HeldSender(monkeypatch, free=0) if isinstance(bot, MemoryBot) else None
+    if isinstance(bot, RunningBot):
+        bot.standin.delay("sendMessage", 0.4)  # some still on the wire at the stop
+    await facilitator.press("Kirim sekarang")
+    await wait_until(lambda: _taken(db, at_least=1))
+    await bot.stop()
+    async with db() as session:
+        rows = (await session.execute(select(OutboxMessage).order_by(OutboxMessage.id))).scalars()
+        left = [(r.status, r.taken_at) for r in rows]
+    # Every row is either recorded or pending and put down: none stays in a stopped hand.
+    assert all(taken is None for _, taken in left), left
+    if held is not None:  # the one taken up was waiting for its slot: it never left
+        assert [s for s, _ in left] == ["pending"] * len(everyone)
+    # A crashed sender's rows: three taken up, never recorded.
+    async with db.begin() as session:
+        pending = (
+            await session.execute(
+                select(OutboxMessage).where(OutboxMessage.status == "pending").limit(3)
+            )
+        ).scalars()
+        for row in pending:
+            row.taken_at = row.next_attempt_at
+    if held is not None:
+        held.go.set()
+    if isinstance(bot, RunningBot):
+        bot.standin.delay("sendMessage", 0)
+    await bot.start()
+    await wait_until(lambda: all(delivered(records, p, "Setelah mati") for p in everyone))
+    await wait_until(lambda: delivered(records, FACILITATOR, "Laporan pengumuman") == 1)
+    assert [delivered(records, p, "Setelah mati") for p in everyone] == [1] * len(everyone)
+    if held is not None:  # all ten were pending: three of them in the crashed sender's hands
+        assert "3 announcement messages were in flight at a stop: sending again" in caplog.text
+    assert "Terkirim: 10 dari 10" in report_of(records)
+
+
+async def _taken(db: async_sessionmaker[AsyncSession], at_least: int) -> bool:
+    async with db() as session:
+        rows = (await session.execute(select(OutboxMessage.taken_at))).scalars().all()
+    return sum(t is not None for t in rows) >= at_least

@@ -55,6 +55,7 @@ from tests.authworld import (
     snapshot,
     typing,
     visible,
+    world_database,
 )
 from tests.harness import RunningBot
 from tests.people import person_of, user_of
@@ -81,8 +82,9 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 async def world(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> AsyncIterator[World]:
-    kind = str(request.param)
-    async with built_world(kind, tmp_path_factory.mktemp(f"authorization-{kind}")) as built:
+    directory = tmp_path_factory.mktemp(f"authorization-{request.param}")
+    kind, db_url = await world_database(request, directory)
+    async with built_world(kind, db_url) as built:
         yield built
 
 

@@ -51,6 +51,7 @@ from tests.authworld import (
     pressing,
     snapshot,
     visible,
+    world_database,
 )
 
 pytestmark = [pytest.mark.asyncio(loop_scope="module"), pytest.mark.channels("telegram", "memory")]
@@ -111,8 +112,9 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 async def world(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> AsyncIterator[World]:
-    kind = str(request.param)
-    async with built_world(kind, tmp_path_factory.mktemp(f"authorization-{kind}")) as built:
+    directory = tmp_path_factory.mktemp(f"authorization-{request.param}")
+    kind, db_url = await world_database(request, directory)
+    async with built_world(kind, db_url) as built:
         yield built
 
 

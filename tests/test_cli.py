@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
 
 from bot.cli import counted, main
+from tests.sqlrows import fetch
 
 SCHEDULE = (
     "date,start,end,title,speaker,link\n"
@@ -18,11 +18,11 @@ SCHEDULE = (
 
 
 @pytest.fixture
-def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
+def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, db_url: str) -> CliRunner:
     monkeypatch.chdir(tmp_path)
     for key in ("TELEGRAM_BOT_TOKEN", "DATABASE_URL", "AKSI_DEFAULT_TIMEZONE"):
         monkeypatch.delenv(key, raising=False)
-    monkeypatch.setenv("DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}")
+    monkeypatch.setenv("DATABASE_URL", db_url)
     return CliRunner()
 
 
@@ -30,9 +30,8 @@ def invoke(cli: CliRunner, *args: str) -> Result:
     return cli.invoke(main, list(args), catch_exceptions=False)
 
 
-def rows(tmp_path: Path, table: str) -> list[tuple[object, ...]]:
-    with sqlite3.connect(tmp_path / "cli.db") as conn:
-        return conn.execute(f"SELECT * FROM {table} ORDER BY id").fetchall()
+def rows(table: str) -> list[tuple[object, ...]]:
+    return fetch(f"SELECT * FROM {table} ORDER BY id")
 
 
 def create(cli: CliRunner) -> Result:
@@ -73,7 +72,7 @@ def test_create_refuses_bad_values(
     result = invoke(cli, "cohort", "create", *[x for kv in base.items() for x in kv])
     assert result.exit_code == 1
     assert expected in result.output
-    assert rows(tmp_path, "cohorts") == []
+    assert rows("cohorts") == []
 
 
 def test_duplicate_code_and_bad_date(cli: CliRunner) -> None:
@@ -102,7 +101,7 @@ def test_schedule_import_then_reimport_updates(cli: CliRunner, tmp_path: Path) -
     path.write_text(SCHEDULE.replace("Integritas", "Integritas dan Etos Kerja"))
     second = invoke(cli, "schedule", "import", "--cohort", "REVMEN1", str(path))
     assert "0 added, 1 updated, 1 unchanged" in second.output
-    assert [r[4] for r in rows(tmp_path, "sessions")] == ["Pembukaan", "Integritas dan Etos Kerja"]
+    assert [r[4] for r in rows("sessions")] == ["Pembukaan", "Integritas dan Etos Kerja"]
 
 
 @pytest.mark.parametrize(
@@ -137,7 +136,7 @@ def test_bad_schedule_file_writes_nothing(
     assert result.exit_code == 1
     assert "aksi: jadwal.csv refused, nothing was written:" in result.output
     assert expected in result.output
-    assert rows(tmp_path, "sessions") == []
+    assert rows("sessions") == []
 
 
 def test_unknown_cohort_and_missing_file(cli: CliRunner, tmp_path: Path) -> None:
@@ -163,7 +162,7 @@ def test_materials_import_and_bad_url(cli: CliRunner, tmp_path: Path) -> None:
     bad = invoke(cli, "materials", "import", "--cohort", "REVMEN1", str(path))
     assert bad.exit_code == 1
     assert "line 3: url 'file:///etc/passwd' is not an http(s) link" in bad.output
-    assert [r[4] for r in rows(tmp_path, "materials")] == ["https://elearning.example/1.pdf"]
+    assert [r[4] for r in rows("materials")] == ["https://elearning.example/1.pdf"]
 
 
 def test_help_on_every_command(cli: CliRunner) -> None:
@@ -204,7 +203,7 @@ def test_cohort_reminder_defaults(cli: CliRunner, tmp_path: Path) -> None:
     bad = invoke(cli, "cohort", "reminders", "--code", "REVMEN1", "--evening-time", "malam")
     assert bad.exit_code == 1
     assert "times are HH:MM" in bad.output
-    assert rows(tmp_path, "cohorts")[0][7:11] == ("06:30", None, "06:00", 15)
+    assert rows("cohorts")[0][7:11] == ("06:30", None, "06:00", 15)
 
 
 def test_schedule_replace_keeps_past_sessions_and_asks_before_removing(
@@ -220,21 +219,21 @@ def test_schedule_replace_keeps_past_sessions_and_asks_before_removing(
     assert "1 unchanged, 0 removed, 1 kept (already past; --include-past removes them)" in (
         kept.output
     )
-    assert len(rows(tmp_path, "sessions")) == 2
+    assert len(rows("sessions")) == 2
     asked = invoke(
         cli, "schedule", "import", "--cohort", "REVMEN1", "--replace", "--include-past", str(path)
     )
     assert asked.exit_code == 1
     assert "removes 1 of REVMEN1's sessions; nothing was written" in asked.output
     assert "2021-09-03 08:30 WITA  Integritas" in asked.output
-    assert len(rows(tmp_path, "sessions")) == 2
+    assert len(rows("sessions")) == 2
     done = invoke(
         cli, "schedule", "import", "--cohort", "REVMEN1", "--replace", "--include-past", "--yes",
         str(path),
     )  # fmt: skip
     assert done.exit_code == 0, done.output
     assert "1 unchanged, 1 removed" in done.output
-    assert [r[4] for r in rows(tmp_path, "sessions")] == ["Pembukaan"]
+    assert [r[4] for r in rows("sessions")] == ["Pembukaan"]
 
 
 def test_counts_in_the_command_lines_english() -> None:

@@ -14,6 +14,10 @@ from bot.jobs import counted, job_terms, jobs
 @dataclass
 class FakeServices:
     ticks: Counter[str] = field(default_factory=Counter)
+    leading: bool = True
+
+    def leads(self) -> bool:
+        return self.leading
 
 
 @dataclass
@@ -38,6 +42,21 @@ async def test_a_tick_is_counted_when_it_ends_well_or_badly() -> None:
         await counted("digests", broken)(context)
     assert ran == ["fine", "fine", "broken"]
     assert context.services.ticks == Counter({"reminders": 2, "digests": 1})
+
+
+async def test_only_the_leading_worker_runs_the_jobs() -> None:
+    """Another worker leads (storage.leadership): its ticks send the reminders, not this one's."""
+    context = FakeContext(FakeServices(leading=False))
+    ran: list[str] = []
+
+    async def job(_: object) -> None:
+        ran.append("ran")
+
+    await counted("reminders", job)(context)
+    assert ran == [] and context.services.ticks == Counter()
+    context.services.leading = True
+    await counted("reminders", job)(context)
+    assert ran == ["ran"] and context.services.ticks == Counter({"reminders": 1})
 
 
 def test_every_job_is_counted_under_its_name() -> None:

@@ -20,12 +20,12 @@ from tests.reportdata import NIP_ANI, build
 
 
 @pytest.fixture
-def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
+def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, db_url: str) -> CliRunner:
     monkeypatch.chdir(tmp_path)
     for key in ("TELEGRAM_BOT_TOKEN", "DATABASE_URL", "AKSI_DEFAULT_TIMEZONE"):
         monkeypatch.delenv(key, raising=False)
     monkeypatch.setenv("AKSI_DEFAULT_LANGUAGE", "id")
-    url = f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}"
+    url = db_url
     monkeypatch.setenv("DATABASE_URL", url)
 
     async def populate() -> None:
@@ -46,7 +46,7 @@ def export(cli: CliRunner, *args: str) -> Result:
 
 def files(folder: Path) -> list[str]:
     return sorted(
-        p.name for p in folder.iterdir() if p.name not in ("cli.db", "cli.db-wal", "cli.db-shm")
+        p.name for p in folder.iterdir() if p.name not in ("aksi.db", "aksi.db-wal", "aksi.db-shm")
     )
 
 

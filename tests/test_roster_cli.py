@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import re
-import sqlite3
 from pathlib import Path
 
 import pytest
@@ -12,6 +11,7 @@ from click.testing import CliRunner, Result
 
 from bot.cli import main
 from bot.standin import BotApiStandIn
+from tests.sqlrows import fetch
 
 ROSTER = (
     "name,unit,nip,telegram_username\n"
@@ -23,7 +23,7 @@ LINK_RE = r"https://t\.me/{bot}\?start=r-[A-Za-z0-9]{{24}}"
 
 
 @pytest.fixture
-def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
+def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, db_url: str) -> CliRunner:
     monkeypatch.chdir(tmp_path)
     for key in (
         "TELEGRAM_BOT_TOKEN",
@@ -34,7 +34,7 @@ def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
         "AKSI_ADMIN_IDS",
     ):
         monkeypatch.delenv(key, raising=False)
-    monkeypatch.setenv("DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}")
+    monkeypatch.setenv("DATABASE_URL", db_url)
     return CliRunner()
 
 
@@ -42,9 +42,8 @@ def invoke(cli: CliRunner, *args: str) -> Result:
     return cli.invoke(main, list(args), catch_exceptions=False)
 
 
-def rows(tmp_path: Path, query: str) -> list[tuple[object, ...]]:
-    with sqlite3.connect(tmp_path / "cli.db") as conn:
-        return conn.execute(query).fetchall()
+def rows(query: str) -> list[tuple[object, ...]]:
+    return fetch(query)
 
 
 # Each facilitator with their Telegram user id (`aksi facilitator add` gives the person a
@@ -77,7 +76,7 @@ def test_import_and_reimport(cli: CliRunner, tmp_path: Path) -> None:
     assert first.output.strip() == (
         "peserta.csv imported into REVMEN1: roster rows 3 added, 0 updated, 0 unchanged, 0 removed"
     )
-    tokens = rows(tmp_path, "SELECT name, join_token FROM roster_entries ORDER BY position")
+    tokens = rows("SELECT name, join_token FROM roster_entries ORDER BY position")
     only_siti = "name,unit,nip,telegram_username\nSiti Rahma,Bappeda,,SitiRahma\n"
     # Replacing removes rows: not without a "yes" (no terminal here: --yes).
     asked = import_roster(cli, tmp_path, only_siti, "--replace")
@@ -88,10 +87,10 @@ def test_import_and_reimport(cli: CliRunner, tmp_path: Path) -> None:
         "  Budi Santoso",
         "  Andi Wijaya",
     ]
-    assert rows(tmp_path, "SELECT name, join_token FROM roster_entries ORDER BY position") == tokens
+    assert rows("SELECT name, join_token FROM roster_entries ORDER BY position") == tokens
     again = import_roster(cli, tmp_path, only_siti, "--replace", "--yes")
     assert "0 added, 0 updated, 1 unchanged, 2 removed" in again.output
-    assert rows(tmp_path, "SELECT name, join_token FROM roster_entries") == [tokens[1]]
+    assert rows("SELECT name, join_token FROM roster_entries") == [tokens[1]]
 
 
 @pytest.mark.parametrize(
@@ -112,7 +111,7 @@ def test_bad_roster_writes_nothing(
     assert result.exit_code == 1
     assert "aksi: peserta.csv refused, nothing was written:" in result.output
     assert expected in result.output
-    assert rows(tmp_path, "SELECT * FROM roster_entries") == []
+    assert rows("SELECT * FROM roster_entries") == []
 
 
 def test_links_need_a_bot_username(
@@ -134,9 +133,7 @@ def test_links_need_a_bot_username(
         r"Budi Santoso\tDinas Kesehatan\t" + LINK_RE.format(bot="aksi_bot"), lines[0]
     )
     assert re.fullmatch(r"Andi Wijaya\t\t" + LINK_RE.format(bot="aksi_bot"), lines[2])
-    tokens = [
-        t for (t,) in rows(tmp_path, "SELECT join_token FROM roster_entries ORDER BY position")
-    ]
+    tokens = [t for (t,) in rows("SELECT join_token FROM roster_entries ORDER BY position")]
     assert [line.rsplit("=", 1)[1] for line in lines] == tokens
     # From the setting.
     monkeypatch.setenv("AKSI_BOT_USERNAME", "revmen_bot")
@@ -189,7 +186,7 @@ def test_the_links_file_imports_back_unchanged(
     monkeypatch.setenv("AKSI_DEFAULT_LANGUAGE", "en")
     create(cli)
     import_roster(cli, tmp_path, ROSTER.replace("Andi Wijaya,,,", "=Andi Wijaya,-Bappeda,,"))
-    before = rows(tmp_path, "SELECT name, unit, nip, telegram_username, join_token "
+    before = rows("SELECT name, unit, nip, telegram_username, join_token "
                             "FROM roster_entries ORDER BY position")  # fmt: skip
     out = tmp_path / "tautan.csv"
     for extra, separator in (((), ","), (("--sep", ";"), ";")):
@@ -204,7 +201,7 @@ def test_the_links_file_imports_back_unchanged(
         again = invoke(cli, "participants", "import", "--cohort", "REVMEN1", str(out))
         assert again.exit_code == 0, again.output
         assert "roster rows 0 added, 0 updated, 3 unchanged, 0 removed" in again.output
-        after = rows(tmp_path, "SELECT name, unit, nip, telegram_username, join_token "
+        after = rows("SELECT name, unit, nip, telegram_username, join_token "
                                "FROM roster_entries ORDER BY position")  # fmt: skip
         assert after == before
     assert before[0][2] == "198001012005011001"
@@ -236,8 +233,8 @@ def test_facilitator_add_remove_list(cli: CliRunner, tmp_path: Path) -> None:
     not_one = invoke(cli, "facilitator", "remove", "--cohort", "REVMEN1", "123456789")
     assert not_one.exit_code == 0
     assert not_one.output.strip() == "123456789 was not a facilitator of REVMEN1"
-    assert rows(tmp_path, STAFF_USERS) == [(2, 555)]
-    assert rows(tmp_path, "SELECT count(*) FROM staff") == [(1,)]
+    assert rows(STAFF_USERS) == [(2, 555)]
+    assert rows("SELECT count(*) FROM staff") == [(1,)]
 
 
 @pytest.mark.parametrize(
@@ -264,7 +261,7 @@ def test_facilitator_refuses_bad_values(
     result = invoke(cli, "facilitator", *args)
     assert result.exit_code == 1
     assert result.output.startswith(expected) and result.output.count("\n") == 1
-    assert rows(tmp_path, "SELECT * FROM staff") == []
+    assert rows("SELECT * FROM staff") == []
 
 
 async def test_facilitator_menu_follows_when_a_token_is_set(
@@ -292,8 +289,8 @@ async def test_facilitator_menu_follows_when_a_token_is_set(
     warned = await run("add", "--cohort", "REVMEN1", "7002")
     assert warned.exit_code == 0
     assert "the command menu was not updated" in warned.output
-    assert [user for _, user in rows(tmp_path, STAFF_USERS)] == [7002]
-    assert rows(tmp_path, "SELECT count(*) FROM staff") == [(1,)]
+    assert [user for _, user in rows(STAFF_USERS)] == [7002]
+    assert rows("SELECT count(*) FROM staff") == [(1,)]
 
 
 def test_help(cli: CliRunner) -> None:

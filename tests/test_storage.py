@@ -7,6 +7,7 @@ import threading
 import time
 from datetime import date
 
+import pytest
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -14,7 +15,12 @@ from storage.db import SQLITE_SLICE_SECONDS, Database, InlineSQLiteConnection
 from storage.models import Cohort
 from tests.conftest import make_cohort
 
+# SQLite only: how Aksi runs SQLite in the event loop's own thread, and how its one writer at a
+# time takes turns (PostgreSQL writes side by side: tests/test_transactions.py).
+SQLITE_ONLY = pytest.mark.databases("sqlite")
 
+
+@SQLITE_ONLY
 async def test_sqlite_pragmas_and_inline_connection(engine: AsyncEngine) -> None:
     async with engine.connect() as conn:
         assert (await conn.execute(text("PRAGMA journal_mode"))).scalar() == "wal"
@@ -26,6 +32,7 @@ async def test_sqlite_pragmas_and_inline_connection(engine: AsyncEngine) -> None
         assert await conn.run_sync(lambda _: threading.get_ident()) == threading.get_ident()
 
 
+@SQLITE_ONLY
 async def test_a_long_read_lets_the_other_chats_in_now_and_then(engine: AsyncEngine) -> None:
     """SQLite runs in place, so nothing in a session waits: every SQLITE_SLICE_SECONDS of
     statements the connection lets the loop run the others (a ticker here), not after each."""
@@ -53,6 +60,7 @@ async def test_a_long_read_lets_the_other_chats_in_now_and_then(engine: AsyncEng
     assert statements > 5 * let_in, (statements, let_in)  # far fewer turns than statements
 
 
+@SQLITE_ONLY
 async def test_a_long_write_keeps_the_loop_until_it_commits(engine: AsyncEngine) -> None:
     """Inside a write transaction the connection never lets others in: another connection's
     write would wait for SQLite's lock on the loop's own thread and the holder could never
@@ -83,6 +91,7 @@ async def test_a_long_write_keeps_the_loop_until_it_commits(engine: AsyncEngine)
     assert written == ["2021-09-01"] * long_inserts + ["2021-09-02"]
 
 
+@SQLITE_ONLY
 async def test_writers_take_turns_and_all_land(engine: AsyncEngine) -> None:
     db = Database(engine)
     order: list[str] = []
