@@ -239,7 +239,7 @@ async def _migrate(engine: AsyncEngine, step: Callable[[Config], None]) -> None:
     """Migrate under a lock, so two processes starting together (two workers, the bot and a
     CLI command) never apply the same migration twice: the second waits, then finds the
     schema current. PostgreSQL: an advisory lock held by the migrating transaction; SQLite: a
-    `flock` on the database file."""
+    `flock` on a file beside the database (`lock_file`)."""
 
     def _run(connection: Connection) -> None:
         cfg = alembic_config()
@@ -257,17 +257,26 @@ async def _migrate(engine: AsyncEngine, step: Callable[[Config], None]) -> None:
         await _migrate_sqlite(engine, _run)
 
 
+def lock_file(database: str) -> Path:
+    """The file migrations lock, beside the database: `aksi.db` -> `aksi.db.lock`."""
+    return Path(database + ".lock")
+
+
 @asynccontextmanager
 async def _file_lock(engine: AsyncEngine) -> AsyncIterator[None]:
-    """An exclusive `flock` on the database file itself (none for an in-memory database): SQLite
-    locks with POSIX record locks, which `flock` does not touch, so only migrations wait on it.
-    The wait happens in a thread, never on the event loop."""
+    """An exclusive `flock` on a file beside the database (none for an in-memory database).
+    Never on the database file itself: closing any descriptor of a file drops every POSIX lock
+    the process holds on it — SQLite's own included — and another process could then
+    check-point under a live writer and lose committed transactions (SQLite's "How to corrupt
+    an SQLite database", 2.2; bench/broadcast.py lost a whole announcement after a kill that
+    way). The wait happens in a thread, never on the event loop."""
     path = engine.url.database
     if not path or path == ":memory:":
         yield
         return
-    Path(path).parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_RDONLY | os.O_CREAT, 0o644)  # an empty file is an empty database
+    lock = lock_file(path)
+    lock.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o644)
     try:
         await asyncio.to_thread(fcntl.flock, fd, fcntl.LOCK_EX)
         yield
@@ -295,13 +304,16 @@ async def _migrate_sqlite(engine: AsyncEngine, run: Callable[[Connection], None]
 
 
 async def current_revision(engine: AsyncEngine) -> str | None:
-    from alembic.runtime.migration import MigrationContext
-
-    def _rev(connection: Connection) -> str | None:
-        return MigrationContext.configure(connection).get_current_revision()
-
+    """The database's migration (None: none applied). Read from Alembic's table directly:
+    Alembic's own reader logs two lines each time, and /readyz asks every few seconds."""
     async with engine.connect() as conn:
-        return await conn.run_sync(_rev)
+        has_table = await conn.run_sync(
+            lambda sync: sync.dialect.has_table(sync, "alembic_version")
+        )
+        if not has_table:
+            return None
+        revision = await conn.scalar(sqltext("SELECT version_num FROM alembic_version"))
+        return None if revision is None else str(revision)
 
 
 def head_revision() -> str | None:

@@ -22,9 +22,12 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def clean_env(**extra: str) -> dict[str, str]:
+    """The environment for a process under test: none of Aksi's settings from outside, and this
+    checkout's code first (whatever an installed copy points at)."""
     env = {
         k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "AKSI_", "DATABASE_"))
     }
+    env["PYTHONPATH"] = str(ROOT)
     env.update(extra)
     return env
 
