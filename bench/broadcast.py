@@ -21,9 +21,18 @@ Run 2: a second announcement; when half of it is delivered the process is killed
 chance to tidy up), started again on the same database, and the losses and duplicates are
 counted again once the report arrives.
 
+With --postgresql the database is PostgreSQL (a throwaway server, as the tests start one)
+instead of a SQLite file. With --workers N (N > 1; PostgreSQL) N `aksi serve` processes share
+the database behind a stand-in reverse proxy (the stand-in posts each update to the next
+worker in turn, and a post a dead worker does not take to the next one): one leads and sends
+the announcement (storage.leadership), any answers the commands; run 2 kills the *leader*
+with SIGKILL half way and does not restart it — another worker takes over — and prints how long
+the announcement stood still.
+
 Ends with one key=value line. Exits 1 if anything was lost.
 Usage: .venv/bin/python bench/broadcast.py [RECIPIENTS] [--rtt-ms 150 --jitter-ms 50]
-[--retry-after 5] [--stall 10]   (default 2000 recipients on loopback; with a round trip the
+[--retry-after 5] [--stall 10] [--postgresql] [--workers 3]
+(default 2000 recipients on loopback; with a round trip the
 stand-in adds it to every call, and the bot is told the jitter: AKSI_NETWORK_JITTER_MS; with
 --stall, that many announcement messages of run 1 are delivered but never answered, as when
 Telegram's answer is lost: the bot's read timeout cannot tell, and `timeout_duplicated` counts the
@@ -34,11 +43,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import gc
+import itertools
 import os
 import random
-import sqlite3
 import sys
 import tempfile
 import time
@@ -48,6 +56,9 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import IO
+
+import aiohttp
+from sqlalchemy import text
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -63,7 +74,9 @@ from bench.common import (  # noqa: E402
 )
 from bench.common import wait_for as common_wait_for  # noqa: E402
 from bot.standin import BotApiStandIn, Outgoing  # noqa: E402
+from storage.db import create_engine  # noqa: E402
 from storage.models import Participant, Staff  # noqa: E402
+from tests.pgserver import PostgresServer, free_port  # noqa: E402
 
 
 def arguments() -> argparse.Namespace:
@@ -71,13 +84,22 @@ def arguments() -> argparse.Namespace:
     parser.add_argument("recipients", type=int, nargs="?", default=2000)
     network_options(parser)
     parser.add_argument("--retry-after", type=int, default=None, help="what a 429 asks (s)")
+    parser.add_argument("--postgresql", action="store_true", help="on PostgreSQL, not SQLite")
+    parser.add_argument(
+        "--workers", type=int, default=1, help="`aksi serve` workers (more than 1: PostgreSQL)"
+    )
     parser.add_argument(
         "--stall",
         type=int,
         default=0,
         help="announcement messages the stand-in delivers but never answers (a read timeout)",
     )
-    return parser.parse_args()
+    args = parser.parse_args()
+    if args.workers < 1:
+        parser.error("--workers must be 1 or more")
+    if args.workers > 1:
+        args.postgresql = True  # several workers share a PostgreSQL database
+    return args
 
 
 ARGS = arguments()
@@ -92,9 +114,10 @@ MARKS = ("UJI-SATU", "UJI-DUA")
 USERS = range(FIRST_USER, FIRST_USER + RECIPIENTS)
 
 
-async def build_database(path: Path) -> None:
+async def build_database(path: Path, url: str | None) -> None:
     async with bench_cohort(
         path,
+        url=url,
         name="Angkatan Benchmark",
         timezone="Asia/Makassar",
         starts=date(2020, 1, 1),
@@ -150,16 +173,80 @@ class Watch:
         return self.reports.get(mark)
 
 
-async def start(standin: BotApiStandIn, db: Path, log: IO[bytes]) -> asyncio.subprocess.Process:
-    return await start_aksi(
-        standin,
-        db,
-        log,
-        AKSI_MAX_MESSAGES_PER_SECOND=str(LIMIT),
-        AKSI_REMINDER_TICK_SECONDS="0",
-        # The pacer leaves room for the jitter the network has (none on loopback).
-        AKSI_NETWORK_JITTER_MS=str(ARGS.jitter_ms),
-    )
+class Workers:
+    """The bot's processes: `aksi run`, or `--workers` `aksi serve` behind the stand-in's
+    stand-in reverse proxy."""
+
+    def __init__(self, standin: BotApiStandIn, db: Path, url: str | None, log: IO[bytes]):
+        self.standin, self.db, self.url, self.log = standin, db, url, log
+        self.processes: dict[int, asyncio.subprocess.Process] = {}  # by HTTP port (0: run)
+        self.settings = {
+            "AKSI_MAX_MESSAGES_PER_SECOND": str(LIMIT),
+            "AKSI_REMINDER_TICK_SECONDS": "0",
+            # The pacer leaves room for the jitter the network has (none on loopback).
+            "AKSI_NETWORK_JITTER_MS": str(ARGS.jitter_ms),
+        }
+        if url is not None:
+            self.settings["DATABASE_URL"] = url
+
+    async def start(self) -> None:
+        if ARGS.workers == 1:
+            self.processes[0] = await start_aksi(self.standin, self.db, self.log, **self.settings)
+            return
+        ports = [free_port() for _ in range(ARGS.workers)]
+        for port in ports:
+            self.processes[port] = await self._serve(port, ports[0])
+        self.standin.spread_webhook([f"http://127.0.0.1:{p}" for p in ports], connections=8)
+
+    async def _serve(self, port: int, first: int) -> asyncio.subprocess.Process:
+        """One worker, once it says it is ready (each sets the same webhook, as behind one
+        public address)."""
+        process = await start_aksi(
+            self.standin, self.db, self.log, command="serve", **self.settings,
+            AKSI_HTTP_PORT=str(port), AKSI_WEBHOOK_SECRET="bench-secret-0123456789",
+            AKSI_WEBHOOK_URL=f"http://127.0.0.1:{first}/telegram/bench",
+        )  # fmt: skip
+        deadline = time.monotonic() + 60
+        while not await _is_ready(port):
+            if process.returncode is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"the worker on port {port} did not become ready")
+            await asyncio.sleep(0.1)
+        return process
+
+    async def leader(self) -> int:
+        """The port of the worker that leads (its /metrics says so)."""
+        for port in self.processes:
+            if "aksi_leader 1.0" in await _get(port, "/metrics"):
+                return port
+        raise RuntimeError("no worker leads")
+
+    async def kill(self, port: int) -> None:
+        process = self.processes.pop(port)
+        process.kill()  # SIGKILL: no clean-up at all
+        await process.wait()
+
+    async def stop(self) -> None:
+        for process in self.processes.values():
+            await stop_process(process, timeout=30)
+
+
+async def _get(port: int, path: str) -> str:
+    async with (
+        aiohttp.ClientSession() as http,
+        http.get(f"http://127.0.0.1:{port}{path}") as answer,
+    ):
+        return await answer.text()
+
+
+async def _is_ready(port: int) -> bool:
+    try:
+        async with (
+            aiohttp.ClientSession() as http,
+            http.get(f"http://127.0.0.1:{port}/readyz") as answer,
+        ):
+            return answer.status == 200
+    except aiohttp.ClientError:
+        return False
 
 
 async def wait_for(
@@ -206,19 +293,40 @@ def count(watch: Watch, mark: str) -> tuple[int, int, Counter[int]]:
     return lost, duplicated, per_chat
 
 
-def outbox_statuses(db: Path, announcement: int) -> dict[str, int]:
-    with contextlib.closing(sqlite3.connect(db)) as connection:
-        rows = connection.execute(
-            "SELECT status, count(*) FROM outbox WHERE announcement_id = ? GROUP BY status",
-            (announcement,),
-        ).fetchall()
+async def outbox_statuses(url: str, announcement: int) -> dict[str, int]:
+    engine = create_engine(url)
+    try:
+        async with engine.connect() as connection:
+            rows = (
+                await connection.execute(
+                    text(
+                        "SELECT status, count(*) FROM outbox WHERE announcement_id = :a"
+                        " GROUP BY status"
+                    ),
+                    {"a": announcement},
+                )
+            ).all()
+    finally:
+        await engine.dispose()
     return {str(s): int(n) for s, n in rows}
 
 
 async def main() -> int:
+    if not ARGS.postgresql:
+        return await measure(None)
+    server = PostgresServer()
+    try:
+        server.start()
+        return await measure(await server.new_database())
+    finally:
+        server.stop()
+
+
+async def measure(url: str | None) -> int:
     workdir = Path(tempfile.mkdtemp(prefix="aksi-bench-broadcast-"))
     db = workdir / "aksi.db"
-    await build_database(db)
+    await build_database(db, url)
+    url = url or f"sqlite+aiosqlite:///{db}"
     # The stand-in shares this process: a full garbage collection here (60 ms once the set-up's
     # objects are on the heap) holds its reading of requests, which then arrive bunched and
     # overfill its one-second window — a pause of the measuring side, not of the bot. What the
@@ -227,7 +335,11 @@ async def main() -> int:
     gc.freeze()
     log_path = workdir / "aksi.log"
     log = log_path.open("wb")
-    print(f"recipients={RECIPIENTS} chatters={CHATTERS} limit={LIMIT}/s overall, 1/s per chat")
+    print(
+        f"recipients={RECIPIENTS} chatters={CHATTERS} limit={LIMIT}/s overall, 1/s per chat; "
+        f"{'PostgreSQL' if ARGS.postgresql else 'SQLite'}, "
+        + (f"{ARGS.workers} workers (aksi serve)" if ARGS.workers > 1 else "aksi run")
+    )
     async with BotApiStandIn() as standin:
         standin.limit_rate(
             overall_per_second=LIMIT,
@@ -239,7 +351,9 @@ async def main() -> int:
         print(f"network: {standin.network_settings}")
         watch = Watch()
         standin.add_listener(watch)
-        process = await start(standin, db, log)
+        workers = Workers(standin, db, url if ARGS.postgresql else None, log)
+        stood_still = 0.0
+        await workers.start()
         try:
             # Run 1: the whole announcement, with participants' commands during it.
             first = f"{MARKS[0]}: sesi Kamis pindah ke pukul 09.00 WITA. Mohon hadir tepat."
@@ -306,27 +420,39 @@ async def main() -> int:
                 f"{percentile(latencies, 50):.0f} ms, p95 {p95:.0f} ms, "
                 f"max {max(latencies, default=float('nan')):.0f} ms"
             )
-            print(f"  outbox: {outbox_statuses(db, 1)}")
+            print(f"  outbox: {await outbox_statuses(url, 1)}")
 
             # Run 2: killed half way, started again.
             second = f"{MARKS[1]}: tugas refleksi dikumpulkan Jumat."
             await announce(standin, watch, second)
             await wait_for(lambda: watch.counts[MARKS[1]] >= RECIPIENTS // 2, "half")
-            process.kill()  # SIGKILL: no clean-up at all
-            await process.wait()
+            victim = await workers.leader() if ARGS.workers > 1 else 0
+            await workers.kill(victim)
+            killed_at = time.monotonic()
             at_kill = len(watch.deliveries(MARKS[1]))
-            process = await start(standin, db, log)
+            if ARGS.workers == 1:
+                await workers.start()
             restarted = time.monotonic()
             await wait_for(lambda: watch.report(MARKS[1]) is not None, "the second report")
             crash_lost, crash_duplicated, _ = count(watch, MARKS[1])
-            print("\nRun 2: killed (SIGKILL) half way, started again")
+            # The longest the announcement stood still around the kill (the new leader taking
+            # over, or the restart): the widest gap between deliveries from the kill on.
+            times2 = sorted(at for at, _ in watch.deliveries(MARKS[1]))
+            before = [t for t in times2 if t <= killed_at][-1:]
+            around = before + [t for t in times2 if t > killed_at]
+            stood_still = max((b - a for a, b in itertools.pairwise(around)), default=0.0)
+            if ARGS.workers == 1:
+                print("\nRun 2: killed (SIGKILL) half way, started again")
+            else:
+                print("\nRun 2: the leading worker killed (SIGKILL) half way, not restarted")
             print(
-                f"  delivered before the kill: {at_kill}; after restart: "
+                f"  delivered before the kill: {at_kill}; after it: "
                 f"{len(watch.deliveries(MARKS[1])) - at_kill} "
-                f"(restart -> report {time.monotonic() - restarted:.1f} s)"
+                f"(restart -> report {time.monotonic() - restarted:.1f} s; "
+                f"the longest pause in its deliveries from the kill on: {stood_still:.1f} s)"
             )
             print(f"  lost: {crash_lost}; duplicated: {crash_duplicated}")
-            print(f"  outbox: {outbox_statuses(db, 2)}")
+            print(f"  outbox: {await outbox_statuses(url, 2)}")
             if standin.rate_limited:
                 print(f"  429s over both runs (why, chat): {standin.rate_limited}")
             http_429 = standin.too_many_requests
@@ -335,14 +461,15 @@ async def main() -> int:
             print(log_path.read_text(errors="replace")[-3000:], file=sys.stderr)
             raise
         finally:
-            await stop_process(process, timeout=30)
+            await workers.stop()
             log.close()
     print(
         f"\nrate_fraction={rate_total / LIMIT:.3f} "
         f"announcement_fraction={rate_announcement / LIMIT:.3f} http_429={http_429} "
         f"lost={lost} duplicated={duplicated} p95_command_ms={p95:.0f} "
         f"crash_lost={crash_lost} crash_duplicated={crash_duplicated} "
-        f"stalled={len(stalled)} timeout_duplicated={timeout_duplicated}"
+        f"stalled={len(stalled)} timeout_duplicated={timeout_duplicated} "
+        f"crash_stood_still_s={stood_still:.1f}"
     )
     return 1 if lost or crash_lost else 0
 

@@ -77,6 +77,7 @@ def aksi_environment(standin: BotApiStandIn, db: Path, **settings: str) -> dict[
         TELEGRAM_API_BASE_URL=standin.base_url,
         DATABASE_URL=f"sqlite+aiosqlite:///{db}",
         AKSI_LOG_LEVEL="WARNING",
+        PYTHONPATH=str(Path(__file__).resolve().parent.parent),  # this checkout's Aksi
     )
     env.update(settings)
     return env

@@ -2,7 +2,7 @@
 kind and how long each took, messages sent by side and result, 429s received, re-delivered
 updates dropped, webhook posts refused; and, read from the database at each scrape, the outbox
 backlog, how long its longest-waiting message has waited, reminders overdue and the last day's
-reminder deliveries by kind and outcome.
+reminder deliveries by kind and outcome; whether this worker leads (`storage.leadership`).
 
 One registry per bot (tests run many bots in one process), never the global one."""
 
@@ -78,6 +78,11 @@ class Metrics:
             "How long the longest-waiting due announcement message has waited (0: none)",
             registry=r,
         )
+        self.leading = Gauge(
+            "aksi_leader",
+            "1 when this worker sends the announcements, reminders and digests (it leads)",
+            registry=r,
+        )
         self.reminders_overdue = Gauge(
             "aksi_reminders_overdue", "Reminder rows whose time has come, not yet taken", registry=r
         )
@@ -128,6 +133,7 @@ class Metrics:
     async def render(self, services: Services) -> bytes:
         """The exposition text, with the database's figures read now."""
         self.told_to_wait.set(services.pacer.told_to_wait)
+        self.leading.set(1 if services.leads() else 0)
         try:
             await self._read_database(services)
         except Exception as exc:  # the process's own counters are still worth a scrape

@@ -23,6 +23,7 @@ from bot.jobs import first_delay, job_terms, jobs
 from bot.settings import Settings
 from bot.webhook import Intake, Polling
 from core.reminders import sync_missing
+from core.shared_pace import SharedWindow
 from handlers.announce_status import report_sender
 from scheduler.broadcast import Broadcaster
 from storage.db import create_engine, upgrade
@@ -72,6 +73,9 @@ async def serve(
             await intake.start(app)
             await app.start()
             await leadership.start()
+            pacer = services.pacer
+            if leadership.shared and pacer.allowed:  # other workers' messages count too
+                pacer.shared = SharedWindow(services.db, pacer.allowed, pacer.window)
             sender = await start_sender(app)  # reminders go out on its bulk side too
             try:
                 await start_reminders(app, settings)
@@ -107,8 +111,10 @@ async def start_reminders(app: AksiApplication, settings: Settings) -> None:
     """Give everyone their reminder rows, then run the reminder job every tick."""
     services = app.bot_data.services
     assert services is not None
-    async with services.db.begin() as session:
-        count = await sync_missing(session, services.clock())
+    count = 0
+    if services.leads():  # one of several workers is enough (two at once would race)
+        async with services.db.begin() as session:
+            count = await sync_missing(session, services.clock())
     if count:
         log.info("set up reminders for %d participants", count)
     interval = settings.aksi_reminder_tick_seconds

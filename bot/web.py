@@ -28,8 +28,10 @@ from starlette.routing import Route
 from telegram import Update
 from telegram.ext import Application
 
+from bot.channels.telegram_order import chat_key
 from bot.metrics import Metrics
 from core import inbound
+from core.chat_turns import ChatTurns
 from core.services import Services
 from storage.db import current_revision, head_revision
 
@@ -47,8 +49,11 @@ def web_app(
     path: str,
     secret: str,
     ready: Callable[[], bool] = lambda: True,
+    turns: ChatTurns | None = None,
 ) -> Starlette:
-    """The ASGI application for `app` (a started PTB application fed through its queue)."""
+    """The ASGI application for `app` (a started PTB application fed through its queue; with
+    `turns`, one of several workers: a chat's updates are queued in the database and handled
+    in their chat's turn, whichever worker has it)."""
     expected = secret.encode()
     head = head_revision()
 
@@ -73,8 +78,18 @@ def web_app(
             metrics.refused.labels("body").inc()
             log.warning("refused a webhook post: not an update (%s)", str(exc)[:80])
             return PlainTextResponse("not an update", status_code=400)
-        async with services.db.begin() as session:
-            first = await inbound.first_time(session, TELEGRAM, str(update_id), services.clock())
+        chat = chat_key(update)
+        if turns is not None and chat is not None:
+            first = await turns.take_in(
+                TELEGRAM, str(update_id), f"{TELEGRAM}:{chat}", update_id, body.decode()
+            )
+            if first:
+                return PlainTextResponse("ok")
+        else:
+            async with services.db.begin() as session:
+                first = await inbound.first_time(
+                    session, TELEGRAM, str(update_id), services.clock()
+                )
         if not first:
             metrics.duplicates.inc()
             log.info("dropped update %s: delivered before", update_id)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 import socket
 from collections.abc import Generator
@@ -22,6 +23,7 @@ from bot.metrics import Metrics
 from bot.settings import Settings
 from bot.web import web_app
 from core import inbound
+from core.chat_turns import ChatTurns
 from core.services import Services
 
 log = logging.getLogger("aksi")
@@ -57,6 +59,13 @@ class Polling:
 
     def ready(self) -> None:
         pass
+
+
+async def handle_queued(app: AksiApplication, payload: str) -> None:
+    """One update taken from its chat's queue (`core.chat_turns`), handled to its end through
+    the application's processor (counted and timed as any other)."""
+    update = Update.de_json(json.loads(payload), app.bot)
+    await app.update_processor.process_update(update, app.process_update(update))
 
 
 class WebhookRefused(Exception):
@@ -97,6 +106,7 @@ class Webhook:
         self._serving: asyncio.Task[None] | None = None
         self._pruning: asyncio.Task[None] | None = None
         self._services: Services | None = None
+        self.turns: ChatTurns | None = None
 
     async def start(self, app: AksiApplication) -> None:
         settings, services = self.settings, app.bot_data.services
@@ -105,6 +115,10 @@ class Webhook:
         processor = app.update_processor
         if isinstance(processor, ChatOrderedProcessor):
             processor.observe = self.metrics.observe
+        if services.leadership is not None and services.leadership.shared:
+            # PostgreSQL: other workers may share the database and the webhook's posts.
+            self.turns = ChatTurns(services.db, partial(handle_queued, app))
+            await self.turns.start()
         asgi = web_app(
             app,
             services,
@@ -112,6 +126,7 @@ class Webhook:
             path=settings.webhook_path,
             secret=settings.webhook_secret,
             ready=lambda: self._ready,
+            turns=self.turns,
         )
         config = uvicorn.Config(
             asgi,
@@ -184,3 +199,6 @@ class Webhook:
             except Exception:  # the server failed earlier: stopping the rest comes first
                 log.exception("the HTTP server had stopped with an error")
             self._server = self._serving = None
+        if self.turns is not None:
+            await self.turns.stop()
+            self.turns = None

@@ -11,7 +11,9 @@ participants and announcements share that budget, so they share one `Pacer`:
 * replies (`interactive`) take the next free slot at once: they jump the queue;
 * announcements (`bulk`) take a slot only when it is free *now* and the chat has had nothing from
   the bot for `per_chat_interval` seconds, so a reply never waits behind a long announcement;
-* a `429` pauses every slot for `retry_after` seconds.
+* a `429` pauses every slot for `retry_after` seconds;
+* with several workers, a message also takes a slot in the window they share
+  (`core.shared_pace`) before it leaves.
 
 Telegram's wiring plugs the interactive side into python-telegram-bot (`bot.pacing`); the
 announcement sender (`scheduler.broadcast`) takes bulk slots."""
@@ -23,6 +25,7 @@ import logging
 import time
 from collections import OrderedDict, deque
 from collections.abc import Callable
+from typing import Protocol
 
 from core.channel import Address
 from core.contacts import numeric_id
@@ -43,6 +46,13 @@ def chat_key(where: Address) -> int:
     (PTB gives the rate limiter the chat id), or a number standing for any other address."""
     number = numeric_id(where.external_id)
     return number if number is not None else hash(where)
+
+
+class SharedSlots(Protocol):
+    async def take(self, *, bulk: bool) -> float:
+        """Take a slot in the window shared with other workers (0.0), or say how long to
+        wait before asking again."""
+        ...
 
 
 class Pacer:
@@ -72,6 +82,7 @@ class Pacer:
         self.told_to_wait = 0  # 429s received (every one pauses the pacer): for /metrics
         self._last: OrderedDict[int, float] = OrderedDict()
         self._bulk = asyncio.Lock()
+        self.shared: SharedSlots | None = None  # several workers: their common window
 
     def _note(self, chat_id: object, at: float) -> None:
         if not isinstance(chat_id, int):
@@ -117,6 +128,16 @@ class Pacer:
         on_pace = at - self._next <= self.window / 4
         self._next = (self._next if on_pace else at) + self.interval
 
+    async def _shared(self, *, bulk: bool) -> None:
+        """Wait for a slot in the window shared with the other workers, if there are any."""
+        if self.shared is None:
+            return
+        while True:
+            wait = await self.shared.take(bulk=bulk)
+            if wait <= 0:
+                return
+            await asyncio.sleep(wait)
+
     async def unpaused(self) -> None:
         """Wait out a pause (Telegram's 429) without taking a slot: for calls that are not
         messages (an edit, a button's answer)."""
@@ -131,6 +152,7 @@ class Pacer:
         self._take(slot)
         if slot > now:
             await asyncio.sleep(slot - now)
+        await self._shared(bulk=False)
         self._note(chat_id, max(slot, now))
 
     async def bulk(self, chat_id: int) -> None:
@@ -149,6 +171,7 @@ class Pacer:
                     if ready <= now:
                         self._take(now)
                         self._note(chat_id, now)
+                        await self._shared(bulk=True)
                         return
                     await asyncio.sleep(ready - now)
                 # A reply reached the chat while this waited for its slot: out of the line again.

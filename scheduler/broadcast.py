@@ -163,8 +163,8 @@ class Broadcaster:
                 queue.append(queued)
                 continue
             # Stopped (cancelled) since the batch was read: the facilitator was told it would
-            # not go out. Checked before the slot, so the send leaves on time; from the check
-            # on it is in flight, and a stop from then on counts it as going out.
+            # not go out. Taken up just before its slot, so the send leaves on time; from
+            # then on it is in flight, and a stop counts it as going out.
             self._in_flight.add(queued.id)
             try:
                 async with services.db.begin() as session:

@@ -5,7 +5,16 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, Date, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    BigInteger,
+    Date,
+    Double,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from storage.base import Base, UTCDateTime, utcnow
@@ -405,3 +414,33 @@ class InboundSeen(Base):
     channel: Mapped[str] = mapped_column(String(16))
     key: Mapped[str] = mapped_column(String(128))
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    # Taken in by one of several workers (`core.chat_turns`): queued for its chat, in `seq`
+    # order (Telegram's update_id), the update itself in `payload`, until a worker that has the
+    # chat's turn has handled it. Empty when the update went straight to this process's engine.
+    chat: Mapped[str | None] = mapped_column(String(80), nullable=True, index=True)
+    seq: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    payload: Mapped[str | None] = mapped_column(Text, nullable=True)
+    handled_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class ChatTurn(Base):
+    """Which worker is handling a chat's updates now, until when (renewed while it works): one
+    at a time per chat, whichever worker each update reached (`core.chat_turns`). A worker that
+    died leaves its turn to run out."""
+
+    __tablename__ = "chat_turns"
+
+    chat: Mapped[str] = mapped_column(String(80), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(64))
+    until: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class PaceSlot(Base):
+    """A message some worker sent, at the database server's time (seconds since the epoch):
+    every worker counts the last window's before sending, so together they stay within
+    Telegram's 30 a second (`core.shared_pace`). Rows older than a few windows are dropped."""
+
+    __tablename__ = "pace_slots"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    at: Mapped[float] = mapped_column(Double, index=True)

@@ -112,7 +112,7 @@ async def world_database(request: pytest.FixtureRequest, directory: Path) -> tup
     kind, database = str(request.param).split("-")
     if database == "postgresql":
         server: PostgresServer = request.getfixturevalue("postgres")
-        return kind, await server.new_database()
+        return kind, await server.new_database(migrated=True)
     return kind, f"sqlite+aiosqlite:///{directory / 'aksi.db'}"
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 import os
+import shutil
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -118,15 +119,38 @@ def chat_kind(request: pytest.FixtureRequest) -> str:
     return str(getattr(request, "param", "telegram"))
 
 
+_sqlite_template: list[Path] = []  # the migrated SQLite file, once made
+
+
+async def migrated_sqlite(request: pytest.FixtureRequest, path: Path) -> None:
+    """A copy at `path` of a SQLite file migrated once per run to this release's migrations."""
+    if not _sqlite_template:
+        factory: pytest.TempPathFactory = request.getfixturevalue("tmp_path_factory")
+        template = factory.mktemp("migrated") / "aksi.db"
+        engine = create_engine(f"sqlite+aiosqlite:///{template}")
+        try:
+            await upgrade(engine)
+        finally:
+            await engine.dispose()
+        _sqlite_template.append(template)
+    shutil.copyfile(_sqlite_template[0], path)
+
+
 @pytest.fixture
 async def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """The test's database: a SQLite file (the default) or a new PostgreSQL database."""
+    """The test's database: a SQLite file (the default) or a new PostgreSQL database, migrated
+    to this release's migrations (a copy of one migrated once) — or empty, for a test marked
+    `empty_database` (it migrates, or builds an older release, itself)."""
     kind = getattr(request, "param", "sqlite")
+    migrated = request.node.get_closest_marker("empty_database") is None
     if kind == "postgresql":
         server: PostgresServer = request.getfixturevalue("postgres")
-        return await server.new_database()
+        return await server.new_database(migrated=migrated)
     assert kind == "sqlite", kind
-    return f"sqlite+aiosqlite:///{tmp_path / 'aksi.db'}"
+    path = tmp_path / "aksi.db"
+    if migrated:
+        await migrated_sqlite(request, path)
+    return f"sqlite+aiosqlite:///{path}"
 
 
 @pytest.fixture

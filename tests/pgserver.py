@@ -26,7 +26,10 @@ from pathlib import Path
 
 import asyncpg
 
+from storage.db import create_engine, upgrade
+
 USER = "aksi"
+TEMPLATE = "aksi_migrated"
 
 
 class PostgresMissing(RuntimeError):
@@ -65,6 +68,7 @@ class PostgresServer:
         self.root = Path(tempfile.mkdtemp(prefix="aksi-pg-"))
         self.port = free_port()
         self.process: subprocess.Popen[bytes] | None = None
+        self._template_ready = False
 
     def _as_owner(self, args: list[str]) -> list[str]:
         if os.geteuid() != 0:
@@ -143,9 +147,23 @@ class PostgresServer:
     def url(self, database: str) -> str:
         return f"postgresql+asyncpg://{USER}@127.0.0.1:{self.port}/{database}"
 
-    async def new_database(self) -> str:
-        """A fresh, empty database; its SQLAlchemy URL."""
+    async def new_database(self, *, migrated: bool = False) -> str:
+        """A fresh database — empty, or `migrated` to this release's migrations (a copy of a
+        template migrated once per run: the migrations cost a second a database); its
+        SQLAlchemy URL."""
         name = f"t_{uuid.uuid4().hex[:12]}"
+        if migrated and not self._template_ready:
+            await self._create(TEMPLATE, "")
+            engine = create_engine(self.url(TEMPLATE))
+            try:
+                await upgrade(engine)
+            finally:
+                await engine.dispose()
+            self._template_ready = True
+        await self._create(name, f' TEMPLATE "{TEMPLATE}"' if migrated else "")
+        return self.url(name)
+
+    async def _create(self, name: str, extra: str) -> None:
         for attempt in range(50):  # the server may still be finishing its start-up
             try:
                 admin = await asyncpg.connect(
@@ -157,7 +175,6 @@ class PostgresServer:
                     raise
                 await asyncio.sleep(0.1)
         try:
-            await admin.execute(f'CREATE DATABASE "{name}"')
+            await admin.execute(f'CREATE DATABASE "{name}"{extra}')
         finally:
             await admin.close()
-        return self.url(name)

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from storage.db import create_engine, downgrade, upgrade
 
-pytestmark = pytest.mark.databases("sqlite", "postgresql")
+pytestmark = [pytest.mark.databases("sqlite", "postgresql"), pytest.mark.empty_database]
 
 BUDI, ANI, SARI, ADMIN = 1001, 1002, 5001, 9_000_000_001  # the admin's id is past 2**32
 AT = datetime(2021, 9, 1, 23, 0, tzinfo=UTC)

@@ -24,7 +24,7 @@ from storage.db import alembic_config, create_engine, current_revision, upgrade
 from storage.models import Reminder
 from tests.harness import RunningBot, joined, settings_for, start_bot
 
-pytestmark = pytest.mark.databases("sqlite", "postgresql")
+pytestmark = [pytest.mark.databases("sqlite", "postgresql"), pytest.mark.empty_database]
 
 RELEASE = "0006"  # the schema of the release in use (before people and contacts)
 NOW = datetime(2021, 9, 3, 1, 0, tzinfo=UTC)  # Friday 3 September 2021, 09:00 WITA

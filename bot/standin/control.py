@@ -156,6 +156,16 @@ class _Control(_Http):
         self._sent_times.clear()
         self._chat_tokens.clear()
 
+    def spread_webhook(self, bases: list[str], connections: int | None = None) -> None:
+        """Stand in for the reverse proxy in front of several workers: each webhook post goes
+        to the next of ``bases`` (``http://host:port``) in turn, the webhook URL's path kept; a
+        post a worker does not take (it died) is posted again to the next one. With
+        ``connections``, that many posts in flight at once (Telegram's max_connections)."""
+        self.webhook_upstreams = list(bases)
+        self._next_upstream = 0
+        if connections is not None:
+            self.webhook_connections = connections
+
     def network(self, rtt_ms: float, jitter_ms: float = 0.0, *, seed: int = 0) -> None:
         """Answer like a server ``rtt_ms`` ± ``jitter_ms`` milliseconds away (see `Network`;
         0 ms: loopback again). The draws are seeded, so a run can be repeated."""

@@ -9,6 +9,7 @@ import json
 import re
 import time
 from typing import Any
+from urllib.parse import urlsplit
 
 import aiohttp
 
@@ -122,8 +123,13 @@ class _Methods(_Helpers):
             if hook["secret_token"]:
                 headers["X-Telegram-Bot-Api-Secret-Token"] = hook["secret_token"]
             status = 0
+            url = hook["url"]
+            if self.webhook_upstreams:
+                base = self.webhook_upstreams[self._next_upstream % len(self.webhook_upstreams)]
+                self._next_upstream += 1
+                url = base + urlsplit(url).path
             with contextlib.suppress(aiohttp.ClientError, TimeoutError):
-                async with http.post(hook["url"], json=update, headers=headers) as answer:
+                async with http.post(url, json=update, headers=headers) as answer:
                     status = answer.status
             if 200 <= status < 300:
                 self.webhook_posts += 1

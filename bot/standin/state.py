@@ -62,6 +62,10 @@ class _State:
         # Posts in flight at once (Telegram's max_connections, 40 by default; one keeps every
         # update in order).
         self.webhook_connections = 1
+        # Standing in for the reverse proxy in front of several workers (`spread_webhook`):
+        # each post goes to the next of these (scheme://host:port), the webhook's path kept.
+        self.webhook_upstreams: list[str] = []
+        self._next_upstream = 0
         self.first_get_updates_at: float | None = None
         # Keyed by (scope type, language code or ""); a chat scope's type carries its chat id.
         self.commands: dict[tuple[str, str], list[dict[str, str]]] = {}
