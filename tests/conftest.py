@@ -137,7 +137,7 @@ async def migrated_sqlite(request: pytest.FixtureRequest, path: Path) -> None:
 
 
 @pytest.fixture
-async def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+async def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
     """The test's database: a SQLite file (the default) or a new PostgreSQL database, migrated
     to this release's migrations (a copy of one migrated once) — or empty, for a test marked
     `empty_database` (it migrates, or builds an older release, itself)."""
@@ -145,12 +145,15 @@ async def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     migrated = request.node.get_closest_marker("empty_database") is None
     if kind == "postgresql":
         server: PostgresServer = request.getfixturevalue("postgres")
-        return await server.new_database(migrated=migrated)
+        url = await server.new_database(migrated=migrated)
+        yield url
+        await server.drop_database(url)
+        return
     assert kind == "sqlite", kind
     path = tmp_path / "aksi.db"
     if migrated:
         await migrated_sqlite(request, path)
-    return f"sqlite+aiosqlite:///{path}"
+    yield f"sqlite+aiosqlite:///{path}"
 
 
 @pytest.fixture
