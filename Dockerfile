@@ -1,6 +1,6 @@
 # Aksi as a container: `aksi serve` (Telegram's webhook, /healthz, /readyz, /metrics on 8080)
-# as a non-root user, installed from the locked dependency set (which also pins the test tools:
-# one lock for both, a little more in the image). See deploy/ and the README's "Deploying".
+# as a non-root user, installed from the locked dependency set (requirements.lock: what Aksi
+# runs on; the test tools are locked apart). See deploy/ and the README's "Deploying".
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \

@@ -8,18 +8,22 @@ STAMP := $(VENV)/.installed-stamp
 .PHONY: run test check fmt bench clean lock
 
 # Installed from the locked set (exact versions, checked by hash), then Aksi itself.
-$(STAMP): pyproject.toml requirements.lock
+# requirements-dev.lock: everything, with the test and check tools; requirements.lock: what
+# Aksi runs on (the image), the same versions.
+$(STAMP): pyproject.toml requirements-dev.lock
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	@$(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements.lock
+	@$(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements-dev.lock
 	@$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
 	@touch $(STAMP)
 
-# Refresh requirements.lock from pyproject.toml (newest versions its ranges allow), with uv.
+# Refresh both locks from pyproject.toml (newest versions its ranges allow), with uv.
+UV_COMPILE := $(BIN)/uv pip compile pyproject.toml --generate-hashes --python-version 3.11 --quiet
 lock: $(STAMP)
 	@$(BIN)/python -m pip install --quiet --disable-pip-version-check uv
-	$(BIN)/uv pip compile pyproject.toml --extra dev --generate-hashes --python-version 3.11 \
-		--quiet -o requirements.lock
-	@sed -i '2s|.*|#    make lock   (uv pip compile pyproject.toml --extra dev --generate-hashes --python-version 3.11 -o requirements.lock)|' requirements.lock
+	$(UV_COMPILE) --extra dev -o requirements-dev.lock
+	@sed -i '2s|.*|#    make lock   (uv pip compile pyproject.toml --extra dev --generate-hashes --python-version 3.11 -o requirements-dev.lock)|' requirements-dev.lock
+	$(UV_COMPILE) -c requirements-dev.lock -o requirements.lock
+	@sed -i '2s|.*|#    make lock   (uv pip compile pyproject.toml --generate-hashes --python-version 3.11 -c requirements-dev.lock -o requirements.lock)|' requirements.lock
 
 run: $(STAMP)
 	@$(BIN)/aksi run

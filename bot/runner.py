@@ -75,7 +75,9 @@ async def serve(
             await leadership.start()
             pacer = services.pacer
             if leadership.shared and pacer.allowed:  # other workers' messages count too
-                pacer.shared = SharedWindow(services.db, pacer.allowed, pacer.window)
+                pacer.shared = SharedWindow(
+                    services.db, pacer.allowed, pacer.window, pacer.per_chat_interval
+                )
             sender = await start_sender(app)  # reminders go out on its bulk side too
             try:
                 await start_reminders(app, settings)

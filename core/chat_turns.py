@@ -15,6 +15,12 @@ its holder lives); every worker looks for chats with updates waiting and no turn
 (`SWEEP_EVERY`) and takes them over. An update a dead worker was handling is handled again —
 the one duplicate a crash may cost.
 
+A chat whose updates piled up (a worker took over a dead one's chats; a person who kept writing
+while their worker was stuck) is answered `BACKLOG_BURST` at once, then one a
+`BACKLOG_SPACING`: answering ten at once would meet the channel's limit for one chat (Telegram:
+about one message a second, short bursts allowed), and its 429 pauses every chat. A person
+writing and reading the answers never has a backlog, so is never slowed.
+
 It knows no channel: the wiring gives it the function that handles one queued update."""
 
 from __future__ import annotations
@@ -36,6 +42,8 @@ log = logging.getLogger("aksi.turns")
 LEASE = timedelta(seconds=15)
 SWEEP_EVERY = 5.0
 STRANDED_AFTER = timedelta(seconds=3)
+BACKLOG_BURST = 2
+BACKLOG_SPACING = 1.0
 
 
 def wall_clock() -> datetime:
@@ -63,6 +71,7 @@ class ChatTurns:
         sweep_every: float = SWEEP_EVERY,
         stranded_after: timedelta = STRANDED_AFTER,
         clock: Callable[[], datetime] = wall_clock,
+        backlog_spacing: float = BACKLOG_SPACING,
     ) -> None:
         self.db = db
         self.handle = handle
@@ -71,6 +80,7 @@ class ChatTurns:
         self.sweep_every = sweep_every
         self.stranded_after = stranded_after
         self.clock = clock
+        self.backlog_spacing = backlog_spacing
         # Chats this worker is serving, each with "more came meanwhile" (look again at the end).
         self._serving: dict[str, bool] = {}
         self._tasks: set[asyncio.Task[None]] = set()
@@ -98,6 +108,10 @@ class ChatTurns:
         task.add_done_callback(self._tasks.discard)
 
     async def _serve(self, chat: str) -> None:
+        # Each step's reads share its write transaction (a round trip fewer each on
+        # PostgreSQL: bench/webhook.py's pg_webhook_ups). Reading the queue after ending the
+        # turn, in the same transaction, still sees an update another worker queued before:
+        # that worker's try for the turn waits on the turn's row until this commits.
         try:
             while True:
                 self._serving[chat] = False
@@ -105,15 +119,16 @@ class ChatTurns:
                     mine = await inbound.take_turn(
                         session, chat, self.holder, self.clock(), self.lease
                     )
+                    queued = await inbound.waiting(session, chat) if mine else []
                 if not mine:
                     return  # its holder handles what was queued (it looks before letting go)
+                more = True
                 try:
-                    await self._handle_waiting(chat)
+                    await self._handle_waiting(chat, queued)
                 finally:
                     async with self.db.begin() as session:
                         await inbound.end_turn(session, chat, self.holder)
-                async with self.db() as session:
-                    more = bool(await inbound.waiting(session, chat, limit=1))
+                        more = bool(await inbound.waiting(session, chat, limit=1))
                 if not more and not self._serving[chat]:
                     return
         except asyncio.CancelledError:
@@ -123,19 +138,24 @@ class ChatTurns:
         finally:
             self._serving.pop(chat, None)
 
-    async def _handle_waiting(self, chat: str) -> None:
-        while True:
-            async with self.db() as session:
-                queued = await inbound.waiting(session, chat)
-            if not queued:
-                return
-            for update in queued:
+    async def _handle_waiting(self, chat: str, batch: list[inbound.Queued]) -> None:
+        """Handle `batch`, then what came meanwhile (read as the last one is marked handled);
+        past `BACKLOG_BURST` in a row, one a `backlog_spacing`."""
+        in_a_row = 0
+        while batch:
+            last = batch[-1]
+            for update in batch:
+                if in_a_row >= BACKLOG_BURST:
+                    await asyncio.sleep(self.backlog_spacing)
+                in_a_row += 1
                 try:
                     await self.handle(update.payload)
                 except Exception:  # the engine answers failures itself; the queue goes on
                     log.exception("an update of chat %s failed", chat)
                 async with self.db.begin() as session:
                     await inbound.handled(session, update.id, self.clock())
+                    if update is last:
+                        batch = await inbound.waiting(session, chat)
 
     async def start(self) -> None:
         self._background = [

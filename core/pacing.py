@@ -48,10 +48,20 @@ def chat_key(where: Address) -> int:
     return number if number is not None else hash(where)
 
 
+class SharedSlot(Protocol):
+    @property
+    def wait(self) -> float: ...
+    @property
+    def taken(self) -> bool: ...
+    @property
+    def chat_busy(self) -> bool: ...
+
+
 class SharedSlots(Protocol):
-    async def take(self, *, bulk: bool) -> float:
-        """Take a slot in the window shared with other workers (0.0), or say how long to
-        wait before asking again."""
+    async def take(self, *, bulk: bool, chat: int | None = None) -> SharedSlot:
+        """A slot in the window shared with other workers: for a reply always one (`taken`,
+        leave in `wait` seconds); for an announcement one now, or not (`wait` before asking
+        again; `chat_busy` when it is the chat that must wait)."""
         ...
 
 
@@ -128,15 +138,21 @@ class Pacer:
         on_pace = at - self._next <= self.window / 4
         self._next = (self._next if on_pace else at) + self.interval
 
-    async def _shared(self, *, bulk: bool) -> None:
-        """Wait for a slot in the window shared with the other workers, if there are any."""
+    async def _shared(self, chat_id: object, *, bulk: bool) -> float:
+        """Wait for a slot in the window shared with the other workers, if there are any:
+        0.0 once it is taken, or (an announcement) how long its chat must wait first."""
         if self.shared is None:
-            return
+            return 0.0
+        chat = chat_id if isinstance(chat_id, int) else None
         while True:
-            wait = await self.shared.take(bulk=bulk)
-            if wait <= 0:
-                return
-            await asyncio.sleep(wait)
+            slot = await self.shared.take(bulk=bulk, chat=chat)
+            if slot.taken:
+                if slot.wait > 0:
+                    await asyncio.sleep(slot.wait)
+                return 0.0
+            if slot.chat_busy:
+                return slot.wait
+            await asyncio.sleep(slot.wait)
 
     async def unpaused(self) -> None:
         """Wait out a pause (Telegram's 429) without taking a slot: for calls that are not
@@ -152,7 +168,7 @@ class Pacer:
         self._take(slot)
         if slot > now:
             await asyncio.sleep(slot - now)
-        await self._shared(bulk=False)
+        await self._shared(chat_id, bulk=False)
         self._note(chat_id, max(slot, now))
 
     async def bulk(self, chat_id: int) -> None:
@@ -169,9 +185,13 @@ class Pacer:
                 while self.chat_ready_at(chat_id) <= (now := self.clock()):
                     ready = self._free_at(now)
                     if ready <= now:
+                        chat_wait = await self._shared(chat_id, bulk=True)
+                        if chat_wait:  # another worker's message reached the chat
+                            self._note(chat_id, self.clock() + chat_wait - self.per_chat_interval)
+                            continue
+                        now = self.clock()
                         self._take(now)
                         self._note(chat_id, now)
-                        await self._shared(bulk=True)
                         return
                     await asyncio.sleep(ready - now)
                 # A reply reached the chat while this waited for its slot: out of the line again.

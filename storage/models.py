@@ -444,3 +444,5 @@ class PaceSlot(Base):
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     at: Mapped[float] = mapped_column(Double, index=True)
+    bulk: Mapped[bool] = mapped_column(default=False, server_default="0")
+    chat: Mapped[int | None] = mapped_column(BigInteger)  # a Telegram chat id, when it is one

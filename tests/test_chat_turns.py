@@ -7,6 +7,7 @@ processes themselves: tests/test_workers.py)."""
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 from collections import defaultdict
 from datetime import UTC, datetime, timedelta
@@ -15,9 +16,10 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from core import inbound
 from core.chat_turns import ChatTurns
 from core.pacing import Pacer
-from core.shared_pace import SharedWindow
+from core.shared_pace import NOW, SharedWindow
 from storage.db import Database, create_engine
 from storage.models import ChatTurn, InboundSeen, PaceSlot
 
@@ -67,8 +69,8 @@ async def test_each_chat_in_order_whichever_worker_took_its_updates_in(
 ) -> None:
     handling = Handling()
     db = Database(engine)
-    a = ChatTurns(db, handling.handler("a", pause=0.02), holder="a")
-    b = ChatTurns(db, handling.handler("b", pause=0.02), holder="b")
+    a = ChatTurns(db, handling.handler("a", pause=0.02), holder="a", backlog_spacing=0.0)
+    b = ChatTurns(db, handling.handler("b", pause=0.02), holder="b", backlog_spacing=0.0)
     chats = ["telegram:1", "telegram:2", "telegram:3"]
     seq = 0
     taker: dict[int, str] = {}
@@ -95,6 +97,33 @@ async def test_each_chat_in_order_whichever_worker_took_its_updates_in(
         turns = (await session.execute(select(ChatTurn))).scalars().all()
     assert len(rows) == seq and all(h is not None and p is None for h, p in rows)
     assert turns == []  # every turn let go
+
+
+async def test_a_backlog_is_answered_a_few_at_once_then_spaced(engine: AsyncEngine) -> None:
+    """Five updates of one chat waiting (a worker took over a dead one's chats): two at once,
+    then one a `backlog_spacing` — ten answers at once would meet Telegram's per-chat limit.
+    Another chat is not held up meanwhile."""
+    db = Database(engine)
+    times: dict[str, list[float]] = defaultdict(list)
+
+    async def handle(payload: str) -> None:
+        times[json.loads(payload)["chat"]].append(asyncio.get_running_loop().time())
+
+    turns = ChatTurns(db, handle, holder="a", backlog_spacing=0.2)
+    async with db.begin() as session:  # queued by a worker that died before handling them
+        for seq in range(1, 6):
+            await inbound.queue(
+                session, *update("telegram:5", seq)[:2], chat="telegram:5", seq=seq,
+                payload=update("telegram:5", seq)[4], now=datetime.now(UTC),
+            )  # fmt: skip
+    turns.kick("telegram:5")
+    assert await turns.take_in(*update("telegram:6", 99))
+    await _until(lambda: len(times["telegram:5"]) == 5)
+    await turns.stop()
+    five = times["telegram:5"]
+    gaps = [b - a for a, b in itertools.pairwise(five)]
+    assert gaps[0] < 0.1 and all(g >= 0.19 for g in gaps[1:]), gaps
+    assert times["telegram:6"][0] < five[2]  # the other chat went first
 
 
 async def test_a_copy_is_dropped_whichever_worker_it_reaches(engine: AsyncEngine) -> None:
@@ -159,23 +188,74 @@ async def test_a_live_turn_is_renewed_while_its_chat_is_handled(engine: AsyncEng
 
 @pytest.mark.databases("postgresql")
 async def test_the_workers_share_one_window(engine: AsyncEngine) -> None:
-    """Two workers, five messages a half second between them; an announcement leaves the last
-    slot of a window to replies."""
+    """Two workers, five messages a half second between them; announcements take at most four
+    of a window, replies the rest, and a reply that finds the window full is booked for the
+    first free moment — ahead of any announcement."""
     db = Database(engine)
     one, two = SharedWindow(db, 5, 0.5), SharedWindow(db, 5, 0.5)
-    assert [await w.take(bulk=False) for w in (one, two, one)] == [0.0] * 3
-    assert await two.take(bulk=True) == 0.0
-    assert await one.take(bulk=True) > 0  # the fifth is left to replies
-    assert await two.take(bulk=False) == 0.0  # a reply takes it
-    wait = await one.take(bulk=False)
-    assert 0 < wait <= 0.5
-    assert await one.used() == 5
-    await asyncio.sleep(wait + 0.01)
-    assert await two.take(bulk=False) == 0.0  # the window moved on
-    # Twenty at once from both workers, on a fresh window: exactly five go.
+    assert [await w.take(bulk=True) for w in (one, two, one, two)] == [NOW] * 4
+    refused = await one.take(bulk=True)  # the fifth is left to replies
+    assert not refused.taken and 0 < refused.wait <= 0.5 and not refused.chat_busy
+    assert await two.take(bulk=False) == NOW  # a reply takes it
+    booked = await one.take(bulk=False)  # the window is full: booked when the first frees
+    assert booked.taken and 0.4 < booked.wait <= 0.5
+    again = await two.take(bulk=False)  # and the next after it
+    assert again.taken and booked.wait < again.wait <= 0.5
+    assert await one.used() == 7
+    late = await two.take(bulk=True)  # not before the replies booked ahead of it
+    assert not late.taken and late.wait >= again.wait - 0.05
+    await asyncio.sleep(0.6)
+    assert await two.take(bulk=True) == NOW
+    # Twenty replies at once from both workers, on a fresh window: five now, the others
+    # booked so that no half second ever holds more than five.
     await asyncio.sleep(0.55)
     answers = await asyncio.gather(*(w.take(bulk=False) for w in [one, two] * 10))
-    assert answers.count(0.0) == 5 and all(a > 0 for a in answers if a != 0.0)
+    assert all(slot.taken for slot in answers)
+    assert sorted(slot.wait for slot in answers)[:5] == [0.0] * 5
+    async with db() as session:
+        times = sorted((await session.scalars(select(PaceSlot.at))).all())[-20:]
+    assert all(times[i + 5] - times[i] >= 0.5 - 1e-6 for i in range(15)), times
+    assert times[-1] - times[0] < 1.6  # and no later than that
+
+
+@pytest.mark.databases("postgresql")
+async def test_replies_fill_what_announcements_leave(engine: AsyncEngine) -> None:
+    """Announcements count only their own kind against their share: with three replies in a
+    window of five, announcements still get two; with none, four; never a sixth in all."""
+    db = Database(engine)
+    window = SharedWindow(db, 5, 0.5)
+    assert [await window.take(bulk=False) for _ in range(3)] == [NOW] * 3
+    assert [await window.take(bulk=True) for _ in range(2)] == [NOW] * 2
+    assert not (await window.take(bulk=True)).taken
+    assert (await window.take(bulk=False)).wait > 0.3
+    await asyncio.sleep(1.05)
+    assert [await window.take(bulk=True) for _ in range(4)] == [NOW] * 4
+    assert not (await window.take(bulk=True)).taken
+    assert await window.take(bulk=False) == NOW
+
+
+@pytest.mark.databases("postgresql")
+async def test_an_announcement_waits_for_another_workers_message_to_its_chat(
+    engine: AsyncEngine,
+) -> None:
+    """Telegram counts a chat's messages whichever worker sent them: an announcement to a chat
+    another worker just answered waits out the per-chat interval; other chats do not."""
+    db = Database(engine)
+    replier, announcer = SharedWindow(db, 30, 1.0, 0.4), SharedWindow(db, 30, 1.0, 0.4)
+    assert await replier.take(bulk=False, chat=7) == NOW
+    refused = await announcer.take(bulk=True, chat=7)
+    assert refused.chat_busy and not refused.taken and 0.3 < refused.wait <= 0.4
+    assert await announcer.take(bulk=True, chat=8) == NOW
+    assert await replier.take(bulk=False, chat=7) == NOW  # replies never wait for it
+    await asyncio.sleep(0.45)
+    assert await announcer.take(bulk=True, chat=7) == NOW
+    # Through a pacer: the announcement leaves once the chat's interval has passed.
+    pacer = Pacer(30, per_chat_interval=0.4)
+    pacer.shared = announcer
+    assert await replier.take(bulk=False, chat=9) == NOW
+    started = asyncio.get_running_loop().time()
+    await pacer.bulk(9)
+    assert asyncio.get_running_loop().time() - started >= 0.3
 
 
 @pytest.mark.databases("postgresql")
@@ -185,7 +265,7 @@ async def test_paced_messages_wait_for_the_shared_window(engine: AsyncEngine) ->
     db = Database(engine)
     pacers = [Pacer(30), Pacer(30)]
     for pacer in pacers:
-        pacer.shared = SharedWindow(db, pacer.allowed, pacer.window)
+        pacer.shared = SharedWindow(db, pacer.allowed, pacer.window, pacer.per_chat_interval)
     # Each would send 26 in 0.9 s on its own pace: 52 between them, more than 30 a second.
     await asyncio.gather(
         *(p.bulk(1000 * i + n) for i, p in enumerate(pacers) for n in range(22)),
@@ -203,7 +283,7 @@ async def test_a_shared_window_out_of_reach_does_not_stop_messages() -> None:
     unreachable = create_engine("postgresql+asyncpg://aksi@127.0.0.1:9/nothing")
     window = SharedWindow(Database(unreachable), 5, 0.5)
     try:
-        assert await window.take(bulk=False) == 0.0
+        assert await window.take(bulk=False) == NOW
         assert window.failures == 1
     finally:
         await unreachable.dispose()

@@ -12,6 +12,7 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 from click.testing import CliRunner
 from packaging.requirements import Requirement
@@ -103,20 +104,37 @@ def test_the_proxy_passes_on_only_the_webhook_path() -> None:
     assert "/metrics" not in caddy.split("#")[-1]
 
 
-def test_the_lock_pins_every_dependency_within_its_range_by_hash() -> None:
-    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    wanted = [Requirement(r) for r in project["dependencies"]]
-    wanted += [Requirement(r) for r in project["optional-dependencies"]["dev"]]
-    lock = (ROOT / "requirements.lock").read_text()
-    pinned = {
+def pins(lock_file: str) -> dict[str, str]:
+    """A lock's packages and versions; every entry must carry its hashes."""
+    lock = (ROOT / lock_file).read_text()
+    entries = re.split(r"\n(?=[A-Za-z0-9])", lock.split("\n", 2)[2])
+    assert all("--hash=sha256:" in entry for entry in entries if "==" in entry), lock_file
+    return {
         canonicalize_name(name): version
         for name, version in re.findall(r"^([A-Za-z0-9_.-]+)==(\S+) \\$", lock, re.MULTILINE)
     }
+
+
+@pytest.mark.parametrize(
+    ("lock_file", "extras"), [("requirements.lock", []), ("requirements-dev.lock", ["dev"])]
+)
+def test_the_locks_pin_every_dependency_within_its_range_by_hash(
+    lock_file: str, extras: list[str]
+) -> None:
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    wanted = [Requirement(r) for r in project["dependencies"]]
+    for extra in extras:
+        wanted += [Requirement(r) for r in project["optional-dependencies"][extra]]
+    pinned = pins(lock_file)
     for requirement in wanted:
         name = canonicalize_name(requirement.name)
-        assert name in pinned, f"{requirement.name} is not in requirements.lock (run make lock)"
+        assert name in pinned, f"{requirement.name} is not in {lock_file} (run make lock)"
         assert requirement.specifier.contains(pinned[name], prereleases=True), (
-            f"requirements.lock has {name}=={pinned[name]}, pyproject.toml asks {requirement}"
+            f"{lock_file} has {name}=={pinned[name]}, pyproject.toml asks {requirement}"
         )
-    entries = re.split(r"\n(?=[A-Za-z0-9])", lock.split("\n", 2)[2])
-    assert all("--hash=sha256:" in entry for entry in entries if "==" in entry)
+
+
+def test_the_image_runs_on_the_same_versions_as_the_tests_without_the_test_tools() -> None:
+    runtime, dev = pins("requirements.lock"), pins("requirements-dev.lock")
+    assert {name: dev.get(name) for name in runtime} == runtime  # what was tested is shipped
+    assert "pytest" in dev and "pytest" not in runtime and "mypy" not in runtime
