@@ -38,6 +38,7 @@ from bot.cli_imports import (
     schedule,
     schedule_import,
 )
+from bot.cli_mentor import mentor
 from bot.cli_report import report, report_export
 from bot.cli_roster import participants, participants_import, participants_links
 from bot.cli_staff import (
@@ -293,3 +294,4 @@ main.add_command(materials)
 main.add_command(participants)
 main.add_command(facilitator)
 main.add_command(report)
+main.add_command(mentor)

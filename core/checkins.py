@@ -18,8 +18,10 @@ from storage.models import (
     Contact,
     Delivery,
     Habit,
+    Mentorship,
     Participant,
     PlanDraft,
+    PlanReview,
     Reflection,
     Reminder,
 )
@@ -335,7 +337,7 @@ class Erased:
     reflections: int
 
 
-async def erase_personal_data(session: AsyncSession, person_id: int) -> Erased:
+async def erase_personal_data(session: AsyncSession, person_id: int, now: datetime) -> Erased:
     """Delete everything Aksi holds about this person, in every cohort they joined."""
     ids = list(
         await session.scalars(select(Participant.id).where(Participant.person_id == person_id))
@@ -366,7 +368,23 @@ async def erase_personal_data(session: AsyncSession, person_id: int) -> Erased:
     await session.execute(delete(PlanDraft).where(PlanDraft.participant_id.in_(ids)))
     await session.execute(delete(Reminder).where(Reminder.participant_id.in_(ids)))
     await session.execute(delete(Delivery).where(Delivery.participant_id.in_(ids)))
+    await session.execute(delete(PlanReview).where(PlanReview.participant_id.in_(ids)))
+    await session.execute(delete(Mentorship).where(Mentorship.participant_id.in_(ids)))
     await session.execute(delete(Participant).where(Participant.id.in_(ids)))
+    # As someone's mentor: the mentorship ends, and nothing says who they were.
+    await session.execute(
+        update(Mentorship)
+        .where(Mentorship.mentor_person_id == person_id, Mentorship.state == "active")
+        .values(state="ended", ended_at=now)
+    )
+    await session.execute(
+        update(Mentorship)
+        .where(Mentorship.mentor_person_id == person_id)
+        .values(mentor_person_id=None, mentor_name=None)
+    )
+    await session.execute(
+        update(Mentorship).where(Mentorship.opened_by == person_id).values(opened_by=None)
+    )
     # What stays is the bare address the person writes from (without it Aksi could not answer
     # them); their handle on it goes too (the channel tells it again when they next write).
     await session.execute(

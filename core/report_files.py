@@ -47,6 +47,7 @@ SUMMARY_COLUMNS = (
     "completion_7",
     "done_7",
     "due_7",
+    "approval",
 )
 _MAX_WIDTH = 60  # characters; longer notes wrap in the cell instead
 
@@ -109,11 +110,12 @@ def summary_rows(report: CohortReport, label: Label) -> list[list[object]]:
                 week.completion,
                 _number(round(week.done, 2)),
                 _number(round(week.due, 2)),
+                label(f"report.approval_{p.approval}"),
             ]
         )
     for entry in report.not_joined:
         joined: list[object] = [entry.name, entry.unit or "", entry.nip or "", None]
-        rows.append([*joined, label("report.state_not_joined"), None, None, None, None])
+        rows.append([*joined, label("report.state_not_joined"), None, None, None, None, None])
     return rows
 
 

@@ -1,10 +1,10 @@
 """Reading what a facilitator report needs from the database, in a handful of queries.
 
 `_load` fetches a cohort's participants, their roster NIPs, every habit they ever had, their
-check-ins (from a given day, or all) and, for the export, their reflections: six queries at
-most whatever the size of the cohort, never one per participant, habit or day. Each member
-comes with their own time zone and local "today", so the arithmetic (`core.report_rules`)
-never has to ask.
+check-ins (from a given day, or all), their plans' approvals and, for the export, their
+reflections: seven queries at most whatever the size of the cohort, never one per
+participant, habit or day. Each member comes with their own time zone and local "today", so
+the arithmetic (`core.report_rules`) never has to ask.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
 
+from core.approvals import Status, latest_decisions
 from core.checkins import Logged
 from core.contacts import reachable
 from core.habits import local_today
@@ -56,12 +57,13 @@ class _Loaded:
     entries: dict[int, dict[date, Logged]]  # habit id -> day -> entry
     reflections: dict[tuple[int, date], str]
     not_joined: list[RosterEntry]
+    decisions: dict[int, Status]  # participant -> their mentor's latest (core.approvals)
 
 
 async def _load(
     session: AsyncSession, cohort: Cohort, now: datetime, *, since: date | None, notes: bool
 ) -> _Loaded:
-    """Everything a report needs, in six queries at most. `since`: the first day of check-ins
+    """Everything a report needs, in seven queries at most. `since`: the first day of check-ins
     wanted (None: all)."""
     participants = (
         await session.execute(
@@ -111,4 +113,12 @@ async def _load(
         ):
             reflections[(r.participant_id, r.day)] = r.text
     ordered = sorted(members.values(), key=lambda m: (m.name.casefold(), m.participant.id))
-    return _Loaded(cohort, now, ordered, entries, reflections, await not_joined(session, cohort.id))
+    return _Loaded(
+        cohort,
+        now,
+        ordered,
+        entries,
+        reflections,
+        await not_joined(session, cohort.id),
+        await latest_decisions(session, cohort.id),
+    )

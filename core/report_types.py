@@ -73,6 +73,7 @@ class PersonReport:
     unreachable: bool  # Telegram said they blocked the bot
     done: int = 0  # due habits done today (numeric: target reached)
     skipped: int = 0  # habits scheduled today and skipped with a reason
+    approval: str = "no_plan"  # the plan's approval by the mentor (core.approvals.Status)
 
 
 @dataclass(frozen=True)

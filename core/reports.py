@@ -44,6 +44,7 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.approvals import plan_status
 from core.checkins import spec_of
 from core.habits import local_today
 from core.report_loading import _load, _Loaded, _Member
@@ -110,6 +111,7 @@ def _person(member: _Member, loaded: _Loaded) -> PersonReport:
         skipped=day.skipped,
         week=_week(member, loaded),
         unreachable=member.unreachable,
+        approval=plan_status(bool(member.habits), loaded.decisions.get(p.id)),
     )
 
 

@@ -18,7 +18,7 @@ from core.numbers import number
 from core.participants import effective_timezone
 from core.timefmt import local, long_date, short_date
 from handlers.common import plain, text
-from handlers.plan import WEEKDAY_KEYS
+from handlers.plan_words import WEEKDAY_KEYS
 from handlers.turn import HasServices
 from storage.models import Participant
 

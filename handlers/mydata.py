@@ -8,11 +8,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.checkins import erase_personal_data
 from core.confirmations import Taken
+from core.mentors import has_mentored
 from core.mydata import memberships, personal_csv
 from core.spreadsheet import COMMA, SEMICOLON, separator_for, separator_named
 from handlers import confirm
 from handlers.common import plain, text
-from handlers.plan import describe_schedule
+from handlers.plan_words import describe_schedule
 from handlers.turn import Turn
 
 # Under the file: how it is separated, and how to ask for the other one.
@@ -49,7 +50,7 @@ async def ask_delete(turn: Turn) -> None:
     stands for a few minutes, and only until the person does something else)."""
     async with turn.services.db.begin() as session:
         reader = await turn.identify(session)
-        if reader.participant is None:
+        if reader.participant is None and not await has_mentored(session, turn.person_id):
             keyboard = None
         else:
             lang = reader.lang
@@ -77,7 +78,7 @@ async def erase_confirmed(
     lang = taken.language
     if choice != "yes":
         return confirm.Done([(text(turn, lang, "mydata.kept"), None)])
-    erased = await erase_personal_data(session, turn.person_id)
+    erased = await erase_personal_data(session, turn.person_id, turn.services.clock())
     body = text(
         turn,
         lang,

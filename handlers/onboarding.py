@@ -9,6 +9,7 @@ from core import buttons, conversation
 from core.cohorts import find_cohort, looks_like_code
 from core.confirmations import Taken
 from core.conversation import Ask
+from core.mentors import looks_like_token as looks_like_mentor_token
 from core.participants import (
     ASK_FULL_NAME,
     ASK_UNIT,
@@ -34,6 +35,7 @@ from core.roster import (
 from handlers import confirm, offers
 from handlers.common import Answer, plain, text
 from handlers.help import help_lines
+from handlers.mentors import open_invitation_link
 from handlers.menu import main_menu
 from handlers.profile import answer_profile, profile_question
 from handlers.turn import HasServices, Reader, Turn
@@ -223,6 +225,9 @@ async def start(turn: Turn) -> None:
     reminders stopped because they had blocked the bot gets them back as they write anything:
     `handlers.arrival`.)"""
     code = turn.args[0][:64] if turn.args else None
+    if code and looks_like_mentor_token(code):  # a participant's link for their mentor
+        await open_invitation_link(turn, code)
+        return
     answer: Answer = []
     async with turn.services.db.begin() as session:
         reader = await turn.identify(session)
@@ -230,7 +235,9 @@ async def start(turn: Turn) -> None:
         target = await _target_of(session, reader.person, code) if code else None
         if code and target is None:
             # A personal link is case-sensitive, a code is not: say which was not found.
-            key = "roster.link_unknown" if code[:2].lower() == "r-" else "join.unknown_code"
+            key = "join.unknown_code"
+            if code[:2].lower() in ("r-", "m-"):
+                key = "roster.link_unknown"
             answer = [(text(turn, reader.lang, key, code=code), None)]
         elif target is not None and target[1] is not None and target[2] is not None:
             refused = RosterJoin(target[1], None, target[2])

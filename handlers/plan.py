@@ -5,18 +5,21 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core import buttons, conversation, plans
+from core.approvals import status_of, submit
 from core.channel import Action, Rows, button_rows
 from core.conversation import Ask
 from core.errors import InvalidInput, TooLong
-from core.habits import Kind, Schedule, ScheduleKind
+from core.habits import Kind
 from core.i18n import Html, escape
 from core.numbers import number
 from core.participants import effective_timezone
-from core.plans import Draft, HabitDraft
+from core.plans import Draft
 from core.reading import BadNumber
 from core.timefmt import local
 from handlers import offers, refusals
+from handlers.approvals import saved_note, send_to_mentor, status_line
 from handlers.common import Answer, plain, text
+from handlers.plan_words import WEEKDAY_KEYS, describe_habit
 from handlers.turn import HasServices, Reader, Turn
 
 _ARGS = {
@@ -37,32 +40,10 @@ _ARGS = {
     "hsched": frozenset({""}),
     "hremove": frozenset({""}),
 }
-WEEKDAY_KEYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
 def _button(label: str, action: str, arg: str = "") -> Action:
     return Action(label, buttons.pack(buttons.PLAN, action, arg))
-
-
-def describe_schedule(context: HasServices, lang: str, encoded: str) -> str:
-    schedule = Schedule.decode(encoded)
-    if schedule.kind == ScheduleKind.DAILY:
-        return plain(context, lang, "schedule_kind.daily")
-    if schedule.kind == ScheduleKind.PER_WEEK:
-        return plain(context, lang, "schedule_kind.per_week", n=schedule.per_week)
-    if schedule.weekdays == frozenset(range(5)):
-        return plain(context, lang, "schedule_kind.workdays")
-    days = [plain(context, lang, f"weekday.{WEEKDAY_KEYS[d]}") for d in sorted(schedule.weekdays)]
-    return ", ".join(days)
-
-
-def describe_habit(context: HasServices, lang: str, h: HabitDraft) -> str:
-    """'Membaca — 10 halaman — setiap hari' (HTML-escaped)."""
-    parts = [escape(h.name)]
-    if h.kind == Kind.NUMERIC.value and h.target is not None:
-        parts.append(escape(f"{number(h.target, lang)} {h.unit or ''}".strip()))
-    parts.append(escape(describe_schedule(context, lang, h.schedule)))
-    return " — ".join(parts)
 
 
 def render(context: HasServices, lang: str, draft: Draft) -> tuple[str, Rows]:
@@ -211,6 +192,11 @@ async def start_plan(turn: Turn) -> None:
         else:
             draft = plans.start_draft(await plans.load_plan(session, participant.id))
             intro = text(turn, reader.lang, "plan.intro_edit" if draft.had_plan else "plan.intro")
+            status = status_line(
+                turn, reader.lang, participant, await status_of(session, participant.id)
+            )
+            if status is not None:
+                intro = status + "\n\n" + intro
         await plans.store_draft(session, participant, draft, services.clock())
     await turn.reply(intro)
     await turn.reply(*render(turn, reader.lang, draft))
@@ -272,7 +258,11 @@ async def plan_button(turn: Turn) -> None:
                 now = services.clock()
                 today = local(now, effective_timezone(participant)).date()
                 await plans.save_draft(session, participant, draft, now, today)
-                result = (text(turn, lang, "plan.saved", title=draft.title), None)
+                sent = await submit(session, participant, now)
+                if sent is not None:
+                    await send_to_mentor(session, turn, sent)
+                saved = text(turn, lang, "plan.saved", title=draft.title)
+                result = (saved + "\n\n" + saved_note(turn, lang, sent), None)
                 if not draft.had_plan and participant.reminder_times is None:
                     follow_up = offers.reminder_offer(turn, lang, participant)
                     offers.expect_answer(participant, Ask.OFFER_TIME, now)

@@ -6,6 +6,7 @@ import logging
 from datetime import date
 
 from core import checkins
+from core.approvals import status_of
 from core.checkins import HabitProgress
 from core.heatmap import RECENT_WEEKS, habit_cells, shown_period
 from core.i18n import Html
@@ -13,9 +14,10 @@ from core.numbers import percent
 from core.pictures import HeatmapRow, heatmap_png
 from core.plans import HabitDraft, load_plan
 from core.timefmt import date_span
+from handlers.approvals import status_line
 from handlers.checkin_view import today_of
 from handlers.common import plain, text
-from handlers.plan import WEEKDAY_KEYS, describe_habit
+from handlers.plan_words import WEEKDAY_KEYS, describe_habit
 from handlers.turn import HasServices, NotSent, Turn
 from storage.models import Participant
 
@@ -128,11 +130,15 @@ async def show_progress(turn: Turn) -> None:
         items = await checkins.progress(session, participant, today)
         plan = await load_plan(session, participant.id)
         plan_title = plan.title if plan is not None else participant.cohort.name
+        approval = status_line(
+            turn, reader.lang, participant, await status_of(session, participant.id)
+        )
     lang = reader.lang
     if not items:
         await turn.reply(text(turn, lang, "checkin.no_plan"))
         return
-    await turn.reply(render_summary(turn, lang, plan_title, items))
+    summary = render_summary(turn, lang, plan_title, items)
+    await turn.reply(summary + ("\n\n" + approval if approval else ""))
     try:
         png, caption = await heatmap_picture(turn, lang, participant, items, today)
         await turn.send_photo(png, plain(turn, lang, "file.progress"), caption)

@@ -83,6 +83,7 @@ def render_report(context: HasServices, lang: str, report: CohortReport) -> str:
                 lines += [person_line(context.services.i18n, lang, p) for p in people]
                 blocks.append("\n".join(lines))
         blocks.append(render_week(context, lang, report))
+        blocks.append(render_approvals(context, lang, report))
         if any(p.unreachable for p in report.people):
             blocks.append(text(context, lang, "report.unreachable_note"))
     if report.not_joined:
@@ -92,6 +93,27 @@ def render_report(context: HasServices, lang: str, report: CohortReport) -> str:
             lines.append(f"• {escape(entry.name)}{unit}")
         blocks.append("\n".join(lines))
     return "\n\n".join(blocks)
+
+
+# The plans' approval, as /rekap lists it: those to follow up first, approved ones counted only.
+APPROVAL_ORDER = ("changes", "waiting", "no_mentor")
+APPROVAL_MARK = {"changes": "✏️", "waiting": "⏳", "no_mentor": "🧭"}
+
+
+def render_approvals(context: HasServices, lang: str, report: CohortReport) -> str:
+    """Who has their plan approved by their mentor (LAN's rules), and who not yet, and why."""
+    counts = {s: 0 for s in ("approved", *APPROVAL_ORDER, "no_plan")}
+    for person in report.people:
+        counts[person.approval] = counts.get(person.approval, 0) + 1
+    lines = [text(context, lang, "report.approvals", **counts)]
+    for state in APPROVAL_ORDER:
+        for person in report.people:
+            if person.approval == state:
+                lines.append(
+                    f"{APPROVAL_MARK[state]} {escape(person.name)} — "
+                    + plain(context, lang, f"report.approval_{state}")
+                )
+    return "\n".join(lines)
 
 
 def render_week(context: HasServices, lang: str, report: CohortReport) -> str:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from core import conversation
+from core.approvals import forget_comment
 from core.conversation import Ask
 from core.plans import discard_draft, has_plan
-from handlers import announce, checkin, guide, plan, reminders
+from handlers import announce, approvals, checkin, guide, plan, reminders
 from handlers.common import Answer, text
 from handlers.onboarding import join, join_answer
 from handlers.profile import answer_profile
@@ -25,8 +26,11 @@ async def typed_text(turn: Turn) -> None:
         open_question = conversation.waiting(participant) if participant else None
         asked = open_question.ask if open_question else None
         for_announcement = await announce.answer_typed(session, turn)
-        if for_announcement is not None:  # a facilitator writing an announcement or its time
-            answer: Answer = for_announcement
+        comment = await approvals.answer_comment(session, turn, lang, typed)
+        if comment is not None:  # a mentor's comment on a plan (handlers.approvals)
+            answer: Answer = comment
+        elif for_announcement is not None:  # a facilitator writing an announcement or its time
+            answer = for_announcement
         elif participant is None:
             joined = await join(session, turn, reader, typed.strip())
             key = "join.unknown_code" if len(typed.split()) == 1 else "join.ask_code"
@@ -62,6 +66,8 @@ async def cancel(turn: Turn) -> None:
     async with turn.services.db.begin() as session:
         reader = await turn.identify(session)
         dropped = await announce.cancel_draft(session, turn)
+        if dropped is None and await forget_comment(session, turn.person_id):
+            dropped = [(text(turn, reader.lang, "approval.comment_cancelled"), None)]
         staff = is_staff(await staff_of(session, turn))
         participant = reader.participant
         if dropped is not None or participant is None:

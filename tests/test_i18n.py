@@ -112,6 +112,9 @@ NEVER_ONE_KEYS = {
     ("reminders.until_out_of_range", "days"),
     # A month's last day: 28 to 31.
     ("date.no_such_day", "last"),
+    # A mentor's comment: at most core.approvals.COMMENT_MAX (1000) characters.
+    ("approval.ask_comment", "max"),
+    ("approval.comment_long", "max"),
     ("upload.problem.impossible_date", "last"),
 }
 
