@@ -95,18 +95,17 @@ async def submit(session: AsyncSession, participant: Participant, now: datetime)
 
 
 async def status_of(session: AsyncSession, participant_id: int) -> PlanStatus:
+    # The latest copy sent: superseded only when its mentorship ended before a decision (a
+    # plan saved again is sent again at once), so then nobody has it to decide.
     latest = await session.scalar(
         select(PlanReview)
-        .where(
-            PlanReview.participant_id == participant_id,
-            PlanReview.state != Review.SUPERSEDED,
-        )
+        .where(PlanReview.participant_id == participant_id)
         .order_by(PlanReview.id.desc())
         .limit(1)
     )
     if await load_plan(session, participant_id) is None:
         return PlanStatus(Status.NO_PLAN)
-    if latest is None:
+    if latest is None or latest.state == Review.SUPERSEDED:
         return PlanStatus(Status.NO_MENTOR)
     return PlanStatus(Status(latest.state), latest)
 
@@ -117,10 +116,14 @@ async def latest_decisions(session: AsyncSession, cohort_id: int) -> dict[int, S
     rows = await session.execute(
         select(PlanReview.participant_id, PlanReview.state)
         .join(Participant, Participant.id == PlanReview.participant_id)
-        .where(Participant.cohort_id == cohort_id, PlanReview.state != Review.SUPERSEDED)
+        .where(Participant.cohort_id == cohort_id)
         .order_by(PlanReview.id)
     )
-    return {participant_id: Status(state) for participant_id, state in rows.all()}  # the last
+    latest = {participant_id: state for participant_id, state in rows.all()}  # the last stays
+    return {  # superseded last: its mentorship ended before a decision (see status_of)
+        pid: Status.NO_MENTOR if state == Review.SUPERSEDED else Status(state)
+        for pid, state in latest.items()
+    }
 
 
 def plan_status(has_plan: bool, decision: Status | None) -> Status:
@@ -197,7 +200,10 @@ async def ask_for_changes(
 
 
 def _mentorships_of(person_id: int):  # type: ignore[no-untyped-def]
-    return select(Mentorship.id).where(Mentorship.mentor_person_id == person_id)
+    """The person's mentorships now (a former mentor's comment is awaited no more)."""
+    return select(Mentorship.id).where(
+        Mentorship.mentor_person_id == person_id, Mentorship.state == MentorState.ACTIVE
+    )
 
 
 async def comment_awaited(

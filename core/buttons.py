@@ -54,6 +54,10 @@ def unpack(data: str | None, prefix: str, allowed: dict[str, frozenset[str]]) ->
     return Button(prefix, action, arg)
 
 
+MAX_ID = 2_147_483_647  # PostgreSQL's integer: a larger one would fail the query, not find nothing
+
+
 def parse_id(text: str) -> int | None:
-    """A database id carried in button data (ASCII digits, no leading zero); None otherwise."""
-    return int(text) if _ID.match(text) else None
+    """A database id carried in button data (ASCII digits, no leading zero, within the
+    database's integer); None otherwise."""
+    return int(text) if _ID.match(text) and int(text) <= MAX_ID else None

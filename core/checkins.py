@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.errors import InvalidInput, TooLong
 from core.habits import Entry, HabitSpec, HabitStats, Kind, Schedule, Status, habit_stats
+from core.mentors import withdraw_waiting_plans
 from storage.db import dialect_insert
 from storage.models import (
     ActionPlan,
@@ -371,16 +372,26 @@ async def erase_personal_data(session: AsyncSession, person_id: int, now: dateti
     await session.execute(delete(PlanReview).where(PlanReview.participant_id.in_(ids)))
     await session.execute(delete(Mentorship).where(Mentorship.participant_id.in_(ids)))
     await session.execute(delete(Participant).where(Participant.id.in_(ids)))
-    # As someone's mentor: the mentorship ends, and nothing says who they were.
+    # As someone's mentor: the mentorship ends (a plan waiting for them waits for nobody), and
+    # nothing says who they were.
+    ending = list(
+        await session.scalars(
+            select(Mentorship.id).where(
+                Mentorship.mentor_person_id == person_id, Mentorship.state == "active"
+            )
+        )
+    )
     await session.execute(
-        update(Mentorship)
-        .where(Mentorship.mentor_person_id == person_id, Mentorship.state == "active")
-        .values(state="ended", ended_at=now)
+        update(Mentorship).where(Mentorship.id.in_(ending)).values(state="ended", ended_at=now)
+    )
+    await withdraw_waiting_plans(session, ending)
+    await session.execute(
+        update(PlanReview).where(PlanReview.decided_by == person_id).values(decided_by=None)
     )
     await session.execute(
         update(Mentorship)
         .where(Mentorship.mentor_person_id == person_id)
-        .values(mentor_person_id=None, mentor_name=None)
+        .values(mentor_person_id=None, mentor_name=None, mentor_language=None)
     )
     await session.execute(
         update(Mentorship).where(Mentorship.opened_by == person_id).values(opened_by=None)

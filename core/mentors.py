@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from core.errors import InvalidInput, NotFound
-from storage.models import Cohort, Mentorship, Participant, RosterEntry
+from storage.models import Cohort, Mentorship, Participant, PlanReview, RosterEntry
 
 TOKEN_PREFIX = "m-"
 _TOKEN_ALPHABET = string.ascii_letters + string.digits
@@ -219,7 +219,18 @@ async def _end_active(
         current.state = State.ENDED
         current.ended_at = now
         await session.flush()
+        await withdraw_waiting_plans(session, [current.id])
     return current
+
+
+async def withdraw_waiting_plans(session: AsyncSession, mentorship_ids: list[int]) -> None:
+    """Mentorships that ended: a plan waiting for them waits for nobody any more (it goes to the
+    next mentor when they accept; meanwhile the participant's status says no mentor)."""
+    await session.execute(
+        update(PlanReview)
+        .where(PlanReview.mentorship_id.in_(mentorship_ids), PlanReview.state == "waiting")
+        .values(state="superseded", comment_asked_at=None)
+    )
 
 
 @dataclass(frozen=True)

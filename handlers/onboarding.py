@@ -236,8 +236,10 @@ async def start(turn: Turn) -> None:
         if code and target is None:
             # A personal link is case-sensitive, a code is not: say which was not found.
             key = "join.unknown_code"
-            if code[:2].lower() in ("r-", "m-"):
+            if code[:2].lower() == "r-":
                 key = "roster.link_unknown"
+            elif code[:2].lower() == "m-":
+                key = "mentor.link_unknown"
             answer = [(text(turn, reader.lang, key, code=code), None)]
         elif target is not None and target[1] is not None and target[2] is not None:
             refused = RosterJoin(target[1], None, target[2])

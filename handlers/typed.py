@@ -26,7 +26,11 @@ async def typed_text(turn: Turn) -> None:
         open_question = conversation.waiting(participant) if participant else None
         asked = open_question.ask if open_question else None
         for_announcement = await announce.answer_typed(session, turn)
-        comment = await approvals.answer_comment(session, turn, lang, typed)
+        comment = (
+            await approvals.answer_comment(session, turn, lang, typed)
+            if for_announcement is None and asked is None
+            else None
+        )
         if comment is not None:  # a mentor's comment on a plan (handlers.approvals)
             answer: Answer = comment
         elif for_announcement is not None:  # a facilitator writing an announcement or its time

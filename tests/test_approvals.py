@@ -165,7 +165,10 @@ async def test_only_the_mentor_now_decides_and_only_once(
     await refused(eve, approve[1])  # a stranger
     await refused(eve, changes[1])
     await refused(budi, approve[1])  # the participant on their own plan
-    for forged in ("apv:approve:999999", "apv:approve:0", "apv:zap:1", "apv:approve:x"):
+    for forged in (
+        "apv:approve:999999", "apv:approve:0", "apv:zap:1", "apv:approve:x",
+        "apv:approve:9999999999",  # past PostgreSQL's integer: refused, not a failed query
+    ):  # fmt: skip
         await refused(budi, forged)
     await refused(budi, "apv", "sudah tidak berlaku")  # no feature's data at all
     assert await reviews(db) == [("waiting", None)]
@@ -229,3 +232,28 @@ async def test_facilitators_see_each_plans_approval_in_rekap_and_the_export(
         "Budi": "disetujui",
         "Eko": "belum ada rencana",
     }
+
+
+@pytest.mark.channels("memory")
+async def test_a_plan_waiting_for_a_mentor_who_left_waits_for_nobody(
+    bot: RunningBot, db: async_sessionmaker[AsyncSession]
+) -> None:
+    """The mentor erases their data while a plan waits: the plan's status says no mentor (not
+    "waiting" forever), the erased mentor's decisions keep no trace of them, and the next mentor
+    gets the plan."""
+    budi = await joined_person(bot)
+    siti = await with_mentor(bot, budi)
+    await write_plan(budi)
+    await siti.press("Setujui")
+    await budi.send("/rencana")
+    await budi.press("Simpan")  # changed: waiting again
+    await siti.send("/hapusdata")
+    await siti.press("Ya, hapus")
+    assert "belum ada mentor untuk menyetujui" in joined(await budi.send("/rencana"))
+    await budi.send("/batal")
+    async with db() as session:
+        deciders = (await session.scalars(select(PlanReview.decided_by))).all()
+    assert deciders == [None, None]
+    assert [s for s, _ in await reviews(db)] == ["approved", "superseded"]
+    agus = await with_mentor(bot, budi, 3003, "Agus")
+    assert "mengirim rencana aksi untuk Anda setujui" in news(bot, agus)

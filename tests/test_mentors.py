@@ -179,6 +179,7 @@ async def test_an_expired_link_and_an_expired_button_change_nothing(
 FORGED = [
     "mtr:accept:", "mtr:accept:0", "mtr:accept:abc", "mtr:accept:99999", "mtr:zap:1",
     "mtr:invite:1", "mtr:withdraw:x", "mtr", "mtr:accept:1:2", "mtr:accept:" + "9" * 60,
+    "mtr:accept:9999999999",
 ]  # fmt: skip
 
 
