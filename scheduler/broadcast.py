@@ -44,7 +44,9 @@ from scheduler.outbox import (
     MAX_ATTEMPTS,
     Queued,
     ReportDue,
+    anything_taken,
     backoff,
+    bookkeeping_due,
     claim_reports,
     finish_ready,
     next_batch,
@@ -129,17 +131,26 @@ class Broadcaster:
         if term != self._term:
             # Newly the sender: what the previous one had in flight when it stopped (died, or
             # this process crashed) is sent again.
-            async with services.db.begin() as session:
-                again = await put_down_taken(session, keep=self._held)
+            async with services.db() as session:
+                any_taken = await anything_taken(session)
+            again = 0
+            if any_taken:
+                async with services.db.begin() as session:
+                    again = await put_down_taken(session, keep=self._held)
             if again:
                 log.warning(
                     "%d announcement messages were in flight at a stop: sending again", again
                 )
             self._term = term
-        async with services.db.begin() as session:
-            started = await start_due(session, now)
-            await finish_ready(session, now)
-            reports = await claim_reports(session, now)
+        async with services.db() as session:
+            bookkeeping = await bookkeeping_due(session, now)
+        started: list[int] = []
+        reports: list[ReportDue] = []
+        if bookkeeping:
+            async with services.db.begin() as session:
+                started = await start_due(session, now)
+                await finish_ready(session, now)
+                reports = await claim_reports(session, now)
         for announcement_id in started:
             log.info("announcement %d: sending", announcement_id)
         for due in reports:

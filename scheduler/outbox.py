@@ -10,7 +10,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.announcements import recipients
@@ -138,6 +138,34 @@ async def put_down(session: AsyncSession, row_ids: Collection[int]) -> None:
             .where(OutboxMessage.id.in_(list(row_ids)), OutboxMessage.status == "pending")
             .values(taken_at=None)
         )
+
+
+async def anything_taken(session: AsyncSession) -> bool:
+    """Whether any row is marked taken up (a read: `put_down_taken` writes only then)."""
+    found = await session.scalar(
+        select(OutboxMessage.id)
+        .where(OutboxMessage.taken_at.is_not(None), OutboxMessage.status == "pending")
+        .limit(1)
+    )
+    return found is not None
+
+
+async def bookkeeping_due(session: AsyncSession, now: datetime) -> bool:
+    """Whether `start_due`, `finish_ready` or `claim_reports` may have anything to do: a read,
+    so that an idle sender never takes the write lock (on SQLite, every poll would otherwise
+    hold up any other writer, the bot's chats included)."""
+    found = await session.scalar(
+        select(Announcement.id)
+        .where(
+            or_(
+                and_(Announcement.state == "scheduled", Announcement.send_at <= now),
+                Announcement.state == "sending",
+                and_(Announcement.state == "done", Announcement.reported_at.is_(None)),
+            )
+        )
+        .limit(1)
+    )
+    return found is not None
 
 
 async def put_down_taken(session: AsyncSession, keep: Collection[int] = ()) -> int:
