@@ -4,38 +4,23 @@ the status line both see. The rules are `core.approvals`'."""
 
 from __future__ import annotations
 
-import logging
-from datetime import datetime
-
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core import approvals, buttons
 from core.approvals import PlanStatus, SentPlan, Status
-from core.channel import Action, Outbound, Rows, Sent
-from core.contacts import reach_of
+from core.channel import Action, Outbound, Rows
 from core.i18n import Html, escape
 from core.mentors import mentees_of
-from core.participants import effective_timezone, language_for
 from core.plans import HabitDraft
-from core.timefmt import local, long_date
 from handlers.common import Answer, plain, text
+from handlers.mentoring import local_day, name_of, tell
 from handlers.plan_words import describe_habit
+from handlers.reminders import language_of
 from handlers.turn import HasServices, Turn
-from storage.db import after_commit
 from storage.models import Mentorship, Participant, PlanReview
-
-log = logging.getLogger(__name__)
 
 _ACTIONS = ("approve", "changes")
 MENTOR_WAITING_SHOWN = 5  # /mentor re-sends at most this many plans waiting for a decision
-
-
-def _name(participant: Participant) -> str:
-    return participant.full_name or participant.first_name or "?"
-
-
-def _day(lang: str, participant: Participant, at: datetime) -> str:
-    return long_date(local(at, effective_timezone(participant)).date(), lang)
 
 
 def status_line(
@@ -52,9 +37,9 @@ def status_line(
             context,
             lang,
             "approval.status_waiting",
-            since=_day(lang, participant, review.submitted_at),
+            since=local_day(lang, participant, review.submitted_at),
         )
-    decided = _day(lang, participant, review.decided_at or review.submitted_at)
+    decided = local_day(lang, participant, review.decided_at or review.submitted_at)
     if status.status is Status.APPROVED:
         return text(context, lang, "approval.status_approved", day=decided)
     return text(context, lang, "approval.status_changes", day=decided, comment=review.comment or "")
@@ -84,7 +69,7 @@ def for_mentor(
         context,
         lang,
         "approval.asked",
-        name=_name(participant),
+        name=name_of(participant),
         cohort=participant.cohort.name,
         plan=Html(_plan_lines(context, lang, review)),
     )
@@ -113,23 +98,11 @@ async def send_to_mentor(session: AsyncSession, context: HasServices, sent: Sent
     mentorship = sent.mentorship
     if mentorship.mentor_person_id is None:
         return
-    reach = (await reach_of(session, [mentorship.mentor_person_id])).get(
-        mentorship.mentor_person_id
-    )
-    if reach is None or not reach.reachable:
-        return
     body, rows = for_mentor(
         context, mentor_language(context, mentorship), sent.participant, sent.review
     )
-    services = context.services
-
-    async def send() -> None:
-        result = await services.send(reach.address, Outbound(body, rows))
-        if not isinstance(result, Sent):
-            log.info("the plan did not reach the mentor now (%s); it waits in /mentor", result)
-
-    if not after_commit(send):
-        await send()
+    what = "the plan for the mentor (it waits in /mentor)"
+    await tell(session, context, mentorship.mentor_person_id, Outbound(body, rows), what)
 
 
 def saved_note(context: HasServices, lang: str, sent: SentPlan | None) -> str:
@@ -187,12 +160,12 @@ async def approval_button(turn: Turn) -> None:
                 turn,
                 lang,
                 "approval.ask_comment",
-                name=_name(participant),
+                name=name_of(participant),
                 max=approvals.COMMENT_MAX,
             )
             done = False
         else:
-            answer = text(turn, lang, "approval.approved", name=_name(participant))
+            answer = text(turn, lang, "approval.approved", name=name_of(participant))
             await _tell_participant(session, turn, participant, "approval.news_approved", decided)
             done = True
     await turn.answer_button(plain(turn, lang, "button.saved") if done else None)
@@ -210,11 +183,7 @@ async def _tell_participant(
     decided: approvals.Decided,
 ) -> None:
     """After the commit: the decision, to the participant in their language."""
-    reach = (await reach_of(session, [participant.person_id])).get(participant.person_id)
-    if reach is None or not reach.reachable:
-        return
-    services = context.services
-    lang = language_for(participant, None, services.settings.aksi_default_language)
+    lang = language_of(context, participant)
     mentorship, review = decided.mentorship, decided.review
     assert mentorship is not None and review is not None
     body = text(
@@ -224,14 +193,8 @@ async def _tell_participant(
         mentor=mentorship.mentor_name or plain(context, lang, "mentor.unnamed"),
         comment=review.comment or "",
     )
-
-    async def send() -> None:
-        result = await services.send(reach.address, Outbound(body))
-        if not isinstance(result, Sent):
-            log.info("the participant was not told of the decision now: %s", result)
-
-    if not after_commit(send):
-        await send()
+    what = "the mentor's decision for the participant"
+    await tell(session, context, participant.person_id, Outbound(body), what)
 
 
 async def answer_comment(session: AsyncSession, turn: Turn, lang: str, typed: str) -> Answer | None:
@@ -261,4 +224,4 @@ async def answer_comment(session: AsyncSession, turn: Turn, lang: str, typed: st
     if decided.participant is None:
         return [(text(turn, lang, "approval.cannot"), None)]
     await _tell_participant(session, turn, decided.participant, "approval.news_changes", decided)
-    return [(text(turn, lang, "approval.changes_sent", name=_name(decided.participant)), None)]
+    return [(text(turn, lang, "approval.changes_sent", name=name_of(decided.participant)), None)]

@@ -4,35 +4,20 @@ a mentor's /mentor lists their mentees. The rules are `core.mentors`'."""
 
 from __future__ import annotations
 
-import logging
-from datetime import datetime
-
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core import buttons, mentors
 from core.approvals import submit
-from core.channel import Action, Outbound, Rows, Sent
-from core.contacts import reach_of
-from core.participants import effective_timezone, language_for
-from core.timefmt import local, long_date
+from core.channel import Action, Outbound, Rows
 from handlers.approvals import for_mentor, waiting_for
 from handlers.common import Answer, plain, text
+from handlers.mentoring import local_day, name_of, tell
+from handlers.reminders import language_of
 from handlers.turn import HasServices, Turn
 from storage.models import Mentorship, Participant
 
-log = logging.getLogger(__name__)
-
 _SIMPLE = ("invite",)  # no argument
 _WITH_ID = ("withdraw", "accept", "decline")  # the invitation's id
-
-
-def _name(participant: Participant) -> str:
-    return participant.full_name or participant.first_name or "?"
-
-
-def _day(lang: str, participant: Participant, at: datetime) -> str:
-    """A day in the participant's own time zone."""
-    return long_date(local(at, effective_timezone(participant)).date(), lang)
 
 
 def _invite_button(context: HasServices, lang: str, key: str) -> Action:
@@ -55,7 +40,7 @@ async def own_mentor_view(
                 lang,
                 "mentor.yours",
                 name=active.mentor_name or plain(turn, lang, "mentor.unnamed"),
-                since=_day(lang, participant, active.decided_at or active.created_at),
+                since=local_day(lang, participant, active.decided_at or active.created_at),
             )
         )
     if waiting is not None:
@@ -85,7 +70,7 @@ def _waiting_text(turn: Turn, lang: str, participant: Participant, waiting: Ment
         lang,
         "mentor.link",
         link=turn.channel.join_link(waiting.token),
-        until=_day(lang, participant, waiting.expires_at),
+        until=local_day(lang, participant, waiting.expires_at),
     )
 
 
@@ -98,7 +83,7 @@ async def _mentees_view(session: AsyncSession, turn: Turn, lang: str) -> str | N
             turn,
             lang,
             "mentor.mentee_line",
-            name=_name(m.participant),
+            name=name_of(m.participant),
             unit=m.participant.unit or "—",
             cohort=m.cohort.name,
             code=m.cohort.code,
@@ -187,7 +172,7 @@ async def open_invitation_link(turn: Turn, token: str) -> None:
         opened = await mentors.open_link(session, turn.person_id, token, turn.services.clock())
         if opened.refused is not None or opened.invitation is None:
             refused = opened.refused or mentors.Refusal.UNKNOWN
-            name = _name(opened.participant) if opened.participant is not None else ""
+            name = name_of(opened.participant) if opened.participant is not None else ""
             answer: tuple[str, Rows | None] = (
                 text(turn, lang, f"mentor.link_{refused.value}", name=name),
                 None,
@@ -201,7 +186,7 @@ async def open_invitation_link(turn: Turn, token: str) -> None:
                     turn,
                     lang,
                     "mentor.asked",
-                    name=_name(participant),
+                    name=name_of(participant),
                     unit=participant.unit or "—",
                     cohort=participant.cohort.name,
                 ),
@@ -241,23 +226,18 @@ async def _decide(turn: Turn, invitation_id: int, *, accept: bool) -> None:
             return
         mentor_name = decision.invitation.mentor_name or turn.sender.display_name or "?"
         key = "mentor.accepted" if accept else "mentor.declined"
-        body = text(turn, lang, key, name=_name(participant), cohort=participant.cohort.name)
+        body = text(turn, lang, key, name=name_of(participant), cohort=participant.cohort.name)
         # A plan already saved comes to the new mentor at once.
         sent = await submit(session, participant, services.clock()) if accept else None
         plan_view = for_mentor(turn, lang, participant, sent.review) if sent else None
-        reach = (await reach_of(session, [participant.person_id])).get(participant.person_id)
-        their_lang = language_for(participant, None, services.settings.aksi_default_language)
         news = text(
             turn,
-            their_lang,
+            language_of(turn, participant),
             "mentor.news_accepted" if accept else "mentor.news_declined",
             mentor=mentor_name,
         )
+        await tell(session, turn, participant.person_id, Outbound(news), "the mentor's answer")
     await turn.answer_button(plain(turn, lang, "button.saved"))
     await turn.edit_or_reply(body, None)
     if plan_view is not None:
         await turn.reply(*plan_view)
-    if reach is not None and reach.reachable:
-        result = await services.send(reach.address, Outbound(news))
-        if not isinstance(result, Sent):
-            log.info("the mentee was not told of the answer: %s", result)

@@ -1,0 +1,48 @@
+"""What the mentor's features share (handlers.mentors, handlers.approvals): how a participant
+is named and their days shown, and telling someone other than the one who wrote."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.channel import Outbound, Sent
+from core.contacts import reach_of
+from core.participants import effective_timezone
+from core.timefmt import local, long_date
+from handlers.turn import HasServices
+from storage.db import after_commit
+from storage.models import Participant
+
+log = logging.getLogger(__name__)
+
+
+def name_of(participant: Participant) -> str:
+    return participant.full_name or participant.first_name or "?"
+
+
+def local_day(lang: str, participant: Participant, at: datetime) -> str:
+    """A day in the participant's own time zone."""
+    return long_date(local(at, effective_timezone(participant)).date(), lang)
+
+
+async def tell(
+    session: AsyncSession, context: HasServices, person_id: int, message: Outbound, what: str
+) -> None:
+    """Send `message` to the person where they are reached, once the current transaction has
+    committed (now, outside one); unreachable or failed, it is only logged (`what` says what
+    was not told): they see it in their own view next time."""
+    reach = (await reach_of(session, [person_id])).get(person_id)
+    if reach is None or not reach.reachable:
+        return
+    services = context.services
+
+    async def send() -> None:
+        result = await services.send(reach.address, message)
+        if not isinstance(result, Sent):
+            log.info("%s not sent now: %s", what, result)
+
+    if not after_commit(send):
+        await send()
