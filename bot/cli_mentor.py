@@ -18,6 +18,7 @@ from core.contacts import contact_at, person_for
 from core.errors import InvalidInput
 from core.services import utc_now
 from core.staff import parse_user_id
+from core.timefmt import local
 from storage.models import Participant
 
 PARTICIPANT_OPTION = click.option(
@@ -126,7 +127,9 @@ def mentor_list(ctx: click.Context, code: str) -> None:
                 whom = "no mentor"
             else:
                 whom = mentorship.mentor_name or "(unnamed)"
-                whom += f", since {mentorship.decided_at or mentorship.created_at:%Y-%m-%d}"
+                zone = participant.timezone or cohort.timezone  # shown in their own time
+                since = local(mentorship.decided_at or mentorship.created_at, zone)
+                whom += f", since {since:%Y-%m-%d}"
             lines.append(f"  {participant.id:>6}  {_name(participant)}: {whom}")
         return lines
 

@@ -25,17 +25,21 @@ from bot.localchat_links import Link, MemoryLink, Shown, TelegramLink, Who
 from bot.settings import Settings
 from core.channel import Address
 from core.contacts import person_for
-from core.demo import DEMO_CODE, ensure_demo_cohort, ensure_demo_people
+from core.demo import DEMO_CODE, ensure_demo_cohort, ensure_demo_mentor, ensure_demo_people
 from core.staff import add_facilitator
 from storage.db import create_engine, sessionmaker, upgrade
 
 QUIT_WORDS = frozenset({":q", ":quit", ":keluar"})
 AS_FACILITATOR = frozenset({":fasilitator", ":facilitator", ":f"})
 AS_PARTICIPANT = frozenset({":peserta", ":participant", ":p"})
+AS_MENTOR = frozenset({":mentor", ":m"})
 SEND_FILE = (":kirim ", ":send ")
 PRESS = re.compile(r"#\s*(\d{1,3})")  # "#2" presses button 2; "2" alone is text
 FACILITATOR_ID = 1002
 FACILITATOR_NAME = "Sari"
+MENTOR_ID = 1003
+MENTOR_NAME = "Hendra"
+MENTOR_FULL_NAME = "Hendra Wijaya, S.T., M.M."
 
 
 class _PlainText(HTMLParser):
@@ -105,11 +109,14 @@ class LocalChat:
         self.buttons: list[tuple[str, str]] = []
         self.buttons_message: int | None = None
         self.arrived_by_link = False
-        # Who is typing: the participant, or (`:fasilitator`) a facilitator of the demo cohort.
+        # Who is typing: the participant, or (`:fasilitator`) a facilitator of the demo cohort,
+        # or (`:mentor`) the mentor of two of its members.
         self.who = Who(user_id, first_name, last_name, language_code)
+        self.participant_id = user_id
         self.identities = {
             user_id: self.who,
             FACILITATOR_ID: Who(FACILITATOR_ID, FACILITATOR_NAME, "(fasilitator)", language_code),
+            MENTOR_ID: Who(MENTOR_ID, MENTOR_NAME, "(mentor)", language_code),
         }
 
     def say(self, line: str = "") -> None:
@@ -127,6 +134,11 @@ class LocalChat:
                 facilitator = await person_for(session, where, datetime.now(UTC))
                 await add_facilitator(session, cohort, facilitator.person_id)
                 await ensure_demo_people(session, cohort, self._today())
+                where = Address(self.link.channel, str(MENTOR_ID))
+                mentor = await person_for(session, where, datetime.now(UTC))
+                await ensure_demo_mentor(
+                    session, cohort, mentor.person_id, MENTOR_FULL_NAME, datetime.now(UTC)
+                )
         finally:
             await engine.dispose()
 
@@ -159,6 +171,8 @@ class LocalChat:
             self.say(
                 f":fasilitator — menjadi {FACILITATOR_NAME}, fasilitator angkatan demo "
                 "(/umumkan, /status, /rekap, /ekspor, /peserta, /sesi) / become a facilitator; "
+                f":mentor — menjadi {MENTOR_NAME}, mentor dua peserta yang rencana aksinya "
+                "menunggu persetujuan (/mentor) / become their mentor; "
                 ":peserta — kembali / back. :kirim FILE [keterangan] — kirim berkas (CSV jadwal/"
                 "materi) / send a file."
             )
@@ -222,7 +236,10 @@ class LocalChat:
             self._switch(FACILITATOR_ID)
             return
         if lowered in AS_PARTICIPANT and self.demo:
-            self._switch(next(i for i in self.identities if i != FACILITATOR_ID))
+            self._switch(self.participant_id)
+            return
+        if lowered in AS_MENTOR and self.demo:
+            self._switch(MENTOR_ID)
             return
         if lowered.startswith(SEND_FILE):
             await self._send_file(line.split(" ", 1)[1])

@@ -22,7 +22,8 @@ from sqlalchemy.orm import selectinload
 from core.mentors import State as MentorState
 from core.mentors import active_mentor
 from core.plans import load_plan
-from storage.models import ActionPlan, Mentorship, Participant, PlanReview
+from storage.mentoring import Mentorship, PlanReview
+from storage.models import ActionPlan, Participant
 
 COMMENT_MAX = 1000
 COMMENT_WAIT = timedelta(hours=1)  # "ask for changes", then the typed comment within this
@@ -68,6 +69,7 @@ class SentPlan:
     review: PlanReview
     mentorship: Mentorship
     participant: Participant
+    unchanged: bool = False  # the same plan as the one waiting or approved: nothing sent
 
 
 async def submit(session: AsyncSession, participant: Participant, now: datetime) -> SentPlan | None:
@@ -77,6 +79,16 @@ async def submit(session: AsyncSession, participant: Participant, now: datetime)
     plan = await load_plan(session, participant.id)
     if mentorship is None or plan is None:
         return None
+    sent_now = snapshot(plan)
+    latest = await _latest(session, participant.id)
+    if (
+        latest is not None
+        and latest.mentorship_id == mentorship.id
+        and latest.state in (Review.WAITING, Review.APPROVED)
+        and latest.snapshot == sent_now
+    ):
+        # Saved again without a change (or changed and changed back): the approval stands.
+        return SentPlan(latest, mentorship, participant, unchanged=True)
     await session.execute(
         update(PlanReview)
         .where(PlanReview.participant_id == participant.id, PlanReview.state == Review.WAITING)
@@ -85,7 +97,7 @@ async def submit(session: AsyncSession, participant: Participant, now: datetime)
     review = PlanReview(
         participant_id=participant.id,
         mentorship_id=mentorship.id,
-        snapshot=snapshot(plan),
+        snapshot=sent_now,
         state=Review.WAITING,
         submitted_at=now,
     )
@@ -94,15 +106,19 @@ async def submit(session: AsyncSession, participant: Participant, now: datetime)
     return SentPlan(review, mentorship, participant)
 
 
-async def status_of(session: AsyncSession, participant_id: int) -> PlanStatus:
-    # The latest copy sent: superseded only when its mentorship ended before a decision (a
-    # plan saved again is sent again at once), so then nobody has it to decide.
-    latest = await session.scalar(
+async def _latest(session: AsyncSession, participant_id: int) -> PlanReview | None:
+    return await session.scalar(
         select(PlanReview)
         .where(PlanReview.participant_id == participant_id)
         .order_by(PlanReview.id.desc())
         .limit(1)
     )
+
+
+async def status_of(session: AsyncSession, participant_id: int) -> PlanStatus:
+    # The latest copy sent: superseded only when its mentorship ended before a decision (a
+    # plan saved again is sent again at once), so then nobody has it to decide.
+    latest = await _latest(session, participant_id)
     if await load_plan(session, participant_id) is None:
         return PlanStatus(Status.NO_PLAN)
     if latest is None or latest.state == Review.SUPERSEDED:
@@ -248,6 +264,24 @@ async def forget_comment(session: AsyncSession, person_id: int) -> bool:
         .values(comment_asked_at=None)
     )
     return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def waiting_for_mentor(
+    session: AsyncSession, person_id: int, limit: int
+) -> list[tuple[PlanReview, Participant]]:
+    """The plans waiting for this mentor's decision, oldest first (one query)."""
+    rows = await session.execute(
+        select(PlanReview, Participant)
+        .join(Participant, Participant.id == PlanReview.participant_id)
+        .where(
+            PlanReview.state == Review.WAITING,
+            PlanReview.mentorship_id.in_(_mentorships_of(person_id)),
+        )
+        .options(selectinload(Participant.cohort))
+        .order_by(PlanReview.submitted_at, PlanReview.id)
+        .limit(limit)
+    )
+    return [(review, participant) for review, participant in rows.all()]
 
 
 async def history(session: AsyncSession, participant_id: int) -> list[PlanReview]:

@@ -13,16 +13,15 @@ from core.errors import InvalidInput, TooLong
 from core.habits import Entry, HabitSpec, HabitStats, Kind, Schedule, Status, habit_stats
 from core.mentors import withdraw_waiting_plans
 from storage.db import dialect_insert
+from storage.mentoring import Mentorship, PlanReview
 from storage.models import (
     ActionPlan,
     CheckIn,
     Contact,
     Delivery,
     Habit,
-    Mentorship,
     Participant,
     PlanDraft,
-    PlanReview,
     Reflection,
     Reminder,
 )

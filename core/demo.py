@@ -10,6 +10,8 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core import mentors
+from core.approvals import submit
 from core.channel import Address
 from core.cohorts import find_cohort
 from core.contacts import person_for
@@ -86,6 +88,11 @@ DEMO_FIRST_ID = 7001
 DEMO_CHANNEL = "demo"
 
 
+def _first_name(name: str) -> str:
+    """ "Dra. Sri Wahyuni, M.Si." → "Sri": the first word that is not a title."""
+    return next(w for w in name.split() if not w.endswith(".")).rstrip(",")
+
+
 async def ensure_demo_people(session: AsyncSession, cohort: Cohort, today: date) -> None:
     """Give the demo cohort its roster, members with plans, and check-ins up to yesterday
     (today stays open, so /rekap shows who still has to check in). Done once per database."""
@@ -113,7 +120,7 @@ async def ensure_demo_people(session: AsyncSession, cohort: Cohort, today: date)
         participant = Participant(
             cohort_id=cohort.id,
             person_id=contact.person_id,
-            first_name=name.split()[0].rstrip(".,"),
+            first_name=_first_name(name),
             full_name=name,
             unit=unit,
             reminders_paused=True,  # made-up people get no reminders
@@ -121,7 +128,7 @@ async def ensure_demo_people(session: AsyncSession, cohort: Cohort, today: date)
         session.add(participant)
         await session.flush()
         entry.participant_id = participant.id
-        plan = ActionPlan(participant_id=participant.id, title=f"Rencana aksi {name.split()[0]}")
+        plan = ActionPlan(participant_id=participant.id, title=f"Rencana aksi {_first_name(name)}")
         session.add(plan)
         await session.flush()
         habit = Habit(
@@ -146,3 +153,27 @@ async def ensure_demo_people(session: AsyncSession, cohort: Cohort, today: date)
                     )
                 )
             day += timedelta(days=1)
+
+
+DEMO_MENTEES = 2  # the demo mentor mentors the first two who joined, each plan waiting
+
+
+async def ensure_demo_mentor(
+    session: AsyncSession, cohort: Cohort, mentor_person_id: int, name: str, now: datetime
+) -> None:
+    """Make `mentor_person_id` the mentor of the demo cohort's first members, each with their
+    plan sent for approval (once per database: a mentor already there is left as they are)."""
+    if await mentors.has_mentored(session, mentor_person_id):
+        return
+    participants = (
+        await session.scalars(
+            select(Participant)
+            .join(RosterEntry, RosterEntry.participant_id == Participant.id)
+            .where(Participant.cohort_id == cohort.id)
+            .order_by(RosterEntry.position)
+            .limit(DEMO_MENTEES)
+        )
+    ).all()
+    for participant in participants:
+        await mentors.assign(session, participant, mentor_person_id, name, now)
+        await submit(session, participant, now)

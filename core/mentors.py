@@ -6,7 +6,7 @@ A participant asks with a personal link (`m-` and 24 random letters and digits, 
 by a second person), and they accept or decline. An organiser can also assign a mentor from the
 command line. A participant has at most one active mentor; a mentor may have any number of
 mentees, in any cohorts. Nothing is overwritten: a new link withdraws the open one, a new mentor
-ends the old one's mentorship, and every row keeps its times (`storage.models.Mentorship`); a
+ends the old one's mentorship, and every row keeps its times (`storage.mentoring.Mentorship`); a
 used link keeps its token, so opening it again says it was used rather than that it is unknown."""
 
 from __future__ import annotations
@@ -23,7 +23,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from core.errors import InvalidInput, NotFound
-from storage.models import Cohort, Mentorship, Participant, PlanReview, RosterEntry
+from storage.mentoring import Mentorship, PlanReview
+from storage.models import Cohort, Participant, RosterEntry
 
 TOKEN_PREFIX = "m-"
 _TOKEN_ALPHABET = string.ascii_letters + string.digits
@@ -80,6 +81,17 @@ async def open_invitation(
     )
 
 
+async def invitation_key(session: AsyncSession, participant_id: int) -> str:
+    """What a "new link" button carries: the id of the invitation it replaces ("-": none), so a
+    press on an old message cannot void a link made since."""
+    found = await session.scalar(
+        select(Mentorship.id).where(
+            Mentorship.participant_id == participant_id, Mentorship.state == State.INVITED
+        )
+    )
+    return "-" if found is None else str(found)
+
+
 async def _withdraw_open(session: AsyncSession, participant_id: int, now: datetime) -> int:
     result = await session.execute(
         update(Mentorship)
@@ -89,8 +101,18 @@ async def _withdraw_open(session: AsyncSession, participant_id: int, now: dateti
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
+async def lock_participant(session: AsyncSession, participant_id: int) -> None:
+    """Changes to one participant's mentorships wait for each other (two workers, two quick
+    taps): PostgreSQL locks the participant's row; SQLite has one writer at a time anyway.
+    The partial unique indexes (storage.mentoring) are the last guard."""
+    await session.execute(
+        select(Participant.id).where(Participant.id == participant_id).with_for_update()
+    )
+
+
 async def invite(session: AsyncSession, participant: Participant, now: datetime) -> Mentorship:
     """A new invitation link for the participant's mentor; any open one is withdrawn."""
+    await lock_participant(session, participant.id)
     await _withdraw_open(session, participant.id, now)
     while True:
         token = _new_token()
@@ -175,6 +197,7 @@ class Decision:
     invitation: Mentorship | None
     participant: Participant | None
     replaced: Mentorship | None = None
+    unchanged: bool = False  # accepted by the mentor the participant already had
 
 
 async def decide(
@@ -203,6 +226,15 @@ async def decide(
     if not accept:
         invitation.state = State.DECLINED
         return Decision(invitation, participant)
+    await lock_participant(session, participant.id)
+    current = await active_mentor(session, participant.id)
+    if current is not None and current.mentor_person_id == person_id:
+        # Their mentor already: the link is closed, the mentorship (and the plan's approval
+        # with it) goes on as it was.
+        invitation.state = State.WITHDRAWN
+        current.mentor_name = name.strip()[:NAME_MAX] or current.mentor_name
+        current.mentor_language = language
+        return Decision(current, participant, unchanged=True)
     replaced = await _end_active(session, participant.id, now)
     invitation.state = State.ACTIVE
     invitation.mentor_person_id = person_id
@@ -253,6 +285,7 @@ async def assign(
     mentor again changes nothing (a new name is kept)."""
     if participant.person_id == mentor_person_id:
         raise InvalidInput("a participant cannot be their own mentor")
+    await lock_participant(session, participant.id)
     current = await active_mentor(session, participant.id)
     if current is not None and current.mentor_person_id == mentor_person_id:
         if name:
@@ -276,6 +309,7 @@ async def assign(
 
 async def end(session: AsyncSession, participant: Participant, now: datetime) -> Mentorship | None:
     """End the participant's mentorship (the command line); None when they had no mentor."""
+    await lock_participant(session, participant.id)
     return await _end_active(session, participant.id, now)
 
 
@@ -285,6 +319,20 @@ async def has_mentored(session: AsyncSession, person_id: int) -> bool:
         select(Mentorship.id).where(Mentorship.mentor_person_id == person_id).limit(1)
     )
     return found is not None
+
+
+async def note_language(session: AsyncSession, person_id: int, language: str) -> None:
+    """The mentor wrote in `language`: what is sent to them later (a plan for approval) uses
+    it."""
+    await session.execute(
+        update(Mentorship)
+        .where(
+            Mentorship.mentor_person_id == person_id,
+            Mentorship.state == State.ACTIVE,
+            (Mentorship.mentor_language != language) | Mentorship.mentor_language.is_(None),
+        )
+        .values(mentor_language=language)
+    )
 
 
 @dataclass(frozen=True)

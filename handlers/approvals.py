@@ -10,14 +10,15 @@ from core import approvals, buttons
 from core.approvals import PlanStatus, SentPlan, Status
 from core.channel import Action, Outbound, Rows
 from core.i18n import Html, escape
-from core.mentors import mentees_of
+from core.mentors import note_language
 from core.plans import HabitDraft
 from handlers.common import Answer, plain, text
 from handlers.mentoring import local_day, name_of, tell
 from handlers.plan_words import describe_habit
 from handlers.reminders import language_of
 from handlers.turn import HasServices, Turn
-from storage.models import Mentorship, Participant, PlanReview
+from storage.mentoring import Mentorship, PlanReview
+from storage.models import Participant
 
 _ACTIONS = ("approve", "changes")
 MENTOR_WAITING_SHOWN = 5  # /mentor re-sends at most this many plans waiting for a decision
@@ -96,7 +97,7 @@ async def send_to_mentor(session: AsyncSession, context: HasServices, sent: Sent
     """After the commit: the plan to the mentor, in their language (unreachable: they see it in
     /mentor)."""
     mentorship = sent.mentorship
-    if mentorship.mentor_person_id is None:
+    if mentorship.mentor_person_id is None or sent.unchanged:
         return
     body, rows = for_mentor(
         context, mentor_language(context, mentorship), sent.participant, sent.review
@@ -109,6 +110,8 @@ def saved_note(context: HasServices, lang: str, sent: SentPlan | None) -> str:
     """Under "plan saved": to whom it went, or that no mentor has it."""
     if sent is None:
         return text(context, lang, "approval.saved_no_mentor")
+    if sent.unchanged:
+        return text(context, lang, f"approval.saved_unchanged_{sent.review.state}")
     name = sent.mentorship.mentor_name or plain(context, lang, "mentor.unnamed")
     return text(context, lang, "approval.saved_sent", mentor=name)
 
@@ -117,14 +120,8 @@ async def waiting_for(
     session: AsyncSession, context: HasServices, lang: str, person_id: int
 ) -> Answer:
     """For /mentor: the plans waiting for this mentor's decision, each with its buttons."""
-    answer: Answer = []
-    for mentee in await mentees_of(session, person_id):
-        status = await approvals.status_of(session, mentee.participant.id)
-        if status.status is Status.WAITING and status.review is not None:
-            answer.append(for_mentor(context, lang, mentee.participant, status.review))
-        if len(answer) >= MENTOR_WAITING_SHOWN:
-            break
-    return answer
+    waiting = await approvals.waiting_for_mentor(session, person_id, MENTOR_WAITING_SHOWN)
+    return [for_mentor(context, lang, participant, review) for review, participant in waiting]
 
 
 def _parse(data: str | None) -> tuple[str, int] | None:
@@ -143,6 +140,7 @@ async def approval_button(turn: Turn) -> None:
     async with services.db.begin() as session:
         reader = await turn.identify(session)
         lang = reader.lang
+        await note_language(session, turn.person_id, lang)
         if parsed is None:
             decided = None
         elif parsed[0] == "approve":

@@ -9,19 +9,22 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core import buttons, mentors
 from core.approvals import submit
 from core.channel import Action, Outbound, Rows
+from core.i18n import Html
 from handlers.approvals import for_mentor, waiting_for
 from handlers.common import Answer, plain, text
 from handlers.mentoring import local_day, name_of, tell
 from handlers.reminders import language_of
 from handlers.turn import HasServices, Turn
-from storage.models import Mentorship, Participant
+from storage.mentoring import Mentorship
+from storage.models import Participant
 
-_SIMPLE = ("invite",)  # no argument
 _WITH_ID = ("withdraw", "accept", "decline")  # the invitation's id
+_NONE = "-"  # "invite" when no invitation was open
 
 
-def _invite_button(context: HasServices, lang: str, key: str) -> Action:
-    return Action(plain(context, lang, key), buttons.pack(buttons.MENTOR, "invite"))
+def _invite_button(context: HasServices, lang: str, label: str, replaces: str) -> Action:
+    """A new link, replacing invitation `replaces` (`mentors.invitation_key`)."""
+    return Action(plain(context, lang, label), buttons.pack(buttons.MENTOR, "invite", replaces))
 
 
 async def own_mentor_view(
@@ -31,6 +34,7 @@ async def own_mentor_view(
     now = turn.services.clock()
     active = await mentors.active_mentor(session, participant.id)
     waiting = await mentors.open_invitation(session, participant.id, now)
+    replaces = await mentors.invitation_key(session, participant.id)
     lines: list[str] = []
     rows: list[list[Action]] = []
     if active is not None:
@@ -48,17 +52,17 @@ async def own_mentor_view(
         rows.extend(_waiting_rows(turn, lang, waiting))
     elif active is not None:
         lines.append(text(turn, lang, "mentor.change_hint"))
-        rows.append([_invite_button(turn, lang, "mentor.button_other")])
+        rows.append([_invite_button(turn, lang, "mentor.button_other", replaces)])
     else:
         lines.append(text(turn, lang, "mentor.none_yet"))
-        rows.append([_invite_button(turn, lang, "mentor.button_invite")])
+        rows.append([_invite_button(turn, lang, "mentor.button_invite", replaces)])
     return "\n\n".join(lines), rows
 
 
 def _waiting_rows(turn: Turn, lang: str, waiting: Mentorship) -> list[list[Action]]:
     withdraw = buttons.pack(buttons.MENTOR, "withdraw", str(waiting.id))
     return [
-        [_invite_button(turn, lang, "mentor.button_new_link")],
+        [_invite_button(turn, lang, "mentor.button_new_link", str(waiting.id))],
         [Action(plain(turn, lang, "mentor.button_withdraw"), withdraw)],
     ]
 
@@ -90,17 +94,19 @@ async def _mentees_view(session: AsyncSession, turn: Turn, lang: str) -> str | N
         )
         for m in mentees
     ]
-    return text(turn, lang, "mentor.mentees", count=len(mentees), lines="\n".join(lines))
+    listed = Html("\n".join(lines))  # each line rendered (escaped) already
+    return text(turn, lang, "mentor.mentees", count=len(mentees), lines=listed)
 
 
 async def show_mentor(turn: Turn) -> None:
     """/mentor: a participant's mentor (or how to ask one); a mentor's mentees."""
     answer: Answer = []
-    async with turn.services.db() as session:
+    async with turn.services.db.begin() as session:
         reader = await turn.identify(session)
         lang = reader.lang
         mentees = await _mentees_view(session, turn, lang)
         if mentees is not None:
+            await mentors.note_language(session, turn.person_id, lang)
             answer.append((mentees, None))
             answer.extend(await waiting_for(session, turn, lang, turn.person_id))
         if reader.participant is not None:
@@ -112,12 +118,12 @@ async def show_mentor(turn: Turn) -> None:
 
 
 def _parse(data: str | None) -> tuple[str, int | None] | None:
-    """("invite", None) or (action, invitation id); None for anything we could not have sent."""
-    button = buttons.unpack(data, buttons.MENTOR, dict.fromkeys(_SIMPLE, frozenset({""})))
-    if button is not None:
-        return button.action, None
+    """(action, invitation id; None: "invite" when none was open); None for anything we could
+    not have sent."""
     parts = (data or "").split(":")
-    if len(parts) == 3 and parts[0] == buttons.MENTOR and parts[1] in _WITH_ID:
+    if parts == [buttons.MENTOR, "invite", _NONE]:
+        return "invite", None
+    if len(parts) == 3 and parts[0] == buttons.MENTOR and parts[1] in (*_WITH_ID, "invite"):
         number = buttons.parse_id(parts[2])
         if number is not None:
             return parts[1], number
@@ -144,12 +150,17 @@ async def mentor_button(turn: Turn) -> None:
             await turn.ask_for_code(lang)
             return
         now = turn.services.clock()
+        alert = False
         if action == "withdraw":
             assert number is not None
             if not await mentors.withdraw(session, participant, number, now):
                 await turn.answer_button(plain(turn, lang, "button.stale"), alert=True)
                 return
-            notice = plain(turn, lang, "mentor.withdrawn")
+            notice: str | None = plain(turn, lang, "mentor.withdrawn")
+            view = await own_mentor_view(session, turn, lang, participant)
+        elif await mentors.invitation_key(session, participant.id) != str(number or _NONE):
+            # A "new link" from an older message: the link made since stays valid.
+            notice, alert = plain(turn, lang, "button.stale"), True
             view = await own_mentor_view(session, turn, lang, participant)
         else:
             replaced = await mentors.open_invitation(session, participant.id, now)
@@ -159,7 +170,7 @@ async def mentor_button(turn: Turn) -> None:
                 body = text(turn, lang, "mentor.old_link_void") + "\n\n" + body
             notice = None
             view = (body, _waiting_rows(turn, lang, invitation))
-    await turn.answer_button(notice)
+    await turn.answer_button(notice, alert=alert)
     await turn.edit_or_reply(*view)
 
 
@@ -228,7 +239,9 @@ async def _decide(turn: Turn, invitation_id: int, *, accept: bool) -> None:
         key = "mentor.accepted" if accept else "mentor.declined"
         body = text(turn, lang, key, name=name_of(participant), cohort=participant.cohort.name)
         # A plan already saved comes to the new mentor at once.
-        sent = await submit(session, participant, services.clock()) if accept else None
+        sent = None
+        if accept and not decision.unchanged:
+            sent = await submit(session, participant, services.clock())
         plan_view = for_mentor(turn, lang, participant, sent.review) if sent else None
         news = text(
             turn,

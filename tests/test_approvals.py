@@ -13,7 +13,7 @@ from core.cohorts import get_cohort
 from core.report_files import summary_rows
 from core.reports import cohort_report
 from core.staff import add_facilitator
-from storage.models import PlanReview
+from storage.mentoring import Mentorship, PlanReview
 from tests.harness import Person, RunningBot, joined
 from tests.people import new_person
 from tests.planning import joined_person, write_plan
@@ -43,6 +43,14 @@ async def reviews(db: async_sessionmaker[AsyncSession]) -> list[tuple[str, str |
             select(PlanReview.state, PlanReview.comment).order_by(PlanReview.id)
         )
         return [(state, comment) for state, comment in rows.all()]
+
+
+async def change_plan(person: Person, title: str) -> None:
+    """A real change to the saved plan (its title), saved."""
+    await person.send("/rencana")
+    await person.press("Ubah judul")
+    await person.send(title)
+    await person.press("Simpan")
 
 
 def news(bot: RunningBot, person: Person) -> str:
@@ -104,11 +112,43 @@ async def test_changes_asked_then_the_new_plan_sent_again(
         ("changes", "Tambahkan target mingguan untuk apel pagi."),
         ("approved", None),
     ]
-    # A change after approval goes for approval again; the approval stays in the history.
+    # Saved again without a change: the approval stands, nothing goes to the mentor.
+    before = len(bot.standin.messages(siti.user_id))
     await budi.send("/rencana")
-    await budi.press("Simpan")
+    out = await budi.press("Simpan")
+    assert "sama dengan yang sudah disetujui mentor Anda" in joined(out)
+    assert [s for s, _ in await reviews(db)] == ["changes", "approved"]
+    assert len(bot.standin.messages(siti.user_id)) == before
+    # A change after approval goes for approval again; the approval stays in the history.
+    await change_plan(budi, "Pelayanan izin selesai dalam setengah hari")
     assert [s for s, _ in await reviews(db)] == ["changes", "approved", "waiting"]
+    assert "setengah hari" in news(bot, siti)
     assert "menunggu persetujuan" in joined(await budi.send("/progres"))
+    # Saved again unchanged while it waits: still one waiting, not sent twice.
+    before = len(bot.standin.messages(siti.user_id))
+    await budi.send("/rencana")
+    out = await budi.press("Simpan")
+    assert "masih menunggu persetujuan mentor Anda" in joined(out)
+    assert [s for s, _ in await reviews(db)] == ["changes", "approved", "waiting"]
+    assert len(bot.standin.messages(siti.user_id)) == before
+
+
+@pytest.mark.channels("memory")
+async def test_the_same_mentor_accepting_a_new_link_keeps_the_approval(
+    bot: RunningBot, db: async_sessionmaker[AsyncSession]
+) -> None:
+    budi = await joined_person(bot)
+    siti = await with_mentor(bot, budi)
+    await write_plan(budi)
+    await siti.press("Setujui")
+    await with_mentor(bot, budi, first=False)  # Budi asks again; Siti accepts again
+    assert await reviews(db) == [("approved", None)]
+    assert "disetujui mentor Anda pada" in joined(await budi.send("/rencana"))
+    await budi.send("/batal")
+    async with db() as session:
+        states = (await session.scalars(select(Mentorship.state).order_by(Mentorship.id))).all()
+    assert states == ["active", "withdrawn"]  # the same mentorship goes on
+    assert "Mentor Anda: <b>Siti</b>" in joined(await budi.send("/mentor"))
 
 
 @pytest.mark.channels("memory")
@@ -172,9 +212,8 @@ async def test_only_the_mentor_now_decides_and_only_once(
         await refused(budi, forged)
     await refused(budi, "apv", "sudah tidak berlaku")  # no feature's data at all
     assert await reviews(db) == [("waiting", None)]
-    # Saved again: the first copy's buttons are stale.
-    await budi.send("/rencana")
-    await budi.press("Simpan")
+    # Changed: the first copy's buttons are stale.
+    await change_plan(budi, "Pelayanan izin selesai dalam setengah hari")
     out = await siti.press_data(*approve)
     assert any("tidak bisa diputuskan lagi" in (r.text or "") for r in out)
     newer = button(siti, "Setujui")
@@ -182,8 +221,7 @@ async def test_only_the_mentor_now_decides_and_only_once(
     await refused(siti, newer[1])  # pressed twice: decided once
     assert [s for s, _ in await reviews(db)] == ["superseded", "approved"]
     # A new mentor: the former one's buttons no longer decide anything.
-    await budi.send("/rencana")
-    await budi.press("Simpan")
+    await change_plan(budi, "Pelayanan izin selesai dalam dua jam")
     old = button(siti, "Setujui")
     await with_mentor(bot, budi, 3003, "Agus", first=False)
     await refused(siti, old[1])
@@ -245,8 +283,7 @@ async def test_a_plan_waiting_for_a_mentor_who_left_waits_for_nobody(
     siti = await with_mentor(bot, budi)
     await write_plan(budi)
     await siti.press("Setujui")
-    await budi.send("/rencana")
-    await budi.press("Simpan")  # changed: waiting again
+    await change_plan(budi, "Pelayanan izin selesai dalam dua jam")  # waiting again
     await siti.send("/hapusdata")
     await siti.press("Ya, hapus")
     assert "belum ada mentor untuk menyetujui" in joined(await budi.send("/rencana"))

@@ -115,3 +115,39 @@ async def test_the_facilitator_announces_sends_a_file_and_the_participant_is_rea
     after = text.split("(sekarang Anda / you are now: Budi, id 1001)", 1)[1]
     assert "Aksi> 🗓 Jadwal Pelatihan Revolusi Mental Angkatan I (demo)" in after
     assert "Aksi> 📢 Pengumuman" not in after  # shown once, as the ✉ line, not again
+
+
+async def test_the_demo_mentor_approves_a_plan_and_the_participant_can_ask_theirs(
+    db_url: str, telegram: bool
+) -> None:
+    out = io.StringIO()
+    lines = [
+        "/start",
+        "#2",  # no full name
+        "#1",  # no unit
+        ":mentor",
+        "/mentor",
+        "#1",  # approve the plan shown last
+        "/mentor",
+        ":peserta",
+        "/mentor",
+        "#1",  # a link for my mentor
+    ]
+    settings = Settings(  # type: ignore[call-arg]
+        _env_file=None, database_url=db_url, aksi_reminder_tick_seconds=0
+    )
+    local = LocalChat(settings, telegram=telegram, stdin=Script(lines, out), stdout=out)
+    await local.run()
+    text = out.getvalue()
+    assert "(sekarang Anda / you are now: Hendra (mentor), id 1003)" in text
+    first, second = text.split("Anda> #1\n  ⓘ Tersimpan ✅\nAksi (diperbarui)> ✅ Rencana", 1)
+    assert "Binaan Anda (2):" in first and "<b>" not in first  # markup shown as text
+    assert first.count("mengirim rencana aksi untuk Anda setujui") == 2
+    assert "Rencana aksi Sri\n      1. Minum air 8 gelas — Setiap hari" in first
+    assert second.startswith(" aksi Andi Pratama, S.Kom. disetujui")
+    mentor_again = second.split("Anda> /mentor", 1)[1].split(":peserta", 1)[0]
+    assert mentor_again.count("mengirim rencana aksi untuk Anda setujui") == 1  # Sri's waits
+    assert "Andi Pratama, S.Kom. (Pelatihan" not in mentor_again
+    participant = text.split("(sekarang Anda / you are now: Budi, id 1001)", 1)[1]
+    assert "Anda belum punya mentor" in participant
+    assert "?start=m-" in participant  # the link to give Hendra (`/start m-…` as him)

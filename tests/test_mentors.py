@@ -11,10 +11,12 @@ from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core import mentors
-from storage.models import Mentorship
+from storage.mentoring import Mentorship
+from storage.models import Participant
 from tests.harness import Clock, Person, RunningBot, joined
 from tests.test_confirmations import member
 
@@ -69,6 +71,8 @@ async def test_invited_accepted_and_both_sides_see_it(
     assert "Mentor Anda: <b>Siti</b>" in joined(out)
     out = await siti.send("/mentor")
     assert "Binaan Anda</b> (1)" in joined(out)
+    assert "• <b>Budi</b>" in joined(out)  # the mentee's line as markup, not escaped twice
+    assert "&lt;" not in joined(out)
     assert "Angkatan I" in joined(out)
     [(state, mentor, kept)] = await rows(db)
     assert state == "active" and mentor is not None and kept == token
@@ -127,6 +131,45 @@ async def test_a_new_link_voids_the_old_one_and_a_link_can_be_withdrawn(
     out = await bot.person(3001, "Siti").send(f"/start {new}")
     assert "sudah dipakai atau dibatalkan" in joined(out)
     assert [state for state, _, _ in await rows(db)] == ["withdrawn", "withdrawn"]
+
+
+async def test_a_new_link_button_from_an_older_message_leaves_the_newer_link(
+    bot: RunningBot, db: async_sessionmaker[AsyncSession]
+) -> None:
+    budi = await member(bot)
+    await invitation_link(budi)
+    older = button_data(budi, "Buat tautan baru")
+    out = await budi.press("Buat tautan baru")
+    newer = TOKEN.findall(joined(out))[0]
+    out = await budi.press_data(*older)  # the first message's button, pressed later
+    alerts = [r.text or "" for r in out if r.method == "answerCallbackQuery"]
+    assert any("tidak berlaku" in a for a in alerts), alerts
+    assert newer in joined(out)  # shown the link that stands
+    assert [(state, token) for state, _, token in await rows(db)][-1] == ("invited", newer)
+    out = await bot.person(3001, "Siti").send(f"/start {newer}")
+    assert "meminta Anda menjadi mentornya" in joined(out)
+
+
+async def test_one_active_mentor_and_one_open_link_even_past_the_rules(
+    bot: RunningBot, db: async_sessionmaker[AsyncSession]
+) -> None:
+    """The database itself refuses a second active mentor or open link for a participant
+    (two workers at once): the partial unique indexes."""
+    await member(bot)
+    async with db() as session:
+        [participant_id] = (await session.scalars(select(Participant.id))).all()
+    for state in ("active", "invited"):
+        async with db.begin() as session:
+            session.add(Mentorship(participant_id=participant_id, state=state, source="cli"))
+        with pytest.raises(IntegrityError):
+            async with db.begin() as session:
+                session.add(Mentorship(participant_id=participant_id, state=state, source="cli"))
+    async with db.begin() as session:  # any number of ended ones
+        for _ in range(2):
+            session.add(Mentorship(participant_id=participant_id, state="ended", source="cli"))
+    assert sorted(state for state, _, _ in await rows(db)) == [
+        "active", "ended", "ended", "invited"
+    ]  # fmt: skip
 
 
 async def test_the_link_belongs_to_whoever_opened_it_first(

@@ -9,7 +9,8 @@ from sqlalchemy import inspect
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-import storage.models  # noqa: F401  (the tables, registered on Base)
+import storage.mentoring  # the tables, registered on Base
+import storage.models  # noqa: F401
 from storage.base import Base
 from storage.db import current_revision, downgrade, upgrade
 

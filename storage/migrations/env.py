@@ -5,7 +5,8 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy.engine import Connection
 
-import storage.models  # noqa: F401  (the tables, registered on Base)
+import storage.mentoring  # the tables, registered on Base
+import storage.models  # noqa: F401
 from storage.base import Base
 
 config = context.config

@@ -1,0 +1,84 @@
+"""The tables of the training's supervised workflow (LAN's rules): who mentors whom, and the
+action plan as sent for the mentor's approval. Times are UTC (`storage.base`)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, Integer, String, Text, text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from storage.base import Base, UTCDateTime, utcnow
+
+
+class Mentorship(Base):
+    """A participant's mentor (their direct superior or coach), from the invitation on.
+
+    state: invited (a link waits for the mentor; `token` until `expires_at`, bound to whoever
+    opens it first), active (`mentor_person_id` mentors the participant), declined, withdrawn
+    (the participant made a new link or cancelled it), ended (another mentor took over, or it
+    was ended). Rows are never overwritten: the history of who mentored whom, and when."""
+
+    __tablename__ = "mentorships"
+    # At most one active mentor and one open invitation per participant, whatever two
+    # workers or two quick taps do at once (core.mentors also locks the participant's row).
+    __table_args__ = tuple(
+        Index(
+            f"uq_mentorships_one_{state}",
+            "participant_id",
+            unique=True,
+            sqlite_where=text(f"state = '{state}'"),
+            postgresql_where=text(f"state = '{state}'"),
+        )
+        for state in ("active", "invited")
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    participant_id: Mapped[int] = mapped_column(
+        ForeignKey("participants.id", ondelete="CASCADE"), index=True
+    )
+    mentor_person_id: Mapped[int | None] = mapped_column(
+        ForeignKey("people.id", ondelete="CASCADE"), nullable=True, index=True
+    )
+    mentor_name: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    # The mentor's language as last seen (None: the default), for what is sent to them.
+    mentor_language: Mapped[str | None] = mapped_column(String(8), nullable=True)
+    state: Mapped[str] = mapped_column(String(16))
+    token: Mapped[str | None] = mapped_column(String(32), nullable=True, unique=True)
+    opened_by: Mapped[int | None] = mapped_column(
+        ForeignKey("people.id", ondelete="SET NULL"), nullable=True
+    )
+    source: Mapped[str] = mapped_column(String(8))  # "link" or "cli"
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class PlanReview(Base):
+    """The action plan as sent to the mentor, and their decision (core.approvals).
+
+    state: waiting, approved, changes (with the mentor's `comment`), superseded (the plan was
+    saved again before a decision). A saved change after a decision is a new row: the history
+    of what was approved, when and by whom, is never overwritten. `snapshot` is the plan as
+    sent (JSON: title and habits)."""
+
+    __tablename__ = "plan_reviews"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    participant_id: Mapped[int] = mapped_column(
+        ForeignKey("participants.id", ondelete="CASCADE"), index=True
+    )
+    mentorship_id: Mapped[int | None] = mapped_column(
+        ForeignKey("mentorships.id", ondelete="SET NULL"), nullable=True, index=True
+    )
+    snapshot: Mapped[str] = mapped_column(Text)
+    state: Mapped[str] = mapped_column(String(16))
+    comment: Mapped[str | None] = mapped_column(Text, nullable=True)
+    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    decided_by: Mapped[int | None] = mapped_column(
+        ForeignKey("people.id", ondelete="SET NULL"), nullable=True
+    )
+    # The mentor pressed "ask for changes": their next typed text is the comment.
+    comment_asked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
