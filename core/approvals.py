@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 
 from sqlalchemy import select, update
@@ -21,8 +21,9 @@ from sqlalchemy.orm import selectinload
 
 from core.mentors import State as MentorState
 from core.mentors import active_mentor
+from core.milestones import milestones_of, snapshot_of
 from core.plans import load_plan
-from storage.mentoring import Mentorship, PlanReview
+from storage.mentoring import Mentorship, Milestone, PlanReview
 from storage.models import ActionPlan, Participant
 
 COMMENT_MAX = 1000
@@ -52,14 +53,18 @@ class PlanStatus:
     review: PlanReview | None = None  # the latest decision or the one waiting
 
 
-def snapshot(plan: ActionPlan) -> str:
-    """The plan as sent: its title and its current habits."""
+def snapshot(plan: ActionPlan, milestones: list[Milestone]) -> str:
+    """The plan as sent: its title, its current habits and its milestones (the key only when
+    there are some, so a plan sent before milestones existed reads the same)."""
     habits = [
         {"name": h.name, "kind": h.kind, "unit": h.unit, "target": h.target, "schedule": h.schedule}
         for h in plan.habits
         if h.removed_at is None
     ]
-    return json.dumps({"title": plan.title, "habits": habits}, ensure_ascii=False)
+    data: dict[str, object] = {"title": plan.title, "habits": habits}
+    if milestones:
+        data["milestones"] = snapshot_of(milestones)
+    return json.dumps(data, ensure_ascii=False)
 
 
 @dataclass(frozen=True)
@@ -79,7 +84,7 @@ async def submit(session: AsyncSession, participant: Participant, now: datetime)
     plan = await load_plan(session, participant.id)
     if mentorship is None or plan is None:
         return None
-    sent_now = snapshot(plan)
+    sent_now = snapshot(plan, await milestones_of(session, participant.id))
     latest = await _latest(session, participant.id)
     if (
         latest is not None
@@ -301,3 +306,11 @@ def plan_of(review: PlanReview) -> tuple[str, list[dict[str, object]]]:
     """The title and habits of the plan as it was sent."""
     data = json.loads(review.snapshot)
     return str(data.get("title", "")), list(data.get("habits", []))
+
+
+def milestones_sent(review: PlanReview) -> list[tuple[str, date]]:
+    """The milestones (title, due date) of the plan as it was sent."""
+    data = json.loads(review.snapshot)
+    return [
+        (str(m["title"]), date.fromisoformat(str(m["due"]))) for m in data.get("milestones", [])
+    ]

@@ -23,6 +23,7 @@ GUIDE = "gd"  # the next step offered after joining (handlers.guide)
 MENU = "menu"  # the main menu (handlers.menu)
 MENTOR = "mtr"  # a mentor's invitation, asked and answered (handlers.mentors)
 APPROVAL = "apv"  # a mentor's decision on an action plan (handlers.approvals)
+MILESTONE = "mst"  # the action plan's milestones (handlers.milestones)
 MAX_BYTES = 64  # Telegram's limit for callback_data
 _ID = re.compile(r"^[1-9][0-9]{0,9}$")  # ASCII only: str.isdigit() accepts "²", int() does not
 

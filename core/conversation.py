@@ -40,6 +40,9 @@ class Ask(StrEnum):
     OFFER_PLAN = "offer_plan"
     OFFER_TIME = "offer_time"
     OFFER_TITLE = "offer_title"
+    # /tahapan: a new milestone's title, then its date (handlers.milestones).
+    MILESTONE_TITLE = "ms_title"
+    MILESTONE_DUE = "ms_due"
 
 
 PROFILE = frozenset({Ask.FULL_NAME, Ask.UNIT, Ask.EDIT_FULL_NAME, Ask.EDIT_UNIT})
@@ -47,6 +50,7 @@ EDITING = frozenset({Ask.EDIT_FULL_NAME, Ask.EDIT_UNIT})
 CHECKIN = frozenset({Ask.CHECKIN_NOTE, Ask.CHECKIN_PICK, Ask.CHECKIN_REASON, Ask.CHECKIN_VALUE})
 REMINDERS = frozenset({Ask.REMINDER_TIME, Ask.PAUSE_UNTIL})
 OFFERS = frozenset({Ask.OFFER_PLAN, Ask.OFFER_TIME, Ask.OFFER_TITLE})
+MILESTONES = frozenset({Ask.MILESTONE_TITLE, Ask.MILESTONE_DUE})
 # The data each state carries, in its stored order.
 _HABIT_DAY = frozenset({Ask.CHECKIN_PICK, Ask.CHECKIN_REASON, Ask.CHECKIN_VALUE})
 _DAY = frozenset({Ask.CHECKIN_NOTE, *OFFERS})

@@ -9,6 +9,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
+from core.approvals import history
+from core.milestones import milestones_of
 from core.participants import effective_timezone
 from core.plans import load_plan
 from core.reports import export_status
@@ -50,10 +52,10 @@ async def personal_csv(
     *,
     separator: str,
 ) -> bytes:
-    """Profile, plan, habits, every check-in and reflection of each membership (cohort), one
-    row each, with headers and words from `label` (the reader's language), written as
-    `core.spreadsheet` writes every CSV: typed text never runs as a formula, numbers with the
-    decimal mark that goes with `separator`."""
+    """Profile, plan, habits, every check-in and reflection, the milestones and the mentor's
+    decisions on the plan of each membership (cohort), one row each, with headers and words
+    from `label` (the reader's language), written as `core.spreadsheet` writes every CSV: typed
+    text never runs as a formula, numbers with the decimal mark that goes with `separator`."""
     rows: list[list[str]] = []
     for participant in people:
         await _membership_rows(session, rows, participant, label, describe_schedule, separator)
@@ -131,3 +133,13 @@ async def _membership_rows(
     )
     for n in notes:
         row("reflection", n.day, note=n.text)
+    for m in await milestones_of(session, participant.id):
+        done = f"{label('csv.milestone_done')} {m.done_on.isoformat()}" if m.done_on else ""
+        row("milestone", m.due_on, note=m.title, status=done or label("csv.milestone_open"))
+    for review in await history(session, participant.id):
+        row(
+            "approval",
+            local_day(review.decided_at or review.submitted_at),
+            status=label(f"csv.approval_{review.state}"),
+            note=review.comment or "",
+        )

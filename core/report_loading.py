@@ -21,6 +21,8 @@ from core.approvals import Status, latest_decisions
 from core.checkins import Logged
 from core.contacts import reachable
 from core.habits import local_today
+from core.milestones import Tally as Milestones
+from core.milestones import tallies
 from core.participants import effective_timezone
 from core.roster import not_joined
 from storage.models import (
@@ -58,12 +60,13 @@ class _Loaded:
     reflections: dict[tuple[int, date], str]
     not_joined: list[RosterEntry]
     decisions: dict[int, Status]  # participant -> their mentor's latest (core.approvals)
+    milestones: dict[int, Milestones]  # participant -> their milestones (core.milestones)
 
 
 async def _load(
     session: AsyncSession, cohort: Cohort, now: datetime, *, since: date | None, notes: bool
 ) -> _Loaded:
-    """Everything a report needs, in seven queries at most. `since`: the first day of check-ins
+    """Everything a report needs, in eight queries at most. `since`: the first day of check-ins
     wanted (None: all)."""
     participants = (
         await session.execute(
@@ -121,4 +124,9 @@ async def _load(
         reflections,
         await not_joined(session, cohort.id),
         await latest_decisions(session, cohort.id),
+        await tallies(
+            session,
+            [m.participant.id for m in ordered],
+            {m.participant.id: m.today for m in ordered},
+        ),
     )

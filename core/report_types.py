@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
 
+from core.milestones import Tally as Milestones
 from storage.models import Cohort, RosterEntry
 
 
@@ -74,6 +75,7 @@ class PersonReport:
     done: int = 0  # due habits done today (numeric: target reached)
     skipped: int = 0  # habits scheduled today and skipped with a reason
     approval: str = "no_plan"  # the plan's approval by the mentor (core.approvals.Status)
+    milestones: Milestones | None = None  # None: no milestone written
 
 
 @dataclass(frozen=True)

@@ -112,6 +112,7 @@ def _person(member: _Member, loaded: _Loaded) -> PersonReport:
         week=_week(member, loaded),
         unreachable=member.unreachable,
         approval=plan_status(bool(member.habits), loaded.decisions.get(p.id)),
+        milestones=loaded.milestones.get(p.id),
     )
 
 

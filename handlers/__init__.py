@@ -17,6 +17,7 @@ from handlers import (
     guide,
     mentors,
     menu,
+    milestones,
     mydata,
     onboarding,
     plan,
@@ -47,6 +48,7 @@ COMMANDS: list[tuple[tuple[str, str], Feature]] = [
     (("bahasa", "language"), settings.choose_language),
     (("bantuan", "help"), show_help),
     (("menu", "menu"), menu.show_menu),
+    (("tahapan", "milestones"), milestones.show_milestones),
     (("mentor", "mentor"), mentors.show_mentor),
     (("dataku", "mydata"), mydata.send_my_data),
     (("hapusdata", "deletedata"), mydata.ask_delete),
@@ -65,6 +67,7 @@ MENU = {
         "bahasa",
         "menu",
         "bantuan",
+        "tahapan",
         "mentor",
         "dataku",
         "hapusdata",
@@ -81,6 +84,7 @@ MENU = {
         "language",
         "menu",
         "help",
+        "milestones",
         "mentor",
         "mydata",
         "deletedata",
@@ -130,6 +134,7 @@ BUTTONS: list[tuple[str, Feature]] = [
     (buttons.MENU, menu.menu_button(COMMANDS_OF_MENU)),
     (buttons.MENTOR, mentors.mentor_button),
     (buttons.APPROVAL, approvals.approval_button),
+    (buttons.MILESTONE, milestones.milestone_button),
 ]
 
 

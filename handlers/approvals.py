@@ -12,6 +12,7 @@ from core.channel import Action, Outbound, Rows
 from core.i18n import Html, escape
 from core.mentors import note_language
 from core.plans import HabitDraft
+from core.timefmt import weekday_date
 from handlers.common import Answer, plain, text
 from handlers.mentoring import local_day, name_of, tell
 from handlers.plan_words import describe_habit
@@ -59,6 +60,10 @@ def _plan_lines(context: HasServices, lang: str, review: PlanReview) -> str:
             schedule=str(habit.get("schedule", "daily")),
         )
         lines.append(f"{i}. {describe_habit(context, lang, draft)}")
+    milestones = approvals.milestones_sent(review)
+    if milestones:
+        lines.append(text(context, lang, "milestone.sent_heading"))
+        lines.extend(f"• {escape(title)} — {weekday_date(due, lang)}" for title, due in milestones)
     return "\n".join(lines)
 
 

@@ -10,7 +10,9 @@ from core import buttons, mentors
 from core.approvals import submit
 from core.channel import Action, Outbound, Rows
 from core.i18n import Html
+from core.milestones import Tally, tallies
 from handlers.approvals import for_mentor, waiting_for
+from handlers.checkin_view import today_of
 from handlers.common import Answer, plain, text
 from handlers.mentoring import local_day, name_of, tell
 from handlers.reminders import language_of
@@ -78,10 +80,20 @@ def _waiting_text(turn: Turn, lang: str, participant: Participant, waiting: Ment
     )
 
 
+def _steps(context: HasServices, lang: str, counts: Tally | None) -> str:
+    """A mentee's milestones after their line: done of all, and how many are late."""
+    if counts is None:
+        return ""
+    key = "mentor.mentee_milestones_late" if counts.overdue else "mentor.mentee_milestones"
+    return text(context, lang, key, done=counts.done, total=counts.total, late=counts.overdue)
+
+
 async def _mentees_view(session: AsyncSession, turn: Turn, lang: str) -> str | None:
     mentees = await mentors.mentees_of(session, turn.person_id)
     if not mentees:
         return None
+    today = {m.participant.id: today_of(turn, m.participant) for m in mentees}
+    steps = await tallies(session, list(today), today)
     lines = [
         text(
             turn,
@@ -92,6 +104,7 @@ async def _mentees_view(session: AsyncSession, turn: Turn, lang: str) -> str | N
             cohort=m.cohort.name,
             code=m.cohort.code,
         )
+        + _steps(turn, lang, steps.get(m.participant.id))
         for m in mentees
     ]
     listed = Html("\n".join(lines))  # each line rendered (escaped) already

@@ -10,6 +10,7 @@ from core.approvals import status_of
 from core.checkins import HabitProgress
 from core.heatmap import RECENT_WEEKS, habit_cells, shown_period
 from core.i18n import Html
+from core.milestones import milestones_of, tally
 from core.numbers import percent
 from core.pictures import HeatmapRow, heatmap_png
 from core.plans import HabitDraft, load_plan
@@ -19,6 +20,7 @@ from handlers.checkin_view import today_of
 from handlers.common import plain, text
 from handlers.plan_words import WEEKDAY_KEYS, describe_habit
 from handlers.turn import HasServices, NotSent, Turn
+from storage.mentoring import Milestone
 from storage.models import Participant
 
 log = logging.getLogger(__name__)
@@ -40,6 +42,26 @@ def summary_line(context: HasServices, lang: str, item: HabitProgress) -> str:
         streak=streak_length(context, lang, item, stats.current_streak),
         c30=percent(stats.completion_30, lang),
         strength=percent(stats.strength, lang),
+    )
+
+
+def milestone_line(
+    context: HasServices, lang: str, milestones: list[Milestone], today: date
+) -> str | None:
+    """The milestones in one line (None: none written), the late ones named."""
+    if not milestones:
+        return None
+    counts = tally(milestones, today)
+    if not counts.overdue:
+        return text(context, lang, "milestone.progress", done=counts.done, total=counts.total)
+    return text(
+        context,
+        lang,
+        "milestone.progress_overdue",
+        done=counts.done,
+        total=counts.total,
+        overdue=counts.overdue,
+        titles="; ".join(counts.overdue_titles),
     )
 
 
@@ -133,12 +155,19 @@ async def show_progress(turn: Turn) -> None:
         approval = status_line(
             turn, reader.lang, participant, await status_of(session, participant.id)
         )
+        steps = milestone_line(
+            turn,
+            reader.lang,
+            await milestones_of(session, participant.id),
+            today_of(turn, participant),
+        )
     lang = reader.lang
     if not items:
         await turn.reply(text(turn, lang, "checkin.no_plan"))
         return
     summary = render_summary(turn, lang, plan_title, items)
-    await turn.reply(summary + ("\n\n" + approval if approval else ""))
+    extra = "".join("\n\n" + line for line in (steps, approval) if line)
+    await turn.reply(summary + extra)
     try:
         png, caption = await heatmap_picture(turn, lang, participant, items, today)
         await turn.send_photo(png, plain(turn, lang, "file.progress"), caption)

@@ -84,6 +84,8 @@ def render_report(context: HasServices, lang: str, report: CohortReport) -> str:
                 blocks.append("\n".join(lines))
         blocks.append(render_week(context, lang, report))
         blocks.append(render_approvals(context, lang, report))
+        if any(p.milestones for p in report.people):
+            blocks.append(render_milestones(context, lang, report))
         if any(p.unreachable for p in report.people):
             blocks.append(text(context, lang, "report.unreachable_note"))
     if report.not_joined:
@@ -113,6 +115,30 @@ def render_approvals(context: HasServices, lang: str, report: CohortReport) -> s
                     f"{APPROVAL_MARK[state]} {escape(person.name)} — "
                     + plain(context, lang, f"report.approval_{state}")
                 )
+    return "\n".join(lines)
+
+
+def render_milestones(context: HasServices, lang: str, report: CohortReport) -> str:
+    """The action plans' milestones: how many are done, and who is late with which."""
+    written = [p for p in report.people if p.milestones is not None]
+    done = sum(p.milestones.done for p in written if p.milestones)
+    total = sum(p.milestones.total for p in written if p.milestones)
+    late = [p for p in written if p.milestones and p.milestones.overdue]
+    lines = [
+        text(
+            context,
+            lang,
+            "report.milestones",
+            people=len(written),
+            done=done,
+            total=total,
+            late=len(late),
+        )
+    ]
+    for person in late:
+        assert person.milestones is not None
+        titles = "; ".join(person.milestones.overdue_titles)
+        lines.append(f"⚠️ {escape(person.name)} — {escape(titles)}")
     return "\n".join(lines)
 
 

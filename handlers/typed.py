@@ -5,8 +5,9 @@ from __future__ import annotations
 from core import conversation
 from core.approvals import forget_comment
 from core.conversation import Ask
+from core.milestones import discard_draft as discard_milestone
 from core.plans import discard_draft, has_plan
-from handlers import announce, approvals, checkin, guide, plan, reminders
+from handlers import announce, approvals, checkin, guide, milestones, plan, reminders
 from handlers.common import Answer, text
 from handlers.onboarding import join, join_answer
 from handlers.profile import answer_profile
@@ -56,6 +57,8 @@ async def typed_text(turn: Turn) -> None:
             answer = await reminders.answer_text(session, turn, reader, typed)
         elif asked in conversation.CHECKIN:
             answer = await checkin.answer_text(session, turn, reader, typed)
+        elif asked in conversation.MILESTONES:
+            answer = await milestones.answer_text(session, turn, reader, typed)
         else:  # no question open: a facilitator's preview may wait for its buttons
             answer = await announce.preview_waits(session, turn) or [
                 (text(turn, lang, "fallback.text"), None)
@@ -78,6 +81,7 @@ async def cancel(turn: Turn) -> None:
             had_draft = had_question = False
         else:
             had_draft = await discard_draft(session, participant)
+            await discard_milestone(session, participant.id)
             had_question = conversation.waiting(participant) is not None
             conversation.clear(participant)
     if dropped is not None:

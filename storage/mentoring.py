@@ -3,9 +3,9 @@ action plan as sent for the mentor's approval. Times are UTC (`storage.base`).""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text, text
+from sqlalchemy import Date, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from storage.base import Base, UTCDateTime, utcnow
@@ -82,3 +82,22 @@ class PlanReview(Base):
     )
     # The mentor pressed "ask for changes": their next typed text is the comment.
     comment_asked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class Milestone(Base):
+    """A step of the participant's action plan with a date (*tahapan*; core.milestones): done
+    or not, with the local day it was marked done. A row without `due_on` is one being written
+    (its title typed, its date not yet); the participant's plan as sent to the mentor includes
+    the milestones' titles and dates."""
+
+    __tablename__ = "milestones"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    participant_id: Mapped[int] = mapped_column(
+        ForeignKey("participants.id", ondelete="CASCADE"), index=True
+    )
+    title: Mapped[str] = mapped_column(String(160))
+    due_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    done_on: Mapped[date | None] = mapped_column(Date, nullable=True)  # the participant's day
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

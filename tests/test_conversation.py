@@ -53,6 +53,8 @@ def test_stored_as_earlier_releases_stored_them() -> None:
         "offer_plan:20210903",
         "offer_time:20210903",
         "offer_title:20210903",
+        "ms_title",  # since milestones (handlers.milestones)
+        "ms_due",
     ]
 
 
@@ -64,6 +66,7 @@ def test_every_state_is_routed_once() -> None:
         conversation.REMINDERS,
         conversation.CHECKIN,
         conversation.OFFERS,
+        conversation.MILESTONES,
     ]
     for ask in Ask:
         assert sum(ask in g for g in groups) == 1, ask

@@ -116,6 +116,13 @@ NEVER_ONE_KEYS = {
     ("approval.ask_comment", "max"),
     ("approval.comment_long", "max"),
     ("upload.problem.impossible_date", "last"),
+    # A milestone's title: core.milestones.TITLE_MIN (3) to TITLE_MAX (150) characters; at most
+    # MAX_MILESTONES (8) of them.
+    ("milestone.ask_title", "min"),
+    ("milestone.ask_title", "max"),
+    ("milestone.title_short", "min"),
+    ("milestone.title_long", "max"),
+    ("milestone.too_many", "count"),
 }
 
 
