@@ -47,6 +47,8 @@ SUMMARY_COLUMNS = (
     "completion_7",
     "done_7",
     "due_7",
+    "milestones",
+    "milestones_late",
     "approval",
 )
 _MAX_WIDTH = 60  # characters; longer notes wrap in the cell instead
@@ -110,12 +112,14 @@ def summary_rows(report: CohortReport, label: Label) -> list[list[object]]:
                 week.completion,
                 _number(round(week.done, 2)),
                 _number(round(week.due, 2)),
+                f"{p.milestones.done}/{p.milestones.total}" if p.milestones else "",
+                p.milestones.overdue if p.milestones else None,
                 label(f"report.approval_{p.approval}"),
             ]
         )
     for entry in report.not_joined:
         joined: list[object] = [entry.name, entry.unit or "", entry.nip or "", None]
-        rows.append([*joined, label("report.state_not_joined"), None, None, None, None, None])
+        rows.append([*joined, label("report.state_not_joined"), *[None] * 7])
     return rows
 
 

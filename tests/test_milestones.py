@@ -16,12 +16,15 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core import milestones as rules
 from core.cohorts import get_cohort
+from core.report_files import SUMMARY_COLUMNS, summary_rows
+from core.reports import cohort_report
 from core.staff import add_facilitator
 from storage.mentoring import Milestone
 from tests.harness import Clock, Person, RunningBot, joined
 from tests.people import new_person
 from tests.planning import joined_person, write_plan
 from tests.test_approvals import news, reviews, with_mentor
+from tests.test_reports import label_in
 
 pytestmark = [
     pytest.mark.databases("sqlite", "postgresql"),
@@ -131,6 +134,11 @@ async def test_late_milestones_are_shown_to_the_participant_and_in_rekap(
     await budi.press("✅ Sosialisasi")  # done late: late no more
     out = joined(await bot.person(9001, "Sari").send("/rekap"))
     assert "1 dari 2 selesai; 0 peserta terlambat" in out
+    async with db() as session:
+        report = await cohort_report(session, cohort, bot.services.clock())
+    header = [label_in("id")(f"report.col_{c}") for c in SUMMARY_COLUMNS]
+    [row] = [dict(zip(header, r, strict=True)) for r in summary_rows(report, label_in("id"))]
+    assert (row["Tahapan selesai"], row["Tahapan terlambat"]) == ("1/2", 0)
 
 
 @pytest.mark.channels("memory")
