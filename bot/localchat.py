@@ -12,6 +12,7 @@ taken for a button.
 from __future__ import annotations
 
 import asyncio
+import mimetypes
 import re
 import sys
 import tempfile
@@ -174,7 +175,7 @@ class LocalChat:
                 f":mentor — menjadi {MENTOR_NAME}, mentor dua peserta yang rencana aksinya "
                 "menunggu persetujuan (/mentor) / become their mentor; "
                 ":peserta — kembali / back. :kirim FILE [keterangan] — kirim berkas (CSV jadwal/"
-                "materi) / send a file."
+                "materi; foto atau PDF sebagai bukti) / send a file."
             )
         self.say()
 
@@ -227,7 +228,7 @@ class LocalChat:
         except OSError as exc:
             self.say(f"  (berkas tidak terbaca / cannot read the file: {exc.strerror or exc})")
             return
-        mime = "text/csv" if path.suffix.lower() == ".csv" else "application/octet-stream"
+        mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
         await self.link.send_file(self.who, data, path.name, mime, caption.strip() or None)
 
     async def _act(self, line: str) -> None:

@@ -42,6 +42,7 @@ def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
         MessageHandler(message & filters.TEXT & ~filters.COMMAND, run_feature(handlers.TYPED_TEXT))
     )
     # Before OTHER: a facilitator's CSV file; anyone else's file is passed on to it.
-    app.add_handler(MessageHandler(message & filters.Document.ALL, run_feature(handlers.FILE)))
+    files = filters.Document.ALL | filters.PHOTO
+    app.add_handler(MessageHandler(message & files, run_feature(handlers.FILE)))
     app.add_handler(MessageHandler(message & ~filters.TEXT, run_feature(handlers.OTHER)))
     app.add_error_handler(on_error)

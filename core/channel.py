@@ -91,7 +91,8 @@ class Press:
 
 @dataclass(frozen=True, slots=True)
 class FileIn:
-    """A document sent: fetch its bytes with `Channel.download(file)`."""
+    """A document or a photo sent: fetch its bytes with `Channel.download(file)`; `file_id`
+    fetches it again later (Telegram's file_id is the bot's own, and lasts)."""
 
     sender: Sender
     file_id: str
@@ -99,6 +100,7 @@ class FileIn:
     size: int | None
     mime_type: str = ""
     caption: str = ""
+    kind: Literal["document", "photo"] = "document"
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,8 +112,8 @@ class PollAnswer:
 
 @dataclass(frozen=True, slots=True)
 class Other:
-    """Something the channel carries that Aksi does not read (a sticker, a photo, a voice
-    note): answered with a pointer to what it does read."""
+    """Something the channel carries that Aksi does not read (a sticker, a voice note, a
+    video): answered with a pointer to what it does read."""
 
     sender: Sender
     kind: str = ""

@@ -13,7 +13,7 @@ from core.errors import InvalidInput, TooLong
 from core.habits import Entry, HabitSpec, HabitStats, Kind, Schedule, Status, habit_stats
 from core.mentors import withdraw_waiting_plans
 from storage.db import dialect_insert
-from storage.mentoring import Mentorship, Milestone, PlanReview
+from storage.mentoring import Evidence, Mentorship, Milestone, PlanReview
 from storage.models import (
     ActionPlan,
     CheckIn,
@@ -369,6 +369,7 @@ async def erase_personal_data(session: AsyncSession, person_id: int, now: dateti
     await session.execute(delete(Reminder).where(Reminder.participant_id.in_(ids)))
     await session.execute(delete(Delivery).where(Delivery.participant_id.in_(ids)))
     await session.execute(delete(PlanReview).where(PlanReview.participant_id.in_(ids)))
+    await session.execute(delete(Evidence).where(Evidence.participant_id.in_(ids)))
     await session.execute(delete(Milestone).where(Milestone.participant_id.in_(ids)))
     await session.execute(delete(Mentorship).where(Mentorship.participant_id.in_(ids)))
     await session.execute(delete(Participant).where(Participant.id.in_(ids)))

@@ -13,11 +13,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.errors import InvalidInput
-from storage.mentoring import Milestone
+from storage.mentoring import Evidence, Milestone
 
 MAX_MILESTONES = 8
 TITLE_MIN = 3
@@ -133,10 +133,18 @@ async def mark(
     return milestone
 
 
-async def remove(session: AsyncSession, participant_id: int, milestone_id: int) -> Milestone | None:
-    """Delete the participant's own milestone; the removed row, or None."""
+async def remove(
+    session: AsyncSession, participant_id: int, milestone_id: int, today: date
+) -> Milestone | None:
+    """Delete the participant's own milestone; the removed row, or None. Its evidence goes
+    back to a day: the one it was done on, else `today`."""
     milestone = await own(session, participant_id, milestone_id)
     if milestone is not None:
+        await session.execute(
+            update(Evidence)
+            .where(Evidence.milestone_id == milestone.id)
+            .values(milestone_id=None, day=func.coalesce(Evidence.day, milestone.done_on or today))
+        )
         await session.delete(milestone)
         await session.flush()
     return milestone

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from core.approvals import history
+from core.evidence import evidence_of
 from core.milestones import milestones_of
 from core.participants import effective_timezone
 from core.plans import load_plan
@@ -133,9 +134,15 @@ async def _membership_rows(
     )
     for n in notes:
         row("reflection", n.day, note=n.text)
-    for m in await milestones_of(session, participant.id):
+    milestones = await milestones_of(session, participant.id)
+    for m in milestones:
         done = f"{label('csv.milestone_done')} {m.done_on.isoformat()}" if m.done_on else ""
         row("milestone", m.due_on, note=m.title, status=done or label("csv.milestone_open"))
+    titles = {m.id: m.title for m in milestones}
+    for e in await evidence_of(session, participant.id):
+        about = titles.get(e.milestone_id or 0, "")
+        note = " — ".join(part for part in (e.name, about, e.caption or "") if part)
+        row("evidence", e.day or local_day(e.created_at), note=note, status=e.mime_type)
     for review in await history(session, participant.id):
         row(
             "approval",

@@ -13,6 +13,7 @@ from handlers import (
     arrival,
     checkin,
     confirm,
+    evidence,
     fallback,
     guide,
     mentors,
@@ -30,7 +31,6 @@ from handlers import (
     settings,
     staff,
     typed,
-    uploads,
 )
 from handlers.help import show_help
 from handlers.turn import Feature, Turn
@@ -49,6 +49,7 @@ COMMANDS: list[tuple[tuple[str, str], Feature]] = [
     (("bantuan", "help"), show_help),
     (("menu", "menu"), menu.show_menu),
     (("tahapan", "milestones"), milestones.show_milestones),
+    (("bukti", "evidence"), evidence.show_evidence),
     (("mentor", "mentor"), mentors.show_mentor),
     (("dataku", "mydata"), mydata.send_my_data),
     (("hapusdata", "deletedata"), mydata.ask_delete),
@@ -68,6 +69,7 @@ MENU = {
         "menu",
         "bantuan",
         "tahapan",
+        "bukti",
         "mentor",
         "dataku",
         "hapusdata",
@@ -85,6 +87,7 @@ MENU = {
         "menu",
         "help",
         "milestones",
+        "evidence",
         "mentor",
         "mydata",
         "deletedata",
@@ -135,6 +138,7 @@ BUTTONS: list[tuple[str, Feature]] = [
     (buttons.MENTOR, mentors.mentor_button),
     (buttons.APPROVAL, approvals.approval_button),
     (buttons.MILESTONE, milestones.milestone_button),
+    (buttons.EVIDENCE, evidence.evidence_button),
 ]
 
 
@@ -150,5 +154,5 @@ BEFORE_EVERYTHING: Feature = before_everything
 UNKNOWN_BUTTON: Feature = fallback.unknown_button
 UNKNOWN_COMMAND: Feature = fallback.unknown_command
 TYPED_TEXT: Feature = typed.typed_text
-FILE: Feature = uploads.receive_document  # a facilitator's CSV; anyone else's → OTHER
+FILE: Feature = evidence.receive_file  # a facilitator's CSV, a participant's evidence
 OTHER: Feature = fallback.other_message  # stickers, photos, voice notes

@@ -314,7 +314,7 @@ async def remove_confirmed(
     participant = reader.participant
     milestone_id = taken.data.get("id")
     removed = (
-        await rules.remove(session, participant.id, milestone_id)
+        await rules.remove(session, participant.id, milestone_id, today_of(turn, participant))
         if participant is not None and isinstance(milestone_id, int)
         else None
     )

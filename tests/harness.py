@@ -210,8 +210,14 @@ class Person:
     async def send_sticker(self) -> list[Outgoing]:
         return await self.send_raw(lambda: self.standin.push_sticker(self.user_id))
 
-    async def send_photo(self) -> list[Outgoing]:
-        return await self.send_raw(lambda: self.standin.push_photo(self.user_id))
+    async def send_photo(
+        self, data: bytes | None = None, caption: str | None = None
+    ) -> list[Outgoing]:
+        return await self.send_raw(
+            lambda: self.standin.push_photo(
+                self.user_id, caption=caption, file_bytes=data, **self._profile()
+            )
+        )
 
     async def send_document(
         self, data: bytes, name: str, mime: str, caption: str | None = None

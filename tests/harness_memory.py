@@ -18,6 +18,7 @@ from bot.channels.telegram import CAPABILITIES as TELEGRAM_CAPS
 from bot.inprocess import InProcess
 from bot.settings import Settings
 from bot.standin import Outgoing
+from bot.standin.wire import TINY_PNG
 from core.channel import (
     Address,
     FileIn,
@@ -226,8 +227,16 @@ class MemoryPerson:
     async def send_sticker(self) -> list[Outgoing]:
         return await self._handle(Other(self.sender, "sticker"))
 
-    async def send_photo(self) -> list[Outgoing]:
-        return await self._handle(Other(self.sender, "media"))
+    async def send_photo(
+        self, data: bytes = TINY_PNG, caption: str | None = None
+    ) -> list[Outgoing]:
+        file_id = f"file-{len(self.bot.channel.files) + 1}"
+        self.bot.channel.files[file_id] = data
+        photo = FileIn(
+            self.sender, file_id, f"foto-{file_id}.jpg", len(data), "image/jpeg", caption or "",
+            kind="photo",
+        )  # fmt: skip
+        return await self._handle(photo)
 
     async def send_document(
         self, data: bytes, name: str, mime: str, caption: str | None = None

@@ -6,11 +6,13 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from sqlalchemy import ColumnElement, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core.channel import TELEGRAM, Address
+from core.cohorts import get_cohort
 from core.contacts import TELEGRAM_IDS, person_for
-from storage.models import Contact
+from core.staff import add_facilitator
+from storage.models import Cohort, Contact
 
 SEEN = datetime(2021, 9, 1, tzinfo=UTC)
 
@@ -21,6 +23,16 @@ async def new_person(
     """The person of `user_id` on `channel`, made (with their contact) if new."""
     contact = await person_for(session, Address(channel, str(user_id)), SEEN, username)
     return contact.person_id
+
+
+async def facilitator_of(
+    db: async_sessionmaker[AsyncSession], code: str, chat_kind: str, user_id: int = 9001
+) -> Cohort:
+    """Make `user_id` (on the test's channel) a facilitator of cohort `code`; the cohort."""
+    async with db.begin() as session:
+        cohort = await get_cohort(session, code)
+        await add_facilitator(session, cohort, await new_person(session, user_id, chat_kind))
+    return cohort
 
 
 def person_of(user_id: int) -> ColumnElement[int]:

@@ -9,13 +9,11 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from core.cohorts import get_cohort
 from core.report_files import summary_rows
 from core.reports import cohort_report
-from core.staff import add_facilitator
 from storage.mentoring import Mentorship, PlanReview
 from tests.harness import Person, RunningBot, joined
-from tests.people import new_person
+from tests.people import facilitator_of
 from tests.planning import joined_person, write_plan
 from tests.test_mentors import TOKEN
 from tests.test_reports import label_in
@@ -249,9 +247,7 @@ async def test_english_mentor_gets_the_plan_in_english(bot: RunningBot) -> None:
 async def test_facilitators_see_each_plans_approval_in_rekap_and_the_export(
     bot: RunningBot, db: async_sessionmaker[AsyncSession], chat_kind: str
 ) -> None:
-    async with db.begin() as session:
-        cohort = await get_cohort(session, "REVMEN1")
-        await add_facilitator(session, cohort, await new_person(session, 9001, chat_kind))
+    cohort = await facilitator_of(db, "REVMEN1", chat_kind)
     budi, ani = await joined_person(bot), await joined_person(bot, 1002, "Ani")
     await joined_person(bot, 1003, "Eko")  # no plan
     siti = await with_mentor(bot, budi)

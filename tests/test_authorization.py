@@ -338,16 +338,21 @@ async def test_only_staff_have_the_facilitator_menu(world: World) -> None:
     assert with_menu == {FA, FB, ADMIN}
 
 
-# --- 4. a participant's CSV file: the ordinary answer, nothing imported --------------------
+# --- 4. a participant's CSV file: not evidence, nothing imported ---------------------------
 
 
 @pytest.mark.parametrize("who", [PA1, STRANGER], ids=["participant", "stranger"])
 async def test_a_csv_from_a_participant_or_stranger_is_not_imported(world: World, who: int) -> None:
+    """A participant's file is evidence, and a CSV is not (handlers.evidence); a stranger gets
+    the answer to any message. Neither is downloaded, neither learns files import anything."""
     person = world.person(who)
-    expected = CATALOGS.text("id", "fallback.media" if who == PA1 else "join.ask_code")
     before = await snapshot(world.db)
     calls = world.bot.downloads()
     for data, name in ((UPLOAD, "jadwal.csv"), (MATERIALS.format(title="M", code="x"), "m.csv")):
+        if who == PA1:
+            expected = CATALOGS.text("id", "evidence.wrong_type", name=name)
+        else:
+            expected = CATALOGS.text("id", "join.ask_code")
         for caption in (None, A_CODE, B_CODE, f"{A_CODE} ganti"):
             records = await send_file(person, data, caption, name)
             assert describe(records) == [("sendMessage", expected)], (name, caption)

@@ -187,6 +187,7 @@ async def test_help_and_unknown_input(bot: RunningBot, standin: BotApiStandIn) -
     stranger = bot.person(1006, "Joko")
     assert "kode angkatan" in joined(await stranger.send("/bantuan"))
     assert "kode angkatan" in joined(await stranger.send_sticker())
+    assert "kode angkatan" in joined(await stranger.send_photo())  # no evidence without a cohort
     budi = bot.person(1001, "Budi")
     await budi.send("/start REVMEN1")
     await budi.press("Lewati")
@@ -200,7 +201,7 @@ async def test_help_and_unknown_input(bot: RunningBot, standin: BotApiStandIn) -
     assert "Perintah /entahlah tidak saya kenal" in joined(await budi.send("/entahlah"))
     assert "/bantuan" in joined(await budi.send("apa kabar?"))
     assert "/bantuan" in joined(await budi.send_sticker())
-    assert "/bantuan" in joined(await budi.send_photo())
+    assert "disimpan sebagai bukti" in joined(await budi.send_photo())  # evidence now
     # Nothing is being asked: a long text gets the same pointer to /bantuan, no made-up limit.
     long = joined(await budi.send("x" * 3000))
     assert "/bantuan" in long and "karakter" not in long
@@ -266,8 +267,9 @@ async def test_command_menus_in_both_languages(bot: RunningBot, standin: BotApiS
     by_language = {c.get("language_code"): [x["command"] for x in c["commands"]] for c in calls}
     assert by_language[None][:5] == ["lapor", "rencana", "progres", "pengingat", "jadwal"]
     assert by_language["en"][:5] == ["checkin", "plan", "progress", "reminders", "schedule"]
-    assert len(by_language[None]) == len(by_language["en"]) == 15
+    assert len(by_language[None]) == len(by_language["en"]) == 16
     assert "tahapan" in by_language[None] and "milestones" in by_language["en"]
+    assert "bukti" in by_language[None] and "evidence" in by_language["en"]
     descriptions = {c.get("language_code"): c["commands"][0]["description"] for c in calls}
     assert descriptions == {None: "Laporkan kebiasaan hari ini", "en": "Log today's habits"}
 

@@ -15,13 +15,11 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core import milestones as rules
-from core.cohorts import get_cohort
 from core.report_files import SUMMARY_COLUMNS, summary_rows
 from core.reports import cohort_report
-from core.staff import add_facilitator
 from storage.mentoring import Milestone
 from tests.harness import Clock, Person, RunningBot, joined
-from tests.people import new_person
+from tests.people import facilitator_of
 from tests.planning import joined_person, write_plan
 from tests.test_approvals import news, reviews, with_mentor
 from tests.test_reports import label_in
@@ -42,6 +40,16 @@ async def stored(
             select(Milestone.title, Milestone.due_on, Milestone.done_on).order_by(Milestone.id)
         )
         return [(title, due, done) for title, due, done in rows.all()]
+
+
+async def with_a_milestone(bot: RunningBot) -> Person:
+    """Budi, joined, with his plan and the milestone "Sosialisasi ke staf" due in a week,
+    looking at /tahapan."""
+    budi = await joined_person(bot)
+    await write_plan(budi)
+    await add(budi, "Sosialisasi ke staf", "#1")
+    await budi.send("/tahapan")
+    return budi
 
 
 async def add(person: Person, title: str, due: str) -> str:
@@ -111,9 +119,7 @@ async def test_added_with_a_quick_and_a_typed_date_then_marked_done_and_undone(
 async def test_late_milestones_are_shown_to_the_participant_and_in_rekap(
     bot: RunningBot, clock: Clock, db: async_sessionmaker[AsyncSession], chat_kind: str
 ) -> None:
-    async with db.begin() as session:
-        cohort = await get_cohort(session, "REVMEN1")
-        await add_facilitator(session, cohort, await new_person(session, 9001, chat_kind))
+    cohort = await facilitator_of(db, "REVMEN1", chat_kind)
     budi = await joined_person(bot)
     await write_plan(budi)
     await add(budi, "Sosialisasi ke staf", "#1")
@@ -176,10 +182,7 @@ async def test_a_new_milestone_goes_to_the_mentor_but_marking_one_done_does_not(
 async def test_removal_asks_first_and_anything_else_voids_the_question(
     bot: RunningBot, db: async_sessionmaker[AsyncSession]
 ) -> None:
-    budi = await joined_person(bot)
-    await write_plan(budi)
-    await add(budi, "Sosialisasi ke staf", "#1")
-    await budi.send("/tahapan")
+    budi = await with_a_milestone(bot)
     await budi.press("Hapus tahapan")
     out = await budi.press("🗑 Sosialisasi")
     assert "Hapus tahapan «<b>Sosialisasi ke staf</b>» (target Jumat, 10 September)?" in (

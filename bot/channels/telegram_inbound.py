@@ -35,7 +35,7 @@ def sender_of(update: Update) -> Sender:
 
 def inbound_of(update: Update) -> Inbound:
     """The update as the contract's event (`Other` for what Aksi does not read: a sticker, a
-    photo)."""
+    voice note)."""
     sender = sender_of(update)
     query = update.callback_query
     if query is not None:
@@ -54,6 +54,17 @@ def inbound_of(update: Update) -> Inbound:
             document.file_size,
             document.mime_type or "",
             message.caption or "",
+        )
+    if message.photo:  # its sizes, smallest first: the largest is the one kept
+        photo = message.photo[-1]
+        return FileIn(
+            sender,
+            photo.file_id,
+            f"foto-{photo.file_unique_id}.jpg",
+            photo.file_size,
+            "image/jpeg",
+            message.caption or "",
+            kind="photo",
         )
     text = message.text
     if text is None:
