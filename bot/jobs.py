@@ -1,5 +1,5 @@
 """The repeating jobs — reminders (with session reminders, morning summaries and evening
-follow-ups) and the facilitators' digest — on APScheduler's terms, for any channel.
+follow-ups) and the facilitators' and mentors' digests — on APScheduler's terms, for any channel.
 
 `aksi run` schedules them on PTB's JobQueue (APScheduler underneath, `bot.runner`); a process
 without PTB (the local chat on the in-memory channel) schedules the same jobs on APScheduler's
@@ -19,6 +19,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from core.services import HasServices, Services
 from handlers.reminders import MESSAGES
 from scheduler.digest_job import run_digest_tick
+from scheduler.mentor_digest import run_mentor_digest_tick
 from scheduler.reminder_job import reminder_job
 
 log = logging.getLogger("aksi.jobs")
@@ -27,8 +28,12 @@ Job = Callable[[HasServices], Coroutine[Any, Any, None]]
 
 
 async def digest_job(context: HasServices) -> None:
-    """The facilitators' digest (`scheduler.digest_job`), at the services' clock."""
-    await run_digest_tick(context.services, context.services.clock())
+    """The facilitators' daily digest (`scheduler.digest_job`) and the mentors' weekly one
+    (`scheduler.mentor_digest`), at the services' clock."""
+    try:
+        await run_digest_tick(context.services, context.services.clock())
+    finally:
+        await run_mentor_digest_tick(context.services, context.services.clock())
 
 
 def counted(name: str, job: Job) -> Job:

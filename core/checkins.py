@@ -13,7 +13,14 @@ from core.errors import InvalidInput, TooLong
 from core.habits import Entry, HabitSpec, HabitStats, Kind, Schedule, Status, habit_stats
 from core.mentors import withdraw_waiting_plans
 from storage.db import dialect_insert
-from storage.mentoring import Evidence, Mentorship, Milestone, PlanReview
+from storage.mentoring import (
+    Consultation,
+    Evidence,
+    MentorDigest,
+    Mentorship,
+    Milestone,
+    PlanReview,
+)
 from storage.models import (
     ActionPlan,
     CheckIn,
@@ -370,6 +377,7 @@ async def erase_personal_data(session: AsyncSession, person_id: int, now: dateti
     await session.execute(delete(Delivery).where(Delivery.participant_id.in_(ids)))
     await session.execute(delete(PlanReview).where(PlanReview.participant_id.in_(ids)))
     await session.execute(delete(Evidence).where(Evidence.participant_id.in_(ids)))
+    await session.execute(delete(Consultation).where(Consultation.participant_id.in_(ids)))
     await session.execute(delete(Milestone).where(Milestone.participant_id.in_(ids)))
     await session.execute(delete(Mentorship).where(Mentorship.participant_id.in_(ids)))
     await session.execute(delete(Participant).where(Participant.id.in_(ids)))
@@ -397,6 +405,15 @@ async def erase_personal_data(session: AsyncSession, person_id: int, now: dateti
     await session.execute(
         update(Mentorship).where(Mentorship.opened_by == person_id).values(opened_by=None)
     )
+    await session.execute(  # their drafts go; what they recorded for others stays, unsigned
+        delete(Consultation).where(
+            Consultation.recorded_by == person_id, Consultation.state == "draft"
+        )
+    )
+    await session.execute(
+        update(Consultation).where(Consultation.recorded_by == person_id).values(recorded_by=None)
+    )
+    await session.execute(delete(MentorDigest).where(MentorDigest.person_id == person_id))
     # What stays is the bare address the person writes from (without it Aksi could not answer
     # them); their handle on it goes too (the channel tells it again when they next write).
     await session.execute(

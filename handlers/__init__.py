@@ -13,6 +13,7 @@ from handlers import (
     arrival,
     checkin,
     confirm,
+    consultations,
     evidence,
     fallback,
     guide,
@@ -50,6 +51,7 @@ COMMANDS: list[tuple[tuple[str, str], Feature]] = [
     (("menu", "menu"), menu.show_menu),
     (("tahapan", "milestones"), milestones.show_milestones),
     (("bukti", "evidence"), evidence.show_evidence),
+    (("konsultasi", "consultation"), consultations.show_consultations),
     (("mentor", "mentor"), mentors.show_mentor),
     (("dataku", "mydata"), mydata.send_my_data),
     (("hapusdata", "deletedata"), mydata.ask_delete),
@@ -70,6 +72,7 @@ MENU = {
         "bantuan",
         "tahapan",
         "bukti",
+        "konsultasi",
         "mentor",
         "dataku",
         "hapusdata",
@@ -88,6 +91,7 @@ MENU = {
         "help",
         "milestones",
         "evidence",
+        "consultation",
         "mentor",
         "mydata",
         "deletedata",
@@ -139,6 +143,7 @@ BUTTONS: list[tuple[str, Feature]] = [
     (buttons.APPROVAL, approvals.approval_button),
     (buttons.MILESTONE, milestones.milestone_button),
     (buttons.EVIDENCE, evidence.evidence_button),
+    (buttons.CONSULT, consultations.consultation_button),
 ]
 
 

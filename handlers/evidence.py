@@ -25,7 +25,7 @@ from core.uploads import looks_like_csv
 from handlers import confirm, fallback, uploads
 from handlers.checkin_view import today_of
 from handlers.common import Answer, plain, text
-from handlers.mentoring import name_of
+from handlers.mentoring import WITH_COHORT, name_of
 from handlers.staff import is_staff, staff_of
 from handlers.turn import HasServices, Turn
 from storage.mentoring import Evidence, Milestone
@@ -323,7 +323,7 @@ async def evidence_button(turn: Turn) -> None:
 
 async def _who(turn: Turn, lang: str, participant_id: int) -> None:
     async with turn.services.db() as session:
-        participant = await session.get(Participant, participant_id)
+        participant = await session.get(Participant, participant_id, options=WITH_COHORT)
         allowed = participant is not None and await rules.may_see(
             session, turn.person_id, participant, turn.is_admin
         )
@@ -343,7 +343,11 @@ async def _open(turn: Turn, lang: str, evidence_id: int) -> None:
     """Send the file again (fetched from the channel it came on), to whoever may see it."""
     async with turn.services.db() as session:
         evidence = await session.get(Evidence, evidence_id)
-        participant = await session.get(Participant, evidence.participant_id) if evidence else None
+        participant = (
+            await session.get(Participant, evidence.participant_id, options=WITH_COHORT)
+            if evidence
+            else None
+        )
         allowed = participant is not None and await rules.may_see(
             session, turn.person_id, participant, turn.is_admin
         )

@@ -7,6 +7,7 @@ import logging
 from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
 
 from core.channel import Outbound, Sent
 from core.contacts import reach_of
@@ -17,6 +18,8 @@ from storage.db import after_commit
 from storage.models import Participant
 
 log = logging.getLogger(__name__)
+
+WITH_COHORT = [selectinload(Participant.cohort)]  # a participant with their cohort's zone
 
 
 def name_of(participant: Participant) -> str:

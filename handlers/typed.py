@@ -4,10 +4,20 @@ from __future__ import annotations
 
 from core import conversation
 from core.approvals import forget_comment
+from core.consultations import discard_drafts as discard_consultation
 from core.conversation import Ask
 from core.milestones import discard_draft as discard_milestone
 from core.plans import discard_draft, has_plan
-from handlers import announce, approvals, checkin, guide, milestones, plan, reminders
+from handlers import (
+    announce,
+    approvals,
+    checkin,
+    consultations,
+    guide,
+    milestones,
+    plan,
+    reminders,
+)
 from handlers.common import Answer, text
 from handlers.onboarding import join, join_answer
 from handlers.profile import answer_profile
@@ -27,13 +37,13 @@ async def typed_text(turn: Turn) -> None:
         open_question = conversation.waiting(participant) if participant else None
         asked = open_question.ask if open_question else None
         for_announcement = await announce.answer_typed(session, turn)
-        comment = (
-            await approvals.answer_comment(session, turn, lang, typed)
-            if for_announcement is None and asked is None
-            else None
-        )
+        free = for_announcement is None and asked is None  # no other question open
+        comment = await approvals.answer_comment(session, turn, lang, typed) if free else None
+        record = await consultations.answer_typed(session, turn, lang, typed) if free else None
         if comment is not None:  # a mentor's comment on a plan (handlers.approvals)
             answer: Answer = comment
+        elif record is not None:  # a consultation being recorded (handlers.consultations)
+            answer = record
         elif for_announcement is not None:  # a facilitator writing an announcement or its time
             answer = for_announcement
         elif participant is None:
@@ -75,6 +85,8 @@ async def cancel(turn: Turn) -> None:
         dropped = await announce.cancel_draft(session, turn)
         if dropped is None and await forget_comment(session, turn.person_id):
             dropped = [(text(turn, reader.lang, "approval.comment_cancelled"), None)]
+        if dropped is None and await discard_consultation(session, turn.person_id):
+            dropped = [(text(turn, reader.lang, "consult.cancelled"), None)]
         staff = is_staff(await staff_of(session, turn))
         participant = reader.participant
         if dropped is not None or participant is None:

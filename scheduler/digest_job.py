@@ -29,7 +29,7 @@ from core.services import Services
 from core.timefmt import long_date
 from scheduler import digest
 from scheduler.reminders import mark_unreachable
-from scheduler.sending import Sending
+from scheduler.sending import Outcomes, send_all
 
 log = logging.getLogger(__name__)
 
@@ -43,12 +43,8 @@ class Outgoing:
 
 
 @dataclass
-class DigestReport:
+class DigestReport(Outcomes):
     outgoing: list[Outgoing] = field(default_factory=list)
-    sent: int = 0
-    late: int = 0
-    failed: int = 0
-    unreachable: int = 0
 
 
 def render_digest(i18n: Catalogs, lang: str, report: CohortReport, day: date) -> str:
@@ -164,18 +160,6 @@ async def run_digest_tick(services: Services, now: datetime) -> DigestReport:
             if outcome == "unreachable":
                 await mark_unreachable(session, item.address, now, services.people)
 
-    sending = Sending(services, partial(deliver, services), record)
-    try:
-        for item in result.outgoing:
-            await sending.add(item)
-    finally:
-        outcomes = await sending.finish()
-    result.sent += outcomes["sent"]
-    result.failed += outcomes["failed"]
-    result.unreachable += outcomes["unreachable"]
-    if result.outgoing or result.late:
-        log.info(
-            "digests: %d sent, %d late, %d failed, %d unreachable",
-            result.sent, result.late, result.failed, result.unreachable,
-        )  # fmt: skip
+    outcomes = await send_all(services, result.outgoing, partial(deliver, services), record)
+    result.count(outcomes, "digests", bool(result.outgoing))
     return result

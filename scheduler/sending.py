@@ -14,6 +14,7 @@ import asyncio
 import logging
 from collections import Counter
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
 from typing import Generic, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -94,3 +95,41 @@ class Sending(Generic[T]):
         finally:
             await self._write()
         return self.outcomes
+
+
+async def send_all(
+    services: Services,
+    items: Sequence[T],
+    send: Callable[[T], Awaitable[Outcome]],
+    record: Record[T],
+) -> Counter[Outcome]:
+    """Send every item side by side and record the outcomes (`Sending`); the outcomes counted.
+    A tick cancelled halfway still writes what finished."""
+    sending = Sending(services, send, record)
+    try:
+        for item in items:
+            await sending.add(item)
+    finally:
+        outcomes = await sending.finish()
+    return outcomes
+
+
+@dataclass
+class Outcomes:
+    """What a tick of one-shot messages (digests) did: sent, skipped late, failed, unreachable."""
+
+    sent: int = 0
+    late: int = 0
+    failed: int = 0
+    unreachable: int = 0
+
+    def count(self, outcomes: Counter[Outcome], what: str, busy: bool) -> None:
+        """Add the sends' outcomes; log the tick when it had anything to do."""
+        self.sent += outcomes["sent"]
+        self.failed += outcomes["failed"]
+        self.unreachable += outcomes["unreachable"]
+        if busy or self.late:
+            log.info(
+                "%s: %d sent, %d late, %d failed, %d unreachable",
+                what, self.sent, self.late, self.failed, self.unreachable,
+            )  # fmt: skip

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, ForeignKey, Index, Integer, String, Text, text
+from sqlalchemy import Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from storage.base import Base, UTCDateTime, utcnow
@@ -126,4 +126,48 @@ class Evidence(Base):
     size: Mapped[int] = mapped_column(Integer)
     sha256: Mapped[str] = mapped_column(String(64))
     caption: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Consultation(Base):
+    """A consultation between a participant and their mentor, on record (the *form pengendalian*;
+    core.consultations): when, about what, what came of it, the next step. Recorded by either
+    side (`recorded_by`, `by_mentor`), confirmed — or disputed — by the other. While it is
+    being written `step` says which answer comes next (date, topic, outcome, next) and `state`
+    is "draft"; then "unconfirmed", "confirmed" or "disputed"."""
+
+    __tablename__ = "consultations"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    participant_id: Mapped[int] = mapped_column(
+        ForeignKey("participants.id", ondelete="CASCADE"), index=True
+    )
+    mentorship_id: Mapped[int | None] = mapped_column(
+        ForeignKey("mentorships.id", ondelete="SET NULL"), nullable=True
+    )
+    recorded_by: Mapped[int | None] = mapped_column(
+        ForeignKey("people.id", ondelete="SET NULL"), nullable=True, index=True
+    )
+    by_mentor: Mapped[bool] = mapped_column(default=False)
+    state: Mapped[str] = mapped_column(String(16))
+    step: Mapped[str | None] = mapped_column(String(8), nullable=True)
+    held_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    topic: Mapped[str | None] = mapped_column(Text, nullable=True)
+    outcome: Mapped[str | None] = mapped_column(Text, nullable=True)
+    next_step: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class MentorDigest(Base):
+    """The mentor's weekly digest of their mentees, claimed before it is sent (one per mentor
+    and week: `week_of` is the Monday, in the zone it is sent in; scheduler.mentor_digest)."""
+
+    __tablename__ = "mentor_digests"
+    __table_args__ = (UniqueConstraint("person_id", "week_of"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    week_of: Mapped[date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -123,6 +123,14 @@ NEVER_ONE_KEYS = {
     ("milestone.title_short", "min"),
     ("milestone.title_long", "max"),
     ("milestone.too_many", "count"),
+    # A consultation's answers: core.consultations.LIMITS (3 to 1000 characters); at most
+    # MAX_DAYS_BACK (120) days ago.
+    ("consult.ask_topic", "max"),
+    ("consult.ask_outcome", "max"),
+    ("consult.ask_next", "max"),
+    ("consult.short", "min"),
+    ("consult.long", "max"),
+    ("consult.date_old", "days"),
 }
 
 
