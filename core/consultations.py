@@ -199,21 +199,23 @@ async def of_participant(session: AsyncSession, participant_id: int) -> list[Con
 
 
 async def waiting_for(
-    session: AsyncSession, participant_ids: list[int], *, written_by_mentor: bool
+    session: AsyncSession, participant_ids: list[int], *, mentor: int | None = None
 ) -> list[Consultation]:
-    """Records of these participants waiting for the other side: for a participant, what their
-    mentor wrote (`written_by_mentor`); for a mentor, what their mentees wrote."""
+    """Records of these participants waiting for the other side: for a participant (`mentor`
+    None), what a mentor wrote; for mentor `mentor`, what their mentees wrote while `mentor`
+    was their mentor, and is still (a former mentor's records are nobody's to confirm)."""
     if not participant_ids:
         return []
-    rows = await session.scalars(
-        select(Consultation)
-        .where(
-            Consultation.participant_id.in_(participant_ids),
-            Consultation.state == Kept.UNCONFIRMED,
-            Consultation.by_mentor.is_(written_by_mentor),
-        )
-        .order_by(Consultation.held_on, Consultation.id)
+    query = select(Consultation).where(
+        Consultation.participant_id.in_(participant_ids),
+        Consultation.state == Kept.UNCONFIRMED,
+        Consultation.by_mentor.is_(mentor is None),
     )
+    if mentor is not None:
+        query = query.join(Mentorship, Mentorship.id == Consultation.mentorship_id).where(
+            Mentorship.state == MentorState.ACTIVE, Mentorship.mentor_person_id == mentor
+        )
+    rows = await session.scalars(query.order_by(Consultation.held_on, Consultation.id))
     return list(rows.all())
 
 

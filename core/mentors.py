@@ -211,8 +211,19 @@ async def decide(
     now: datetime,
 ) -> Decision:
     """The person who opened invitation `invitation_id` accepts or declines it."""
+    # The participant's row first, then the invitation: the order `invite` takes them in, so
+    # an "accept" and a "new link" at once wait for each other instead of deadlocking.
+    found = await session.scalar(
+        select(Mentorship.participant_id).where(Mentorship.id == invitation_id)
+    )
+    if found is None:
+        return Decision(None, None)
+    await lock_participant(session, found)
     invitation = await session.scalar(
-        select(Mentorship).where(Mentorship.id == invitation_id).with_for_update()
+        select(Mentorship)
+        .where(Mentorship.id == invitation_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
     )
     if invitation is None or invitation.opened_by != person_id:
         return Decision(None, None)
@@ -226,7 +237,6 @@ async def decide(
     if not accept:
         invitation.state = State.DECLINED
         return Decision(invitation, participant)
-    await lock_participant(session, participant.id)
     current = await active_mentor(session, participant.id)
     if current is not None and current.mentor_person_id == person_id:
         # Their mentor already: the link is closed, the mentorship (and the plan's approval

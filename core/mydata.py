@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from core.approvals import history
+from core.consultations import of_participant
 from core.evidence import evidence_of
 from core.milestones import milestones_of
 from core.participants import effective_timezone
@@ -143,6 +144,14 @@ async def _membership_rows(
         about = titles.get(e.milestone_id or 0, "")
         note = " — ".join(part for part in (e.name, about, e.caption or "") if part)
         row("evidence", e.day or local_day(e.created_at), note=note, status=e.mime_type)
+    for record in await of_participant(session, participant.id):
+        parts = (record.topic, record.outcome, record.next_step)
+        row(
+            "consultation",
+            record.held_on,
+            status=label(f"csv.consultation_{record.state}"),
+            note=" — ".join(part for part in parts if part),
+        )
     for review in await history(session, participant.id):
         row(
             "approval",

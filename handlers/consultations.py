@@ -56,12 +56,12 @@ def record_text(context: HasServices, lang: str, record: Consultation) -> str:
 
 
 def _to_decide(
-    context: HasServices, lang: str, participant: Participant, record: Consultation
+    context: HasServices, lang: str, other: str, record: Consultation
 ) -> tuple[str, Rows]:
+    """A record for the other side to decide on; `other` names whoever wrote it (the mentee, or
+    the mentor)."""
     body = (
-        text(context, lang, "consult.asked", name=name_of(participant))
-        + "\n"
-        + record_text(context, lang, record)
+        text(context, lang, "consult.asked", name=other) + "\n" + record_text(context, lang, record)
     )
     rows = [
         [
@@ -70,6 +70,11 @@ def _to_decide(
         ]
     ]
     return body, rows
+
+
+def _mentor_name(context: HasServices, lang: str, mentorship: Mentorship | None) -> str:
+    name = mentorship.mentor_name if mentorship is not None else None
+    return name or plain(context, lang, "mentor.unnamed")
 
 
 async def _listing(
@@ -107,10 +112,9 @@ async def show_consultations(turn: Turn) -> None:
             if mentorship is None:
                 body += "\n\n" + text(turn, lang, "consult.no_mentor")
             answer.append((body, rows))
-            for record in await rules.waiting_for(
-                session, [participant.id], written_by_mentor=True
-            ):
-                answer.append(_to_decide(turn, lang, participant, record))
+            for record in await rules.waiting_for(session, [participant.id]):
+                writer = await session.get(Mentorship, record.mentorship_id or 0)
+                answer.append(_to_decide(turn, lang, _mentor_name(turn, lang, writer), record))
         mentees = await mentors.mentees_of(session, turn.person_id)
         if mentees:
             by_id = {m.participant.id: m.participant for m in mentees}
@@ -137,8 +141,9 @@ async def show_consultations(turn: Turn) -> None:
                 for pid, p in list(by_id.items())[:SHOWN]
             ]
             answer.append(("\n".join(lines), rows))
-            for record in await rules.waiting_for(session, list(by_id), written_by_mentor=False):
-                answer.append(_to_decide(turn, lang, by_id[record.participant_id], record))
+            for record in await rules.waiting_for(session, list(by_id), mentor=turn.person_id):
+                mentee = by_id[record.participant_id]
+                answer.append(_to_decide(turn, lang, name_of(mentee), record))
     if not answer:
         await turn.reply(text(turn, lang, "mentor.nobody"))
         return
@@ -298,7 +303,12 @@ async def _written(
         other = None
         other_lang = lang
     if other is not None:
-        body, rows = _to_decide(context, other_lang, participant, record)
+        writer = (
+            _mentor_name(context, other_lang, mentorship)
+            if record.by_mentor
+            else name_of(participant)
+        )
+        body, rows = _to_decide(context, other_lang, writer, record)
         await tell(session, context, other, Outbound(body, rows), "a consultation to confirm")
     saved = text(context, lang, "consult.saved") + "\n" + record_text(context, lang, record)
     return [(saved, None)]

@@ -18,6 +18,7 @@ from core.announcements import open_draft
 from core.channel import Action, DownloadFailed, FileIn, Rows
 from core.confirmations import Taken
 from core.errors import InvalidInput
+from core.i18n import Html
 from core.milestones import milestones_of
 from core.staff import managed_cohorts
 from core.timefmt import weekday_date
@@ -36,6 +37,7 @@ log = logging.getLogger(__name__)
 SHOWN = 10  # the latest pieces of evidence a list offers to open
 PEOPLE_SHOWN = 30  # participants a facilitator's list offers
 MOVE_TO = 4  # milestones offered to move a new piece of evidence to
+CAPTION_SHOWN = 600  # of the stored caption, under the file sent again (Telegram: 1,024 in all)
 _WITH_ID = ("open", "day", "rm", "who")
 
 
@@ -50,13 +52,13 @@ def _icon(evidence: Evidence) -> str:
 
 def _for(
     context: HasServices, lang: str, evidence: Evidence, milestones: dict[int, Milestone]
-) -> str:
+) -> Html:
     """What the evidence is for: a milestone's title, or a day."""
     milestone = milestones.get(evidence.milestone_id or 0)
     if milestone is not None:
-        return text(context, lang, "evidence.for_milestone", title=milestone.title)
+        return Html(text(context, lang, "evidence.for_milestone", title=milestone.title))
     day = weekday_date(evidence.day, lang) if evidence.day else "—"
-    return text(context, lang, "evidence.for_day", day=day)
+    return Html(text(context, lang, "evidence.for_day", day=day))
 
 
 def _line(
@@ -373,7 +375,7 @@ async def _open(turn: Turn, lang: str, evidence_id: int) -> None:
         "evidence.caption",
         name=name_of(participant),
         what=_for(turn, lang, evidence, milestones),
-        caption=f"\n«{evidence.caption}»" if evidence.caption else "",
+        caption=f"\n«{_short(evidence.caption, CAPTION_SHOWN)}»" if evidence.caption else "",
     )
     await turn.answer_button()
     if evidence.kind == "photo":

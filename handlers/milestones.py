@@ -156,7 +156,9 @@ async def answer_text(session: AsyncSession, turn: Turn, reader: Reader, typed: 
             conversation.ask(participant, Ask.MILESTONE_DUE)
             ask = text(turn, lang, "milestone.ask_due", title=milestone.title)
             return [(ask, _due_rows(turn, lang, participant, today))]
-        due = read_day(typed, today, ahead=True)
+        due = read_day(typed, today)  # "15/12" typed on 15 December: today, not next year
+        if due != today:
+            due = read_day(typed, today, ahead=True)
         return await _dated(session, turn, lang, participant, due, today)
     except InvalidInput as exc:
         return [(_refused(turn, lang, exc), None)]

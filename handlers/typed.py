@@ -39,7 +39,11 @@ async def typed_text(turn: Turn) -> None:
         for_announcement = await announce.answer_typed(session, turn)
         free = for_announcement is None and asked is None  # no other question open
         comment = await approvals.answer_comment(session, turn, lang, typed) if free else None
-        record = await consultations.answer_typed(session, turn, lang, typed) if free else None
+        record = (  # one text answers one question: the comment first
+            await consultations.answer_typed(session, turn, lang, typed)
+            if free and comment is None
+            else None
+        )
         if comment is not None:  # a mentor's comment on a plan (handlers.approvals)
             answer: Answer = comment
         elif record is not None:  # a consultation being recorded (handlers.consultations)

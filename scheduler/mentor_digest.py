@@ -26,7 +26,7 @@ from core.approvals import Review
 from core.channel import Address, Outbound, Outcome, one_shot_outcome
 from core.contacts import reach_of
 from core.habits import local_today
-from core.i18n import Catalogs, escape
+from core.i18n import Catalogs, Html, escape
 from core.mentors import State
 from core.numbers import percent
 from core.participants import effective_timezone
@@ -136,7 +136,9 @@ async def prepare(services: Services, now: datetime) -> MentorDigestReport:
                     )
             lang = next((m.language for m in mentees if m.language), None)
             lang = lang or services.settings.aksi_default_language
-            body = await render(session, services.i18n, lang, mentees, cohort_reports, monday, now)
+            body = await render(
+                session, services.i18n, lang, person_id, mentees, cohort_reports, monday, now
+            )
             result.outgoing.append(Outgoing(person_id, where.address, monday, body))
     return result
 
@@ -156,6 +158,7 @@ async def render(
     session: AsyncSession,
     i18n: Catalogs,
     lang: str,
+    person_id: int,
     mentees: list[Mentee],
     cohort_reports: dict[int, reports.CohortReport],
     monday: date,
@@ -173,7 +176,7 @@ async def render(
         )
     )
     to_confirm: dict[int, int] = defaultdict(int)
-    for record in await consultations.waiting_for(session, ids, written_by_mentor=False):
+    for record in await consultations.waiting_for(session, ids, mentor=person_id):
         to_confirm[record.participant_id] += 1
     lines = [i18n.text(lang, "mentor_digest.header", date=long_date(monday, lang), n=len(mentees))]
     for m in mentees:
@@ -188,7 +191,7 @@ async def render(
             parts.append(i18n.text(lang, "mentor_digest.milestones", done=counts.done,
                                    total=counts.total))  # fmt: skip
             if counts.overdue:
-                late = "; ".join(escape(t) for t in counts.overdue_titles)
+                late = Html("; ".join(escape(t) for t in counts.overdue_titles))
                 parts.append(i18n.text(lang, "mentor_digest.late", n=counts.overdue, titles=late))
         if pid in waiting_plans:
             parts.append(i18n.text(lang, "mentor_digest.plan_waiting"))

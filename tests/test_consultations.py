@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from storage.mentoring import Consultation
 from storage.models import Participant
 from tests.harness import Outgoing, Person, RunningBot, joined
-from tests.planning import joined_person
+from tests.planning import joined_person, write_plan
 from tests.test_approvals import news, with_mentor
 
 pytestmark = [
@@ -101,7 +101,7 @@ async def test_the_mentor_records_and_the_participant_disputes(
         siti, "Catat konsultasi dengan Budi", "1/9", "Target tahapan", "Disepakati", "-"
     )
     assert "Tercatat dan dikirim" in out and "Tindak lanjut: —" in out
-    assert "Catatan konsultasi dengan <b>Budi</b>" in news(bot, budi)
+    assert "Catatan konsultasi dengan <b>Siti</b>" in news(bot, budi)  # who wrote it
     await budi.send("/konsultasi")  # the record waits there too, with its buttons
     out = await budi.press("Tidak sesuai")
     assert "Ditandai tidak sesuai" in joined(out)
@@ -152,6 +152,11 @@ async def test_dates_cancel_and_erasure(
     assert await records(db) == []
     await record(budi, "Catat konsultasi", "Hari ini", "Rencana", "Disetujui", "-")
     await siti.press("Konfirmasi")
+    out = await budi.send("/dataku")
+    [document] = [r for r in out if r.method == "sendDocument"]
+    assert "konsultasi;2021-09-03;;;;;dikonfirmasi;;;Rencana — Disetujui" in (
+        (document.file_bytes or b"").decode("utf-8-sig")
+    )
     await budi.send("/hapusdata")
     await budi.press("Ya, hapus")
     assert await records(db) == []
@@ -171,3 +176,36 @@ async def test_in_english(bot: RunningBot, db: async_sessionmaker[AsyncSession])
     out = await budi.press("No next step")
     assert "Recorded and sent to be confirmed" in joined(out)
     assert "<b>Friday, 3 September</b> — The plan's first step" in joined(out)
+
+
+@pytest.mark.channels("memory")
+async def test_a_comment_on_a_plan_is_not_also_a_consultation_answer(
+    bot: RunningBot, db: async_sessionmaker[AsyncSession]
+) -> None:
+    """A mentor halfway through a record taps "ask for changes" on a plan: the text they type
+    is the comment, and only that."""
+    budi = await joined_person(bot)
+    siti = await with_mentor(bot, budi)
+    await siti.send("/konsultasi")
+    await siti.press("Catat konsultasi dengan Budi")
+    await siti.press("Hari ini")  # the topic is asked next
+    await write_plan(budi)
+    await siti.press("Minta perbaikan")
+    out = await siti.send("Tambahkan target mingguan")
+    assert "Permintaan perbaikan dikirim" in joined(out)
+    async with db() as session:
+        [draft] = (await session.scalars(select(Consultation))).all()
+    assert (draft.state, draft.step, draft.topic) == ("draft", "topic", None)
+
+
+@pytest.mark.channels("memory")
+async def test_a_former_mentors_record_waits_for_nobody_new(
+    bot: RunningBot, db: async_sessionmaker[AsyncSession]
+) -> None:
+    budi = await joined_person(bot)
+    await with_mentor(bot, budi)
+    await record(budi, "Catat konsultasi", "Hari ini", "Rencana", "Disetujui", "-")
+    agus = await with_mentor(bot, budi, 3003, "Agus", first=False)
+    out = joined(await agus.send("/konsultasi"))
+    assert "mohon dikonfirmasi" not in out  # written for Siti: not Agus's to confirm
+    assert "• Budi: 1 tercatat, 0 dikonfirmasi" in out

@@ -58,7 +58,7 @@ async def test_a_photo_is_kept_for_the_day_moved_to_a_milestone_and_back(
     assert row.channel == chat_kind and row.file_ref and row.mime_type == "image/jpeg"
     out = await budi.press("Untuk Sosialisasi")
     assert "sekarang bukti untuk tahapan «Sosialisasi ke staf»" in joined(out)
-    out = await budi.press("Untuk laporan hari ini")
+    out = await budi.press("Untuk laporan harian")
     assert "sekarang bukti untuk laporan Jumat, 3 September" in joined(out)
     out = await budi.send_photo()  # the same picture again: kept once
     assert "sudah tersimpan sebagai bukti" in joined(out)
@@ -219,3 +219,17 @@ async def test_in_english(bot: RunningBot, db: async_sessionmaker[AsyncSession])
     assert "is kept as evidence for the check-in of Friday, 3 September" in joined(out)
     out = await budi.send_document(b"MZ", "setup.exe", "application/x-msdownload")
     assert "«setup.exe» cannot be kept as evidence" in joined(out)
+
+
+@pytest.mark.channels("memory")
+async def test_a_title_with_markup_characters_is_shown_once_escaped(
+    bot: RunningBot, db: async_sessionmaker[AsyncSession]
+) -> None:
+    budi = await joined_person(bot)
+    await write_plan(budi)
+    await add(budi, "Rapat & <evaluasi>", "#1")
+    await budi.send("/tahapan")
+    await budi.press("✅ Rapat")
+    out = joined(await budi.send_photo())
+    assert "tahapan «Rapat &amp; &lt;evaluasi&gt;»" in out
+    assert "&amp;amp;" not in out and "&amp;lt;" not in out

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -39,3 +39,42 @@ async def test_down_to_nothing_and_up_again(engine: AsyncEngine) -> None:
     assert await current_revision(engine) == head
     async with engine.connect() as conn:
         assert {"cohorts", "participants", "habits", "check_ins"} <= await conn.run_sync(tables)
+
+
+async def test_one_mentor_migration_settles_duplicates_left_by_a_race(
+    engine: AsyncEngine,
+) -> None:
+    """0014 adds unique indexes; a database with two active mentors (or two open links) for
+    one participant, from before them, upgrades: the latest stays, the others end."""
+    await downgrade(engine, "0013")
+    async with engine.begin() as conn:
+        await conn.execute(
+            text(
+                "INSERT INTO cohorts (id, code, name, timezone, starts_on, ends_on, created_at) "
+                "VALUES (1, 'X1', 'X', 'Asia/Jakarta', '2021-09-01', '2021-10-01', "
+                "'2021-09-01 00:00:00+00')"
+            )
+        )
+        await conn.execute(
+            text("INSERT INTO people (id, created_at) VALUES (1, '2021-09-01 00:00:00+00')")
+        )
+        await conn.execute(
+            text(
+                "INSERT INTO participants (id, cohort_id, person_id, first_name, joined_at) "
+                "VALUES (1, 1, 1, 'Budi', '2021-09-01 00:00:00+00')"
+            )
+        )
+        for id_, state in ((1, "active"), (2, "active"), (3, "invited"), (4, "invited")):
+            await conn.execute(
+                text(
+                    "INSERT INTO mentorships (id, participant_id, state, source, created_at) "
+                    "VALUES (:id, 1, :state, 'cli', '2021-09-01 00:00:00+00')"
+                ),
+                {"id": id_, "state": state},
+            )
+    await upgrade(engine)
+    async with engine.connect() as conn:
+        rows = (await conn.execute(text("SELECT id, state FROM mentorships ORDER BY id"))).all()
+    assert [tuple(r) for r in rows] == [
+        (1, "ended"), (2, "active"), (3, "withdrawn"), (4, "invited")
+    ]  # fmt: skip

@@ -100,20 +100,23 @@ async def test_added_with_a_quick_and_a_typed_date_then_marked_done_and_undone(
         assert answer in joined(out), (typed, joined(out))
     out = await budi.send("1/10")
     assert "target Jumat, 1 Oktober" in joined(out)
+    out = await add(budi, "Hari ini juga", "3/9")  # today's day and month: today, not next year
+    assert "target Jumat, 3 September" in out
     assert await stored(db) == [
         ("Sosialisasi ke staf", date(2021, 9, 17), None),
         ("Rapat evaluasi dengan kepala dinas", date(2021, 10, 1), None),
+        ("Hari ini juga", date(2021, 9, 3), None),
     ]
     out = await budi.press("✅ Sosialisasi")
     alerts = [r.text or "" for r in out if r.method == "answerCallbackQuery"]
     assert any("Selesai" in a for a in alerts), alerts
     assert "✅ Sosialisasi ke staf — selesai Jumat, 3 September" in joined(out)
-    assert "(1 dari 2 selesai)" in joined(out)
-    assert "🏁 Tahapan: 1 dari 2 selesai" in joined(await budi.send("/progres"))
+    assert "(1 dari 3 selesai)" in joined(out)
+    assert "🏁 Tahapan: 1 dari 3 selesai" in joined(await budi.send("/progres"))
     await budi.send("/tahapan")
     out = await budi.press("↩️ Sosialisasi")
     assert "⏳ Sosialisasi ke staf" in joined(out)
-    assert [done for _, _, done in await stored(db)] == [None, None]
+    assert [done for _, _, done in await stored(db)] == [None, None, None]
 
 
 async def test_late_milestones_are_shown_to_the_participant_and_in_rekap(

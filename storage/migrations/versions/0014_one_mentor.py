@@ -20,6 +20,15 @@ _STATES = ("active", "invited")
 
 
 def upgrade() -> None:
+    # Two taps at once before these indexes could leave two rows in one state: the latest
+    # stays, the others end (active) or are withdrawn (invited), as the rules would have done.
+    for state, becomes in (("active", "ended"), ("invited", "withdrawn")):
+        op.execute(
+            sa.text(
+                "UPDATE mentorships SET state = :becomes WHERE state = :state AND id NOT IN "
+                "(SELECT MAX(id) FROM mentorships WHERE state = :state GROUP BY participant_id)"
+            ).bindparams(becomes=becomes, state=state)
+        )
     for state in _STATES:
         where = sa.text(f"state = '{state}'")
         op.create_index(
