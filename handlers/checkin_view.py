@@ -17,7 +17,7 @@ from core.i18n import escape
 from core.numbers import number
 from core.participants import effective_timezone
 from core.timefmt import local, long_date, short_date
-from handlers.common import plain, text
+from handlers.common import plain, shorten, text
 from handlers.plan_words import WEEKDAY_KEYS
 from handlers.turn import HasServices
 from storage.models import Participant
@@ -69,10 +69,6 @@ def today_of(context: HasServices, participant: Participant) -> date:
     return local(context.services.clock(), effective_timezone(participant)).date()
 
 
-def _short(name: str, limit: int = SHORT_NAME) -> str:
-    return name if len(name) <= limit else name[: limit - 1] + "…"
-
-
 def describe_entry(context: HasServices, lang: str, line: SheetLine) -> str:
     entry, habit = line.entry, line.habit
     if entry is None:
@@ -115,13 +111,13 @@ def render_sheet(context: HasServices, lang: str, sheet: DaySheet, today: date) 
         )
         h = line.habit
         if line.entry is not None:  # logged: one button that opens its choices again
-            label = plain(context, lang, "checkin.button_change", name=_short(h.name, LONG_NAME))
+            label = plain(context, lang, "checkin.button_change", name=shorten(h.name, LONG_NAME))
             rows.append([_button(label, "e", h.id, day)])
             continue
         first = (
-            _button(f"🔢 {_short(h.name)}", "v", h.id, day)
+            _button(f"🔢 {shorten(h.name, SHORT_NAME)}", "v", h.id, day)
             if h.kind == Kind.NUMERIC.value
-            else _button(f"✅ {_short(h.name)}", "y", h.id, day)
+            else _button(f"✅ {shorten(h.name, SHORT_NAME)}", "y", h.id, day)
         )
         rows.append([first, _button("❌", "n", h.id, day), _button("⏸", "s", h.id, day)])
     if lines:

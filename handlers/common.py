@@ -16,3 +16,8 @@ def text(context: HasServices, lang: str, key: str, /, **values: object) -> str:
 
 def plain(context: HasServices, lang: str, key: str, /, **values: object) -> str:
     return context.services.i18n.plain(lang, key, **values)
+
+
+def shorten(label: str, limit: int) -> str:
+    """`label` within `limit` characters (for a button): cut, with "…", when longer."""
+    return label if len(label) <= limit else label[: limit - 1] + "…"

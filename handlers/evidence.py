@@ -20,12 +20,13 @@ from core.confirmations import Taken
 from core.errors import InvalidInput
 from core.i18n import Html
 from core.milestones import milestones_of
+from core.numbers import number
 from core.staff import managed_cohorts
 from core.timefmt import weekday_date
 from core.uploads import looks_like_csv
 from handlers import confirm, fallback, uploads
 from handlers.checkin_view import today_of
-from handlers.common import Answer, plain, text
+from handlers.common import Answer, plain, shorten, text
 from handlers.mentoring import WITH_COHORT, name_of
 from handlers.staff import is_staff, staff_of
 from handlers.turn import HasServices, Turn
@@ -37,13 +38,13 @@ log = logging.getLogger(__name__)
 SHOWN = 10  # the latest pieces of evidence a list offers to open
 PEOPLE_SHOWN = 30  # participants a facilitator's list offers
 MOVE_TO = 4  # milestones offered to move a new piece of evidence to
+BUTTON_TITLE = 28  # a milestone's title on a button, shortened to this
 CAPTION_SHOWN = 600  # of the stored caption, under the file sent again (Telegram: 1,024 in all)
 _WITH_ID = ("open", "day", "rm", "who")
 
 
 def _kb(size: int, lang: str) -> str:
-    value = max(1, round(size / 1024))
-    return f"{value:,} KB".replace(",", "." if lang == "id" else ",")
+    return number(max(1, round(size / 1024)), lang) + " KB"
 
 
 def _icon(evidence: Evidence) -> str:
@@ -102,10 +103,10 @@ async def _listing(
     lines += [_line(context, lang, i, e, milestones) for i, e in enumerate(found, 1)]
     rows: list[list[Action]] = []
     numbered = list(enumerate(found, 1))[-SHOWN:]
-    for number, e in numbered:
-        row = [_button(context, lang, "evidence.button_open", "open", e.id, n=number)]
+    for shown, e in numbered:
+        row = [_button(context, lang, "evidence.button_open", "open", e.id, n=shown)]
         if own:
-            row.append(_button(context, lang, "evidence.button_remove", "rm", e.id, n=number))
+            row.append(_button(context, lang, "evidence.button_remove", "rm", e.id, n=shown))
         rows.append(row)
     if own:
         lines.append(text(context, lang, "evidence.hint"))
@@ -221,16 +222,14 @@ async def _saved(
     rows: list[list[Action]] = []
     others = [m for m in milestones.values() if m.id != evidence.milestone_id][:MOVE_TO]
     for m in others:
-        label = plain(context, lang, "evidence.button_to_milestone", title=_short(m.title))
+        label = plain(
+            context, lang, "evidence.button_to_milestone", title=shorten(m.title, BUTTON_TITLE)
+        )
         rows.append([Action(label, buttons.pack(buttons.EVIDENCE, "ms", f"{evidence.id}.{m.id}"))])
     if evidence.milestone_id is not None:
         rows.append([_button(context, lang, "evidence.button_to_day", "day", evidence.id)])
     rows.append([_button(context, lang, "evidence.button_remove_this", "rm", evidence.id)])
     return body, rows
-
-
-def _short(title: str, limit: int = 28) -> str:
-    return title if len(title) <= limit else title[: limit - 1] + "…"
 
 
 async def show_evidence(turn: Turn) -> None:
@@ -242,7 +241,7 @@ async def show_evidence(turn: Turn) -> None:
         answer: Answer = []
         if participant is not None:
             answer.append(await _listing(session, turn, lang, participant, own=True))
-        people = await _others(session, turn)
+        people = await _others(session, turn, participant)
         if people:
             tally = await rules.counts(session, [p.id for p in people])
             rows = [
@@ -253,7 +252,7 @@ async def show_evidence(turn: Turn) -> None:
                         "evidence.button_person",
                         "who",
                         p.id,
-                        name=_short(name_of(p), 40),
+                        name=shorten(name_of(p), 40),
                         count=tally.get(p.id, 0),
                     )
                 ]
@@ -267,7 +266,7 @@ async def show_evidence(turn: Turn) -> None:
         await turn.reply(body, keyboard or None)
 
 
-async def _others(session: AsyncSession, turn: Turn) -> list[Participant]:
+async def _others(session: AsyncSession, turn: Turn, own: Participant | None) -> list[Participant]:
     """Whose evidence this person may open besides their own: their mentees, the participants
     of the cohorts they facilitate."""
     found = {
@@ -281,12 +280,9 @@ async def _others(session: AsyncSession, turn: Turn) -> list[Participant]:
             .order_by(Participant.full_name, Participant.first_name, Participant.id)
         ):
             found.setdefault(p.id, p)
-    found.pop(getattr(await _own_participant(session, turn), "id", 0), None)
+    if own is not None:
+        found.pop(own.id, None)
     return list(found.values())
-
-
-async def _own_participant(session: AsyncSession, turn: Turn) -> Participant | None:
-    return (await turn.identify(session)).participant
 
 
 def _parse(data: str | None) -> tuple[str, int, int | None] | None:
@@ -375,7 +371,7 @@ async def _open(turn: Turn, lang: str, evidence_id: int) -> None:
         "evidence.caption",
         name=name_of(participant),
         what=_for(turn, lang, evidence, milestones),
-        caption=f"\n«{_short(evidence.caption, CAPTION_SHOWN)}»" if evidence.caption else "",
+        caption=f"\n«{shorten(evidence.caption, CAPTION_SHOWN)}»" if evidence.caption else "",
     )
     await turn.answer_button()
     if evidence.kind == "photo":

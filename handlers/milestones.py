@@ -23,7 +23,7 @@ from core.timefmt import weekday_date
 from handlers import confirm
 from handlers.approvals import saved_note, send_to_mentor
 from handlers.checkin_view import today_of
-from handlers.common import Answer, plain, text
+from handlers.common import Answer, plain, shorten, text
 from handlers.refusals import bad_date
 from handlers.turn import HasServices, Reader, Turn
 from storage.mentoring import Milestone
@@ -32,10 +32,6 @@ from storage.models import Participant
 BUTTON_TITLE = 28  # a milestone's title on a button, shortened to this
 _WITH_ID = ("done", "undo", "rm")
 _DUE_CHOICES = frozenset({*(str(w) for w in rules.QUICK_WEEKS), "end"})
-
-
-def _short(title: str) -> str:
-    return title if len(title) <= BUTTON_TITLE else title[: BUTTON_TITLE - 1] + "…"
 
 
 def _line(context: HasServices, lang: str, milestone: Milestone, today: date) -> str:
@@ -73,7 +69,7 @@ async def view(
                 if m.done_on
                 else ("done", "milestone.button_done")
             )
-            label = plain(context, lang, key, title=_short(m.title))
+            label = plain(context, lang, key, title=shorten(m.title, BUTTON_TITLE))
             rows.append([Action(label, buttons.pack(buttons.MILESTONE, action, str(m.id)))])
     last: list[Action] = []
     if len(found) < rules.MAX_MILESTONES:
@@ -267,7 +263,12 @@ async def _removal_pick(
     rows = [
         [
             Action(
-                plain(context, lang, "milestone.button_remove_one", title=_short(m.title)),
+                plain(
+                    context,
+                    lang,
+                    "milestone.button_remove_one",
+                    title=shorten(m.title, BUTTON_TITLE),
+                ),
                 buttons.pack(buttons.MILESTONE, "rm", str(m.id)),
             )
         ]
