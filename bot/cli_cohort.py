@@ -14,6 +14,7 @@ import click
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.cli_common import counted, run_db, settings_of
+from core import follow_up
 from core.cohorts import create_cohort, get_cohort, list_cohorts
 from core.errors import AksiError, InvalidInput
 from core.reading import BadDate, BadTime, read_iso_date
@@ -110,6 +111,44 @@ def cohort_reminders(
             f"{c.code}: daily {c.reminder_time}, evening {c.evening_time or 'off'}, "
             f"morning summary {c.morning_summary_time or 'off'}, sessions "
             f"{c.session_lead_minutes} min before ({counted(moved, 'participant')} updated)"
+        )
+
+    click.echo(run_db(ctx, _set))
+
+
+@cohort.command("follow-up")
+@click.option("--code", required=True, help="The cohort's code.")
+@click.option(
+    "--days",
+    type=click.IntRange(0, follow_up.MAX_DAYS),
+    help="Days of follow-up after the last day (default 90; 0: none).",
+)
+@click.option(
+    "--weekdays",
+    help="Days reminders come during the follow-up: mon,wed,fri (or sen,rab,jum), all, none.",
+)
+@click.pass_context
+def cohort_follow_up(ctx: click.Context, code: str, days: int | None, weekdays: str | None) -> None:
+    """Show or change the follow-up after the course: how long alumni keep their reminders
+    (on which weekdays) and get a question every 30 days."""
+
+    async def _set(session: AsyncSession) -> str:
+        c = await get_cohort(session, code)
+        try:
+            follow_up.set_terms(c, days, weekdays)
+        except InvalidInput as exc:  # the days are checked by click: a word is no weekday
+            raise AksiError(
+                f"{str(exc)!r} is not a weekday: write mon,wed,fri (or sen,rab,jum), all or none"
+            ) from None
+        await session.flush()
+        if c.follow_up_days == 0:
+            return f"{c.code}: no follow-up after {c.ends_on}"
+        names = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+        shown = ",".join(names[d - 1] for d in follow_up.weekdays_of(c)) or "none"
+        return (
+            f"{c.code}: follow-up {c.follow_up_days} days after {c.ends_on} (until "
+            f"{follow_up.last_day(c)}), reminders on {shown}, a question every "
+            f"{follow_up.EVERY} days"
         )
 
     click.echo(run_db(ctx, _set))

@@ -1,5 +1,6 @@
 """The repeating jobs — reminders (with session reminders, morning summaries and evening
-follow-ups) and the facilitators' and mentors' digests — on APScheduler's terms, for any channel.
+follow-ups), the facilitators' and mentors' digests and the follow-up after the course — on
+APScheduler's terms, for any channel.
 
 `aksi run` schedules them on PTB's JobQueue (APScheduler underneath, `bot.runner`); a process
 without PTB (the local chat on the in-memory channel) schedules the same jobs on APScheduler's
@@ -17,8 +18,10 @@ from typing import Any
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from core.services import HasServices, Services
+from handlers.follow_up import compose as compose_follow_up
 from handlers.reminders import MESSAGES
 from scheduler.digest_job import run_digest_tick
+from scheduler.follow_up import run_follow_up_tick
 from scheduler.mentor_digest import run_mentor_digest_tick
 from scheduler.reminder_job import reminder_job
 
@@ -28,12 +31,16 @@ Job = Callable[[HasServices], Coroutine[Any, Any, None]]
 
 
 async def digest_job(context: HasServices) -> None:
-    """The facilitators' daily digest (`scheduler.digest_job`) and the mentors' weekly one
-    (`scheduler.mentor_digest`), at the services' clock."""
+    """The facilitators' daily digest (`scheduler.digest_job`), the mentors' weekly one
+    (`scheduler.mentor_digest`) and the follow-up after the course (`scheduler.follow_up`),
+    at the services' clock: one failing does not keep the others from running."""
     try:
         await run_digest_tick(context.services, context.services.clock())
     finally:
-        await run_mentor_digest_tick(context.services, context.services.clock())
+        try:
+            await run_mentor_digest_tick(context.services, context.services.clock())
+        finally:
+            await run_follow_up_tick(context, context.services.clock(), compose_follow_up)
 
 
 def counted(name: str, job: Job) -> Job:

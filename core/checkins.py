@@ -16,6 +16,7 @@ from storage.db import dialect_insert
 from storage.mentoring import (
     Consultation,
     Evidence,
+    FollowUp,
     MentorDigest,
     Mentorship,
     Milestone,
@@ -379,6 +380,7 @@ async def erase_personal_data(session: AsyncSession, person_id: int, now: dateti
     await session.execute(delete(Evidence).where(Evidence.participant_id.in_(ids)))
     await session.execute(delete(Consultation).where(Consultation.participant_id.in_(ids)))
     await session.execute(delete(Milestone).where(Milestone.participant_id.in_(ids)))
+    await session.execute(delete(FollowUp).where(FollowUp.participant_id.in_(ids)))
     await session.execute(delete(Mentorship).where(Mentorship.participant_id.in_(ids)))
     await session.execute(delete(Participant).where(Participant.id.in_(ids)))
     # As someone's mentor: the mentorship ends (a plan waiting for them waits for nobody), and

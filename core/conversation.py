@@ -43,6 +43,8 @@ class Ask(StrEnum):
     # /tahapan: a new milestone's title, then its date (handlers.milestones).
     MILESTONE_TITLE = "ms_title"
     MILESTONE_DUE = "ms_due"
+    # After answering a follow-up question: what helped or blocked the action (its id).
+    FOLLOW_UP_NOTE = "fu_note"
 
 
 PROFILE = frozenset({Ask.FULL_NAME, Ask.UNIT, Ask.EDIT_FULL_NAME, Ask.EDIT_UNIT})
@@ -54,23 +56,31 @@ MILESTONES = frozenset({Ask.MILESTONE_TITLE, Ask.MILESTONE_DUE})
 # The data each state carries, in its stored order.
 _HABIT_DAY = frozenset({Ask.CHECKIN_PICK, Ask.CHECKIN_REASON, Ask.CHECKIN_VALUE})
 _DAY = frozenset({Ask.CHECKIN_NOTE, *OFFERS})
+_ITEM = frozenset({Ask.FOLLOW_UP_NOTE})
 _ID = re.compile(r"^[1-9][0-9]{0,11}$")
 _DAY_RE = re.compile(r"^[0-9]{8}$")
 
 
 @dataclass(frozen=True, slots=True)
 class Waiting:
-    """An open question: which, and for which habit and day when it is about one."""
+    """An open question: which, and for which habit and day when it is about one, or for
+    which item (a follow-up question's id)."""
 
     ask: Ask
     habit_id: int | None = None
     day: date | None = None
+    item_id: int | None = None
 
     def __post_init__(self) -> None:
         needs_habit, needs_day = self.ask in _HABIT_DAY, self.ask in _HABIT_DAY | _DAY
-        if (self.habit_id is not None) != needs_habit or (self.day is not None) != needs_day:
-            raise ValueError(f"{self.ask.name} takes {'a habit and ' if needs_habit else ''}"
-                             f"{'a day' if needs_day else 'no data'}")  # fmt: skip
+        needs_item = self.ask in _ITEM
+        if (
+            (self.habit_id is not None) != needs_habit
+            or (self.day is not None) != needs_day
+            or (self.item_id is not None) != needs_item
+        ):
+            data = "a day" if needs_day else "an item" if needs_item else "no data"
+            raise ValueError(f"{self.ask.name} takes {'a habit and ' if needs_habit else ''}{data}")
 
     def encode(self) -> str:
         parts = [self.ask.value]
@@ -78,6 +88,8 @@ class Waiting:
             parts.append(str(self.habit_id))
         if self.day is not None:
             parts.append(f"{self.day:%Y%m%d}")
+        if self.item_id is not None:
+            parts.append(str(self.item_id))
         return ":".join(parts)
 
     @property
@@ -93,7 +105,7 @@ def decode(raw: str | None) -> Waiting | None:
         return None
     if raw in Ask._value2member_map_:
         ask = Ask(raw)
-        return None if ask in _HABIT_DAY | _DAY else Waiting(ask)
+        return None if ask in _HABIT_DAY | _DAY | _ITEM else Waiting(ask)
     name, _, rest = raw.partition(":")
     if name not in Ask._value2member_map_:
         return None
@@ -103,6 +115,8 @@ def decode(raw: str | None) -> Waiting | None:
             return Waiting(ask, int(parts[0]), _day(parts[1]))
         if ask in _DAY and len(parts) == 1:
             return Waiting(ask, day=_day(parts[0]))
+        if ask in _ITEM and len(parts) == 1 and _ID.match(parts[0]):
+            return Waiting(ask, item_id=int(parts[0]))
     except ValueError:
         return None
     return None
@@ -119,10 +133,15 @@ def waiting(person: Participant) -> Waiting | None:
 
 
 def ask(
-    person: Participant, what: Ask, *, habit_id: int | None = None, day: date | None = None
+    person: Participant,
+    what: Ask,
+    *,
+    habit_id: int | None = None,
+    day: date | None = None,
+    item_id: int | None = None,
 ) -> None:
     """Leave `what` open: the person's next typed text answers it."""
-    person.awaiting = Waiting(what, habit_id, day).encode()
+    person.awaiting = Waiting(what, habit_id, day, item_id).encode()
 
 
 def clear(person: Participant) -> None:

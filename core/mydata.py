@@ -12,6 +12,7 @@ from sqlalchemy.orm import selectinload
 from core.approvals import history
 from core.consultations import of_participant
 from core.evidence import evidence_of
+from core.follow_up import of_participants as follow_up_questions
 from core.milestones import milestones_of
 from core.participants import effective_timezone
 from core.plans import load_plan
@@ -151,6 +152,19 @@ async def _membership_rows(
             record.held_on,
             status=label(f"csv.consultation_{record.state}"),
             note=" — ".join(part for part in parts if part),
+        )
+    asked = (await follow_up_questions(session, [participant.id])).get(participant.id, [])
+    for q in asked:
+        given = label(f"follow_up.answer_{q.answer}") if q.answer else label("csv.follow_up_open")
+        row(
+            "follow_up",
+            local_day(q.answered_at or q.asked_at),
+            status=given,
+            note=" — ".join(
+                part
+                for part in (f"{q.offset_days} {label('csv.follow_up_days_after')}", q.note)
+                if part
+            ),
         )
     for review in await history(session, participant.id):
         row(

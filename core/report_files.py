@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Protocol
 
 from core.checkins import SKIP_REASONS
-from core.reports import CohortReport, Export, ExportRow
+from core.reports import CohortReport, Export, ExportRow, PersonReport
 from core.spreadsheet import csv_file, nip_cell, number_cell, text_cell
 
 if TYPE_CHECKING:
@@ -50,6 +50,8 @@ SUMMARY_COLUMNS = (
     "milestones",
     "milestones_late",
     "approval",
+    "follow_up",
+    "follow_up_answers",
 )
 _MAX_WIDTH = 60  # characters; longer notes wrap in the cell instead
 
@@ -96,6 +98,34 @@ def csv_bytes(export: Export, label: Label, *, separator: str) -> bytes:
     )
 
 
+def follow_up_state(report: CohortReport, person: PersonReport, label: Label) -> str:
+    """Where a participant's follow-up after the course stands ("" before the last day, or
+    for someone without a plan, whom it does not concern)."""
+    cohort = report.cohort
+    if cohort.follow_up_days == 0 or report.today <= cohort.ends_on or person.approval == "no_plan":
+        return ""
+    if person.follow_up_stopped:
+        return label("report.follow_up_stopped")
+    if person.unreachable:
+        return label("report.follow_up_unreachable")
+    return label("report.follow_up_active")
+
+
+def follow_up_answers(person: PersonReport, label: Label) -> str:
+    """The follow-up questions' answers: "30: still running (the note); 60: …"."""
+    parts = []
+    for q in person.follow_ups:
+        if q.answer is not None:
+            answer = label(f"follow_up.answer_{q.answer}")
+        else:
+            answer = label(
+                f"report.follow_up_{'unreachable' if q.status == 'unreachable' else 'open'}"
+            )
+        note = f" ({q.note})" if q.note else ""
+        parts.append(label("report.follow_up_answer", days=q.offset, answer=answer) + note)
+    return "; ".join(parts)
+
+
 def summary_rows(report: CohortReport, label: Label) -> list[list[object]]:
     """One row per participant, then the roster members not joined yet."""
     rows: list[list[object]] = []
@@ -115,11 +145,13 @@ def summary_rows(report: CohortReport, label: Label) -> list[list[object]]:
                 f"{p.milestones.done}/{p.milestones.total}" if p.milestones else "",
                 p.milestones.overdue if p.milestones else None,
                 label(f"report.approval_{p.approval}"),
+                follow_up_state(report, p, label),
+                follow_up_answers(p, label),
             ]
         )
     for entry in report.not_joined:
         joined: list[object] = [entry.name, entry.unit or "", entry.nip or "", None]
-        rows.append([*joined, label("report.state_not_joined"), *[None] * 7])
+        rows.append([*joined, label("report.state_not_joined"), *[None] * 9])
     return rows
 
 

@@ -2,7 +2,7 @@
 
 `_load` fetches a cohort's participants, their roster NIPs, every habit they ever had, their
 check-ins (from a given day, or all), their plans' approvals and, for the export, their
-reflections: seven queries at most whatever the size of the cohort, never one per
+reflections: eight queries at most whatever the size of the cohort, never one per
 participant, habit or day. Each member comes with their own time zone and local "today", so
 the arithmetic (`core.report_rules`) never has to ask.
 """
@@ -20,10 +20,12 @@ from sqlalchemy.orm import joinedload
 from core.approvals import Status, latest_decisions
 from core.checkins import Logged
 from core.contacts import reachable
+from core.follow_up import of_participants
 from core.habits import local_today
 from core.milestones import Tally as Milestones
 from core.milestones import tallies
 from core.participants import effective_timezone
+from core.report_types import FollowUpAnswer
 from core.roster import not_joined
 from storage.models import (
     ActionPlan,
@@ -61,6 +63,7 @@ class _Loaded:
     not_joined: list[RosterEntry]
     decisions: dict[int, Status]  # participant -> their mentor's latest (core.approvals)
     milestones: dict[int, Milestones]  # participant -> their milestones (core.milestones)
+    follow_ups: dict[int, list[FollowUpAnswer]] = field(default_factory=dict)
 
 
 async def _load(
@@ -129,4 +132,18 @@ async def _load(
             [m.participant.id for m in ordered],
             {m.participant.id: m.today for m in ordered},
         ),
+        await _follow_ups(session, cohort, now, [m.participant.id for m in ordered]),
     )
+
+
+async def _follow_ups(
+    session: AsyncSession, cohort: Cohort, now: datetime, ids: list[int]
+) -> dict[int, list[FollowUpAnswer]]:
+    """The follow-up questions asked after the course (none read before its last day)."""
+    if cohort.follow_up_days == 0 or now.date() < cohort.ends_on:
+        return {}
+    asked = await of_participants(session, ids)
+    return {
+        pid: [FollowUpAnswer(q.offset_days, q.status, q.answer, q.note) for q in questions]
+        for pid, questions in asked.items()
+    }

@@ -15,6 +15,16 @@ from core.milestones import Tally as Milestones
 from storage.models import Cohort, RosterEntry
 
 
+@dataclass(frozen=True)
+class FollowUpAnswer:
+    """A follow-up question after the course as asked of one participant (core.follow_up)."""
+
+    offset: int  # days after the last day
+    status: str  # sent, late, failed, unreachable
+    answer: str | None  # running, partly, stopped; None: not answered
+    note: str | None  # what helped or blocked the action
+
+
 class DayState(StrEnum):
     COMPLETE = "complete"
     PARTLY = "partly"
@@ -76,6 +86,8 @@ class PersonReport:
     skipped: int = 0  # habits scheduled today and skipped with a reason
     approval: str = "no_plan"  # the plan's approval by the mentor (core.approvals.Status)
     milestones: Milestones | None = None  # None: no milestone written
+    follow_up_stopped: bool = False  # stopped the follow-up after the course
+    follow_ups: tuple[FollowUpAnswer, ...] = ()  # its questions, in order
 
 
 @dataclass(frozen=True)

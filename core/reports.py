@@ -46,6 +46,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.approvals import plan_status
 from core.checkins import spec_of
+from core.follow_up import counted_until
 from core.habits import local_today
 from core.report_loading import _load, _Loaded, _Member
 from core.report_rules import (
@@ -113,6 +114,8 @@ def _person(member: _Member, loaded: _Loaded) -> PersonReport:
         unreachable=member.unreachable,
         approval=plan_status(bool(member.habits), loaded.decisions.get(p.id)),
         milestones=loaded.milestones.get(p.id),
+        follow_up_stopped=p.follow_up_stopped_at is not None,
+        follow_ups=tuple(loaded.follow_ups.get(p.id, ())),
     )
 
 
@@ -162,7 +165,7 @@ def _rows(loaded: _Loaded) -> list[ExportRow]:
             entries = loaded.entries.get(habit.id, {})
             schedule = spec_of(habit).schedule
             removed = _removed_on(habit, member.tz)
-            last = min(member.today, cohort.ends_on)
+            last = counted_until(p, member.today)  # alumni's days go on (core.follow_up)
             if removed is not None:
                 last = min(last, removed - _ONE_DAY)
             days = {d for d in _days(_first_day(habit, cohort), last) if schedule.is_scheduled(d)}

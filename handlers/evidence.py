@@ -9,10 +9,9 @@ from __future__ import annotations
 
 import logging
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core import buttons, mentors
+from core import buttons
 from core import evidence as rules
 from core.announcements import open_draft
 from core.channel import Action, DownloadFailed, FileIn, Rows
@@ -21,13 +20,12 @@ from core.errors import InvalidInput
 from core.i18n import Html
 from core.milestones import milestones_of
 from core.numbers import number
-from core.staff import managed_cohorts
 from core.timefmt import weekday_date
 from core.uploads import looks_like_csv
 from handlers import confirm, fallback, uploads
 from handlers.checkin_view import today_of
 from handlers.common import Answer, plain, shorten, text
-from handlers.mentoring import WITH_COHORT, name_of
+from handlers.mentoring import WITH_COHORT, name_of, overseen
 from handlers.staff import is_staff, staff_of
 from handlers.turn import HasServices, Turn
 from storage.mentoring import Evidence, Milestone
@@ -241,7 +239,7 @@ async def show_evidence(turn: Turn) -> None:
         answer: Answer = []
         if participant is not None:
             answer.append(await _listing(session, turn, lang, participant, own=True))
-        people = await _others(session, turn, participant)
+        people = await overseen(session, turn, participant)
         if people:
             tally = await rules.counts(session, [p.id for p in people])
             rows = [
@@ -264,25 +262,6 @@ async def show_evidence(turn: Turn) -> None:
         return
     for body, keyboard in answer:
         await turn.reply(body, keyboard or None)
-
-
-async def _others(session: AsyncSession, turn: Turn, own: Participant | None) -> list[Participant]:
-    """Whose evidence this person may open besides their own: their mentees, the participants
-    of the cohorts they facilitate."""
-    found = {
-        m.participant.id: m.participant for m in await mentors.mentees_of(session, turn.person_id)
-    }
-    cohorts = await managed_cohorts(session, turn.person_id, turn.is_admin)
-    if cohorts:
-        for p in await session.scalars(
-            select(Participant)
-            .where(Participant.cohort_id.in_([c.id for c in cohorts]))
-            .order_by(Participant.full_name, Participant.first_name, Participant.id)
-        ):
-            found.setdefault(p.id, p)
-    if own is not None:
-        found.pop(own.id, None)
-    return list(found.values())
 
 
 def _parse(data: str | None) -> tuple[str, int, int | None] | None:

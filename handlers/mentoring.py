@@ -6,14 +6,17 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
+from core import mentors
 from core.channel import Outbound, Sent
 from core.contacts import reach_of
 from core.participants import effective_timezone
+from core.staff import managed_cohorts
 from core.timefmt import local, long_date
-from handlers.turn import HasServices
+from handlers.turn import HasServices, Turn
 from storage.db import after_commit
 from storage.models import Participant
 
@@ -49,3 +52,23 @@ async def tell(
 
     if not after_commit(send):
         await send()
+
+
+async def overseen(session: AsyncSession, turn: Turn, own: Participant | None) -> list[Participant]:
+    """Whose records this person may open besides their own (`core.evidence.may_see`): their
+    mentees, the participants of the cohorts they facilitate (all, for an admin)."""
+    found = {
+        m.participant.id: m.participant for m in await mentors.mentees_of(session, turn.person_id)
+    }
+    cohorts = await managed_cohorts(session, turn.person_id, turn.is_admin)
+    if cohorts:
+        for p in await session.scalars(
+            select(Participant)
+            .where(Participant.cohort_id.in_([c.id for c in cohorts]))
+            .order_by(Participant.full_name, Participant.first_name, Participant.id)
+            .options(selectinload(Participant.cohort))
+        ):
+            found.setdefault(p.id, p)
+    if own is not None:
+        found.pop(own.id, None)
+    return list(found.values())

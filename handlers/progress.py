@@ -3,22 +3,24 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import date
 
 from core import checkins
 from core.approvals import status_of
 from core.checkins import HabitProgress
-from core.heatmap import RECENT_WEEKS, habit_cells, shown_period
+from core.follow_up import counted_until
 from core.i18n import Html
 from core.milestones import milestones_of, tally
 from core.numbers import percent
-from core.pictures import HeatmapRow, heatmap_png
+from core.pictures import heatmap_png
 from core.plans import HabitDraft, load_plan
-from core.timefmt import date_span
+from core.progress_figure import heatmap_figure, streak_words
 from handlers.approvals import status_line
 from handlers.checkin_view import today_of
 from handlers.common import plain, text
-from handlers.plan_words import WEEKDAY_KEYS, describe_habit
+from handlers.follow_up import progress_line
+from handlers.plan_words import describe_habit
 from handlers.turn import HasServices, NotSent, Turn
 from storage.mentoring import Milestone
 from storage.models import Participant
@@ -29,20 +31,7 @@ LEGEND_KEYS = ("done", "partial", "missed", "skipped", "off", "before", "open", 
 
 def streak_length(context: HasServices, lang: str, item: HabitProgress, length: int) -> str:
     """A streak's length: "1 day", "5 days"; "2 weeks" for a habit of N times a week."""
-    key = "count.week" if item.stats.streak_unit == "week" else "count.day"
-    return plain(context, lang, key, count=length)
-
-
-def summary_line(context: HasServices, lang: str, item: HabitProgress) -> str:
-    stats = item.stats
-    return plain(
-        context,
-        lang,
-        "progress.short",
-        streak=streak_length(context, lang, item, stats.current_streak),
-        c30=percent(stats.completion_30, lang),
-        strength=percent(stats.strength, lang),
-    )
+    return streak_words(_label(context, lang), item, length)
 
 
 def milestone_line(
@@ -103,37 +92,35 @@ async def heatmap_picture(
     `shown_period`), said under the title and in the caption: the summary's figures still
     count the whole period, and /dataku has every day."""
     cohort = participant.cohort
-    start, end = cohort.starts_on, cohort.ends_on
-    first, last = shown_period(start, end, today)
-    rows = [
-        HeatmapRow(
-            item.habit.name,
-            habit_cells(item, first, last, today),
-            summary_line(context, lang, item),
-        )
-        for item in items
-    ]
-    labels = {k: plain(context, lang, f"weekday.{k}") for k in WEEKDAY_KEYS}
-    labels |= {k: plain(context, lang, f"progress.legend_{k}") for k in LEGEND_KEYS}
-    title = plain(context, lang, "progress.chart_title", cohort=cohort.name)
-    note, caption = "", text(context, lang, "progress.caption")
-    if (first, last) != (start, end):
-        span = plain(context, lang, "count.week", count=RECENT_WEEKS)
-        dates = date_span(first, last, lang)
-        note = plain(context, lang, "progress.chart_recent", span=span, dates=dates)
-        caption = text(context, lang, "progress.caption_recent", span=span)
+    # Alumni's check-ins go on after the last day (core.follow_up): drawn till today.
+    figure = heatmap_figure(
+        _label(context, lang), lang, cohort.name, items, cohort.starts_on,
+        max(cohort.ends_on, today), today,
+    )  # fmt: skip
+    caption = (
+        text(context, lang, "progress.caption_recent", span=figure.recent)
+        if figure.recent
+        else text(context, lang, "progress.caption")
+    )
     png = await context.services.renderer.run(
         heatmap_png,
-        rows,
-        start=first,
-        end=last,
+        figure.rows,
+        start=figure.start,
+        end=figure.end,
         today=today,
-        title=title,
-        labels=labels,
+        title=figure.title,
+        labels=figure.labels,
         lang=lang,
-        note=note,
+        note=figure.note,
     )
     return png, caption
+
+
+def _label(context: HasServices, lang: str) -> Callable[..., str]:
+    def label(key: str, /, **values: object) -> str:
+        return plain(context, lang, key, **values)
+
+    return label
 
 
 async def show_progress(turn: Turn) -> None:
@@ -146,9 +133,10 @@ async def show_progress(turn: Turn) -> None:
         if participant is None:
             await turn.ask_for_code(reader.lang)
             return
-        # After the training has ended nothing more can be logged: its last day is the last
-        # one counted (days after it would all look missed).
-        today = min(today_of(turn, participant), participant.cohort.ends_on)
+        # After the training (and, for alumni, its follow-up) has ended, its last day is the
+        # last one counted: days after it would all look missed (core.follow_up).
+        local_today = today_of(turn, participant)
+        today = counted_until(participant, local_today)
         items = await checkins.progress(session, participant, today)
         plan = await load_plan(session, participant.id)
         plan_title = plan.title if plan is not None else participant.cohort.name
@@ -159,14 +147,15 @@ async def show_progress(turn: Turn) -> None:
             turn,
             reader.lang,
             await milestones_of(session, participant.id),
-            today_of(turn, participant),
+            local_today,
         )
+        alumni = progress_line(turn, reader.lang, participant, local_today)
     lang = reader.lang
     if not items:
         await turn.reply(text(turn, lang, "checkin.no_plan"))
         return
     summary = render_summary(turn, lang, plan_title, items)
-    extra = "".join("\n\n" + line for line in (steps, approval) if line)
+    extra = "".join("\n\n" + line for line in (steps, approval, alumni) if line)
     await turn.reply(summary + extra)
     try:
         png, caption = await heatmap_picture(turn, lang, participant, items, today)

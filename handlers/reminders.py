@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from core import buttons, checkins, conversation, pauses
+from core import buttons, checkins, conversation, follow_up, pauses
 from core import reminder_settings as settings_rules
 from core import reminders as rules
 from core.channel import (
@@ -275,9 +275,12 @@ async def compose(
     the plan nudge's own writes go with its claim (`nudge_claimed`)."""
     participant, kind, day = due.participant, due.reminder.kind, due.local_date
     lang = language_of(context, participant)
-    cohort = participant.cohort
-    if not cohort.starts_on <= day <= cohort.ends_on:
-        return None  # nothing to check in on before the training starts or after it ends
+    if not follow_up.reminds_on(participant, day):
+        # Nothing before the training starts; after it, on the follow-up's weekdays only
+        # (core.follow_up), and nothing once the follow-up is over or stopped.
+        return None
+    if day > participant.cohort.ends_on and not await follow_up.is_current(session, participant):
+        return None  # an alumnus who joined another cohort since: the chat acts on that one
     if kind == rules.MORNING:
         return await morning_summary(session, context, participant, day, lang)
     sheet = await checkins.day_sheet(session, participant, day)

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections import Counter
 from datetime import datetime
 
-from core import reports
+from core import follow_up, reports
 from core.errors import InvalidInput
 from core.habits import local_today
 from core.i18n import escape
@@ -86,6 +87,9 @@ def render_report(context: HasServices, lang: str, report: CohortReport) -> str:
         blocks.append(render_approvals(context, lang, report))
         if any(p.milestones for p in report.people):
             blocks.append(render_milestones(context, lang, report))
+        follow = render_follow_up(context, lang, report)
+        if follow:
+            blocks.append(follow)
         if any(p.unreachable for p in report.people):
             blocks.append(text(context, lang, "report.unreachable_note"))
     if report.not_joined:
@@ -139,6 +143,57 @@ def render_milestones(context: HasServices, lang: str, report: CohortReport) -> 
         assert person.milestones is not None
         titles = "; ".join(person.milestones.overdue_titles)
         lines.append(f"⚠️ {escape(person.name)} — {escape(titles)}")
+    return "\n".join(lines)
+
+
+FOLLOW_UP_MARK = {"running": "✅", "partly": "🌓", "stopped": "⛔"}
+
+
+def render_follow_up(context: HasServices, lang: str, report: CohortReport) -> str | None:
+    """After the last day: the alumni's follow-up — how many still follow it, stopped it or
+    blocked the bot, each question's answers, and the notes on the latest one (what helped
+    or blocked the action). None during the training, or for a cohort without follow-up."""
+    cohort = report.cohort
+    if cohort.follow_up_days == 0 or report.today <= cohort.ends_on:
+        return None
+    alumni = [p for p in report.people if p.approval != "no_plan"]
+    stopped = sum(p.follow_up_stopped for p in alumni)
+    blocked = sum(p.unreachable and not p.follow_up_stopped for p in alumni)
+    lines = [
+        text(
+            context,
+            lang,
+            "report.follow_up",
+            until=long_date(follow_up.last_day(cohort), lang),
+            active=len(alumni) - stopped - blocked,
+            stopped=stopped,
+            blocked=blocked,
+        )
+    ]
+    latest: list[tuple[str, str, str]] = []
+    for offset in follow_up.questions(cohort):
+        asked = [(p, q) for p in alumni for q in p.follow_ups if q.offset == offset]
+        if not asked:
+            continue
+        counts = Counter(q.answer for _, q in asked)
+        answered = len(asked) - counts[None]
+        lines.append(
+            text(
+                context,
+                lang,
+                "report.follow_up_question",
+                days=plain(context, lang, "count.day", count=offset),
+                answered=answered,
+                asked=len(asked),
+                running=counts["running"],
+                partly=counts["partly"],
+                stopped=counts["stopped"],
+            )
+        )
+        latest = [
+            (p.name, FOLLOW_UP_MARK[q.answer], q.note) for p, q in asked if q.answer and q.note
+        ]
+    lines += [f"{mark} {escape(name)}: {escape(note)}" for name, mark, note in latest]
     return "\n".join(lines)
 
 

@@ -13,6 +13,7 @@ from handlers import (
     approvals,
     checkin,
     consultations,
+    follow_up,
     guide,
     milestones,
     plan,
@@ -73,6 +74,8 @@ async def typed_text(turn: Turn) -> None:
             answer = await checkin.answer_text(session, turn, reader, typed)
         elif asked in conversation.MILESTONES:
             answer = await milestones.answer_text(session, turn, reader, typed)
+        elif asked == Ask.FOLLOW_UP_NOTE:
+            answer = await follow_up.answer_note(session, turn, reader, typed)
         else:  # no question open: a facilitator's preview may wait for its buttons
             answer = await announce.preview_waits(session, turn) or [
                 (text(turn, lang, "fallback.text"), None)

@@ -171,3 +171,24 @@ class MentorDigest(Base):
     week_of: Mapped[date] = mapped_column(Date)
     status: Mapped[str] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class FollowUp(Base):
+    """A message of the follow-up after the course (core.follow_up), claimed before it is sent:
+    `offset_days` 0 is the welcome to the follow-up the day after the last day, 30, 60, 90…
+    the question "is your action still running?" that many days after it. `status`: sending,
+    sent, late (due while the bot was down, skipped), failed, unreachable (the person blocked
+    the bot: counted, never retried). The answer (running, partly, stopped) and a note on what
+    helped or blocked it come back from the participant."""
+
+    __tablename__ = "follow_ups"
+    __table_args__ = (UniqueConstraint("participant_id", "offset_days"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    participant_id: Mapped[int] = mapped_column(ForeignKey("participants.id", ondelete="CASCADE"))
+    offset_days: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(16))
+    asked_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    answer: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    note: Mapped[str | None] = mapped_column(Text, nullable=True)
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)

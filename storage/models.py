@@ -45,6 +45,11 @@ class Cohort(Base):
     digest_time: Mapped[str | None] = mapped_column(
         String(5), nullable=True, default="18:00", server_default="18:00"
     )
+    # After the last day, participants are alumni for this many days (core.follow_up): their
+    # check-ins keep working, reminders come on `follow_up_weekdays` only (ISO weekday digits,
+    # "135": Monday, Wednesday, Friday) and a question comes every 30 days. 0: none.
+    follow_up_days: Mapped[int] = mapped_column(Integer, default=90, server_default="90")
+    follow_up_weekdays: Mapped[str] = mapped_column(String(7), default="135", server_default="135")
 
     sessions: Mapped[list[Session]] = relationship(
         back_populates="cohort", cascade="all, delete-orphan", order_by="Session.starts_at"
@@ -120,6 +125,8 @@ class Participant(Base):
     # back if a facilitator undoes the match (core.roster.untie).
     own_full_name: Mapped[str | None] = mapped_column(String(128), nullable=True)
     own_unit: Mapped[str | None] = mapped_column(String(160), nullable=True)
+    # When the participant stopped the follow-up after the course (core.follow_up); None: not.
+    follow_up_stopped_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
     cohort: Mapped[Cohort] = relationship()
 

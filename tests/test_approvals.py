@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from core.report_files import summary_rows
+from core.report_files import SUMMARY_COLUMNS, summary_rows
 from core.reports import cohort_report
 from storage.mentoring import Mentorship, PlanReview
 from tests.harness import Person, RunningBot, joined
@@ -261,7 +261,10 @@ async def test_facilitators_see_each_plans_approval_in_rekap_and_the_export(
     async with db() as session:
         report = await cohort_report(session, cohort, bot.services.clock())
     summary = summary_rows(report, label_in("id"))
-    assert {row[0]: row[-1] for row in summary} == {
+    approval = [label_in("id")(f"report.col_{c}") for c in SUMMARY_COLUMNS].index(
+        "Persetujuan mentor"
+    )
+    assert {row[0]: row[approval] for row in summary} == {
         "Ani": "tanpa mentor",
         "Budi": "disetujui",
         "Eko": "belum ada rencana",

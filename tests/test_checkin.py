@@ -6,12 +6,13 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.standin import BotApiStandIn
 from storage.models import (
     CheckIn,
+    Cohort,
     Reflection,
 )
 from tests.harness import Clock, RunningBot, joined, texts
@@ -220,14 +221,25 @@ async def test_a_day_before_the_habits_existed_says_so(
 
 
 async def test_progress_after_the_training_counts_up_to_its_last_day(
-    bot: RunningBot, clock: Clock
+    bot: RunningBot, clock: Clock, db: async_sessionmaker[AsyncSession]
 ) -> None:
-    """Nothing can be logged after the cohort's end: /progres then shows the figures of its
-    last day, not weeks of days that look missed."""
+    """A cohort without follow-up after the course (core.follow_up): /progres then shows the
+    figures of its last day, not weeks of days that look missed. With the follow-up, the same
+    holds at its own end (alumni keep logging until then)."""
     budi = await joined_person(bot)
     await write_plan(budi)
+    async with db.begin() as session:
+        await session.execute(update(Cohort).values(follow_up_days=0))
     clock.now = datetime(2021, 10, 25, 4, 0, tzinfo=UTC)  # the last day (Monday 25 October)
     last_day = texts(await budi.send_and_wait("/progres", 2))[0]
     clock.now = datetime(2021, 12, 1, 4, 0, tzinfo=UTC)  # five weeks after the end
     later = texts(await budi.send_and_wait("/progres", 2))[0]
     assert later == last_day
+    async with db.begin() as session:
+        await session.execute(update(Cohort).values(follow_up_days=30))
+    clock.now = datetime(2021, 11, 24, 4, 0, tzinfo=UTC)  # the follow-up's last day
+    end_of_follow_up = texts(await budi.send_and_wait("/progres", 2))[0]
+    assert end_of_follow_up != last_day  # a month more counted
+    clock.now = datetime(2022, 2, 1, 4, 0, tzinfo=UTC)
+    later = texts(await budi.send_and_wait("/progres", 2))[0]
+    assert later.split("🎓")[0] == end_of_follow_up.split("🎓")[0]  # the figures, not the state

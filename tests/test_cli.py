@@ -206,6 +206,38 @@ def test_cohort_reminder_defaults(cli: CliRunner, tmp_path: Path) -> None:
     assert rows("cohorts")[0][7:11] == ("06:30", None, "06:00", 15)
 
 
+def test_cohort_follow_up(cli: CliRunner) -> None:
+    create(cli)
+    shown = invoke(cli, "cohort", "follow-up", "--code", "revmen1")
+    assert shown.exit_code == 0
+    assert shown.output == (
+        "REVMEN1: follow-up 90 days after 2021-10-25 (until 2022-01-23), reminders on "
+        "mon,wed,fri, a question every 30 days\n"
+    )
+    changed = invoke(cli, "cohort", "follow-up", "--code", "REVMEN1", "--days", "180",
+                     "--weekdays", "sen, kam")  # fmt: skip
+    assert "follow-up 180 days after 2021-10-25 (until 2022-04-23), reminders on mon,thu" in (
+        changed.output
+    )
+    for args, said in (
+        (("--weekdays", "mon,someday"), "aksi: 'someday' is not a weekday"),
+        (("--days", "400"), "400 is not in the range 0<=x<=365"),
+        (("--days", "many"), "'many' is not a valid integer"),
+    ):
+        bad = invoke(cli, "cohort", "follow-up", "--code", "REVMEN1", *args)
+        assert bad.exit_code != 0 and said in bad.output, bad.output
+    missing = invoke(cli, "cohort", "follow-up", "--code", "NOPE")
+    assert missing.exit_code == 1 and "NOPE" in missing.output
+    # Nothing partial: a bad weekday with good days changes neither.
+    invoke(cli, "cohort", "follow-up", "--code", "REVMEN1", "--days", "30", "--weekdays", "xyz")
+    kept = invoke(cli, "cohort", "follow-up", "--code", "REVMEN1")
+    assert "follow-up 180 days" in kept.output and "reminders on mon,thu" in kept.output
+    off = invoke(cli, "cohort", "follow-up", "--code", "REVMEN1", "--days", "0")
+    assert off.output == "REVMEN1: no follow-up after 2021-10-25\n"
+    again = invoke(cli, "cohort", "follow-up", "--code", "REVMEN1", "--days", "90")
+    assert "reminders on mon,thu" in again.output
+
+
 def test_schedule_replace_keeps_past_sessions_and_asks_before_removing(
     cli: CliRunner, tmp_path: Path
 ) -> None:

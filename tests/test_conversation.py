@@ -26,6 +26,8 @@ def every_state() -> list[Waiting]:
             out.append(Waiting(ask, 12, DAY))
         elif ask in (Ask.CHECKIN_NOTE, *conversation.OFFERS):
             out.append(Waiting(ask, day=DAY))
+        elif ask == Ask.FOLLOW_UP_NOTE:
+            out.append(Waiting(ask, item_id=7))
         else:
             out.append(Waiting(ask))
     return out
@@ -55,6 +57,7 @@ def test_stored_as_earlier_releases_stored_them() -> None:
         "offer_title:20210903",
         "ms_title",  # since milestones (handlers.milestones)
         "ms_due",
+        "fu_note:7",  # since the follow-up after the course (handlers.follow_up)
     ]
 
 
@@ -67,6 +70,7 @@ def test_every_state_is_routed_once() -> None:
         conversation.CHECKIN,
         conversation.OFFERS,
         conversation.MILESTONES,
+        {Ask.FOLLOW_UP_NOTE},
     ]
     for ask in Ask:
         assert sum(ask in g for g in groups) == 1, ask
@@ -94,6 +98,12 @@ def test_every_state_is_routed_once() -> None:
         "offer_plan:",
         "offer_plan:20210230",
         "rem_time:20210903",
+        "fu_note",
+        "fu_note:",
+        "fu_note:0",
+        "fu_note:abc",
+        "fu_note:7:8",
+        "fu_note:20210903:7",
         "x" * 500,
     ],
 )
@@ -108,6 +118,10 @@ def test_a_state_must_carry_its_own_data() -> None:
         Waiting(Ask.OFFER_PLAN)
     with pytest.raises(ValueError, match="takes no data"):
         Waiting(Ask.PLAN, day=DAY)
+    with pytest.raises(ValueError, match="takes an item"):
+        Waiting(Ask.FOLLOW_UP_NOTE)
+    with pytest.raises(ValueError, match="takes no data"):
+        Waiting(Ask.PLAN, item_id=3)
 
 
 async def test_a_garbled_open_question_gets_the_general_answer(

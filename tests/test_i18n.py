@@ -131,6 +131,15 @@ NEVER_ONE_KEYS = {
     ("consult.short", "min"),
     ("consult.long", "max"),
     ("consult.date_old", "days"),
+    # The follow-up after the course: a question every core.follow_up.EVERY (30) days, so
+    # at 30 days and after; a note of at most NOTE_MAX (500) characters.
+    ("follow_up.terms_both", "every"),
+    ("follow_up.terms_questions", "every"),
+    ("report.follow_up_answer", "days"),
+    ("final.after", "days"),
+    ("follow_up.ask_note", "max"),
+    ("follow_up.ask_note_stopped", "max"),
+    ("follow_up.note_long", "max"),
 }
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
@@ -78,3 +80,29 @@ async def test_one_mentor_migration_settles_duplicates_left_by_a_race(
     assert [tuple(r) for r in rows] == [
         (1, "ended"), (2, "active"), (3, "withdrawn"), (4, "invited")
     ]  # fmt: skip
+
+
+async def test_follow_up_migration_leaves_cohorts_that_already_ended_without_one(
+    engine: AsyncEngine,
+) -> None:
+    """0019 gives new cohorts 90 days of follow-up after the course; a cohort that ended before
+    the upgrade gets none (its alumni were never told of one), one still to end gets 90."""
+    await downgrade(engine, "0018")
+    async with engine.begin() as conn:
+        for id_, ends in ((1, date(2021, 10, 1)), (2, date(2999, 12, 31))):
+            await conn.execute(
+                text(
+                    "INSERT INTO cohorts (id, code, name, timezone, starts_on, ends_on, "
+                    "created_at) VALUES (:id, :code, 'X', 'Asia/Jakarta', '2021-09-01', :ends, "
+                    "'2021-09-01 00:00:00+00')"
+                ),
+                {"id": id_, "code": f"X{id_}", "ends": ends},
+            )
+    await upgrade(engine)
+    async with engine.connect() as conn:
+        rows = (
+            await conn.execute(
+                text("SELECT id, follow_up_days, follow_up_weekdays FROM cohorts ORDER BY id")
+            )
+        ).all()
+    assert [tuple(r) for r in rows] == [(1, 0, "135"), (2, 90, "135")]

@@ -76,11 +76,12 @@ def test_csv(cli: CliRunner, tmp_path: Path) -> None:
         "tidak dilakukan",
         "",
     ] in table
-    # The cohort is over: every day up to its end is there, unlogged ones too.
+    # The cohort is over, and so is its 90 days' follow-up (alumni keep logging: core.follow_up):
+    # every day up to the follow-up's end is there, unlogged ones too.
     last = [r for r in table[1:] if r[0] == "Eka Putri" and r[4] == "Jurnal harian"]
     assert (last[0][3], last[-1][3], last[-1][8]) == (
         "2021-09-01",
-        "2021-10-25",
+        "2022-01-23",
         "belum dilaporkan",
     )
     assert files(tmp_path) == ["rekap.csv"]  # no temporary file left behind
