@@ -17,6 +17,7 @@ from bot.cli_common import counted, run_db, settings_of
 from core import follow_up
 from core.cohorts import create_cohort, get_cohort, list_cohorts
 from core.errors import AksiError, InvalidInput
+from core.imports import WINDOW_MAX
 from core.reading import BadDate, BadTime, read_iso_date
 from core.reminders import set_cohort_reminders
 
@@ -149,6 +150,37 @@ def cohort_follow_up(ctx: click.Context, code: str, days: int | None, weekdays: 
             f"{c.code}: follow-up {c.follow_up_days} days after {c.ends_on} (until "
             f"{follow_up.last_day(c)}), reminders on {shown}, a question every "
             f"{follow_up.EVERY} days"
+        )
+
+    click.echo(run_db(ctx, _set))
+
+
+@cohort.command("attendance")
+@click.option("--code", required=True, help="The cohort's code.")
+@click.option(
+    "--before",
+    type=click.IntRange(0, WINDOW_MAX),
+    help="Minutes before a session's start its attendance opens (default 15).",
+)
+@click.option(
+    "--after",
+    type=click.IntRange(0, WINDOW_MAX),
+    help="Minutes after a session's start its attendance closes (default 30).",
+)
+@click.pass_context
+def cohort_attendance(ctx: click.Context, code: str, before: int | None, after: int | None) -> None:
+    """Show or change the cohort's attendance window; a session of the schedule CSV may have
+    its own (columns attendance_before, attendance_after)."""
+
+    async def _set(session: AsyncSession) -> str:
+        c = await get_cohort(session, code)
+        if before is not None:
+            c.attendance_before = before
+        if after is not None:
+            c.attendance_after = after
+        return (
+            f"{c.code}: attendance opens {c.attendance_before} min before each session's "
+            f"start and closes {c.attendance_after} min after it"
         )
 
     click.echo(run_db(ctx, _set))

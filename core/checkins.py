@@ -33,6 +33,7 @@ from storage.models import (
     Reflection,
     Reminder,
 )
+from storage.training import Attendance
 
 BACKFILL_DAYS = 7
 NOTE_MAX = 500
@@ -381,6 +382,7 @@ async def erase_personal_data(session: AsyncSession, person_id: int, now: dateti
     await session.execute(delete(Consultation).where(Consultation.participant_id.in_(ids)))
     await session.execute(delete(Milestone).where(Milestone.participant_id.in_(ids)))
     await session.execute(delete(FollowUp).where(FollowUp.participant_id.in_(ids)))
+    await session.execute(delete(Attendance).where(Attendance.participant_id.in_(ids)))
     await session.execute(delete(Mentorship).where(Mentorship.participant_id.in_(ids)))
     await session.execute(delete(Participant).where(Participant.id.in_(ids)))
     # As someone's mentor: the mentorship ends (a plan waiting for them waits for nobody), and
@@ -398,6 +400,9 @@ async def erase_personal_data(session: AsyncSession, person_id: int, now: dateti
     await withdraw_waiting_plans(session, ending)
     await session.execute(
         update(PlanReview).where(PlanReview.decided_by == person_id).values(decided_by=None)
+    )
+    await session.execute(  # as a facilitator who decided excuses: nothing says who they were
+        update(Attendance).where(Attendance.decided_by == person_id).values(decided_by=None)
     )
     await session.execute(
         update(Mentorship)

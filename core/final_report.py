@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from core import checkins, mentors
+from core import attendance, checkins, mentors
 from core.approvals import history
 from core.checkins import HabitProgress
 from core.consultations import of_participant as consultations_of
@@ -85,6 +85,13 @@ class Proof:
 
 
 @dataclass(frozen=True)
+class Attended:
+    day: date  # the session's local date
+    title: str
+    state: str | None  # core.attendance.State; None: absent
+
+
+@dataclass(frozen=True)
 class Dossier:
     participant_id: int
     name: str
@@ -106,6 +113,7 @@ class Dossier:
     consultations: list[Consulted]
     evidence: list[Proof]
     follow_ups: list[FollowUpAnswer]
+    attendance: list[Attended]
 
     @property
     def file_name(self) -> str:
@@ -155,6 +163,12 @@ async def dossier(session: AsyncSession, participant: Participant, now: datetime
         for e in await evidence_of(session, participant.id)
     ]
     asked = (await follow_ups_of(session, [participant.id])).get(participant.id, [])
+    held = attendance.held(await attendance.sessions_of(session, cohort.id), cohort, now)
+    states = {
+        r.session_id: r.state
+        for r in await attendance.rows_of(session, [s.id for s in held])
+        if r.participant_id == participant.id
+    }
     return Dossier(
         participant_id=participant.id,
         name=(participant.full_name or participant.first_name or "").strip() or "—",
@@ -186,6 +200,10 @@ async def dossier(session: AsyncSession, participant: Participant, now: datetime
         ],
         evidence=evidence,
         follow_ups=[FollowUpAnswer(q.offset_days, q.status, q.answer, q.note) for q in asked],
+        attendance=[
+            Attended(s.starts_at.astimezone(ZoneInfo(tz)).date(), s.title, states.get(s.id))
+            for s in held
+        ],
     )
 
 

@@ -187,6 +187,7 @@ def pdf_bytes(dossier: Dossier, label: Label, lang: str) -> bytes:
     _approvals(w, d, label, lang)
     _milestones(w, d, label, lang)
     _consultations(w, d, label, lang)
+    _attendance(w, d, label, lang)
     _heatmap(w, d, label, lang)
     _evidence(w, d, label, lang)
     _follow_up(w, d, label, lang)
@@ -287,6 +288,17 @@ def _consultations(w: _Writer, d: Dossier, label: Label, lang: str) -> None:
     ]
     columns = ("no", "date", "topic", "outcome", "next", "by", "state")
     _section(w, label, "consultations", columns, rows, (8, 22, 36, 40, 30, 20, 22))
+
+
+def _attendance(w: _Writer, d: Dossier, label: Label, lang: str) -> None:
+    present = sum(1 for a in d.attendance if a.state == "present")
+    rows = [
+        [_date(a.day, lang), a.title, label(f"final.presence_{a.state or 'absent'}")]
+        for a in d.attendance
+    ]
+    _section(w, label, "attendance", ("date", "session", "presence"), rows, (26, 112, 40))
+    if rows:
+        w.paragraph(label("final.attendance_total", present=present, held=len(rows)), muted=True)
 
 
 def _heatmap(w: _Writer, d: Dossier, label: Label, lang: str) -> None:

@@ -44,6 +44,7 @@ PROBLEM_ENGLISH: dict[str, str | tuple[str, str]] = {
     "bad_time": "{name} {value!r} is not HH:MM",
     "impossible_time": "{name} {value} is not a time that exists (00:00 to 23:59)",
     "end_not_after_start": "end {end} is not after start {start}",
+    "bad_minutes": "{name} {value!r} is not a number of minutes from 0 to {limit}",
     "duplicate_session": "a session at {day} {start} is already on line {other}",
     "duplicate_material": "{title!r} in {module!r} is already on line {other}",
     "session_shape": "write the session as: YYYY-MM-DD HH:MM-HH:MM title | speaker | link",

@@ -51,7 +51,17 @@ __all__ = [
     "problem",
 ]
 
-SCHEDULE_COLUMNS = ("date", "start", "end", "title", "speaker", "link")
+SCHEDULE_COLUMNS = (
+    "date",
+    "start",
+    "end",
+    "title",
+    "speaker",
+    "link",
+    "attendance_before",  # the session's own attendance window (core.attendance), minutes
+    "attendance_after",
+)
+WINDOW_MAX = 240  # minutes an attendance window may reach before or after a start
 SCHEDULE_REQUIRED = ("date", "start", "end", "title")
 MATERIAL_COLUMNS = ("module", "title", "url")
 
@@ -64,6 +74,8 @@ class SessionRow:
     title: str
     speaker: str | None
     link: str | None
+    attendance_before: int | None = None  # None: the cohort's window
+    attendance_after: int | None = None
 
 
 @dataclass(frozen=True)
@@ -126,6 +138,17 @@ def _parse_time(line: int, name: str, value: str, problems: list[Problem]) -> ti
         return None
 
 
+def _minutes(reader: _Reader[SessionRow], line: int, row: dict[str, str], name: str) -> int | None:
+    """An optional number of minutes, 0 to WINDOW_MAX (an attendance window's side)."""
+    raw = reader.optional(line, row, name, 8)
+    if raw is None or not raw.strip():
+        return None
+    if raw.strip().isascii() and raw.strip().isdigit() and int(raw) <= WINDOW_MAX:
+        return int(raw)
+    reader.problems.append(problem(line, "bad_minutes", name=name, value=raw, limit=WINDOW_MAX))
+    return None
+
+
 def parse_schedule(data: bytes, cohort: Cohort) -> list[SessionRow]:
     """Validate a schedule CSV (`date,start,end,title,speaker,link`) in the cohort's zone."""
     reader: _Reader[SessionRow] = _Reader(SCHEDULE_COLUMNS, SCHEDULE_REQUIRED)
@@ -150,6 +173,7 @@ def parse_schedule(data: bytes, cohort: Cohort) -> list[SessionRow]:
         title = reader.need(line, row, "title", 200)
         speaker = reader.optional(line, row, "speaker", 200)
         link = reader.url(line, "link", reader.optional(line, row, "link", 2048))
+        window = [_minutes(reader, line, row, name) for name in SCHEDULE_COLUMNS[6:]]
         if len(reader.problems) > before or day is None or start is None or end is None:
             continue
         assert title is not None
@@ -163,7 +187,7 @@ def parse_schedule(data: bytes, cohort: Cohort) -> list[SessionRow]:
             continue
         seen[starts_at] = line
         ends_at = datetime.combine(day, end, zone).astimezone(UTC)
-        rows.append(SessionRow(line, starts_at, ends_at, title, speaker, link))
+        rows.append(SessionRow(line, starts_at, ends_at, title, speaker, link, *window))
     if reader.problems:
         raise ImportRefused(reader.problems)
     return rows
@@ -261,6 +285,8 @@ async def apply_schedule(
             "title": r.title,
             "speaker": r.speaker,
             "link": r.link,
+            "attendance_before": r.attendance_before,
+            "attendance_after": r.attendance_after,
         }
         for r in rows
     }

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from core.approvals import history
+from core.attendance import attendance_of
 from core.consultations import of_participant
 from core.evidence import evidence_of
 from core.follow_up import of_participants as follow_up_questions
@@ -54,6 +55,7 @@ async def personal_csv(
     describe_schedule: Callable[[str], str],
     *,
     separator: str,
+    now: datetime,
 ) -> bytes:
     """Profile, plan, habits, every check-in and reflection, the milestones and the mentor's
     decisions on the plan of each membership (cohort), one row each, with headers and words
@@ -61,7 +63,7 @@ async def personal_csv(
     text never runs as a formula, numbers with the decimal mark that goes with `separator`."""
     rows: list[list[str]] = []
     for participant in people:
-        await _membership_rows(session, rows, participant, label, describe_schedule, separator)
+        await _membership_rows(session, rows, participant, label, describe_schedule, separator, now)
     return csv_file([label(f"csv.col_{c}") for c in COLUMNS], rows, separator=separator)
 
 
@@ -72,6 +74,7 @@ async def _membership_rows(
     label: Callable[[str], str],
     describe_schedule: Callable[[str], str],
     separator: str,
+    now: datetime,
 ) -> None:
     def row(record: str, day: date | None = None, **cells: str) -> None:
         values = {"record": label(f"csv.record_{record}"), "date": day.isoformat() if day else ""}
@@ -152,6 +155,18 @@ async def _membership_rows(
             record.held_on,
             status=label(f"csv.consultation_{record.state}"),
             note=" — ".join(part for part in parts if part),
+        )
+    for held, mark in await attendance_of(session, participant, now):
+        state = "absent" if mark is None else mark.state
+        reason = ""
+        if mark is not None and mark.reason:
+            reason = f"{label(f'attendance.kind_{mark.kind}')}: {mark.reason}"
+        note = " — ".join(part for part in (held.title, reason) if part)
+        row(
+            "attendance",
+            local_day(held.starts_at),
+            status=label(f"final.presence_{state}"),
+            note=note,
         )
     asked = (await follow_up_questions(session, [participant.id])).get(participant.id, [])
     for q in asked:

@@ -50,6 +50,8 @@ SUMMARY_COLUMNS = (
     "milestones",
     "milestones_late",
     "approval",
+    "attendance",
+    "attendance_rate",
     "follow_up",
     "follow_up_answers",
 )
@@ -145,13 +147,17 @@ def summary_rows(report: CohortReport, label: Label) -> list[list[object]]:
                 f"{p.milestones.done}/{p.milestones.total}" if p.milestones else "",
                 p.milestones.overdue if p.milestones else None,
                 label(f"report.approval_{p.approval}"),
+                f"{p.attendance.present}/{p.attendance.held}"
+                if p.attendance and p.attendance.held
+                else "",
+                p.attendance.rate if p.attendance else None,
                 follow_up_state(report, p, label),
                 follow_up_answers(p, label),
             ]
         )
     for entry in report.not_joined:
         joined: list[object] = [entry.name, entry.unit or "", entry.nip or "", None]
-        rows.append([*joined, label("report.state_not_joined"), *[None] * 9])
+        rows.append([*joined, label("report.state_not_joined"), *[None] * 11])
     return rows
 
 
@@ -186,7 +192,7 @@ def xlsx_bytes(export: Export, label: Label) -> bytes:
         [label(f"report.col_{c}") for c in SUMMARY_COLUMNS],
         summary_rows(export.report, label),
         dates=(4,),
-        percents=(7,),
+        percents=(7, SUMMARY_COLUMNS.index("attendance_rate") + 1),
     )
     buffer = io.BytesIO()
     book.save(buffer)

@@ -2,7 +2,7 @@
 
 `_load` fetches a cohort's participants, their roster NIPs, every habit they ever had, their
 check-ins (from a given day, or all), their plans' approvals and, for the export, their
-reflections: eight queries at most whatever the size of the cohort, never one per
+reflections: ten queries at most whatever the size of the cohort, never one per
 participant, habit or day. Each member comes with their own time zone and local "today", so
 the arithmetic (`core.report_rules`) never has to ask.
 """
@@ -18,6 +18,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
 
 from core.approvals import Status, latest_decisions
+from core.attendance import Tally as AttendanceTally
+from core.attendance import tallies as attendance_tallies
 from core.checkins import Logged
 from core.contacts import reachable
 from core.follow_up import of_participants
@@ -64,12 +66,13 @@ class _Loaded:
     decisions: dict[int, Status]  # participant -> their mentor's latest (core.approvals)
     milestones: dict[int, Milestones]  # participant -> their milestones (core.milestones)
     follow_ups: dict[int, list[FollowUpAnswer]] = field(default_factory=dict)
+    attendance: dict[int, AttendanceTally] = field(default_factory=dict)
 
 
 async def _load(
     session: AsyncSession, cohort: Cohort, now: datetime, *, since: date | None, notes: bool
 ) -> _Loaded:
-    """Everything a report needs, in eight queries at most. `since`: the first day of check-ins
+    """Everything a report needs, in ten queries at most. `since`: the first day of check-ins
     wanted (None: all)."""
     participants = (
         await session.execute(
@@ -133,6 +136,7 @@ async def _load(
             {m.participant.id: m.today for m in ordered},
         ),
         await _follow_ups(session, cohort, now, [m.participant.id for m in ordered]),
+        await attendance_tallies(session, cohort, [m.participant for m in ordered], now),
     )
 
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
 
+from core.attendance import Tally as AttendanceTally
 from core.milestones import Tally as Milestones
 from storage.models import Cohort, RosterEntry
 
@@ -86,6 +87,7 @@ class PersonReport:
     skipped: int = 0  # habits scheduled today and skipped with a reason
     approval: str = "no_plan"  # the plan's approval by the mentor (core.approvals.Status)
     milestones: Milestones | None = None  # None: no milestone written
+    attendance: AttendanceTally | None = None  # the sessions held so far (core.attendance)
     follow_up_stopped: bool = False  # stopped the follow-up after the course
     follow_ups: tuple[FollowUpAnswer, ...] = ()  # its questions, in order
 

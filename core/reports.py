@@ -114,6 +114,7 @@ def _person(member: _Member, loaded: _Loaded) -> PersonReport:
         unreachable=member.unreachable,
         approval=plan_status(bool(member.habits), loaded.decisions.get(p.id)),
         milestones=loaded.milestones.get(p.id),
+        attendance=loaded.attendance.get(p.id),
         follow_up_stopped=p.follow_up_stopped_at is not None,
         follow_ups=tuple(loaded.follow_ups.get(p.id, ())),
     )

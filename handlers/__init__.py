@@ -11,6 +11,7 @@ from handlers import (
     announce_status,
     approvals,
     arrival,
+    attendance,
     checkin,
     confirm,
     consultations,
@@ -57,6 +58,7 @@ COMMANDS: list[tuple[tuple[str, str], Feature]] = [
     (("mentor", "mentor"), mentors.show_mentor),
     (("tindaklanjut", "followup"), follow_up.show_follow_up),
     (("laporanakhir", "finalreport"), final_report.show_final_report),
+    (("hadir", "present"), attendance.show_present),
     (("dataku", "mydata"), mydata.send_my_data),
     (("hapusdata", "deletedata"), mydata.ask_delete),
     (("batal", "cancel"), typed.cancel),
@@ -80,6 +82,7 @@ MENU = {
         "mentor",
         "tindaklanjut",
         "laporanakhir",
+        "hadir",
         "dataku",
         "hapusdata",
         "batal",
@@ -101,6 +104,7 @@ MENU = {
         "mentor",
         "followup",
         "finalreport",
+        "present",
         "mydata",
         "deletedata",
         "cancel",
@@ -128,10 +132,20 @@ STAFF_COMMANDS: list[tuple[tuple[str, str], Feature]] = [
     (("fasilitator", "facilitator"), admin.manage_facilitators),  # admins only
     (("rekap", "report"), reports.rekap),
     (("ekspor", "export"), reports.ekspor),
+    (("presensi", "attendance"), attendance.show_attendance),
 ]
 STAFF_MENU: dict[str, list[str]] = {
-    "id": ["umumkan", "status", "sesi", "peserta", "fasilitator", "rekap", "ekspor"],
-    "en": ["announce", "status", "session", "participants", "facilitator", "report", "export"],
+    "id": ["umumkan", "status", "sesi", "peserta", "fasilitator", "rekap", "ekspor", "presensi"],
+    "en": [
+        "announce",
+        "status",
+        "session",
+        "participants",
+        "facilitator",
+        "report",
+        "export",
+        "attendance",
+    ],
 }
 
 # Buttons: the feature each action data prefix (`core.buttons`) goes to.
@@ -154,6 +168,7 @@ BUTTONS: list[tuple[str, Feature]] = [
     (buttons.CONSULT, consultations.consultation_button),
     (buttons.FOLLOW_UP, follow_up.follow_up_button),
     (buttons.FINAL_REPORT, final_report.final_report_button),
+    (buttons.ATTENDANCE, attendance.attendance_button),
 ]
 
 

@@ -38,6 +38,7 @@ async def send_my_data(turn: Turn) -> None:
             lambda key: plain(turn, lang, key),
             lambda encoded: describe_schedule(turn, lang, encoded),
             separator=separator,
+            now=turn.services.clock(),
         )
     slug = re.sub(r"[^a-z0-9]+", "-", (participant.full_name or reader.person.first_name).lower())
     filename = plain(turn, lang, "file.mydata", name=slug.strip("-") or "data")

@@ -8,6 +8,7 @@ from datetime import date
 
 from core import checkins
 from core.approvals import status_of
+from core.attendance import tallies as attendance_tallies
 from core.checkins import HabitProgress
 from core.follow_up import counted_until
 from core.i18n import Html
@@ -17,6 +18,7 @@ from core.pictures import heatmap_png
 from core.plans import HabitDraft, load_plan
 from core.progress_figure import heatmap_figure, streak_words
 from handlers.approvals import status_line
+from handlers.attendance import own_line
 from handlers.checkin_view import today_of
 from handlers.common import plain, text
 from handlers.follow_up import progress_line
@@ -150,12 +152,16 @@ async def show_progress(turn: Turn) -> None:
             local_today,
         )
         alumni = progress_line(turn, reader.lang, participant, local_today)
+        tally = await attendance_tallies(
+            session, participant.cohort, [participant], turn.services.clock()
+        )
+        present = own_line(turn, reader.lang, tally[participant.id])
     lang = reader.lang
     if not items:
         await turn.reply(text(turn, lang, "checkin.no_plan"))
         return
     summary = render_summary(turn, lang, plan_title, items)
-    extra = "".join("\n\n" + line for line in (steps, approval, alumni) if line)
+    extra = "".join("\n\n" + line for line in (steps, approval, present, alumni) if line)
     await turn.reply(summary + extra)
     try:
         png, caption = await heatmap_picture(turn, lang, participant, items, today)

@@ -16,6 +16,7 @@ from sqlalchemy.orm import selectinload
 from core import buttons, checkins, conversation, follow_up, pauses
 from core import reminder_settings as settings_rules
 from core import reminders as rules
+from core.attendance import window as attendance_window
 from core.channel import (
     Action,
     Rows,
@@ -28,6 +29,7 @@ from core.participants import effective_timezone, language_for
 from core.reading import BadDate, BadTime
 from core.timefmt import clock, local, long_date, zone_abbreviation
 from handlers import offers, pause, refusals
+from handlers.attendance import hadir_row
 from handlers.checkin_view import render_sheet, today_of
 from handlers.common import Answer, plain, text
 from handlers.turn import HasServices, Reader, Turn
@@ -334,11 +336,15 @@ async def morning_summary(
     return Composed(text(context, lang, "reminders.morning", sessions=Html("\n".join(lines))))
 
 
-def session_message(context: HasServices, participant: Participant, s: Session) -> str:
+def session_message(
+    context: HasServices, participant: Participant, s: Session
+) -> tuple[str, Rows | None]:
+    """A session about to start: when, its link, and the "Hadir" button (attendance opens
+    before the start: `core.attendance`)."""
     lang = language_of(context, participant)
     tz = effective_timezone(participant)
     minutes = participant.cohort.session_lead_minutes
-    return text(
+    body = text(
         context,
         lang,
         "reminders.session",
@@ -347,6 +353,15 @@ def session_message(context: HasServices, participant: Participant, s: Session) 
         minutes=plain(context, lang, "count.minute", count=minutes),
         link=Html(link(s.link, s.link)) if s.link else "—",
     )
+    opens, closes = attendance_window(s, participant.cohort)
+    body += "\n" + text(
+        context,
+        lang,
+        "reminders.session_attendance",
+        opens=clock(local(opens, tz), lang),
+        closes=f"{clock(local(closes, tz), lang)} {zone_abbreviation(tz)}",
+    )
+    return body, hadir_row(context, lang, s)
 
 
 # What the reminder job (scheduler.reminder_job) sends.

@@ -87,6 +87,9 @@ def render_report(context: HasServices, lang: str, report: CohortReport) -> str:
         blocks.append(render_approvals(context, lang, report))
         if any(p.milestones for p in report.people):
             blocks.append(render_milestones(context, lang, report))
+        present = render_attendance(context, lang, report)
+        if present:
+            blocks.append(present)
         follow = render_follow_up(context, lang, report)
         if follow:
             blocks.append(follow)
@@ -143,6 +146,41 @@ def render_milestones(context: HasServices, lang: str, report: CohortReport) -> 
         assert person.milestones is not None
         titles = "; ".join(person.milestones.overdue_titles)
         lines.append(f"⚠️ {escape(person.name)} — {escape(titles)}")
+    return "\n".join(lines)
+
+
+def render_attendance(context: HasServices, lang: str, report: CohortReport) -> str | None:
+    """Attendance of the sessions held so far: the cohort's rate, then whoever missed some,
+    fewest first (None before any session has closed its attendance)."""
+    tallies = [p for p in report.people if p.attendance is not None and p.attendance.held]
+    if not tallies:
+        return None
+    held = tallies[0].attendance.held if tallies[0].attendance else 0
+    present = sum(p.attendance.present for p in tallies if p.attendance)
+    lines = [
+        text(
+            context,
+            lang,
+            "report.attendance",
+            held=held,
+            rate=percent(present / (held * len(tallies)), lang),
+        )
+    ]
+    missed = [p for p in tallies if p.attendance and p.attendance.present < p.attendance.held]
+    missed.sort(key=lambda p: (p.attendance.present if p.attendance else 0, p.name.casefold()))
+    for p in missed:
+        assert p.attendance is not None
+        lines.append(
+            text(
+                context,
+                lang,
+                "report.attendance_line",
+                name=p.name,
+                present=p.attendance.present,
+                held=p.attendance.held,
+                excused=p.attendance.excused,
+            )
+        )
     return "\n".join(lines)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from core import conversation
 from core.approvals import forget_comment
+from core.attendance import discard_writing as discard_excuse
 from core.consultations import discard_drafts as discard_consultation
 from core.conversation import Ask
 from core.milestones import discard_draft as discard_milestone
@@ -11,6 +12,7 @@ from core.plans import discard_draft, has_plan
 from handlers import (
     announce,
     approvals,
+    attendance,
     checkin,
     consultations,
     follow_up,
@@ -76,6 +78,8 @@ async def typed_text(turn: Turn) -> None:
             answer = await milestones.answer_text(session, turn, reader, typed)
         elif asked == Ask.FOLLOW_UP_NOTE:
             answer = await follow_up.answer_note(session, turn, reader, typed)
+        elif asked == Ask.EXCUSE_REASON:
+            answer = await attendance.answer_reason(session, turn, reader, typed)
         else:  # no question open: a facilitator's preview may wait for its buttons
             answer = await announce.preview_waits(session, turn) or [
                 (text(turn, lang, "fallback.text"), None)
@@ -101,6 +105,7 @@ async def cancel(turn: Turn) -> None:
         else:
             had_draft = await discard_draft(session, participant)
             await discard_milestone(session, participant.id)
+            await discard_excuse(session, participant.id)
             had_question = conversation.waiting(participant) is not None
             conversation.clear(participant)
     if dropped is not None:

@@ -54,10 +54,10 @@ class Compose(Protocol):
 @dataclass(frozen=True)
 class ReminderMessages:
     """What the reminders say: `compose` for a participant's own reminders, `session` for a
-    session about to start."""
+    session about to start (with its buttons: "Hadir", `handlers.attendance`)."""
 
     compose: Compose
-    session: Callable[[HasServices, Participant, Session], str]
+    session: Callable[[HasServices, Participant, Session], tuple[str, Rows | None]]
 
 
 @dataclass
@@ -149,8 +149,10 @@ async def prepare(
                 if item.late:
                     report.late += 1
                     continue
-                body = messages.session(context, p, s)
-                report.outgoing.append(Outgoing(p.id, where, rules.SESSION, day, str(s.id), body))
+                body, keyboard = messages.session(context, p, s)
+                report.outgoing.append(
+                    Outgoing(p.id, where, rules.SESSION, day, str(s.id), body, keyboard)
+                )
     return report
 
 

@@ -50,6 +50,10 @@ class Cohort(Base):
     # "135": Monday, Wednesday, Friday) and a question comes every 30 days. 0: none.
     follow_up_days: Mapped[int] = mapped_column(Integer, default=90, server_default="90")
     follow_up_weekdays: Mapped[str] = mapped_column(String(7), default="135", server_default="135")
+    # The attendance window of each session (core.attendance): from this many minutes before
+    # its start to this many after it; a session may have its own.
+    attendance_before: Mapped[int] = mapped_column(Integer, default=15, server_default="15")
+    attendance_after: Mapped[int] = mapped_column(Integer, default=30, server_default="30")
 
     sessions: Mapped[list[Session]] = relationship(
         back_populates="cohort", cascade="all, delete-orphan", order_by="Session.starts_at"
@@ -144,6 +148,10 @@ class Session(Base):
     title: Mapped[str] = mapped_column(String(200))
     speaker: Mapped[str | None] = mapped_column(String(200), nullable=True)
     link: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # This session's own attendance window (minutes before its start, after it); None: the
+    # cohort's.
+    attendance_before: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    attendance_after: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
     cohort: Mapped[Cohort] = relationship(back_populates="sessions")
 

@@ -1,15 +1,17 @@
-"""Authorization of the training's workflow (issue 13, item 8), table-driven like the facilitator
-commands' (tests/test_authorization.py): a mentor sees only their mentees, a participant never
-sees another's evidence, and every button of the mentor's features — approval, invitation,
-milestones, evidence, consultations, the follow-up, the final report — forged with the ids of
-someone else's records, pressed by another participant of the same cohort, a participant of
-another cohort, another participant's mentor, another cohort's facilitator or a stranger, is
-refused with nothing changed in the database and nothing of the records shown. The same table
-pressed by those it belongs to works (so the refusals are not a button that never works)."""
+"""Authorization of the training's workflow (issue 13, item 8; issue 14, item 5), table-driven
+like the facilitator commands' (tests/test_authorization.py): a mentor sees only their mentees,
+a participant never sees another's evidence, and every button of the mentor's features —
+approval, invitation, milestones, evidence, consultations, the follow-up, the final report — and
+of attendance, forged with the ids of someone else's records, pressed by another participant of
+the same cohort, a participant of another cohort, another participant's mentor, another cohort's
+facilitator or a stranger, is refused with nothing changed in the database and nothing of the
+records shown. The same table pressed by those it belongs to works (so the refusals are not a
+button that never works)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import select
@@ -17,7 +19,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core import buttons
 from storage.mentoring import Consultation, Evidence, FollowUp, Mentorship, Milestone, PlanReview
-from storage.models import Cohort, Participant
+from storage.models import Cohort, Participant, Session
+from storage.training import Attendance
 from tests.authworld import changes, snapshot, visible
 from tests.conftest import make_cohort
 from tests.harness import Outgoing, Person, RunningBot, joined
@@ -35,7 +38,8 @@ pytestmark = [
 MILESTONE = "Tahapan rahasia Alfa"
 TOPIC = "Topik rahasia Alfa"
 CAPTION = "Bukti rahasia Alfa"
-SECRETS = (MILESTONE, TOPIC, CAPTION, "Pelayanan izin selesai dalam satu hari")
+REASON = "Alasan izin rahasia Alfa"
+SECRETS = (MILESTONE, TOPIC, CAPTION, REASON, "Pelayanan izin selesai dalam satu hari")
 
 
 @dataclass(frozen=True)
@@ -48,6 +52,9 @@ class Ids:
     consultation: int
     follow_up: int
     invitation: int  # Ani's open invitation to a mentor (nobody has opened it)
+    session: int  # REVMEN1's session of Thursday 2 September (its attendance closed)
+    excuse: int  # Budi's excuse for it, waiting for a facilitator
+    running: int  # REVMEN1's session under way (its attendance open)
 
 
 async def the_world(
@@ -91,6 +98,28 @@ async def the_world(
         )
         assert budi_id is not None
         session.add(FollowUp(participant_id=budi_id, offset_days=30, status="sent"))
+        cohort_id = await session.scalar(select(Cohort.id).where(Cohort.code == "REVMEN1"))
+        assert cohort_id is not None
+        held = Session(
+            cohort_id=cohort_id,
+            starts_at=datetime(2021, 9, 2, 0, 30, tzinfo=UTC),
+            ends_at=datetime(2021, 9, 2, 4, 0, tzinfo=UTC),
+            title="Sesi pembuka",
+        )
+        session.add(held)
+        await session.flush()
+        session.add(
+            Attendance(session_id=held.id, participant_id=budi_id, state="asked",
+                       source="self", kind="sakit", reason=REASON)
+        )  # fmt: skip
+        session.add(
+            Session(
+                cohort_id=cohort_id,
+                starts_at=datetime(2021, 9, 3, 0, 50, tzinfo=UTC),  # its attendance is open now
+                ends_at=datetime(2021, 9, 3, 3, 0, tzinfo=UTC),
+                title="Sesi berjalan",
+            )
+        )
     async with db() as session:
 
         async def one(query: object) -> int:
@@ -118,6 +147,9 @@ async def the_world(
                     Mentorship.participant_id == ani_id, Mentorship.state == "invited"
                 )
             ),
+            session=await one(select(Session.id).where(Session.title == "Sesi pembuka")),
+            excuse=await one(select(Attendance.id).where(Attendance.participant_id == budi_id)),
+            running=await one(select(Session.id).where(Session.title == "Sesi berjalan")),
         )
     assert other.id != ids.cohort
     return people, ids
@@ -147,6 +179,13 @@ def table(ids: Ids) -> list[tuple[str, str, tuple[str, ...]]]:
         ("final report", buttons.pack(buttons.FINAL_REPORT, "p", str(ids.budi)),
          ("budi", "siti", "sari")),
         ("final report", buttons.pack(buttons.FINAL_REPORT, "all", str(ids.cohort)), ("sari",)),
+        ("attendance", buttons.pack(buttons.ATTENDANCE, "ok", str(ids.excuse)), ("sari",)),
+        ("attendance", buttons.pack(buttons.ATTENDANCE, "no", str(ids.excuse)), ("sari",)),
+        ("attendance", buttons.pack(buttons.ATTENDANCE, "ses", str(ids.session)), ("sari",)),
+        ("attendance", buttons.pack(buttons.ATTENDANCE, "mk", f"{ids.running}.{ids.budi}.e"),
+         ("sari",)),
+        ("attendance", buttons.pack(buttons.ATTENDANCE, "in", str(ids.session)), ()),  # closed
+        ("attendance", buttons.pack(buttons.ATTENDANCE, "in", str(ids.running)), ("budi", "ani")),
     ]  # fmt: skip
 
 
@@ -188,7 +227,7 @@ async def test_every_record_button_is_refused_to_everyone_it_is_not_for(
         for who in allowed:
             if feature == "invitation" or data.startswith(("mst:rm", "evd:rm")):
                 continue  # each asks to confirm or ends the record: shown once below
-            if data.startswith(("apv:approve", "kon:no")):
+            if data.startswith(("apv:approve", "kon:no", "hdr:no")):
                 continue  # one decision per record: "changes" and "ok" came first
             person = people[who]
             before = await snapshot(db)

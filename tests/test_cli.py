@@ -238,6 +238,36 @@ def test_cohort_follow_up(cli: CliRunner) -> None:
     assert "reminders on mon,thu" in again.output
 
 
+def test_cohort_attendance_window_and_a_sessions_own(cli: CliRunner, tmp_path: Path) -> None:
+    create(cli)
+    shown = invoke(cli, "cohort", "attendance", "--code", "REVMEN1")
+    assert shown.output == (
+        "REVMEN1: attendance opens 15 min before each session's start and closes 30 min after it\n"
+    )
+    changed = invoke(cli, "cohort", "attendance", "--code", "REVMEN1", "--after", "45")
+    assert "opens 15 min before" in changed.output and "closes 45 min after" in changed.output
+    bad = invoke(cli, "cohort", "attendance", "--code", "REVMEN1", "--before", "999")
+    assert bad.exit_code == 2 and "999 is not in the range 0<=x<=240" in bad.output
+    path = tmp_path / "jadwal.csv"
+    path.write_text(
+        "date,start,end,title,speaker,link,attendance_before,attendance_after\n"
+        "2021-09-06,08:30,12:00,Sesi 1,,,5,\n"
+        "2021-09-07,08:30,12:00,Sesi 2,,,lima,20\n"
+    )
+    refused = invoke(cli, "schedule", "import", "--cohort", "REVMEN1", str(path))
+    assert refused.exit_code == 1
+    assert "line 3: attendance_before 'lima' is not a number of minutes from 0 to 240" in (
+        refused.output
+    )
+    assert rows("sessions") == []  # nothing partial
+    path.write_text(
+        "date,start,end,title,speaker,link,attendance_before,attendance_after\n"
+        "2021-09-06,08:30,12:00,Sesi 1,,,5,\n"
+    )
+    assert invoke(cli, "schedule", "import", "--cohort", "REVMEN1", str(path)).exit_code == 0
+    assert fetch("SELECT attendance_before, attendance_after FROM sessions") == [(5, None)]
+
+
 def test_schedule_replace_keeps_past_sessions_and_asks_before_removing(
     cli: CliRunner, tmp_path: Path
 ) -> None:

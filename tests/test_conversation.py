@@ -26,7 +26,7 @@ def every_state() -> list[Waiting]:
             out.append(Waiting(ask, 12, DAY))
         elif ask in (Ask.CHECKIN_NOTE, *conversation.OFFERS):
             out.append(Waiting(ask, day=DAY))
-        elif ask == Ask.FOLLOW_UP_NOTE:
+        elif ask in (Ask.FOLLOW_UP_NOTE, Ask.EXCUSE_REASON):
             out.append(Waiting(ask, item_id=7))
         else:
             out.append(Waiting(ask))
@@ -58,6 +58,7 @@ def test_stored_as_earlier_releases_stored_them() -> None:
         "ms_title",  # since milestones (handlers.milestones)
         "ms_due",
         "fu_note:7",  # since the follow-up after the course (handlers.follow_up)
+        "ex_reason:7",  # since attendance (handlers.attendance)
     ]
 
 
@@ -71,6 +72,7 @@ def test_every_state_is_routed_once() -> None:
         conversation.OFFERS,
         conversation.MILESTONES,
         {Ask.FOLLOW_UP_NOTE},
+        {Ask.EXCUSE_REASON},
     ]
     for ask in Ask:
         assert sum(ask in g for g in groups) == 1, ask

@@ -137,6 +137,12 @@ NEVER_ONE_KEYS = {
     ("follow_up.terms_questions", "every"),
     ("report.follow_up_answer", "days"),
     ("final.after", "days"),
+    # Attendance: excuses up to core.attendance.EXCUSE_DAYS (7) days after; a reason of
+    # REASON_MIN (3) to REASON_MAX (300) characters.
+    ("attendance.excuse_offer", "days"),
+    ("attendance.no_excuse", "days"),
+    ("attendance.ask_reason", "max"),
+    ("attendance.reason_length", "max"),
     ("follow_up.ask_note", "max"),
     ("follow_up.ask_note_stopped", "max"),
     ("follow_up.note_long", "max"),

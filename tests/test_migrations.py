@@ -12,7 +12,8 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 import storage.mentoring  # the tables, registered on Base
-import storage.models  # noqa: F401
+import storage.models
+import storage.training  # noqa: F401
 from storage.base import Base
 from storage.db import current_revision, downgrade, upgrade
 

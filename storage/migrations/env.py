@@ -6,7 +6,8 @@ from alembic import context
 from sqlalchemy.engine import Connection
 
 import storage.mentoring  # the tables, registered on Base
-import storage.models  # noqa: F401
+import storage.models
+import storage.training  # noqa: F401
 from storage.base import Base
 
 config = context.config
