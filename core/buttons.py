@@ -28,6 +28,7 @@ EVIDENCE = "evd"  # evidence: moved, removed, opened, listed (handlers.evidence)
 CONSULT = "kon"  # consultations: recorded, confirmed or disputed (handlers.consultations)
 FOLLOW_UP = "fup"  # the follow-up after the course: answered, stopped, resumed
 FINAL_REPORT = "fin"  # whose final report, or a cohort's bundle (handlers.final_report)
+EVALUATION = "evl"  # an evaluation answered, opened, closed, its results (handlers.evaluations)
 ATTENDANCE = "hdr"  # present, an excuse asked and decided, marked by hand (handlers.attendance)
 MAX_BYTES = 64  # Telegram's limit for callback_data
 _ID = re.compile(r"^[1-9][0-9]{0,9}$")  # ASCII only: str.isdigit() accepts "²", int() does not

@@ -47,6 +47,8 @@ class Ask(StrEnum):
     FOLLOW_UP_NOTE = "fu_note"
     # The reason of an excuse for a missed session (the attendance row's id).
     EXCUSE_REASON = "ex_reason"
+    # A free-text item of an evaluation (the item's id).
+    EVALUATION_TEXT = "ev_text"
 
 
 PROFILE = frozenset({Ask.FULL_NAME, Ask.UNIT, Ask.EDIT_FULL_NAME, Ask.EDIT_UNIT})
@@ -58,7 +60,7 @@ MILESTONES = frozenset({Ask.MILESTONE_TITLE, Ask.MILESTONE_DUE})
 # The data each state carries, in its stored order.
 _HABIT_DAY = frozenset({Ask.CHECKIN_PICK, Ask.CHECKIN_REASON, Ask.CHECKIN_VALUE})
 _DAY = frozenset({Ask.CHECKIN_NOTE, *OFFERS})
-_ITEM = frozenset({Ask.FOLLOW_UP_NOTE, Ask.EXCUSE_REASON})
+_ITEM = frozenset({Ask.FOLLOW_UP_NOTE, Ask.EXCUSE_REASON, Ask.EVALUATION_TEXT})
 _ID = re.compile(r"^[1-9][0-9]{0,11}$")
 _DAY_RE = re.compile(r"^[0-9]{8}$")
 

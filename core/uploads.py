@@ -228,7 +228,7 @@ def parse_session_line(line: str, cohort: Cohort) -> SessionRow:
         speaker, link = "", speaker
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(SCHEDULE_COLUMNS)
+    writer.writerow(SCHEDULE_COLUMNS[:6])  # the line has no attendance window of its own
     writer.writerow([m["date"], m["start"], m["end"], title, speaker, link])
     try:
         [row] = parse_schedule(out.getvalue().encode(), cohort)

@@ -15,6 +15,7 @@ from handlers import (
     checkin,
     confirm,
     consultations,
+    evaluations,
     evidence,
     fallback,
     final_report,
@@ -59,6 +60,7 @@ COMMANDS: list[tuple[tuple[str, str], Feature]] = [
     (("tindaklanjut", "followup"), follow_up.show_follow_up),
     (("laporanakhir", "finalreport"), final_report.show_final_report),
     (("hadir", "present"), attendance.show_present),
+    (("evaluasi", "evaluate"), evaluations.show_evaluations),
     (("dataku", "mydata"), mydata.send_my_data),
     (("hapusdata", "deletedata"), mydata.ask_delete),
     (("batal", "cancel"), typed.cancel),
@@ -83,6 +85,7 @@ MENU = {
         "tindaklanjut",
         "laporanakhir",
         "hadir",
+        "evaluasi",
         "dataku",
         "hapusdata",
         "batal",
@@ -105,6 +108,7 @@ MENU = {
         "followup",
         "finalreport",
         "present",
+        "evaluate",
         "mydata",
         "deletedata",
         "cancel",
@@ -133,9 +137,20 @@ STAFF_COMMANDS: list[tuple[tuple[str, str], Feature]] = [
     (("rekap", "report"), reports.rekap),
     (("ekspor", "export"), reports.ekspor),
     (("presensi", "attendance"), attendance.show_attendance),
+    (("hasilevaluasi", "evalresults"), evaluations.show_results),
 ]
 STAFF_MENU: dict[str, list[str]] = {
-    "id": ["umumkan", "status", "sesi", "peserta", "fasilitator", "rekap", "ekspor", "presensi"],
+    "id": [
+        "umumkan",
+        "status",
+        "sesi",
+        "peserta",
+        "fasilitator",
+        "rekap",
+        "ekspor",
+        "presensi",
+        "hasilevaluasi",
+    ],
     "en": [
         "announce",
         "status",
@@ -145,6 +160,7 @@ STAFF_MENU: dict[str, list[str]] = {
         "report",
         "export",
         "attendance",
+        "evalresults",
     ],
 }
 
@@ -169,6 +185,7 @@ BUTTONS: list[tuple[str, Feature]] = [
     (buttons.FOLLOW_UP, follow_up.follow_up_button),
     (buttons.FINAL_REPORT, final_report.final_report_button),
     (buttons.ATTENDANCE, attendance.attendance_button),
+    (buttons.EVALUATION, evaluations.evaluation_button),
 ]
 
 

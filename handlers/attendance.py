@@ -23,6 +23,7 @@ from core.staff import can_manage, facilitators_of
 from core.timefmt import clock, local, weekday_date, zone_abbreviation
 from handlers.common import Answer, plain, shorten, text
 from handlers.mentoring import WITH_COHORT, name_of, tell
+from handlers.refusals import stale_button
 from handlers.staff import StaffReader, staff_command
 from handlers.turn import HasServices, Reader, Turn
 from storage.models import Cohort, Participant, Session
@@ -148,9 +149,7 @@ def _parse(data: str | None) -> tuple[str, int, int | None] | None:
 async def attendance_button(turn: Turn) -> None:
     parsed = _parse(turn.data)
     if parsed is None:
-        async with turn.services.db() as session:
-            lang = (await turn.identify(session)).lang
-        await turn.answer_button(plain(turn, lang, "button.stale"), alert=True)
+        await stale_button(turn)
         return
     action, number, other = parsed
     if action in ("ok", "no"):

@@ -15,6 +15,7 @@ from handlers.approvals import for_mentor, waiting_for
 from handlers.checkin_view import today_of
 from handlers.common import Answer, plain, text
 from handlers.mentoring import local_day, name_of, tell
+from handlers.refusals import stale_button
 from handlers.reminders import language_of
 from handlers.turn import HasServices, Turn
 from storage.mentoring import Mentorship
@@ -147,9 +148,7 @@ async def mentor_button(turn: Turn) -> None:
     """A press on a /mentor button (the participant's) or on an invitation (the mentor's)."""
     parsed = _parse(turn.data)
     if parsed is None:
-        async with turn.services.db() as session:
-            lang = (await turn.identify(session)).lang
-        await turn.answer_button(plain(turn, lang, "button.stale"), alert=True)
+        await stale_button(turn)
         return
     action, number = parsed
     if action in ("accept", "decline"):

@@ -11,8 +11,8 @@ from babel.dates import format_date
 from core.errors import TooLong
 from core.numbers import number
 from core.reading import MAX_DECIMALS, Amount, BadDate, BadNumber, BadTime
-from handlers.common import text
-from handlers.turn import HasServices
+from handlers.common import plain, text
+from handlers.turn import HasServices, Turn
 
 
 def too_long(context: HasServices, lang: str, exc: TooLong) -> str:
@@ -89,3 +89,11 @@ def read_as(context: HasServices, lang: str, typed: str, value: Amount, unit: st
     the number written the reader's way."""
     shown = f"{number(value.value, lang)} {unit or ''}".strip()
     return text(context, lang, "number.read_as", typed=" ".join(typed.split())[:40], amount=shown)
+
+
+async def stale_button(turn: Turn) -> None:
+    """A press with data we could not have sent (forged, malformed, from an older release):
+    said so in the reader's language, nothing else done."""
+    async with turn.services.db() as session:
+        lang = (await turn.identify(session)).lang
+    await turn.answer_button(plain(turn, lang, "button.stale"), alert=True)

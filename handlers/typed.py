@@ -15,6 +15,7 @@ from handlers import (
     attendance,
     checkin,
     consultations,
+    evaluations,
     follow_up,
     guide,
     milestones,
@@ -80,6 +81,8 @@ async def typed_text(turn: Turn) -> None:
             answer = await follow_up.answer_note(session, turn, reader, typed)
         elif asked == Ask.EXCUSE_REASON:
             answer = await attendance.answer_reason(session, turn, reader, typed)
+        elif asked == Ask.EVALUATION_TEXT:
+            answer = await evaluations.answer_text(session, turn, reader, typed)
         else:  # no question open: a facilitator's preview may wait for its buttons
             answer = await announce.preview_waits(session, turn) or [
                 (text(turn, lang, "fallback.text"), None)

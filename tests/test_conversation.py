@@ -26,7 +26,7 @@ def every_state() -> list[Waiting]:
             out.append(Waiting(ask, 12, DAY))
         elif ask in (Ask.CHECKIN_NOTE, *conversation.OFFERS):
             out.append(Waiting(ask, day=DAY))
-        elif ask in (Ask.FOLLOW_UP_NOTE, Ask.EXCUSE_REASON):
+        elif ask in (Ask.FOLLOW_UP_NOTE, Ask.EXCUSE_REASON, Ask.EVALUATION_TEXT):
             out.append(Waiting(ask, item_id=7))
         else:
             out.append(Waiting(ask))
@@ -59,6 +59,7 @@ def test_stored_as_earlier_releases_stored_them() -> None:
         "ms_due",
         "fu_note:7",  # since the follow-up after the course (handlers.follow_up)
         "ex_reason:7",  # since attendance (handlers.attendance)
+        "ev_text:7",  # since evaluations (handlers.evaluations)
     ]
 
 
@@ -73,6 +74,7 @@ def test_every_state_is_routed_once() -> None:
         conversation.MILESTONES,
         {Ask.FOLLOW_UP_NOTE},
         {Ask.EXCUSE_REASON},
+        {Ask.EVALUATION_TEXT},
     ]
     for ask in Ask:
         assert sum(ask in g for g in groups) == 1, ask

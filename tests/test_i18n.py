@@ -143,6 +143,9 @@ NEVER_ONE_KEYS = {
     ("attendance.no_excuse", "days"),
     ("attendance.ask_reason", "max"),
     ("attendance.reason_length", "max"),
+    # An evaluation's free text: at most core.evaluations.TEXT_MAX (1000) characters.
+    ("evaluation.type_text", "max"),
+    ("evaluation.text_long", "max"),
     ("follow_up.ask_note", "max"),
     ("follow_up.ask_note_stopped", "max"),
     ("follow_up.note_long", "max"),

@@ -11,6 +11,7 @@ from sqlalchemy import inspect, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+import storage.evaluations
 import storage.mentoring  # the tables, registered on Base
 import storage.models
 import storage.training  # noqa: F401

@@ -5,6 +5,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy.engine import Connection
 
+import storage.evaluations
 import storage.mentoring  # the tables, registered on Base
 import storage.models
 import storage.training  # noqa: F401

@@ -93,7 +93,9 @@ async def test_header_problem_names_the_expected_header(
     fasil = bot.person(FACILITATOR, "Sari")
     answer = joined(await send_file(fasil, "date,start,end,title,tittle\n2021-09-02,1,2,T,x\n"))
     assert "baris 1: kolom 'tittle' tidak dikenal" in answer
-    assert "<code>date,start,end,title,speaker,link</code>" in answer
+    assert "<code>date,start,end,title,speaker,link,attendance_before,attendance_after</code>" in (
+        answer
+    )
     assert await count_all(db) == (0, 0)
 
 

@@ -1,0 +1,436 @@
+"""Evaluations (`core.evaluations`). /evaluasi (/evaluate): a participant's open forms, answered
+item by item with buttons (a free-text item typed, or skipped), going on where they stopped.
+/hasilevaluasi (/evalresults), for facilitators: the cohort's forms with how many have finished,
+a new one opened (of a held session's trainer, or of the organisation) and sent to every
+participant, results per item — never who answered what, nothing under five answers — and who
+has not finished; a form closed or opened again."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core import buttons, conversation
+from core import evaluations as rules
+from core.channel import Action, Outbound, Rows
+from core.conversation import Ask
+from core.errors import InvalidInput
+from core.final_report import cohort_members
+from core.i18n import escape
+from core.numbers import number
+from core.staff import can_manage
+from handlers.common import Answer, plain, shorten, text
+from handlers.mentoring import name_of, tell
+from handlers.refusals import stale_button
+from handlers.staff import StaffReader, staff_command
+from handlers.turn import HasServices, Reader, Turn
+from storage.evaluations import EvaluationForm, EvaluationItem
+from storage.models import Cohort, Participant, Session
+
+RECENT = timedelta(days=14)  # held sessions offered for a trainer's evaluation
+
+
+def _button(label: str, action: str, arg: str) -> list[Action]:
+    return [Action(label, buttons.pack(buttons.EVALUATION, action, arg))]
+
+
+def form_name(context: HasServices, lang: str, form: EvaluationForm) -> str:
+    """ "Evaluasi widyaiswara — Dr. Widya", in the reader's language (an imported form: its own
+    title)."""
+    title = (
+        plain(context, lang, f"evaluation.title_{form.kind}")
+        if form.kind in rules.TEMPLATES
+        else form.title
+    )
+    return f"{title} — {form.subject}" if form.subject else title
+
+
+def item_view(
+    context: HasServices, lang: str, form: EvaluationForm, item: EvaluationItem, n: int, total: int
+) -> tuple[str, Rows]:
+    """One item to answer, with its buttons."""
+    words = item.text_en if lang == "en" else item.text_id
+    body = text(
+        context,
+        lang,
+        "evaluation.item_view",
+        form=form_name(context, lang, form),
+        n=n,
+        total=total,
+        item=words,
+    )
+    arg = str(item.id)
+    if item.scale == "text":
+        body += "\n" + text(context, lang, "evaluation.type_text", max=rules.TEXT_MAX)
+        return body, [_button(plain(context, lang, "evaluation.button_skip"), "skip", arg)]
+    if item.scale == "yesno":
+        row = [
+            Action(
+                plain(context, lang, "evaluation.yes"),
+                buttons.pack(buttons.EVALUATION, "a", f"{arg}.1"),
+            ),
+            Action(
+                plain(context, lang, "evaluation.no"),
+                buttons.pack(buttons.EVALUATION, "a", f"{arg}.0"),
+            ),
+        ]
+        return body, [row]
+    top = max(rules.SCALES[item.scale])
+    body += "\n" + text(context, lang, "evaluation.scale_hint", top=top)
+    row = [
+        Action(str(v), buttons.pack(buttons.EVALUATION, "a", f"{arg}.{v}"))
+        for v in rules.SCALES[item.scale]
+    ]
+    return body, [row]
+
+
+async def _next(
+    session: AsyncSession,
+    context: HasServices,
+    lang: str,
+    participant: Participant,
+    form: EvaluationForm,
+) -> tuple[str, Rows | None]:
+    """The participant's next item of `form`, or the thanks when they have finished (a free
+    text item leaves the typed answer open)."""
+    found = await rules.next_item(session, form, participant.id)
+    if found is None:
+        conversation.clear(participant)
+        return text(context, lang, "evaluation.finished", form=form_name(context, lang, form)), None
+    item, n, total = found
+    if item.scale == "text":
+        conversation.ask(participant, Ask.EVALUATION_TEXT, item_id=item.id)
+    return item_view(context, lang, form, item, n, total)
+
+
+async def show_evaluations(turn: Turn) -> None:
+    """/evaluasi: the open forms of the reader's cohort, with how far they have come."""
+    async with turn.services.db() as session:
+        reader = await turn.identify(session)
+        participant, lang = reader.participant, reader.lang
+        if participant is None:
+            await turn.ask_for_code(lang)
+            return
+        lines, rows = [], []
+        for form in await rules.open_forms(session, participant.cohort_id):
+            done = len(await rules.answered_items(session, form.id, participant.id))
+            total = len(await rules.items_of(session, form.id))
+            lines.append(
+                text(
+                    turn,
+                    lang,
+                    "evaluation.open_line",
+                    form=form_name(turn, lang, form),
+                    done=done,
+                    total=total,
+                )
+            )
+            if done < total:
+                label = plain(
+                    turn,
+                    lang,
+                    "evaluation.button_go",
+                    form=shorten(form_name(turn, lang, form), 40),
+                )
+                rows.append(_button(label, "go", str(form.id)))
+    if not lines:
+        await turn.reply(text(turn, lang, "evaluation.none_open"))
+        return
+    await turn.reply(
+        text(turn, lang, "evaluation.open_header") + "\n" + "\n".join(lines), rows or None
+    )
+
+
+def _parse(data: str | None) -> tuple[str, int, int | None] | None:
+    parts = (data or "").split(":")
+    if len(parts) != 3 or parts[0] != buttons.EVALUATION or len(data or "") > buttons.MAX_BYTES:
+        return None
+    action, arg = parts[1], parts[2]
+    if action in ("a", "new"):
+        first, _, second = arg.partition(".")
+        if action == "new":
+            number_ = buttons.parse_id(second)
+            kind = {"t": 1, "o": 2}.get(first)
+            return (action, kind, number_) if kind is not None and number_ is not None else None
+        item = buttons.parse_id(first)
+        if item is None or not second.isascii() or not second.isdigit() or len(second) > 1:
+            return None
+        return action, item, int(second)
+    number_ = buttons.parse_id(arg)
+    if action not in ("go", "skip", "res", "close", "reopen") or number_ is None:
+        return None
+    return action, number_, None
+
+
+async def evaluation_button(turn: Turn) -> None:
+    parsed = _parse(turn.data)
+    if parsed is None:
+        await stale_button(turn)
+        return
+    action, first, second = parsed
+    if action in ("res", "close", "reopen", "new"):
+        await _staff_press(turn, action, first, second)
+    else:
+        await _participant_press(turn, action, first, second)
+
+
+async def _participant_press(turn: Turn, action: str, number_: int, value: int | None) -> None:
+    services = turn.services
+    async with services.db.begin() as session:
+        reader = await turn.identify(session)
+        participant, lang = reader.participant, reader.lang
+        if participant is None:
+            await turn.ask_for_code(lang)
+            return
+        try:
+            if action == "go":
+                form = await session.get(EvaluationForm, number_)
+                if form is None or form.cohort_id != participant.cohort_id:
+                    raise InvalidInput("button.stale")
+                if form.closed_at is not None:
+                    raise InvalidInput("evaluation.closed")
+            else:
+                done = await rules.answer(
+                    session, participant, number_, value, None, services.clock()
+                )
+                form = done.form
+        except InvalidInput as exc:
+            await turn.answer_button(plain(turn, lang, str(exc)), alert=True)
+            return
+        view = await _next(session, turn, lang, participant, form)
+    await turn.answer_button(plain(turn, lang, "button.saved") if action != "go" else None)
+    await turn.edit_or_reply(*view)
+
+
+async def answer_text(session: AsyncSession, turn: Turn, reader: Reader, typed: str) -> Answer:
+    """A free-text answer, typed for the item asked."""
+    participant, lang = reader.participant, reader.lang
+    assert participant is not None
+    waiting = conversation.waiting(participant)
+    assert waiting is not None and waiting.item_id is not None
+    try:
+        done = await rules.answer(
+            session, participant, waiting.item_id, None, typed, turn.services.clock()
+        )
+    except InvalidInput as exc:
+        if str(exc) != "evaluation.text_long":
+            conversation.clear(participant)
+        return [(text(turn, lang, str(exc), max=rules.TEXT_MAX), None)]
+    conversation.clear(participant)
+    return [await _next(session, turn, lang, participant, done.form)]
+
+
+@staff_command("hasilevaluasi")
+async def show_results(turn: Turn, staff: StaffReader, cohort: Cohort, args: list[str]) -> None:
+    """/hasilevaluasi: the cohort's forms (finished k/n), results, open a new one, close."""
+    async with turn.services.db() as session:
+        body, rows = await _overview(session, turn, staff.lang, cohort)
+    await turn.reply(body, rows)
+
+
+async def _overview(
+    session: AsyncSession, context: HasServices, lang: str, cohort: Cohort
+) -> tuple[str, Rows]:
+    members = await cohort_members(session, cohort.id)
+    lines = [text(context, lang, "evaluation.staff_header", code=cohort.code)]
+    rows: list[list[Action]] = []
+    forms = await rules.forms_of(session, cohort.id)
+    for form in forms:
+        total = len(await rules.items_of(session, form.id))
+        counts = await rules.progress(session, form, [p.id for p in members])
+        finished = sum(1 for c in counts.values() if c >= total)
+        state = "closed" if form.closed_at else "open"
+        lines.append(
+            text(
+                context,
+                lang,
+                f"evaluation.form_line_{state}",
+                form=form_name(context, lang, form),
+                finished=finished,
+                members=len(members),
+            )
+        )
+        short = shorten(form_name(context, lang, form), 28)
+        rows.append(
+            _button(
+                plain(context, lang, "evaluation.button_results", form=short), "res", str(form.id)
+            )
+        )
+        toggle = "reopen" if form.closed_at else "close"
+        rows.append(
+            _button(
+                plain(context, lang, f"evaluation.button_{toggle}", form=short),
+                toggle,
+                str(form.id),
+            )
+        )
+    if not forms:
+        lines.append(text(context, lang, "evaluation.no_forms"))
+    now = context.services.clock()
+    evaluated = {f.session_id for f in forms if f.session_id is not None}
+    for s in await _recent_sessions(session, cohort, now):
+        if s.id not in evaluated:
+            label = plain(
+                context,
+                lang,
+                "evaluation.button_new_trainer",
+                title=shorten(s.speaker or s.title, 30),
+            )
+            rows.append(_button(label, "new", f"t.{s.id}"))
+    if not any(f.kind == "organisation" for f in forms):
+        rows.append(
+            _button(
+                plain(context, lang, "evaluation.button_new_organisation"), "new", f"o.{cohort.id}"
+            )
+        )
+    return "\n".join(lines), rows
+
+
+async def _recent_sessions(session: AsyncSession, cohort: Cohort, now: datetime) -> list[Session]:
+    """The cohort's sessions started within RECENT before `now` (a trainer to evaluate)."""
+    found = await session.scalars(
+        select(Session)
+        .where(
+            Session.cohort_id == cohort.id,
+            Session.starts_at <= now,
+            Session.starts_at >= now - RECENT,
+        )
+        .order_by(Session.starts_at)
+    )
+    return list(found)
+
+
+async def _staff_press(turn: Turn, action: str, first: int | None, second: int | None) -> None:
+    services = turn.services
+    now = services.clock()
+    answer: Answer = []
+    async with services.db.begin() as session:
+        lang = (await turn.identify(session)).lang
+        if action == "new":
+            assert first is not None and second is not None
+            opened = await _open(session, turn, lang, first, second)
+            if opened is None:
+                await turn.answer_button(plain(turn, lang, "staff.only"), alert=True)
+                return
+            answer.append(opened)
+        else:
+            assert first is not None
+            form = await rules.managed_form(session, turn.person_id, turn.is_admin, first)
+            if form is None:
+                await turn.answer_button(plain(turn, lang, "staff.only"), alert=True)
+                return
+            cohort = await session.get(Cohort, form.cohort_id)
+            assert cohort is not None
+            if action == "res":
+                answer.append((await _results(session, turn, lang, form, cohort), None))
+            else:
+                form.closed_at = now if action == "close" else None
+                await session.flush()
+                answer.append(await _overview(session, turn, lang, cohort))
+    await turn.answer_button()
+    for body, rows in answer:
+        await turn.reply(body, rows)
+
+
+async def _open(
+    session: AsyncSession, turn: Turn, lang: str, kind_code: int, number_: int
+) -> tuple[str, Rows | None] | None:
+    """A new form (1: of a session's trainer, `number_` the session; 2: of the organisation,
+    `number_` the cohort), sent to every participant of the cohort; None when not theirs."""
+    if kind_code == 1:
+        held = await session.get(Session, number_)
+        cohort = await session.get(Cohort, held.cohort_id) if held is not None else None
+    else:
+        held, cohort = None, await session.get(Cohort, number_)
+    if cohort is None:
+        return None
+    if not await can_manage(session, turn.person_id, cohort.id, turn.is_admin):
+        return None
+    catalogs = turn.services.i18n
+    try:
+        form = await rules.open_form(
+            session,
+            cohort,
+            "trainer" if held is not None else "organisation",
+            lambda language, key: catalogs.plain(language, key),
+            turn.person_id,
+            turn.services.clock(),
+            held,
+        )
+    except InvalidInput as exc:
+        return text(turn, lang, str(exc)), None
+    default = turn.services.settings.aksi_default_language
+    for p in await cohort_members(session, cohort.id):
+        theirs = p.language or default
+        invite = text(turn, theirs, "evaluation.invite", form=form_name(turn, theirs, form))
+        rows = [
+            _button(
+                plain(
+                    turn,
+                    theirs,
+                    "evaluation.button_go",
+                    form=shorten(form_name(turn, theirs, form), 40),
+                ),
+                "go",
+                str(form.id),
+            )
+        ]
+        await tell(session, turn, p.person_id, Outbound(invite, rows), "an evaluation opened")
+    return text(turn, lang, "evaluation.opened", form=form_name(turn, lang, form)), None
+
+
+async def _results(
+    session: AsyncSession, context: HasServices, lang: str, form: EvaluationForm, cohort: Cohort
+) -> str:
+    found = await rules.results(session, form)
+    lines = [
+        text(
+            context,
+            lang,
+            "evaluation.results_header",
+            form=form_name(context, lang, form),
+            min=rules.MIN_ANSWERS,
+        )
+    ]
+    for n, r in enumerate(found, 1):
+        words = r.item.text_en if lang == "en" else r.item.text_id
+        if not r.shown:
+            lines.append(
+                text(context, lang, "evaluation.result_hidden", n=n, item=words, answers=r.answers)
+            )
+            continue
+        if r.item.scale == "text":
+            lines.append(
+                text(context, lang, "evaluation.result_texts", n=n, item=words, answers=r.answers)
+            )
+            lines += [f"   • {escape(t)}" for t in r.texts]
+            continue
+        spread = " · ".join(
+            f"{v}: {r.distribution.get(v, 0)}"
+            for v in sorted(rules.SCALES[r.item.scale], reverse=True)
+        )
+        lines.append(
+            text(
+                context,
+                lang,
+                "evaluation.result_line",
+                n=n,
+                item=words,
+                answers=r.answers,
+                average=number(r.average or 0, lang),
+                spread=spread,
+            )
+        )
+    members = await cohort_members(session, cohort.id)
+    total = len(found)
+    counts = await rules.progress(session, form, [p.id for p in members])
+    missing = [name_of(p) for p in members if counts[p.id] < total]
+    if missing:
+        lines.append(
+            text(context, lang, "evaluation.not_finished", count=len(missing))
+            + " "
+            + escape(", ".join(missing))
+        )
+    return "\n".join(lines)

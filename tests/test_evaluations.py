@@ -1,0 +1,195 @@
+"""Evaluations (issue 14, item 2: core.evaluations, handlers.evaluations): a facilitator opens
+the trainer evaluation of a held session (or the organisation's), every participant is invited,
+answers item by item with buttons, stops and goes on later — across a restart —, and the results
+show averages and distributions only from five answers on, never who answered what; who has not
+finished is listed. Hostile: a closed form, values off the scale, a value for a free-text item,
+another cohort's form, a participant or another cohort's facilitator pressing the facilitator's
+buttons, malformed buttons, a free text too long."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from storage.evaluations import EvaluationAnswer, EvaluationForm, EvaluationItem
+from storage.models import Cohort, Session
+from tests.conftest import make_cohort
+from tests.harness import MemoryBot, Outgoing, Person, RunningBot, joined
+from tests.people import facilitator_of
+from tests.planning import joined_person
+from tests.test_approvals import news
+
+pytestmark = [
+    pytest.mark.databases("sqlite", "postgresql"),
+    pytest.mark.channels("telegram", "memory"),
+]
+
+NAMES = ("Budi", "Ani", "Citra", "Dedi", "Eka", "Fajar")
+
+
+async def held_session(db: async_sessionmaker[AsyncSession], code: str = "REVMEN1") -> int:
+    """A session of Thursday 2 September (the day before the clock's), with its trainer."""
+    async with db.begin() as session:
+        cohort = await session.scalar(select(Cohort).where(Cohort.code == code))
+        assert cohort is not None
+        s = Session(
+            cohort_id=cohort.id, starts_at=datetime(2021, 9, 2, 0, 30, tzinfo=UTC),
+            ends_at=datetime(2021, 9, 2, 4, 0, tzinfo=UTC), title="Nilai-nilai ASN BerAKHLAK",
+            speaker="Dr. Widya Sari",
+        )  # fmt: skip
+        session.add(s)
+        await session.flush()
+        return s.id
+
+
+async def answers(db: async_sessionmaker[AsyncSession]) -> list[tuple[int, int | None, str | None]]:
+    async with db() as session:
+        rows = await session.execute(
+            select(EvaluationAnswer.item_id, EvaluationAnswer.value, EvaluationAnswer.text)
+        )
+        return sorted(tuple(r) for r in rows.all())  # type: ignore[misc]
+
+
+def alerts(out: list[Outgoing]) -> str:
+    return "\n".join(r.text or "" for r in out if r.method == "answerCallbackQuery")
+
+
+async def answer_through(person: Person, value: str = "4", upto: int = 10) -> str:
+    """Press `value` for each scale item, skip the free text, up to item `upto`."""
+    out = await person.press("Isi:")
+    for _ in range(upto):
+        shown = joined(out)
+        if "Terima kasih" in shown:
+            break
+        out = await person.press("Lewati" if "Tulis jawaban" in shown else value)
+    return joined(out)
+
+
+async def test_open_answer_resume_across_a_restart_and_results_from_five_answers(
+    bot: RunningBot | MemoryBot, db: async_sessionmaker[AsyncSession], chat_kind: str
+) -> None:
+    await facilitator_of(db, "REVMEN1", chat_kind)
+    session_id = await held_session(db)
+    people = [await joined_person(bot, 1001 + i, name) for i, name in enumerate(NAMES)]
+    budi = people[0]
+    sari = bot.person(9001, "Sari")
+    out = await sari.send("/hasilevaluasi")
+    assert "Belum ada evaluasi" in joined(out)
+    out = await sari.press("Evaluasi widyaiswara: Dr. Widya Sari")
+    assert "<b>Evaluasi widyaiswara — Dr. Widya Sari</b> dibuka dan dikirim" in joined(out)
+    for person in people:
+        assert "<b>Evaluasi widyaiswara — Dr. Widya Sari</b> dibuka. Mohon diisi" in news(
+            bot, person
+        )
+    out = await sari.press_data(sari.last_message_id(), f"evl:new:t.{session_id}")
+    assert "sudah pernah dibuka" in joined(out)  # a second press: no second form
+    async with db() as session:
+        assert len(list(await session.scalars(select(EvaluationForm)))) == 1
+    # Budi answers three items, stops, and goes on later where he stopped — after a restart.
+    out = await budi.press("Isi:")
+    assert "1/10. Penguasaan materi" in joined(out) and "1 = sangat kurang … 5" in joined(out)
+    await budi.press("5")
+    await budi.press("4")
+    out = await budi.press("3")
+    assert "4/10. Penggunaan metode dan media" in joined(out)
+    await bot.stop()
+    await bot.start()
+    out = await budi.send("/evaluasi")
+    assert "• Evaluasi widyaiswara — Dr. Widya Sari: 3/10" in joined(out)
+    out = await budi.press("Isi:")
+    assert "4/10. Penggunaan metode dan media" in joined(out)
+    for _ in range(6):
+        out = await budi.press("4")
+    assert "10/10. Saran untuk widyaiswara" in joined(out)
+    out = await budi.send("Lebih banyak contoh kasus dari daerah")
+    assert "Terima kasih! <b>Evaluasi widyaiswara — Dr. Widya Sari</b> selesai" in joined(out)
+    # One answer: nothing shown but the counts.
+    out = await sari.send("/hasilevaluasi")
+    assert "selesai 1/6 · dibuka" in joined(out)
+    out = await sari.press("Hasil:")
+    shown = joined(out)
+    assert "1. Penguasaan materi — jawaban belum cukup (1)" in shown
+    assert "Lebih banyak contoh kasus" not in shown
+    # Four more finish: five answers, results shown; who answered what never is.
+    for person in people[1:5]:
+        assert "Terima kasih" in await answer_through(person, "4")
+    out = await sari.send("/hasilevaluasi")
+    out = await sari.press("Hasil:")
+    shown = joined(out)
+    assert "1. Penguasaan materi — rata-rata <b>4,2</b> (5 jawaban; 5: 1 · 4: 4 · 3: 0" in shown
+    assert "3. Sistematika penyajian — rata-rata <b>3,8</b> (5 jawaban; 5: 0 · 4: 4 · 3: 1" in shown
+    assert "10. Saran untuk widyaiswara — jawaban belum cukup (1)" in shown  # four skipped it
+    assert "Belum selesai (1): Fajar" in shown
+    for name in NAMES[:5]:
+        assert name not in shown
+    async with db() as session:
+        assert await session.scalar(select(EvaluationForm.closed_at)) is None
+
+
+async def test_what_is_refused_changes_nothing(
+    bot: RunningBot | MemoryBot, db: async_sessionmaker[AsyncSession], chat_kind: str
+) -> None:
+    await facilitator_of(db, "REVMEN1", chat_kind)
+    await make_cohort(db, code="OTHER", name="Lain")
+    await facilitator_of(db, "OTHER", chat_kind, 9002)
+    await held_session(db)
+    budi = await joined_person(bot)
+    eko = bot.person(1003, "Eko")
+    await eko.send("/start OTHER")
+    await eko.press("Lewati")
+    await eko.press("Lewati")
+    sari, fajar = bot.person(9001, "Sari"), bot.person(9002, "Fajar")
+    await sari.send("/hasilevaluasi")
+    await sari.press("Evaluasi penyelenggaraan")
+    async with db() as session:
+        form_id = await session.scalar(select(EvaluationForm.id))
+        items = list(
+            await session.scalars(select(EvaluationItem).order_by(EvaluationItem.position))
+        )
+        cohort_id = await session.scalar(select(Cohort.id).where(Cohort.code == "REVMEN1"))
+    scale, text_item = items[0].id, items[-1].id
+    assert items[-1].scale == "text"
+    # Off the scale, a value for a free text, malformed: refused, nothing written.
+    for data in (
+        f"evl:a:{scale}.9", f"evl:a:{scale}.0", f"evl:a:{text_item}.3", "evl:a:abc",
+        f"evl:a:{scale}.12", "evl:x:1", f"evl:a:{scale}", "evl:a:99999.3",
+    ):  # fmt: skip
+        out = await budi.press_data(budi.last_message_id(), data)
+        assert "Tombol ini sudah tidak berlaku" in alerts(out), (data, alerts(out))
+    # Eko (another cohort) answering REVMEN1's form: refused.
+    out = await eko.press_data(eko.last_message_id(), f"evl:a:{scale}.5")
+    assert "Tombol ini sudah tidak berlaku" in alerts(out)
+    out = await eko.press_data(eko.last_message_id(), f"evl:go:{form_id}")
+    assert "Tombol ini sudah tidak berlaku" in alerts(out)
+    # The facilitator's buttons pressed by a participant or OTHER's facilitator: refused.
+    for person in (budi, fajar):
+        await person.send("/bantuan")
+        for data in (f"evl:res:{form_id}", f"evl:close:{form_id}", f"evl:new:o.{cohort_id}"):
+            out = await person.press_data(person.last_message_id(), data)
+            assert "khusus untuk fasilitator" in alerts(out), (person.user_id, data)
+    assert await answers(db) == []
+    async with db() as session:
+        assert len(list(await session.scalars(select(EvaluationForm)))) == 1
+    # A free text too long is refused and stays open; a good one is kept.
+    await budi.send("/evaluasi")
+    await answer_through(budi, "5", upto=5)
+    out = await budi.send("x" * 1001)
+    assert "Terlalu panjang: paling banyak 1000 karakter" in joined(out)
+    out = await budi.send("Ruang virtual sering putus")
+    assert "Terima kasih!" in joined(out)
+    assert (text_item, None, "Ruang virtual sering putus") in await answers(db)
+    # Closed: no more answers; opened again: they go on.
+    await sari.send("/hasilevaluasi")
+    out = await sari.press("Tutup:")
+    assert "· ditutup" in joined(out)
+    out = await budi.press_data(budi.last_message_id(), f"evl:a:{scale}.1")
+    assert "Evaluasi ini sudah ditutup" in alerts(out)
+    assert (scale, 5, None) in await answers(db)
+    out = await budi.send("/evaluasi")
+    assert "Tidak ada evaluasi yang sedang dibuka" in joined(out)
+    await sari.press("Buka lagi:")
+    out = await budi.press_data(budi.last_message_id(), f"evl:a:{scale}.2")
+    assert (scale, 2, None) in await answers(db)  # changed while open
