@@ -1,7 +1,7 @@
 """The final report per participant: how long reading one participant's records takes
 (`core.final_report.dossier`), how long their PDF takes to draw (`core.final_report_pdf.pdf_in`,
 heatmap included: the renderer's worker does this, never the event loop), and the whole cohort's
-ZIP (`bundle_in`), on a cohort of 25 participants each with three habits over 49 days of
+ZIP (`bundle_bytes`), on a cohort of 25 participants each with three habits over 49 days of
 check-ins, four milestones, three consultations, two pieces of evidence and a follow-up answer.
 
     .venv/bin/python bench/final_report.py [--participants 25] [--rounds 3]
@@ -24,7 +24,7 @@ from sqlalchemy import select
 
 from bench.common import bench_cohort, percentile, telegram_person
 from core.final_report import cohort_members, dossier
-from core.final_report_pdf import bundle_in, pdf_in
+from core.final_report_pdf import bundle_bytes, pdf_in
 from core.habits import Kind, Schedule, Status
 from storage.db import create_engine, sessionmaker
 from storage.mentoring import Consultation, Evidence, FollowUp, Milestone
@@ -140,7 +140,7 @@ async def main() -> None:
                     sizes.append(len(pdf_in(d, "id")))
                     draws.append((time.perf_counter() - started) * 1000)
             started = time.perf_counter()
-            bundle = bundle_in(found, "id")
+            bundle = bundle_bytes([(d.file_name, pdf_in(d, "id")) for d in found])
             whole = time.perf_counter() - started
         finally:
             await engine.dispose()

@@ -13,6 +13,7 @@ from core.errors import InvalidInput, TooLong
 from core.habits import Entry, HabitSpec, HabitStats, Kind, Schedule, Status, habit_stats
 from core.mentors import withdraw_waiting_plans
 from storage.db import dialect_insert
+from storage.evaluations import EvaluationAnswer
 from storage.mentoring import (
     Consultation,
     Evidence,
@@ -383,6 +384,7 @@ async def erase_personal_data(session: AsyncSession, person_id: int, now: dateti
     await session.execute(delete(Milestone).where(Milestone.participant_id.in_(ids)))
     await session.execute(delete(FollowUp).where(FollowUp.participant_id.in_(ids)))
     await session.execute(delete(Attendance).where(Attendance.participant_id.in_(ids)))
+    await session.execute(delete(EvaluationAnswer).where(EvaluationAnswer.participant_id.in_(ids)))
     await session.execute(delete(Mentorship).where(Mentorship.participant_id.in_(ids)))
     await session.execute(delete(Participant).where(Participant.id.in_(ids)))
     # As someone's mentor: the mentorship ends (a plan waiting for them waits for nobody), and

@@ -273,3 +273,18 @@ async def managed_form(
     if form is None or not await can_manage(session, person_id, form.cohort_id, admin):
         return None
     return form
+
+
+async def own_answers(
+    session: AsyncSession, participant_id: int
+) -> list[tuple[EvaluationAnswer, EvaluationItem, EvaluationForm]]:
+    """The participant's own answers with their items and forms (for /dataku: their data is
+    theirs to see; results never show it to anyone else)."""
+    rows = await session.execute(
+        select(EvaluationAnswer, EvaluationItem, EvaluationForm)
+        .join(EvaluationItem, EvaluationItem.id == EvaluationAnswer.item_id)
+        .join(EvaluationForm, EvaluationForm.id == EvaluationAnswer.form_id)
+        .where(EvaluationAnswer.participant_id == participant_id)
+        .order_by(EvaluationForm.id, EvaluationItem.position)
+    )
+    return [(a, i, f) for a, i, f in rows.all()]

@@ -12,6 +12,7 @@ from sqlalchemy.orm import selectinload
 from core.approvals import history
 from core.attendance import attendance_of
 from core.consultations import of_participant
+from core.evaluations import own_answers
 from core.evidence import evidence_of
 from core.follow_up import of_participants as follow_up_questions
 from core.milestones import milestones_of
@@ -167,6 +168,14 @@ async def _membership_rows(
             local_day(held.starts_at),
             status=label(f"final.presence_{state}"),
             note=note,
+        )
+    for answer, item, form in await own_answers(session, participant.id):
+        given = (answer.text or "") if item.scale == "text" else str(answer.value)
+        row(
+            "evaluation",
+            local_day(answer.answered_at),
+            status=given,
+            note=f"{form.title}{' — ' + form.subject if form.subject else ''}: {item.text_id}",
         )
     asked = (await follow_up_questions(session, [participant.id])).get(participant.id, [])
     for q in asked:

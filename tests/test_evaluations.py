@@ -193,3 +193,10 @@ async def test_what_is_refused_changes_nothing(
     await sari.press("Buka lagi:")
     out = await budi.press_data(budi.last_message_id(), f"evl:a:{scale}.2")
     assert (scale, 2, None) in await answers(db)  # changed while open
+    # /dataku shows Budi his own answers; /hapusdata erases them (results keep nobody's).
+    [document] = [r for r in await budi.send("/dataku") if r.method == "sendDocument"]
+    data = (document.file_bytes or b"").decode("utf-8-sig")
+    assert "evaluasi" in data and "Ruang virtual sering putus" in data
+    await budi.send("/hapusdata")
+    await budi.press("Ya, hapus data saya")
+    assert await answers(db) == []
