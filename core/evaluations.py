@@ -65,8 +65,8 @@ async def open_form(
     """A new form from the `kind` template, for the trainer of `held` or the organisation."""
     if kind not in TEMPLATES or (kind == "trainer") != (held is not None):
         raise InvalidInput("button.stale")
-    if held is not None and held.cohort_id != cohort.id:
-        raise InvalidInput("button.stale")
+    if held is not None and (held.cohort_id != cohort.id or held.starts_at > now):
+        raise InvalidInput("button.stale")  # another cohort's session, or one still to come
     same = await session.scalar(  # a second press, or two facilitators at once: one form
         select(EvaluationForm.id).where(
             EvaluationForm.cohort_id == cohort.id,

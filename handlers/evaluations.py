@@ -15,12 +15,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core import buttons, conversation
 from core import evaluations as rules
 from core.channel import Action, Outbound, Rows
+from core.confirmations import Taken
 from core.conversation import Ask
 from core.errors import InvalidInput
 from core.final_report import cohort_members
 from core.i18n import escape
 from core.numbers import number
 from core.staff import can_manage
+from handlers import confirm
 from handlers.common import Answer, plain, shorten, text
 from handlers.mentoring import name_of, tell
 from handlers.refusals import stale_button
@@ -96,11 +98,16 @@ async def _next(
     """The participant's next item of `form`, or the thanks when they have finished (a free
     text item leaves the typed answer open)."""
     found = await rules.next_item(session, form, participant.id)
-    if found is None:
+    waiting = conversation.waiting(participant)
+    ours = waiting is not None and waiting.ask == Ask.EVALUATION_TEXT
+    if ours:  # an earlier free text of an evaluation: this view takes its place
         conversation.clear(participant)
+    if found is None:
         return text(context, lang, "evaluation.finished", form=form_name(context, lang, form)), None
     item, n, total = found
-    if item.scale == "text":
+    # A free text is typed: unless another question is open (a check-in's number…), which
+    # keeps its answer; the item then waits with its Skip button.
+    if item.scale == "text" and (ours or waiting is None or waiting.ask in conversation.OFFERS):
         conversation.ask(participant, Ask.EVALUATION_TEXT, item_id=item.id)
     return item_view(context, lang, form, item, n, total)
 
@@ -159,7 +166,7 @@ def _parse(data: str | None) -> tuple[str, int, int | None] | None:
             return None
         return action, item, int(second)
     number_ = buttons.parse_id(arg)
-    if action not in ("go", "skip", "res", "close", "reopen") or number_ is None:
+    if action not in ("go", "skip", "res", "close") or number_ is None:
         return None
     return action, number_, None
 
@@ -170,7 +177,7 @@ async def evaluation_button(turn: Turn) -> None:
         await stale_button(turn)
         return
     action, first, second = parsed
-    if action in ("res", "close", "reopen", "new"):
+    if action in ("res", "close", "new"):
         await _staff_press(turn, action, first, second)
     else:
         await _participant_press(turn, action, first, second)
@@ -242,6 +249,7 @@ async def _overview(
         counts = await rules.progress(session, form, [p.id for p in members])
         finished = sum(1 for c in counts.values() if c >= total)
         state = "closed" if form.closed_at else "open"
+        missing = [name_of(p) for p in members if counts[p.id] < total]
         lines.append(
             text(
                 context,
@@ -252,17 +260,21 @@ async def _overview(
                 members=len(members),
             )
         )
-        short = shorten(form_name(context, lang, form), 28)
-        rows.append(
-            _button(
-                plain(context, lang, "evaluation.button_results", form=short), "res", str(form.id)
+        if missing and form.closed_at is None:  # who to remind: never next to any figures
+            lines.append(
+                "   "
+                + text(context, lang, "evaluation.not_finished", count=len(missing))
+                + " "
+                + escape(", ".join(missing))
             )
-        )
-        toggle = "reopen" if form.closed_at else "close"
+        short = shorten(form_name(context, lang, form), 28)
+        # Results only once a form is closed, and closing is final: figures that change while
+        # answers come in (or are changed) would tell who answered what.
+        action = "res" if form.closed_at else "close"
         rows.append(
             _button(
-                plain(context, lang, f"evaluation.button_{toggle}", form=short),
-                toggle,
+                plain(context, lang, f"evaluation.button_{action}", form=short),
+                action,
                 str(form.id),
             )
         )
@@ -304,7 +316,6 @@ async def _recent_sessions(session: AsyncSession, cohort: Cohort, now: datetime)
 
 async def _staff_press(turn: Turn, action: str, first: int | None, second: int | None) -> None:
     services = turn.services
-    now = services.clock()
     answer: Answer = []
     async with services.db.begin() as session:
         lang = (await turn.identify(session)).lang
@@ -323,12 +334,19 @@ async def _staff_press(turn: Turn, action: str, first: int | None, second: int |
                 return
             cohort = await session.get(Cohort, form.cohort_id)
             assert cohort is not None
-            if action == "res":
-                answer.append((await _results(session, turn, lang, form, cohort), None))
-            else:
-                form.closed_at = now if action == "close" else None
-                await session.flush()
+            if action == "res" and form.closed_at is None:
+                answer.append((text(turn, lang, "evaluation.results_after_close"), None))
+            elif action == "res":
+                answer.append((await _results(session, turn, lang, form), None))
+            elif form.closed_at is not None:
                 answer.append(await _overview(session, turn, lang, cohort))
+            else:  # closing is final: asked first
+                keyboard = await confirm.ask(
+                    session, turn, turn.person_id, lang, "close_evaluation", {"id": form.id},
+                    confirm.yes_no(turn, lang, "evaluation.confirm_close"),
+                )  # fmt: skip
+                body = text(turn, lang, "evaluation.close_ask", form=form_name(turn, lang, form))
+                answer.append((body + "\n\n" + confirm.valid_for(turn, lang), keyboard))
     await turn.answer_button()
     for body, rows in answer:
         await turn.reply(body, rows)
@@ -382,8 +400,9 @@ async def _open(
 
 
 async def _results(
-    session: AsyncSession, context: HasServices, lang: str, form: EvaluationForm, cohort: Cohort
+    session: AsyncSession, context: HasServices, lang: str, form: EvaluationForm
 ) -> str:
+    """A closed form's results per item (nothing names anyone)."""
     found = await rules.results(session, form)
     lines = [
         text(
@@ -423,14 +442,27 @@ async def _results(
                 spread=spread,
             )
         )
-    members = await cohort_members(session, cohort.id)
-    total = len(found)
-    counts = await rules.progress(session, form, [p.id for p in members])
-    missing = [name_of(p) for p in members if counts[p.id] < total]
-    if missing:
-        lines.append(
-            text(context, lang, "evaluation.not_finished", count=len(missing))
-            + " "
-            + escape(", ".join(missing))
-        )
     return "\n".join(lines)
+
+
+@confirm.action("close_evaluation", again="evaluation.again")
+async def close_confirmed(
+    session: AsyncSession, turn: Turn, taken: Taken, choice: str
+) -> confirm.Done:
+    """The answer to "close this evaluation?": closed for good and its results shown, or kept
+    open."""
+    lang = taken.language
+    form_id = taken.data.get("id")
+    form = (
+        await rules.managed_form(session, turn.person_id, turn.is_admin, form_id)
+        if isinstance(form_id, int)
+        else None
+    )
+    if form is None:
+        return confirm.Done([(text(turn, lang, "button.stale"), None)])
+    if choice != "yes":
+        return confirm.Done([(text(turn, lang, "evaluation.kept_open"), None)])
+    if form.closed_at is None:
+        form.closed_at = turn.services.clock()
+        await session.flush()
+    return confirm.Done([(await _results(session, turn, lang, form), None)])

@@ -106,27 +106,33 @@ async def test_open_answer_resume_across_a_restart_and_results_from_five_answers
     assert "10/10. Saran untuk widyaiswara" in joined(out)
     out = await budi.send("Lebih banyak contoh kasus dari daerah")
     assert "Terima kasih! <b>Evaluasi widyaiswara — Dr. Widya Sari</b> selesai" in joined(out)
-    # One answer: nothing shown but the counts.
+    # While open: who has not completed it, no figures (they would change with each answer).
     out = await sari.send("/hasilevaluasi")
     assert "selesai 1/6 · dibuka" in joined(out)
-    out = await sari.press("Hasil:")
-    shown = joined(out)
-    assert "1. Penguasaan materi — jawaban belum cukup (1)" in shown
-    assert "Lebih banyak contoh kasus" not in shown
-    # Four more finish: five answers, results shown; who answered what never is.
+    assert "Belum selesai (5): Ani, Citra, Dedi, Eka, Fajar" in joined(out)
+    async with db() as session:
+        form_id = await session.scalar(select(EvaluationForm.id))
+    out = await sari.press_data(sari.last_message_id(), f"evl:res:{form_id}")
+    assert "Hasil ditampilkan setelah evaluasi ditutup" in joined(out)
+    assert "Penguasaan materi" not in joined(out)
+    # Four more finish; closing asks first, then shows the results — no names.
     for person in people[1:5]:
         assert "Terima kasih" in await answer_through(person, "4")
     out = await sari.send("/hasilevaluasi")
-    out = await sari.press("Hasil:")
+    assert "Belum selesai (1): Fajar" in joined(out)
+    out = await sari.press("Tutup:")
+    assert "Tidak bisa dibuka lagi" in joined(out)
+    out = await sari.press("Ya, tutup")
     shown = joined(out)
     assert "1. Penguasaan materi — rata-rata <b>4,2</b> (5 jawaban; 5: 1 · 4: 4 · 3: 0" in shown
     assert "3. Sistematika penyajian — rata-rata <b>3,8</b> (5 jawaban; 5: 0 · 4: 4 · 3: 1" in shown
     assert "10. Saran untuk widyaiswara — jawaban belum cukup (1)" in shown  # four skipped it
-    assert "Belum selesai (1): Fajar" in shown
-    for name in NAMES[:5]:
+    for name in NAMES:
         assert name not in shown
+    out = await people[5].press("Isi:")
+    assert "Evaluasi ini sudah ditutup" in "\n".join(r.text or "" for r in out)
     async with db() as session:
-        assert await session.scalar(select(EvaluationForm.closed_at)) is None
+        assert await session.scalar(select(EvaluationForm.closed_at)) is not None
 
 
 async def test_what_is_refused_changes_nothing(
@@ -181,18 +187,32 @@ async def test_what_is_refused_changes_nothing(
     out = await budi.send("Ruang virtual sering putus")
     assert "Terima kasih!" in joined(out)
     assert (text_item, None, "Ruang virtual sering putus") in await answers(db)
-    # Closed: no more answers; opened again: they go on.
+    # Closed (asked first): no more answers, one answer is too few to show anything.
     await sari.send("/hasilevaluasi")
-    out = await sari.press("Tutup:")
-    assert "· ditutup" in joined(out)
+    await sari.press("Tutup:")
+    out = await sari.press("Ya, tutup")
+    assert "1. Sarana dan prasarana (platform, koneksi, e-learning) — jawaban belum cukup (1)" in (
+        joined(out)
+    )
     out = await budi.press_data(budi.last_message_id(), f"evl:a:{scale}.1")
     assert "Evaluasi ini sudah ditutup" in alerts(out)
     assert (scale, 5, None) in await answers(db)
     out = await budi.send("/evaluasi")
     assert "Tidak ada evaluasi yang sedang dibuka" in joined(out)
-    await sari.press("Buka lagi:")
-    out = await budi.press_data(budi.last_message_id(), f"evl:a:{scale}.2")
-    assert (scale, 2, None) in await answers(db)  # changed while open
+    # No way to open it again: a forged "reopen" is refused.
+    out = await sari.press_data(sari.last_message_id(), f"evl:reopen:{form_id}")
+    assert "Tombol ini sudah tidak berlaku" in alerts(out)
+    # A future session's trainer cannot be evaluated, even with a forged button.
+    async with db.begin() as session:
+        later = Session(
+            cohort_id=cohort_id, starts_at=datetime(2021, 9, 20, 0, 30, tzinfo=UTC),
+            ends_at=datetime(2021, 9, 20, 4, 0, tzinfo=UTC), title="Nanti", speaker="Dr. Nanti",
+        )  # fmt: skip
+        session.add(later)
+        await session.flush()
+        later_id = later.id
+    out = await sari.press_data(sari.last_message_id(), f"evl:new:t.{later_id}")
+    assert "Tombol ini sudah tidak berlaku" in joined(out)
     # /dataku shows Budi his own answers; /hapusdata erases them (results keep nobody's).
     [document] = [r for r in await budi.send("/dataku") if r.method == "sendDocument"]
     data = (document.file_bytes or b"").decode("utf-8-sig")
