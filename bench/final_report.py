@@ -23,9 +23,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from sqlalchemy import select
 
 from bench.common import bench_cohort, percentile, telegram_person
-from core.final_report import cohort_members, dossier
+from core.final_report import dossier
 from core.final_report_pdf import bundle_bytes, pdf_in
 from core.habits import Kind, Schedule, Status
+from core.participants import cohort_members
 from storage.db import create_engine, sessionmaker
 from storage.mentoring import Consultation, Evidence, FollowUp, Milestone
 from storage.models import ActionPlan, CheckIn, Cohort, Habit, Participant

@@ -39,6 +39,7 @@ from bot.cli_imports import (
     schedule_import,
 )
 from bot.cli_mentor import mentor
+from bot.cli_quiz import quiz
 from bot.cli_report import report, report_export
 from bot.cli_roster import participants, participants_import, participants_links
 from bot.cli_staff import (
@@ -295,3 +296,4 @@ main.add_command(participants)
 main.add_command(facilitator)
 main.add_command(report)
 main.add_command(mentor)
+main.add_command(quiz)

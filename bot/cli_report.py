@@ -181,8 +181,9 @@ def report_participant(
 def report_bundle(ctx: click.Context, code: str, out: Path, lang: str | None) -> None:
     """Write every participant's final report of a cohort, one PDF each, in one ZIP for the
     organiser. Written whole or not at all."""
-    from core.final_report import cohort_members, dossier
+    from core.final_report import dossier
     from core.final_report_pdf import bundle_bytes, pdf_bytes
+    from core.participants import cohort_members
 
     _writable(out, ".zip")
     language, label = _label(ctx, lang)

@@ -19,6 +19,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from core.services import HasServices, Services
 from handlers.follow_up import compose as compose_follow_up
+from handlers.quizzes import advance_timed_out
 from handlers.reminders import MESSAGES
 from scheduler.digest_job import run_digest_tick
 from scheduler.follow_up import run_follow_up_tick
@@ -32,15 +33,19 @@ Job = Callable[[HasServices], Coroutine[Any, Any, None]]
 
 async def digest_job(context: HasServices) -> None:
     """The facilitators' daily digest (`scheduler.digest_job`), the mentors' weekly one
-    (`scheduler.mentor_digest`) and the follow-up after the course (`scheduler.follow_up`),
-    at the services' clock: one failing does not keep the others from running."""
+    (`scheduler.mentor_digest`), the follow-up after the course (`scheduler.follow_up`) and
+    the next question for whoever let a timed quiz question run out (`handlers.quizzes`), at
+    the services' clock: one failing does not keep the others from running."""
     try:
         await run_digest_tick(context.services, context.services.clock())
     finally:
         try:
             await run_mentor_digest_tick(context.services, context.services.clock())
         finally:
-            await run_follow_up_tick(context, context.services.clock(), compose_follow_up)
+            try:
+                await run_follow_up_tick(context, context.services.clock(), compose_follow_up)
+            finally:
+                await advance_timed_out(context)
 
 
 def counted(name: str, job: Job) -> Job:

@@ -26,7 +26,14 @@ from bot.localchat_links import Link, MemoryLink, Shown, TelegramLink, Who
 from bot.settings import Settings
 from core.channel import Address
 from core.contacts import person_for
-from core.demo import DEMO_CODE, ensure_demo_cohort, ensure_demo_mentor, ensure_demo_people
+from core.demo import (
+    DEMO_CODE,
+    ensure_demo_cohort,
+    ensure_demo_mentor,
+    ensure_demo_people,
+    ensure_demo_training,
+)
+from core.i18n import Catalogs
 from core.staff import add_facilitator
 from storage.db import create_engine, sessionmaker, upgrade
 
@@ -140,6 +147,10 @@ class LocalChat:
                 await ensure_demo_mentor(
                     session, cohort, mentor.person_id, MENTOR_FULL_NAME, datetime.now(UTC)
                 )
+                catalogs = Catalogs()
+                await ensure_demo_training(
+                    session, cohort, datetime.now(UTC), lambda lang, key: catalogs.plain(lang, key)
+                )
         finally:
             await engine.dispose()
 
@@ -161,7 +172,9 @@ class LocalChat:
         if self.demo:
             self.say(
                 f"Angkatan demo / demo cohort: kode {DEMO_CODE}. "
-                "Ketik /start untuk bergabung lewat tautan undangan."
+                "Ketik /start untuk bergabung lewat tautan undangan. Ada sesi yang sedang "
+                "berlangsung (/hadir), evaluasi (/evaluasi) dan pre-test (/kuis) / a session "
+                "under way, an evaluation and a pre-test to try."
             )
         self.say(
             "Tombol: ketik # dan nomornya, mis. #1 (angka saja dikirim sebagai teks) / "
@@ -171,7 +184,8 @@ class LocalChat:
         if self.demo:
             self.say(
                 f":fasilitator — menjadi {FACILITATOR_NAME}, fasilitator angkatan demo "
-                "(/umumkan, /status, /rekap, /ekspor, /peserta, /sesi) / become a facilitator; "
+                "(/umumkan, /status, /rekap, /ekspor, /peserta, /sesi, /presensi, "
+                "/hasilevaluasi, /hasilkuis, /tanya) / become a facilitator; "
                 f":mentor — menjadi {MENTOR_NAME}, mentor dua peserta yang rencana aksinya "
                 "menunggu persetujuan (/mentor) / become their mentor; "
                 ":peserta — kembali / back. :kirim FILE [keterangan] — kirim berkas (CSV jadwal/"

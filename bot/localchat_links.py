@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Literal, Protocol
 
 from pydantic import SecretStr
@@ -36,6 +36,9 @@ from core.rendering import Renderer
 
 UPDATE_TIMEOUT_S = 30.0
 Button = tuple[str, str]  # label, data
+
+
+POLL_CHOICE = "\x00poll:"  # a poll's option as a local button: never a real button's data
 
 
 @dataclass(frozen=True)
@@ -81,7 +84,8 @@ class MemoryLink:
     channel = "memory"
 
     def __init__(self) -> None:
-        self.memory = MemoryChannel(capabilities=TELEGRAM_CAPS)
+        # A terminal has no polls: quizzes and quick questions come as buttons, as on WhatsApp.
+        self.memory = MemoryChannel(capabilities=replace(TELEGRAM_CAPS, native_polls=False))
         self.running: InProcess | None = None
         self._presses = itertools.count(1)
         self._files = itertools.count(1)
@@ -216,7 +220,11 @@ class TelegramLink:
         await self._handled(self.standin.push_message(who.user_id, text, **self._who(who)))
 
     async def press(self, who: Who, message_id: int, data: str) -> None:
-        pushed = self.standin.push_callback(who.user_id, message_id, data, **self._who(who))
+        if data.startswith(POLL_CHOICE):  # an option of a poll, shown as a button (below)
+            poll_id, _, option = data.removeprefix(POLL_CHOICE).rpartition(":")
+            pushed = self.standin.push_poll_answer(who.user_id, poll_id, [int(option)])
+        else:
+            pushed = self.standin.push_callback(who.user_id, message_id, data, **self._who(who))
         await self._handled(pushed)
 
     async def send_file(
@@ -228,7 +236,21 @@ class TelegramLink:
         await self._handled(pushed)
 
     def shown(self) -> list[Shown]:
-        return [s for s in map(_from_record, self.standin.outbox) if s is not None]
+        return [s for s in map(self._shown, self.standin.outbox) if s is not None]
+
+    def _shown(self, record: Outgoing) -> Shown | None:
+        """A poll (Telegram's own) is shown as its question with a button per option, which
+        answers it; anything else as `_from_record` shows it."""
+        if record.method != "sendPoll" or record.chat_id is None or record.message_id is None:
+            return _from_record(record)
+        found = self.standin.message(record.chat_id, record.message_id)
+        poll = found.json.get("poll") if found is not None else None
+        if poll is None:
+            return None
+        rows = tuple(
+            ((o["text"], f"{POLL_CHOICE}{poll['id']}:{i}"),) for i, o in enumerate(poll["options"])
+        )
+        return Shown(record.chat_id, "send", record.message_id, escape(poll["question"]), rows)
 
     def on_shown(self, listener: Callable[[], None]) -> None:
         self.standin.add_listener(lambda _record: listener())

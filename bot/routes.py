@@ -12,6 +12,7 @@ from telegram.ext import (
     CallbackQueryHandler,
     CommandHandler,
     MessageHandler,
+    PollAnswerHandler,
     TypeHandler,
     filters,
 )
@@ -31,6 +32,8 @@ def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
         app.add_handler(
             CommandHandler(list(dict.fromkeys(names)), run_feature(feature), filters=private)
         )
+    # A poll answer carries a user and no chat (the voter's private chat has their id).
+    app.add_handler(PollAnswerHandler(run_feature(handlers.POLL_ANSWER)))
     for prefix, feature in handlers.BUTTONS:
         app.add_handler(CallbackQueryHandler(run_feature(feature), pattern=rf"^{prefix}:"))
     # Catch-alls last: unknown buttons, unknown commands, free text, everything else.

@@ -30,6 +30,8 @@ FOLLOW_UP = "fup"  # the follow-up after the course: answered, stopped, resumed
 FINAL_REPORT = "fin"  # whose final report, or a cohort's bundle (handlers.final_report)
 EVALUATION = "evl"  # an evaluation answered, opened, closed, its results (handlers.evaluations)
 ATTENDANCE = "hdr"  # present, an excuse asked and decided, marked by hand (handlers.attendance)
+QUIZ = "quz"  # a quiz started, a question answered by button; opened, closed, its results
+PULSE = "tny"  # a pulse question answered by button; its live view refreshed, closed
 MAX_BYTES = 64  # Telegram's limit for callback_data
 _ID = re.compile(r"^[1-9][0-9]{0,9}$")  # ASCII only: str.isdigit() accepts "²", int() does not
 
@@ -68,3 +70,37 @@ def parse_id(text: str) -> int | None:
     """A database id carried in button data (ASCII digits, no leading zero, within the
     database's integer); None otherwise."""
     return int(text) if _ID.match(text) and int(text) <= MAX_ID else None
+
+
+def action_of(data: str | None, prefix: str) -> tuple[str, str] | None:
+    """`prefix:action:arg` as (action, arg); None for another prefix, a malformed or an
+    oversize button."""
+    parts = (data or "").split(":")
+    if len(parts) != 3 or parts[0] != prefix or len((data or "").encode()) > MAX_BYTES:
+        return None
+    return parts[1], parts[2]
+
+
+def id_and_digit(arg: str) -> tuple[int, int] | None:
+    """ "123.4": a database id and one ASCII digit (an option, a value); None otherwise."""
+    first, _, second = arg.partition(".")
+    found = parse_id(first)
+    if found is None or len(second) != 1 or not (second.isascii() and second.isdigit()):
+        return None
+    return found, int(second)
+
+
+def id_action(
+    data: str | None, prefix: str, with_digit: frozenset[str], with_id: frozenset[str]
+) -> tuple[str, int, int | None] | None:
+    """`prefix:action:id.digit` (an action of `with_digit`) or `prefix:action:id` (of
+    `with_id`) as (action, id, digit or None); None for anything else."""
+    found = action_of(data, prefix)
+    if found is None:
+        return None
+    action, arg = found
+    if action in with_digit:
+        pair = id_and_digit(arg)
+        return (action, *pair) if pair is not None else None
+    number = parse_id(arg)
+    return (action, number, None) if action in with_id and number is not None else None

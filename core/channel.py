@@ -105,6 +105,9 @@ class FileIn:
 
 @dataclass(frozen=True, slots=True)
 class PollAnswer:
+    """A choice in a poll the bot sent (`Poll`), by the channel's poll id; no options: the
+    choice taken back."""
+
     sender: Sender
     poll_id: str
     options: tuple[int, ...]
@@ -151,9 +154,16 @@ class Attachment:
 
 @dataclass(frozen=True, slots=True)
 class Poll:
-    question: str
+    """A channel's own poll (where `Capabilities.native_polls`), never anonymous (the answers
+    come back as `PollAnswer`): a quiz when `correct` (0-based) is set, its `explanation` shown
+    after answering; `seconds`: how long it stays open."""
+
+    question: str  # plain text
     options: tuple[str, ...]
     multiple: bool = False
+    correct: int | None = None
+    explanation: str = ""  # plain text
+    seconds: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -183,6 +193,7 @@ class MessageRef:
 class Sent:
     ref: MessageRef | None = None
     status: Literal["sent"] = "sent"
+    poll_id: str = ""  # a poll sent: the channel's id for it (its answers name it)
 
 
 @dataclass(frozen=True, slots=True)
@@ -265,6 +276,10 @@ class Channel(Protocol):
     async def drop_actions(self, ref: MessageRef) -> None:
         """Remove the buttons of a sent message (so an old question cannot be answered
         twice); one that cannot be changed any more is left as it is."""
+        ...
+
+    async def stop_poll(self, ref: MessageRef) -> SendResult:
+        """Close a poll the bot sent (no more answers; its results stay shown)."""
         ...
 
     async def download(self, file: FileIn) -> bytes:

@@ -34,6 +34,7 @@ from storage.models import (
     Reflection,
     Reminder,
 )
+from storage.quizzes import PulseAnswer, QuizAnswer
 from storage.training import Attendance
 
 BACKFILL_DAYS = 7
@@ -385,6 +386,8 @@ async def erase_personal_data(session: AsyncSession, person_id: int, now: dateti
     await session.execute(delete(FollowUp).where(FollowUp.participant_id.in_(ids)))
     await session.execute(delete(Attendance).where(Attendance.participant_id.in_(ids)))
     await session.execute(delete(EvaluationAnswer).where(EvaluationAnswer.participant_id.in_(ids)))
+    await session.execute(delete(QuizAnswer).where(QuizAnswer.participant_id.in_(ids)))
+    await session.execute(delete(PulseAnswer).where(PulseAnswer.participant_id.in_(ids)))
     await session.execute(delete(Mentorship).where(Mentorship.participant_id.in_(ids)))
     await session.execute(delete(Participant).where(Participant.id.in_(ids)))
     # As someone's mentor: the mentorship ends (a plan waiting for them waits for nobody), and

@@ -7,10 +7,10 @@ import random
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core import mentors
+from core import evaluations, mentors, quizzes
 from core.approvals import submit
 from core.channel import Address
 from core.cohorts import find_cohort
@@ -18,7 +18,18 @@ from core.contacts import person_for
 from core.habits import Kind, Schedule, Status
 from core.imports import apply_materials, apply_schedule, parse_materials, parse_schedule
 from core.roster import new_token
-from storage.models import ActionPlan, CheckIn, Cohort, Habit, Participant, RosterEntry
+from storage.evaluations import EvaluationAnswer
+from storage.models import (
+    ActionPlan,
+    CheckIn,
+    Cohort,
+    Habit,
+    Participant,
+    RosterEntry,
+    Session,
+)
+from storage.quizzes import QuizAnswer
+from storage.training import Attendance
 
 DEMO_DIR = Path(__file__).resolve().parent.parent / "bot" / "demo"
 DEMO_CODE = "DEMO"
@@ -177,3 +188,95 @@ async def ensure_demo_mentor(
     for participant in participants:
         await mentors.assign(session, participant, mentor_person_id, name, now)
         await submit(session, participant, now)
+
+
+LIVE_TITLE = "Sesi demo: Menyusun Rencana Aksi (sedang berlangsung)"
+
+
+async def ensure_demo_training(
+    session: AsyncSession, cohort: Cohort, now: datetime, words: evaluations.Words
+) -> None:
+    """What the organisers record, in the demo: a session under way now (its attendance window
+    open, five of the made-up members present), and — once per database — the organisation's
+    evaluation open with six made-up answers, and a short pre-test open that the made-up
+    members have taken, so that /hadir, /evaluasi and /kuis have something to answer and
+    /presensi, /hasilevaluasi and /hasilkuis something to show."""
+    await session.execute(  # yesterday's demo session, gone by
+        delete(Session).where(
+            Session.cohort_id == cohort.id, Session.title == LIVE_TITLE, Session.ends_at <= now
+        )
+    )
+    live = await session.scalar(
+        select(Session).where(
+            Session.cohort_id == cohort.id, Session.starts_at <= now, Session.ends_at > now
+        )
+    )
+    if live is None:
+        start = now.replace(second=0, microsecond=0) - timedelta(minutes=10)
+        live = Session(
+            cohort_id=cohort.id, starts_at=start, ends_at=start + timedelta(hours=2),
+            title=LIVE_TITLE, speaker="Dr. Andi Pratama, M.Si.",
+            link="https://us02web.zoom.us/j/8123456789",
+        )  # fmt: skip
+        session.add(live)
+        await session.flush()
+    made_up = list(
+        await session.scalars(
+            select(Participant)
+            .join(RosterEntry, RosterEntry.participant_id == Participant.id)
+            .where(Participant.cohort_id == cohort.id)
+            .order_by(RosterEntry.position)
+        )
+    )
+    present = {
+        pid
+        for pid in await session.scalars(
+            select(Attendance.participant_id).where(Attendance.session_id == live.id)
+        )
+    }
+    for p in made_up[:5]:
+        if p.id not in present:
+            session.add(
+                Attendance(session_id=live.id, participant_id=p.id, state="present",
+                           source="self", recorded_at=now)
+            )  # fmt: skip
+    if await quizzes.quizzes_of(session, cohort.id):
+        return
+    rng = random.Random(f"{cohort.code}-training")
+    form = await evaluations.open_form(session, cohort, "organisation", words, None, now)
+    for p in made_up[:6]:
+        for item in await evaluations.items_of(session, form.id):
+            if item.scale != "text":
+                value = rng.choice((3, 4, 4, 5, 5))
+                session.add(
+                    EvaluationAnswer(
+                        form_id=form.id,
+                        item_id=item.id,
+                        participant_id=p.id,
+                        value=value,
+                        answered_at=now,
+                    )
+                )
+            else:
+                session.add(
+                    EvaluationAnswer(
+                        form_id=form.id,
+                        item_id=item.id,
+                        participant_id=p.id,
+                        text=None,
+                        answered_at=now,
+                    )
+                )
+    data = (DEMO_DIR / "quiz_pre.csv").read_bytes()
+    quiz = await quizzes.import_quiz(session, cohort.id, "pre", "Revolusi Mental", None, data, now)
+    quiz.opened_at = now
+    questions = await quizzes.questions_of(session, quiz.id)
+    for p in made_up:
+        for question in questions:
+            right = rng.random() < 0.7
+            chosen = question.correct if right else (question.correct + 1) % 4
+            session.add(
+                QuizAnswer(quiz_id=quiz.id, question_id=question.id, participant_id=p.id,
+                           asked_at=now, answered_at=now, chosen=chosen, correct=right)
+            )  # fmt: skip
+    await session.flush()

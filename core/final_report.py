@@ -15,7 +15,6 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import selectinload
 
 from core import attendance, checkins, mentors
 from core.approvals import history
@@ -205,14 +204,3 @@ async def dossier(session: AsyncSession, participant: Participant, now: datetime
             for s in held
         ],
     )
-
-
-async def cohort_members(session: AsyncSession, cohort_id: int) -> list[Participant]:
-    """A cohort's participants by name, their cohort loaded (for the cohort's bundle)."""
-    found = await session.scalars(
-        select(Participant)
-        .where(Participant.cohort_id == cohort_id)
-        .order_by(Participant.full_name, Participant.first_name, Participant.id)
-        .options(selectinload(Participant.cohort))
-    )
-    return list(found)

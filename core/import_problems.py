@@ -48,6 +48,13 @@ PROBLEM_ENGLISH: dict[str, str | tuple[str, str]] = {
     "duplicate_session": "a session at {day} {start} is already on line {other}",
     "duplicate_material": "{title!r} in {module!r} is already on line {other}",
     "session_shape": "write the session as: YYYY-MM-DD HH:MM-HH:MM title | speaker | link",
+    "option_gap": "option {name} comes after an empty option (leave no gaps between options)",
+    "few_options": "a question needs at least two options (columns a and b)",
+    "same_options": "two options of the question are the same",
+    "bad_correct": "correct {value!r} is not one of the options (a letter, or 1 to {count})",
+    "bad_quiz_kind": "kind {value!r} is not one of {kinds}",
+    "bad_quiz_title": "the title must be 1 to {limit} characters",
+    "bad_seconds": "the time per question must be {low} to {high} seconds",
 }
 
 

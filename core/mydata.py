@@ -18,6 +18,8 @@ from core.follow_up import of_participants as follow_up_questions
 from core.milestones import milestones_of
 from core.participants import effective_timezone
 from core.plans import load_plan
+from core.quizzes import options_of as quiz_options
+from core.quizzes import own_answers as own_quiz_answers
 from core.reports import export_status
 from core.spreadsheet import csv_file, number_cell, text_cell
 from core.timefmt import local
@@ -176,6 +178,18 @@ async def _membership_rows(
             local_day(answer.answered_at),
             status=given,
             note=f"{form.title}{' — ' + form.subject if form.subject else ''}: {item.text_id}",
+        )
+    for reply, question, quiz in await own_quiz_answers(session, participant.id):
+        if reply.answered_at is None:
+            continue
+        options = quiz_options(question)
+        chosen = options[reply.chosen] if reply.chosen is not None else label("csv.quiz_no_answer")
+        verdict = label("csv.quiz_right") if reply.correct else label("csv.quiz_wrong")
+        row(
+            "quiz",
+            local_day(reply.answered_at),
+            status=f"{verdict}: {chosen}",
+            note=f"{quiz.title}: {question.text}",
         )
     asked = (await follow_up_questions(session, [participant.id])).get(participant.id, [])
     for q in asked:

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, selectinload
 
 from core import conversation
 from core.cohorts import find_cohort, looks_like_code
@@ -211,3 +211,14 @@ def language_for(participant: Participant | None, client_code: str | None, defau
     if participant is not None and participant.language:
         return participant.language
     return client_language(client_code) or default
+
+
+async def cohort_members(session: AsyncSession, cohort_id: int) -> list[Participant]:
+    """A cohort's participants by name, their cohort loaded (for the cohort's bundle)."""
+    found = await session.scalars(
+        select(Participant)
+        .where(Participant.cohort_id == cohort_id)
+        .order_by(Participant.full_name, Participant.first_name, Participant.id)
+        .options(selectinload(Participant.cohort))
+    )
+    return list(found)

@@ -54,7 +54,11 @@ SUMMARY_COLUMNS = (
     "attendance_rate",
     "follow_up",
     "follow_up_answers",
+    "pre_test",
+    "post_test",
+    "quiz_gain",
 )
+QUIZ_COLUMNS = ("question_number", "question", "answered", "correct", "correct_rate")
 _MAX_WIDTH = 60  # characters; longer notes wrap in the cell instead
 
 
@@ -153,12 +157,37 @@ def summary_rows(report: CohortReport, label: Label) -> list[list[object]]:
                 p.attendance.rate if p.attendance else None,
                 follow_up_state(report, p, label),
                 follow_up_answers(p, label),
+                *_quiz_cells(p),
             ]
         )
     for entry in report.not_joined:
         joined: list[object] = [entry.name, entry.unit or "", entry.nip or "", None]
-        rows.append([*joined, label("report.state_not_joined"), *[None] * 11])
+        rows.append([*joined, label("report.state_not_joined"), *[None] * 14])
     return rows
+
+
+def _quiz_cells(person: PersonReport) -> list[object]:
+    """The finished pre-test and post-test scores (shares of 1) and the gain in points."""
+    gain = person.quiz
+    if gain is None:
+        return [None, None, None]
+    pre = gain.pre.percent / 100 if gain.pre and gain.pre.finished else None
+    post = gain.post.percent / 100 if gain.post and gain.post.finished else None
+    points = _number(round(gain.points, 1)) if gain.points is not None else None
+    return [pre, post, points]
+
+
+def quiz_rows(report: CohortReport) -> list[list[object]]:
+    """Each question of the later test, the hardest first: answered, right, the share right."""
+    if report.quizzes is None:
+        return []
+    ordered = sorted(
+        report.quizzes.questions, key=lambda r: (r.percent if r.answered else 101, r.n)
+    )
+    return [
+        [r.n, r.question.text, r.answered, r.correct, r.percent / 100 if r.answered else None]
+        for r in ordered
+    ]
 
 
 def xlsx_bytes(export: Export, label: Label) -> bytes:
@@ -192,8 +221,26 @@ def xlsx_bytes(export: Export, label: Label) -> bytes:
         [label(f"report.col_{c}") for c in SUMMARY_COLUMNS],
         summary_rows(export.report, label),
         dates=(4,),
-        percents=(7, SUMMARY_COLUMNS.index("attendance_rate") + 1),
+        percents=(
+            7,
+            SUMMARY_COLUMNS.index("attendance_rate") + 1,
+            SUMMARY_COLUMNS.index("pre_test") + 1,
+            SUMMARY_COLUMNS.index("post_test") + 1,
+        ),
     )
+    questions = quiz_rows(export.report)
+    if questions and export.report.quizzes is not None:
+        later = export.report.quizzes.post or export.report.quizzes.pre
+        assert later is not None
+        kind = label(f"quiz.kind_{later.kind}")
+        quiz_sheet = book.create_sheet(label("report.sheet_quiz", kind=kind)[:31])
+        _fill(
+            quiz_sheet,
+            [label(f"report.col_{c}") for c in QUIZ_COLUMNS],
+            questions,
+            dates=(),
+            percents=(len(QUIZ_COLUMNS),),
+        )
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()

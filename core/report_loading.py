@@ -27,6 +27,7 @@ from core.habits import local_today
 from core.milestones import Tally as Milestones
 from core.milestones import tallies
 from core.participants import effective_timezone
+from core.quizzes import CohortQuizzes, cohort_quizzes
 from core.report_types import FollowUpAnswer
 from core.roster import not_joined
 from storage.models import (
@@ -67,12 +68,13 @@ class _Loaded:
     milestones: dict[int, Milestones]  # participant -> their milestones (core.milestones)
     follow_ups: dict[int, list[FollowUpAnswer]] = field(default_factory=dict)
     attendance: dict[int, AttendanceTally] = field(default_factory=dict)
+    quizzes: CohortQuizzes | None = None
 
 
 async def _load(
     session: AsyncSession, cohort: Cohort, now: datetime, *, since: date | None, notes: bool
 ) -> _Loaded:
-    """Everything a report needs, in ten queries at most. `since`: the first day of check-ins
+    """Everything a report needs, in thirteen queries at most. `since`: the first day of check-ins
     wanted (None: all)."""
     participants = (
         await session.execute(
@@ -137,6 +139,7 @@ async def _load(
         ),
         await _follow_ups(session, cohort, now, [m.participant.id for m in ordered]),
         await attendance_tallies(session, cohort, [m.participant for m in ordered], now),
+        await cohort_quizzes(session, cohort.id, [m.participant.id for m in ordered]),
     )
 
 

@@ -13,6 +13,7 @@ from enum import StrEnum
 
 from core.attendance import Tally as AttendanceTally
 from core.milestones import Tally as Milestones
+from core.quizzes import CohortQuizzes, Gain
 from storage.models import Cohort, RosterEntry
 
 
@@ -88,6 +89,7 @@ class PersonReport:
     approval: str = "no_plan"  # the plan's approval by the mentor (core.approvals.Status)
     milestones: Milestones | None = None  # None: no milestone written
     attendance: AttendanceTally | None = None  # the sessions held so far (core.attendance)
+    quiz: Gain | None = None  # the pre-test and post-test scores (core.quizzes)
     follow_up_stopped: bool = False  # stopped the follow-up after the course
     follow_ups: tuple[FollowUpAnswer, ...] = ()  # its questions, in order
 
@@ -99,6 +101,7 @@ class CohortReport:
     today: date  # the cohort's local date
     people: list[PersonReport]  # by name
     not_joined: list[RosterEntry]  # roster order
+    quizzes: CohortQuizzes | None = None  # the pre-test and post-test (core.quizzes)
 
     def in_state(self, *states: DayState) -> list[PersonReport]:
         return [p for p in self.people if p.state in states]

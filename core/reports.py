@@ -115,6 +115,7 @@ def _person(member: _Member, loaded: _Loaded) -> PersonReport:
         approval=plan_status(bool(member.habits), loaded.decisions.get(p.id)),
         milestones=loaded.milestones.get(p.id),
         attendance=loaded.attendance.get(p.id),
+        quiz=loaded.quizzes.gains.get(p.id) if loaded.quizzes else None,
         follow_up_stopped=p.follow_up_stopped_at is not None,
         follow_ups=tuple(loaded.follow_ups.get(p.id, ())),
     )
@@ -130,6 +131,7 @@ def _report(loaded: _Loaded, people: list[PersonReport] | None = None) -> Cohort
         local_today(loaded.now, cohort.timezone),
         people,
         loaded.not_joined,
+        loaded.quizzes,
     )
 
 

@@ -28,6 +28,8 @@ from handlers import (
     onboarding,
     plan,
     progress,
+    pulses,
+    quizzes,
     reminders,
     reports,
     roster,
@@ -61,6 +63,7 @@ COMMANDS: list[tuple[tuple[str, str], Feature]] = [
     (("laporanakhir", "finalreport"), final_report.show_final_report),
     (("hadir", "present"), attendance.show_present),
     (("evaluasi", "evaluate"), evaluations.show_evaluations),
+    (("kuis", "quiz"), quizzes.show_quizzes),
     (("dataku", "mydata"), mydata.send_my_data),
     (("hapusdata", "deletedata"), mydata.ask_delete),
     (("batal", "cancel"), typed.cancel),
@@ -86,6 +89,7 @@ MENU = {
         "laporanakhir",
         "hadir",
         "evaluasi",
+        "kuis",
         "dataku",
         "hapusdata",
         "batal",
@@ -109,6 +113,7 @@ MENU = {
         "finalreport",
         "present",
         "evaluate",
+        "quiz",
         "mydata",
         "deletedata",
         "cancel",
@@ -138,6 +143,8 @@ STAFF_COMMANDS: list[tuple[tuple[str, str], Feature]] = [
     (("ekspor", "export"), reports.ekspor),
     (("presensi", "attendance"), attendance.show_attendance),
     (("hasilevaluasi", "evalresults"), evaluations.show_results),
+    (("hasilkuis", "quizresults"), quizzes.show_results),
+    (("tanya", "ask"), pulses.ask_cohort),
 ]
 STAFF_MENU: dict[str, list[str]] = {
     "id": [
@@ -150,6 +157,8 @@ STAFF_MENU: dict[str, list[str]] = {
         "ekspor",
         "presensi",
         "hasilevaluasi",
+        "hasilkuis",
+        "tanya",
     ],
     "en": [
         "announce",
@@ -161,6 +170,8 @@ STAFF_MENU: dict[str, list[str]] = {
         "export",
         "attendance",
         "evalresults",
+        "quizresults",
+        "ask",
     ],
 }
 
@@ -186,6 +197,8 @@ BUTTONS: list[tuple[str, Feature]] = [
     (buttons.FINAL_REPORT, final_report.final_report_button),
     (buttons.ATTENDANCE, attendance.attendance_button),
     (buttons.EVALUATION, evaluations.evaluation_button),
+    (buttons.QUIZ, quizzes.quiz_button),
+    (buttons.PULSE, pulses.pulse_button),
 ]
 
 
@@ -196,7 +209,16 @@ async def before_everything(turn: Turn) -> None:
     await confirm.void_on_anything_else(turn)
 
 
+async def poll_answer(turn: Turn) -> None:
+    """An answer in a poll the bot sent: a quiz question's, or a pulse question's; any other
+    (an old poll, a made-up id) is answered as a stale button is."""
+    if await quizzes.quiz_poll_answer(turn) or await pulses.pulse_poll_answer(turn):
+        return
+    await turn.reply(turn.text("button.stale"))
+
+
 BEFORE_EVERYTHING: Feature = before_everything
+POLL_ANSWER: Feature = poll_answer
 # What no table above takes.
 UNKNOWN_BUTTON: Feature = fallback.unknown_button
 UNKNOWN_COMMAND: Feature = fallback.unknown_command

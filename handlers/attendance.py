@@ -15,10 +15,9 @@ from core.attendance import State
 from core.channel import Action, Outbound, Rows
 from core.conversation import Ask
 from core.errors import InvalidInput
-from core.final_report import cohort_members
 from core.i18n import escape
 from core.numbers import percent
-from core.participants import effective_timezone, language_for
+from core.participants import cohort_members, effective_timezone, language_for
 from core.staff import can_manage, facilitators_of
 from core.timefmt import clock, local, weekday_date, zone_abbreviation
 from handlers.common import Answer, plain, shorten, text

@@ -12,7 +12,8 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any
+from datetime import datetime
+from typing import Any, Protocol, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -166,3 +167,41 @@ async def void_on_anything_else(turn: Turn) -> None:
         voided = await confirmations.void_open(session, person_id, turn.services.clock())
     asking.discard(person_id)
     log.debug("voided %d open confirmation(s) of person %s", voided, person_id)
+
+
+class Closable(Protocol):
+    """A form, a quiz: closed for good once `closed_at` is set."""
+
+    closed_at: datetime | None
+
+
+C = TypeVar("C", bound=Closable)
+
+
+async def close_for_good(
+    session: AsyncSession,
+    turn: Turn,
+    taken: Taken,
+    choice: str,
+    find: Callable[[AsyncSession, int, bool, int], Awaitable[C | None]],
+    kept: str,
+    results: Callable[[AsyncSession, HasServices, str, C], Awaitable[str]],
+) -> Done:
+    """The answer to "close this for good?": `find` (by the person, whether admin, and the id
+    asked about) gives it only to those who manage it; closed and its `results` shown, or kept
+    open (`kept`: what says so)."""
+    lang = taken.language
+    found_id = taken.data.get("id")
+    found = (
+        await find(session, turn.person_id, turn.is_admin, found_id)
+        if isinstance(found_id, int)
+        else None
+    )
+    if found is None:
+        return Done([(text(turn, lang, "button.stale"), None)])
+    if choice != "yes":
+        return Done([(text(turn, lang, kept), None)])
+    if found.closed_at is None:
+        found.closed_at = turn.services.clock()
+        await session.flush()
+    return Done([(await results(session, turn, lang, found), None)])

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import handlers
-from core.channel import Command, FileIn, Inbound, Press, Text
+from core.channel import Command, FileIn, Inbound, PollAnswer, Press, Text
 from handlers.turn import Feature, Turn
 
 
@@ -33,6 +33,8 @@ def route(inbound: Inbound | None) -> Feature:
         return handlers.TYPED_TEXT
     if isinstance(inbound, FileIn):
         return handlers.FILE
+    if isinstance(inbound, PollAnswer):
+        return handlers.POLL_ANSWER
     return handlers.OTHER
 
 

@@ -18,15 +18,15 @@ from core.channel import Action, Outbound, Rows
 from core.confirmations import Taken
 from core.conversation import Ask
 from core.errors import InvalidInput
-from core.final_report import cohort_members
 from core.i18n import escape
 from core.numbers import number
+from core.participants import cohort_members
 from core.staff import can_manage
 from handlers import confirm
 from handlers.common import Answer, plain, shorten, text
-from handlers.mentoring import name_of, tell
+from handlers.mentoring import name_of, tell_all
 from handlers.refusals import stale_button
-from handlers.staff import StaffReader, staff_command
+from handlers.staff import staff_view
 from handlers.turn import HasServices, Reader, Turn
 from storage.evaluations import EvaluationForm, EvaluationItem
 from storage.models import Cohort, Participant, Session
@@ -115,11 +115,9 @@ async def _next(
 async def show_evaluations(turn: Turn) -> None:
     """/evaluasi: the open forms of the reader's cohort, with how far they have come."""
     async with turn.services.db() as session:
-        reader = await turn.identify(session)
-        participant, lang = reader.participant, reader.lang
-        if participant is None:
-            await turn.ask_for_code(lang)
+        if (member := await turn.member(session)) is None:
             return
+        participant, lang = member
         lines, rows = [], []
         for form in await rules.open_forms(session, participant.cohort_id):
             done = len(await rules.answered_items(session, form.id, participant.id))
@@ -151,24 +149,17 @@ async def show_evaluations(turn: Turn) -> None:
 
 
 def _parse(data: str | None) -> tuple[str, int, int | None] | None:
-    parts = (data or "").split(":")
-    if len(parts) != 3 or parts[0] != buttons.EVALUATION or len(data or "") > buttons.MAX_BYTES:
-        return None
-    action, arg = parts[1], parts[2]
-    if action in ("a", "new"):
-        first, _, second = arg.partition(".")
-        if action == "new":
-            number_ = buttons.parse_id(second)
-            kind = {"t": 1, "o": 2}.get(first)
-            return (action, kind, number_) if kind is not None and number_ is not None else None
-        item = buttons.parse_id(first)
-        if item is None or not second.isascii() or not second.isdigit() or len(second) > 1:
-            return None
-        return action, item, int(second)
-    number_ = buttons.parse_id(arg)
-    if action not in ("go", "skip", "res", "close") or number_ is None:
-        return None
-    return action, number_, None
+    """evl:a:<item>.<value>, evl:new:t|o.<id> (1: a session's trainer, 2: the organisation),
+    or evl:go|skip|res|close:<id>."""
+    found = buttons.action_of(data, buttons.EVALUATION)
+    if found is not None and found[0] == "new":
+        kind, _, arg = found[1].partition(".")
+        number_ = buttons.parse_id(arg)
+        code = {"t": 1, "o": 2}.get(kind)
+        return ("new", code, number_) if code is not None and number_ is not None else None
+    return buttons.id_action(
+        data, buttons.EVALUATION, frozenset({"a"}), frozenset({"go", "skip", "res", "close"})
+    )
 
 
 async def evaluation_button(turn: Turn) -> None:
@@ -186,11 +177,9 @@ async def evaluation_button(turn: Turn) -> None:
 async def _participant_press(turn: Turn, action: str, number_: int, value: int | None) -> None:
     services = turn.services
     async with services.db.begin() as session:
-        reader = await turn.identify(session)
-        participant, lang = reader.participant, reader.lang
-        if participant is None:
-            await turn.ask_for_code(lang)
+        if (member := await turn.member(session)) is None:
             return
+        participant, lang = member
         try:
             if action == "go":
                 form = await session.get(EvaluationForm, number_)
@@ -227,14 +216,6 @@ async def answer_text(session: AsyncSession, turn: Turn, reader: Reader, typed: 
         return [(text(turn, lang, str(exc), max=rules.TEXT_MAX), None)]
     conversation.clear(participant)
     return [await _next(session, turn, lang, participant, done.form)]
-
-
-@staff_command("hasilevaluasi")
-async def show_results(turn: Turn, staff: StaffReader, cohort: Cohort, args: list[str]) -> None:
-    """/hasilevaluasi: the cohort's forms (finished k/n), results, open a new one, close."""
-    async with turn.services.db() as session:
-        body, rows = await _overview(session, turn, staff.lang, cohort)
-    await turn.reply(body, rows)
 
 
 async def _overview(
@@ -298,6 +279,13 @@ async def _overview(
             )
         )
     return "\n".join(lines), rows
+
+
+show_results = staff_view(
+    "hasilevaluasi",
+    _overview,
+    "/hasilevaluasi: the cohort's forms (finished k/n), results, open a new one, close.",
+)
 
 
 async def _recent_sessions(session: AsyncSession, cohort: Cohort, now: datetime) -> list[Session]:
@@ -380,22 +368,16 @@ async def _open(
     except InvalidInput as exc:
         return text(turn, lang, str(exc)), None
     default = turn.services.settings.aksi_default_language
+    invitations: list[tuple[int, Outbound]] = []
     for p in await cohort_members(session, cohort.id):
         theirs = p.language or default
         invite = text(turn, theirs, "evaluation.invite", form=form_name(turn, theirs, form))
-        rows = [
-            _button(
-                plain(
-                    turn,
-                    theirs,
-                    "evaluation.button_go",
-                    form=shorten(form_name(turn, theirs, form), 40),
-                ),
-                "go",
-                str(form.id),
-            )
-        ]
-        await tell(session, turn, p.person_id, Outbound(invite, rows), "an evaluation opened")
+        label = plain(
+            turn, theirs, "evaluation.button_go", form=shorten(form_name(turn, theirs, form), 40)
+        )
+        invitations.append((p.person_id, Outbound(invite, [_button(label, "go", str(form.id))])))
+    # Side by side at the bulk pace, once the form is committed.
+    await tell_all(session, turn, invitations, "an evaluation opened")
     return text(turn, lang, "evaluation.opened", form=form_name(turn, lang, form)), None
 
 
@@ -451,18 +433,6 @@ async def close_confirmed(
 ) -> confirm.Done:
     """The answer to "close this evaluation?": closed for good and its results shown, or kept
     open."""
-    lang = taken.language
-    form_id = taken.data.get("id")
-    form = (
-        await rules.managed_form(session, turn.person_id, turn.is_admin, form_id)
-        if isinstance(form_id, int)
-        else None
+    return await confirm.close_for_good(
+        session, turn, taken, choice, rules.managed_form, "evaluation.kept_open", _results
     )
-    if form is None:
-        return confirm.Done([(text(turn, lang, "button.stale"), None)])
-    if choice != "yes":
-        return confirm.Done([(text(turn, lang, "evaluation.kept_open"), None)])
-    if form.closed_at is None:
-        form.closed_at = turn.services.clock()
-        await session.flush()
-    return confirm.Done([(await _results(session, turn, lang, form), None)])

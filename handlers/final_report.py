@@ -11,8 +11,9 @@ import logging
 from core import buttons
 from core.channel import Action
 from core.evidence import may_see
-from core.final_report import cohort_members, dossier
+from core.final_report import dossier
 from core.final_report_pdf import bundle_bytes, pdf_in
+from core.participants import cohort_members
 from core.staff import can_manage, managed_cohorts
 from handlers.common import plain, shorten, text
 from handlers.mentoring import WITH_COHORT, name_of, overseen

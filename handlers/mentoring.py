@@ -3,7 +3,9 @@ is named and their days shown, and telling someone other than the one who wrote.
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import select
@@ -49,6 +51,36 @@ async def tell(
         result = await services.send(reach.address, message)
         if not isinstance(result, Sent):
             log.info("%s not sent now: %s", what, result)
+
+    if not after_commit(send):
+        await send()
+
+
+async def tell_all(
+    session: AsyncSession,
+    context: HasServices,
+    messages: Sequence[tuple[int, Outbound]],
+    what: str,
+) -> None:
+    """Send each person (by id) their message where they are reached, side by side at the
+    pacer's bulk pace (after every waiting reply), once the current transaction has committed
+    (now, outside one); one not delivered is only logged (`what` says what): everyone finds it
+    in their own view next time."""
+    reach = await reach_of(session, {person for person, _ in messages})
+    targets = [
+        (where.address, message)
+        for person, message in messages
+        if (where := reach.get(person)) is not None and where.reachable
+    ]
+    services = context.services
+
+    async def send() -> None:
+        results = await asyncio.gather(
+            *(services.send_unprompted(address, message) for address, message in targets)
+        )
+        missed = sum(1 for r in results if not isinstance(r, Sent))
+        if missed:
+            log.info("%s: %d of %d not sent now", what, missed, len(targets))
 
     if not after_commit(send):
         await send()

@@ -18,6 +18,7 @@ from core.habits import local_today
 from core.i18n import escape
 from core.numbers import number, percent
 from core.pictures import Bar, completion_png
+from core.quizzes import average
 from core.reading import BadTime
 from core.report_lines import person_line
 from core.reports import CohortReport, DayState
@@ -25,6 +26,7 @@ from core.spreadsheet import COMMA, SEMICOLON, separator_for, separator_named
 from core.timefmt import clock, long_date, zone_abbreviation
 from handlers import refusals
 from handlers.common import plain, text
+from handlers.quizzes import cohort_gain, quiz_name
 from handlers.staff import StaffReader, remember_language, staff_command
 from handlers.turn import HasServices, NotSent, Turn
 from scheduler import digest
@@ -90,6 +92,9 @@ def render_report(context: HasServices, lang: str, report: CohortReport) -> str:
         present = render_attendance(context, lang, report)
         if present:
             blocks.append(present)
+        quizzes = render_quizzes(context, lang, report)
+        if quizzes:
+            blocks.append(quizzes)
         follow = render_follow_up(context, lang, report)
         if follow:
             blocks.append(follow)
@@ -181,6 +186,43 @@ def render_attendance(context: HasServices, lang: str, report: CohortReport) -> 
                 excused=p.attendance.excused,
             )
         )
+    return "\n".join(lines)
+
+
+def render_quizzes(context: HasServices, lang: str, report: CohortReport) -> str | None:
+    """The pre-test and post-test once opened: who finished each and the average, the
+    cohort's gain over those who finished both, the hardest questions of the later one."""
+    found = report.quizzes
+    if found is None or (found.pre is None and found.post is None):
+        return None
+    lines = []
+    for quiz, kind in ((found.pre, "pre"), (found.post, "post")):
+        if quiz is None:
+            continue
+        scores = [g.pre if kind == "pre" else g.post for g in found.gains.values()]
+        done = [s.percent for s in scores if s is not None and s.finished]
+        mean = average(done)
+        lines.append(
+            text(
+                context,
+                lang,
+                "report.quiz_line",
+                quiz=quiz_name(context, lang, quiz),
+                finished=len(done),
+                members=len(report.people),
+                average=percent(mean / 100, lang) if mean is not None else "—",
+            )
+        )
+    gain = cohort_gain(context, lang, found, "report.quiz_gain")
+    if gain is not None:
+        lines.append(gain)
+    hard = found.hardest
+    if hard:
+        items = ", ".join(f"{r.n} ({percent(r.percent / 100, lang)})" for r in hard)
+        later = found.post or found.pre
+        assert later is not None
+        kind_name = plain(context, lang, f"quiz.kind_{later.kind}")
+        lines.append(text(context, lang, "report.quiz_hardest", quiz=kind_name, items=items))
     return "\n".join(lines)
 
 

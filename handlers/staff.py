@@ -19,7 +19,7 @@ from core.cohorts import looks_like_code, normalise_code
 from core.participants import Writer, client_language, find_participant
 from core.staff import can_manage, managed_cohorts, staff_rows
 from handlers.common import plain, text
-from handlers.turn import Turn
+from handlers.turn import HasServices, Turn
 from storage.models import Cohort
 
 
@@ -112,7 +112,7 @@ def choose_cohort_keyboard(name: str, cohorts: list[Cohort]) -> Rows:
 
 
 # Commands whose first word can only be a cohort code, and the words other commands take there.
-_CODE_ONLY = frozenset({"peserta", "status"})
+_CODE_ONLY = frozenset({"peserta", "status", "hasilkuis"})
 _COMMAND_WORDS = frozenset(
     {"csv", "xlsx", "koma", "titikkoma", "comma", "semicolon", "waktu", "time", "ringkasan"}
     | {"digest", "mati", "off", "nyala", "on"}
@@ -177,6 +177,22 @@ def staff_command(name: str) -> Callable[[Entry], Handler]:
         return handler
 
     return wrap
+
+
+View = Callable[[AsyncSession, HasServices, str, Cohort], Awaitable[tuple[str, Rows]]]
+
+
+def staff_view(name: str, view: View, doc: str) -> Handler:
+    """A staff command that shows one view of the chosen cohort (`view`: its text and buttons,
+    read in one session)."""
+
+    async def show(turn: Turn, staff: StaffReader, cohort: Cohort, args: list[str]) -> None:
+        async with turn.services.db() as session:
+            body, rows = await view(session, turn, staff.lang, cohort)
+        await turn.reply(body, rows)
+
+    show.__doc__ = doc
+    return staff_command(name)(show)
 
 
 async def staff_button(turn: Turn) -> None:

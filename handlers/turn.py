@@ -175,6 +175,15 @@ class Turn:
         )
         return Reader(self.person, self.participant, self.lang, self.tz)
 
+    async def member(self, session: AsyncSession) -> tuple[Participant, str] | None:
+        """The writer's current membership and language; None when they have not joined (they
+        are asked for the cohort's code)."""
+        reader = await self.identify(session)
+        if reader.participant is None:
+            await self.ask_for_code(reader.lang)
+            return None
+        return reader.participant, reader.lang
+
     def text(self, key: str, /, **values: object) -> str:
         """A catalog text in the reader's language, as markup (values escaped)."""
         return self.services.i18n.text(self.lang, key, **values)
@@ -195,6 +204,14 @@ class Turn:
         """Send `body` (markup; split if long, the buttons under the last part)."""
         result = await self.channel.send(self.sender.address, Outbound(body, rows or ()))
         self._delivered(result)
+
+    async def send_message(self, message: Outbound) -> Sent:
+        """Send `message` now (outside any transaction: a poll's id is written after it is
+        sent); one the channel does not take raises `NotSent`."""
+        result = await self.channel.send(self.sender.address, message)
+        self._delivered(result)
+        assert isinstance(result, Sent)
+        return result
 
     @_after_commit
     async def send_file(self, data: bytes, filename: str, caption: str) -> None:

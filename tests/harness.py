@@ -255,6 +255,25 @@ class Person:
             lambda: self.standin.push_callback(self.user_id, message_id, data, **self._profile())
         )
 
+    def last_poll(self) -> dict[str, Any] | None:
+        """The latest poll the bot sent this chat (as the Bot API shows it), if any."""
+        for message in reversed(self.standin.messages(self.user_id)):
+            if message.kind == "poll":
+                poll: dict[str, Any] = message.json["poll"]
+                return poll
+        return None
+
+    async def answer_poll(self, options: list[int], poll_id: str | None = None) -> list[Outgoing]:
+        """Choose `options` in the latest poll (or the poll `poll_id`); none: take it back."""
+        if poll_id is None:
+            poll = self.last_poll()
+            assert poll is not None, "no poll in this chat"
+            poll_id = poll["id"]
+        found = poll_id
+        return await self.send_raw(
+            lambda: self.standin.push_poll_answer(self.user_id, found, options)
+        )
+
 
 def texts(records: list[Outgoing], *methods: str) -> list[str]:
     wanted = methods or ("sendMessage", "editMessageText")

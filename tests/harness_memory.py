@@ -25,6 +25,7 @@ from core.channel import (
     Inbound,
     MessageRef,
     Other,
+    PollAnswer,
     Press,
     Rows,
     Sender,
@@ -165,6 +166,8 @@ def _record(event: Event) -> Outgoing:
         params = {"text": event.notice, "show_alert": event.alert}
         notice = event.notice or None
         return Outgoing("answerCallbackQuery", chat, message_id, notice, at=0.0, params=params)
+    if event.kind == "stop":
+        return Outgoing("stopPoll", chat, message_id, at=0.0)
     if event.kind == "drop" or message is None:
         return Outgoing("editMessageReplyMarkup", chat, message_id, at=0.0)
     if message.attachment is not None:
@@ -174,6 +177,8 @@ def _record(event: Event) -> Outgoing:
             method, chat, message_id, item.caption, "HTML", _markup(message.rows),
             item.data, item.filename, 0.0,
         )  # fmt: skip
+    if message.poll is not None:
+        return Outgoing("sendPoll", chat, message_id, message.poll.question, at=0.0)
     method = "editMessageText" if event.kind == "edit" else "sendMessage"
     return Outgoing(method, chat, message_id, message.text, "HTML", _markup(message.rows), at=0.0)
 
@@ -265,6 +270,23 @@ class MemoryPerson:
         """Press the button whose text contains `label` on the latest message with buttons."""
         message_id, data = button_data(self.last_keyboard(), label)
         return await self.press_data(message_id, data)
+
+    def last_poll(self) -> dict[str, Any] | None:
+        """The latest poll sent to this chat (on a channel with polls), if any."""
+        for item in reversed(self.bot.channel.sent):
+            if item.ref.address == self.address and item.message.poll is not None:
+                poll = item.message.poll
+                return {"id": f"poll-{item.ref.message_id}", "question": poll.question,
+                        "options": [{"text": o} for o in poll.options]}  # fmt: skip
+        return None
+
+    async def answer_poll(self, options: list[int], poll_id: str | None = None) -> list[Outgoing]:
+        """A poll answer, as a channel with polls would send it (`poll_id` may be made up)."""
+        if poll_id is None:
+            poll = self.last_poll()
+            assert poll is not None, "no poll in this chat"
+            poll_id = poll["id"]
+        return await self._handle(PollAnswer(self.sender, poll_id, tuple(options)))
 
     async def press_data(self, message_id: int, data: str) -> list[Outgoing]:
         ref = MessageRef(self.address, str(message_id))

@@ -2,11 +2,11 @@
 like the facilitator commands' (tests/test_authorization.py): a mentor sees only their mentees,
 a participant never sees another's evidence, and every button of the mentor's features —
 approval, invitation, milestones, evidence, consultations, the follow-up, the final report — and
-of attendance, forged with the ids of someone else's records, pressed by another participant of
-the same cohort, a participant of another cohort, another participant's mentor, another cohort's
-facilitator or a stranger, is refused with nothing changed in the database and nothing of the
-records shown. The same table pressed by those it belongs to works (so the refusals are not a
-button that never works)."""
+of attendance, evaluations, quizzes and quick questions, forged with the ids of someone else's
+records, pressed by another participant of the same cohort, a participant of another cohort,
+another participant's mentor, another cohort's facilitator or a stranger, is refused with
+nothing changed in the database and nothing of the records shown. The same table pressed by
+those it belongs to works (so the refusals are not a button that never works)."""
 
 from __future__ import annotations
 
@@ -17,12 +17,15 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from core import buttons
+from core import buttons, evaluations, pulses, quizzes
+from core.i18n import Catalogs
+from storage.evaluations import EvaluationItem
 from storage.mentoring import Consultation, Evidence, FollowUp, Mentorship, Milestone, PlanReview
 from storage.models import Cohort, Participant, Session
+from storage.quizzes import QuizAnswer
 from storage.training import Attendance
 from tests.authworld import changes, snapshot, visible
-from tests.conftest import make_cohort
+from tests.conftest import NOW, make_cohort
 from tests.harness import Outgoing, Person, RunningBot, joined
 from tests.people import facilitator_of
 from tests.planning import joined_person, write_plan
@@ -40,6 +43,7 @@ TOPIC = "Topik rahasia Alfa"
 CAPTION = "Bukti rahasia Alfa"
 REASON = "Alasan izin rahasia Alfa"
 SECRETS = (MILESTONE, TOPIC, CAPTION, REASON, "Pelayanan izin selesai dalam satu hari")
+QUIZ = b"soal,a,b,jawaban\nSatu?,Ya,Tidak,A\nDua?,Ya,Tidak,B\n"
 
 
 @dataclass(frozen=True)
@@ -55,6 +59,11 @@ class Ids:
     session: int  # REVMEN1's session of Thursday 2 September (its attendance closed)
     excuse: int  # Budi's excuse for it, waiting for a facilitator
     running: int  # REVMEN1's session under way (its attendance open)
+    form: int  # REVMEN1's organisation evaluation, open
+    item: int  # its first item
+    quiz: int  # REVMEN1's pre-test, open; its first question asked of Budi
+    question: int
+    pulse: int  # a quick question sent to Budi and Ani
 
 
 async def the_world(
@@ -120,6 +129,26 @@ async def the_world(
                 title="Sesi berjalan",
             )
         )
+    async with db.begin() as session:
+        cohort = await session.get(Cohort, cohort_id)
+        assert cohort is not None
+        catalogs = Catalogs()
+        form = await evaluations.open_form(
+            session, cohort, "organisation", lambda lang, key: catalogs.plain(lang, key), None,
+            NOW,
+        )  # fmt: skip
+        quiz = await quizzes.import_quiz(session, cohort_id, "pre", "Uji", None, QUIZ, NOW)
+        quiz.opened_at = NOW
+        budi_row = await session.get(Participant, budi_id)
+        assert budi_row is not None
+        await quizzes.next_question(session, quiz, budi_row, NOW)
+        members = list(
+            await session.scalars(select(Participant).where(Participant.cohort_id == cohort_id))
+        )
+        pulse, _ = await pulses.open_pulse(
+            session, cohort_id, pulses.parse("Materi? | Jelas | Bingung", ()), None, members, NOW
+        )
+        made = (form.id, quiz.id, pulse.id)
     async with db() as session:
 
         async def one(query: object) -> int:
@@ -150,6 +179,17 @@ async def the_world(
             session=await one(select(Session.id).where(Session.title == "Sesi pembuka")),
             excuse=await one(select(Attendance.id).where(Attendance.participant_id == budi_id)),
             running=await one(select(Session.id).where(Session.title == "Sesi berjalan")),
+            form=made[0],
+            item=await one(
+                select(EvaluationItem.id)
+                .where(EvaluationItem.form_id == made[0])
+                .order_by(EvaluationItem.position)
+            ),
+            quiz=made[1],
+            question=await one(
+                select(QuizAnswer.question_id).where(QuizAnswer.participant_id == budi_id)
+            ),
+            pulse=made[2],
         )
     assert other.id != ids.cohort
     return people, ids
@@ -186,6 +226,20 @@ def table(ids: Ids) -> list[tuple[str, str, tuple[str, ...]]]:
          ("sari",)),
         ("attendance", buttons.pack(buttons.ATTENDANCE, "in", str(ids.session)), ()),  # closed
         ("attendance", buttons.pack(buttons.ATTENDANCE, "in", str(ids.running)), ("budi", "ani")),
+        ("evaluation", buttons.pack(buttons.EVALUATION, "go", str(ids.form)), ("budi", "ani")),
+        ("evaluation", buttons.pack(buttons.EVALUATION, "a", f"{ids.item}.4"), ("budi", "ani")),
+        ("evaluation", buttons.pack(buttons.EVALUATION, "res", str(ids.form)), ("sari",)),
+        ("evaluation", buttons.pack(buttons.EVALUATION, "close", str(ids.form)), ("sari",)),
+        ("evaluation", buttons.pack(buttons.EVALUATION, "new", f"o.{ids.cohort}"), ("sari",)),
+        ("quiz", buttons.pack(buttons.QUIZ, "go", str(ids.quiz)), ("budi", "ani")),
+        ("quiz", buttons.pack(buttons.QUIZ, "a", f"{ids.question}.0"), ("budi",)),
+        ("quiz", buttons.pack(buttons.QUIZ, "open", str(ids.quiz)), ("sari",)),
+        ("quiz", buttons.pack(buttons.QUIZ, "res", str(ids.quiz)), ("sari",)),
+        ("quiz", buttons.pack(buttons.QUIZ, "gain", str(ids.cohort)), ("sari",)),
+        ("quiz", buttons.pack(buttons.QUIZ, "close", str(ids.quiz)), ("sari",)),
+        ("pulse", buttons.pack(buttons.PULSE, "a", f"{ids.pulse}.1"), ("budi", "ani")),
+        ("pulse", buttons.pack(buttons.PULSE, "v", str(ids.pulse)), ("sari",)),
+        ("pulse", buttons.pack(buttons.PULSE, "x", str(ids.pulse)), ("sari",)),
     ]  # fmt: skip
 
 

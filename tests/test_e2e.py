@@ -267,7 +267,8 @@ async def test_command_menus_in_both_languages(bot: RunningBot, standin: BotApiS
     by_language = {c.get("language_code"): [x["command"] for x in c["commands"]] for c in calls}
     assert by_language[None][:5] == ["lapor", "rencana", "progres", "pengingat", "jadwal"]
     assert by_language["en"][:5] == ["checkin", "plan", "progress", "reminders", "schedule"]
-    assert len(by_language[None]) == len(by_language["en"]) == 21
+    assert len(by_language[None]) == len(by_language["en"]) == 22
+    assert "kuis" in by_language[None] and "quiz" in by_language["en"]
     assert "tahapan" in by_language[None] and "milestones" in by_language["en"]
     assert "bukti" in by_language[None] and "evidence" in by_language["en"]
     assert "konsultasi" in by_language[None] and "consultation" in by_language["en"]

@@ -149,6 +149,12 @@ NEVER_ONE_KEYS = {
     ("follow_up.ask_note", "max"),
     ("follow_up.ask_note_stopped", "max"),
     ("follow_up.note_long", "max"),
+    # A quiz question's time: core.quizzes.SECONDS_MIN (5) to SECONDS_MAX (600) seconds.
+    ("upload.problem.bad_seconds", "high"),
+    ("quiz.time_limit", "seconds"),
+    ("quiz.invite_timed", "seconds"),
+    # A pulse question: at most core.pulses.QUESTION_MAX (255) characters.
+    ("pulse.too_long", "max"),
 }
 
 

@@ -151,3 +151,44 @@ async def test_the_demo_mentor_approves_a_plan_and_the_participant_can_ask_their
     participant = text.split("(sekarang Anda / you are now: Budi, id 1001)", 1)[1]
     assert "Anda belum punya mentor" in participant
     assert "?start=m-" in participant  # the link to give Hendra (`/start m-…` as him)
+
+
+async def test_the_demo_has_a_session_under_way_an_evaluation_and_a_quiz(
+    db_url: str, telegram: bool
+) -> None:
+    out = io.StringIO()
+    lines = [
+        "/start",
+        "#2",  # no full name
+        "#1",  # no unit
+        "/hadir",
+        "/evaluasi",
+        "/kuis",
+        "#1",  # start the pre-test
+        "#1",  # A: right
+        "#2",  # B: wrong
+        "#1",  # A: right, the last
+        ":fasilitator",
+        "/presensi",
+        "/hasilevaluasi",
+        "/hasilkuis",
+        "/tanya Materi hari ini? | Jelas | Bingung",
+    ]
+    settings = Settings(  # type: ignore[call-arg]
+        _env_file=None, database_url=db_url, aksi_reminder_tick_seconds=0
+    )
+    local = LocalChat(settings, telegram=telegram, stdin=Script(lines, out), stdout=out)
+    await local.run()
+    text = out.getvalue()
+    participant, facilitator = text.split("(sekarang Anda / you are now: Sari (fasilitator)", 1)
+    assert "Sesi demo: Menyusun Rencana Aksi" in participant
+    assert "hadir" in participant.split("Anda> /hadir", 1)[1].split("Anda> /evaluasi")[0]
+    assert "Evaluasi penyelenggaraan: 0/6" in participant
+    assert "Tiga nilai strategis revolusi mental adalah?" in participant
+    assert "Skor Anda: 2/3 benar (67%)" in participant
+    assert "selesai 6/9" in facilitator  # the evaluation: six made-up answers, Budi not yet
+    assert "Pre-test — Revolusi Mental" in facilitator and "selesai 9/9" in facilitator
+    assert "0 dari 9 peserta menjawab" in facilitator
+    # Reached while Sari types: as Telegram's own poll, or with buttons in the memory chat.
+    reached = "Materi hari ini?" if telegram else "📊 Pertanyaan cepat"
+    assert f"✉ (untuk / to Budi) {reached}" in facilitator

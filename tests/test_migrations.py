@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 import storage.evaluations
 import storage.mentoring  # the tables, registered on Base
 import storage.models
+import storage.quizzes
 import storage.training  # noqa: F401
 from storage.base import Base
 from storage.db import current_revision, downgrade, upgrade

@@ -79,7 +79,7 @@ class Event:
     """One thing done on the channel: a message sent or edited, a press acknowledged, a
     message's buttons dropped."""
 
-    kind: str  # "send", "edit", "ack" or "drop"
+    kind: str  # "send", "edit", "ack", "drop" or "stop" (a poll closed)
     address: Address
     ref: MessageRef | None = None
     message: Outbound | None = None
@@ -98,6 +98,7 @@ class MemoryChannel:
     retry_after: float | None = None  # the next send is answered with this wait
     log: list[Event] = field(default_factory=list)
     downloads: list[str] = field(default_factory=list)  # file ids fetched, in order
+    stopped: list[MessageRef] = field(default_factory=list)  # polls closed
     listeners: list[Callable[[Event], None]] = field(default_factory=list)  # told of each event
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _changed: asyncio.Condition | None = None
@@ -135,6 +136,8 @@ class MemoryChannel:
         if refusal is not None:
             return refusal
         parts = [message]
+        if message.poll is not None and not self.capabilities.native_polls:
+            return Failed("this channel has no polls")
         if message.attachment is None and message.poll is None:
             texts = split_message(message.text, self.capabilities.max_text)
             parts = [
@@ -148,6 +151,8 @@ class MemoryChannel:
                 self.sent.append(Delivered(ref, part))
                 self._done(Event("send", address, ref, part))
             self._condition().notify_all()
+        if message.poll is not None:
+            return Sent(ref, poll_id=f"poll-{ref.message_id}")
         return Sent(ref)
 
     async def edit(self, ref: MessageRef, message: Outbound) -> SendResult:
@@ -170,6 +175,14 @@ class MemoryChannel:
             if item.ref == ref:
                 item.message = replace(item.message, rows=())
                 self._done(Event("drop", ref.address, ref))
+
+    async def stop_poll(self, ref: MessageRef) -> SendResult:
+        for item in self.sent:
+            if item.ref == ref and item.message.poll is not None:
+                self.stopped.append(ref)
+                self._done(Event("stop", ref.address, ref))
+                return Sent(ref)
+        return Failed("no such poll")
 
     async def download(self, file: FileIn) -> bytes:
         self.downloads.append(file.file_id)

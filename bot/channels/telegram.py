@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
+from typing import Any, cast
 
 from telegram import (
     Bot,
@@ -19,6 +20,7 @@ from telegram import (
     InputFile,
     LinkPreviewOptions,
     Message,
+    Poll,
 )
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, RetryAfter, TelegramError
@@ -83,10 +85,19 @@ def _ref(where: Address, message: Message | bool) -> MessageRef | None:
     return MessageRef(where, str(message.message_id)) if isinstance(message, Message) else None
 
 
-async def outcome(call: Callable[[], Awaitable[Message | bool]], where: Address) -> SendResult:
+def _sent(where: Address, message: Message | Poll | bool) -> Sent:
+    if isinstance(message, Poll):  # stopPoll's answer
+        return Sent(None, poll_id=message.id)
+    poll = message.poll if isinstance(message, Message) else None
+    return Sent(_ref(where, message), poll_id=poll.id if poll is not None else "")
+
+
+async def outcome(
+    call: Callable[[], Awaitable[Message | Poll | bool]], where: Address
+) -> SendResult:
     """Make one Bot API call and read its answer into a `SendResult`."""
     try:
-        return Sent(_ref(where, await call()))
+        return _sent(where, await call())
     except RetryAfter as exc:
         return RetryLater(retry_seconds(exc), str(exc), pause_all=True)
     except TelegramError as exc:
@@ -144,7 +155,14 @@ class TelegramChannel:
                     poll.question,
                     list(poll.options),
                     is_anonymous=False,
+                    type=Poll.QUIZ if poll.correct is not None else Poll.REGULAR,
                     allows_multiple_answers=poll.multiple,
+                    # 0-9: core.quizzes keeps a question within ten options
+                    correct_option_ids=[cast(Any, poll.correct)]
+                    if poll.correct is not None
+                    else None,
+                    explanation=poll.explanation or None,
+                    open_period=poll.seconds,
                     reply_markup=markup,
                 ),
                 where,
@@ -211,6 +229,14 @@ class TelegramChannel:
             )
         except BadRequest as exc:
             log.debug("could not remove buttons: %s", exc)
+
+    async def stop_poll(self, ref: MessageRef) -> SendResult:
+        result = await outcome(
+            lambda: self.bot.stop_poll(chat_of(ref.address), int(ref.message_id)), ref.address
+        )
+        if isinstance(result, FailedResult) and "already closed" in result.reason.lower():
+            return Sent(ref)
+        return result
 
     async def download(self, file: FileIn) -> bytes:
         try:

@@ -14,7 +14,17 @@ from telegram import Chat, Update
 
 from bot.channels.telegram import address
 from bot.context import AksiContext
-from core.channel import Command, FileIn, Inbound, MessageRef, Other, Press, Sender, Text
+from core.channel import (
+    Command,
+    FileIn,
+    Inbound,
+    MessageRef,
+    Other,
+    PollAnswer,
+    Press,
+    Sender,
+    Text,
+)
 from core.markup import clean
 from handlers.turn import Feature, Turn
 
@@ -27,16 +37,21 @@ def sender_of(update: Update) -> Sender:
     """Who wrote: their private chat's address (the same number as their user id), name and
     app language."""
     user, chat = update.effective_user, update.effective_chat
-    if user is None or chat is None:
+    if user is None or (chat is None and update.poll_answer is None):
         raise ValueError("update without a user or chat")
     name = " ".join(p for p in (user.first_name, user.last_name) if p)
-    return Sender(address(chat.id), name, user.username or "", user.language_code, user.first_name)
+    # A poll answer names no chat: the voter's private chat has their user id.
+    where = address(chat.id if chat is not None else user.id)
+    return Sender(where, name, user.username or "", user.language_code, user.first_name)
 
 
 def inbound_of(update: Update) -> Inbound:
     """The update as the contract's event (`Other` for what Aksi does not read: a sticker, a
     voice note)."""
     sender = sender_of(update)
+    if update.poll_answer is not None:
+        answer = update.poll_answer
+        return PollAnswer(sender, answer.poll_id, tuple(answer.option_ids))
     query = update.callback_query
     if query is not None:
         shown = query.message
@@ -82,7 +97,8 @@ def run_feature(feature: Feature) -> Callback:
 
     async def handle(update: Update, context: AksiContext) -> None:
         chat = update.effective_chat
-        if update.effective_user is None or chat is None or chat.type != Chat.PRIVATE:
+        private = chat.type == Chat.PRIVATE if chat is not None else update.poll_answer is not None
+        if update.effective_user is None or not private:
             log.debug("not a private chat's update: %s", update.update_id)
             return
         if context.event is None:  # the first handler group of this update

@@ -183,6 +183,8 @@ class _Helpers(_State):
                 body["entities"] = message.entities
             if message.link_preview_options is not None:
                 body["link_preview_options"] = message.link_preview_options
+        elif message.kind == "poll":
+            body["poll"] = message.poll
         else:
             stored = message.file
             if stored is not None:

@@ -36,7 +36,7 @@ class BotMessage:
 
     chat_id: int
     message_id: int
-    kind: str  # "text", "photo" or "document"
+    kind: str  # "text", "photo", "document" or "poll"
     text: str | None  # text, or caption for media
     parse_mode: str | None
     entities: list[dict[str, Any]] | None
@@ -160,6 +160,7 @@ class _Message:
     edit_date: int | None = None
     link_preview_options: dict[str, Any] | None = None
     reply_to: dict[str, Any] | None = None
+    poll: dict[str, Any] | None = None  # a poll's state (sendPoll), as the Bot API shows it
 
     @property
     def inline_markup(self) -> dict[str, Any] | None:

@@ -88,6 +88,8 @@ class _State:
         self._updates: deque[dict[str, Any]] = deque()
         self._next_update_id = 1
         self._poll_generation = 0
+        self._next_poll = 0
+        self._polls: dict[str, tuple[int, int]] = {}  # poll id -> (chat id, message id)
         self._users: dict[int, _User] = {}
         self._bot_messages: dict[int, dict[int, _Message]] = {}
         self._user_messages: dict[int, dict[int, dict[str, Any]]] = {}

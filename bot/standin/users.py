@@ -181,6 +181,26 @@ class _Users(_Control):
             }
         )
 
+    def push_poll_answer(self, user_id: int, poll_id: str, option_ids: list[int]) -> int:
+        """A user answers (or, with no options, takes back their answer in) a poll the bot
+        sent them; a closed poll raises :class:`ValueError`, as Telegram takes no answer to
+        one. Returns the update id."""
+        where = self._polls.get(poll_id)
+        message = self._bot_messages.get(where[0], {}).get(where[1]) if where else None
+        # An id it never sent passes (a poll the bot sent before its records were lost).
+        if message is not None and message.poll is not None and message.poll["is_closed"]:
+            raise ValueError(f"poll {poll_id} is closed")
+        return self.push_update(
+            {
+                "poll_answer": {
+                    "poll_id": poll_id,
+                    "user": self._users[user_id].to_json(),
+                    "option_ids": list(option_ids),
+                    "option_persistent_ids": [str(i) for i in option_ids],
+                }
+            }
+        )
+
     @property
     def pending_update_count(self) -> int:
         """Updates queued and not yet confirmed by a getUpdates ``offset``."""

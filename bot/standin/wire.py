@@ -35,19 +35,19 @@ _COMMAND_RE = re.compile(r"^[a-z0-9_]{1,32}$")
 _INT_PARAMS = frozenset({
     "chat_id", "from_chat_id", "message_id", "message_thread_id", "reply_to_message_id",
     "offset", "limit", "user_id", "cache_time", "duration", "width", "height",
-    "max_connections", "until_date",
+    "max_connections", "until_date", "correct_option_id", "open_period", "close_date",
 })
 _FLOAT_PARAMS = frozenset({"timeout"})
 _BOOL_PARAMS = frozenset({
     "disable_notification", "protect_content", "allow_paid_broadcast", "show_alert",
     "drop_pending_updates", "disable_web_page_preview", "allow_sending_without_reply",
     "has_spoiler", "disable_content_type_detection", "show_caption_above_media", "is_big",
-    "for_channels",
+    "for_channels", "is_anonymous", "allows_multiple_answers", "is_closed",
 })
 _JSON_PARAMS = frozenset({
     "reply_markup", "entities", "caption_entities", "link_preview_options", "reply_parameters",
     "commands", "scope", "menu_button", "allowed_updates", "media", "results", "options",
-    "explanation_entities", "reaction", "rights", "message_ids",
+    "explanation_entities", "reaction", "rights", "message_ids", "correct_option_ids",
 })
 
 _CHAT_ACTIONS = frozenset({

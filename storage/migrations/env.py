@@ -8,6 +8,7 @@ from sqlalchemy.engine import Connection
 import storage.evaluations
 import storage.mentoring  # the tables, registered on Base
 import storage.models
+import storage.quizzes
 import storage.training  # noqa: F401
 from storage.base import Base
 

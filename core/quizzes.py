@@ -1,0 +1,558 @@
+"""Quizzes: a pre-test and a post-test (or any quiz) of multiple-choice questions imported from a
+CSV file, opened to a cohort by a facilitator, answered one question at a time — as the
+channel's own quiz poll where it has them, as buttons elsewhere — and scored: per participant,
+the pre→post gain per participant and for the cohort, the hardest questions.
+
+Each question asked is a `QuizAnswer` row written before it is sent (its poll id kept once
+sent), answered once: a second answer, an answer to a question never asked, to another
+person's question or to a closed quiz is refused and changes nothing. A timed quiz gives each
+question `seconds` (the poll's `open_period`); a question left unanswered past its time (and
+`GRACE`) counts as wrong and the next one is asked."""
+
+from __future__ import annotations
+
+import json
+import string
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.csv_reader import _Reader
+from core.errors import InvalidInput
+from core.import_problems import Problem, problem
+from core.imports import ImportRefused
+from core.staff import can_manage
+from storage.models import Participant
+from storage.quizzes import Quiz, QuizAnswer, QuizQuestion
+
+KINDS = ("pre", "post", "quiz")
+MAX_OPTIONS = 10  # Telegram's quiz polls take 2 to 10 options
+LETTERS = string.ascii_uppercase[:MAX_OPTIONS]
+QUESTION_MAX = 255  # Telegram: 300, less the "10/10. " put in front
+OPTION_MAX = 100
+EXPLANATION_MAX = 200
+TITLE_MAX = 100
+SECONDS_MIN, SECONDS_MAX = 5, 600  # Telegram's open_period
+MAX_QUESTIONS = 100
+GRACE = timedelta(seconds=5)  # a button pressed just as the time ran out still counts
+
+OPTION_COLUMNS = tuple(c.lower() for c in LETTERS)
+# Each column's Indonesian name too: soal, jawaban, penjelasan.
+QUIZ_COLUMNS = ("question", *OPTION_COLUMNS, "correct", "explanation")
+ALIASES = {"soal": "question", "pertanyaan": "question", "jawaban": "correct", "kunci": "correct",
+           "penjelasan": "explanation", "pembahasan": "explanation"}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class QuestionRow:
+    text: str
+    options: tuple[str, ...]
+    correct: int
+    explanation: str | None
+
+
+def _correct_index(value: str, count: int) -> int | None:
+    """ "B", "b" or "2": the option's index (0-based) among `count`; None when not one."""
+    value = value.strip().upper().rstrip(".)")
+    if len(value) == 1 and value in LETTERS:
+        index = LETTERS.index(value)
+    elif value.isascii() and value.isdigit() and 1 <= int(value) <= MAX_OPTIONS:
+        index = int(value) - 1
+    else:
+        return None
+    return index if index < count else None
+
+
+def parse_quiz(data: bytes) -> list[QuestionRow]:
+    """The questions of a quiz file (header `question,a,b,c,d,correct,explanation`, up to ten
+    options a–j, the correct one as a letter or number); `ImportRefused` naming every line
+    that is wrong."""
+    reader: _Reader[QuestionRow] = _Reader((*QUIZ_COLUMNS, *ALIASES), ())
+    rows: list[QuestionRow] = []
+    header_checked = False
+    for line, raw in reader.rows(data):
+        row = {ALIASES.get(k, k): v for k, v in raw.items()}
+        if not header_checked:
+            header_checked = True
+            missing = [c for c in ("question", "a", "b", "correct") if c not in row]
+            if missing:
+                reader.problems.append(problem(1, "missing_column", columns=", ".join(missing)))
+                break
+        text = reader.need(line, row, "question", QUESTION_MAX)
+        options: list[str] = []
+        gap = False
+        for column in OPTION_COLUMNS:
+            value = row.get(column, "")
+            if not value:
+                gap = True
+                continue
+            if gap:
+                reader.problems.append(problem(line, "option_gap", name=column))
+                break
+            if len(value) > OPTION_MAX:
+                reader.problems.append(problem(line, "too_long", name=column, limit=OPTION_MAX))
+            options.append(value)
+        if len(options) < 2:
+            reader.problems.append(problem(line, "few_options"))
+            continue
+        if len(set(options)) != len(options):
+            reader.problems.append(problem(line, "same_options"))
+        answer = row.get("correct", "")
+        correct = _correct_index(answer, len(options))
+        if correct is None:
+            reader.problems.append(problem(line, "bad_correct", value=answer, count=len(options)))
+        explanation = reader.optional(line, row, "explanation", EXPLANATION_MAX)
+        if text is not None and correct is not None:
+            rows.append(QuestionRow(text, tuple(options), correct, explanation))
+    if len(rows) > MAX_QUESTIONS:
+        reader.problems.append(problem(0, "too_many_rows", limit=MAX_QUESTIONS))
+    if reader.problems:
+        raise ImportRefused(reader.problems)
+    return rows
+
+
+def check_settings(kind: str, title: str, seconds: int | None) -> list[Problem]:
+    found = []
+    if kind not in KINDS:
+        found.append(problem(0, "bad_quiz_kind", value=kind, kinds=", ".join(KINDS)))
+    if not title.strip() or len(title) > TITLE_MAX:
+        found.append(problem(0, "bad_quiz_title", limit=TITLE_MAX))
+    if seconds is not None and not SECONDS_MIN <= seconds <= SECONDS_MAX:
+        found.append(problem(0, "bad_seconds", low=SECONDS_MIN, high=SECONDS_MAX))
+    return found
+
+
+async def import_quiz(
+    session: AsyncSession,
+    cohort_id: int,
+    kind: str,
+    title: str,
+    seconds: int | None,
+    data: bytes,
+    now: datetime,
+) -> Quiz:
+    """A new quiz of the cohort from a CSV file (not yet open): all or nothing."""
+    problems = check_settings(kind, title, seconds)
+    if problems:
+        raise ImportRefused(problems)
+    rows = parse_quiz(data)
+    quiz = Quiz(
+        cohort_id=cohort_id, kind=kind, title=title.strip(), seconds=seconds, created_at=now
+    )
+    session.add(quiz)
+    await session.flush()
+    for position, row in enumerate(rows):
+        session.add(
+            QuizQuestion(
+                quiz_id=quiz.id,
+                position=position,
+                text=row.text,
+                options=json.dumps(row.options, ensure_ascii=False),
+                correct=row.correct,
+                explanation=row.explanation,
+            )
+        )
+    await session.flush()
+    return quiz
+
+
+def options_of(question: QuizQuestion) -> tuple[str, ...]:
+    return tuple(json.loads(question.options))
+
+
+async def questions_of(session: AsyncSession, quiz_id: int) -> list[QuizQuestion]:
+    return list(
+        await session.scalars(
+            select(QuizQuestion)
+            .where(QuizQuestion.quiz_id == quiz_id)
+            .order_by(QuizQuestion.position, QuizQuestion.id)
+        )
+    )
+
+
+async def quizzes_of(session: AsyncSession, cohort_id: int, opened: bool = False) -> list[Quiz]:
+    """The cohort's quizzes, oldest first (`opened`: only those opened to the participants)."""
+    query = select(Quiz).where(Quiz.cohort_id == cohort_id)
+    if opened:
+        query = query.where(Quiz.opened_at.is_not(None))
+    return list(await session.scalars(query.order_by(Quiz.created_at, Quiz.id)))
+
+
+async def managed_quiz(
+    session: AsyncSession, person_id: int, admin: bool, quiz_id: int
+) -> Quiz | None:
+    """The quiz when this person facilitates its cohort (or is an admin); else None."""
+    quiz = await session.get(Quiz, quiz_id)
+    if quiz is None or not await can_manage(session, person_id, quiz.cohort_id, admin):
+        return None
+    return quiz
+
+
+def expired(quiz: Quiz, row: QuizAnswer, now: datetime) -> bool:
+    return quiz.seconds is not None and now > row.asked_at + timedelta(seconds=quiz.seconds) + GRACE
+
+
+async def _time_out(session: AsyncSession, row_id: int, now: datetime) -> bool:
+    """Record a question as unanswered in time; False when it was answered meanwhile."""
+    done = await session.execute(
+        update(QuizAnswer)
+        .where(QuizAnswer.id == row_id, QuizAnswer.answered_at.is_(None))
+        .values(answered_at=now, chosen=None, correct=False)
+    )
+    return bool(getattr(done, "rowcount", 0))
+
+
+@dataclass(frozen=True)
+class Asked:
+    """The question to show: its row (asked now, or earlier and still waiting), number, count."""
+
+    quiz: Quiz
+    question: QuizQuestion
+    row: QuizAnswer
+    n: int
+    total: int
+    again: bool  # asked before and not answered yet (shown again)
+
+
+async def next_question(
+    session: AsyncSession, quiz: Quiz, participant: Participant, now: datetime
+) -> Asked | None:
+    """The participant's current question — the one waiting for their answer, or the next one,
+    recorded as asked now — or None when they have answered them all. A waiting one whose time
+    has run out is recorded unanswered first. InvalidInput when the quiz is not theirs to
+    answer: `button.stale` (another cohort's, not opened), `quiz.closed`."""
+    if quiz.cohort_id != participant.cohort_id or quiz.opened_at is None:
+        raise InvalidInput("button.stale")
+    if quiz.closed_at is not None:
+        raise InvalidInput("quiz.closed")
+    questions = await questions_of(session, quiz.id)
+    rows = {
+        r.question_id: r
+        for r in await session.scalars(
+            select(QuizAnswer).where(
+                QuizAnswer.quiz_id == quiz.id, QuizAnswer.participant_id == participant.id
+            )
+        )
+    }
+    for n, question in enumerate(questions, 1):
+        row = rows.get(question.id)
+        if row is not None and row.answered_at is None:
+            if not expired(quiz, row, now):
+                return Asked(quiz, question, row, n, len(questions), again=True)
+            await _time_out(session, row.id, now)
+            continue
+        if row is None:
+            row = QuizAnswer(
+                quiz_id=quiz.id, question_id=question.id, participant_id=participant.id,
+                asked_at=now, correct=False,
+            )  # fmt: skip
+            session.add(row)
+            await session.flush()
+            return Asked(quiz, question, row, n, len(questions), again=False)
+    return None
+
+
+async def record_poll(session: AsyncSession, row_id: int, poll_id: str) -> None:
+    """The channel's id of the poll a question was sent as (its answer names it)."""
+    await session.execute(update(QuizAnswer).where(QuizAnswer.id == row_id).values(poll_id=poll_id))
+
+
+@dataclass(frozen=True)
+class Answered:
+    quiz: Quiz
+    question: QuizQuestion
+    chosen: int | None  # None: too late
+    correct: bool
+
+
+async def row_of_poll(session: AsyncSession, poll_id: str) -> QuizAnswer | None:
+    if not poll_id or len(poll_id) > 64:
+        return None
+    return await session.scalar(select(QuizAnswer).where(QuizAnswer.poll_id == poll_id))
+
+
+async def answer(
+    session: AsyncSession,
+    participant: Participant,
+    question_id: int,
+    chosen: int,
+    now: datetime,
+) -> Answered:
+    """Record the participant's answer to a question asked of them. InvalidInput, nothing
+    written: `button.stale` (a question never asked of them, an option that does not exist),
+    `quiz.closed`, `quiz.already_answered`. A timed question answered after its time is
+    recorded as unanswered (`chosen` None)."""
+    found = (
+        await session.execute(
+            select(QuizAnswer, QuizQuestion, Quiz)
+            .join(QuizQuestion, QuizQuestion.id == QuizAnswer.question_id)
+            .join(Quiz, Quiz.id == QuizAnswer.quiz_id)
+            .where(
+                QuizAnswer.question_id == question_id,
+                QuizAnswer.participant_id == participant.id,
+            )
+        )
+    ).first()
+    if found is None:
+        raise InvalidInput("button.stale")
+    row, question, quiz = found
+    if quiz.closed_at is not None:
+        raise InvalidInput("quiz.closed")
+    if row.answered_at is not None:
+        raise InvalidInput("quiz.already_answered")
+    if not 0 <= chosen < len(options_of(question)):
+        raise InvalidInput("button.stale")
+    if expired(quiz, row, now):
+        if not await _time_out(session, row.id, now):
+            raise InvalidInput("quiz.already_answered")
+        return Answered(quiz, question, None, False)
+    right = chosen == question.correct
+    done = await session.execute(  # two presses at once: one answer
+        update(QuizAnswer)
+        .where(QuizAnswer.id == row.id, QuizAnswer.answered_at.is_(None))
+        .values(answered_at=now, chosen=chosen, correct=right)
+    )
+    if not getattr(done, "rowcount", 0):
+        raise InvalidInput("quiz.already_answered")
+    return Answered(quiz, question, chosen, right)
+
+
+@dataclass(frozen=True)
+class Score:
+    correct: int
+    answered: int  # questions answered or timed out
+    total: int
+
+    @property
+    def finished(self) -> bool:
+        return self.answered >= self.total > 0
+
+    @property
+    def percent(self) -> float:
+        return 100.0 * self.correct / self.total if self.total else 0.0
+
+
+async def scores(
+    session: AsyncSession, quiz: Quiz, participant_ids: Sequence[int]
+) -> dict[int, Score]:
+    """Each participant's score on the quiz (0 of the total for those who have not started)."""
+    total = int(
+        await session.scalar(
+            select(func.count()).select_from(QuizQuestion).where(QuizQuestion.quiz_id == quiz.id)
+        )
+        or 0
+    )
+    rows = (
+        await session.execute(
+            select(
+                QuizAnswer.participant_id,
+                func.count(QuizAnswer.answered_at),
+                func.count().filter(QuizAnswer.correct.is_(True)),
+            )
+            .where(QuizAnswer.quiz_id == quiz.id)
+            .group_by(QuizAnswer.participant_id)
+        )
+    ).all()
+    found = {pid: (int(answered), int(right)) for pid, answered, right in rows}
+    return {
+        pid: Score(found.get(pid, (0, 0))[1], found.get(pid, (0, 0))[0], total)
+        for pid in participant_ids
+    }
+
+
+@dataclass(frozen=True)
+class QuestionResult:
+    question: QuizQuestion
+    n: int
+    answered: int
+    correct: int
+
+    @property
+    def percent(self) -> float:
+        return 100.0 * self.correct / self.answered if self.answered else 0.0
+
+
+async def question_results(session: AsyncSession, quiz: Quiz) -> list[QuestionResult]:
+    """Per question (in order): how many answered (or ran out of time) and how many were right."""
+    questions = await questions_of(session, quiz.id)
+    rows = dict(
+        (qid, (int(a), int(c)))
+        for qid, a, c in (
+            await session.execute(
+                select(
+                    QuizAnswer.question_id,
+                    func.count(QuizAnswer.answered_at),
+                    func.count().filter(QuizAnswer.correct.is_(True)),
+                )
+                .where(QuizAnswer.quiz_id == quiz.id)
+                .group_by(QuizAnswer.question_id)
+            )
+        ).all()
+    )
+    return [QuestionResult(q, n, *rows.get(q.id, (0, 0))) for n, q in enumerate(questions, 1)]
+
+
+def hardest(results: Sequence[QuestionResult], count: int = 3) -> list[QuestionResult]:
+    """The questions fewest got right (of those anyone answered), the hardest first."""
+    answered = [r for r in results if r.answered]
+    return sorted(answered, key=lambda r: (r.percent, r.n))[:count]
+
+
+@dataclass(frozen=True)
+class Gain:
+    pre: Score | None
+    post: Score | None
+
+    @property
+    def points(self) -> float | None:
+        """Post-test percent less pre-test percent, when both are finished."""
+        if self.pre is None or self.post is None:
+            return None
+        if not (self.pre.finished and self.post.finished):
+            return None
+        return self.post.percent - self.pre.percent
+
+
+async def pre_and_post(session: AsyncSession, cohort_id: int) -> tuple[Quiz | None, Quiz | None]:
+    """The cohort's latest opened pre-test and post-test."""
+    found: dict[str, Quiz] = {}
+    for quiz in await quizzes_of(session, cohort_id, opened=True):
+        if quiz.kind in ("pre", "post"):
+            found[quiz.kind] = quiz
+    return found.get("pre"), found.get("post")
+
+
+@dataclass(frozen=True)
+class CohortQuizzes:
+    """A cohort's latest opened pre-test and post-test: each participant's scores and gain,
+    and the hardest questions of the later one."""
+
+    pre: Quiz | None
+    post: Quiz | None
+    gains: dict[int, Gain]
+    questions: list[QuestionResult]  # of the post-test (the pre-test until there is one)
+
+    @property
+    def hardest(self) -> list[QuestionResult]:
+        return hardest(self.questions)
+
+    @property
+    def averages(self) -> tuple[float | None, float | None, int]:
+        """The cohort's average pre-test and post-test percent over those who finished both,
+        and how many they are."""
+        both = [g for g in self.gains.values() if g.points is not None]
+        pre = average([g.pre.percent for g in both if g.pre is not None])
+        post = average([g.post.percent for g in both if g.post is not None])
+        return pre, post, len(both)
+
+
+async def cohort_quizzes(
+    session: AsyncSession, cohort_id: int, participant_ids: Sequence[int]
+) -> CohortQuizzes:
+    """Per participant the pre-test and post-test scores and the gain between them, and the
+    hardest questions: three queries at most (the cohort reports count them)."""
+    opened = (
+        await session.execute(
+            select(Quiz, func.count(QuizQuestion.id))
+            .outerjoin(QuizQuestion, QuizQuestion.quiz_id == Quiz.id)
+            .where(
+                Quiz.cohort_id == cohort_id,
+                Quiz.opened_at.is_not(None),
+                Quiz.kind.in_(("pre", "post")),
+            )
+            .group_by(Quiz.id)
+            .order_by(Quiz.created_at, Quiz.id)
+        )
+    ).all()
+    latest: dict[str, tuple[Quiz, int]] = {quiz.kind: (quiz, int(n)) for quiz, n in opened}
+    if not latest:
+        return CohortQuizzes(None, None, {}, [])
+    ids = [quiz.id for quiz, _ in latest.values()]
+    rows = (
+        await session.execute(
+            select(
+                QuizAnswer.quiz_id,
+                QuizAnswer.participant_id,
+                func.count(QuizAnswer.answered_at),
+                func.count().filter(QuizAnswer.correct.is_(True)),
+            )
+            .where(QuizAnswer.quiz_id.in_(ids))
+            .group_by(QuizAnswer.quiz_id, QuizAnswer.participant_id)
+        )
+    ).all()
+    found = {(qid, pid): (int(a), int(c)) for qid, pid, a, c in rows}
+
+    def score(kind: str, pid: int) -> Score | None:
+        if kind not in latest:
+            return None
+        quiz, total = latest[kind]
+        answered, right = found.get((quiz.id, pid), (0, 0))
+        return Score(right, answered, total)
+
+    gains = {pid: Gain(score("pre", pid), score("post", pid)) for pid in participant_ids}
+    later = latest.get("post", latest.get("pre"))
+    assert later is not None
+    per_question = (
+        await session.execute(
+            select(
+                QuizQuestion,
+                func.count(QuizAnswer.answered_at),
+                func.count(QuizAnswer.id).filter(QuizAnswer.correct.is_(True)),
+            )
+            .outerjoin(QuizAnswer, QuizAnswer.question_id == QuizQuestion.id)
+            .where(QuizQuestion.quiz_id == later[0].id)
+            .group_by(QuizQuestion.id)
+            .order_by(QuizQuestion.position, QuizQuestion.id)
+        )
+    ).all()
+    results = [QuestionResult(q, n, int(a), int(c)) for n, (q, a, c) in enumerate(per_question, 1)]
+    pre, post = latest.get("pre"), latest.get("post")
+    return CohortQuizzes(pre[0] if pre else None, post[0] if post else None, gains, results)
+
+
+def average(values: Sequence[float]) -> float | None:
+    return sum(values) / len(values) if values else None
+
+
+async def timed_out(session: AsyncSession, now: datetime) -> list[tuple[int, int]]:
+    """Questions of open timed quizzes left unanswered past their time: recorded unanswered
+    (claimed, so that two workers do it once), returned as (quiz id, participant id) to ask
+    each the next question."""
+    rows = (
+        await session.execute(
+            select(QuizAnswer.id, QuizAnswer.quiz_id, QuizAnswer.participant_id,
+                   QuizAnswer.asked_at, Quiz.seconds)
+            .join(Quiz, Quiz.id == QuizAnswer.quiz_id)
+            .where(
+                QuizAnswer.answered_at.is_(None),
+                Quiz.seconds.is_not(None),
+                Quiz.closed_at.is_(None),
+            )
+        )
+    ).all()  # fmt: skip
+    found = []
+    for row_id, quiz_id, participant_id, asked_at, seconds in rows:
+        if seconds is None:
+            continue
+        if now > asked_at + timedelta(seconds=seconds) + GRACE and await _time_out(
+            session, row_id, now
+        ):
+            found.append((quiz_id, participant_id))
+    return found
+
+
+async def own_answers(
+    session: AsyncSession, participant_id: int
+) -> list[tuple[QuizAnswer, QuizQuestion, Quiz]]:
+    """The participant's own answers (for /dataku)."""
+    rows = await session.execute(
+        select(QuizAnswer, QuizQuestion, Quiz)
+        .join(QuizQuestion, QuizQuestion.id == QuizAnswer.question_id)
+        .join(Quiz, Quiz.id == QuizAnswer.quiz_id)
+        .where(QuizAnswer.participant_id == participant_id)
+        .order_by(Quiz.id, QuizQuestion.position)
+    )
+    return [(a, q, z) for a, q, z in rows.all()]

@@ -1,0 +1,608 @@
+"""Quizzes (`core.quizzes`). /kuis (/quiz): a participant's open quizzes, answered one question
+at a time — as the channel's own quiz poll where it has them (the answer comes back as a poll
+answer; the channel shows right or wrong and the explanation), as lettered buttons elsewhere
+(right or wrong and the explanation shown under the question) — then their score, and the
+pre→post gain once both are done. /hasilkuis (/quizresults), for facilitators: the cohort's
+quizzes, one opened to every participant, results (scores, the hardest questions), the
+pre→post gain per participant and for the cohort, a quiz closed (asked first, final)."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from sqlalchemy import update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core import buttons
+from core import quizzes as rules
+from core.channel import Action, Address, Capabilities, Outbound, Poll, PollAnswer, Rows, Sent
+from core.confirmations import Taken
+from core.contacts import reach_of
+from core.errors import InvalidInput
+from core.i18n import escape
+from core.numbers import number, percent
+from core.participants import cohort_members
+from core.staff import can_manage
+from handlers import confirm
+from handlers.common import Answer, plain, shorten, text
+from handlers.mentoring import name_of, tell_all
+from handlers.refusals import stale_button
+from handlers.staff import staff_view
+from handlers.turn import HasServices, Turn
+from storage.models import Cohort, Participant
+from storage.quizzes import Quiz
+
+log = logging.getLogger(__name__)
+
+
+def _button(label: str, action: str, arg: str) -> list[Action]:
+    return [Action(label, buttons.pack(buttons.QUIZ, action, arg))]
+
+
+def quiz_name(context: HasServices, lang: str, quiz: Quiz) -> str:
+    """ "Pre-test — Revolusi Mental" (the title alone for a plain quiz)."""
+    if quiz.kind == "quiz":
+        return quiz.title
+    return f"{plain(context, lang, f'quiz.kind_{quiz.kind}')} — {quiz.title}"
+
+
+def _score_words(context: HasServices, lang: str, score: rules.Score) -> str:
+    return plain(
+        context,
+        lang,
+        "quiz.score",
+        correct=score.correct,
+        total=score.total,
+        percent=percent(score.percent / 100, lang),
+    )
+
+
+# --- a question as the channel shows it --------------------------------------------------
+
+
+def question_message(
+    context: HasServices, lang: str, caps: Capabilities, asked: rules.Asked, now: datetime
+) -> Outbound:
+    """The question as the channel's own quiz poll, or as text with a button per option."""
+    question, quiz = asked.question, asked.quiz
+    options = rules.options_of(question)
+    seconds = quiz.seconds
+    if seconds is not None:  # shown again: what is left of its time
+        left = seconds - int((now - asked.row.asked_at).total_seconds())
+        seconds = max(rules.SECONDS_MIN, min(seconds, left))
+    if caps.native_polls:
+        return Outbound(
+            poll=Poll(
+                f"{asked.n}/{asked.total}. {question.text}",
+                options,
+                correct=question.correct,
+                explanation=question.explanation or "",
+                seconds=seconds,
+            )
+        )
+    lines = [
+        text(context, lang, "quiz.question_head", quiz=quiz_name(context, lang, quiz),
+             n=asked.n, total=asked.total),
+        escape(question.text),
+        "",
+        *(f"{rules.LETTERS[i]}. {escape(option)}" for i, option in enumerate(options)),
+    ]  # fmt: skip
+    if seconds is not None:
+        lines.append(text(context, lang, "quiz.time_limit", seconds=seconds))
+    per_row = max(1, min(5, caps.max_button_row))
+    letters = [
+        Action(rules.LETTERS[i], buttons.pack(buttons.QUIZ, "a", f"{question.id}.{i}"))
+        for i in range(len(options))
+    ]
+    rows = [letters[i : i + per_row] for i in range(0, len(letters), per_row)]
+    return Outbound("\n".join(lines), rows)
+
+
+async def _keep_poll(context: HasServices, asked: rules.Asked, result: Sent) -> None:
+    """A question sent as a poll: its id, to know the answer when it comes."""
+    if result.poll_id:
+        async with context.services.db.begin() as session:
+            await rules.record_poll(session, asked.row.id, result.poll_id)
+
+
+def _feedback(context: HasServices, lang: str, done: rules.Answered) -> str:
+    """What an answer by button shows under its question: right or wrong, the right option,
+    the explanation."""
+    options = rules.options_of(done.question)
+    right = f"{rules.LETTERS[done.question.correct]}. {options[done.question.correct]}"
+    if done.chosen is None:
+        lines = [text(context, lang, "quiz.too_late", right=right)]
+    elif done.correct:
+        lines = [text(context, lang, "quiz.right")]
+    else:
+        lines = [text(context, lang, "quiz.wrong", right=right)]
+    if done.question.explanation:
+        lines.append(text(context, lang, "quiz.explanation", explanation=done.question.explanation))
+    return "\n".join(lines)
+
+
+def _answered_view(
+    context: HasServices, lang: str, done: rules.Answered, position: tuple[int, int]
+) -> str:
+    """The question answered by button, as its message now shows it (no buttons)."""
+    options = rules.options_of(done.question)
+    n, total = position
+    lines = [
+        text(context, lang, "quiz.question_head", quiz=quiz_name(context, lang, done.quiz),
+             n=n, total=total),
+        escape(done.question.text),
+    ]  # fmt: skip
+    if done.chosen is not None:
+        lines.append(
+            text(
+                context,
+                lang,
+                "quiz.your_answer",
+                answer=f"{rules.LETTERS[done.chosen]}. {options[done.chosen]}",
+            )
+        )
+    return "\n".join(lines) + "\n\n" + _feedback(context, lang, done)
+
+
+async def _finished(
+    session: AsyncSession, context: HasServices, lang: str, quiz: Quiz, participant: Participant
+) -> str:
+    """The end of a quiz: the score, and the gain from the pre-test once both are done."""
+    score = (await rules.scores(session, quiz, [participant.id]))[participant.id]
+    lines = [
+        text(
+            context,
+            lang,
+            "quiz.finished",
+            quiz=quiz_name(context, lang, quiz),
+            score=_score_words(context, lang, score),
+        )
+    ]
+    if quiz.kind == "post":
+        summary = await rules.cohort_quizzes(session, quiz.cohort_id, [participant.id])
+        gain = summary.gains[participant.id]
+        if gain.points is not None and gain.pre is not None and gain.post is not None:
+            lines.append(_gain_line(context, lang, gain))
+    return "\n".join(lines)
+
+
+def _gain_line(context: HasServices, lang: str, gain: rules.Gain) -> str:
+    assert gain.pre is not None and gain.post is not None and gain.points is not None
+    return text(
+        context,
+        lang,
+        "quiz.gain_own",
+        pre=percent(gain.pre.percent / 100, lang),
+        post=percent(gain.post.percent / 100, lang),
+        points=signed(gain.points, lang),
+    )
+
+
+def cohort_gain(
+    context: HasServices, lang: str, summary: rules.CohortQuizzes, key: str
+) -> str | None:
+    """The cohort's average pre-test → post-test over those who finished both, and the gain
+    (`key`: the catalog's words for it); None until someone has finished both."""
+    before, after, count = summary.averages
+    if before is None or after is None:
+        return None
+    return text(
+        context,
+        lang,
+        key,
+        pre=percent(before / 100, lang),
+        post=percent(after / 100, lang),
+        points=signed(after - before, lang),
+        count=count,
+    )
+
+
+def signed(points: float, lang: str) -> str:
+    """+26, -5, 0: percentage points of a gain."""
+    value = number(round(points), lang)
+    return f"+{value}" if points > 0 else value
+
+
+async def _ask(turn: Turn, asked: rules.Asked | None, finished: str | None) -> None:
+    """Send the next question (keeping a poll's id), or the end of the quiz."""
+    if asked is None:
+        if finished:
+            await turn.reply(finished)
+        return
+    message = question_message(
+        turn, turn.lang, turn.channel.capabilities, asked, turn.services.clock()
+    )
+    sent = await turn.send_message(message)
+    await _keep_poll(turn, asked, sent)
+
+
+# --- participants ----------------------------------------------------------------------------
+
+
+async def show_quizzes(turn: Turn) -> None:
+    """/kuis: the quizzes opened to the reader's cohort, how far they have come, their score."""
+    async with turn.services.db() as session:
+        if (member := await turn.member(session)) is None:
+            return
+        participant, lang = member
+        lines, rows = [], []
+        for quiz in await rules.quizzes_of(session, participant.cohort_id, opened=True):
+            score = (await rules.scores(session, quiz, [participant.id]))[participant.id]
+            name = quiz_name(turn, lang, quiz)
+            if score.finished or quiz.closed_at is not None:
+                state = "quiz.line_closed" if not score.finished else "quiz.line_done"
+                lines.append(text(turn, lang, state, quiz=name,
+                                  score=_score_words(turn, lang, score)))  # fmt: skip
+                continue
+            lines.append(
+                text(turn, lang, "quiz.line_open", quiz=name, done=score.answered,
+                     total=score.total)
+            )  # fmt: skip
+            key = "quiz.button_continue" if score.answered else "quiz.button_start"
+            rows.append(_button(plain(turn, lang, key, quiz=shorten(name, 40)), "go", str(quiz.id)))
+    if not lines:
+        await turn.reply(text(turn, lang, "quiz.none_open"))
+        return
+    await turn.reply(text(turn, lang, "quiz.open_header") + "\n" + "\n".join(lines), rows or None)
+
+
+def _parse(data: str | None) -> tuple[str, int, int | None] | None:
+    """quz:a:<question>.<option>, or quz:go|open|close|res|gain:<id>."""
+    return buttons.id_action(data, buttons.QUIZ, ANSWER, QUIZ_ACTIONS)
+
+
+ANSWER = frozenset({"a"})
+QUIZ_ACTIONS = frozenset({"go", "open", "close", "res", "gain"})
+
+
+async def quiz_button(turn: Turn) -> None:
+    parsed = _parse(turn.data)
+    if parsed is None:
+        await stale_button(turn)
+        return
+    action, first, second = parsed
+    if action == "go":
+        await _start(turn, first)
+    elif action == "a":
+        assert second is not None
+        await _answer_press(turn, first, second)
+    else:
+        await _staff_press(turn, action, first)
+
+
+async def _start(turn: Turn, quiz_id: int) -> None:
+    async with turn.services.db.begin() as session:
+        if (member := await turn.member(session)) is None:
+            return
+        participant, lang = member
+        quiz = await session.get(Quiz, quiz_id)
+        try:
+            if quiz is None:
+                raise InvalidInput("button.stale")
+            asked = await rules.next_question(session, quiz, participant, turn.services.clock())
+        except InvalidInput as exc:
+            await turn.answer_button(plain(turn, lang, str(exc)), alert=True)
+            return
+        finished = None if asked else await _finished(session, turn, lang, quiz, participant)
+    await turn.answer_button()
+    await _ask(turn, asked, finished)
+
+
+async def _answer_press(turn: Turn, question_id: int, chosen: int) -> None:
+    async with turn.services.db.begin() as session:
+        if (member := await turn.member(session)) is None:
+            return
+        participant, lang = member
+        now = turn.services.clock()
+        try:
+            done = await rules.answer(session, participant, question_id, chosen, now)
+        except InvalidInput as exc:
+            await turn.answer_button(plain(turn, lang, str(exc)), alert=True)
+            return
+        asked, finished = await _then(session, turn, lang, done.quiz, participant, now)
+        position = await _position(session, done)
+    notice = "quiz.right_short" if done.correct else "quiz.wrong_short"
+    await turn.answer_button(plain(turn, lang, notice))
+    await turn.edit_or_reply(_answered_view(turn, lang, done, position))
+    await _ask(turn, asked, finished)
+
+
+async def _position(session: AsyncSession, done: rules.Answered) -> tuple[int, int]:
+    questions = await rules.questions_of(session, done.quiz.id)
+    n = next(i for i, q in enumerate(questions, 1) if q.id == done.question.id)
+    return n, len(questions)
+
+
+async def _then(
+    session: AsyncSession,
+    context: HasServices,
+    lang: str,
+    quiz: Quiz,
+    participant: Participant,
+    now: datetime,
+) -> tuple[rules.Asked | None, str | None]:
+    """After an answer: the next question, or the end."""
+    try:
+        asked = await rules.next_question(session, quiz, participant, now)
+    except InvalidInput:
+        return None, None
+    if asked is not None:
+        return asked, None
+    return None, await _finished(session, context, lang, quiz, participant)
+
+
+async def quiz_poll_answer(turn: Turn) -> bool:
+    """A poll answer to a quiz question: recorded, the next question asked (the channel has
+    shown right or wrong). False when the poll is not a quiz question's."""
+    inbound = turn.inbound
+    assert isinstance(inbound, PollAnswer)
+    async with turn.services.db.begin() as session:
+        row = await rules.row_of_poll(session, inbound.poll_id)
+        if row is None:
+            return False
+        reader = await turn.identify(session)
+        participant, lang = reader.participant, reader.lang
+        if participant is None or participant.id != row.participant_id:
+            log.info("a quiz poll answered by someone it was not sent to: %s", inbound.poll_id)
+            await turn.reply(text(turn, lang, "button.stale"))
+            return True
+        if not inbound.options:  # taken back (a quiz poll cannot be; nothing to do)
+            return True
+        now = turn.services.clock()
+        try:
+            done = await rules.answer(
+                session, participant, row.question_id, inbound.options[0], now
+            )
+        except InvalidInput as exc:
+            await turn.reply(text(turn, lang, str(exc)))
+            return True
+        asked, finished = await _then(session, turn, lang, done.quiz, participant, now)
+        late = text(turn, lang, "quiz.too_late_poll") if done.chosen is None else None
+    if late:
+        await turn.reply(late)
+    await _ask(turn, asked, finished)
+    return True
+
+
+# --- the time of a timed question running out ------------------------------------------------
+
+
+async def advance_timed_out(context: HasServices) -> int:
+    """Questions of timed quizzes left unanswered past their time: recorded so, and each of
+    those participants asked their next question (or shown their score). How many."""
+    services = context.services
+    now = services.clock()
+    outgoing: list[tuple[Address, Outbound, rules.Asked | None]] = []
+    async with services.db.begin() as session:
+        due = await rules.timed_out(session, now)
+        if not due:
+            return 0
+        people = {
+            p.id: p
+            for p in [await session.get(Participant, pid) for _, pid in due]
+            if p is not None
+        }
+        reach = await reach_of(session, {p.person_id for p in people.values()})
+        default = services.settings.aksi_default_language
+        for quiz_id, pid in due:
+            participant, quiz = people.get(pid), await session.get(Quiz, quiz_id)
+            where = reach.get(participant.person_id) if participant is not None else None
+            if participant is None or quiz is None or where is None or not where.reachable:
+                continue
+            lang = participant.language or default
+            asked, finished = await _then(session, context, lang, quiz, participant, now)
+            channel = services.channels.get(where.address.channel)
+            if channel is None:
+                continue
+            if asked is not None:
+                message = question_message(context, lang, channel.capabilities, asked, now)
+                outgoing.append((where.address, message, asked))
+            elif finished:
+                outgoing.append((where.address, Outbound(finished), None))
+    for address, message, asked in outgoing:
+        result = await services.send_unprompted(address, message)
+        if isinstance(result, Sent) and asked is not None:
+            await _keep_poll(context, asked, result)
+    return len(due)
+
+
+# --- facilitators ----------------------------------------------------------------------------
+
+
+async def _overview(
+    session: AsyncSession, context: HasServices, lang: str, cohort: Cohort
+) -> tuple[str, Rows]:
+    members = await cohort_members(session, cohort.id)
+    ids = [p.id for p in members]
+    lines = [text(context, lang, "quiz.staff_header", code=cohort.code)]
+    rows: list[list[Action]] = []
+    quizzes = await rules.quizzes_of(session, cohort.id)
+    for quiz in quizzes:
+        name = quiz_name(context, lang, quiz)
+        short = shorten(name, 28)
+        total = len(await rules.questions_of(session, quiz.id))
+        if quiz.opened_at is None:
+            lines.append(text(context, lang, "quiz.staff_line_new", quiz=name, questions=total))
+            rows.append(_button(plain(context, lang, "quiz.button_open", quiz=short), "open",
+                                str(quiz.id)))  # fmt: skip
+            continue
+        found = await rules.scores(session, quiz, ids)
+        done = [s for s in found.values() if s.finished]
+        mean = rules.average([s.percent for s in done])
+        state = "closed" if quiz.closed_at is not None else "open"
+        lines.append(
+            text(
+                context,
+                lang,
+                f"quiz.staff_line_{state}",
+                quiz=name,
+                questions=total,
+                finished=len(done),
+                members=len(members),
+                average=percent(mean / 100, lang) if mean is not None else "—",
+            )
+        )
+        rows.append(_button(plain(context, lang, "quiz.button_results", quiz=short), "res",
+                            str(quiz.id)))  # fmt: skip
+        if quiz.closed_at is None:
+            rows.append(_button(plain(context, lang, "quiz.button_close", quiz=short), "close",
+                                str(quiz.id)))  # fmt: skip
+    if not quizzes:
+        lines.append(text(context, lang, "quiz.no_quizzes"))
+    pre, post = await rules.pre_and_post(session, cohort.id)
+    if pre is not None and post is not None:
+        rows.append(_button(plain(context, lang, "quiz.button_gain"), "gain", str(cohort.id)))
+    return "\n".join(lines), rows
+
+
+show_results = staff_view(
+    "hasilkuis",
+    _overview,
+    "/hasilkuis: the cohort's quizzes (finished k/n, average), open one, results, close.",
+)
+
+
+async def _staff_press(turn: Turn, action: str, number_: int) -> None:
+    services = turn.services
+    answer: Answer = []
+    messages: list[tuple[int, Outbound]] = []
+    async with services.db.begin() as session:
+        lang = (await turn.identify(session)).lang
+        if action == "gain":
+            cohort = await session.get(Cohort, number_)
+            if cohort is None or not await can_manage(
+                session, turn.person_id, cohort.id, turn.is_admin
+            ):
+                await turn.answer_button(plain(turn, lang, "staff.only"), alert=True)
+                return
+            answer.append((await _gain_view(session, turn, lang, cohort), None))
+        else:
+            quiz = await rules.managed_quiz(session, turn.person_id, turn.is_admin, number_)
+            if quiz is None:
+                await turn.answer_button(plain(turn, lang, "staff.only"), alert=True)
+                return
+            if action == "res":
+                answer.append((await _results(session, turn, lang, quiz), None))
+            elif action == "open":
+                answer.append(await _open(session, turn, lang, quiz, messages))
+            elif quiz.closed_at is not None:
+                answer.append((text(turn, lang, "quiz.closed"), None))
+            else:  # closing is final: asked first
+                keyboard = await confirm.ask(
+                    session, turn, turn.person_id, lang, "close_quiz", {"id": quiz.id},
+                    confirm.yes_no(turn, lang, "quiz.confirm_close"),
+                )  # fmt: skip
+                body = text(turn, lang, "quiz.close_ask", quiz=quiz_name(turn, lang, quiz))
+                answer.append((body + "\n\n" + confirm.valid_for(turn, lang), keyboard))
+        if messages:
+            await tell_all(session, turn, messages, "a quiz opened")
+    await turn.answer_button()
+    for body, rows in answer:
+        await turn.reply(body, rows)
+
+
+async def _open(
+    session: AsyncSession,
+    turn: Turn,
+    lang: str,
+    quiz: Quiz,
+    messages: list[tuple[int, Outbound]],
+) -> tuple[str, Rows | None]:
+    """Open the quiz (once: a second press, or two facilitators at once, opens it once) and
+    invite every participant of its cohort."""
+    now = turn.services.clock()
+    done = await session.execute(
+        update(Quiz).where(Quiz.id == quiz.id, Quiz.opened_at.is_(None)).values(opened_at=now)
+    )
+    if not getattr(done, "rowcount", 0):
+        return text(turn, lang, "quiz.already_open", quiz=quiz_name(turn, lang, quiz)), None
+    total = len(await rules.questions_of(session, quiz.id))
+    default = turn.services.settings.aksi_default_language
+    for p in await cohort_members(session, quiz.cohort_id):
+        theirs = p.language or default
+        name = quiz_name(turn, theirs, quiz)
+        body = text(turn, theirs, "quiz.invite", quiz=name, questions=total)
+        if quiz.seconds is not None:
+            body += "\n" + text(turn, theirs, "quiz.invite_timed", seconds=quiz.seconds)
+        label = plain(turn, theirs, "quiz.button_start", quiz=shorten(name, 40))
+        messages.append((p.person_id, Outbound(body, [_button(label, "go", str(quiz.id))])))
+    return text(turn, lang, "quiz.opened", quiz=quiz_name(turn, lang, quiz),
+                count=len(messages)), None  # fmt: skip
+
+
+async def _results(session: AsyncSession, context: HasServices, lang: str, quiz: Quiz) -> str:
+    """Scores per participant, the average, the hardest questions."""
+    members = await cohort_members(session, quiz.cohort_id)
+    found = await rules.scores(session, quiz, [p.id for p in members])
+    done = [s.percent for s in found.values() if s.finished]
+    mean = rules.average(done)
+    lines = [
+        text(
+            context,
+            lang,
+            "quiz.results_header",
+            quiz=quiz_name(context, lang, quiz),
+            finished=len(done),
+            members=len(members),
+            average=percent(mean / 100, lang) if mean is not None else "—",
+        )
+    ]
+    hard = rules.hardest(await rules.question_results(session, quiz))
+    if hard:
+        lines.append(text(context, lang, "quiz.hardest_header"))
+        for r in hard:
+            lines.append(
+                text(
+                    context,
+                    lang,
+                    "quiz.hardest_line",
+                    n=r.n,
+                    question=shorten(r.question.text, 60),
+                    percent=percent(r.percent / 100, lang),
+                    correct=r.correct,
+                    answered=r.answered,
+                )
+            )
+    lines.append(text(context, lang, "quiz.scores_header"))
+    for p in members:
+        score = found[p.id]
+        if not score.answered:
+            state = plain(context, lang, "quiz.not_started")
+        else:
+            state = _score_words(context, lang, score)
+            if not score.finished:
+                state += " " + plain(context, lang, "quiz.unfinished", done=score.answered)
+        lines.append(f"• {escape(name_of(p))}: {escape(state)}")
+    return "\n".join(lines)
+
+
+async def _gain_view(session: AsyncSession, context: HasServices, lang: str, cohort: Cohort) -> str:
+    members = await cohort_members(session, cohort.id)
+    summary = await rules.cohort_quizzes(session, cohort.id, [p.id for p in members])
+    pre, post, found = summary.pre, summary.post, summary.gains
+    if pre is None or post is None:  # a stale button: a test was never opened
+        return text(context, lang, "quiz.gain_none")
+    lines = [
+        text(context, lang, "quiz.gain_header", pre=pre.title, post=post.title),
+        cohort_gain(context, lang, summary, "quiz.gain_cohort")
+        or text(context, lang, "quiz.gain_none"),
+    ]
+    for p in members:
+        gain = found[p.id]
+        pre_s = percent(gain.pre.percent / 100, lang) if gain.pre and gain.pre.finished else "—"
+        post_s = percent(gain.post.percent / 100, lang) if gain.post and gain.post.finished else "—"
+        points = f" ({signed(gain.points, lang)})" if gain.points is not None else ""
+        lines.append(f"• {escape(name_of(p))}: {pre_s} → {post_s}{points}")
+    return "\n".join(lines)
+
+
+@confirm.action("close_quiz", again="quiz.again")
+async def close_confirmed(
+    session: AsyncSession, turn: Turn, taken: Taken, choice: str
+) -> confirm.Done:
+    """The answer to "close this quiz?": closed for good and its results shown, or kept
+    open."""
+    return await confirm.close_for_good(
+        session, turn, taken, choice, rules.managed_quiz, "quiz.kept_open", _results
+    )
