@@ -39,7 +39,6 @@ from bot.cli_imports import (
     schedule_import,
 )
 from bot.cli_mentor import mentor
-from bot.cli_quiz import quiz
 from bot.cli_report import report, report_export
 from bot.cli_roster import participants, participants_import, participants_links
 from bot.cli_staff import (
@@ -49,6 +48,7 @@ from bot.cli_staff import (
     facilitator_list,
     facilitator_remove,
 )
+from bot.cli_training import evaluation, quiz
 from bot.logs import setup_logging
 from bot.settings import Settings
 from storage import backup as backups
@@ -297,3 +297,4 @@ main.add_command(facilitator)
 main.add_command(report)
 main.add_command(mentor)
 main.add_command(quiz)
+main.add_command(evaluation)

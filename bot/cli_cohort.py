@@ -186,6 +186,29 @@ def cohort_attendance(ctx: click.Context, code: str, before: int | None, after: 
     click.echo(run_db(ctx, _set))
 
 
+@cohort.command("evaluation")
+@click.option("--code", required=True, help="The cohort's code.")
+@click.option(
+    "--auto",
+    type=click.Choice(["on", "off"]),
+    default=None,
+    help="on: each session's trainer evaluation opens (and is sent) when the session ends.",
+)
+@click.pass_context
+def cohort_evaluation(ctx: click.Context, code: str, auto: str | None) -> None:
+    """Show or change whether the trainer evaluations open by themselves after each session."""
+
+    async def _set(session: AsyncSession) -> str:
+        c = await get_cohort(session, code)
+        if auto is not None:
+            c.evaluation_auto = auto == "on"
+        if c.evaluation_auto:
+            return f"{c.code}: each session's trainer evaluation opens when the session ends"
+        return f"{c.code}: evaluations open only from /hasilevaluasi"
+
+    click.echo(run_db(ctx, _set))
+
+
 @cohort.command("list")
 @click.pass_context
 def cohort_list(ctx: click.Context) -> None:

@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.settings import Settings, SettingsError, load_settings
 from core.errors import AksiError
+from core.imports import ImportRefused
 from storage.db import create_engine, sessionmaker, upgrade
 
 T = TypeVar("T")
@@ -116,3 +117,9 @@ def write_atomically(path: Path, data: bytes) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def refused(file: Path, exc: ImportRefused) -> AksiError:
+    """An import refused: its file named, each problem on a line of its own."""
+    problems = "\n".join(f"  {p}" for p in exc.problems)
+    return AksiError(f"{file.name} refused, nothing was written:\n{problems}")

@@ -17,7 +17,7 @@ from typing import Any
 import click
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.cli_common import COHORT_OPTION, FILE_ARGUMENT, dry_run_db, fail, run_db
+from bot.cli_common import COHORT_OPTION, FILE_ARGUMENT, dry_run_db, fail, refused, run_db
 from core.cohorts import get_cohort
 from core.errors import AksiError
 from core.imports import (
@@ -56,8 +56,7 @@ def _import(
         try:
             summary = await apply(session, c, data, replace, include_past)
         except ImportRefused as exc:
-            problems = "\n".join(f"  {p}" for p in exc.problems)
-            raise AksiError(f"{file.name} refused, nothing was written:\n{problems}") from None
+            raise refused(file, exc) from None
         return c.code, c.timezone, summary
 
     if replace:

@@ -97,7 +97,7 @@ def report_export(
         c = await get_cohort(session, code)
         data = await export(session, c, datetime.now(UTC))
         if chosen == "xlsx":
-            blob = xlsx_bytes(data, label)
+            blob = xlsx_bytes(data, label, language)
         else:
             blob = csv_bytes(data, label, separator=separator or separator_for(language))
         return c.code, len(data.rows), blob

@@ -18,6 +18,7 @@ from typing import Any
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from core.services import HasServices, Services
+from handlers.evaluations import evaluation_tick
 from handlers.follow_up import compose as compose_follow_up
 from handlers.quizzes import advance_timed_out
 from handlers.reminders import MESSAGES
@@ -34,7 +35,9 @@ Job = Callable[[HasServices], Coroutine[Any, Any, None]]
 async def digest_job(context: HasServices) -> None:
     """The facilitators' daily digest (`scheduler.digest_job`), the mentors' weekly one
     (`scheduler.mentor_digest`), the follow-up after the course (`scheduler.follow_up`) and
-    the next question for whoever let a timed quiz question run out (`handlers.quizzes`), at
+    the next question for whoever let a timed quiz question run out (`handlers.quizzes`), the
+    trainer evaluations opened after their sessions and their one reminder
+    (`handlers.evaluations`), at
     the services' clock: one failing does not keep the others from running."""
     try:
         await run_digest_tick(context.services, context.services.clock())
@@ -45,7 +48,10 @@ async def digest_job(context: HasServices) -> None:
             try:
                 await run_follow_up_tick(context, context.services.clock(), compose_follow_up)
             finally:
-                await advance_timed_out(context)
+                try:
+                    await advance_timed_out(context)
+                finally:
+                    await evaluation_tick(context)
 
 
 def counted(name: str, job: Job) -> Job:

@@ -9,17 +9,26 @@ anyone answered."""
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.csv_reader import _Reader
 from core.errors import InvalidInput
+from core.import_problems import problem
+from core.imports import ImportRefused
 from core.staff import can_manage
-from storage.evaluations import EvaluationAnswer, EvaluationForm, EvaluationItem
+from storage.evaluations import (
+    EvaluationAnswer,
+    EvaluationForm,
+    EvaluationItem,
+    EvaluationTemplate,
+)
 from storage.models import Cohort, Participant, Session
 
 MIN_ANSWERS = 5  # fewer answers to an item: its result is not shown (anonymity)
@@ -61,8 +70,14 @@ async def open_form(
     by: int | None,
     now: datetime,
     held: Session | None = None,
+    imported: EvaluationTemplate | None = None,
 ) -> EvaluationForm:
-    """A new form from the `kind` template, for the trainer of `held` or the organisation."""
+    """A new form from the `kind` template, for the trainer of `held` or the organisation; or,
+    `kind` "custom", from a template `imported` for this cohort."""
+    if kind == "custom":
+        if imported is None or imported.cohort_id != cohort.id or held is not None:
+            raise InvalidInput("button.stale")
+        return await _open_imported(session, cohort, imported, by, now)
     if kind not in TEMPLATES or (kind == "trainer") != (held is not None):
         raise InvalidInput("button.stale")
     if held is not None and (held.cohort_id != cohort.id or held.starts_at > now):
@@ -101,6 +116,120 @@ async def open_form(
         )
     await session.flush()
     return form
+
+
+async def _open_imported(
+    session: AsyncSession,
+    cohort: Cohort,
+    imported: EvaluationTemplate,
+    by: int | None,
+    now: datetime,
+) -> EvaluationForm:
+    same = await session.scalar(
+        select(EvaluationForm.id).where(
+            EvaluationForm.cohort_id == cohort.id,
+            EvaluationForm.kind == "custom",
+            EvaluationForm.title == imported.title,
+        )
+    )
+    if same is not None:
+        raise InvalidInput("evaluation.already_open")
+    form = EvaluationForm(
+        cohort_id=cohort.id, kind="custom", title=imported.title, opened_at=now, opened_by=by
+    )
+    session.add(form)
+    await session.flush()
+    for position, item in enumerate(template_items(imported)):
+        session.add(
+            EvaluationItem(
+                form_id=form.id, position=position, text_id=item["id"], text_en=item["en"],
+                scale=item["scale"],
+            )
+        )  # fmt: skip
+    await session.flush()
+    return form
+
+
+# --- forms imported from a CSV file (`aksi evaluation import`) --------------------------------
+
+TEMPLATE_COLUMNS = ("item", "item_en", "scale")
+TEMPLATE_ALIASES = {"butir": "item", "butir_en": "item_en", "skala": "scale"}
+SCALE_NAMES = {
+    "5": "5", "1-5": "5", "4": "4", "1-4": "4", "yesno": "yesno", "ya/tidak": "yesno",
+    "ya-tidak": "yesno", "yes/no": "yesno", "text": "text", "teks": "text",
+}  # fmt: skip
+ITEM_MAX = 300
+MAX_ITEMS = 30
+TITLE_MAX = 100
+
+
+def parse_template(data: bytes) -> list[dict[str, str]]:
+    """The items of an evaluation file (header `item,item_en,scale`, or `butir,skala`): each
+    item's words (its English may be left out: the Indonesian is used) and scale (5, 4, yesno,
+    text); `ImportRefused` naming every line that is wrong."""
+    reader: _Reader[dict[str, str]] = _Reader((*TEMPLATE_COLUMNS, *TEMPLATE_ALIASES), ())
+    items: list[dict[str, str]] = []
+    checked = False
+    for line, raw in reader.rows(data):
+        row = {TEMPLATE_ALIASES.get(k, k): v for k, v in raw.items()}
+        if not checked:
+            checked = True
+            missing = [c for c in ("item", "scale") if c not in row]
+            if missing:
+                reader.problems.append(problem(1, "missing_column", columns=", ".join(missing)))
+                break
+        words = reader.need(line, row, "item", ITEM_MAX)
+        english = reader.optional(line, row, "item_en", ITEM_MAX)
+        scale = SCALE_NAMES.get(row.get("scale", "").strip().lower())
+        if scale is None:
+            reader.problems.append(problem(line, "bad_scale", value=row.get("scale", "")))
+        if words is not None and scale is not None:
+            items.append({"id": words, "en": english or words, "scale": scale})
+    if len(items) > MAX_ITEMS:
+        reader.problems.append(problem(0, "too_many_rows", limit=MAX_ITEMS))
+    if reader.problems:
+        raise ImportRefused(reader.problems)
+    return items
+
+
+async def import_template(
+    session: AsyncSession, cohort_id: int, title: str, data: bytes, now: datetime
+) -> EvaluationTemplate:
+    """A form for the cohort from a CSV file, to open from /hasilevaluasi: all or nothing; a
+    title already used is refused."""
+    title = " ".join(title.split())
+    if not title or len(title) > TITLE_MAX:
+        raise ImportRefused([problem(0, "bad_quiz_title", limit=TITLE_MAX)])
+    items = parse_template(data)
+    taken = await session.scalar(
+        select(EvaluationTemplate.id).where(
+            EvaluationTemplate.cohort_id == cohort_id, EvaluationTemplate.title == title
+        )
+    )
+    if taken is not None:
+        raise ImportRefused([problem(0, "title_taken", title=title)])
+    template = EvaluationTemplate(
+        cohort_id=cohort_id, title=title, items=json.dumps(items, ensure_ascii=False),
+        created_at=now,
+    )  # fmt: skip
+    session.add(template)
+    await session.flush()
+    return template
+
+
+def template_items(imported: EvaluationTemplate) -> list[dict[str, str]]:
+    found: list[dict[str, str]] = json.loads(imported.items)
+    return found
+
+
+async def templates_of(session: AsyncSession, cohort_id: int) -> list[EvaluationTemplate]:
+    return list(
+        await session.scalars(
+            select(EvaluationTemplate)
+            .where(EvaluationTemplate.cohort_id == cohort_id)
+            .order_by(EvaluationTemplate.id)
+        )
+    )
 
 
 async def items_of(session: AsyncSession, form_id: int) -> list[EvaluationItem]:
@@ -149,11 +278,23 @@ async def next_item(
 ) -> tuple[EvaluationItem, int, int] | None:
     """The first item the participant has not answered, with its number and the count; None
     when they have finished."""
-    items = await items_of(session, form.id)
-    done = await answered_items(session, form.id, participant_id)
-    for n, item in enumerate(items, 1):
-        if item.id not in done:
-            return item, n, len(items)
+    rows = (
+        await session.execute(  # one query: it runs on every answer
+            select(EvaluationItem, EvaluationAnswer.id)
+            .outerjoin(
+                EvaluationAnswer,
+                and_(
+                    EvaluationAnswer.item_id == EvaluationItem.id,
+                    EvaluationAnswer.participant_id == participant_id,
+                ),
+            )
+            .where(EvaluationItem.form_id == form.id)
+            .order_by(EvaluationItem.position, EvaluationItem.id)
+        )
+    ).all()
+    for n, (item, answered) in enumerate(rows, 1):
+        if answered is None:
+            return item, n, len(rows)
     return None
 
 
@@ -176,15 +317,22 @@ async def answer(
     anything else, nothing written: `button.stale` (another cohort's form, a made-up item, a
     value off the scale), `evaluation.closed`, `evaluation.text_long`."""
     found = (
-        await session.execute(
-            select(EvaluationItem, EvaluationForm)
+        await session.execute(  # the item, its form and any earlier answer, in one query
+            select(EvaluationItem, EvaluationForm, EvaluationAnswer)
             .join(EvaluationForm, EvaluationForm.id == EvaluationItem.form_id)
+            .outerjoin(
+                EvaluationAnswer,
+                and_(
+                    EvaluationAnswer.item_id == EvaluationItem.id,
+                    EvaluationAnswer.participant_id == participant.id,
+                ),
+            )
             .where(EvaluationItem.id == item_id)
         )
     ).first()
     if found is None:
         raise InvalidInput("button.stale")
-    item, form = found
+    item, form, row = found
     if form.cohort_id != participant.cohort_id:
         raise InvalidInput("button.stale")
     if form.closed_at is not None:
@@ -198,12 +346,6 @@ async def answer(
                 raise InvalidInput("evaluation.text_long")
     elif text is not None or value is None or value not in SCALES[item.scale]:
         raise InvalidInput("button.stale")
-    row = await session.scalar(
-        select(EvaluationAnswer).where(
-            EvaluationAnswer.item_id == item.id,
-            EvaluationAnswer.participant_id == participant.id,
-        )
-    )
     if row is None:
         row = EvaluationAnswer(form_id=form.id, item_id=item.id, participant_id=participant.id)
         session.add(row)
@@ -236,17 +378,58 @@ async def results(session: AsyncSession, form: EvaluationForm) -> list[ItemResul
             )
         )
     ).all()
-    found = []
-    for item in items:
-        values = [v for i, v, _ in rows if i == item.id and v is not None]
-        texts = sorted(t for i, _, t in rows if i == item.id and t)
-        count = len(texts) if item.scale == "text" else len(values)
-        if count < MIN_ANSWERS:
-            found.append(ItemResult(item, count, None, {}, []))
-            continue
-        average = sum(values) / len(values) if values else None
-        found.append(ItemResult(item, count, average, dict(Counter(values)), texts))
-    return found
+    return [
+        _item_result(
+            item,
+            [v for i, v, _ in rows if i == item.id and v is not None],
+            sorted(t for i, _, t in rows if i == item.id and t),
+        )
+        for item in items
+    ]
+
+
+@dataclass(frozen=True)
+class FormResult:
+    form: EvaluationForm
+    items: list[ItemResult]
+
+
+async def closed_results(session: AsyncSession, cohort_id: int) -> list[FormResult]:
+    """Every closed form of the cohort with its results per item (as `results`: nothing under
+    MIN_ANSWERS, never who answered what), in two queries (the export counts them)."""
+    rows = (
+        await session.execute(
+            select(EvaluationItem, EvaluationForm)
+            .join(EvaluationForm, EvaluationForm.id == EvaluationItem.form_id)
+            .where(EvaluationForm.cohort_id == cohort_id, EvaluationForm.closed_at.is_not(None))
+            .order_by(EvaluationForm.closed_at, EvaluationForm.id, EvaluationItem.position)
+        )
+    ).all()
+    if not rows:
+        return []
+    given = (
+        await session.execute(
+            select(EvaluationAnswer.item_id, EvaluationAnswer.value, EvaluationAnswer.text).where(
+                EvaluationAnswer.form_id.in_({form.id for _, form in rows})
+            )
+        )
+    ).all()
+    found: dict[int, FormResult] = {}
+    for item, form in rows:
+        values = [v for i, v, _ in given if i == item.id and v is not None]
+        texts = sorted(t for i, _, t in given if i == item.id and t)
+        found.setdefault(form.id, FormResult(form, [])).items.append(
+            _item_result(item, values, texts)
+        )
+    return list(found.values())
+
+
+def _item_result(item: EvaluationItem, values: list[int], texts: list[str]) -> ItemResult:
+    count = len(texts) if item.scale == "text" else len(values)
+    if count < MIN_ANSWERS:
+        return ItemResult(item, count, None, {}, [])
+    average = sum(values) / len(values) if values else None
+    return ItemResult(item, count, average, dict(Counter(values)), texts)
 
 
 async def progress(

@@ -55,6 +55,8 @@ PROBLEM_ENGLISH: dict[str, str | tuple[str, str]] = {
     "bad_quiz_kind": "kind {value!r} is not one of {kinds}",
     "bad_quiz_title": "the title must be 1 to {limit} characters",
     "bad_seconds": "the time per question must be {low} to {high} seconds",
+    "bad_scale": "scale {value!r} is not 5, 4, yesno or text",
+    "title_taken": "the cohort already has an evaluation titled {title!r}",
 }
 
 

@@ -38,7 +38,7 @@ def parse(words: str, scale_words: Sequence[str]) -> Asking:
     `pulse.too_long`, `pulse.too_many`, `pulse.same_options`."""
     words = " ".join(words.split())
     first, _, rest = words.partition(" ")
-    if first.lower() in scale_words:
+    if first.lower() in scale_words and "|" not in words:  # "/tanya Skala prioritas? | A | B"
         question = rest.strip()
         if not question:
             raise InvalidInput("pulse.usage")
@@ -171,18 +171,28 @@ async def managed_pulse(
     return pulse
 
 
-async def claim_view(session: AsyncSession, pulse_id: int, now: datetime) -> bool:
-    """Whether this caller edits the live view now (at most once each `VIEW_EVERY`)."""
+async def claim_view(
+    session: AsyncSession, pulse_id: int, now: datetime, force: bool = False
+) -> bool:
+    """Whether this caller edits the live view now (at most once each `VIEW_EVERY`, unless
+    `force`)."""
+    due = or_(Pulse.view_at.is_(None), Pulse.view_at <= now - VIEW_EVERY)
     done = await session.execute(
         update(Pulse)
-        .where(
-            Pulse.id == pulse_id,
-            Pulse.view_message.is_not(None),
-            or_(Pulse.view_at.is_(None), Pulse.view_at <= now - VIEW_EVERY),
-        )
+        .where(Pulse.id == pulse_id, Pulse.view_message.is_not(None), *([] if force else [due]))
         .values(view_at=now)
     )
     return bool(getattr(done, "rowcount", 0))
+
+
+async def awaited(session: AsyncSession, pulse_id: int) -> int:
+    """How many of those asked have not answered."""
+    found = await session.scalar(
+        select(func.count())
+        .select_from(PulseAnswer)
+        .where(PulseAnswer.pulse_id == pulse_id, PulseAnswer.option.is_(None))
+    )
+    return int(found or 0)
 
 
 async def sent_rows(session: AsyncSession, pulse_id: int) -> list[PulseAnswer]:

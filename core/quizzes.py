@@ -66,6 +66,11 @@ def _correct_index(value: str, count: int) -> int | None:
     return index if index < count else None
 
 
+def _one_line(value: str) -> str:
+    """A cell's text on one line (Telegram takes few line breaks in a poll)."""
+    return " ".join(value.split())
+
+
 def parse_quiz(data: bytes) -> list[QuestionRow]:
     """The questions of a quiz file (header `question,a,b,c,d,correct,explanation`, up to ten
     options a–j, the correct one as a letter or number); `ImportRefused` naming every line
@@ -74,7 +79,7 @@ def parse_quiz(data: bytes) -> list[QuestionRow]:
     rows: list[QuestionRow] = []
     header_checked = False
     for line, raw in reader.rows(data):
-        row = {ALIASES.get(k, k): v for k, v in raw.items()}
+        row = {ALIASES.get(k, k): _one_line(v) for k, v in raw.items()}
         if not header_checked:
             header_checked = True
             missing = [c for c in ("question", "a", "b", "correct") if c not in row]
@@ -255,9 +260,48 @@ async def next_question(
     return None
 
 
-async def record_poll(session: AsyncSession, row_id: int, poll_id: str) -> None:
-    """The channel's id of the poll a question was sent as (its answer names it)."""
-    await session.execute(update(QuizAnswer).where(QuizAnswer.id == row_id).values(poll_id=poll_id))
+def reveals(quiz: Quiz) -> bool:
+    """Whether answering shows the right answer and the explanation: not in a pre-test (the
+    post-test would measure what the pre-test told)."""
+    return quiz.kind != "pre"
+
+
+async def record_sent(
+    session: AsyncSession, row_id: int, poll_id: str, at: datetime | None
+) -> None:
+    """A question delivered: the channel's id of the poll it was sent as (its answer names
+    it), and `at`, when its time starts (None: shown again, its time runs on)."""
+    values: dict[str, object] = {}
+    if poll_id:
+        values["poll_id"] = poll_id
+    if at is not None:
+        values["asked_at"] = at
+    if values:
+        await session.execute(
+            update(QuizAnswer)
+            .where(QuizAnswer.id == row_id, QuizAnswer.answered_at.is_(None))
+            .values(**values)
+        )
+
+
+async def timeouts_in_a_row(session: AsyncSession, quiz_id: int, participant_id: int) -> int:
+    """How many of the participant's last answered questions ran out of time, in a row."""
+    rows = await session.execute(
+        select(QuizAnswer.chosen)
+        .join(QuizQuestion, QuizQuestion.id == QuizAnswer.question_id)
+        .where(
+            QuizAnswer.quiz_id == quiz_id,
+            QuizAnswer.participant_id == participant_id,
+            QuizAnswer.answered_at.is_not(None),
+        )
+        .order_by(QuizQuestion.position.desc())
+    )
+    count = 0
+    for (chosen,) in rows:
+        if chosen is not None:
+            break
+        count += 1
+    return count
 
 
 @dataclass(frozen=True)

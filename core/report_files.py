@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Protocol
 
 from core.checkins import SKIP_REASONS
+from core.evaluations import MIN_ANSWERS
 from core.reports import CohortReport, Export, ExportRow, PersonReport
 from core.spreadsheet import csv_file, nip_cell, number_cell, text_cell
 
@@ -190,7 +191,32 @@ def quiz_rows(report: CohortReport) -> list[list[object]]:
     ]
 
 
-def xlsx_bytes(export: Export, label: Label) -> bytes:
+EVALUATION_COLUMNS = ("form", "item", "answers", "average", "distribution", "texts")
+
+
+def evaluation_rows(export: Export, label: Label, lang: str) -> list[list[object]]:
+    """Each closed evaluation's results per item: never who answered what, and an item with
+    too few answers only as such (`core.evaluations.MIN_ANSWERS`)."""
+    rows: list[list[object]] = []
+    for found in export.evaluations:
+        form = found.form
+        title = label(f"evaluation.title_{form.kind}") if form.kind != "custom" else form.title
+        name = f"{title} — {form.subject}" if form.subject else title
+        for r in found.items:
+            words = r.item.text_en if lang == "en" else r.item.text_id
+            if not r.shown:
+                spread = label("report.too_few_answers", min=MIN_ANSWERS)
+                rows.append([name, words, r.answers, None, spread, ""])
+                continue
+            spread = " · ".join(
+                f"{v}: {n}" for v, n in sorted(r.distribution.items(), reverse=True)
+            )
+            average = _number(round(r.average, 2)) if r.average is not None else None
+            rows.append([name, words, r.answers, average, spread, " | ".join(r.texts)])
+    return rows
+
+
+def xlsx_bytes(export: Export, label: Label, lang: str = "id") -> bytes:
     """A workbook: the rows (real dates and numbers, bold frozen header, auto-filter) and a
     summary sheet per participant. CPU-bound: call it from a worker thread in async code."""
     from openpyxl import Workbook
@@ -241,6 +267,11 @@ def xlsx_bytes(export: Export, label: Label) -> bytes:
             dates=(),
             percents=(len(QUIZ_COLUMNS),),
         )
+    evaluated = evaluation_rows(export, label, lang)
+    if evaluated:
+        sheet = book.create_sheet(label("report.sheet_evaluation")[:31])
+        header = [label(f"report.col_eval_{c}") for c in EVALUATION_COLUMNS]
+        _fill(sheet, header, evaluated, dates=(), percents=())
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()

@@ -7,11 +7,12 @@ queries and the arithmetic so that the readers depend only on the shape of a rep
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
 
 from core.attendance import Tally as AttendanceTally
+from core.evaluations import FormResult
 from core.milestones import Tally as Milestones
 from core.quizzes import CohortQuizzes, Gain
 from storage.models import Cohort, RosterEntry
@@ -142,3 +143,4 @@ class ExportRow:
 class Export:
     report: CohortReport
     rows: list[ExportRow]
+    evaluations: list[FormResult] = field(default_factory=list)  # closed forms only

@@ -46,6 +46,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.approvals import plan_status
 from core.checkins import spec_of
+from core.evaluations import closed_results
 from core.follow_up import counted_until
 from core.habits import local_today
 from core.report_loading import _load, _Loaded, _Member
@@ -206,4 +207,4 @@ async def export_rows(session: AsyncSession, cohort: Cohort, now: datetime) -> l
 async def export(session: AsyncSession, cohort: Cohort, now: datetime) -> Export:
     """The export rows and the report for the summary, from one read of the cohort."""
     loaded = await _load(session, cohort, now, since=None, notes=True)
-    return Export(_report(loaded), _rows(loaded))
+    return Export(_report(loaded), _rows(loaded), await closed_results(session, cohort.id))

@@ -214,7 +214,7 @@ async def poll_answer(turn: Turn) -> None:
     (an old poll, a made-up id) is answered as a stale button is."""
     if await quizzes.quiz_poll_answer(turn) or await pulses.pulse_poll_answer(turn):
         return
-    await turn.reply(turn.text("button.stale"))
+    await turn.reply(turn.text("poll.stale"))
 
 
 BEFORE_EVERYTHING: Feature = before_everything

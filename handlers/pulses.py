@@ -14,6 +14,7 @@ from core import pulses as rules
 from core.channel import (
     Action,
     Address,
+    Capabilities,
     MessageRef,
     Outbound,
     Poll,
@@ -44,16 +45,24 @@ def _action(label: str, action: str, arg: str) -> Action:
     return Action(label, buttons.pack(buttons.PULSE, action, arg))
 
 
-def question_message(context: HasServices, lang: str, native: bool, pulse: Pulse) -> Outbound:
+def question_message(context: HasServices, lang: str, caps: Capabilities, pulse: Pulse) -> Outbound:
+    """The question as the channel's own poll (a scale's ends in words), or as text with a
+    button per option."""
     options = rules.options_of(pulse)
-    if native:
+    if caps.native_polls:
+        if pulse.scale:
+            ends = {0: "pulse.scale_low", len(options) - 1: "pulse.scale_high"}
+            options = tuple(
+                plain(context, lang, ends[i]) if i in ends else o for i, o in enumerate(options)
+            )
         return Outbound(poll=Poll(pulse.question, options))
     body = text(context, lang, "pulse.question", question=pulse.question)
     if pulse.scale:
         body += "\n" + text(context, lang, "pulse.scale_hint")
     actions = [_action(o, "a", f"{pulse.id}.{i}") for i, o in enumerate(options)]
-    if pulse.scale:
-        return Outbound(body, [actions])
+    if pulse.scale:  # side by side, as many as the channel puts in a row
+        per_row = max(1, caps.max_button_row)
+        return Outbound(body, [actions[i : i + per_row] for i in range(0, len(actions), per_row)])
     return Outbound(body, [[a] for a in actions])
 
 
@@ -112,31 +121,37 @@ async def ask_cohort(turn: Turn, staff: StaffReader, cohort: Cohort, args: list[
             channel = services.channels.get(where.address.channel) if where else None
             if where is None or not where.reachable or channel is None:
                 continue
-            native = channel.capabilities.native_polls
             outgoing.append(
                 (row.id, where.address,
-                 question_message(turn, p.language or default, native, pulse))
+                 question_message(turn, p.language or default, channel.capabilities, pulse))
             )  # fmt: skip
         body, buttons_ = view(turn, lang, pulse, await rules.tally(session, pulse))
     shown = await turn.send_message(Outbound(body, buttons_))
-    results = await asyncio.gather(*(services.send_unprompted(a, m) for _, a, m in outgoing))
-    async with services.db.begin() as session:
-        if shown.ref is not None:
+    if shown.ref is not None:  # the live view first: answers may come as soon as one is sent
+        async with services.db.begin() as session:
             found = await session.get(Pulse, pulse.id)
             assert found is not None
             found.view_channel = shown.ref.address.channel
             found.view_chat = shown.ref.address.external_id
             found.view_message = shown.ref.message_id
             found.view_lang = lang
-        for (row_id, address, _), result in zip(outgoing, results, strict=True):
-            if isinstance(result, Sent) and result.ref is not None:
-                await rules.record_sent(
-                    session, row_id, address.channel, address.external_id,
-                    result.ref.message_id, result.poll_id,
-                )  # fmt: skip
-    missed = sum(1 for r in results if not isinstance(r, Sent))
-    if missed:
-        log.info("pulse %d: %d of %d not sent", pulse.id, missed, len(outgoing))
+
+    async def send(row_id: int, address: Address, message: Outbound) -> bool:
+        """Send one participant the question and keep at once where it went (its poll's id:
+        their answer can come while the others are still being sent)."""
+        result = await services.send_unprompted(address, message)
+        if not isinstance(result, Sent) or result.ref is None:
+            return False
+        async with services.db.begin() as session:
+            await rules.record_sent(
+                session, row_id, address.channel, address.external_id, result.ref.message_id,
+                result.poll_id,
+            )  # fmt: skip
+        return True
+
+    sent = await asyncio.gather(*(send(*item) for item in outgoing))
+    if not all(sent):
+        log.info("pulse %d: %d of %d not sent", pulse.id, sent.count(False), len(outgoing))
 
 
 def _parse(data: str | None) -> tuple[str, int, int | None] | None:
@@ -174,7 +189,7 @@ async def _answer(turn: Turn, pulse_id: int, option: int | None) -> bool:
         body, rows = None, None
         if turn.press is not None and option is not None:
             chosen = rules.options_of(pulse)[option]
-            message = question_message(turn, lang, False, pulse)
+            message = question_message(turn, lang, turn.channel.capabilities, pulse)
             body = message.text + "\n\n" + text(turn, lang, "pulse.your_answer", answer=chosen)
             rows = message.rows
     if turn.press is not None:
@@ -189,7 +204,13 @@ async def _refresh_live(context: HasServices, pulse_id: int) -> None:
     """Edit the facilitator's live view, at most once each `VIEW_EVERY`."""
     services = context.services
     async with services.db.begin() as session:
-        if not await rules.claim_view(session, pulse_id, services.clock()):
+        now = services.clock()
+        # At most once each VIEW_EVERY; but the last answer awaited is always shown.
+        claimed = await rules.claim_view(session, pulse_id, now) or (
+            not await rules.awaited(session, pulse_id)
+            and await rules.claim_view(session, pulse_id, now, force=True)
+        )
+        if not claimed:
             return
         pulse = await session.get(Pulse, pulse_id)
         assert pulse is not None and pulse.view_message is not None
@@ -216,7 +237,7 @@ async def pulse_poll_answer(turn: Turn) -> bool:
     own = reader.participant
     if participant is None or own is None or own.id != row.participant_id:
         log.info("a pulse poll answered by someone it was not sent to: %s", inbound.poll_id)
-        await turn.reply(text(turn, turn.lang, "button.stale"))
+        await turn.reply(text(turn, turn.lang, "poll.stale"))
         return True
     option = inbound.options[0] if inbound.options else None
     await _answer(turn, row.pulse_id, option)

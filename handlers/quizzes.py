@@ -71,13 +71,14 @@ def question_message(
     if seconds is not None:  # shown again: what is left of its time
         left = seconds - int((now - asked.row.asked_at).total_seconds())
         seconds = max(rules.SECONDS_MIN, min(seconds, left))
-    if caps.native_polls:
+    if caps.native_polls:  # a pre-test's is a plain poll: it does not show the right answer
+        reveal = rules.reveals(quiz)
         return Outbound(
             poll=Poll(
                 f"{asked.n}/{asked.total}. {question.text}",
                 options,
-                correct=question.correct,
-                explanation=question.explanation or "",
+                correct=question.correct if reveal else None,
+                explanation=(question.explanation or "") if reveal else "",
                 seconds=seconds,
             )
         )
@@ -100,10 +101,11 @@ def question_message(
 
 
 async def _keep_poll(context: HasServices, asked: rules.Asked, result: Sent) -> None:
-    """A question sent as a poll: its id, to know the answer when it comes."""
-    if result.poll_id:
-        async with context.services.db.begin() as session:
-            await rules.record_poll(session, asked.row.id, result.poll_id)
+    """A question delivered: its time runs from now (not from before the send), and a poll's
+    id is kept, to know the answer when it comes."""
+    async with context.services.db.begin() as session:
+        at = None if asked.again else context.services.clock()
+        await rules.record_sent(session, asked.row.id, result.poll_id, at)
 
 
 def _feedback(context: HasServices, lang: str, done: rules.Answered) -> str:
@@ -111,6 +113,8 @@ def _feedback(context: HasServices, lang: str, done: rules.Answered) -> str:
     the explanation."""
     options = rules.options_of(done.question)
     right = f"{rules.LETTERS[done.question.correct]}. {options[done.question.correct]}"
+    if not rules.reveals(done.quiz):  # a pre-test: nothing that would show the answers
+        return text(context, lang, "quiz.saved_pre" if done.chosen is not None else "quiz.late_pre")
     if done.chosen is None:
         lines = [text(context, lang, "quiz.too_late", right=right)]
     elif done.correct:
@@ -200,8 +204,9 @@ def cohort_gain(
 
 def signed(points: float, lang: str) -> str:
     """+26, -5, 0: percentage points of a gain."""
-    value = number(round(points), lang)
-    return f"+{value}" if points > 0 else value
+    rounded = round(points)
+    value = number(rounded, lang)
+    return f"+{value}" if rounded > 0 else value
 
 
 async def _ask(turn: Turn, asked: rules.Asked | None, finished: str | None) -> None:
@@ -232,6 +237,8 @@ async def show_quizzes(turn: Turn) -> None:
             name = quiz_name(turn, lang, quiz)
             if score.finished or quiz.closed_at is not None:
                 state = "quiz.line_closed" if not score.finished else "quiz.line_done"
+                if not score.answered:
+                    state = "quiz.line_missed"
                 lines.append(text(turn, lang, state, quiz=name,
                                   score=_score_words(turn, lang, score)))  # fmt: skip
                 continue
@@ -286,6 +293,15 @@ async def _start(turn: Turn, quiz_id: int) -> None:
             return
         finished = None if asked else await _finished(session, turn, lang, quiz, participant)
     await turn.answer_button()
+    if (
+        asked is not None
+        and asked.again
+        and asked.row.poll_id
+        and turn.channel.capabilities.native_polls
+    ):
+        # Its poll is in the chat still: a new one would let the old one show the answer first.
+        await turn.reply(text(turn, lang, "quiz.answer_above", n=asked.n, total=asked.total))
+        return
     await _ask(turn, asked, finished)
 
 
@@ -302,7 +318,12 @@ async def _answer_press(turn: Turn, question_id: int, chosen: int) -> None:
             return
         asked, finished = await _then(session, turn, lang, done.quiz, participant, now)
         position = await _position(session, done)
-    notice = "quiz.right_short" if done.correct else "quiz.wrong_short"
+    if done.chosen is None:
+        notice = "quiz.late_short"
+    elif not rules.reveals(done.quiz):
+        notice = "button.saved"
+    else:
+        notice = "quiz.right_short" if done.correct else "quiz.wrong_short"
     await turn.answer_button(plain(turn, lang, notice))
     await turn.edit_or_reply(_answered_view(turn, lang, done, position))
     await _ask(turn, asked, finished)
@@ -345,7 +366,7 @@ async def quiz_poll_answer(turn: Turn) -> bool:
         participant, lang = reader.participant, reader.lang
         if participant is None or participant.id != row.participant_id:
             log.info("a quiz poll answered by someone it was not sent to: %s", inbound.poll_id)
-            await turn.reply(text(turn, lang, "button.stale"))
+            await turn.reply(text(turn, lang, "poll.stale"))
             return True
         if not inbound.options:  # taken back (a quiz poll cannot be; nothing to do)
             return True
@@ -367,10 +388,13 @@ async def quiz_poll_answer(turn: Turn) -> bool:
 
 # --- the time of a timed question running out ------------------------------------------------
 
+STOP_AFTER = 2  # questions run out in a row: no more are pushed (the person has gone)
+
 
 async def advance_timed_out(context: HasServices) -> int:
     """Questions of timed quizzes left unanswered past their time: recorded so, and each of
-    those participants asked their next question (or shown their score). How many."""
+    those participants asked their next question (or shown their score) — unless STOP_AFTER
+    ran out in a row: then nothing more is pushed. How many ran out."""
     services = context.services
     now = services.clock()
     outgoing: list[tuple[Address, Outbound, rules.Asked | None]] = []
@@ -390,6 +414,8 @@ async def advance_timed_out(context: HasServices) -> int:
             where = reach.get(participant.person_id) if participant is not None else None
             if participant is None or quiz is None or where is None or not where.reachable:
                 continue
+            if await rules.timeouts_in_a_row(session, quiz_id, pid) >= STOP_AFTER:
+                continue  # they have gone: /kuis takes them on where they stopped
             lang = participant.language or default
             asked, finished = await _then(session, context, lang, quiz, participant, now)
             channel = services.channels.get(where.address.channel)

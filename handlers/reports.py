@@ -431,7 +431,7 @@ async def ekspor(turn: Turn, staff: StaffReader, cohort: Cohort, args: list[str]
 
     def build() -> bytes:
         if kind == "xlsx":
-            return xlsx_bytes(data, label)
+            return xlsx_bytes(data, label, lang)
         return csv_bytes(data, label, separator=separator)
 
     try:

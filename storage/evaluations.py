@@ -31,6 +31,8 @@ class EvaluationForm(Base):
         ForeignKey("people.id", ondelete="SET NULL"), nullable=True
     )
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # When those who had not finished were reminded (once, REMIND_AFTER after opening).
+    reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
 class EvaluationItem(Base):
@@ -67,3 +69,17 @@ class EvaluationAnswer(Base):
     value: Mapped[int | None] = mapped_column(Integer, nullable=True)
     text: Mapped[str | None] = mapped_column(Text, nullable=True)
     answered_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class EvaluationTemplate(Base):
+    """A form imported from a CSV file for a cohort (`aksi evaluation import`): its title and
+    items (JSON: each item's words in both languages and its scale), opened from
+    /hasilevaluasi like the shipped templates."""
+
+    __tablename__ = "evaluation_templates"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    cohort_id: Mapped[int] = mapped_column(ForeignKey("cohorts.id", ondelete="CASCADE"), index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    items: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

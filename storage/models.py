@@ -7,6 +7,7 @@ from datetime import date, datetime
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     Date,
     Double,
     ForeignKey,
@@ -54,6 +55,8 @@ class Cohort(Base):
     # its start to this many after it; a session may have its own.
     attendance_before: Mapped[int] = mapped_column(Integer, default=15, server_default="15")
     attendance_after: Mapped[int] = mapped_column(Integer, default=30, server_default="30")
+    # Open each session's trainer evaluation when it ends (core.evaluations), inviting everyone.
+    evaluation_auto: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
 
     sessions: Mapped[list[Session]] = relationship(
         back_populates="cohort", cascade="all, delete-orphan", order_by="Session.starts_at"

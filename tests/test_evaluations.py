@@ -8,19 +8,27 @@ buttons, malformed buttons, a free text too long."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import io
+from datetime import UTC, datetime, timedelta
 
 import pytest
+from openpyxl import load_workbook
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from core import evaluations as rules
+from core.imports import ImportRefused
+from core.report_files import xlsx_bytes
+from core.reports import export
+from handlers.evaluations import evaluation_tick
 from storage.evaluations import EvaluationAnswer, EvaluationForm, EvaluationItem
 from storage.models import Cohort, Session
-from tests.conftest import make_cohort
-from tests.harness import MemoryBot, Outgoing, Person, RunningBot, joined
+from tests.conftest import NOW, make_cohort
+from tests.harness import Clock, MemoryBot, Outgoing, Person, RunningBot, joined
 from tests.people import facilitator_of
 from tests.planning import joined_person
 from tests.test_approvals import news
+from tests.test_reports import label_in
 
 pytestmark = [
     pytest.mark.databases("sqlite", "postgresql"),
@@ -133,6 +141,29 @@ async def test_open_answer_resume_across_a_restart_and_results_from_five_answers
     assert "Evaluasi ini sudah ditutup" in "\n".join(r.text or "" for r in out)
     async with db() as session:
         assert await session.scalar(select(EvaluationForm.closed_at)) is not None
+    # Results again, with their chart; and in the export's sheet, nothing under five answers.
+    out = await sari.press_data(sari.last_message_id(), f"evl:res:{form_id}")
+    [photo] = [r for r in out if r.method == "sendPhoto"]
+    assert (photo.file_bytes or b"").startswith(b"\x89PNG")
+    async with db() as session:
+        cohort = await session.scalar(select(Cohort).where(Cohort.code == "REVMEN1"))
+        assert cohort is not None
+        data = await export(session, cohort, NOW)
+    book = load_workbook(io.BytesIO(xlsx_bytes(data, label_in("en"), "en")))
+    sheet = book["Evaluations"]
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0] == (
+        "Evaluation",
+        "Item",
+        "Answers",
+        "Average",
+        "Distribution",
+        "Written answers",
+    )
+    trainer = "Trainer evaluation — Dr. Widya Sari"
+    assert (trainer, "Mastery of the material", 5, 4.2, "5: 1 · 4: 4", None) in rows
+    assert (trainer, "Suggestions for the trainer", 1, None, "fewer than 5 answers: not shown",
+            None) in rows  # fmt: skip
 
 
 async def test_what_is_refused_changes_nothing(
@@ -220,3 +251,105 @@ async def test_what_is_refused_changes_nothing(
     await budi.send("/hapusdata")
     await budi.press("Ya, hapus data saya")
     assert await answers(db) == []
+
+
+FORM = "\n".join([
+    "butir,item_en,skala",
+    "Materi mudah dipahami,The material was easy to follow,4",
+    "Saya akan menerapkannya,I will apply it,yesno",
+    "Saran Anda,Your suggestion,teks",
+    "",
+]).encode()  # fmt: skip
+
+
+async def test_a_form_imported_from_csv_is_opened_and_answered(
+    bot: RunningBot | MemoryBot, db: async_sessionmaker[AsyncSession], chat_kind: str
+) -> None:
+    await facilitator_of(db, "REVMEN1", chat_kind)
+    budi = await joined_person(bot, 1001, "Budi")
+    sari = bot.person(9001, "Sari")
+    async with db.begin() as session:
+        cohort = await session.scalar(select(Cohort).where(Cohort.code == "REVMEN1"))
+        assert cohort is not None
+        await rules.import_template(session, cohort.id, "Evaluasi materi", FORM, NOW)
+        with pytest.raises(ImportRefused) as taken:
+            await rules.import_template(session, cohort.id, "Evaluasi  materi", FORM, NOW)
+        assert "already has an evaluation titled 'Evaluasi materi'" in str(taken.value.problems[0])
+    out = await sari.send("/hasilevaluasi")
+    assert "➕ Evaluasi materi" in str(out[-1].reply_markup)
+    out = await sari.press("Evaluasi materi")
+    assert "<b>Evaluasi materi</b> dibuka dan dikirim" in joined(out)
+    assert "<b>Evaluasi materi</b> dibuka. Mohon diisi" in news(bot, budi)
+    out = await budi.press("Isi:")
+    assert "1/3. Materi mudah dipahami" in joined(out) and "1 = sangat kurang … 4" in joined(out)
+    await budi.press("4")
+    out = await budi.press("Ya")
+    assert "3/3. Saran Anda" in joined(out)
+    out = await budi.send("Contoh dari daerah")
+    assert "Terima kasih! <b>Evaluasi materi</b> selesai" in joined(out)
+    assert sorted(v for _, v, _ in await answers(db) if v is not None) == [1, 4]
+    out = await sari.send("/hasilevaluasi")
+    assert "Evaluasi materi" in joined(out) and "➕ Evaluasi materi" not in str(out[-1])
+
+
+@pytest.mark.parametrize(
+    ("data", "expected"),
+    [
+        (b"item,scale\nBaik?,7\n", "line 2: scale '7' is not 5, 4, yesno or text"),
+        (b"item,scale\n,5\n", "line 2: item is empty"),
+        (b"item\nBaik?\n", "line 1: missing column scale"),
+        (b"item,scale\n" + b"x" * 301 + b",5\n", "item is longer than 300"),
+        (b"item,scale\n" + b"Baik?,5\n" * 31, "more than 30 rows"),
+    ],
+)
+def test_a_bad_form_file_is_refused_naming_the_line(data: bytes, expected: str) -> None:
+    with pytest.raises(ImportRefused) as refused:
+        rules.parse_template(data)
+    assert expected in "\n".join(str(p) for p in refused.value.problems)
+
+
+async def test_trainer_evaluations_open_after_each_session_and_remind_once(
+    bot: RunningBot | MemoryBot,
+    db: async_sessionmaker[AsyncSession],
+    chat_kind: str,
+    clock: Clock,
+) -> None:
+    budi = await joined_person(bot, 1001, "Budi")
+    ani = await joined_person(bot, 1002, "Ani")
+    async with db.begin() as session:
+        cohort = await session.scalar(select(Cohort).where(Cohort.code == "REVMEN1"))
+        assert cohort is not None
+        for title, speaker, ended in (
+            ("Sesi pagi", "Dr. Widya Sari", NOW - timedelta(hours=1)),  # just ended
+            ("Belajar mandiri", None, NOW - timedelta(minutes=50)),  # no trainer
+            ("Sesi kemarin", "Dr. Andi", NOW - timedelta(hours=20)),  # before the window
+            ("Sesi siang", "Dr. Citra", NOW + timedelta(hours=3)),  # still to come
+        ):
+            session.add(
+                Session(cohort_id=cohort.id, starts_at=ended - timedelta(hours=2), ends_at=ended,
+                        title=title, speaker=speaker)
+            )  # fmt: skip
+    await evaluation_tick(bot)  # the setting is off: nothing opens
+    async with db() as session:
+        assert list(await session.scalars(select(EvaluationForm))) == []
+    async with db.begin() as session:
+        cohort = await session.scalar(select(Cohort).where(Cohort.code == "REVMEN1"))
+        assert cohort is not None
+        cohort.evaluation_auto = True
+    await evaluation_tick(bot)
+    await evaluation_tick(bot)  # once
+    async with db() as session:
+        forms = list(await session.scalars(select(EvaluationForm)))
+    assert [(f.kind, f.subject) for f in forms] == [("trainer", "Dr. Widya Sari")]
+    for person in (budi, ani):
+        assert news(bot, person).count("Evaluasi widyaiswara — Dr. Widya Sari</b> dibuka") == 1
+    await budi.press("Isi:")
+    for _ in range(9):
+        await budi.press("4")
+    await budi.press("Lewati")
+    # A day later: one reminder, to Ani only (Budi has finished); never a second.
+    clock.now += timedelta(hours=25)
+    await evaluation_tick(bot)
+    await evaluation_tick(bot)
+    assert news(bot, ani).count("belum selesai Anda isi") == 1
+    assert "belum selesai Anda isi" not in news(bot, budi)

@@ -14,6 +14,8 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from core import pulses
+from handlers.pulses import SCALE_WORDS
 from storage.quizzes import Pulse, PulseAnswer
 from tests.conftest import make_cohort
 from tests.harness import MemoryBot, Outgoing, Person, RunningBot, joined
@@ -77,9 +79,11 @@ async def test_asked_answered_changed_seen_live_and_closed(
     assert "1 dari 2 peserta menjawab" in view_of(bot, 9001)
     assert "Jelas: █████████" in view_of(bot, 9001)
     await choose(ani, 2, "Bingung")
-    out = await sari.press("Perbarui")
-    shown = joined(out)
+    # Within 2 s of the last edit, but the last answer awaited: shown at once.
+    shown = view_of(bot, 9001)
     assert "2 dari 2 peserta menjawab" in shown and "Bingung: " in shown
+    await sari.press("Perbarui")
+    assert view_of(bot, 9001) == shown
     assert "Budi" not in shown and "Ani" not in shown  # counts only
     # Budi changes his mind; on Telegram he can also take it back.
     await choose(budi, 1, "Cukup")
@@ -126,6 +130,12 @@ async def test_scale_and_bad_input(
     async with db() as session:
         assert list(await session.scalars(select(Pulse))) == []
     await sari.send("/tanya skala Seberapa bermanfaat sesi ini?")
+    if chat_kind == "telegram":  # the scale's ends in words
+        poll = budi.last_poll()
+        assert poll is not None
+        assert [o["text"] for o in poll["options"]] == [
+            "1 — sangat kurang", "2", "3", "4", "5 — sangat baik",
+        ]  # fmt: skip
     await choose(budi, 3, "4")
     await sari.press("Perbarui")
     assert "Rata-rata: 4" in view_of(bot, 9001)
@@ -164,3 +174,10 @@ async def test_others_cannot_see_or_close(
         pulse = await session.get(Pulse, pulse_id)
         assert pulse is not None and pulse.closed_at is None
     assert await options_chosen(db) == [None]
+
+
+def test_a_question_starting_with_the_scale_word_and_options_is_a_choice() -> None:
+    asking = pulses.parse("Skala prioritas mana? | Tinggi | Rendah", SCALE_WORDS)
+    assert asking == pulses.Asking("Skala prioritas mana?", ("Tinggi", "Rendah"), False)
+    asking = pulses.parse("skala  Seberapa   jelas?", SCALE_WORDS)
+    assert asking == pulses.Asking("Seberapa jelas?", ("1", "2", "3", "4", "5"), True)

@@ -135,23 +135,33 @@ async def test_pre_and_post_test_answered_scored_with_the_gain_and_the_hardest_q
     assert "sudah dibuka sebelumnya" in joined(out)
 
     out = await budi.press("Mulai: Pre-test")
-    if chat_kind == "telegram":  # Telegram's own quiz poll, its answers coming back
+    if chat_kind == "telegram":  # Telegram's own poll, its answers coming back
         [poll] = [r for r in out if r.method == "sendPoll"]
-        assert poll.params["type"] == "quiz" and poll.params["is_anonymous"] is False
-        assert poll.params["correct_option_ids"] == [0]
-        assert poll.params["explanation"] == "BerAKHLAK dimulai dari Berorientasi pelayanan."
+        # A pre-test's poll shows no right answer (the post-test would measure what it told).
+        assert poll.params["type"] == "regular" and poll.params["is_anonymous"] is False
+        assert "correct_option_ids" not in poll.params and "explanation" not in poll.params
+        assert poll.params["protect_content"] is True  # not forwarded to be answered elsewhere
         assert poll.text == "1/3. Apa nilai dasar ASN BerAKHLAK yang pertama?"
         assert "open_period" not in poll.params  # untimed
+        # Asked again while its poll waits: no second poll (the first would show nothing new,
+        # but a quiz's would show the answer): answer it above.
+        await budi.send("/kuis")
+        out = await budi.press(": Pre-test")  # Mulai: none answered yet
+        assert "Soal 1/3 ada di atas" in joined(out) and not has_poll(out)
     else:  # buttons: the question, its options lettered, a button per letter
         shown = joined(out)
         assert "soal 1/3" in shown and "A. Berorientasi pelayanan" in shown
         assert "D. Harmonis" in shown and not has_poll(out)
     out = await answer(budi, 0)  # right
     if chat_kind == "memory":
-        assert "✅ Benar!" in joined(out) and "💡 BerAKHLAK dimulai" in joined(out)
+        assert "Jawaban tersimpan" in joined(out) and "Benar" not in joined(out)
+        assert "BerAKHLAK dimulai" not in joined(out)
     out = await answer(budi, 1)  # wrong
     if chat_kind == "memory":
-        assert "Jawaban yang benar: <b>A. Integritas etos kerja gotong royong</b>" in joined(out)
+        assert (
+            "Jawaban tersimpan" in joined(out)
+            and "Integritas etos kerja" not in joined(out).split("---")[0].split("Jawaban Anda")[1]
+        )
     out = await answer(budi, 2)  # right: the last
     assert "<b>Pre-test — Revolusi Mental</b> selesai. Skor Anda: <b>2/3 benar (67%)</b>" in (
         joined(out)
@@ -179,8 +189,14 @@ async def test_pre_and_post_test_answered_scored_with_the_gain_and_the_hardest_q
     post = await import_quiz(db, POST_ID, "post", "Revolusi Mental")
     await sari.send("/hasilkuis")
     await sari.press("Buka: Post-test")
-    await budi.press("Mulai: Post-test")
-    await answer(budi, 0)
+    out = await budi.press("Mulai: Post-test")
+    if chat_kind == "telegram":  # the post-test: a quiz poll, the right answer shown
+        [poll] = [r for r in out if r.method == "sendPoll"]
+        assert poll.params["type"] == "quiz" and poll.params["correct_option_ids"] == [0]
+        assert poll.params["explanation"] == "Mentor (atasan langsung) menyetujui rencana aksi."
+    out = await answer(budi, 0)
+    if chat_kind == "memory":
+        assert "✅ Benar!" in joined(out) and "💡 Mentor (atasan langsung)" in joined(out)
     out = await answer(budi, 0)
     shown = joined(out)
     assert "Skor Anda: <b>2/2 benar (100%)</b>" in shown
@@ -321,7 +337,8 @@ async def test_a_quiz_goes_on_where_it_stopped_across_a_restart(
     out = await budi.send("/kuis")
     assert "• Pre-test — Revolusi Mental: 1/3 soal dijawab" in joined(out)
     out = await budi.press("Lanjutkan: Pre-test")
-    if chat_kind == "telegram":
+    if chat_kind == "telegram":  # question 2's poll is in the chat still
+        assert "Soal 2/3 ada di atas" in joined(out)
         assert (budi.last_poll() or {}).get("question", "").startswith("2/3.")
     else:
         assert "soal 2/3" in joined(out)
@@ -466,3 +483,46 @@ async def test_scores_in_the_report_the_export_and_the_participants_own_data(
     async with db() as session:
         left = list(await session.scalars(select(QuizAnswer.participant_id)))
     assert left == []
+
+
+@pytest.mark.channels("memory")
+def test_cli_imports_an_evaluation_form_and_sets_the_automatic_opening(
+    cli: CliRunner, tmp_path: Path, db_url: str
+) -> None:
+    async def populate() -> None:
+        engine = create_engine(db_url)
+        try:
+            await upgrade(engine)
+            await make_cohort(sessionmaker(engine))
+        finally:
+            await engine.dispose()
+
+    asyncio.run(populate())
+    good, bad = tmp_path / "materi.csv", tmp_path / "salah.csv"
+    good.write_bytes(b"butir;skala\nMateri jelas;5\nSaran;teks\n")
+    bad.write_bytes(b"butir;skala\nMateri jelas;sepuluh\n")
+
+    def run(*args: str) -> tuple[int, str]:
+        result = cli.invoke(main, list(args), catch_exceptions=False)
+        return result.exit_code, result.output
+
+    code, output = run("evaluation", "import", "--cohort", "REVMEN1", "--title", "M", str(bad))
+    assert code == 1
+    assert "salah.csv refused, nothing was written" in output
+    assert "line 2: scale 'sepuluh' is not 5, 4, yesno or text" in output
+    code, output = run("evaluation", "list", "--cohort", "REVMEN1")
+    assert (code, output) == (0, "REVMEN1 has no evaluations\n")
+    code, output = run(
+        "evaluation", "import", "--cohort", "REVMEN1", "--title", "Evaluasi materi", str(good)
+    )
+    assert code == 0 and "evaluation 'Evaluasi materi' with 2 items" in output, output
+    code, output = run(
+        "evaluation", "import", "--cohort", "REVMEN1", "--title", "Evaluasi materi", str(good)
+    )
+    assert code == 1 and "already has an evaluation titled 'Evaluasi materi'" in output
+    code, output = run("evaluation", "list", "--cohort", "REVMEN1")
+    assert output == "-\tcustom\tEvaluasi materi\tnot opened\t2 items\n"
+    code, output = run("cohort", "evaluation", "--code", "REVMEN1", "--auto", "on")
+    assert output == "REVMEN1: each session's trainer evaluation opens when the session ends\n"
+    code, output = run("cohort", "evaluation", "--code", "REVMEN1", "--auto", "maybe")
+    assert code == 2 and "maybe" in output

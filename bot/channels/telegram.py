@@ -163,6 +163,7 @@ class TelegramChannel:
                     else None,
                     explanation=poll.explanation or None,
                     open_period=poll.seconds,
+                    protect_content=True,  # not forwarded: a quiz answered elsewhere first
                     reply_markup=markup,
                 ),
                 where,
