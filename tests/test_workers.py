@@ -125,6 +125,10 @@ def send_button(records: list[Outgoing]) -> tuple[int, str] | None:
     return None
 
 
+# Its own waits (the kill, the report, every command answered) allow up to 120 s each: the suite's
+# 60 s for a whole test, fixtures included, cut it short on a loaded machine (a PostgreSQL
+# database made and dropped on top of three worker processes).
+@pytest.mark.timeout(300)
 async def test_three_workers_one_killed_half_way(
     db_url: str, db: async_sessionmaker[AsyncSession], tmp_path: Path
 ) -> None:
