@@ -420,23 +420,22 @@ class QuestionResult:
 
 
 async def question_results(session: AsyncSession, quiz: Quiz) -> list[QuestionResult]:
-    """Per question (in order): how many answered (or ran out of time) and how many were right."""
-    questions = await questions_of(session, quiz.id)
-    rows = dict(
-        (qid, (int(a), int(c)))
-        for qid, a, c in (
-            await session.execute(
-                select(
-                    QuizAnswer.question_id,
-                    func.count(QuizAnswer.answered_at),
-                    func.count().filter(QuizAnswer.correct.is_(True)),
-                )
-                .where(QuizAnswer.quiz_id == quiz.id)
-                .group_by(QuizAnswer.question_id)
+    """Per question (in order): how many answered (or ran out of time) and how many were
+    right, in one query."""
+    rows = (
+        await session.execute(
+            select(
+                QuizQuestion,
+                func.count(QuizAnswer.answered_at),
+                func.count(QuizAnswer.id).filter(QuizAnswer.correct.is_(True)),
             )
-        ).all()
-    )
-    return [QuestionResult(q, n, *rows.get(q.id, (0, 0))) for n, q in enumerate(questions, 1)]
+            .outerjoin(QuizAnswer, QuizAnswer.question_id == QuizQuestion.id)
+            .where(QuizQuestion.quiz_id == quiz.id)
+            .group_by(QuizQuestion.id)
+            .order_by(QuizQuestion.position, QuizQuestion.id)
+        )
+    ).all()
+    return [QuestionResult(q, n, int(a), int(c)) for n, (q, a, c) in enumerate(rows, 1)]
 
 
 def hardest(results: Sequence[QuestionResult], count: int = 3) -> list[QuestionResult]:
@@ -458,15 +457,6 @@ class Gain:
         if not (self.pre.finished and self.post.finished):
             return None
         return self.post.percent - self.pre.percent
-
-
-async def pre_and_post(session: AsyncSession, cohort_id: int) -> tuple[Quiz | None, Quiz | None]:
-    """The cohort's latest opened pre-test and post-test."""
-    found: dict[str, Quiz] = {}
-    for quiz in await quizzes_of(session, cohort_id, opened=True):
-        if quiz.kind in ("pre", "post"):
-            found[quiz.kind] = quiz
-    return found.get("pre"), found.get("post")
 
 
 @dataclass(frozen=True)
@@ -539,20 +529,7 @@ async def cohort_quizzes(
     gains = {pid: Gain(score("pre", pid), score("post", pid)) for pid in participant_ids}
     later = latest.get("post", latest.get("pre"))
     assert later is not None
-    per_question = (
-        await session.execute(
-            select(
-                QuizQuestion,
-                func.count(QuizAnswer.answered_at),
-                func.count(QuizAnswer.id).filter(QuizAnswer.correct.is_(True)),
-            )
-            .outerjoin(QuizAnswer, QuizAnswer.question_id == QuizQuestion.id)
-            .where(QuizQuestion.quiz_id == later[0].id)
-            .group_by(QuizQuestion.id)
-            .order_by(QuizQuestion.position, QuizQuestion.id)
-        )
-    ).all()
-    results = [QuestionResult(q, n, int(a), int(c)) for n, (q, a, c) in enumerate(per_question, 1)]
+    results = await question_results(session, later[0])
     pre, post = latest.get("pre"), latest.get("post")
     return CohortQuizzes(pre[0] if pre else None, post[0] if post else None, gains, results)
 

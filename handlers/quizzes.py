@@ -476,8 +476,8 @@ async def _overview(
                                 str(quiz.id)))  # fmt: skip
     if not quizzes:
         lines.append(text(context, lang, "quiz.no_quizzes"))
-    pre, post = await rules.pre_and_post(session, cohort.id)
-    if pre is not None and post is not None:
+    opened = {q.kind for q in quizzes if q.opened_at is not None}
+    if {"pre", "post"} <= opened:
         rows.append(_button(plain(context, lang, "quiz.button_gain"), "gain", str(cohort.id)))
     return "\n".join(lines), rows
 
