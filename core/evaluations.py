@@ -23,6 +23,7 @@ from core.errors import InvalidInput
 from core.import_problems import problem
 from core.imports import ImportRefused
 from core.staff import can_manage
+from storage.base import lock_row
 from storage.evaluations import (
     EvaluationAnswer,
     EvaluationForm,
@@ -74,6 +75,7 @@ async def open_form(
 ) -> EvaluationForm:
     """A new form from the `kind` template, for the trainer of `held` or the organisation; or,
     `kind` "custom", from a template `imported` for this cohort."""
+    await lock_row(session, Cohort.id, cohort.id)  # two facilitators, or a worker's tick, at once
     if kind == "custom":
         if imported is None or imported.cohort_id != cohort.id or held is not None:
             raise InvalidInput("button.stale")

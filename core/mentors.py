@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from core.errors import InvalidInput, NotFound
+from storage.base import lock_row
 from storage.mentoring import Mentorship, PlanReview
 from storage.models import Cohort, Participant, RosterEntry
 
@@ -105,9 +106,7 @@ async def lock_participant(session: AsyncSession, participant_id: int) -> None:
     """Changes to one participant's mentorships wait for each other (two workers, two quick
     taps): PostgreSQL locks the participant's row; SQLite has one writer at a time anyway.
     The partial unique indexes (storage.mentoring) are the last guard."""
-    await session.execute(
-        select(Participant.id).where(Participant.id == participant_id).with_for_update()
-    )
+    await lock_row(session, Participant.id, participant_id)
 
 
 async def invite(session: AsyncSession, participant: Participant, now: datetime) -> Mentorship:

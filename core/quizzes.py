@@ -25,6 +25,7 @@ from core.errors import InvalidInput
 from core.import_problems import Problem, problem
 from core.imports import ImportRefused
 from core.staff import can_manage
+from storage.base import lock_row
 from storage.models import Participant
 from storage.quizzes import Quiz, QuizAnswer, QuizQuestion
 
@@ -233,6 +234,7 @@ async def next_question(
         raise InvalidInput("button.stale")
     if quiz.closed_at is not None:
         raise InvalidInput("quiz.closed")
+    await lock_row(session, Participant.id, participant.id)  # /kuis twice at once: one row
     questions = await questions_of(session, quiz.id)
     rows = {
         r.question_id: r

@@ -14,8 +14,9 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core import buttons
-from core.channel import Action, Rows, button_rows
+from core.channel import Action, Command, Rows, button_rows
 from core.cohorts import looks_like_code, normalise_code
+from core.i18n import Html, escape
 from core.participants import Writer, client_language, find_participant
 from core.staff import can_manage, managed_cohorts, staff_rows
 from handlers.common import plain, text
@@ -111,6 +112,8 @@ def choose_cohort_keyboard(name: str, cohorts: list[Cohort]) -> Rows:
     return button_rows(rows)
 
 
+# Commands that ask for their text after the cohort is chosen by button (/umumkan).
+_ASKS_TEXT_NEXT = frozenset({"umumkan"})
 # Commands whose first word can only be a cohort code, and the words other commands take there.
 _CODE_ONLY = frozenset({"peserta", "status", "hasilkuis"})
 _COMMAND_WORDS = frozenset(
@@ -149,6 +152,16 @@ async def pick_cohort(
         return reader.cohorts[0], args
     if not reader.cohorts:
         await turn.reply(text(turn, reader.lang, "staff.no_cohorts"))
+        return None
+    if args and name not in _ASKS_TEXT_NEXT:
+        # A choice by button would drop what they typed (a question, a session): the same
+        # command for each of their cohorts, ready to copy.
+        said = " ".join(args)
+        typed = turn.inbound.name if isinstance(turn.inbound, Command) else name
+        lines = Html("\n".join(
+            f"<code>{escape(f'/{typed} {c.code} {said}')}</code>" for c in reader.cohorts[:10]
+        ))  # fmt: skip
+        await turn.reply(text(turn, reader.lang, "staff.choose_cohort_typed", commands=lines))
         return None
     await turn.reply(
         text(turn, reader.lang, "staff.choose_cohort"),

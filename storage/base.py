@@ -4,10 +4,12 @@ and the declarative base (`storage.models` holds the tables)."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
-from sqlalchemy import DateTime, MetaData, TypeDecorator
+from sqlalchemy import DateTime, MetaData, TypeDecorator, select
 from sqlalchemy.engine import Dialect
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import DeclarativeBase, InstrumentedAttribute
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -46,3 +48,10 @@ NAMING = {
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
+
+
+async def lock_row(session: AsyncSession, key: InstrumentedAttribute[Any], value: object) -> None:
+    """Writers that must not interleave (two workers, two quick taps on one row's behalf) wait
+    for each other: PostgreSQL locks the row whose `key` is `value` until the transaction
+    ends; SQLite has one writer at a time anyway."""
+    await session.execute(select(key).where(key == value).with_for_update())

@@ -8,19 +8,22 @@ buttons, malformed buttons, a free text too long."""
 
 from __future__ import annotations
 
+import asyncio
 import io
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from openpyxl import load_workbook
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from core import evaluations as rules
+from core.errors import InvalidInput
 from core.imports import ImportRefused
 from core.report_files import xlsx_bytes
 from core.reports import export
 from handlers.evaluations import evaluation_tick
+from storage.db import Database
 from storage.evaluations import EvaluationAnswer, EvaluationForm, EvaluationItem
 from storage.models import Cohort, Session
 from tests.conftest import NOW, make_cohort
@@ -353,3 +356,33 @@ async def test_trainer_evaluations_open_after_each_session_and_remind_once(
     await evaluation_tick(bot)
     assert news(bot, ani).count("belum selesai Anda isi") == 1
     assert "belum selesai Anda isi" not in news(bot, budi)
+
+
+@pytest.mark.channels("memory")
+async def test_two_workers_opening_the_same_evaluation_at_once_open_one_form(
+    db: async_sessionmaker[AsyncSession], engine: AsyncEngine
+) -> None:
+    """Two facilitators press Open (or a worker's tick and a facilitator) on two processes at
+    once: the second waits for the first and is told the form is open, never a second form
+    (PostgreSQL, before the cohort's row was locked: both saw none and both opened one)."""
+    await make_cohort(db)
+    held_id = await held_session(db)
+    both = Database(engine)
+
+    def words(lang: str, key: str) -> str:
+        return key
+
+    async def open_it() -> int:
+        async with both.begin() as session:
+            cohort = await session.scalar(select(Cohort).where(Cohort.code == "REVMEN1"))
+            assert cohort is not None
+            held = await session.get_one(Session, held_id)
+            form = await rules.open_form(session, cohort, "trainer", words, None, NOW, held)
+            await asyncio.sleep(0.5)  # the other is under way meanwhile
+            return form.id
+
+    outcomes = await asyncio.gather(open_it(), open_it(), return_exceptions=True)
+    refused = [o for o in outcomes if isinstance(o, InvalidInput)]
+    assert len(refused) == 1 and str(refused[0]) == "evaluation.already_open", outcomes
+    async with db() as session:
+        assert len(list(await session.scalars(select(EvaluationForm)))) == 1

@@ -181,3 +181,32 @@ def test_a_question_starting_with_the_scale_word_and_options_is_a_choice() -> No
     assert asking == pulses.Asking("Skala prioritas mana?", ("Tinggi", "Rendah"), False)
     asking = pulses.parse("skala  Seberapa   jelas?", SCALE_WORDS)
     assert asking == pulses.Asking("Seberapa jelas?", ("1", "2", "3", "4", "5"), True)
+
+
+async def test_a_facilitator_of_two_cohorts_keeps_the_question_typed_without_a_code(
+    bot: RunningBot | MemoryBot, db: async_sessionmaker[AsyncSession], chat_kind: str
+) -> None:
+    """Choosing the cohort with a button would drop the question typed after /tanya: the
+    facilitator gets the command for each of their cohorts, with the question, to send again."""
+    await make_cohort(db, "KEDUA", name="Angkatan II")
+    await facilitator_of(db, "REVMEN1", chat_kind)
+    await facilitator_of(db, "KEDUA", chat_kind)
+    budi = await joined_person(bot, 1001, "Budi")
+    sari = bot.person(9001, "Sari")
+    out = await sari.send("/tanya Siap <mulai>? | Ya | Belum")
+    assert joined(out) == (
+        "Anda mengelola beberapa angkatan. Kirim lagi perintahnya dengan kode angkatan di depan "
+        "(ketuk untuk menyalin):\n"
+        "<code>/tanya KEDUA Siap &lt;mulai&gt;? | Ya | Belum</code>\n"
+        "<code>/tanya REVMEN1 Siap &lt;mulai&gt;? | Ya | Belum</code>"
+    )
+    assert not any(r.reply_markup for r in out)
+    async with db() as session:
+        assert list(await session.scalars(select(Pulse))) == []
+    await sari.send("/tanya REVMEN1 Siap <mulai>? | Ya | Belum")
+    await choose(budi, 0, "Ya")
+    assert await options_chosen(db) == [0]
+    english = bot.person(9001, "Sari", language_code="en")
+    out = await english.send("/ask Ready? | Yes | No")
+    assert "You manage several cohorts" in joined(out)
+    assert "<code>/ask REVMEN1 Ready? | Yes | No</code>" in joined(out)

@@ -28,11 +28,12 @@ from core.imports import ImportRefused
 from core.report_files import xlsx_bytes
 from core.reports import export
 from handlers.quizzes import advance_timed_out
-from storage.db import create_engine, sessionmaker, upgrade
-from storage.quizzes import QuizAnswer, QuizQuestion
+from storage.db import Database, create_engine, sessionmaker, upgrade
+from storage.models import Participant
+from storage.quizzes import Quiz, QuizAnswer, QuizQuestion
 from tests.conftest import NOW, make_cohort
 from tests.harness import Clock, MemoryBot, Outgoing, Person, RunningBot, joined
-from tests.people import facilitator_of
+from tests.people import facilitator_of, new_person
 from tests.planning import joined_person
 from tests.test_approvals import news
 from tests.test_reports import counting, label_in
@@ -526,3 +527,43 @@ def test_cli_imports_an_evaluation_form_and_sets_the_automatic_opening(
     assert output == "REVMEN1: each session's trainer evaluation opens when the session ends\n"
     code, output = run("cohort", "evaluation", "--code", "REVMEN1", "--auto", "maybe")
     assert code == 2 and "maybe" in output
+
+
+@pytest.mark.channels("memory")
+async def test_two_workers_asking_the_same_participant_at_once_ask_one_question(
+    db: async_sessionmaker[AsyncSession], engine: AsyncEngine
+) -> None:
+    """Two workers take the same person's /kuis at once (two quick taps reaching two
+    processes): the second waits for the first and shows the same question, never a second
+    row (PostgreSQL: a unique violation before the participant's row was locked)."""
+    await make_cohort(db)
+    quiz_id = await import_quiz(db)
+    async with db.begin() as session:
+        cohort = await get_cohort(session, "REVMEN1")
+        budi = Participant(cohort=cohort, person_id=await new_person(session, 1001),
+                           first_name="Budi", joined_at=NOW)  # fmt: skip
+        session.add(budi)
+        (await session.get_one(Quiz, quiz_id)).opened_at = NOW
+    budi_id = budi.id
+
+    both = Database(engine)  # each transaction as a worker's: PostgreSQL's run side by side
+
+    async def ask() -> rules.Asked | None:
+        async with both.begin() as session:
+            quiz = await session.get_one(Quiz, quiz_id)
+            person = await session.get_one(Participant, budi_id)
+            return await rules.next_question(session, quiz, person, NOW)
+
+    async with both.begin() as session:
+        quiz = await session.get_one(Quiz, quiz_id)
+        first = await rules.next_question(
+            session, quiz, await session.get_one(Participant, budi_id), NOW
+        )
+        second_task = asyncio.create_task(ask())
+        await asyncio.sleep(0.5)  # the second is under way, waiting for the first to end
+        assert not second_task.done()
+    second = await second_task
+    assert first is not None and second is not None
+    assert (second.row.id, second.n, second.again) == (first.row.id, 1, True)
+    async with db() as session:
+        assert len(list(await session.scalars(select(QuizAnswer)))) == 1
