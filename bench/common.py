@@ -117,6 +117,8 @@ async def start_aksi(
     (`bench/loopwatch.py`)."""
     calls = standin.get_updates_calls
     watch = [] if loop_watch is None else [LOOPWATCH, str(loop_watch)]
+    if os.environ.get("BENCH_PROFILE"):  # a cProfile of the bot written there at its exit
+        watch = ["-m", "cProfile", "-o", os.environ["BENCH_PROFILE"]]
     process = await asyncio.create_subprocess_exec(
         sys.executable, *watch, "-m", "bot", command,
         cwd=db.parent, env=aksi_environment(standin, db, **settings), stdout=log, stderr=log,

@@ -30,7 +30,7 @@ from storage.db import Database
 
 log = logging.getLogger("aksi")
 
-REPLY_CONNECTIONS = 12
+REPLY_CONNECTIONS = 128  # = bot.chats.RUNNING
 AksiApplication = Application[Any, AksiContext, Any, Any, BotData, Any]
 
 
@@ -64,8 +64,9 @@ def build_application(
         .context_types(ContextTypes(context=AksiContext, bot_data=BotData))
         .rate_limiter(PacedRateLimiter(services.pacer, max_retries=3))
         .concurrent_updates(ChatOrderedProcessor())  # chats side by side, each in order
-        # Enough connections for the replies in flight (30 msg/s at a 150 ms round trip needs
-        # about 5, edits and press answers more). On aiohttp: a third of httpx's CPU per call.
+        # Enough connections for the replies in flight: one for each event handled at once
+        # (`bot.chats.RUNNING`), each waiting out a 150 ms round trip; 30 msg/s of bulk sends
+        # alone need about 5. On aiohttp: a third of httpx's CPU per call.
         .request(AiohttpRequest(REPLY_CONNECTIONS))
         .get_updates_request(AiohttpRequest(1))
     )

@@ -12,7 +12,11 @@ Order holds because each event's first step is to queue on its chat's lock (asyn
 waiters first come, first served). How many are handled at once is bounded after the chat lock
 (`RUNNING`): a burst of a thousand updates would otherwise put a thousand requests in the HTTP
 client's queue, whose bookkeeping grows with its length squared (bench/checkin.py: 0.47 of the
-echo bot's rate unbounded).
+echo bot's rate unbounded). The bound is as many as the replies' connections
+(`bot.app.REPLY_CONNECTIONS`): an event holds its place while its replies cross Telegram's
+round trip (two of 150 ms for a button press), so 32 places held the bot to about 90 events a
+second whatever its CPU could do (bench/poll.py, 300 participants: 36 answers/s with 32 places
+and 12 connections, 90 with 128 of each; then the CPU is the limit).
 
 What this means for the database: on SQLite the write transactions of this process take turns
 (`storage.db.Database`) while reads go on beside them; on PostgreSQL they run in parallel.
@@ -27,7 +31,7 @@ import inspect
 from collections.abc import Awaitable, Hashable
 from typing import TypeVar
 
-RUNNING = 32
+RUNNING = 128
 T = TypeVar("T")
 
 

@@ -35,10 +35,9 @@ Job = Callable[[HasServices], Coroutine[Any, Any, None]]
 async def digest_job(context: HasServices) -> None:
     """The facilitators' daily digest (`scheduler.digest_job`), the mentors' weekly one
     (`scheduler.mentor_digest`), the follow-up after the course (`scheduler.follow_up`) and
-    the next question for whoever let a timed quiz question run out (`handlers.quizzes`), the
-    trainer evaluations opened after their sessions and their one reminder
-    (`handlers.evaluations`), at
-    the services' clock: one failing does not keep the others from running."""
+    the trainer evaluations opened after their sessions and their one reminder
+    (`handlers.evaluations`), at the services' clock: one failing does not keep the others
+    from running."""
     try:
         await run_digest_tick(context.services, context.services.clock())
     finally:
@@ -48,10 +47,7 @@ async def digest_job(context: HasServices) -> None:
             try:
                 await run_follow_up_tick(context, context.services.clock(), compose_follow_up)
             finally:
-                try:
-                    await advance_timed_out(context)
-                finally:
-                    await evaluation_tick(context)
+                await evaluation_tick(context)
 
 
 def counted(name: str, job: Job) -> Job:
@@ -69,10 +65,31 @@ def counted(name: str, job: Job) -> Job:
     return tick
 
 
+async def quiz_job(context: HasServices) -> None:
+    await advance_timed_out(context)
+
+
+# A timed quiz question that ran out is followed by the next one within this long (plus the
+# quiz's grace), not at the next minute: the participant is waiting for it.
+QUIZ_TICK_SECONDS = 5.0
+
+
 def jobs() -> dict[str, Job]:
-    """Each repeating job by name, each taking something that carries the services."""
-    named: dict[str, Job] = {"reminders": reminder_job(MESSAGES), "digests": digest_job}
+    """Each repeating job by name, each taking something that carries the services: the
+    reminders, the digests (and the rest of `digest_job`), and the next question for whoever
+    let a timed quiz question run out (`handlers.quizzes`)."""
+    named: dict[str, Job] = {
+        "reminders": reminder_job(MESSAGES),
+        "digests": digest_job,
+        "quizzes": quiz_job,
+    }
     return {name: counted(name, job) for name, job in named.items()}
+
+
+def interval_of(name: str, interval: float) -> float:
+    """Seconds between two runs of job `name` when the ticks are `interval` apart (the quiz
+    job more often; the tests' short intervals stay as they are)."""
+    return min(interval, QUIZ_TICK_SECONDS) if name == "quizzes" else interval
 
 
 def job_terms(interval: float) -> dict[str, Any]:
@@ -100,14 +117,15 @@ def start_jobs(services: Services, interval: float) -> AsyncIOScheduler | None:
     scheduler = AsyncIOScheduler(timezone=UTC)
     first = datetime.now(UTC) + timedelta(seconds=first_delay(interval))
     for name, job in jobs().items():
+        every = interval_of(name, interval)
         scheduler.add_job(
             job,
             "interval",
-            seconds=interval,
+            seconds=every,
             next_run_time=first,
             args=[JobContext(services)],
             name=name,
-            **job_terms(interval),
+            **job_terms(every),
         )
     scheduler.start()
     return scheduler

@@ -19,7 +19,7 @@ from bot.app import AksiApplication, build_application, register_command_menus
 from bot.channels.telegram import TelegramChannel
 from bot.channels.telegram_request import AiohttpRequest, requests_closed
 from bot.context import Services
-from bot.jobs import first_delay, job_terms, jobs
+from bot.jobs import first_delay, interval_of, job_terms, jobs
 from bot.settings import Settings
 from bot.webhook import Intake, Polling
 from core.reminders import sync_missing
@@ -124,12 +124,13 @@ async def start_reminders(app: AksiApplication, settings: Settings) -> None:
         log.info("reminders are off (AKSI_REMINDER_TICK_SECONDS=0)")
         return
     for name, job in jobs().items():
+        every = interval_of(name, interval)
         app.job_queue.run_repeating(
             job,
-            interval=interval,
-            first=first_delay(interval),
+            interval=every,
+            first=first_delay(every),
             name=name,
-            job_kwargs=job_terms(interval),
+            job_kwargs=job_terms(every),
         )
 
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from bot.jobs import counted, job_terms, jobs
+from bot.jobs import QUIZ_TICK_SECONDS, counted, interval_of, job_terms, jobs
 
 
 @dataclass
@@ -61,8 +61,16 @@ async def test_only_the_leading_worker_runs_the_jobs() -> None:
 
 def test_every_job_is_counted_under_its_name() -> None:
     named = jobs()
-    assert set(named) == {"reminders", "digests"}
+    assert set(named) == {"reminders", "digests", "quizzes"}
     assert all(job.__qualname__.startswith("counted.") for job in named.values())
+
+
+def test_a_run_out_quiz_question_is_followed_within_seconds_not_at_the_next_minute() -> None:
+    assert [interval_of(name, 60) for name in ("reminders", "digests", "quizzes")] == [
+        60, 60, QUIZ_TICK_SECONDS,
+    ]  # fmt: skip
+    assert QUIZ_TICK_SECONDS <= 5
+    assert interval_of("quizzes", 0.5) == 0.5  # a test's short ticks stay short
 
 
 def test_a_late_tick_still_runs_and_never_twice_at_once() -> None:
