@@ -18,7 +18,7 @@ from typing import Any
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from core.services import HasServices, Services
-from handlers.evaluations import evaluation_tick
+from handlers.evaluation_results import evaluation_tick
 from handlers.follow_up import compose as compose_follow_up
 from handlers.quizzes import advance_timed_out
 from handlers.reminders import MESSAGES
@@ -36,7 +36,7 @@ async def digest_job(context: HasServices) -> None:
     """The facilitators' daily digest (`scheduler.digest_job`), the mentors' weekly one
     (`scheduler.mentor_digest`), the follow-up after the course (`scheduler.follow_up`) and
     the trainer evaluations opened after their sessions and their one reminder
-    (`handlers.evaluations`), at the services' clock: one failing does not keep the others
+    (`handlers.evaluation_results`), at the services' clock: one failing does not keep the others
     from running."""
     try:
         await run_digest_tick(context.services, context.services.clock())

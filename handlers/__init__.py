@@ -15,6 +15,7 @@ from handlers import (
     checkin,
     confirm,
     consultations,
+    evaluation_results,
     evaluations,
     evidence,
     fallback,
@@ -29,6 +30,7 @@ from handlers import (
     plan,
     progress,
     pulses,
+    quiz_results,
     quizzes,
     reminders,
     reports,
@@ -142,8 +144,8 @@ STAFF_COMMANDS: list[tuple[tuple[str, str], Feature]] = [
     (("rekap", "report"), reports.rekap),
     (("ekspor", "export"), reports.ekspor),
     (("presensi", "attendance"), attendance.show_attendance),
-    (("hasilevaluasi", "evalresults"), evaluations.show_results),
-    (("hasilkuis", "quizresults"), quizzes.show_results),
+    (("hasilevaluasi", "evalresults"), evaluation_results.show_results),
+    (("hasilkuis", "quizresults"), quiz_results.show_results),
     (("tanya", "ask"), pulses.ask_cohort),
 ]
 STAFF_MENU: dict[str, list[str]] = {
@@ -196,8 +198,8 @@ BUTTONS: list[tuple[str, Feature]] = [
     (buttons.FOLLOW_UP, follow_up.follow_up_button),
     (buttons.FINAL_REPORT, final_report.final_report_button),
     (buttons.ATTENDANCE, attendance.attendance_button),
-    (buttons.EVALUATION, evaluations.evaluation_button),
-    (buttons.QUIZ, quizzes.quiz_button),
+    (buttons.EVALUATION, evaluation_results.evaluation_button),
+    (buttons.QUIZ, quiz_results.quiz_button),
     (buttons.PULSE, pulses.pulse_button),
 ]
 

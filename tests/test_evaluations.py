@@ -22,7 +22,7 @@ from core.errors import InvalidInput
 from core.imports import ImportRefused
 from core.report_files import xlsx_bytes
 from core.reports import export
-from handlers.evaluations import evaluation_tick
+from handlers.evaluation_results import evaluation_tick
 from storage.db import Database
 from storage.evaluations import EvaluationAnswer, EvaluationForm, EvaluationItem
 from storage.models import Cohort, Session
