@@ -426,6 +426,14 @@ async def closed_results(session: AsyncSession, cohort_id: int) -> list[FormResu
     return list(found.values())
 
 
+def spread(scale: str, distribution: dict[int, int], yes: str, no: str) -> str:
+    """How many gave each value, the highest first ("5: 1 · 4: 4 · …"); a yes/no item in
+    words ("Ya: 4 · Tidak: 1"), never as 1 and 0."""
+    if scale == "yesno":
+        return f"{yes}: {distribution.get(1, 0)} · {no}: {distribution.get(0, 0)}"
+    return " · ".join(f"{v}: {distribution.get(v, 0)}" for v in sorted(SCALES[scale], reverse=True))
+
+
 def _item_result(item: EvaluationItem, values: list[int], texts: list[str]) -> ItemResult:
     count = len(texts) if item.scale == "text" else len(values)
     if count < MIN_ANSWERS:

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from core.checkins import SKIP_REASONS
 from core.evaluations import MIN_ANSWERS
+from core.evaluations import spread as evaluation_spread
 from core.reports import CohortReport, Export, ExportRow, PersonReport
 from core.spreadsheet import csv_file, nip_cell, number_cell, text_cell
 
@@ -208,8 +209,8 @@ def evaluation_rows(export: Export, label: Label, lang: str) -> list[list[object
                 spread = label("report.too_few_answers", min=MIN_ANSWERS)
                 rows.append([name, words, r.answers, None, spread, ""])
                 continue
-            spread = " · ".join(
-                f"{v}: {n}" for v, n in sorted(r.distribution.items(), reverse=True)
+            spread = evaluation_spread(
+                r.item.scale, r.distribution, label("evaluation.yes"), label("evaluation.no")
             )
             average = _number(round(r.average, 2)) if r.average is not None else None
             rows.append([name, words, r.answers, average, spread, " | ".join(r.texts)])

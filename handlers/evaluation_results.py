@@ -19,7 +19,7 @@ from core.channel import Action, Outbound, Rows
 from core.confirmations import Taken
 from core.errors import InvalidInput
 from core.i18n import escape
-from core.numbers import number
+from core.numbers import number, percent
 from core.participants import cohort_members
 from core.pictures import Bar, completion_png
 from core.staff import can_manage
@@ -213,7 +213,8 @@ async def _chart(
         top = max(rules.SCALES[r.item.scale])
         words = r.item.text_en if lang == "en" else r.item.text_id
         shares.append(r.average / top)
-        bars.append(Bar(f"{n}. {words} · {number(r.average, lang)}", shares[-1]))
+        figure = percent(r.average, lang) if r.item.scale == "yesno" else number(r.average, lang)
+        bars.append(Bar(f"{n}. {words} · {figure}", shares[-1]))
     if not bars:
         return None
     return await context.services.renderer.run(
@@ -371,19 +372,22 @@ async def _results(
             )
             lines += [f"   • {escape(t)}" for t in r.texts]
             continue
-        spread = " · ".join(
-            f"{v}: {r.distribution.get(v, 0)}"
-            for v in sorted(rules.SCALES[r.item.scale], reverse=True)
+        spread = rules.spread(
+            r.item.scale,
+            r.distribution,
+            plain(context, lang, "evaluation.yes"),
+            plain(context, lang, "evaluation.no"),
         )
+        yesno = r.item.scale == "yesno"  # the share who said yes, not an average of 1 and 0
         lines.append(
             text(
                 context,
                 lang,
-                "evaluation.result_line",
+                "evaluation.result_yesno" if yesno else "evaluation.result_line",
                 n=n,
                 item=words,
                 answers=r.answers,
-                average=number(r.average or 0, lang),
+                average=percent(r.average or 0, lang) if yesno else number(r.average or 0, lang),
                 spread=spread,
             )
         )

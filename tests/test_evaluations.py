@@ -164,7 +164,14 @@ async def test_open_answer_resume_across_a_restart_and_results_from_five_answers
         "Written answers",
     )
     trainer = "Trainer evaluation — Dr. Widya Sari"
-    assert (trainer, "Mastery of the material", 5, 4.2, "5: 1 · 4: 4", None) in rows
+    assert (
+        trainer,
+        "Mastery of the material",
+        5,
+        4.2,
+        "5: 1 · 4: 4 · 3: 0 · 2: 0 · 1: 0",
+        None,
+    ) in rows
     assert (trainer, "Suggestions for the trainer", 1, None, "fewer than 5 answers: not shown",
             None) in rows  # fmt: skip
 
@@ -293,6 +300,31 @@ async def test_a_form_imported_from_csv_is_opened_and_answered(
     assert sorted(v for _, v, _ in await answers(db) if v is not None) == [1, 4]
     out = await sari.send("/hasilevaluasi")
     assert "Evaluasi materi" in joined(out) and "➕ Evaluasi materi" not in str(out[-1])
+    # Four more answer (one says no); closed, the yes/no item reads as a share saying yes.
+    for i, name in enumerate(NAMES[1:5]):
+        person = await joined_person(bot, 1002 + i, name)  # joined after it opened
+        await person.send("/evaluasi")
+        await person.press("Isi:")
+        await person.press("3")
+        await person.press("Tidak" if name == "Ani" else "Ya")
+        await person.press("Lewati")
+    await sari.send("/hasilevaluasi")
+    await sari.press("Tutup:")
+    shown = joined(await sari.press("Ya, tutup"))
+    assert "1. Materi mudah dipahami — rata-rata <b>3,2</b> (5 jawaban; 4: 1 · 3: 4 · 2: 0" in shown
+    assert (
+        "2. Saya akan menerapkannya — <b>80%</b> menjawab ya (5 jawaban; Ya: 4 · Tidak: 1)"
+    ) in shown
+    async with db() as session:
+        cohort = await session.scalar(select(Cohort).where(Cohort.code == "REVMEN1"))
+        assert cohort is not None
+        data = await export(session, cohort, NOW)
+    rows = list(
+        load_workbook(io.BytesIO(xlsx_bytes(data, label_in("en"), "en")))["Evaluations"].iter_rows(
+            values_only=True
+        )
+    )
+    assert ("Evaluasi materi", "I will apply it", 5, 0.8, "Yes: 4 · No: 1", None) in rows
 
 
 @pytest.mark.parametrize(
