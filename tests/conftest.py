@@ -203,3 +203,5 @@ async def bot(
     running = await start_bot(chat_kind, standin, settings_for(standin, db_url), clock)
     yield running
     await running.stop()
+    if isinstance(running, MemoryBot):  # every message the test's features sent fits WhatsApp
+        assert running.channel.whatsapp_problems == []

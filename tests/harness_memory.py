@@ -109,7 +109,7 @@ class MemoryBot:
     settings: Settings
     clock: Callable[[], datetime] | None = None
     channel: MemoryChannel = field(
-        default_factory=lambda: MemoryChannel(capabilities=TELEGRAM_CAPS)
+        default_factory=lambda: MemoryChannel(capabilities=TELEGRAM_CAPS, check_whatsapp=True)
     )
     running: InProcess | None = None
     _presses: itertools.count[int] = field(default_factory=itertools.count)

@@ -15,6 +15,7 @@ import itertools
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
+from bot.channels import whatsapp_render
 from core.channel import (
     Address,
     Capabilities,
@@ -100,6 +101,10 @@ class MemoryChannel:
     downloads: list[str] = field(default_factory=list)  # file ids fetched, in order
     stopped: list[MessageRef] = field(default_factory=list)  # polls closed
     listeners: list[Callable[[Event], None]] = field(default_factory=list)  # told of each event
+    # Each message sent or edited also rendered for WhatsApp (`whatsapp_render`), and what would
+    # break its limits or lose an option kept here (the tests' fixture asserts there is none).
+    check_whatsapp: bool = False
+    whatsapp_problems: list[str] = field(default_factory=list)
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _changed: asyncio.Condition | None = None
 
@@ -114,6 +119,10 @@ class MemoryChannel:
             listener(event)
 
     def _refusal(self, message: Outbound, *, editing: bool = False) -> Failed | None:
+        if self.check_whatsapp and message.attachment is None and message.poll is None:
+            shown = whatsapp_render.render(message, lambda key: key.rpartition(".")[2])
+            found = whatsapp_render.problems(message, shown)
+            self.whatsapp_problems += [f"{p} in {message.text[:80]!r}" for p in found]
         caps = self.capabilities
         buttons = [a for row in message.rows for a in row]
         if len(buttons) > caps.max_buttons:
