@@ -178,6 +178,10 @@ STAFF_MENU: dict[str, list[str]] = {
 }
 
 # Buttons: the feature each action data prefix (`core.buttons`) goes to.
+# Every command's name in both languages: typed as a word on a channel without a command menu
+# (`core.keywords`), each is that command.
+COMMAND_WORDS = frozenset(name for names, _ in COMMANDS + STAFF_COMMANDS for name in names)
+
 BUTTONS: list[tuple[str, Feature]] = [
     (buttons.STAFF, staff.staff_button),
     (buttons.ANNOUNCE, announce.announce_button),

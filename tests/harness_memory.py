@@ -13,8 +13,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy.ext.asyncio import AsyncEngine
+
 from bot.channels.memory import Event, MemoryChannel, typed
 from bot.channels.telegram import CAPABILITIES as TELEGRAM_CAPS
+from bot.engine import Engine
 from bot.inprocess import InProcess
 from bot.settings import Settings
 from bot.standin import Outgoing
@@ -30,7 +33,9 @@ from core.channel import (
     Rows,
     Sender,
 )
+from core.i18n import Catalogs
 from core.services import Services
+from storage.db import Database
 
 
 def button_data(keyboard: tuple[int, list[dict[str, Any]]], label: str) -> tuple[int, str]:
@@ -292,3 +297,17 @@ class MemoryPerson:
         ref = MessageRef(self.address, str(message_id))
         press_id = f"press-{next(self.bot._presses)}"
         return await self._handle(Press(self.sender, data, ref, press_id))
+
+
+def engine_on(channel: MemoryChannel, engine: AsyncEngine, db_url: str, now: datetime) -> Engine:
+    """The engine alone (no jobs, no senders) on `channel`, its clock stopped at `now`: for
+    tests that hand it events one by one."""
+    services = Services(
+        settings=Settings(_env_file=None, database_url=db_url),  # type: ignore[call-arg]
+        engine=engine,
+        db=Database(engine),
+        i18n=Catalogs(),
+        clock=lambda: now,
+        channels={channel.name: channel},
+    )
+    return Engine(services)

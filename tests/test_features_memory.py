@@ -13,15 +13,12 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 import handlers
 from bot.channels.memory import MemoryChannel
 from bot.engine import Engine
-from bot.settings import Settings
 from core.channel import Address, Command, Other, Press, Sender, Sent, Text
-from core.i18n import Catalogs
-from core.services import Services
 from handlers import dispatch
 from handlers.turn import Turn
-from storage.db import Database
 from storage.models import Material, Participant, Session
 from tests.conftest import NOW, make_cohort
+from tests.harness_memory import engine_on
 from tests.people import new_person
 
 pytestmark = pytest.mark.databases("sqlite", "postgresql")
@@ -73,15 +70,7 @@ async def running(
 ) -> tuple[Engine, MemoryChannel]:
     await people(db)
     channel = MemoryChannel()
-    services = Services(
-        settings=Settings(_env_file=None, database_url=db_url),  # type: ignore[call-arg]
-        engine=engine,
-        db=Database(engine),
-        i18n=Catalogs(),
-        clock=lambda: NOW,
-        channels={"memory": channel},
-    )
-    return Engine(services), channel
+    return engine_on(channel, engine, db_url, NOW), channel
 
 
 def sender(user: int, hint: str | None = None) -> Sender:
