@@ -6,7 +6,7 @@ import re
 from typing import Annotated
 from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
@@ -61,6 +61,17 @@ class Settings(BaseSettings):
     aksi_http_port: int = Field(default=8080, ge=1, le=65535)
     aksi_webhook_url: str = ""
     aksi_webhook_secret: SecretStr = SecretStr("")
+    # WhatsApp's Cloud API (on when the phone number id, token, app secret and verify token
+    # are all set): Meta posts to `/whatsapp` on `aksi serve`'s server.
+    whatsapp_phone_number_id: str = ""
+    whatsapp_access_token: SecretStr = SecretStr("")
+    whatsapp_app_secret: SecretStr = SecretStr("")
+    whatsapp_verify_token: SecretStr = SecretStr("")
+    whatsapp_business_account_id: str = ""
+    # The number people write to, digits with the country code (wa.me join links).
+    whatsapp_display_number: str = ""
+    # Where the Graph API is (tests and a local stand-in point it elsewhere).
+    whatsapp_api_base_url: str = "https://graph.facebook.com"
 
     @field_validator("aksi_http_host")
     @classmethod
@@ -86,6 +97,49 @@ class Settings(BaseSettings):
         if secret and not re.fullmatch(r"[A-Za-z0-9_-]{16,256}", secret):
             raise ValueError("must be 16-256 characters: letters, digits, _ or -")
         return SecretStr(secret)
+
+    @field_validator(
+        "whatsapp_phone_number_id", "whatsapp_business_account_id", "whatsapp_display_number"
+    )
+    @classmethod
+    def _whatsapp_number(cls, value: str) -> str:
+        value = value.strip().removeprefix("+")
+        if value and not re.fullmatch(r"[0-9]{5,20}", value):
+            raise ValueError(f"{value[:40]!r} is not a number (digits only)")
+        return value
+
+    @field_validator("whatsapp_access_token", "whatsapp_app_secret", "whatsapp_verify_token")
+    @classmethod
+    def _whatsapp_secret(cls, value: SecretStr) -> SecretStr:
+        secret = value.get_secret_value().strip()
+        if secret and not re.fullmatch(r"[\x21-\x7e]{8,1024}", secret):
+            raise ValueError("must be 8-1024 printable characters without spaces")
+        return SecretStr(secret)
+
+    @field_validator("whatsapp_api_base_url")
+    @classmethod
+    def _whatsapp_base_url(cls, value: str) -> str:
+        value = value.strip().rstrip("/")
+        if not re.fullmatch(r"https?://[^\s/]+", value):
+            raise ValueError(f"{value[:80]!r} is not an http(s) URL without a path")
+        return value
+
+    @model_validator(mode="after")
+    def _whatsapp_whole(self) -> Settings:
+        given = {
+            "WHATSAPP_PHONE_NUMBER_ID": bool(self.whatsapp_phone_number_id),
+            "WHATSAPP_ACCESS_TOKEN": bool(self.whatsapp_access_token.get_secret_value()),
+            "WHATSAPP_APP_SECRET": bool(self.whatsapp_app_secret.get_secret_value()),
+            "WHATSAPP_VERIFY_TOKEN": bool(self.whatsapp_verify_token.get_secret_value()),
+        }
+        if any(given.values()) and not all(given.values()):
+            missing = ", ".join(name for name, set_ in given.items() if not set_)
+            raise ValueError(f"WhatsApp is half configured: set {missing} too")
+        return self
+
+    @property
+    def whatsapp_enabled(self) -> bool:
+        return bool(self.whatsapp_phone_number_id)
 
     @field_validator("telegram_bot_token")
     @classmethod
@@ -227,4 +281,4 @@ def load_settings(**overrides: object) -> Settings:
         first = exc.errors()[0]
         field = str(first["loc"][0]).upper() if first["loc"] else "settings"
         message = str(first["msg"]).removeprefix("Value error, ")
-        raise SettingsError(f"{field}: {message}") from None
+        raise SettingsError(f"{field}: {message}" if first["loc"] else message) from None

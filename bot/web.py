@@ -17,14 +17,14 @@ from __future__ import annotations
 import hmac
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from prometheus_client import CONTENT_TYPE_LATEST
 from sqlalchemy import text
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Route
 from telegram import Update
 from telegram.ext import Application
 
@@ -50,6 +50,7 @@ def web_app(
     secret: str,
     ready: Callable[[], bool] = lambda: True,
     turns: ChatTurns | None = None,
+    extra: Sequence[BaseRoute] = (),
 ) -> Starlette:
     """The ASGI application for `app` (a started PTB application fed through its queue; with
     `turns`, one of several workers: a chat's updates are queued in the database and handled
@@ -126,6 +127,7 @@ def web_app(
             Route("/healthz", healthz, methods=["GET"]),
             Route("/readyz", readyz, methods=["GET"]),
             Route("/metrics", metrics_page, methods=["GET"]),
+            *extra,  # other channels' webhooks (bot.whatsapp_web)
         ]
     )
 

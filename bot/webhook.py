@@ -22,6 +22,7 @@ from bot.channels.telegram_order import ChatOrderedProcessor
 from bot.metrics import Metrics
 from bot.settings import Settings
 from bot.web import web_app
+from bot.whatsapp_web import WhatsAppIntake, whatsapp_intake
 from core import inbound
 from core.chat_turns import ChatTurns
 from core.services import Services
@@ -107,6 +108,7 @@ class Webhook:
         self._pruning: asyncio.Task[None] | None = None
         self._services: Services | None = None
         self.turns: ChatTurns | None = None
+        self.whatsapp: WhatsAppIntake | None = None
 
     async def start(self, app: AksiApplication) -> None:
         settings, services = self.settings, app.bot_data.services
@@ -119,6 +121,8 @@ class Webhook:
             # PostgreSQL: other workers may share the database and the webhook's posts.
             self.turns = ChatTurns(services.db, partial(handle_queued, app))
             await self.turns.start()
+        if settings.whatsapp_enabled:
+            self.whatsapp = whatsapp_intake(settings, services)
         asgi = web_app(
             app,
             services,
@@ -127,6 +131,7 @@ class Webhook:
             secret=settings.webhook_secret,
             ready=lambda: self._ready,
             turns=self.turns,
+            extra=self.whatsapp.routes() if self.whatsapp is not None else (),
         )
         config = uvicorn.Config(
             asgi,
@@ -202,3 +207,7 @@ class Webhook:
         if self.turns is not None:
             await self.turns.stop()
             self.turns = None
+        if self.whatsapp is not None:
+            await self.whatsapp.drain()
+            await self.whatsapp.channel.close()
+            self.whatsapp = None

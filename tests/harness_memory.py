@@ -24,6 +24,7 @@ from bot.standin import Outgoing
 from bot.standin.wire import TINY_PNG
 from core.channel import (
     Address,
+    Channel,
     FileIn,
     Inbound,
     MessageRef,
@@ -299,7 +300,7 @@ class MemoryPerson:
         return await self._handle(Press(self.sender, data, ref, press_id))
 
 
-def engine_on(channel: MemoryChannel, engine: AsyncEngine, db_url: str, now: datetime) -> Engine:
+def engine_on(channel: Channel, engine: AsyncEngine, db_url: str, now: datetime) -> Engine:
     """The engine alone (no jobs, no senders) on `channel`, its clock stopped at `now`: for
     tests that hand it events one by one."""
     services = Services(

@@ -19,6 +19,10 @@ ENV_KEYS = (
     "AKSI_DEFAULT_TIMEZONE",
     "AKSI_DEFAULT_LANGUAGE",
     "AKSI_ADMIN_IDS",
+    "WHATSAPP_PHONE_NUMBER_ID",
+    "WHATSAPP_ACCESS_TOKEN",
+    "WHATSAPP_APP_SECRET",
+    "WHATSAPP_VERIFY_TOKEN",
 )
 
 
@@ -64,6 +68,20 @@ def test_env_file_and_admin_ids(tmp_path: Path) -> None:
         ("DATABASE_URL", "nonsense", "DATABASE_URL: 'nonsense' is not a database URL"),
         ("TELEGRAM_API_BASE_URL", "ftp://x", "TELEGRAM_API_BASE_URL: 'ftp://x' is not an http(s)"),
         ("TELEGRAM_BOT_TOKEN", "not-a-token", "TELEGRAM_BOT_TOKEN: does not look like"),
+        ("WHATSAPP_PHONE_NUMBER_ID", "10654-abc", "WHATSAPP_PHONE_NUMBER_ID: '10654-abc' is not a"),
+        (
+            "WHATSAPP_DISPLAY_NUMBER",
+            "0812 xx",
+            "WHATSAPP_DISPLAY_NUMBER: '0812 xx' is not a number",
+        ),
+        ("WHATSAPP_API_BASE_URL", "graph.local", "WHATSAPP_API_BASE_URL: 'graph.local' is not an"),
+        ("WHATSAPP_ACCESS_TOKEN", "has space", "WHATSAPP_ACCESS_TOKEN: must be 8-1024 printable"),
+        (
+            "WHATSAPP_PHONE_NUMBER_ID",
+            "106540352242922",
+            "WhatsApp is half configured: set WHATSAPP_ACCESS_TOKEN, WHATSAPP_APP_SECRET, "
+            "WHATSAPP_VERIFY_TOKEN too",
+        ),
     ],
 )
 def test_bad_value_names_the_variable(
@@ -74,6 +92,22 @@ def test_bad_value_names_the_variable(
         load_settings()
     assert str(error.value).startswith(expected)
     assert "\n" not in str(error.value)
+    if key == "WHATSAPP_ACCESS_TOKEN":
+        assert value not in str(error.value)  # a secret is never echoed
+
+
+def test_whatsapp_is_on_with_its_four_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert not load_settings().whatsapp_enabled
+    for key, value in (
+        ("WHATSAPP_PHONE_NUMBER_ID", "+106540352242922"),
+        ("WHATSAPP_ACCESS_TOKEN", "EAAG-token-1"),
+        ("WHATSAPP_APP_SECRET", "app-secret-1"),
+        ("WHATSAPP_VERIFY_TOKEN", "verify-token-1"),
+    ):
+        monkeypatch.setenv(key, value)
+    s = load_settings()
+    assert s.whatsapp_enabled and s.whatsapp_phone_number_id == "106540352242922"
+    assert "EAAG-token-1" not in repr(s) and "app-secret-1" not in repr(s)
 
 
 def test_cli_bad_setting_exits_2_with_one_line_and_no_token(tmp_path: Path) -> None:

@@ -5,6 +5,8 @@ after a restart, and /healthz, /readyz, /metrics — on SQLite and PostgreSQL.""
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import hmac
 import json
 import logging
 import re
@@ -24,7 +26,12 @@ from bot.settings import Settings
 from bot.standin import BotApiStandIn
 from bot.webhook import Webhook
 from storage.db import create_engine, downgrade, upgrade
+from tests.announcing import wait_until
 from tests.harness import settings_for
+from tests.test_whatsapp_inbound import BUDI as WA_BUDI
+from tests.test_whatsapp_inbound import PHONE_ID as WA_PHONE_ID
+from tests.test_whatsapp_inbound import post as wa_post
+from tests.whatsapp_standin import CloudApiStandIn, serving
 
 pytestmark = pytest.mark.databases("sqlite", "postgresql")
 
@@ -266,3 +273,44 @@ def test_serve_refuses_bad_settings_in_one_line(
     lines = [line for line in result.output.splitlines() if line.strip()]
     assert len(lines) == 1 and said in lines[0], result.output
     assert "short" not in lines[0]  # a secret is never echoed
+
+
+async def test_whatsapp_beside_telegram_on_the_same_server(
+    standin: BotApiStandIn, db_url: str
+) -> None:
+    """With WHATSAPP_* set, `aksi serve` answers Meta's verification and signed posts at
+    /whatsapp on its one server, replies through the Cloud API (a stand-in here), and still
+    takes Telegram's posts."""
+    cloud = CloudApiStandIn(WA_PHONE_ID, "EAAG-serve-token")
+    async with serving(cloud.app()) as cloud_url:
+        cloud.base_url = cloud_url
+        port = free_port()
+        running = Served(
+            settings_for(
+                standin, db_url, aksi_http_port=port,
+                aksi_webhook_url=f"http://127.0.0.1:{port}{PATH}", aksi_webhook_secret=SECRET,
+                whatsapp_phone_number_id=WA_PHONE_ID, whatsapp_access_token="EAAG-serve-token",
+                whatsapp_app_secret="serve-app-secret", whatsapp_verify_token="serve-verify-1",
+                whatsapp_api_base_url=cloud_url,
+            )
+        )  # fmt: skip
+        await running.start()
+        try:
+            query = "?hub.mode=subscribe&hub.verify_token=serve-verify-1&hub.challenge=77"
+            assert await get(running.base, "/whatsapp" + query) == (200, "77")
+            body = json.dumps(wa_post({"from": WA_BUDI, "id": "wamid.S1", "type": "text",
+                                       "timestamp": "1630633200",
+                                       "text": {"body": "bantuan"}})).encode()  # fmt: skip
+            signature = hmac.new(b"serve-app-secret", body, hashlib.sha256).hexdigest()
+            async with (
+                aiohttp.ClientSession() as http,
+                http.post(running.base + "/whatsapp", data=body,
+                          headers={"X-Hub-Signature-256": "sha256=" + signature}) as answer,
+            ):  # fmt: skip
+                assert answer.status == 200
+            await wait_until(lambda: bool(cloud.texts(WA_BUDI)), timeout=10)
+            assert any("kode angkatan" in t for t in cloud.texts(WA_BUDI))  # not joined yet
+            status, _ = await post(running.base, PATH, start_update(7001, 4242))
+            assert status == 200 and await replies_to(standin, 4242, 1)
+        finally:
+            await running.halt()

@@ -1,0 +1,134 @@
+"""WhatsApp's webhook on Aksi's HTTP server (issue 15, item 1): `GET /whatsapp` answers Meta's
+verification challenge; `POST /whatsapp` takes a post signed with the app secret (403
+otherwise, logged without any secret), reads every message of it (`whatsapp_inbound`), drops
+one delivered before (its WhatsApp id recorded when taken in: `core.inbound`, across restarts),
+hands the rest to the engine in their chat's order and answers Meta at once — a slow feature
+never makes Meta post again."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import Collection
+
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response
+from starlette.routing import Route
+
+import handlers
+from bot.channels.whatsapp import WhatsAppChannel, open_channel
+from bot.channels.whatsapp_inbound import (
+    SIGNATURE_HEADER,
+    WHATSAPP,
+    NotAWebhook,
+    challenge,
+    read_post,
+    signed,
+)
+from bot.engine import Engine
+from bot.settings import Settings
+from core import inbound
+from core.channel import Press
+from core.services import Services
+
+log = logging.getLogger("aksi.whatsapp")
+PATH = "/whatsapp"
+MAX_BODY = 1_000_000
+
+
+class WhatsAppIntake:
+    def __init__(
+        self,
+        engine: Engine,
+        channel: WhatsAppChannel,
+        *,
+        phone_number_id: str,
+        app_secret: str,
+        verify_token: str,
+        commands: Collection[str],
+    ) -> None:
+        self.engine = engine
+        self.channel = channel
+        self.phone_number_id = phone_number_id
+        self._secret = app_secret
+        self._verify = verify_token
+        self.commands = commands
+        self.duplicates = 0
+        self.statuses: dict[str, int] = {}
+        self._tasks: set[asyncio.Task[object]] = set()
+
+    def routes(self) -> list[Route]:
+        return [
+            Route(PATH, self.verify, methods=["GET"]),
+            Route(PATH, self.take, methods=["POST"]),
+        ]
+
+    async def verify(self, request: Request) -> Response:
+        answer = challenge(dict(request.query_params), self._verify)
+        if answer is None:
+            log.warning("refused a WhatsApp verification: wrong verify token or mode")
+            return PlainTextResponse("forbidden", status_code=403)
+        return PlainTextResponse(answer)
+
+    async def take(self, request: Request) -> Response:
+        body = await request.body()
+        if len(body) > MAX_BODY:
+            return PlainTextResponse("too large", status_code=413)
+        if not signed(body, request.headers.get(SIGNATURE_HEADER, ""), self._secret):
+            log.warning("refused a WhatsApp post: wrong or missing signature")
+            return PlainTextResponse("forbidden", status_code=403)
+        menus = self.channel.menus
+        try:
+            post = read_post(json.loads(body), self.phone_number_id, self.commands, menus.choice)
+        except (ValueError, NotAWebhook) as exc:
+            log.warning("refused a WhatsApp post: %s", str(exc)[:80])
+            return PlainTextResponse("not a webhook", status_code=400)
+        services = self.engine.services
+        for message in post.messages:
+            event = message.event
+            if not (isinstance(event, Press) and event.message is None):
+                menus.forget(event.sender.address.external_id)  # a menu answers the next only
+            async with services.db.begin() as session:
+                first = await inbound.first_time(
+                    session, WHATSAPP, message.message_id, services.clock()
+                )
+            if not first:
+                self.duplicates += 1
+                log.info("dropped WhatsApp message %s: delivered before", message.message_id)
+                continue
+            task = asyncio.create_task(self.engine.handle(self.channel, event))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+        for status in post.statuses:
+            self.statuses[status.status] = self.statuses.get(status.status, 0) + 1
+        return PlainTextResponse("ok")
+
+    async def drain(self) -> None:
+        """Wait for the messages taken in to be handled (stopping, tests)."""
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
+
+def whatsapp_intake(settings: Settings, services: Services) -> WhatsAppIntake:
+    """WhatsApp beside Telegram on `aksi serve`: its channel joins the services' (what the
+    features answer and what is sent to a WhatsApp contact goes through it) and its routes the
+    server's."""
+    lang = settings.aksi_default_language
+    channel = open_channel(
+        settings.whatsapp_phone_number_id,
+        settings.whatsapp_access_token.get_secret_value(),
+        settings.whatsapp_api_base_url,
+        lambda key: services.i18n.plain(lang, key),
+        settings.whatsapp_display_number,
+    )
+    services.channels[WHATSAPP] = channel
+    log.info("WhatsApp: Meta posts to %s on this server", PATH)
+    return WhatsAppIntake(
+        Engine(services),
+        channel,
+        phone_number_id=settings.whatsapp_phone_number_id,
+        app_secret=settings.whatsapp_app_secret.get_secret_value(),
+        verify_token=settings.whatsapp_verify_token.get_secret_value(),
+        commands=handlers.COMMAND_WORDS,
+    )

@@ -1,0 +1,158 @@
+"""WhatsApp end to end over real HTTP on loopback (issue 15, items 1 and 3): Meta's side played by
+signed webhook posts to Aksi's `/whatsapp` routes and a Cloud API stand-in receiving what pywa
+sends. Joining by `GABUNG KODE`, the profile's questions with their reply buttons, the schedule
+by its word, a button pressed, a re-delivered message dropped; hostile: a wrong verify token,
+an unsigned or wrongly signed post, a body that is not a webhook; Meta's errors as the engine's
+results."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from starlette.applications import Starlette
+
+from bot.channels.whatsapp import WhatsAppChannel, open_channel
+from bot.whatsapp_web import WhatsAppIntake
+from core.channel import Address, Failed, Outbound, RetryLater, Sent, Unreachable
+from core.i18n import Catalogs
+from handlers import COMMAND_WORDS
+from tests.conftest import NOW, make_cohort
+from tests.harness_memory import engine_on
+from tests.test_whatsapp_inbound import BUDI, PHONE_ID
+from tests.test_whatsapp_inbound import post as webhook
+from tests.whatsapp_standin import CloudApiStandIn, serving
+
+pytestmark = pytest.mark.databases("sqlite", "postgresql")
+
+TOKEN = "EAAG-test-token"
+SECRET = "app-secret-for-tests"
+VERIFY = "verify-token-for-tests"
+
+
+@dataclass
+class World:
+    standin: CloudApiStandIn
+    intake: WhatsAppIntake
+    channel: WhatsAppChannel
+    url: str
+    http: httpx.AsyncClient
+    sent_ids: int = 0
+
+    async def post(self, body: bytes, signature: str | None = None) -> httpx.Response:
+        if signature is None:
+            signature = "sha256=" + hmac.new(SECRET.encode(), body, hashlib.sha256).hexdigest()
+        return await self.http.post(f"{self.url}/whatsapp", content=body,
+                                    headers={"X-Hub-Signature-256": signature})  # fmt: skip
+
+    async def write(self, message: dict[str, Any]) -> list[str]:
+        """Budi's message posted as Meta posts it; what Aksi sent back."""
+        before = len(self.standin.texts(BUDI))
+        self.sent_ids += 1
+        message = {"from": BUDI, "id": f"wamid.IN{self.sent_ids}", "timestamp": "1630633200",
+                   **message}  # fmt: skip
+        response = await self.post(json.dumps(webhook(message)).encode())
+        assert response.status_code == 200, response.text
+        await self.intake.drain()
+        return self.standin.texts(BUDI)[before:]
+
+    async def say(self, text: str) -> list[str]:
+        return await self.write({"type": "text", "text": {"body": text}})
+
+    async def press(self, title: str) -> list[str]:
+        """Press the option titled `title` on the last choice Aksi sent."""
+        for data in reversed(self.standin.sent):
+            action = data.get("interactive", {}).get("action", {})
+            for b in action.get("buttons", []):
+                if b["reply"]["title"] == title:
+                    reply = {"type": "button_reply", "button_reply": b["reply"]}
+                    return await self.write({"type": "interactive", "interactive": reply})
+        raise AssertionError(f"no option {title!r}")
+
+
+@pytest.fixture
+async def world(
+    engine: AsyncEngine, db: async_sessionmaker[AsyncSession], db_url: str
+) -> AsyncIterator[World]:
+    await make_cohort(db)
+    standin = CloudApiStandIn(PHONE_ID, TOKEN)
+    catalogs = Catalogs()
+    async with serving(standin.app()) as standin_url:
+        standin.base_url = standin_url
+        channel = open_channel(PHONE_ID, TOKEN, standin_url, lambda key: catalogs.plain("id", key))
+        intake = WhatsAppIntake(
+            engine_on(channel, engine, db_url, NOW), channel, phone_number_id=PHONE_ID,
+            app_secret=SECRET, verify_token=VERIFY, commands=COMMAND_WORDS,
+        )  # fmt: skip
+        async with serving(Starlette(routes=intake.routes())) as url, httpx.AsyncClient() as http:
+            yield World(standin, intake, channel, url, http)
+        await channel.close()
+
+
+async def test_joining_answering_and_the_schedule_over_whatsapp(world: World) -> None:
+    challenge = {"hub.mode": "subscribe", "hub.verify_token": VERIFY, "hub.challenge": "8412"}
+    answer = await world.http.get(f"{world.url}/whatsapp", params=challenge)
+    assert (answer.status_code, answer.text) == (200, "8412")
+    wrong = await world.http.get(f"{world.url}/whatsapp",
+                                 params={**challenge, "hub.verify_token": "guess"})  # fmt: skip
+    assert wrong.status_code == 403
+    shown = await world.say("jadwal")  # not joined: asked for the code
+    assert any("kode angkatan" in s for s in shown)
+    shown = await world.say("GABUNG REVMEN1")
+    joined = "\n".join(shown)
+    assert "Selamat bergabung di *Angkatan I*" in joined  # WhatsApp's bold
+    assert "*nama lengkap*" in joined and "[" in joined  # the name question with its button
+    # Meta posts the same message again: dropped, nothing sent twice.
+    sent = len(world.standin.sent)
+    repeat = webhook({"from": BUDI, "id": f"wamid.IN{world.sent_ids}", "timestamp": "1630633200",
+                      "type": "text", "text": {"body": "GABUNG REVMEN1"}})  # fmt: skip
+    assert (await world.post(json.dumps(repeat).encode())).status_code == 200
+    await world.intake.drain()
+    assert len(world.standin.sent) == sent and world.intake.duplicates == 1
+    # The name offered as a reply button, pressed; then the unit typed.
+    choice = world.standin.sent[-1]["interactive"]["action"]["buttons"][0]["reply"]["title"]
+    shown = await world.press(choice)
+    assert any("unit kerja" in s.lower() for s in shown)
+    shown = await world.say("Dinas Pendidikan")
+    assert any("Unit kerja: Dinas Pendidikan" in s for s in shown)
+    assert any("[✍️ Tulis rencana aksi s…" in s for s in shown)  # a list: the label cut
+    shown = await world.say("Jadwal")
+    assert any("Jadwal *Angkatan I* belum tersedia" in s for s in shown)
+
+
+async def test_hostile_posts_are_refused_and_change_nothing(world: World) -> None:
+    joining = {"from": BUDI, "id": "wamid.H1", "timestamp": "1630633200", "type": "text",
+               "text": {"body": "GABUNG REVMEN1"}}  # fmt: skip
+    body = json.dumps(webhook(joining)).encode()
+    assert (await world.post(body, signature="")).status_code == 403
+    assert (await world.post(body, signature="sha256=" + "0" * 64)).status_code == 403
+    forged = "sha256=" + hmac.new(b"not-the-secret", body, hashlib.sha256).hexdigest()
+    assert (await world.post(body, signature=forged)).status_code == 403
+    for garbage in (b"{not json", b'{"object": "page"}', b"[]"):
+        assert (await world.post(garbage)).status_code == 400
+    await world.intake.drain()
+    assert world.standin.sent == []  # nothing reached anyone
+
+
+async def test_metas_errors_become_the_engines_results(world: World) -> None:
+    to = Address("whatsapp", BUDI)
+    for (status, code), expected in (
+        ((400, 131047), Failed),
+        ((400, 131056), RetryLater),
+        ((429, 130429), RetryLater),
+        ((400, 131026), Unreachable),
+        ((400, 100), Failed),
+    ):
+        world.standin.fail_next = (status, code)
+        assert isinstance(await world.channel.send(to, Outbound("Halo")), expected), code
+    assert isinstance(await world.channel.send(to, Outbound("Halo")), Sent)
+    refused = await world.channel.send(Address("whatsapp", "US.1234"), Outbound("Halo"))
+    assert isinstance(refused, Failed)  # not a number: never sent to a group by mistake
+    assert world.standin.texts(BUDI) == ["Halo"]
