@@ -23,13 +23,13 @@ from bot.channels.whatsapp_inbound import (
     WHATSAPP,
     NotAWebhook,
     challenge,
+    menu_press,
     read_post,
     signed,
 )
 from bot.engine import Engine
 from bot.settings import Settings
 from core import inbound
-from core.channel import Press
 from core.services import Services
 
 log = logging.getLogger("aksi.whatsapp")
@@ -80,15 +80,12 @@ class WhatsAppIntake:
             return PlainTextResponse("forbidden", status_code=403)
         menus = self.channel.menus
         try:
-            post = read_post(json.loads(body), self.phone_number_id, self.commands, menus.choice)
+            post = read_post(json.loads(body), self.phone_number_id, self.commands)
         except (ValueError, NotAWebhook) as exc:
             log.warning("refused a WhatsApp post: %s", str(exc)[:80])
             return PlainTextResponse("not a webhook", status_code=400)
         services = self.engine.services
         for message in post.messages:
-            event = message.event
-            if not (isinstance(event, Press) and event.message is None):
-                menus.forget(event.sender.address.external_id)  # a menu answers the next only
             async with services.db.begin() as session:
                 first = await inbound.first_time(
                     session, WHATSAPP, message.message_id, services.clock()
@@ -97,6 +94,8 @@ class WhatsAppIntake:
                 self.duplicates += 1
                 log.info("dropped WhatsApp message %s: delivered before", message.message_id)
                 continue
+            event = menu_press(message.event, menus.choice)
+            menus.forget(event.sender.address.external_id)  # a menu answers the next only
             task = asyncio.create_task(self.engine.handle(self.channel, event))
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)

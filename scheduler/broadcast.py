@@ -244,7 +244,10 @@ class Broadcaster:
     async def _record(self, queued: Queued, result: SendResult) -> None:
         services = self.services
         if isinstance(result, Sent):
-            message_id = int(result.ref.message_id) if result.ref is not None else 0
+            # Telegram's message ids are numbers (kept to edit the message later); another
+            # channel's ("wamid.…" on WhatsApp) cannot be edited: 0.
+            ref = result.ref
+            message_id = int(ref.message_id) if ref is not None and ref.message_id.isdigit() else 0
             async with services.db.begin() as session:
                 await record_sent(session, queued.id, message_id, services.clock())
         elif isinstance(result, RetryLater) and result.pause_all:  # the channel's 429

@@ -19,9 +19,19 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from starlette.applications import Starlette
 
+from bot.channels import whatsapp
 from bot.channels.whatsapp import WhatsAppChannel, open_channel
 from bot.whatsapp_web import WhatsAppIntake
-from core.channel import Address, Failed, Outbound, RetryLater, Sent, Unreachable
+from core.channel import (
+    Action,
+    Address,
+    Attachment,
+    Failed,
+    Outbound,
+    RetryLater,
+    Sent,
+    Unreachable,
+)
 from core.i18n import Catalogs
 from handlers import COMMAND_WORDS
 from tests.conftest import NOW, make_cohort
@@ -141,18 +151,51 @@ async def test_hostile_posts_are_refused_and_change_nothing(world: World) -> Non
     assert world.standin.sent == []  # nothing reached anyone
 
 
-async def test_metas_errors_become_the_engines_results(world: World) -> None:
+async def test_metas_errors_become_the_engines_results(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(whatsapp, "PAIR_WAIT_S", 0.05)
     to = Address("whatsapp", BUDI)
-    for (status, code), expected in (
-        ((400, 131047), Failed),
-        ((400, 131056), RetryLater),
-        ((429, 130429), RetryLater),
-        ((400, 131026), Unreachable),
-        ((400, 100), Failed),
+    for failures, expected in (
+        ([(400, 131047)], Failed),  # outside the 24-hour window
+        ([(429, 130429)], RetryLater),  # the number throttled: everyone waits
+        ([(400, 131026)], Unreachable),
+        ([(400, 100)], Failed),
+        ([(400, 131056)], Sent),  # too fast for this person: sent after one wait
+        ([(400, 131056), (400, 131056)], RetryLater),  # twice: left to the caller
     ):
-        world.standin.fail_next = (status, code)
-        assert isinstance(await world.channel.send(to, Outbound("Halo")), expected), code
-    assert isinstance(await world.channel.send(to, Outbound("Halo")), Sent)
+        world.standin.failures = list(failures)
+        result = await world.channel.send(to, Outbound("Halo"))
+        assert isinstance(result, expected), failures
+    assert world.standin.texts(BUDI) == ["Halo"]  # the one sent after its wait
     refused = await world.channel.send(Address("whatsapp", "US.1234"), Outbound("Halo"))
     assert isinstance(refused, Failed)  # not a number: never sent to a group by mistake
-    assert world.standin.texts(BUDI) == ["Halo"]
+    archive = Outbound(attachment=Attachment("document", b"PK", "ekspor.zip"))
+    assert isinstance(await world.channel.send(to, archive), Failed)  # WhatsApp carries no ZIP
+    assert len(world.standin.sent) == 1
+
+
+async def test_a_number_answers_the_menu_shown_once(world: World) -> None:
+    """Twelve options make a numbered menu; "2" is the second option pressed (here a
+    facilitator's button: refused as such to Budi, not read as text), once — the next "2" is
+    text again, and a re-delivered "2" takes nothing."""
+    to = Address("whatsapp", BUDI)
+    choices = [[Action(f"Angkatan {n}", f"stf:rekap:{900 + n}")] for n in range(12)]
+    assert isinstance(await world.channel.send(to, Outbound("Untuk angkatan mana?", choices)), Sent)
+    assert world.standin.texts(BUDI)[-1].startswith("1. Angkatan 0\n2. Angkatan 1")
+    pressed = {"type": "text", "text": {"body": "2"}}
+    shown = await world.write(pressed)
+    staff_only = "Perintah ini khusus untuk fasilitator dan admin pelatihan."
+    assert shown == [staff_only]  # pressed: a facilitator's button, refused to Budi
+    again = await world.write(pressed)
+    assert again and staff_only not in again  # the menu answered once: "2" is text now
+    superscript = await world.say("²")  # a digit to Python, not a number: text, no crash
+    assert superscript and staff_only not in superscript
+    # Shown again: Meta posting the first "2" once more takes nothing (not even the menu).
+    await world.channel.send(to, Outbound("Untuk angkatan mana?", choices))
+    repeat = webhook({"from": BUDI, "id": "wamid.IN1", "timestamp": "1630633200", **pressed})
+    sent = len(world.standin.sent)
+    assert (await world.post(json.dumps(repeat).encode())).status_code == 200
+    await world.intake.drain()
+    assert len(world.standin.sent) == sent
+    assert await world.say("3") == [staff_only]  # the menu still there for the next message

@@ -19,6 +19,7 @@ import pytest
 from bot.channels.whatsapp_inbound import (
     NotAWebhook,
     challenge,
+    menu_press,
     read_post,
     signed,
 )
@@ -50,9 +51,8 @@ def text(body: str, n: int = 1) -> dict[str, Any]:
             "text": {"body": body}}  # fmt: skip
 
 
-def read(data: object, menu: dict[int, str] | None = None) -> list[Any]:
-    found = read_post(data, PHONE_ID, COMMAND_WORDS, lambda who, n: (menu or {}).get(n))
-    return [m.event for m in found.messages]
+def read(data: object) -> list[Any]:
+    return [m.event for m in read_post(data, PHONE_ID, COMMAND_WORDS).messages]
 
 
 def test_the_verification_challenge_is_answered_only_with_our_token() -> None:
@@ -88,10 +88,23 @@ def test_every_message_of_a_batched_post_in_order() -> None:
 
 
 def test_a_number_answers_the_menu_shown_and_is_text_otherwise() -> None:
-    [pressed] = read(post(text(" 2 ")), {1: "stf:rekap:1", 2: "stf:rekap:2"})
+    menu = {1: "stf:rekap:1", 2: "stf:rekap:2"}
+    asked: list[tuple[str, int]] = []
+
+    def choice(who: str, n: int) -> str | None:
+        asked.append((who, n))
+        return menu.get(n)
+
+    [typed] = read(post(text(" 2 ")))
+    pressed = menu_press(typed, choice)
     assert isinstance(pressed, Press) and pressed.data == "stf:rekap:2"
-    [beyond] = read(post(text("7")), {1: "stf:rekap:1"})
-    assert isinstance(beyond, Text) and beyond.text == "7"  # e.g. a number of pages read
+    assert asked == [(BUDI, 2)]
+    [beyond] = read(post(text("7")))
+    assert menu_press(beyond, choice) is beyond  # e.g. a number of pages read
+    for odd in ("²", "٣", "2 halaman", "1234", "jadwal"):  # not a plain number of the menu
+        [event] = read(post(text(odd)))
+        assert menu_press(event, choice) is event, odd
+    assert asked == [(BUDI, 2), (BUDI, 7)]
 
 
 def test_buttons_and_list_rows_are_presses_on_their_message() -> None:
@@ -119,7 +132,11 @@ def test_pictures_and_documents_are_files_and_the_rest_other() -> None:
                 "document": csv_file}  # fmt: skip
     sticker = {"from": BUDI, "id": "wamid.S", "timestamp": AT, "type": "sticker",
                "sticker": {"id": "MEDIA3"}}  # fmt: skip
-    photo, csv, other = read(post(image, document, sticker))
+    reaction = {"from": BUDI, "id": "wamid.R", "timestamp": AT, "type": "reaction",
+                "reaction": {"message_id": "wamid.OUT1", "emoji": "👍"}}  # fmt: skip
+    found = read_post(post(image, reaction, document, sticker), PHONE_ID, COMMAND_WORDS)
+    assert (found.ignored, found.skipped) == (1, 0)  # a 👍 asks nothing: no answer to it
+    photo, csv, other = (m.event for m in found.messages)
     assert isinstance(photo, FileIn) and (photo.file_id, photo.kind, photo.caption) == (
         "MEDIA1", "photo", "Bukti apel",
     )  # fmt: skip

@@ -43,7 +43,8 @@ def test_text_alone_is_written_the_whatsapp_way_and_cut_at_4096() -> None:
 
 
 def test_up_to_three_short_options_are_reply_buttons() -> None:
-    shown = render(Outbound("Sudah dilakukan?", options("✅ Selesai", "❌ Tidak")), words)
+    asked = Outbound("Sudah dilakukan?", options("✅ Selesai", "❌ Tidak"))
+    shown = render(asked, words)
     [payload] = shown.payloads
     assert payload["interactive"] == {
         "type": "button",
@@ -53,7 +54,7 @@ def test_up_to_three_short_options_are_reply_buttons() -> None:
             {"type": "reply", "reply": {"id": "x:1", "title": "❌ Tidak"}},
         ]},
     }  # fmt: skip
-    assert shown.menu == {} and problems(Outbound("", options("a", "b")), shown) == []
+    assert shown.menu == {} and problems(asked, shown) == []
 
 
 @pytest.mark.parametrize(

@@ -1,7 +1,7 @@
 """A stand-in for WhatsApp's Cloud API on loopback, for the tests: it records every message
 pywa sends (`sent`, the JSON as posted), answers with a new message id each, serves media, and
-can be told to answer the next send with one of Meta's errors. `serving` runs any ASGI app on a
-free loopback port (uvicorn) for the length of a `async with`."""
+can be told to answer the next sends with Meta's errors (`failures`). `serving` runs any ASGI
+app on a free loopback port (uvicorn) for the length of a `async with`."""
 
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ class CloudApiStandIn:
     token: str
     sent: list[dict[str, Any]] = field(default_factory=list)
     media: dict[str, bytes] = field(default_factory=dict)
-    fail_next: tuple[int, int] | None = None  # (HTTP status, Meta's error code)
+    failures: list[tuple[int, int]] = field(default_factory=list)  # next sends' (HTTP, code)
     base_url: str = ""
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
@@ -46,8 +46,8 @@ class CloudApiStandIn:
     async def _messages(self, request: Request) -> Response:
         if not self._authorised(request) or request.path_params["phone"] != self.phone_number_id:
             return JSONResponse({"error": {"code": 190, "message": "bad token"}}, 401)
-        if self.fail_next is not None:
-            (status, code), self.fail_next = self.fail_next, None
+        if self.failures:
+            status, code = self.failures.pop(0)
             return JSONResponse(
                 {"error": {"code": code, "message": f"error {code}", "type": "OAuthException",
                            "fbtrace_id": "T"}}, status)  # fmt: skip

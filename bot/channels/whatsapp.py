@@ -16,6 +16,7 @@ as the engine's results.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable
 from datetime import timedelta
@@ -119,8 +120,14 @@ def open_channel(
     return WhatsAppChannel(wa, words, display_number, session)
 
 
+class UnsupportedDocument(Exception):
+    """A document of a kind WhatsApp does not carry (a ZIP)."""
+
+
 def classify(error: Exception) -> SendResult:
     """The engine's result for an error pywa raised."""
+    if isinstance(error, UnsupportedDocument):
+        return Failed(f"WhatsApp does not carry {str(error)[-20:]!r}")
     if isinstance(error, httpx.HTTPError):
         return RetryLater(NETWORK_WAIT_S, f"network: {error.__class__.__name__}")
     if not isinstance(error, WhatsAppError):
@@ -167,16 +174,32 @@ class WhatsAppChannel:
         try:
             if message.attachment is not None:
                 return Sent(MessageRef(address, await self._attachment(to, message)))
-            rendered = whatsapp_render.render(message, self.words)
-            last = ""
-            for payload in rendered.payloads:
-                last = await self._payload(to, payload)
         except Exception as exc:  # pywa's errors and the network's: the engine's results
-            result = classify(exc)
-            log.info("a message to %s was not sent: %s", to[-4:], result)
-            return result
-        self.menus.show(to, rendered.menu)
+            return self._not_sent(to, exc)
+        rendered = whatsapp_render.render(message, self.words)
+        last = ""
+        for payload in rendered.payloads:
+            try:
+                last = await self._payload(to, payload)
+            except Exception as exc:
+                result = classify(exc)
+                if not (isinstance(result, RetryLater) and result.seconds <= PAIR_WAIT_S):
+                    return self._not_sent(to, exc)
+                # Too fast for this person, or the network: the rest of a reply (its choice
+                # after a long text) waits once rather than being lost.
+                await asyncio.sleep(result.seconds)
+                try:
+                    last = await self._payload(to, payload)
+                except Exception as again:
+                    return self._not_sent(to, again)
+        if message.rows:  # a new choice replaces an older menu; a plain message leaves it
+            self.menus.show(to, rendered.menu)
         return Sent(MessageRef(address, last))
+
+    def _not_sent(self, to: str, error: Exception) -> SendResult:
+        result = classify(error)
+        log.info("a message to …%s was not sent: %s", to[-4:], result)
+        return result
 
     async def _payload(self, to: str, payload: dict[str, Any]) -> str:
         if payload["type"] == "text":
@@ -209,13 +232,11 @@ class WhatsAppChannel:
                 to, attached.data, caption=caption, mime_type="image/png"
             )
         else:
-            kind = "application/pdf" if attached.filename.endswith(".pdf") else None
+            kind = _mime(attached.filename)
+            if kind is None:
+                raise UnsupportedDocument(attached.filename)
             sent = await self.wa.send_document(
-                to,
-                attached.data,
-                filename=attached.filename,
-                caption=caption,
-                mime_type=kind or _mime(attached.filename),
+                to, attached.data, filename=attached.filename, caption=caption, mime_type=kind
             )
         return str(sent.id)
 
@@ -244,11 +265,14 @@ class WhatsAppChannel:
         return f"https://wa.me/{self.display_number}?text=GABUNG%20{token}"
 
 
-def _mime(filename: str) -> str:
-    if filename.endswith(".xlsx"):
-        return "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    if filename.endswith(".zip"):
-        return "application/zip"
-    if filename.endswith(".csv"):
-        return "text/csv"
-    return "application/octet-stream"
+# The document types the Cloud API takes (a CSV goes as plain text; a ZIP is none of them).
+_DOCUMENT_TYPES = {
+    ".pdf": "application/pdf",
+    ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    ".csv": "text/plain",
+    ".txt": "text/plain",
+}
+
+
+def _mime(filename: str) -> str | None:
+    return next((t for end, t in _DOCUMENT_TYPES.items() if filename.lower().endswith(end)), None)

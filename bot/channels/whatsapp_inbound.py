@@ -6,12 +6,14 @@ a post (Meta batches several into one) and drops a message whose contact carries
 (read in pywa 4.5.0's source) — either would lose a participant's message.
 
 - A typed text is a command when it is only a command's word, `GABUNG KODE`, or `/name`
-  (`core.keywords`); a number answering the numbered menu last shown to that person
-  (`bot.channels.whatsapp_render`) is the press of that option; anything else is text.
+  (`core.keywords`); anything else is text — and a number answering the numbered menu last
+  shown to that person (`bot.channels.whatsapp_render`) the press of that option
+  (`menu_press`, once the message is known to be new).
 - A reply button or list row pressed is a `Press` with the option's id (our action data) and
   the message it was on.
-- A picture or document is a `FileIn` (its media id fetches it); anything else (voice notes,
-  stickers, locations, reactions) is `Other`, answered with a pointer to what Aksi reads.
+- A picture or document is a `FileIn` (its media id fetches it); a reaction is ignored;
+  anything else (voice notes, stickers, locations) is `Other`, answered with a pointer to
+  what Aksi reads.
 - Delivery statuses (sent, delivered, read, failed with Meta's error code) come out as such.
 A message missing what it needs (no sender, no id) is skipped and counted, never the whole post.
 """
@@ -33,6 +35,7 @@ from core.channel import (
     Other,
     Press,
     Sender,
+    Text,
 )
 from core.i18n import escape
 from core.keywords import read_typed
@@ -41,6 +44,8 @@ WHATSAPP = "whatsapp"
 SIGNATURE_HEADER = "X-Hub-Signature-256"
 # A menu's choice: (the person's id, the number typed) → the option's action data, or None.
 MenuChoice = Callable[[str, int], str | None]
+# Messages that ask nothing of the bot: a reaction (👍 on its message), a system notice.
+IGNORED = frozenset({"reaction", "system", "ephemeral"})
 
 
 def challenge(params: Mapping[str, str], verify_token: str) -> str | None:
@@ -93,18 +98,14 @@ class Post:
     messages: list[Incoming] = field(default_factory=list)
     statuses: list[Status] = field(default_factory=list)
     skipped: int = 0  # messages or statuses missing what they need
+    ignored: int = 0  # reactions and the like: nothing to answer
 
 
 class NotAWebhook(ValueError):
     """The body is not a WhatsApp Business Account webhook."""
 
 
-def read_post(
-    data: object,
-    phone_number_id: str,
-    commands: Collection[str],
-    menu_choice: MenuChoice = lambda _who, _n: None,
-) -> Post:
+def read_post(data: object, phone_number_id: str, commands: Collection[str]) -> Post:
     """Every message and status of a post for our number (`phone_number_id`; another number of
     the same app is none of ours), in order. NotAWebhook when the body is not one."""
     if not isinstance(data, dict) or data.get("object") != "whatsapp_business_account":
@@ -126,7 +127,10 @@ def read_post(
                 for c in _dicts(value.get("contacts"))
             }
             for message in _dicts(value.get("messages")):
-                found = _message(message, names, commands, menu_choice)
+                if message.get("type") in IGNORED:
+                    post.ignored += 1
+                    continue
+                found = _message(message, names, commands)
                 if found is None:
                     post.skipped += 1
                 else:
@@ -163,10 +167,7 @@ def _text_of(obj: object, key: str) -> str:
 
 
 def _message(
-    message: dict[str, Any],
-    names: Mapping[str, str],
-    commands: Collection[str],
-    menu_choice: MenuChoice,
+    message: dict[str, Any], names: Mapping[str, str], commands: Collection[str]
 ) -> Incoming | None:
     who, message_id = message.get("from"), message.get("id")
     at = _when(message.get("timestamp"))
@@ -182,12 +183,7 @@ def _message(
     event: Inbound
     if kind == "text":
         body = _text_of(message.get("text"), "body")
-        typed = body.strip()
-        chosen = menu_choice(who, int(typed)) if typed.isdigit() and len(typed) <= 3 else None
-        if chosen is not None:
-            event = Press(sender, chosen, None, message_id)
-        else:
-            event = read_typed(sender, body, escape(body), commands)
+        event = read_typed(sender, body, escape(body), commands)
     elif kind == "interactive":
         interactive = message.get("interactive")
         reply_kind = _text_of(interactive, "type")
@@ -236,3 +232,16 @@ def _status(status: dict[str, Any]) -> Status | None:
         at,
         code if isinstance(code, int) and not isinstance(code, bool) else None,
     )
+
+
+def menu_press(event: Inbound, menu_choice: MenuChoice) -> Inbound:
+    """A typed number (ASCII digits only: "²" is a digit to Python, not to `int`) answering
+    the numbered menu last shown to its writer is the press of that option; anything else is
+    itself. Called once a message is known to be new, so a re-delivery takes nothing."""
+    if not isinstance(event, Text):
+        return event
+    typed = event.text.strip()
+    if not (typed.isascii() and typed.isdigit() and len(typed) <= 3):
+        return event
+    chosen = menu_choice(event.sender.address.external_id, int(typed))
+    return Press(event.sender, chosen, None) if chosen is not None else event
