@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, Exists, exists, select
+from sqlalchemy import ColumnElement, Exists, and_, exists, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
@@ -56,8 +56,13 @@ def reach(person_id: PersonColumn) -> ColumnElement[int]:
 
 
 def reachable(person_id: PersonColumn) -> Exists:
-    """Whether any contact of `person_id` is reachable (a filter)."""
-    return exists().where(Contact.person_id == person_id, Contact.unreachable_at.is_(None))
+    """Whether any contact of `person_id` is reachable (a filter): the channel has not said it
+    cannot be, and they have not asked for no more messages."""
+    return exists().where(
+        Contact.person_id == person_id,
+        Contact.unreachable_at.is_(None),
+        Contact.opted_out_at.is_(None),
+    )
 
 
 async def is_reachable(session: AsyncSession, person_id: int) -> bool:
@@ -225,10 +230,40 @@ async def reach_of(session: AsyncSession, person_ids: Iterable[int]) -> dict[int
         select(Contact)
         .where(Contact.person_id.in_(ids))
         .order_by(
-            Contact.unreachable_at.is_(None), Contact.last_inbound_at, Contact.id
+            and_(Contact.unreachable_at.is_(None), Contact.opted_out_at.is_(None)),
+            Contact.last_inbound_at,
+            Contact.id,
         )  # the best last
     )
     found: dict[int, Reach] = {}
     for c in rows:
-        found[c.person_id] = Reach(c.id, address(c), c.unreachable_at is None)
+        ok = c.unreachable_at is None and c.opted_out_at is None
+        found[c.person_id] = Reach(c.id, address(c), ok)
     return found
+
+
+async def opt_out(session: AsyncSession, person_id: int, now: datetime) -> bool:
+    """They asked for no more messages (BERHENTI, /berhenti): nothing unprompted reaches them
+    on any contact — reminders, digests, announcements — until they opt in again; what they
+    ask is still answered. False when they had already asked."""
+    done = await session.execute(
+        update(Contact)
+        .where(Contact.person_id == person_id, Contact.opted_out_at.is_(None))
+        .values(opted_out_at=now)
+    )
+    return bool(getattr(done, "rowcount", 0))
+
+
+async def opt_in(session: AsyncSession, where: Address, now: datetime, words: str) -> bool:
+    """An explicit opt-in from `where` (joining, MULAI): recorded with its time and words, and
+    any earlier opt-out of the person lifted; True when they had opted out."""
+    contact = await contact_at(session, where)
+    if contact is None:
+        return False
+    contact.opted_in_at, contact.opt_in_text = now, " ".join(words.split())[:300] or None
+    done = await session.execute(
+        update(Contact)
+        .where(Contact.person_id == contact.person_id, Contact.opted_out_at.is_not(None))
+        .values(opted_out_at=None)
+    )
+    return bool(getattr(done, "rowcount", 0))

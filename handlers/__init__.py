@@ -14,6 +14,7 @@ from handlers import (
     attendance,
     checkin,
     confirm,
+    consent,
     consultations,
     evaluation_results,
     evaluations,
@@ -69,6 +70,8 @@ COMMANDS: list[tuple[tuple[str, str], Feature]] = [
     (("dataku", "mydata"), mydata.send_my_data),
     (("hapusdata", "deletedata"), mydata.ask_delete),
     (("batal", "cancel"), typed.cancel),
+    (("berhenti", "stop"), consent.stop_messages),
+    (("mulai", "resume"), consent.resume_messages),
 ]
 # (command, catalog key of its description) for the command menu, per language.
 MENU = {

@@ -5,7 +5,8 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core import buttons, conversation
+from core import buttons, contacts, conversation
+from core.channel import Command
 from core.cohorts import find_cohort, looks_like_code
 from core.confirmations import Taken
 from core.conversation import Ask
@@ -229,7 +230,10 @@ async def start(turn: Turn) -> None:
         await open_invitation_link(turn, code)
         return
     answer: Answer = []
+    said = turn.inbound.text if isinstance(turn.inbound, Command) else ""
     async with turn.services.db.begin() as session:
+        # Starting (or joining) is an explicit opt-in: recorded, and a /berhenti lifted.
+        await contacts.opt_in(session, turn.sender.address, turn.services.clock(), said or "/start")
         reader = await turn.identify(session)
         current = reader.participant
         target = await _target_of(session, reader.person, code) if code else None

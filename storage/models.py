@@ -97,6 +97,11 @@ class Contact(Base):
     # When they last wrote from here (to a few minutes: `core.contacts.TOUCH_EVERY`).
     last_inbound_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Consent (`core.contacts.opt_out`): set when they asked for no more messages (BERHENTI),
+    # cleared when they ask again (MULAI); the last explicit opt-in and its words.
+    opted_out_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    opted_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    opt_in_text: Mapped[str | None] = mapped_column(String(300), nullable=True)
 
     person: Mapped[Person] = relationship(back_populates="contacts")
 
