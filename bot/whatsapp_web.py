@@ -118,7 +118,7 @@ def whatsapp_intake(settings: Settings, services: Services) -> WhatsAppIntake:
         settings.whatsapp_phone_number_id,
         settings.whatsapp_access_token.get_secret_value(),
         settings.whatsapp_api_base_url,
-        lambda key: services.i18n.plain(lang, key),
+        lambda reader, key: services.i18n.plain(reader or lang, key),
         settings.whatsapp_display_number,
     )
     services.channels[WHATSAPP] = channel

@@ -176,6 +176,9 @@ class Outbound:
     attachment: Attachment | None = None
     poll: Poll | None = None
     link_previews: bool = False  # participants are often on weak connections
+    # The reader's language, for the few words a channel adds of its own (WhatsApp's "Pilih"
+    # on a list); "" when not known (the channel's default).
+    lang: str = ""
 
 
 @dataclass(frozen=True, slots=True)

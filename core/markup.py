@@ -79,14 +79,29 @@ def clean(markup: str) -> str:
 
 def _written_out(markup: str, marks: dict[str, str]) -> str:
     """The text with each kept tag replaced by its mark in `marks` (none when absent) and a
-    link's address after its text when they differ."""
+    link's address after its text when they differ. A mark only works around text that starts
+    and ends with no space (WhatsApp shows `*Jadwal *` as written): spaces at the ends of a
+    marked part go outside its marks, and a part with no text loses them."""
     out: list[str] = []
     links: list[tuple[str, int]] = []
+    opened: list[int] = []  # where each open mark is in `out`
     for kind, value, href in _Reader().read(markup):
         if kind == "text":
             out.append(value)
         elif value != "a":
-            out.append(marks.get(value, ""))
+            mark = marks.get(value, "")
+            if kind == "open":
+                opened.append(len(out))
+                out.append(mark)
+            elif opened:
+                start = opened.pop()
+                inner = "".join(out[start + 1 :])
+                core = inner.strip()
+                lead, trail = (
+                    inner[: len(inner) - len(inner.lstrip())],
+                    inner[len(inner.rstrip()) :],
+                )
+                out[start:] = [lead, mark, core, mark, trail] if core else [inner]
         elif kind == "open":
             links.append((href, len(out)))
         elif links:

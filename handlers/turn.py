@@ -202,7 +202,9 @@ class Turn:
     @_after_commit
     async def reply(self, body: str, rows: Rows | None = None) -> None:
         """Send `body` (markup; split if long, the buttons under the last part)."""
-        result = await self.channel.send(self.sender.address, Outbound(body, rows or ()))
+        result = await self.channel.send(
+            self.sender.address, Outbound(body, rows or (), lang=self.lang)
+        )
         self._delivered(result)
 
     async def send_message(self, message: Outbound) -> Sent:
@@ -231,7 +233,9 @@ class Turn:
         edited (too long, or the channel refuses the edit)."""
         press = self.press
         if press is not None and press.message is not None and self.channel.capabilities.edits:
-            result = await self.channel.edit(press.message, Outbound(body, rows or ()))
+            result = await self.channel.edit(
+                press.message, Outbound(body, rows or (), lang=self.lang)
+            )
             if isinstance(result, Sent):
                 self.results.append(result)
                 return

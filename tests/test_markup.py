@@ -51,3 +51,19 @@ def test_plain_and_whatsapp_renderings() -> None:
         "*Rapat* _penting_ ~batal~ garis ```x``` Zoom (https://zoom.example/j/1) "
         "https://zoom.example/j/2 a & b"
     )
+
+
+@pytest.mark.parametrize(
+    ("markup", "shown"),
+    [
+        ("<b>Jadwal </b>hari ini", "*Jadwal* hari ini"),  # WhatsApp shows "*Jadwal *" as typed
+        ("<i>\nkata</i>", "\n_kata_"),
+        ("<b>a <i>b </i></b>c", "*a _b_* c"),
+        ("<b> </b>x", " x"),  # marks around nothing are dropped
+        ("<b></b>", ""),
+        ('<b><a href="https://e.id/x">materi</a></b>', "*materi (https://e.id/x)*"),
+    ],
+)
+def test_whatsapp_marks_hold_text_with_no_space_at_its_ends(markup: str, shown: str) -> None:
+    assert to_whatsapp(markup) == shown
+    assert to_plain(markup) == shown.replace("*", "").replace("_", "")

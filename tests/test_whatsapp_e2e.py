@@ -96,7 +96,9 @@ async def world(
     catalogs = Catalogs()
     async with serving(standin.app()) as standin_url:
         standin.base_url = standin_url
-        channel = open_channel(PHONE_ID, TOKEN, standin_url, lambda key: catalogs.plain("id", key))
+        channel = open_channel(
+            PHONE_ID, TOKEN, standin_url, lambda lang, key: catalogs.plain(lang or "id", key)
+        )
         intake = WhatsAppIntake(
             engine_on(channel, engine, db_url, NOW), channel, phone_number_id=PHONE_ID,
             app_secret=SECRET, verify_token=VERIFY, commands=COMMAND_WORDS,
@@ -183,6 +185,10 @@ async def test_a_number_answers_the_menu_shown_once(world: World) -> None:
     choices = [[Action(f"Angkatan {n}", f"stf:rekap:{900 + n}")] for n in range(12)]
     assert isinstance(await world.channel.send(to, Outbound("Untuk angkatan mana?", choices)), Sent)
     assert world.standin.texts(BUDI)[-1].startswith("1. Angkatan 0\n2. Angkatan 1")
+    assert world.standin.texts(BUDI)[-1].endswith("Balas dengan nomor pilihan Anda.")
+    english = Outbound("Which cohort?", choices, lang="en")  # the reader's language
+    assert isinstance(await world.channel.send(to, english), Sent)
+    assert world.standin.texts(BUDI)[-1].endswith("Reply with the number of your choice.")
     pressed = {"type": "text", "text": {"body": "2"}}
     shown = await world.write(pressed)
     staff_only = "Perintah ini khusus untuk fasilitator dan admin pelatihan."

@@ -20,6 +20,7 @@ import asyncio
 import logging
 from collections.abc import Callable
 from datetime import timedelta
+from functools import partial
 from typing import Any
 
 import httpx
@@ -68,6 +69,10 @@ THROTTLE_WAIT_S = 30.0
 NETWORK_WAIT_S = 5.0
 
 
+# The words a choice needs (`whatsapp_render.Words`) in a language: (language, key) → text.
+Words = Callable[[str, str], str]
+
+
 class Menus:
     """The numbered menu last shown to each person: it answers their next message only."""
 
@@ -108,7 +113,7 @@ def open_channel(
     phone_number_id: str,
     token: str,
     base_url: str,
-    words: Callable[[str], str],
+    words: Words,
     display_number: str = "",
     timeout: float = 15.0,
 ) -> WhatsAppChannel:
@@ -151,12 +156,12 @@ class WhatsAppChannel:
     def __init__(
         self,
         wa: WhatsApp,
-        words: Callable[[str], str],
+        words: Words,
         display_number: str = "",
         session: httpx.AsyncClient | None = None,
     ) -> None:
         self.wa = wa
-        self.words = words  # the few words of a choice (`whatsapp_render.Words`)
+        self.words = words  # the few words of a choice, in a language ("" the default)
         self.display_number = display_number
         self.menus = Menus()
         self._session = session
@@ -176,7 +181,7 @@ class WhatsAppChannel:
                 return Sent(MessageRef(address, await self._attachment(to, message)))
         except Exception as exc:  # pywa's errors and the network's: the engine's results
             return self._not_sent(to, exc)
-        rendered = whatsapp_render.render(message, self.words)
+        rendered = whatsapp_render.render(message, partial(self.words, message.lang))
         last = ""
         for payload in rendered.payloads:
             try:
