@@ -107,7 +107,7 @@ def _inline_body(command: Command, consumed_code: bool) -> tuple[str, int]:
 async def announce(turn: Turn, staff: StaffReader, cohort: Cohort, args: list[str]) -> None:
     """/umumkan [CODE] [text]: start an announcement to the cohort (text now or next)."""
     lang = staff.lang
-    message = turn.inbound if isinstance(turn.inbound, Command) else None
+    message = turn.command
     person = staff.person
     answer: Answer
     async with turn.services.db.begin() as session:

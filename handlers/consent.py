@@ -6,7 +6,7 @@ recorded with their time and words (`core.contacts`). What they ask is still ans
 from __future__ import annotations
 
 from core import contacts
-from core.channel import Command
+from handlers.common import text
 from handlers.turn import Turn
 
 
@@ -16,13 +16,13 @@ async def stop_messages(turn: Turn) -> None:
         reader = await turn.identify(session)
         stopped = await contacts.opt_out(session, turn.person_id, turn.services.clock())
     key = "consent.stopped" if stopped else "consent.already_stopped"
-    await turn.reply(turn.services.i18n.text(reader.lang, key))
+    await turn.reply(text(turn, reader.lang, key))
 
 
 async def resume_messages(turn: Turn) -> None:
     """/mulai: unprompted messages again (an explicit opt-in, recorded)."""
-    said = turn.inbound.text if isinstance(turn.inbound, Command) else ""
+    said = turn.command.text if turn.command is not None else ""
     async with turn.services.db.begin() as session:
         reader = await turn.identify(session)
         await contacts.opt_in(session, turn.sender.address, turn.services.clock(), said or "/mulai")
-    await turn.reply(turn.services.i18n.text(reader.lang, "consent.resumed"))
+    await turn.reply(text(turn, reader.lang, "consent.resumed"))

@@ -6,7 +6,6 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core import buttons, contacts, conversation
-from core.channel import Command
 from core.cohorts import find_cohort, looks_like_code
 from core.confirmations import Taken
 from core.conversation import Ask
@@ -230,7 +229,7 @@ async def start(turn: Turn) -> None:
         await open_invitation_link(turn, code)
         return
     answer: Answer = []
-    said = turn.inbound.text if isinstance(turn.inbound, Command) else ""
+    said = turn.command.text if turn.command is not None else ""
     async with turn.services.db.begin() as session:
         # Starting (or joining) is an explicit opt-in: recorded, and a /berhenti lifted.
         await contacts.opt_in(session, turn.sender.address, turn.services.clock(), said or "/start")

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core import buttons
-from core.channel import Action, Command, Rows, button_rows
+from core.channel import Action, Rows, button_rows
 from core.cohorts import looks_like_code, normalise_code
 from core.i18n import Html, escape
 from core.participants import Writer, client_language, find_participant
@@ -157,7 +157,7 @@ async def pick_cohort(
         # A choice by button would drop what they typed (a question, a session): the same
         # command for each of their cohorts, ready to copy.
         said = " ".join(args)
-        typed = turn.inbound.name if isinstance(turn.inbound, Command) else name
+        typed = turn.command.name if turn.command is not None else name
         lines = Html("\n".join(
             f"<code>{escape(f'/{typed} {c.code} {said}')}</code>" for c in reader.cohorts[:10]
         ))  # fmt: skip

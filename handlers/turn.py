@@ -105,7 +105,12 @@ class Turn:
     @property
     def args(self) -> list[str]:
         """The words after a command (none for anything else)."""
-        return list(self.inbound.args) if isinstance(self.inbound, Command) else []
+        return list(self.command.args) if self.command is not None else []
+
+    @property
+    def command(self) -> Command | None:
+        """The command, as typed (its name, the whole line), when one came in."""
+        return self.inbound if isinstance(self.inbound, Command) else None
 
     @property
     def press(self) -> Press | None:
