@@ -44,8 +44,9 @@ fmt: $(STAMP)
 	$(BIN)/ruff check --fix .
 
 # The benchmarks, in order (bench/common.py and bench/echo_bot.py are helpers, not benchmarks).
-# Each runs against the Bot API stand-in on loopback, never Telegram, whatever TELEGRAM_* says.
-BENCHES := startup request_cost reminders checkin broadcast peak mixed joining webhook final_report poll
+# Each runs against the Bot API stand-in on loopback, never Telegram, whatever TELEGRAM_* says
+# (and WhatsApp's against the Cloud API stand-in, whatever WHATSAPP_* says).
+BENCHES := startup request_cost reminders checkin broadcast whatsapp_broadcast peak mixed joining webhook final_report poll
 
 bench: $(STAMP)
 	@for b in $(BENCHES); do echo "== bench/$$b.py"; $(BIN)/python bench/$$b.py || exit 1; done

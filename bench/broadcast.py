@@ -30,7 +30,8 @@ with SIGKILL half way and does not restart it — another worker takes over — 
 the announcement stood still.
 
 Ends with one key=value line. Exits 1 if anything was lost.
-Usage: .venv/bin/python bench/broadcast.py [RECIPIENTS] [--rtt-ms 150 --jitter-ms 50]
+Usage: .venv/bin/python bench/broadcast.py [RECIPIENTS] [--channel telegram|whatsapp]
+[--rtt-ms 150 --jitter-ms 50]
 [--retry-after 5] [--stall 10] [--postgresql] [--workers 3]
 (default 2000 recipients on loopback; with a round trip the
 stand-in adds it to every call, and the bot is told the jitter: AKSI_NETWORK_JITTER_MS; with
@@ -80,6 +81,16 @@ from tests.pgserver import PostgresServer, free_port  # noqa: E402
 
 
 def arguments() -> argparse.Namespace:
+    if "--channel" in sys.argv:  # --channel whatsapp: bench/whatsapp_broadcast.py
+        at = sys.argv.index("--channel")
+        channel = sys.argv[at + 1] if at + 1 < len(sys.argv) else ""
+        if channel == "whatsapp":
+            from bench.whatsapp_broadcast import main as whatsapp_main
+
+            sys.exit(whatsapp_main(sys.argv[1:at] + sys.argv[at + 2 :]))
+        if channel != "telegram":
+            sys.exit(f"--channel: telegram or whatsapp, not {channel!r}")
+        del sys.argv[at : at + 2]
     parser = argparse.ArgumentParser(description="Announcement delivery under Telegram's limits")
     parser.add_argument("recipients", type=int, nargs="?", default=2000)
     network_options(parser)

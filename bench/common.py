@@ -56,10 +56,11 @@ async def bench_cohort(
 
 
 def _foreign(name: str) -> bool:
-    """A variable a bench's bot process must not inherit: a setting of Aksi's, or a proxy."""
+    """A variable a bench's bot process must not inherit: a setting of Aksi's (Telegram's and
+    WhatsApp's included), or a proxy."""
     name = name.upper()
     return (
-        name.startswith(("TELEGRAM_", "AKSI_"))
+        name.startswith(("TELEGRAM_", "AKSI_", "WHATSAPP_"))
         or name == "DATABASE_URL"
         or name.endswith("_PROXY")  # HTTPS_PROXY and friends, as urllib's getproxies reads them
     )

@@ -49,6 +49,7 @@ from bot.cli_staff import (
     facilitator_remove,
 )
 from bot.cli_training import evaluation, quiz
+from bot.cli_whatsapp import whatsapp
 from bot.logs import setup_logging
 from bot.settings import Settings
 from storage import backup as backups
@@ -184,11 +185,25 @@ def run_bot(settings: Settings, *, webhook: bool) -> None:
     "--telegram",
     is_flag=True,
     help="Run the whole Telegram bot against a local Bot API stand-in (default: the engine "
-    "on the in-memory channel).",
+    "on the in-memory channel); the same as --channel telegram.",
+)
+@click.option(
+    "--channel",
+    type=click.Choice(["memory", "telegram", "whatsapp"]),
+    default=None,
+    help="memory (the default: the engine in this process), telegram (the whole Telegram bot "
+    "against a local Bot API stand-in) or whatsapp (the WhatsApp channel against a local Cloud "
+    "API stand-in: buttons, lists and keywords as a WhatsApp participant sees them).",
 )
 @click.pass_context
 def chat(
-    ctx: click.Context, user_id: int, name: str, lang: str, demo: bool, telegram: bool
+    ctx: click.Context,
+    user_id: int,
+    name: str,
+    lang: str,
+    demo: bool,
+    telegram: bool,
+    channel: str | None,
 ) -> None:
     """Chat with Aksi in this terminal: the real features, no Telegram needed."""
     settings = settings_of(ctx)
@@ -204,6 +219,7 @@ def chat(
         language_code=lang,
         demo=demo,
         telegram=telegram,
+        channel=channel or "",
     )
     try:
         asyncio.run(local_chat.run())
@@ -298,3 +314,4 @@ main.add_command(report)
 main.add_command(mentor)
 main.add_command(quiz)
 main.add_command(evaluation)
+main.add_command(whatsapp)

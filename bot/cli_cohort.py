@@ -15,11 +15,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.cli_common import counted, run_db, settings_of
 from core import follow_up
-from core.cohorts import create_cohort, get_cohort, list_cohorts
+from core.cohorts import create_cohort, get_cohort, list_cohorts, offered_on, offers
 from core.errors import AksiError, InvalidInput
 from core.imports import WINDOW_MAX
 from core.reading import BadDate, BadTime, read_iso_date
 from core.reminders import set_cohort_reminders
+from storage.models import Cohort
 
 
 class DateParam(click.ParamType[date]):
@@ -51,24 +52,48 @@ def cohort() -> None:
 @click.option("--timezone", default=None, help="IANA zone [default: AKSI_DEFAULT_TIMEZONE].")
 @click.option("--starts", required=True, type=DateParam(), help="First day, YYYY-MM-DD.")
 @click.option("--ends", required=True, type=DateParam(), help="Last day, YYYY-MM-DD.")
+@click.option(
+    "--channels",
+    default=None,
+    metavar="telegram,whatsapp",
+    help="The channels people join it on: telegram, whatsapp or both [default: any].",
+)
 @click.pass_context
 def cohort_create(
-    ctx: click.Context, code: str, name: str, timezone: str | None, starts: date, ends: date
+    ctx: click.Context,
+    code: str,
+    name: str,
+    timezone: str | None,
+    starts: date,
+    ends: date,
+    channels: str | None,
 ) -> None:
     """Create a cohort that participants join with its code."""
-    tz = timezone or settings_of(ctx).aksi_default_timezone
+    settings = settings_of(ctx)
+    tz = timezone or settings.aksi_default_timezone
 
-    async def _create(session: AsyncSession) -> str:
-        c = await create_cohort(
-            session, code=code, name=name, timezone=tz, starts=starts, ends=ends
+    async def _create(session: AsyncSession) -> Cohort:
+        return await create_cohort(
+            session, code=code, name=name, timezone=tz, starts=starts, ends=ends, channels=channels
         )
-        return c.code
 
     created = run_db(ctx, _create)
-    click.echo(f"created cohort {created}: {name} ({tz}, {starts} to {ends})")
-    click.echo(
-        f"participants join with: /start {created}  (link: https://t.me/<bot>?start={created})"
-    )
+    on = ", ".join(offered_on(created))
+    click.echo(f"created cohort {created.code}: {name} ({tz}, {starts} to {ends}; on {on})")
+    for line in join_lines(created, settings.whatsapp_display_number):
+        click.echo(line)
+
+
+def join_lines(cohort: Cohort, whatsapp_number: str) -> list[str]:
+    """How participants join `cohort`, on each channel it is offered on."""
+    code = cohort.code
+    lines = []
+    if offers(cohort, "telegram"):
+        lines.append(f"on Telegram: /start {code}  (link: https://t.me/<bot>?start={code})")
+    if offers(cohort, "whatsapp"):
+        link = f"https://wa.me/{whatsapp_number or '<number>'}?text=GABUNG%20{code}"
+        lines.append(f"on WhatsApp: GABUNG {code}  (link: {link})")
+    return lines
 
 
 @cohort.command("reminders")
@@ -221,11 +246,11 @@ def cohort_list(ctx: click.Context) -> None:
     if not rows:
         click.echo("no cohorts yet: create one with `aksi cohort create`")
         return
-    click.echo(f"{'CODE':<12} {'NAME':<40} {'TIMEZONE':<16} {'DATES':<24} PART SESS MAT")
+    click.echo(f"{'CODE':<12} {'NAME':<40} {'TIMEZONE':<16} {'DATES':<24} PART SESS MAT CHANNELS")
     for r in rows:
         c = r.cohort
         dates = f"{c.starts_on} to {c.ends_on}"
         click.echo(
             f"{c.code:<12} {c.name[:40]:<40} {c.timezone:<16} {dates:<24} "
-            f"{r.participants:>4} {r.sessions:>4} {r.materials:>3}"
+            f"{r.participants:>4} {r.sessions:>4} {r.materials:>3} {','.join(offered_on(c))}"
         )

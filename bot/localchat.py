@@ -23,6 +23,7 @@ from typing import TextIO
 from zoneinfo import ZoneInfo
 
 from bot.localchat_links import Link, MemoryLink, Shown, TelegramLink, Who
+from bot.localchat_whatsapp import WhatsAppLink
 from bot.settings import Settings
 from core.channel import Address
 from core.contacts import person_for
@@ -103,12 +104,20 @@ class LocalChat:
         language_code: str = "id",
         demo: bool = True,
         telegram: bool = False,
+        channel: str = "",
         stdin: TextIO | None = None,
         stdout: TextIO | None = None,
     ) -> None:
         self.settings = settings
         self.demo = demo
-        self.link: Link = TelegramLink() if telegram else MemoryLink()
+        channel = channel or ("telegram" if telegram else "memory")
+        self.link: Link = (
+            TelegramLink()
+            if channel == "telegram"
+            else WhatsAppLink()
+            if channel == "whatsapp"
+            else MemoryLink()
+        )
         self.stdin = stdin or sys.stdin
         self.stdout = stdout or sys.stdout
         self.tty = self.stdin.isatty() and self.stdout.isatty()
@@ -270,10 +279,15 @@ class LocalChat:
             await self.link.press(self.who, self.buttons_message, data)
             return
         if line == "/start" and self.demo and not self.arrived_by_link:
-            # As if the person opened the invitation link (t.me/<bot>?start=DEMO on Telegram).
+            # As if the person opened the invitation link (t.me/<bot>?start=DEMO on Telegram,
+            # wa.me/<number>?text=GABUNG%20DEMO on WhatsApp, which types the words for them).
             self.arrived_by_link = True
-            line = f"/start {DEMO_CODE}"
-            self.say(f"  (tautan undangan / invitation link: ?start={DEMO_CODE})")
+            if self.link.channel == "whatsapp":
+                line = f"GABUNG {DEMO_CODE}"
+                self.say(f"  (tautan undangan / invitation link: ?text=GABUNG%20{DEMO_CODE})")
+            else:
+                line = f"/start {DEMO_CODE}"
+                self.say(f"  (tautan undangan / invitation link: ?start={DEMO_CODE})")
         await self.link.type(self.who, line)
 
     def _save_file(self, shown: Shown) -> Path:

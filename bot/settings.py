@@ -11,6 +11,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from bot.channels.whatsapp_templates import Templates, parse_languages, parse_names
 from core.languages import SUPPORTED_LANGUAGES, check_timezone
 
 SUPPORTED_DRIVERS = ("sqlite+aiosqlite", "postgresql+asyncpg")
@@ -72,6 +73,19 @@ class Settings(BaseSettings):
     whatsapp_display_number: str = ""
     # Where the Graph API is (tests and a local stand-in point it elsewhere).
     whatsapp_api_base_url: str = "https://graph.facebook.com"
+    # Approved templates for messages outside the 24-hour window, kind=name (`aksi whatsapp
+    # templates` lists the kinds and prints the texts to submit), and their languages.
+    whatsapp_templates: str = ""
+    whatsapp_template_languages: str = "id"
+    # The number's throughput (Meta: 80 a second by default, raised up to 1,000), and the
+    # seconds between messages to one person in a bulk send (Meta's pair limit, 131056).
+    whatsapp_messages_per_second: int = Field(default=80, ge=1, le=1000)
+    whatsapp_pair_seconds: float = Field(default=6.0, ge=0, le=60)
+    # What Meta charges a message, for the estimate in an announcement's preview: a free
+    # message inside the 24-hour window ("service") and a template outside it ("utility").
+    whatsapp_price_service: float = Field(default=0.0, ge=0, le=1_000_000)
+    whatsapp_price_utility: float = Field(default=0.0, ge=0, le=1_000_000)
+    whatsapp_currency: str = Field(default="IDR", pattern=r"^[A-Z]{3}$")
 
     @field_validator("aksi_http_host")
     @classmethod
@@ -123,6 +137,23 @@ class Settings(BaseSettings):
         if not re.fullmatch(r"https?://[^\s/]+", value):
             raise ValueError(f"{value[:80]!r} is not an http(s) URL without a path")
         return value
+
+    @field_validator("whatsapp_templates")
+    @classmethod
+    def _whatsapp_templates(cls, value: str) -> str:
+        parse_names(value)
+        return value.strip()
+
+    @field_validator("whatsapp_template_languages")
+    @classmethod
+    def _whatsapp_template_languages(cls, value: str) -> str:
+        return ",".join(parse_languages(value))
+
+    @property
+    def whatsapp_template_set(self) -> Templates:
+        return Templates(
+            parse_names(self.whatsapp_templates), parse_languages(self.whatsapp_template_languages)
+        )
 
     @model_validator(mode="after")
     def _whatsapp_whole(self) -> Settings:

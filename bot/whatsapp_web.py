@@ -3,7 +3,8 @@ verification challenge; `POST /whatsapp` takes a post signed with the app secret
 otherwise, logged without any secret), reads every message of it (`whatsapp_inbound`), drops
 one delivered before (its WhatsApp id recorded when taken in: `core.inbound`, across restarts),
 hands the rest to the engine in their chat's order and answers Meta at once — a slow feature
-never makes Meta post again."""
+never makes Meta post again. Delivery statuses (sent, delivered, read, failed) are kept per
+message (`core.receipts`)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,8 @@ import asyncio
 import json
 import logging
 from collections.abc import Collection
+from datetime import datetime
+from functools import partial
 
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
@@ -29,8 +32,10 @@ from bot.channels.whatsapp_inbound import (
 )
 from bot.engine import Engine
 from bot.settings import Settings
-from core import inbound
-from core.services import Services
+from core import contacts, inbound, receipts
+from core.channel import Address
+from core.pacing import Pacer
+from core.services import Pricing, Services
 
 log = logging.getLogger("aksi.whatsapp")
 PATH = "/whatsapp"
@@ -101,12 +106,37 @@ class WhatsAppIntake:
             task.add_done_callback(self._tasks.discard)
         for status in post.statuses:
             self.statuses[status.status] = self.statuses.get(status.status, 0) + 1
+        if post.statuses:  # what became of the messages sent: kept per message
+            reported = [
+                receipts.Reported(s.message_id, s.status, s.at,
+                                  None if s.error_code is None else f"error {s.error_code}")
+                for s in post.statuses
+            ]  # fmt: skip
+            async with services.db.begin() as session:
+                await receipts.record(session, WHATSAPP, reported)
         return PlainTextResponse("ok")
 
     async def drain(self) -> None:
         """Wait for the messages taken in to be handled (stopping, tests)."""
         while self._tasks:
             await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
+
+def pricing(settings: Settings) -> Pricing:
+    templates = settings.whatsapp_template_set
+    return Pricing(
+        settings.whatsapp_price_service,
+        settings.whatsapp_price_utility,
+        settings.whatsapp_currency,
+        frozenset(templates.names),
+    )
+
+
+async def last_inbound(services: Services, where: Address) -> datetime | None:
+    """When the person at `where` last wrote, as the database knows it (to a few minutes:
+    `core.contacts.TOUCH_EVERY`, so a window is taken as closed a little early, never late)."""
+    async with services.db() as session:
+        return await contacts.last_inbound(session, where)
 
 
 def whatsapp_intake(settings: Settings, services: Services) -> WhatsAppIntake:
@@ -120,8 +150,18 @@ def whatsapp_intake(settings: Settings, services: Services) -> WhatsAppIntake:
         settings.whatsapp_api_base_url,
         lambda reader, key: services.i18n.plain(reader or lang, key),
         settings.whatsapp_display_number,
+        templates=settings.whatsapp_template_set,
+        last_inbound=partial(last_inbound, services),
+        clock=services.clock,
+    )
+    services.self_paced.add(WHATSAPP)
+    channel.pacer = Pacer(
+        settings.whatsapp_messages_per_second,
+        settings.whatsapp_pair_seconds,
+        jitter=settings.aksi_network_jitter_ms / 2000,
     )
     services.channels[WHATSAPP] = channel
+    services.pricing[WHATSAPP] = pricing(settings)
     log.info("WhatsApp: Meta posts to %s on this server", PATH)
     return WhatsAppIntake(
         Engine(services),

@@ -20,7 +20,7 @@ from core.htmlsplit import split_message
 from core.i18n import Catalogs, Html
 from core.participants import effective_timezone
 from core.reading import make_date, read_clock
-from storage.models import Announcement, CheckIn, Cohort, OutboxMessage, Participant
+from storage.models import Announcement, CheckIn, Cohort, Contact, OutboxMessage, Participant
 
 AUDIENCES = ("all", "not_checked_in")
 DRAFT_STATES = ("compose", "preview", "time")
@@ -256,6 +256,7 @@ class Counts:
     failed: int
     unreachable: int
     cancelled: int
+    needs_template: int = 0  # WhatsApp's window closed and no template configured
 
 
 async def counts(session: AsyncSession, announcement_id: int) -> Counts:
@@ -264,7 +265,24 @@ async def counts(session: AsyncSession, announcement_id: int) -> Counts:
         .where(OutboxMessage.announcement_id == announcement_id)
         .group_by(OutboxMessage.status)
     )
-    by = {status: int(n) for status, n in rows.all()}
+    return _counted({status: int(n) for status, n in rows.all()})
+
+
+async def counts_by_channel(session: AsyncSession, announcement_id: int) -> dict[str, Counts]:
+    """The counts of each channel the announcement went out on (by the contact it went to)."""
+    rows = await session.execute(
+        select(Contact.channel, OutboxMessage.status, func.count())
+        .join(Contact, Contact.id == OutboxMessage.contact_id)
+        .where(OutboxMessage.announcement_id == announcement_id)
+        .group_by(Contact.channel, OutboxMessage.status)
+    )
+    by: dict[str, dict[str, int]] = {}
+    for channel, status, n in rows.all():
+        by.setdefault(str(channel), {})[str(status)] = int(n)
+    return {channel: _counted(statuses) for channel, statuses in sorted(by.items())}
+
+
+def _counted(by: dict[str, int]) -> Counts:
     return Counts(
         total=sum(by.values()),
         sent=by.get("sent", 0),
@@ -272,6 +290,7 @@ async def counts(session: AsyncSession, announcement_id: int) -> Counts:
         failed=by.get("failed", 0),
         unreachable=by.get("unreachable", 0),
         cancelled=by.get("cancelled", 0),
+        needs_template=by.get("needs_template", 0),
     )
 
 
@@ -282,7 +301,7 @@ async def missed(session: AsyncSession, announcement_id: int, limit: int) -> lis
         .join(OutboxMessage, OutboxMessage.participant_id == Participant.id)
         .where(
             OutboxMessage.announcement_id == announcement_id,
-            OutboxMessage.status.in_(("failed", "unreachable")),
+            OutboxMessage.status.in_(("failed", "unreachable", "needs_template")),
         )
         .order_by(Participant.full_name, Participant.first_name)
         .limit(limit)

@@ -179,6 +179,11 @@ class Outbound:
     # The reader's language, for the few words a channel adds of its own (WhatsApp's "Pilih"
     # on a list); "" when not known (the channel's default).
     lang: str = ""
+    # What kind of message nobody asked for this is (`UNPROMPTED`: a reminder, an
+    # announcement…); "" for an answer to what the person just wrote. A channel that allows
+    # free messages only inside a service window (WhatsApp) sends one of these outside it as
+    # the approved template of its kind, or not at all (`NeedsTemplate`).
+    kind: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -227,8 +232,27 @@ class Failed:
     status: Literal["failed"] = "failed"
 
 
-SendResult = Sent | RetryLater | Unreachable | Failed
-Outcome = Literal["sent", "failed", "unreachable"]
+@dataclass(frozen=True, slots=True)
+class NeedsTemplate:
+    """Not sent: the person's service window is closed and no approved template is configured
+    for this kind of message (counted as such in delivery reports, never silently dropped)."""
+
+    kind: str
+    reason: str = "needs a template"
+    status: Literal["needs_template"] = "needs_template"
+
+
+SendResult = Sent | RetryLater | Unreachable | Failed | NeedsTemplate
+Outcome = Literal["sent", "failed", "unreachable", "needs_template"]
+
+# The kinds of unprompted message (`Outbound.kind`), each with its template on WhatsApp.
+REMINDER = "reminder"  # the daily commitment reminder
+SESSION = "session"  # a session reminder, an attendance window opening
+FOLLOW_UP = "follow_up"  # the evening follow-up of a day not yet reported
+ANNOUNCEMENT = "announcement"
+DIGEST = "digest"  # the morning and weekly summaries, a mentor's digest
+NOTICE = "notice"  # anything else a person did not ask for (a mentor's request, a question)
+UNPROMPTED = (REMINDER, SESSION, FOLLOW_UP, ANNOUNCEMENT, DIGEST, NOTICE)
 
 
 def one_shot_outcome(result: SendResult) -> Outcome:

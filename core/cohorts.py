@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.selectable import ScalarSelect
 
+from core.channel import TELEGRAM
 from core.errors import InvalidInput, NotFound
 from core.languages import check_timezone
 from storage.models import Cohort, Material, Participant, Session
@@ -32,10 +33,43 @@ def example_day(cohort: Cohort, today: date) -> date:
     return min(max(today + timedelta(days=1), cohort.starts_on), cohort.ends_on)
 
 
+# The channels a cohort can be joined on (`Cohort.channels`).
+JOINABLE = ("telegram", "whatsapp")
+
+
+def parse_channels(spec: str) -> str:
+    """`telegram,whatsapp` as stored, in a fixed order; InvalidInput naming a bad one."""
+    named = {c.strip().lower() for c in spec.split(",") if c.strip()}
+    unknown = sorted(named - set(JOINABLE))
+    if unknown:
+        raise InvalidInput(f"unknown channel {unknown[0]!r} (channels: {', '.join(JOINABLE)})")
+    if not named:
+        raise InvalidInput(f"name at least one channel ({', '.join(JOINABLE)})")
+    return ",".join(c for c in JOINABLE if c in named)
+
+
+def offered_on(cohort: Cohort) -> tuple[str, ...]:
+    return tuple(cohort.channels.split(",")) if cohort.channels else JOINABLE
+
+
+def offers(cohort: Cohort, channel: str) -> bool:
+    """Whether people may join `cohort` from `channel` (the tests' and the local chat's
+    in-memory channel stands for Telegram)."""
+    return (TELEGRAM if channel == "memory" else channel) in offered_on(cohort)
+
+
 async def create_cohort(
-    session: AsyncSession, *, code: str, name: str, timezone: str, starts: date, ends: date
+    session: AsyncSession,
+    *,
+    code: str,
+    name: str,
+    timezone: str,
+    starts: date,
+    ends: date,
+    channels: str | None = None,
 ) -> Cohort:
-    """Add a cohort; refuses a bad code, zone or date range, or a code already taken."""
+    """Add a cohort (joined on `channels`, "telegram,whatsapp"; None: any); refuses a bad code,
+    zone, date range or channel, or a code already taken."""
     code = normalise_code(code)
     if not CODE_RE.match(code):
         raise InvalidInput(
@@ -52,7 +86,10 @@ async def create_cohort(
         raise InvalidInput(f"the cohort ends ({ends}) before it starts ({starts})")
     if await find_cohort(session, code) is not None:
         raise InvalidInput(f"cohort {code} exists already")
-    cohort = Cohort(code=code, name=name, timezone=timezone, starts_on=starts, ends_on=ends)
+    joined_on = parse_channels(channels) if channels is not None else None
+    cohort = Cohort(
+        code=code, name=name, timezone=timezone, starts_on=starts, ends_on=ends, channels=joined_on
+    )
     session.add(cohort)
     await session.flush()
     return cohort

@@ -91,6 +91,15 @@ async def contact_at(session: AsyncSession, where: Address) -> Contact | None:
     )
 
 
+async def last_inbound(session: AsyncSession, where: Address) -> datetime | None:
+    """When they last wrote from `where` (None: no such contact)."""
+    return await session.scalar(
+        select(Contact.last_inbound_at).where(
+            Contact.channel == where.channel, Contact.external_id == where.external_id
+        )
+    )
+
+
 async def person_for(
     session: AsyncSession, where: Address, now: datetime, username: str | None = None
 ) -> Contact:
@@ -218,6 +227,7 @@ class Reach:
     contact_id: int
     address: Address
     reachable: bool
+    last_inbound: datetime | None = None  # when they last wrote from it
 
 
 async def reach_of(session: AsyncSession, person_ids: Iterable[int]) -> dict[int, Reach]:
@@ -238,7 +248,7 @@ async def reach_of(session: AsyncSession, person_ids: Iterable[int]) -> dict[int
     found: dict[int, Reach] = {}
     for c in rows:
         ok = c.unreachable_at is None and c.opted_out_at is None
-        found[c.person_id] = Reach(c.id, address(c), ok)
+        found[c.person_id] = Reach(c.id, address(c), ok, c.last_inbound_at)
     return found
 
 

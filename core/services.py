@@ -7,13 +7,13 @@ from __future__ import annotations
 import asyncio
 from collections import Counter
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from core.channel import Address, Channel, Outbound, RetryLater, SendResult, Unreachable
+from core.channel import NOTICE, Address, Channel, Outbound, RetryLater, SendResult, Unreachable
 from core.contacts import Arrivals
 from core.i18n import Catalogs
 from core.pacing import Pacer, chat_key
@@ -44,6 +44,18 @@ class EngineSettings(Protocol):
     def aksi_reminder_catch_up_minutes(self) -> int: ...
 
 
+@dataclass(frozen=True)
+class Pricing:
+    """What a channel charges a message (WhatsApp: by Meta's category), to estimate what an
+    announcement costs before it is sent; and which kinds of message it has a template for,
+    outside the service window."""
+
+    in_window: float  # a free message inside the service window ("service")
+    template: float  # a template outside it ("utility")
+    currency: str
+    templated: frozenset[str]  # kinds (`core.channel.UNPROMPTED`) with a template configured
+
+
 @dataclass
 class Services:
     settings: EngineSettings
@@ -67,9 +79,16 @@ class Services:
     bulk_channels: dict[str, Channel] = field(default_factory=dict)
     # Paces everything sent: replies first, then announcements, reminders and digests.
     pacer: Pacer = field(default_factory=lambda: Pacer(0))
+    # Channels that pace their own unprompted sends (WhatsApp: its messages a second per
+    # number and seconds between bulk messages to one person), once they know a message goes
+    # at all (a closed window without a template takes no slot): sent at once, never on
+    # `pacer`'s slots.
+    self_paced: set[str] = field(default_factory=set)
     # Give a person (at an address) the facilitators' command menu, or take it back; set by a
     # channel with command menus (Telegram's wiring).
     staff_menu: Callable[[Address, bool], Awaitable[None]] | None = None
+    # What each channel charges a message, where it charges (WhatsApp's wiring sets it).
+    pricing: dict[str, Pricing] = field(default_factory=dict)
     # Whether this worker sends what nobody waits for (announcements, reminders, digests):
     # one of several on PostgreSQL (`storage.leadership`); None: the only one, it does.
     leadership: Leadership | None = None
@@ -92,17 +111,26 @@ class Services:
         """A message nobody is waiting for (a reminder, a digest): it leaves at the pacer's bulk
         slot (after every waiting reply, within the chat's own limit) on the channel's bulk
         side; a wait the channel asks of everyone (Telegram's 429) pauses every send and the
-        message is tried again, up to UNPROMPTED_ATTEMPTS times."""
-        channel = self.bulk_channels.get(where.channel)
-        if channel is None:  # no bulk side: the channel paces its own sends, if it must
-            return await self.send(where, message)
+        message is tried again, up to UNPROMPTED_ATTEMPTS times. Without a kind of its own it
+        is a NOTICE (outside WhatsApp's window, that kind's template)."""
+        if not message.kind:
+            message = replace(message, kind=NOTICE)
+        paced_here = where.channel not in self.self_paced
+        channel = self.bulk_channels.get(where.channel) if paced_here else None
+        channel = channel or self.channels.get(where.channel)
+        if channel is None:
+            return Unreachable(f"no channel {where.channel!r} here")
+        if paced_here and where.channel not in self.bulk_channels:
+            return await channel.send(where, message)  # nothing to pace (the in-memory one)
         result: SendResult = Unreachable("not tried")
         for _ in range(UNPROMPTED_ATTEMPTS):
-            await self.pacer.bulk(chat_key(where))
+            if paced_here:
+                await self.pacer.bulk(chat_key(where))
             result = await channel.send(where, message)
             if not (isinstance(result, RetryLater) and result.pause_all):
                 return result
-            self.pacer.pause(result.seconds + 0.1)
+            if paced_here:  # a channel pacing itself has paused itself
+                self.pacer.pause(result.seconds + 0.1)
         return result
 
 

@@ -23,6 +23,7 @@ from handlers import (
     final_report,
     follow_up,
     guide,
+    linking,
     mentors,
     menu,
     milestones,
@@ -72,6 +73,7 @@ COMMANDS: list[tuple[tuple[str, str], Feature]] = [
     (("batal", "cancel"), typed.cancel),
     (("berhenti", "stop"), consent.stop_messages),
     (("mulai", "resume"), consent.resume_messages),
+    (("tautkan", "link"), linking.link_contact),
 ]
 # (command, catalog key of its description) for the command menu, per language.
 MENU = {

@@ -5,17 +5,18 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Iterable
 from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core import announcements as ann
 from core import buttons
-from core.channel import Action, Command, Rows, button_rows
+from core.channel import ANNOUNCEMENT, Action, Command, Rows, button_rows
 from core.confirmations import Taken
-from core.contacts import contact_at, unreachable_people
+from core.contacts import Reach, contact_at, reach_of
 from core.errors import InvalidInput
-from core.i18n import escape
+from core.i18n import Catalogs, escape
 from core.numbers import number
 from core.reading import BadDate, BadTime
 from core.staff import can_manage
@@ -34,6 +35,7 @@ from handlers.turn import HasServices, Turn
 from storage.models import Announcement, Cohort
 
 _ACTIONS = ("send", "aud", "time", "back", "edit", "cancel", "stop")
+CHANNEL_NAMES = ("telegram", "whatsapp", "memory")  # named in the catalogs (`channel.…`)
 
 
 def action_button(
@@ -56,8 +58,10 @@ async def _control(
     """The message under the preview: recipients, audience, time, and the buttons."""
     now = context.services.clock()
     people = await ann.recipients(session, cohort.id, draft.audience, now)
-    gone = await unreachable_people(session, {p.person_id for p in people})
-    unreachable = sum(1 for p in people if p.person_id in gone)
+    reach = await reach_of(session, {p.person_id for p in people})
+    unreachable = sum(
+        1 for p in people if p.person_id not in reach or not reach[p.person_id].reachable
+    )
     when = (
         when_text(context, lang, draft.send_at, cohort.timezone)
         if draft.send_at is not None
@@ -73,6 +77,7 @@ async def _control(
         when=when,
         unreachable=unreachable,
     )
+    body += "".join("\n" + line for line in window_lines(context, lang, reach.values(), now))
     send_key = "announce.button_schedule" if draft.send_at is not None else "announce.button_send"
     other = "not_checked_in" if draft.audience == "all" else "all"
     rows = [
@@ -85,6 +90,41 @@ async def _control(
         [action_button(context, lang, "announce.button_cancel", "cancel", draft)],
     ]
     return body, button_rows(rows)
+
+
+def window_lines(
+    context: HasServices, lang: str, reach: Iterable[Reach], now: datetime
+) -> list[str]:
+    """For each channel with a service window (WhatsApp's 24 hours) the recipients reach: how
+    many wrote within it, how many not (sent as the announcement template, or not sent when
+    there is none), and what it will cost where the channel charges."""
+    services = context.services
+    split: dict[str, list[int]] = {}
+    for r in reach:
+        channel = services.channels.get(r.address.channel)
+        window = channel.capabilities.service_window if channel is not None else None
+        if not r.reachable or window is None:
+            continue
+        wrote = r.last_inbound is not None and now - r.last_inbound < window
+        split.setdefault(r.address.channel, [0, 0])[0 if wrote else 1] += 1
+    lines = []
+    for name, (inside, outside) in sorted(split.items()):
+        price = services.pricing.get(name)
+        templated = price is None or ANNOUNCEMENT in price.templated
+        key = "announce.window_templated" if templated else "announce.window_untemplated"
+        label = channel_name(services.i18n, lang, name)
+        line = text(context, lang, key, channel=label, inside=inside, outside=outside)
+        if price is not None and (price.in_window or price.template):
+            cost = inside * price.in_window + (outside * price.template if templated else 0)
+            amount = f"{price.currency} {number(cost, lang, decimals=0 if cost >= 100 else 2)}"
+            line += " " + text(context, lang, "announce.cost", amount=amount)
+        lines.append(line)
+    return lines
+
+
+def channel_name(i18n: Catalogs, lang: str, name: str) -> str:
+    """A channel as people call it (`channel.…` in the catalogs), else its own name."""
+    return i18n.plain(lang, f"channel.{name}") if name in CHANNEL_NAMES else name
 
 
 async def _preview(

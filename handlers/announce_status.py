@@ -7,11 +7,14 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from core import announcements as ann
+from core import receipts
 from core.channel import Action, Outbound, Sent, button_rows
 from core.numbers import number
 from core.services import Services
-from handlers.announce import action_button, title_of, when_text
+from handlers.announce import action_button, channel_name, title_of, when_text
 from handlers.common import plain, text
 from handlers.staff import (
     StaffReader,
@@ -57,6 +60,7 @@ async def status(turn: Turn, staff: StaffReader, cohort: Cohort, args: list[str]
                     )
                 )
                 rows.append([action_button(turn, lang, "announce.button_stop", "stop", a)])
+                lines[-1] += await by_channel(turn.services, session, lang, a.id, c)
             elif a.state == "scheduled":
                 assert a.send_at is not None
                 lines.append(
@@ -85,6 +89,7 @@ async def status(turn: Turn, staff: StaffReader, cohort: Cohort, args: list[str]
                         when=when_text(turn, lang, finished, cohort.timezone),
                     )
                 )
+                lines[-1] += await by_channel(turn.services, session, lang, a.id, c)
     if not lines:
         await turn.reply(text(turn, lang, "announce.status_none", cohort=cohort.name))
         return
@@ -92,6 +97,38 @@ async def status(turn: Turn, staff: StaffReader, cohort: Cohort, args: list[str]
         text(turn, lang, "announce.status_header", cohort=cohort.name) + "\n\n" + "\n\n".join(lines)
     )
     await turn.reply(body, button_rows(rows) if rows else None)
+
+
+async def by_channel(
+    services: Services, session: AsyncSession, lang: str, announcement_id: int, c: ann.Counts
+) -> str:
+    """Lines under an announcement's counts: how many need a WhatsApp template, what became of
+    the messages as their channel reported later (delivered, read, failed after sending), and
+    each channel's own counts when it went out on more than one ("" when nothing to add)."""
+    i18n = services.i18n
+    lines = []
+    if c.needs_template:
+        lines.append(i18n.text(lang, "announce.needs_template", count=c.needs_template))
+    reported = await receipts.of_announcement(session, announcement_id)
+    if reported:  # the channel said what became of them (WhatsApp's statuses)
+        lines.append(
+            i18n.text(
+                lang, "announce.receipts", delivered=reported["delivered"] + reported["read"],
+                read=reported["read"], failed=reported["failed"],
+            )
+        )  # fmt: skip
+    channels = await ann.counts_by_channel(session, announcement_id)
+    if len(channels) > 1:
+        for name, each in channels.items():
+            label = channel_name(i18n, lang, name)
+            lines.append(
+                i18n.text(
+                    lang, "announce.channel_line", channel=label, sent=each.sent,
+                    total=each.total, failed=each.failed, unreachable=each.unreachable,
+                    needs_template=each.needs_template,
+                )
+            )  # fmt: skip
+    return "".join("\n" + line for line in lines)
 
 
 async def report_text(services: Services, due: ReportDue) -> str:
@@ -102,6 +139,7 @@ async def report_text(services: Services, due: ReportDue) -> str:
         assert a is not None
         c = await ann.counts(session, a.id)
         names = await ann.missed(session, a.id, _NAMES_IN_REPORT + 1)
+        split = await by_channel(services, session, lang, a.id, c)
     seconds = (
         round(((a.finished_at or a.started_at) - a.started_at).total_seconds())
         if a.started_at
@@ -118,6 +156,7 @@ async def report_text(services: Services, due: ReportDue) -> str:
         total=c.total,
         seconds=services.i18n.plain(lang, "count.second", count=seconds),
     )
+    body += split
     if names:
         shown = ", ".join(names[:_NAMES_IN_REPORT]) + (
             " …" if len(names) > _NAMES_IN_REPORT else ""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core import buttons, contacts, conversation
+from core import buttons, cohorts, contacts, conversation
 from core.cohorts import find_cohort, looks_like_code
 from core.confirmations import Taken
 from core.conversation import Ask
@@ -111,6 +111,24 @@ async def join(
         await match_by_username(session, joined.participant)
         await _set_up_newcomer(session, context, reader, joined)
     return joined
+
+
+def not_offered(context: HasServices, lang: str, cohort: Cohort) -> str:
+    """Why `cohort` is not joined here: it runs on other channels (the same code works there)."""
+    names = [plain(context, lang, f"channel.{c}") for c in cohorts.offered_on(cohort)]
+    return text(context, lang, "join.not_offered", cohort=cohort.name, channels=" / ".join(names))
+
+
+async def offered_here(
+    session: AsyncSession, context: HasServices, channel: str, code: str
+) -> Cohort | None:
+    """The cohort of a typed code when it is not joined on `channel` (to say so); None when
+    the code may be used here (or names no cohort: joining says that)."""
+    code = code.strip()
+    if not looks_like_code(code):
+        return None
+    cohort = await find_cohort(session, code)
+    return cohort if cohort is not None and not cohorts.offers(cohort, channel) else None
 
 
 async def join_with_link(
@@ -244,6 +262,8 @@ async def start(turn: Turn) -> None:
             elif code[:2].lower() == "m-":
                 key = "mentor.link_unknown"
             answer = [(text(turn, reader.lang, key, code=code), None)]
+        elif target is not None and not cohorts.offers(target[0], turn.sender.address.channel):
+            answer = [(not_offered(turn, reader.lang, target[0]), None)]
         elif target is not None and target[1] is not None and target[2] is not None:
             refused = RosterJoin(target[1], None, target[2])
             answer = [(link_refused(turn, reader.lang, refused, current), None)]

@@ -23,7 +23,7 @@ from handlers import (
     reminders,
 )
 from handlers.common import Answer, text
-from handlers.onboarding import join, join_answer
+from handlers.onboarding import join, join_answer, not_offered, offered_here
 from handlers.profile import answer_profile
 from handlers.staff import is_staff, staff_of
 from handlers.turn import Turn
@@ -54,6 +54,10 @@ async def typed_text(turn: Turn) -> None:
             answer = record
         elif for_announcement is not None:  # a facilitator writing an announcement or its time
             answer = for_announcement
+        elif participant is None and (
+            elsewhere := await offered_here(session, turn, turn.sender.address.channel, typed)
+        ):
+            answer = [(not_offered(turn, lang, elsewhere), None)]
         elif participant is None:
             joined = await join(session, turn, reader, typed.strip())
             key = "join.unknown_code" if len(typed.split()) == 1 else "join.ask_code"

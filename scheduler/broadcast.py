@@ -13,7 +13,8 @@ longer than a slot) and each records its own result at once, as the channel read
 * `RetryLater` for this message (network trouble) → retried with backoff, `failed` after
   `MAX_ATTEMPTS`;
 * `Unreachable` (blocked, chat gone) → `unreachable` (and the participant's reminders stop);
-* `Failed` (e.g. bad formatting) → `failed`.
+* `Failed` (e.g. bad formatting) → `failed`;
+* `NeedsTemplate` (WhatsApp's window closed, no template configured) → `needs_template`.
 
 It knows no channel: the wiring (`bot.runner`) gives it one — for Telegram, a channel on its own
 `Bot` (own connection pool), so the application's bot, which answers participants, is never
@@ -30,8 +31,10 @@ from datetime import timedelta
 
 from core.announcements import delivered_parts
 from core.channel import (
+    ANNOUNCEMENT,
     Channel,
     Failed,
+    NeedsTemplate,
     Outbound,
     RetryLater,
     SendResult,
@@ -54,6 +57,7 @@ from scheduler.outbox import (
     put_down,
     put_down_taken,
     record_failed,
+    record_needs_template,
     record_retry,
     record_sent,
     start_due,
@@ -163,14 +167,17 @@ class Broadcaster:
         if not batch:
             return False
         pacer = self.pacer
+        own = self.services.self_paced  # channels that pace their own sends (WhatsApp)
+
+        def ready(q: Queued) -> bool:
+            return q.address.channel in own or pacer.chat_ready(chat_key(q.address))
+
         # A chat that had a message less than a second ago (e.g. a reply) waits for its turn
         # behind the others, instead of holding up the whole announcement.
         queue = deque(batch)
         while queue:
             queued = queue.popleft()
-            if not pacer.chat_ready(chat_key(queued.address)) and any(
-                pacer.chat_ready(chat_key(q.address)) for q in queue
-            ):
+            if not ready(queued) and any(ready(q) for q in queue):
                 queue.append(queued)
                 continue
             # Stopped (cancelled) since the batch was read: the facilitator was told it would
@@ -186,7 +193,8 @@ class Broadcaster:
                 self._held.add(queued.id)
                 await self._slots.acquire()
                 try:
-                    await pacer.bulk(chat_key(queued.address))
+                    if queued.address.channel not in own:
+                        await pacer.bulk(chat_key(queued.address))
                 except BaseException:
                     self._slots.release()
                     raise
@@ -225,12 +233,14 @@ class Broadcaster:
             # One message, as the text's limit leaves room for the header. Were it ever cut in
             # two, a retry after the first part would send that part again.
             where = queued.address
+            lang = queued.language or self.services.settings.aksi_default_language
             result: SendResult = Failed("nothing to send")
             for part in self.compose(queued):
+                message = Outbound(part, lang=lang, kind=ANNOUNCEMENT)
                 if where.channel == self.channel.name:
-                    result = await self.channel.send(where, Outbound(part))
+                    result = await self.channel.send(where, message)
                 else:
-                    result = await self.services.send(where, Outbound(part))
+                    result = await self.services.send(where, message)
                 if not isinstance(result, Sent):
                     break
             await self._record(queued, result)
@@ -244,14 +254,13 @@ class Broadcaster:
     async def _record(self, queued: Queued, result: SendResult) -> None:
         services = self.services
         if isinstance(result, Sent):
-            # Telegram's message ids are numbers (kept to edit the message later); another
-            # channel's ("wamid.…" on WhatsApp) cannot be edited: 0.
             ref = result.ref
-            message_id = int(ref.message_id) if ref is not None and ref.message_id.isdigit() else 0
+            message_id = ref.message_id if ref is not None else ""
             async with services.db.begin() as session:
                 await record_sent(session, queued.id, message_id, services.clock())
         elif isinstance(result, RetryLater) and result.pause_all:  # the channel's 429
-            self.pacer.pause(result.seconds + 0.1)
+            if queued.address.channel not in self.services.self_paced:
+                self.pacer.pause(result.seconds + 0.1)
             at = services.clock() + timedelta(seconds=result.seconds + 0.1)
             reason = f"429 retry after {result.seconds:g}"
             async with services.db.begin() as session:
@@ -264,6 +273,9 @@ class Broadcaster:
             at = services.clock() + backoff(queued.attempts)
             async with services.db.begin() as session:
                 await record_retry(session, queued.id, at, f"network: {result.reason}", True)
+        elif isinstance(result, NeedsTemplate):
+            async with services.db.begin() as session:
+                await record_needs_template(session, queued.id, result.kind)
         else:
             unreachable = isinstance(result, Unreachable)
             await self._give_up(queued, result.reason, unreachable=unreachable)

@@ -18,7 +18,7 @@ from functools import partial
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core import reports
-from core.channel import Address, Outbound, Outcome, one_shot_outcome
+from core.channel import DIGEST, Address, Outbound, Outcome, one_shot_outcome
 from core.contacts import reach_of
 from core.habits import local_today
 from core.htmlsplit import TELEGRAM_MAX_TEXT
@@ -40,6 +40,7 @@ class Outgoing:
     address: Address
     local_date: date
     body: str
+    lang: str = ""
 
 
 @dataclass
@@ -134,14 +135,16 @@ async def prepare(services: Services, now: datetime) -> DigestReport:
                 lang = staff.language or default
                 if lang not in bodies:
                     bodies[lang] = render_digest(services.i18n, lang, report, day)
-                result.outgoing.append(Outgoing(staff.id, where.address, day, bodies[lang]))
+                result.outgoing.append(Outgoing(staff.id, where.address, day, bodies[lang], lang))
     return result
 
 
 async def deliver(services: Services, item: Outgoing) -> Outcome:
     """Send one digest (paced, on the channel's bulk side); the outcome for its delivery row.
     Blocked or gone: recorded, not retried (the next day's digest is tried afresh)."""
-    result = await services.send_unprompted(item.address, Outbound(item.body))
+    result = await services.send_unprompted(
+        item.address, Outbound(item.body, lang=item.lang, kind=DIGEST)
+    )
     outcome = one_shot_outcome(result)
     if outcome != "sent":
         reason = getattr(result, "reason", "")

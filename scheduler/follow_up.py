@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
 
 from core import follow_up as rules
-from core.channel import Address, Outbound, Outcome, Rows, one_shot_outcome
+from core.channel import FOLLOW_UP, Address, Outbound, Outcome, Rows, one_shot_outcome
 from core.contacts import reach_of
 from core.services import HasServices
 from scheduler.reminders import mark_unreachable
@@ -45,6 +45,7 @@ class Outgoing:
     address: Address
     body: str
     rows: Rows
+    lang: str = ""
 
 
 @dataclass
@@ -120,7 +121,8 @@ async def prepare(context: HasServices, now: datetime, compose: Compose) -> Foll
                 continue
             assert where is not None
             body, rows = compose(context, participant, item.offset, row)
-            result.outgoing.append(Outgoing(participant.id, item.offset, where.address, body, rows))
+            result.outgoing.append(Outgoing(participant.id, item.offset, where.address, body, rows,
+                                            participant.language or ""))  # fmt: skip
     return result
 
 
@@ -146,7 +148,9 @@ async def _claim(
 
 
 async def deliver(context: HasServices, item: Outgoing) -> Outcome:
-    result = await context.services.send_unprompted(item.address, Outbound(item.body, item.rows))
+    result = await context.services.send_unprompted(
+        item.address, Outbound(item.body, item.rows, lang=item.lang, kind=FOLLOW_UP)
+    )
     outcome = one_shot_outcome(result)
     if outcome != "sent":
         log.warning("follow-up to participant %s not sent (%s)", item.participant_id, outcome)

@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core import consultations, milestones, reports
 from core.approvals import Review
-from core.channel import Address, Outbound, Outcome, one_shot_outcome
+from core.channel import DIGEST, Address, Outbound, Outcome, one_shot_outcome
 from core.contacts import reach_of
 from core.habits import local_today
 from core.i18n import Catalogs, Html, escape
@@ -57,6 +57,7 @@ class Outgoing:
     address: Address
     week_of: date
     body: str
+    lang: str = ""
 
 
 @dataclass
@@ -139,7 +140,7 @@ async def prepare(services: Services, now: datetime) -> MentorDigestReport:
             body = await render(
                 session, services.i18n, lang, person_id, mentees, cohort_reports, monday, now
             )
-            result.outgoing.append(Outgoing(person_id, where.address, monday, body))
+            result.outgoing.append(Outgoing(person_id, where.address, monday, body, lang))
     return result
 
 
@@ -208,7 +209,9 @@ async def render(
 
 
 async def deliver(services: Services, item: Outgoing) -> Outcome:
-    result = await services.send_unprompted(item.address, Outbound(item.body))
+    result = await services.send_unprompted(
+        item.address, Outbound(item.body, lang=item.lang, kind=DIGEST)
+    )
     outcome = one_shot_outcome(result)
     if outcome != "sent":
         log.warning("mentor digest to %s not sent (%s)", item.person_id, outcome)

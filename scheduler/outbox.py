@@ -179,12 +179,19 @@ async def put_down_taken(session: AsyncSession, keep: Collection[int] = ()) -> i
     return int(getattr(result, "rowcount", 0) or 0)
 
 
-async def record_sent(session: AsyncSession, row_id: int, message_id: int, now: datetime) -> None:
+async def record_sent(session: AsyncSession, row_id: int, message_id: str, now: datetime) -> None:
+    """Sent: Telegram's message id kept as a number (to edit it later), another channel's
+    ("wamid.…" on WhatsApp, whose delivery statuses name it) as `external_id`."""
+    number = int(message_id) if message_id.isdigit() else 0
+    external = None if message_id.isdigit() else message_id[:128] or None
     await session.execute(
         update(OutboxMessage)
         .where(OutboxMessage.id == row_id)
-        .values(status="sent", message_id=message_id, sent_at=now, error=None, taken_at=None)
-    )
+        .values(
+            status="sent", message_id=number, external_id=external, sent_at=now, error=None,
+            taken_at=None,
+        )
+    )  # fmt: skip
 
 
 async def record_retry(
@@ -220,6 +227,16 @@ async def record_failed(
         contact = await session.get(Contact, row.contact_id)
         if contact is not None:
             await mark_unreachable(session, address(contact), now, people)
+
+
+async def record_needs_template(session: AsyncSession, row_id: int, kind: str) -> None:
+    """Not sent: the person's WhatsApp window is closed and no template of `kind` is
+    configured (counted as such in the delivery report; sent by nobody later)."""
+    await session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == row_id)
+        .values(status="needs_template", error=f"needs a template ({kind})", taken_at=None)
+    )
 
 
 def backoff(attempts: int) -> timedelta:

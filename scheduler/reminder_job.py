@@ -20,6 +20,7 @@ from typing import Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core import channel
 from core import reminders as rules
 from core.channel import Address, Outbound, Outcome, Rows, one_shot_outcome
 from core.services import HasServices
@@ -69,6 +70,15 @@ class Outgoing:
     slot: str
     body: str
     keyboard: Rows | None = None
+    lang: str = ""
+
+
+# The kind of each reminder as a channel sends it unasked (its template on WhatsApp).
+KIND_OF = {
+    rules.SESSION: channel.SESSION,
+    rules.EVENING: channel.FOLLOW_UP,
+    rules.MORNING: channel.DIGEST,
+}
 
 
 @dataclass
@@ -78,6 +88,7 @@ class TickReport:
     late: int = 0
     failed: int = 0
     unreachable: int = 0
+    needs_template: int = 0  # WhatsApp's window closed and no template configured
     skipped_claimed: int = 0
     outgoing: list[Outgoing] = field(default_factory=list)
     found: int = 0  # reminder rows found due (the last batch, for `run_tick`)
@@ -151,7 +162,9 @@ async def prepare(
                     continue
                 body, keyboard = messages.session(context, p, s)
                 report.outgoing.append(
-                    Outgoing(p.id, where, rules.SESSION, day, str(s.id), body, keyboard)
+                    Outgoing(
+                        p.id, where, rules.SESSION, day, str(s.id), body, keyboard, p.language or ""
+                    )
                 )
     return report
 
@@ -194,13 +207,23 @@ async def claim_one(
         report.quiet += 1
         return
     report.outgoing.append(
-        Outgoing(p.id, due.address, kind, due.local_date, slot, message.body, message.keyboard)
+        Outgoing(
+            p.id,
+            due.address,
+            kind,
+            due.local_date,
+            slot,
+            message.body,
+            message.keyboard,
+            p.language or "",
+        )
     )
 
 
 async def deliver(context: HasServices, item: Outgoing) -> Outcome:
     """Send one reminder (paced, on the channel's bulk side); the outcome for its row."""
-    message = Outbound(item.body, item.keyboard or ())
+    kind = KIND_OF.get(item.kind, channel.REMINDER)
+    message = Outbound(item.body, item.keyboard or (), lang=item.lang, kind=kind)
     result = await context.services.send_unprompted(item.address, message)
     outcome = one_shot_outcome(result)
     if outcome == "failed":
@@ -272,10 +295,12 @@ async def run_tick(context: HasServices, now: datetime, messages: ReminderMessag
     report.sent += outcomes["sent"]
     report.failed += outcomes["failed"]
     report.unreachable += outcomes["unreachable"]
+    report.needs_template += outcomes["needs_template"]
     if report.outgoing or report.late:
         log.info(
-            "reminders: %d sent, %d quiet, %d late, %d failed, %d unreachable",
+            "reminders: %d sent, %d quiet, %d late, %d failed, %d unreachable, %d need a template",
             report.sent, report.quiet, report.late, report.failed, report.unreachable,
+            report.needs_template,
         )  # fmt: skip
     return report
 

@@ -116,20 +116,23 @@ async def send_all(
 
 @dataclass
 class Outcomes:
-    """What a tick of one-shot messages (digests) did: sent, skipped late, failed, unreachable."""
+    """What a tick of one-shot messages (digests) did: sent, skipped late, failed, unreachable,
+    not sent for want of a template (WhatsApp's window closed)."""
 
     sent: int = 0
     late: int = 0
     failed: int = 0
     unreachable: int = 0
+    needs_template: int = 0
 
     def count(self, outcomes: Counter[Outcome], what: str, busy: bool) -> None:
         """Add the sends' outcomes; log the tick when it had anything to do."""
         self.sent += outcomes["sent"]
         self.failed += outcomes["failed"]
         self.unreachable += outcomes["unreachable"]
+        self.needs_template += outcomes["needs_template"]
         if busy or self.late:
             log.info(
-                "%s: %d sent, %d late, %d failed, %d unreachable",
-                what, self.sent, self.late, self.failed, self.unreachable,
+                "%s: %d sent, %d late, %d failed, %d unreachable, %d need a template",
+                what, self.sent, self.late, self.failed, self.unreachable, self.needs_template,
             )  # fmt: skip

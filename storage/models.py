@@ -33,6 +33,8 @@ class Cohort(Base):
     starts_on: Mapped[date] = mapped_column(Date)
     ends_on: Mapped[date] = mapped_column(Date)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The channels people join it on, comma-separated ("telegram,whatsapp"); None: any.
+    channels: Mapped[str | None] = mapped_column(String(64), nullable=True)
     # Reminder defaults, in each participant's own local time ("HH:MM").
     reminder_time: Mapped[str] = mapped_column(String(5), default="07:00", server_default="07:00")
     evening_time: Mapped[str | None] = mapped_column(
@@ -381,8 +383,8 @@ class OutboxMessage(Base):
     """One announcement to one participant's contact: pending until the channel's answer is
     recorded.
 
-    status: pending, sent, failed, unreachable, cancelled. The unique key means nobody is
-    queued twice. `taken_at`: the sender took it up and it is on its way (cleared when the
+    status: pending, sent, failed, unreachable, needs_template, cancelled. The unique key means
+    nobody is queued twice. `taken_at`: the sender took it up and it is on its way (cleared when the
     result is recorded); a stop leaves such a row to go out."""
 
     __tablename__ = "outbox"
@@ -398,6 +400,9 @@ class OutboxMessage(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     message_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    # The channel's id for the message sent when it is not a number (WhatsApp's "wamid.…"):
+    # its delivery statuses (`Receipt`) name it.
+    external_id: Mapped[str | None] = mapped_column(String(128), nullable=True)
     error: Mapped[str | None] = mapped_column(String(200), nullable=True)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     taken_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
@@ -422,6 +427,36 @@ class Confirmation(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     voided_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class LinkCode(Base):
+    """A one-time code that ties another contact to its person (`core.linking`): kept as its
+    SHA-256 only, valid until `expires_at`, used at most once."""
+
+    __tablename__ = "link_codes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class Receipt(Base):
+    """What became of a message the bot sent, as its channel reported it later (WhatsApp's
+    status webhooks): sent, delivered (on the phone), read, or failed with the channel's
+    error. One row per message, the furthest status kept (`core.receipts`)."""
+
+    __tablename__ = "receipts"
+    __table_args__ = (UniqueConstraint("channel", "message_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    message_id: Mapped[str] = mapped_column(String(128))
+    status: Mapped[str] = mapped_column(String(16))
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    error: Mapped[str | None] = mapped_column(String(200), nullable=True)
 
 
 class InboundSeen(Base):

@@ -176,11 +176,13 @@ async def make_cohort(
     starts: date = date(2021, 9, 2),
     ends: date = date(2021, 10, 25),
     name: str = "Angkatan I",
+    channels: str | None = None,
 ) -> Cohort:
     async with db.begin() as session:
         return await create_cohort(
-            session, code=code, name=name, timezone=timezone, starts=starts, ends=ends
-        )
+            session, code=code, name=name, timezone=timezone, starts=starts, ends=ends,
+            channels=channels,
+        )  # fmt: skip
 
 
 @pytest.fixture

@@ -300,15 +300,21 @@ class MemoryPerson:
         return await self._handle(Press(self.sender, data, ref, press_id))
 
 
-def engine_on(channel: Channel, engine: AsyncEngine, db_url: str, now: datetime) -> Engine:
-    """The engine alone (no jobs, no senders) on `channel`, its clock stopped at `now`: for
-    tests that hand it events one by one."""
+def engine_on(
+    channel: Channel,
+    engine: AsyncEngine,
+    db_url: str,
+    now: datetime | Callable[[], datetime],
+    **settings: Any,
+) -> Engine:
+    """The engine alone (no jobs, no senders) on `channel`, its clock stopped at `now` (or
+    read from it): for tests that hand it events one by one."""
     services = Services(
-        settings=Settings(_env_file=None, database_url=db_url),  # type: ignore[call-arg]
+        settings=Settings(_env_file=None, database_url=db_url, **settings),  # type: ignore[call-arg]
         engine=engine,
         db=Database(engine),
         i18n=Catalogs(),
-        clock=lambda: now,
+        clock=now if callable(now) else lambda: now,
         channels={channel.name: channel},
     )
     return Engine(services)

@@ -49,6 +49,8 @@ def test_bench_bot_environment_ignores_the_callers_telegram(
     monkeypatch.setenv("Database_Url", "sqlite+aiosqlite:///real.db")
     monkeypatch.setenv("AKSI_ADMIN_IDS", "1")
     monkeypatch.setenv("HTTPS_PROXY", "http://proxy.example:3128")
+    monkeypatch.setenv("WHATSAPP_API_BASE_URL", "https://graph.facebook.com")
+    monkeypatch.setenv("whatsapp_access_token", "EAAG-real-token")
     standin = BotApiStandIn(port=18081)  # not started: only its token and address are read
     env = aksi_environment(standin, Path("/tmp/bench.db"), AKSI_REMINDER_TICK_SECONDS="0")
     upper = {k.upper() for k in env}
@@ -59,6 +61,7 @@ def test_bench_bot_environment_ignores_the_callers_telegram(
     assert env["DATABASE_URL"] == "sqlite+aiosqlite:////tmp/bench.db"
     assert "AKSI_ADMIN_IDS" not in upper
     assert not any(k.endswith("_PROXY") for k in upper)
+    assert not any(k.startswith("WHATSAPP_") for k in upper)  # never Meta's real API
     assert env["AKSI_REMINDER_TICK_SECONDS"] == "0"
 
 

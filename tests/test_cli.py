@@ -56,6 +56,8 @@ def test_create_and_list(cli: CliRunner, tmp_path: Path) -> None:
         (["--code", "REV MEN"], "cohort code 'REV MEN' must be 2-32 letters"),
         (["--timezone", "Mars/Base"], "'Mars/Base' is not a known time zone"),
         (["--starts", "2021-10-26"], "the cohort ends (2021-10-25) before it starts (2021-10-26)"),
+        (["--channels", "telegram,fax"], "unknown channel 'fax' (channels: telegram, whatsapp)"),
+        (["--channels", " , "], "name at least one channel (telegram, whatsapp)"),
     ],
 )
 def test_create_refuses_bad_values(
@@ -73,6 +75,25 @@ def test_create_refuses_bad_values(
     assert result.exit_code == 1
     assert expected in result.output
     assert rows("cohorts") == []
+
+
+def test_a_cohort_on_whatsapp_only(cli: CliRunner, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("WHATSAPP_DISPLAY_NUMBER", "6281100000000")
+    result = invoke(cli, "cohort", "create", "--code", "WA1", "--name", "Angkatan WA",
+                    "--starts", "2021-09-02", "--ends", "2021-10-25",
+                    "--channels", "WhatsApp")  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "on whatsapp)" in result.output.splitlines()[0]
+    assert "on WhatsApp: GABUNG WA1  (link: https://wa.me/6281100000000?text=GABUNG%20WA1)" in (
+        result.output
+    )
+    assert "Telegram" not in result.output
+    both = create(cli)
+    assert "on Telegram: /start REVMEN1" in both.output and "on WhatsApp: GABUNG" in both.output
+    listed = invoke(cli, "cohort", "list").output.splitlines()
+    assert listed[0].endswith("CHANNELS")
+    assert listed[1].startswith("REVMEN1") and listed[1].endswith("telegram,whatsapp")
+    assert listed[2].startswith("WA1") and listed[2].endswith(" whatsapp")
 
 
 def test_duplicate_code_and_bad_date(cli: CliRunner) -> None:

@@ -112,6 +112,22 @@ async def test_wrong_code(bot: RunningBot, cohort_db: Any) -> None:
     assert await participants(cohort_db) == []
 
 
+async def test_a_cohort_on_whatsapp_only_is_not_joined_here(
+    bot: RunningBot, cohort_db: async_sessionmaker[AsyncSession]
+) -> None:
+    """A cohort the organiser runs on WhatsApp only: its code, by link or typed, is answered
+    with where to join, and nobody joins; a cohort on both is joined as ever."""
+    await make_cohort(cohort_db, code="WAONLY", name="Angkatan WA", channels="whatsapp")
+    ani = bot.person(1003, "Ani")
+    refusal = "<b>Angkatan WA</b> diikuti lewat WhatsApp, bukan lewat aplikasi ini"
+    assert refusal in joined(await ani.send("/start WAONLY"))
+    assert refusal in joined(await ani.send("waonly"))
+    assert await participants(cohort_db) == []
+    assert "Selamat bergabung" in joined(await ani.send("/start REVMEN1"))
+    assert refusal in joined(await ani.send("/start WAONLY"))  # no move offered either
+    assert [p.cohort_id for p in await participants(cohort_db)] == [1]
+
+
 async def test_joining_twice_changes_nothing(bot: RunningBot, cohort_db: Any) -> None:
     budi = bot.person(1001, "Budi")
     await budi.send("/start REVMEN1")

@@ -39,6 +39,9 @@ def read(text: str) -> Command | Text:
         ("rekap", "rekap", ()),  # a facilitator's too (refused to others as on Telegram)
         ("GABUNG REVMEN1", "start", ("REVMEN1",)),
         ("join revmen1.", "start", ("revmen1",)),
+        ("TAUTKAN ABCD2345", "tautkan", ("ABCD2345",)),
+        ("link abcd2345", "tautkan", ("abcd2345",)),
+        ("tautkan", "tautkan", ()),  # alone: a code to use on the other app
         ("/tanya Siap? | Ya | Belum", "tanya", ("Siap?", "|", "Ya", "|", "Belum")),
     ],
 )
@@ -54,6 +57,7 @@ def test_a_command_typed_as_a_word(typed: str, name: str, args: tuple[str, ...])
         "menu makan siang sehat",
         "gabung",  # the code missing: the onboarding's answer, as text
         "gabung ke angkatan REVMEN1",
+        "tautkan akun saya sekarang",
         "jadwalnya kapan?",
         "halo",
         "/",

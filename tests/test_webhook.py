@@ -24,6 +24,7 @@ from bot.cli import main
 from bot.runner import serve
 from bot.settings import Settings
 from bot.standin import BotApiStandIn
+from bot.standin.whatsapp import CloudApiStandIn, serving
 from bot.webhook import Webhook
 from storage.db import create_engine, downgrade, upgrade
 from tests.announcing import wait_until
@@ -31,7 +32,6 @@ from tests.harness import settings_for
 from tests.test_whatsapp_inbound import BUDI as WA_BUDI
 from tests.test_whatsapp_inbound import PHONE_ID as WA_PHONE_ID
 from tests.test_whatsapp_inbound import post as wa_post
-from tests.whatsapp_standin import CloudApiStandIn, serving
 
 pytestmark = pytest.mark.databases("sqlite", "postgresql")
 

@@ -10,18 +10,12 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-from collections.abc import AsyncIterator
-from dataclasses import dataclass
-from typing import Any
 
-import httpx
 import pytest
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
-from starlette.applications import Starlette
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.channels import whatsapp
-from bot.channels.whatsapp import WhatsAppChannel, open_channel
-from bot.whatsapp_web import WhatsAppIntake
 from core.channel import (
     Action,
     Address,
@@ -32,80 +26,15 @@ from core.channel import (
     Sent,
     Unreachable,
 )
-from core.i18n import Catalogs
-from handlers import COMMAND_WORDS
-from tests.conftest import NOW, make_cohort
-from tests.harness_memory import engine_on
-from tests.test_whatsapp_inbound import BUDI, PHONE_ID
+from storage.models import Participant
+from tests.conftest import make_cohort
+from tests.test_whatsapp_inbound import BUDI
 from tests.test_whatsapp_inbound import post as webhook
-from tests.whatsapp_standin import CloudApiStandIn, serving
+from tests.whatsapp_world import VERIFY, World, world
+
+__all__ = ["world"]  # the fixture
 
 pytestmark = pytest.mark.databases("sqlite", "postgresql")
-
-TOKEN = "EAAG-test-token"
-SECRET = "app-secret-for-tests"
-VERIFY = "verify-token-for-tests"
-
-
-@dataclass
-class World:
-    standin: CloudApiStandIn
-    intake: WhatsAppIntake
-    channel: WhatsAppChannel
-    url: str
-    http: httpx.AsyncClient
-    sent_ids: int = 0
-
-    async def post(self, body: bytes, signature: str | None = None) -> httpx.Response:
-        if signature is None:
-            signature = "sha256=" + hmac.new(SECRET.encode(), body, hashlib.sha256).hexdigest()
-        return await self.http.post(f"{self.url}/whatsapp", content=body,
-                                    headers={"X-Hub-Signature-256": signature})  # fmt: skip
-
-    async def write(self, message: dict[str, Any]) -> list[str]:
-        """Budi's message posted as Meta posts it; what Aksi sent back."""
-        before = len(self.standin.texts(BUDI))
-        self.sent_ids += 1
-        message = {"from": BUDI, "id": f"wamid.IN{self.sent_ids}", "timestamp": "1630633200",
-                   **message}  # fmt: skip
-        response = await self.post(json.dumps(webhook(message)).encode())
-        assert response.status_code == 200, response.text
-        await self.intake.drain()
-        return self.standin.texts(BUDI)[before:]
-
-    async def say(self, text: str) -> list[str]:
-        return await self.write({"type": "text", "text": {"body": text}})
-
-    async def press(self, title: str) -> list[str]:
-        """Press the option titled `title` on the last choice Aksi sent."""
-        for data in reversed(self.standin.sent):
-            action = data.get("interactive", {}).get("action", {})
-            for b in action.get("buttons", []):
-                if b["reply"]["title"] == title:
-                    reply = {"type": "button_reply", "button_reply": b["reply"]}
-                    return await self.write({"type": "interactive", "interactive": reply})
-        raise AssertionError(f"no option {title!r}")
-
-
-@pytest.fixture
-async def world(
-    engine: AsyncEngine, db: async_sessionmaker[AsyncSession], db_url: str
-) -> AsyncIterator[World]:
-    await make_cohort(db)
-    standin = CloudApiStandIn(PHONE_ID, TOKEN)
-    catalogs = Catalogs()
-    async with serving(standin.app()) as standin_url:
-        standin.base_url = standin_url
-        channel = open_channel(
-            PHONE_ID, TOKEN, standin_url, lambda lang, key: catalogs.plain(lang or "id", key)
-        )
-        intake = WhatsAppIntake(
-            engine_on(channel, engine, db_url, NOW), channel, phone_number_id=PHONE_ID,
-            app_secret=SECRET, verify_token=VERIFY, commands=COMMAND_WORDS,
-        )  # fmt: skip
-        async with serving(Starlette(routes=intake.routes())) as url, httpx.AsyncClient() as http:
-            yield World(standin, intake, channel, url, http)
-        await channel.close()
 
 
 async def test_joining_answering_and_the_schedule_over_whatsapp(world: World) -> None:
@@ -205,3 +134,15 @@ async def test_a_number_answers_the_menu_shown_once(world: World) -> None:
     await world.intake.drain()
     assert len(world.standin.sent) == sent
     assert await world.say("3") == [staff_only]  # the menu still there for the next message
+
+
+async def test_a_cohort_on_telegram_only_is_not_joined_on_whatsapp(
+    world: World, db: async_sessionmaker[AsyncSession]
+) -> None:
+    await make_cohort(db, code="TGONLY", name="Angkatan TG", channels="telegram")
+    refusal = "*Angkatan TG* diikuti lewat Telegram, bukan lewat aplikasi ini"
+    assert any(refusal in s for s in await world.say("GABUNG TGONLY"))
+    assert any(refusal in s for s in await world.say("tgonly"))
+    async with db() as session:
+        assert (await session.scalars(select(Participant))).all() == []
+    assert any("Selamat bergabung" in s for s in await world.say("GABUNG REVMEN1"))

@@ -6,10 +6,15 @@ as the engine's results.
   numbers are kept for the person (`Menus`) and answer only their next message.
 - No edits on WhatsApp: `Capabilities.edits` is off, so a feature's view is sent anew.
 - A press needs no acknowledgement; a refusal shown as an alert on Telegram is sent as text.
-- Errors (Meta's codes): 131047 outside the 24-hour window → failed (templates come next);
-  the throttling codes 130429, 131056, 80007, 4, 131048, 133016 → retry after a wait (the whole
-  number paused for all but the pair limit 131056); 131026 undeliverable → unreachable;
-  anything else failed; a network error → retry.
+- The 24-hour window: a message nobody asked for (`Outbound.kind`: a reminder, an
+  announcement…) to a person whose last message is older than 24 hours (`LastInbound`, the
+  database's word) goes as the approved template of its kind (`whatsapp_templates`), its text
+  as the one parameter; with none configured it is not sent (`NeedsTemplate`). Meta's 131047
+  (outside the window) on a free message of a kind falls back to its template the same way.
+- Errors (Meta's codes): 131047 to an answer → failed; the throttling codes 130429, 131056,
+  80007, 4, 131048, 133016 → retry after a wait (the whole number paused for all but the
+  pair limit 131056); 131026 undeliverable → unreachable; anything else failed; a network
+  error → retry.
 - The Graph API's address is pywa's own (`https://graph.facebook.com`), redirected to
   `WHATSAPP_API_BASE_URL` by the HTTP client's transport (pywa has no setting for it).
 """
@@ -18,18 +23,20 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
-from datetime import timedelta
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import Any
 
 import httpx
 from pywa.types.callback import Button, Section, SectionList, SectionRow
+from pywa.types.templates import TemplateLanguage
 from pywa_async.client import WhatsApp
 from pywa_async.errors import WhatsAppError
 
 from bot.channels import whatsapp_render
 from bot.channels.whatsapp_inbound import WHATSAPP
+from bot.channels.whatsapp_templates import Templates
 from core.channel import (
     Address,
     Capabilities,
@@ -37,6 +44,7 @@ from core.channel import (
     Failed,
     FileIn,
     MessageRef,
+    NeedsTemplate,
     Outbound,
     Press,
     RetryLater,
@@ -45,6 +53,7 @@ from core.channel import (
     Unreachable,
 )
 from core.markup import to_whatsapp
+from core.pacing import Pacer, chat_key
 
 log = logging.getLogger("aksi.whatsapp")
 
@@ -67,10 +76,17 @@ THROTTLED = frozenset({130429, 80007, 4, 131048, 133016})
 PAIR_WAIT_S = 6.0
 THROTTLE_WAIT_S = 30.0
 NETWORK_WAIT_S = 5.0
+CLOSED = "outside the 24-hour window"
 
 
 # The words a choice needs (`whatsapp_render.Words`) in a language: (language, key) → text.
 Words = Callable[[str, str], str]
+# When the person at an address last wrote (None: never), as the database knows it.
+LastInbound = Callable[[Address], Awaitable[datetime | None]]
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
 
 
 class Menus:
@@ -116,13 +132,20 @@ def open_channel(
     words: Words,
     display_number: str = "",
     timeout: float = 15.0,
+    *,
+    templates: Templates | None = None,
+    last_inbound: LastInbound | None = None,
+    clock: Callable[[], datetime] = _utc_now,
 ) -> WhatsAppChannel:
     """The channel on pywa's async client for our number (no server of its own:
     `bot.whatsapp_web` serves the webhook), talking to `base_url`; `close` it at the end."""
     transport = None if base_url == "https://graph.facebook.com" else _Redirect(base_url)
     session = httpx.AsyncClient(transport=transport, timeout=timeout)
     wa = WhatsApp(phone_id=phone_number_id, token=token, session=session, server=None)
-    return WhatsAppChannel(wa, words, display_number, session)
+    return WhatsAppChannel(
+        wa, words, display_number, session,
+        templates=templates, last_inbound=last_inbound, clock=clock,
+    )  # fmt: skip
 
 
 class UnsupportedDocument(Exception):
@@ -139,7 +162,7 @@ def classify(error: Exception) -> SendResult:
         return Failed(error.__class__.__name__)
     code = error.code
     if code == OUTSIDE_WINDOW:
-        return Failed("outside the 24-hour window")
+        return Failed(CLOSED)
     if code == PAIR_LIMIT:
         return RetryLater(PAIR_WAIT_S, "too many to this person")
     if code in THROTTLED:
@@ -159,16 +182,37 @@ class WhatsAppChannel:
         words: Words,
         display_number: str = "",
         session: httpx.AsyncClient | None = None,
+        *,
+        templates: Templates | None = None,
+        last_inbound: LastInbound | None = None,
+        clock: Callable[[], datetime] = _utc_now,
     ) -> None:
         self.wa = wa
         self.words = words  # the few words of a choice, in a language ("" the default)
         self.display_number = display_number
         self.menus = Menus()
+        self.templates = templates or Templates()
+        # The number's pace (messages a second, seconds between bulk messages to one person):
+        # answers and unprompted messages alike take their slot here, the latter only once
+        # they are known to go (`Services.self_paced`); None: not paced.
+        self.pacer: Pacer | None = None
+        # None: every window taken as open (Meta's 131047 still falls back to a template).
+        self.last_inbound = last_inbound
+        self.clock = clock
         self._session = session
 
     async def close(self) -> None:
         if self._session is not None:
             await self._session.aclose()
+
+    async def window_open(self, address: Address) -> bool:
+        """Whether the person at `address` wrote within the last 24 hours."""
+        if self.last_inbound is None:
+            return True
+        last = await self.last_inbound(address)
+        window = self.capabilities.service_window
+        assert window is not None
+        return last is not None and self.clock() - last < window
 
     async def send(self, address: Address, message: Outbound) -> SendResult:
         to = address.external_id
@@ -176,14 +220,57 @@ class WhatsAppChannel:
             return Failed("not a WhatsApp number")
         if message.poll is not None:
             return Failed("this channel has no polls")
+        if message.kind and not await self.window_open(address):
+            return await self._template(address, message)
+        result = await self._free(address, message)
+        if message.kind and isinstance(result, Failed) and result.reason == CLOSED:
+            return await self._template(address, message)
+        return result
+
+    async def _template(self, address: Address, message: Outbound) -> SendResult:
+        """`message` outside the window: the approved template of its kind, in the reader's
+        language, its text the one parameter; not sent without one."""
+        to = address.external_id
+        chosen = self.templates.pick(message.kind, message.lang)
+        if chosen is None:
+            log.info("a %s to …%s needs a template: none configured", message.kind, to[-4:])
+            return NeedsTemplate(message.kind)
+        name, code = chosen
+        text = message.text or (message.attachment.caption if message.attachment else "")
+        param = {"type": "text", "text": whatsapp_render.template_param(text) or "-"}
+        await self._paced(address, message, True)
+        try:
+            sent = await self.wa.send_template(
+                to, name, TemplateLanguage(code),
+                params=[{"type": "body", "parameters": [param]}],
+            )  # fmt: skip
+        except Exception as exc:
+            return self._not_sent(to, exc)
+        return Sent(MessageRef(address, str(sent.id)))
+
+    async def _paced(self, address: Address, message: Outbound, first: bool) -> None:
+        """Take the number's pace for one message, once it is known to go: an answer (and the
+        rest of anything) at the next slot, ahead of any bulk send; an unprompted message at
+        a bulk slot, at least the pair interval after the person's last message."""
+        if self.pacer is None:
+            return
+        if message.kind and first:
+            await self.pacer.bulk(chat_key(address))
+        else:
+            await self.pacer.interactive(chat_key(address))
+
+    async def _free(self, address: Address, message: Outbound) -> SendResult:
+        to = address.external_id
         try:
             if message.attachment is not None:
+                await self._paced(address, message, True)
                 return Sent(MessageRef(address, await self._attachment(to, message)))
         except Exception as exc:  # pywa's errors and the network's: the engine's results
             return self._not_sent(to, exc)
         rendered = whatsapp_render.render(message, partial(self.words, message.lang))
         last = ""
-        for payload in rendered.payloads:
+        for n, payload in enumerate(rendered.payloads):
+            await self._paced(address, message, n == 0)
             try:
                 last = await self._payload(to, payload)
             except Exception as exc:
@@ -203,6 +290,8 @@ class WhatsAppChannel:
 
     def _not_sent(self, to: str, error: Exception) -> SendResult:
         result = classify(error)
+        if isinstance(result, RetryLater) and result.pause_all and self.pacer is not None:
+            self.pacer.pause(result.seconds + 0.1)  # the number throttled: everything waits
         log.info("a message to …%s was not sent: %s", to[-4:], result)
         return result
 

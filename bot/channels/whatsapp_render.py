@@ -31,6 +31,7 @@ ROW_TITLE_MAX = 24
 ROW_DESCRIPTION_MAX = 72
 LIST_BUTTON_MAX = 20  # the label of the button that opens a list
 BODY_MAX = 1024  # an interactive message's body
+PARAM_MAX = 700  # a template's parameter: its body holds 1024 characters, its own words too
 TEXT_MAX = 4096
 ID_MAX = 256
 
@@ -110,6 +111,15 @@ def render(message: Outbound, words: Words) -> Rendered:
         before, shown = _texts(message.text, previews), words("whatsapp.choose")
     choice["interactive"]["body"] = {"text": shown}
     return Rendered((*before, choice), {})
+
+
+def template_param(markup: str) -> str:
+    """A message as a template's one parameter: WhatsApp's formatting on one line (Meta refuses
+    a parameter with a line break, a tab or more than four spaces in a row), lines joined by a
+    dot, cut to PARAM_MAX."""
+    lines = (" ".join(line.split()) for line in to_whatsapp(markup).splitlines())
+    one = " · ".join(line for line in lines if line)
+    return one if len(one) <= PARAM_MAX else one[: PARAM_MAX - 1].rstrip() + "…"
 
 
 def problems(message: Outbound, rendered: Rendered) -> list[str]:
