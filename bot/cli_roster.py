@@ -7,6 +7,7 @@ not at all.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 
@@ -29,6 +30,7 @@ from bot.settings import check_bot_username
 from core.errors import AksiError
 from core.imports import ImportSummary
 from core.roster import apply_roster, cohort_entries, link_for, links_csv, parse_roster
+from core.roster_tokens import whatsapp_link_for
 from core.spreadsheet import separator_for
 from storage.models import Cohort
 
@@ -74,6 +76,11 @@ def participants_import(
 @COHORT_OPTION
 @click.option("--bot", "bot_username", help="The bot's username [default: AKSI_BOT_USERNAME].")
 @click.option(
+    "--whatsapp",
+    is_flag=True,
+    help="Links that open WhatsApp with GABUNG <token> typed (wa.me; WHATSAPP_DISPLAY_NUMBER).",
+)
+@click.option(
     "--out",
     type=click.Path(dir_okay=False, writable=True, path_type=Path),
     help="Write a CSV (name,unit,nip,telegram_username,link,joined) instead of printing.",
@@ -84,6 +91,7 @@ def participants_links(
     ctx: click.Context,
     code: str,
     bot_username: str | None,
+    whatsapp: bool,
     out: Path | None,
     separator: str | None,
 ) -> None:
@@ -97,13 +105,22 @@ def participants_links(
     settings = settings_of(ctx)
     if separator is not None and out is None:
         fail("--sep is for the CSV file (--out FILE)", EXIT_CONFIG)
-    try:
-        username = check_bot_username(bot_username or settings.aksi_bot_username or "")
-    except ValueError as exc:
-        if not (bot_username or settings.aksi_bot_username):
-            fail("no bot username: pass --bot USERNAME or set AKSI_BOT_USERNAME", EXIT_CONFIG)
-        fail(f"--bot: {exc}", EXIT_CONFIG)
-        return
+    link: Callable[[str], str]
+    if whatsapp:
+        if bot_username:
+            fail("--bot is for Telegram links, not with --whatsapp", EXIT_CONFIG)
+        if not settings.whatsapp_display_number:
+            fail("no WhatsApp number: set WHATSAPP_DISPLAY_NUMBER (digits, 62…)", EXIT_CONFIG)
+        link = partial(whatsapp_link_for, settings.whatsapp_display_number)
+    else:
+        try:
+            username = check_bot_username(bot_username or settings.aksi_bot_username or "")
+        except ValueError as exc:
+            if not (bot_username or settings.aksi_bot_username):
+                fail("no bot username: pass --bot USERNAME or set AKSI_BOT_USERNAME", EXIT_CONFIG)
+            fail(f"--bot: {exc}", EXIT_CONFIG)
+            return
+        link = partial(link_for, username)
 
     async def _links(session: AsyncSession) -> tuple[str, list[tuple[str, str, str]], bytes]:
         c, entries = await cohort_entries(session, code)
@@ -112,14 +129,14 @@ def participants_links(
                 f"cohort {c.code} has no roster yet: load one with "
                 f"`aksi participants import --cohort {c.code} FILE`"
             )
-        lines = [(e.name, e.unit or "", link_for(username, e.join_token)) for e in entries]
+        lines = [(e.name, e.unit or "", link(e.join_token)) for e in entries]
         sep = separator or separator_for(settings.aksi_default_language)
-        return c.code, lines, links_csv(entries, partial(link_for, username), separator=sep)
+        return c.code, lines, links_csv(entries, link, separator=sep)
 
     cohort_code, lines, data = run_db(ctx, _links)
     if out is None:
-        for name, unit, link in lines:
-            click.echo(f"{name}\t{unit}\t{link}")
+        for name, unit, personal in lines:
+            click.echo(f"{name}\t{unit}\t{personal}")
         return
     try:
         write_atomically(out, data)

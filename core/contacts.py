@@ -43,11 +43,16 @@ PersonColumn = InstrumentedAttribute[int] | ColumnElement[int] | int
 
 
 def reach(person_id: PersonColumn) -> ColumnElement[int]:
-    """The id of the contact a job reaches `person_id` on (None: no reachable contact), to be
-    joined in a query: `join(Contact, Contact.id == reach(Participant.person_id))`."""
+    """The id of the contact a job reaches `person_id` on (None: no reachable contact, or they
+    asked for no more messages), to be joined in a query:
+    `join(Contact, Contact.id == reach(Participant.person_id))`."""
     return (
         select(Contact.id)
-        .where(Contact.person_id == person_id, Contact.unreachable_at.is_(None))
+        .where(
+            Contact.person_id == person_id,
+            Contact.unreachable_at.is_(None),
+            Contact.opted_out_at.is_(None),
+        )
         .order_by(Contact.last_inbound_at.desc(), Contact.id.desc())
         .limit(1)
         .correlate_except(Contact)

@@ -36,3 +36,9 @@ def looks_like_token(text: str) -> bool:
 def link_for(bot_username: str, token: str) -> str:
     """The personal join link: Telegram opens the bot and sends `/start <token>`."""
     return f"https://t.me/{bot_username.strip().removeprefix('@')}?start={token}"
+
+
+def whatsapp_link_for(number: str, token: str) -> str:
+    """The personal join link on WhatsApp: it opens a chat with Aksi's number with
+    `GABUNG <token>` typed, for the person to send."""
+    return f"https://wa.me/{number}?text=GABUNG%20{token}"

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from core import linking
 from core.participants import find_participant
-from handlers.common import text
+from handlers.common import plain, text
 from handlers.turn import Turn
 
 
@@ -20,7 +20,8 @@ async def link_contact(turn: Turn) -> None:
         if not typed:
             code = await linking.issue(session, turn.person_id, now)
             minutes = int(linking.LIFETIME.total_seconds() // 60)
-            answer = text(turn, lang, "link.code", code=code, minutes=minutes)
+            lifetime = plain(turn, lang, "count.minute", count=minutes)
+            answer = text(turn, lang, "link.code", code=code, lifetime=lifetime)
         else:
             linked = await linking.redeem(session, turn.sender.address, typed, now)
             if linked.result is linking.Linked.LINKED:

@@ -147,6 +147,28 @@ def test_links_need_a_bot_username(
     assert "AKSI_BOT_USERNAME" in bad_setting.output
 
 
+def test_links_that_open_whatsapp(
+    cli: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    create(cli)
+    import_roster(cli, tmp_path, ROSTER)
+    args = ("participants", "links", "--cohort", "REVMEN1", "--whatsapp")
+    missing = invoke(cli, *args)
+    assert missing.exit_code == 2
+    assert missing.output == "aksi: no WhatsApp number: set WHATSAPP_DISPLAY_NUMBER (digits, 62…)\n"
+    assert invoke(cli, *args, "--bot", "aksi_bot").output == (
+        "aksi: --bot is for Telegram links, not with --whatsapp\n"
+    )
+    monkeypatch.setenv("WHATSAPP_DISPLAY_NUMBER", "+6281100000000")
+    printed = invoke(cli, *args)
+    assert printed.exit_code == 0, printed.output
+    lines = printed.output.splitlines()
+    tokens = [t for (t,) in rows("SELECT join_token FROM roster_entries ORDER BY position")]
+    assert [line.split("\t")[2] for line in lines] == [
+        f"https://wa.me/6281100000000?text=GABUNG%20{t}" for t in tokens
+    ]
+
+
 def test_links_csv_written_whole_or_not_at_all(cli: CliRunner, tmp_path: Path) -> None:
     create(cli)
     out = tmp_path / "tautan.csv"

@@ -26,7 +26,9 @@ from core.channel import (
     Sent,
     Unreachable,
 )
-from storage.models import Participant
+from core.cohorts import get_cohort
+from core.roster import apply_roster, parse_roster
+from storage.models import Participant, RosterEntry
 from tests.conftest import make_cohort
 from tests.test_whatsapp_inbound import BUDI
 from tests.test_whatsapp_inbound import post as webhook
@@ -99,8 +101,9 @@ async def test_metas_errors_become_the_engines_results(
         result = await world.channel.send(to, Outbound("Halo"))
         assert isinstance(result, expected), failures
     assert world.standin.texts(BUDI) == ["Halo"]  # the one sent after its wait
-    refused = await world.channel.send(Address("whatsapp", "US.1234"), Outbound("Halo"))
-    assert isinstance(refused, Failed)  # not a number: never sent to a group by mistake
+    for group in ("120363025246125486@g.us", "abc", "ID.12ab"):  # never sent to a group
+        refused = await world.channel.send(Address("whatsapp", group), Outbound("Halo"))
+        assert isinstance(refused, Failed) and "not a WhatsApp number" in refused.reason
     archive = Outbound(attachment=Attachment("document", b"PK", "ekspor.zip"))
     assert isinstance(await world.channel.send(to, archive), Failed)  # WhatsApp carries no ZIP
     assert len(world.standin.sent) == 1
@@ -146,3 +149,38 @@ async def test_a_cohort_on_telegram_only_is_not_joined_on_whatsapp(
     async with db() as session:
         assert (await session.scalars(select(Participant))).all() == []
     assert any("Selamat bergabung" in s for s in await world.say("GABUNG REVMEN1"))
+
+
+async def test_someone_known_by_a_user_id_only(world: World) -> None:
+    """Someone who hides their number behind a username: Meta posts their business-scoped user
+    id (`from_user_id`) and no number; they join, and Aksi answers them at that id."""
+    bsuid = "ID.1502576394655843"
+    message = {"from_user_id": bsuid, "id": "wamid.U1", "timestamp": "1630633200",
+               "type": "text", "text": {"body": "GABUNG REVMEN1"}}  # fmt: skip
+    assert (await world.post(json.dumps(webhook(message)).encode())).status_code == 200
+    await world.intake.drain()
+    shown = world.standin.texts(bsuid)
+    assert any("Selamat bergabung di *Angkatan I*" in s for s in shown)
+    assert all(data.get("recipient") == bsuid and "to" not in data for data in world.standin.sent)
+
+
+async def test_a_personal_roster_link_joins_on_whatsapp(
+    world: World, db: async_sessionmaker[AsyncSession]
+) -> None:
+    """`wa.me/<number>?text=GABUNG%20<token>` (`aksi participants links --whatsapp`): the person
+    sends the typed words and is tied to their roster row, its name and unit theirs."""
+    async with db.begin() as session:
+        cohort = await get_cohort(session, "REVMEN1")
+        roster = "name,unit\nBudi Santoso S.Kom,Dinas Kominfo\n"
+        await apply_roster(session, cohort, parse_roster(roster.encode()))
+        token = (await session.scalars(select(RosterEntry.join_token))).one()
+    shown = "\n".join(await world.say(f"GABUNG {token}"))
+    assert "Selamat bergabung di *Angkatan I*" in shown
+    async with db() as session:
+        member = (await session.scalars(select(Participant))).one()
+        assert (member.full_name, member.unit) == ("Budi Santoso S.Kom", "Dinas Kominfo")
+    other = "6281298765432"
+    taken = "\n".join(await world.say(f"GABUNG {token}", other))  # a second person: refused
+    assert "Selamat bergabung" not in taken
+    async with db() as session:
+        assert len((await session.scalars(select(Participant))).all()) == 1

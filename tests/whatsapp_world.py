@@ -78,14 +78,22 @@ class World:
     async def say(self, text: str, who: str = BUDI) -> list[str]:
         return await self.write({"type": "text", "text": {"body": text}}, who)
 
-    async def press(self, title: str) -> list[str]:
-        """Press the option titled `title` on the last choice Aksi sent."""
+    async def press(self, title: str, who: str = BUDI) -> list[str]:
+        """Press the option whose title has `title` in it (a reply button, or a list's row: its
+        title or its description) on the latest choice Aksi sent `who` that has one."""
         for data in reversed(self.standin.sent):
+            if data.get("to") != who:
+                continue
             action = data.get("interactive", {}).get("action", {})
             for b in action.get("buttons", []):
-                if b["reply"]["title"] == title:
+                if title in b["reply"]["title"]:
                     reply = {"type": "button_reply", "button_reply": b["reply"]}
-                    return await self.write({"type": "interactive", "interactive": reply})
+                    return await self.write({"type": "interactive", "interactive": reply}, who)
+            for row in (r for s in action.get("sections", []) for r in s["rows"]):
+                if title in row["title"] or title in (row.get("description") or ""):
+                    picked = {"id": row["id"], "title": row["title"]}
+                    reply = {"type": "list_reply", "list_reply": picked}
+                    return await self.write({"type": "interactive", "interactive": reply}, who)
         raise AssertionError(f"no option {title!r}")
 
 

@@ -30,6 +30,7 @@ from typing import Any
 
 import httpx
 from pywa.types.callback import Button, Section, SectionList, SectionRow
+from pywa.types.sent_update import RecipientType
 from pywa.types.templates import TemplateLanguage
 from pywa_async.client import WhatsApp
 from pywa_async.errors import WhatsAppError
@@ -152,6 +153,13 @@ class UnsupportedDocument(Exception):
     """A document of a kind WhatsApp does not carry (a ZIP)."""
 
 
+def sendable(to: str) -> bool:
+    """Whether `to` is a person pywa sends to: a number, or a business-scoped user id (pywa
+    sends anything else to a group, which Aksi never writes to)."""
+    people = (RecipientType.WA_ID, RecipientType.BSUID, RecipientType.PARENT_BSUID)
+    return bool(to) and RecipientType.from_recipient(to) in people
+
+
 def classify(error: Exception) -> SendResult:
     """The engine's result for an error pywa raised."""
     if isinstance(error, UnsupportedDocument):
@@ -216,8 +224,8 @@ class WhatsAppChannel:
 
     async def send(self, address: Address, message: Outbound) -> SendResult:
         to = address.external_id
-        if not to.isdigit():  # pywa sends anything else to a group
-            return Failed("not a WhatsApp number")
+        if not sendable(to):  # pywa sends anything else to a group
+            return Failed("not a WhatsApp number or user id")
         if message.poll is not None:
             return Failed("this channel has no polls")
         if message.kind and not await self.window_open(address):

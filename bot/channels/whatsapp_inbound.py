@@ -16,6 +16,8 @@ a post (Meta batches several into one) and drops a message whose contact carries
   what Aksi reads.
 - Delivery statuses (sent, delivered, read, failed with Meta's error code) come out as such.
 A message missing what it needs (no sender, no id) is skipped and counted, never the whole post.
+The sender is their number (`from`) or, for someone who hides it behind a username, their
+business-scoped user id (`from_user_id`, "ID.1502576394655843"): a contact keyed on either.
 """
 
 from __future__ import annotations
@@ -123,8 +125,9 @@ def read_post(data: object, phone_number_id: str, commands: Collection[str]) -> 
             if not isinstance(metadata, dict) or metadata.get("phone_number_id") != phone_number_id:
                 continue
             names = {
-                str(c.get("wa_id") or c.get("user_id") or ""): _profile_name(c)
+                str(c.get(key) or ""): _profile_name(c)
                 for c in _dicts(value.get("contacts"))
+                for key in ("wa_id", "user_id")
             }
             for message in _dicts(value.get("messages")):
                 if message.get("type") in IGNORED:
@@ -169,7 +172,9 @@ def _text_of(obj: object, key: str) -> str:
 def _message(
     message: dict[str, Any], names: Mapping[str, str], commands: Collection[str]
 ) -> Incoming | None:
-    who, message_id = message.get("from"), message.get("id")
+    # The phone number when Meta gives it (how the contact has been known), else the
+    # business-scoped user id of someone who has hidden theirs behind a username.
+    who, message_id = message.get("from") or message.get("from_user_id"), message.get("id")
     at = _when(message.get("timestamp"))
     if not isinstance(who, str) or not who or not isinstance(message_id, str) or at is None:
         return None

@@ -16,6 +16,7 @@ channel of the tests runs it on every message the features send."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -85,6 +86,18 @@ def _choice(actions: Sequence[Action], words: Words) -> Payload:
     return {"type": "interactive", "interactive": {"type": "list", "action": action}}
 
 
+def _in_context(row: Sequence[Action]) -> list[Action]:
+    """A row's buttons as options of their own: one that is only a sign (❌ ⏸ beside
+    "✅ Apel pagi") says what it is for once the row is gone — "❌ Apel pagi"."""
+    named = next((a.label for a in row if any(ch.isalnum() for ch in a.label)), "")
+    subject = re.sub(r"^\W+", "", named)  # "✅ Apel pagi" → "Apel pagi"
+    return [
+        a if any(ch.isalnum() for ch in a.label) or not subject
+        else Action(f"{a.label} {subject}", a.data)
+        for a in row
+    ]  # fmt: skip
+
+
 def render(message: Outbound, words: Words) -> Rendered:
     """`message` (text and buttons; attachments and polls are the adapter's) as Cloud API
     messages."""
@@ -92,7 +105,7 @@ def render(message: Outbound, words: Words) -> Rendered:
     # unique; the first label is kept.
     first: dict[str, Action] = {}
     for row in message.rows:
-        for a in row:
+        for a in _in_context(row):
             first.setdefault(a.data, a)
     actions = list(first.values())
     previews = message.link_previews

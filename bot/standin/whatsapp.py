@@ -103,7 +103,7 @@ class CloudApiStandIn:
         if self.failures:
             return self._error(*self.failures.pop(0))
         data = await request.json()
-        refused = self._refusal(data) or self._limited(str(data.get("to")))
+        refused = self._refusal(data) or self._limited(recipient(data))
         if refused is not None:
             return self._error(400, refused)
         self.sent.append(data)
@@ -111,7 +111,7 @@ class CloudApiStandIn:
         for listener in self.listeners:
             listener(data)
         return JSONResponse({"messaging_product": "whatsapp",
-                             "contacts": [{"input": data.get("to"), "wa_id": data.get("to")}],
+                             "contacts": [{"input": recipient(data), "wa_id": recipient(data)}],
                              "messages": [{"id": self.ids[-1]}]})  # fmt: skip
 
     @staticmethod
@@ -126,7 +126,7 @@ class CloudApiStandIn:
             template = data["template"]
             languages = self.approved.get(template["name"], set())
             return None if template["language"]["code"] in languages else 132001
-        return 131047 if data.get("to") in self.closed else None
+        return 131047 if recipient(data) in self.closed else None
 
     async def _upload(self, request: Request) -> Response:
         form = await request.form()
@@ -153,7 +153,7 @@ class CloudApiStandIn:
         options' titles."""
         shown = []
         for data in self.sent:
-            if data.get("to") != to:
+            if recipient(data) != to:
                 continue
             if data["type"] == "text":
                 shown.append(data["text"]["body"])
@@ -175,6 +175,11 @@ class CloudApiStandIn:
             else:
                 shown.append(f"<{data['type']}>")
         return shown
+
+
+def recipient(data: dict[str, Any]) -> str:
+    """Whom a message sent is for: its number (`to`), or a user id (`recipient`)."""
+    return str(data.get("to") or data.get("recipient") or "")
 
 
 @contextlib.asynccontextmanager

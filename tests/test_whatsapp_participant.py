@@ -1,0 +1,82 @@
+"""A participant's weeks on WhatsApp end to end (issue 15, item 7): over real HTTP on loopback,
+signed webhook posts in and the Cloud API stand-in out. The plan written with reply buttons
+and lists, the day's check-in by the list (each ❌ and ⏸ saying which habit it is for), the
+daily reminder from the real reminder job, then BERHENTI: the next day's reminder is not sent,
+and MULAI brings it back."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from handlers.reminders import MESSAGES
+from scheduler.reminder_job import run_tick
+from storage.models import CheckIn, Habit
+from tests.test_whatsapp_inbound import BUDI
+from tests.whatsapp_world import World, world
+
+__all__ = ["world"]  # the fixture
+
+pytestmark = pytest.mark.databases("sqlite", "postgresql")
+
+# 07:00 WITA (the cohort's reminder time) on Saturday 4, Sunday 5, Monday 6 September 2021.
+SATURDAY_7 = datetime(2021, 9, 3, 23, 0, 30, tzinfo=UTC)
+SUNDAY_7 = datetime(2021, 9, 4, 23, 0, 30, tzinfo=UTC)
+MONDAY_7 = datetime(2021, 9, 5, 23, 0, 30, tzinfo=UTC)
+
+
+async def test_plan_check_in_reminder_and_stop_on_whatsapp(
+    world: World, db: async_sessionmaker[AsyncSession]
+) -> None:
+    await world.say("GABUNG REVMEN1")
+    await world.press("Pakai «Budi Santoso»")  # a reply button
+    await world.press("Lewati")
+    assert any("*Langkah 1.*" in s for s in await world.say("rencana"))
+    await world.say("Pelayanan izin selesai dalam satu hari")
+    shown = await world.say("Apel pagi tepat waktu")
+    assert shown[-1].startswith("Bagaimana *Apel pagi tepat waktu* dilaporkan?\n[")
+    await world.press("Ya / tidak")  # a list's row (four options)
+    await world.press("Setiap hari")
+    await world.press("Tambah kebiasaan")
+    await world.say("Membaca regulasi")
+    await world.press("Angka")
+    await world.say("halaman")
+    await world.say("10")
+    shown = await world.press("Setiap hari")
+    assert any("2. Membaca regulasi — 10 halaman — Setiap hari" in s for s in shown)
+    assert any("Rencana aksi tersimpan" in s for s in await world.press("Simpan"))
+    # The day's sheet: a list in which every ❌ and ⏸ names its habit.
+    sheet = (await world.say("lapor"))[-1]
+    options = sheet.rsplit("[", 1)[1]
+    assert "❌ Apel pagi tepat w…" in options and "⏸ Membaca regulasi" in options
+    await world.press("❌ Apel")
+    asked = await world.press("⏸ Membaca")
+    assert asked[-1].startswith("Mengapa *Membaca regulasi* dilewati pada Jumat")
+    shown = await world.press("Dinas luar")  # the reason, from a list
+    assert any("1. Apel pagi tepat waktu — ❌" in s for s in shown), shown
+    async with db() as session:
+        habits = {h.id: h.name for h in await session.scalars(select(Habit))}
+        logged = {habits[c.habit_id]: c.status for c in await session.scalars(select(CheckIn))}
+    assert logged["Apel pagi tepat waktu"] == "not_done"
+    assert logged["Membaca regulasi"] in ("skipped",)
+    # Saturday's reminder from the real job: inside the window, as a message with its choice.
+    world.clock.now = SATURDAY_7
+    before = len(world.standin.sent)
+    await run_tick(world.intake.engine, SATURDAY_7, MESSAGES)
+    reminder = world.standin.texts(BUDI)[before:]
+    assert reminder and "Apel pagi tepat waktu" in reminder[-1]
+    # BERHENTI: Sunday's reminder is not sent; MULAI: it is again.
+    stopped = await world.say("BERHENTI")
+    assert stopped and "MULAI" in stopped[-1]
+    world.clock.now = SUNDAY_7
+    sent = len(world.standin.sent)
+    await run_tick(world.intake.engine, SUNDAY_7, MESSAGES)
+    assert len(world.standin.sent) == sent, world.standin.texts(BUDI)[-2:]
+    resumed = await world.say("MULAI")
+    assert resumed and "MULAI" not in resumed[-1][:5]
+    world.clock.now = MONDAY_7
+    await run_tick(world.intake.engine, MONDAY_7, MESSAGES)
+    assert "Apel pagi tepat waktu" in world.standin.texts(BUDI)[-1]  # inside the window again
