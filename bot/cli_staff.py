@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.cli_common import COHORT_OPTION, fail, run_db, settings_of
 from bot.settings import Settings
+from core.channel import TELEGRAM
 from core.facilitators import change_facilitator, staff_listing
 from core.services import utc_now
 from core.staff import parse_user_id
@@ -24,20 +25,42 @@ def facilitator() -> None:
 
 
 USER_ID_ARGUMENT = click.argument("user_id", metavar="TELEGRAM_USER_ID")
+WHATSAPP_OPTION = click.option(
+    "--whatsapp",
+    is_flag=True,
+    help="USER_ID is a WhatsApp number (digits with the country code, e.g. 6281234567890).",
+)
 
 
-def _change_facilitator(ctx: click.Context, code: str, user_id_text: str, add: bool) -> None:
+def whatsapp_number(text: str) -> int:
+    """A WhatsApp number typed by a person (`+62 812-3456-7890` too); ValueError naming it."""
+    digits = "".join(ch for ch in text.strip() if ch not in "+ -")
+    if not digits.isascii() or not digits.isdigit() or not 8 <= len(digits) <= 15:
+        raise ValueError(
+            f"{text.strip()[:40]!r} is not a WhatsApp number "
+            "(digits with the country code, e.g. 6281234567890)"
+        )
+    if digits.startswith("0"):
+        raise ValueError(f"{digits} starts with 0: write it with the country code (62…)")
+    return int(digits)
+
+
+def _change_facilitator(
+    ctx: click.Context, code: str, user_id_text: str, add: bool, whatsapp: bool = False
+) -> None:
     settings = settings_of(ctx)
     try:
-        user_id = parse_user_id(user_id_text)
+        user_id = whatsapp_number(user_id_text) if whatsapp else parse_user_id(user_id_text)
     except ValueError as exc:
         fail(str(exc))
         return
+    channel = "whatsapp" if whatsapp else TELEGRAM
 
     async def _work(session: AsyncSession) -> tuple[str, bool, bool]:
         change = await change_facilitator(
-            session, code, user_id, add=add, admin_ids=settings.aksi_admin_ids, now=utc_now()
-        )
+            session, code, user_id, add=add, admin_ids=settings.aksi_admin_ids, now=utc_now(),
+            channel=channel,
+        )  # fmt: skip
         return change.cohort.code, change.changed, change.still_staff
 
     cohort_code, changed, still_staff = run_db(ctx, _work)
@@ -53,7 +76,7 @@ def _change_facilitator(ctx: click.Context, code: str, user_id_text: str, add: b
             if changed
             else f"{user_id} was not a facilitator of {cohort_code}"
         )
-    if changed and settings.token:
+    if changed and settings.token and not whatsapp:  # a command menu is Telegram's
         warning = asyncio.run(_update_staff_menu(settings, user_id, still_staff))
         if warning:
             click.echo(f"aksi: {warning}", err=True)
@@ -79,19 +102,23 @@ async def _update_staff_menu(settings: Settings, user_id: int, staff: bool) -> s
 @facilitator.command("add")
 @COHORT_OPTION
 @USER_ID_ARGUMENT
+@WHATSAPP_OPTION
 @click.pass_context
-def facilitator_add(ctx: click.Context, code: str, user_id: str) -> None:
-    """Make a Telegram user a facilitator of the cohort (their command menu follows)."""
-    _change_facilitator(ctx, code, user_id, add=True)
+def facilitator_add(ctx: click.Context, code: str, user_id: str, whatsapp: bool) -> None:
+    """Make a Telegram user (or, with --whatsapp, a WhatsApp number) a facilitator of the
+    cohort (a Telegram user's command menu follows)."""
+    _change_facilitator(ctx, code, user_id, add=True, whatsapp=whatsapp)
 
 
 @facilitator.command("remove")
 @COHORT_OPTION
 @USER_ID_ARGUMENT
+@WHATSAPP_OPTION
 @click.pass_context
-def facilitator_remove(ctx: click.Context, code: str, user_id: str) -> None:
-    """Take a Telegram user off the cohort's facilitators."""
-    _change_facilitator(ctx, code, user_id, add=False)
+def facilitator_remove(ctx: click.Context, code: str, user_id: str, whatsapp: bool) -> None:
+    """Take a Telegram user (or, with --whatsapp, a WhatsApp number) off the cohort's
+    facilitators."""
+    _change_facilitator(ctx, code, user_id, add=False, whatsapp=whatsapp)
 
 
 @facilitator.command("list")
@@ -105,7 +132,9 @@ def facilitator_list(ctx: click.Context, code: str | None) -> None:
         lines = []
         for item in await staff_listing(session, code):
             people = ", ".join(
-                f"{f.user_id or '—'} ({f.name})" if f.name else str(f.user_id or "—")
+                f"{f.user_id or f.whatsapp or '—'} ({f.name})"
+                if f.name
+                else str(f.user_id or f.whatsapp or "—")
                 for f in item.facilitators
             )
             lines.append(f"{item.cohort.code:<12} {people or '(none)'}")

@@ -23,7 +23,7 @@ from bot.metrics import Metrics
 from bot.settings import Settings
 from bot.web import web_app
 from bot.whatsapp_web import WhatsAppIntake, whatsapp_intake
-from core import inbound
+from core import inbound, receipts
 from core.chat_turns import ChatTurns
 from core.services import Services
 
@@ -62,10 +62,20 @@ class Polling:
         pass
 
 
-async def handle_queued(app: AksiApplication, payload: str) -> None:
-    """One update taken from its chat's queue (`core.chat_turns`), handled to its end through
-    the application's processor (counted and timed as any other)."""
-    update = Update.de_json(json.loads(payload), app.bot)
+async def handle_queued(
+    app: AksiApplication, whatsapp: WhatsAppIntake | None, payload: str
+) -> None:
+    """One update taken from its chat's queue (`core.chat_turns`), handled to its end: a
+    Telegram update through the application's processor (counted and timed as any other), a
+    WhatsApp message through its intake."""
+    data = json.loads(payload)
+    if "whatsapp" in data:  # never a key of Telegram's updates
+        if whatsapp is None:
+            log.warning("a queued WhatsApp message, and WhatsApp is off here: dropped")
+            return
+        await whatsapp.handle_queued(data)
+        return
+    update = Update.de_json(data, app.bot)
     await app.update_processor.process_update(update, app.process_update(update))
 
 
@@ -117,12 +127,14 @@ class Webhook:
         processor = app.update_processor
         if isinstance(processor, ChatOrderedProcessor):
             processor.observe = self.metrics.observe
-        if services.leadership is not None and services.leadership.shared:
-            # PostgreSQL: other workers may share the database and the webhook's posts.
-            self.turns = ChatTurns(services.db, partial(handle_queued, app))
-            await self.turns.start()
         if settings.whatsapp_enabled:
             self.whatsapp = whatsapp_intake(settings, services)
+        if services.leadership is not None and services.leadership.shared:
+            # PostgreSQL: other workers may share the database and the webhooks' posts.
+            self.turns = ChatTurns(services.db, partial(handle_queued, app, self.whatsapp))
+            if self.whatsapp is not None:
+                self.whatsapp.turns = self.turns
+            await self.turns.start()
         asgi = web_app(
             app,
             services,
@@ -174,6 +186,7 @@ class Webhook:
             try:
                 async with services.db.begin() as session:
                     await inbound.forget_old(session, services.clock())
+                    await receipts.forget_old(session, services.clock())
             except Exception:
                 log.exception("could not forget old updates; trying again later")
             await asyncio.sleep(PRUNE_EVERY_SECONDS)

@@ -14,6 +14,7 @@ import logging
 from collections.abc import Collection
 from datetime import datetime
 from functools import partial
+from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
@@ -28,17 +29,20 @@ from bot.channels.whatsapp_inbound import (
     challenge,
     menu_press,
     read_post,
+    read_queued,
     signed,
 )
 from bot.engine import Engine
 from bot.settings import Settings
 from core import contacts, inbound, receipts
-from core.channel import Address
+from core.channel import Address, Inbound
+from core.chat_turns import ChatTurns
 from core.pacing import Pacer
 from core.services import Pricing, Services
 
 log = logging.getLogger("aksi.whatsapp")
 PATH = "/whatsapp"
+MIN_JITTER_MS = 20
 MAX_BODY = 1_000_000
 
 
@@ -61,6 +65,9 @@ class WhatsAppIntake:
         self.commands = commands
         self.duplicates = 0
         self.statuses: dict[str, int] = {}
+        # Several workers (PostgreSQL): messages queued per chat and handled in its turn,
+        # whichever worker Meta's post reached (`core.chat_turns`); None: handled here at once.
+        self.turns: ChatTurns | None = None
         self._tasks: set[asyncio.Task[object]] = set()
 
     def routes(self) -> list[Route]:
@@ -83,27 +90,31 @@ class WhatsAppIntake:
         if not signed(body, request.headers.get(SIGNATURE_HEADER, ""), self._secret):
             log.warning("refused a WhatsApp post: wrong or missing signature")
             return PlainTextResponse("forbidden", status_code=403)
-        menus = self.channel.menus
         try:
             post = read_post(json.loads(body), self.phone_number_id, self.commands)
         except (ValueError, NotAWebhook) as exc:
             log.warning("refused a WhatsApp post: %s", str(exc)[:80])
             return PlainTextResponse("not a webhook", status_code=400)
         services = self.engine.services
-        for message in post.messages:
-            async with services.db.begin() as session:
-                first = await inbound.first_time(
-                    session, WHATSAPP, message.message_id, services.clock()
-                )
+        for n, message in enumerate(post.messages):
+            if self.turns is not None:  # one of several workers: queued for its chat's turn
+                first = await self.turns.take_in(
+                    WHATSAPP, message.message_id, chat=chat_of(message.event.sender.address),
+                    seq=int(message.at.timestamp()) * 1000 + n % 1000,
+                    payload=json.dumps({"whatsapp": message.raw, "name": message.name}),
+                )  # fmt: skip
+            else:
+                async with services.db.begin() as session:
+                    first = await inbound.first_time(
+                        session, WHATSAPP, message.message_id, services.clock()
+                    )
             if not first:
                 self.duplicates += 1
                 log.info("dropped WhatsApp message %s: delivered before", message.message_id)
-                continue
-            event = menu_press(message.event, menus.choice)
-            menus.forget(event.sender.address.external_id)  # a menu answers the next only
-            task = asyncio.create_task(self.engine.handle(self.channel, event))
-            self._tasks.add(task)
-            task.add_done_callback(self._tasks.discard)
+            elif self.turns is None:
+                task = asyncio.create_task(self._handle(message.event))
+                self._tasks.add(task)
+                task.add_done_callback(self._tasks.discard)
         for status in post.statuses:
             self.statuses[status.status] = self.statuses.get(status.status, 0) + 1
         if post.statuses:  # what became of the messages sent: kept per message
@@ -116,10 +127,31 @@ class WhatsAppIntake:
                 await receipts.record(session, WHATSAPP, reported)
         return PlainTextResponse("ok")
 
+    async def _handle(self, event: Inbound) -> None:
+        menus = self.channel.menus
+        event = menu_press(event, menus.choice)
+        menus.forget(event.sender.address.external_id)  # a menu answers the next only
+        await self.engine.handle(self.channel, event)
+
+    async def handle_queued(self, data: dict[str, Any]) -> None:
+        """A message queued by this worker or another (`core.chat_turns`), in its chat's
+        turn: read again and handled to its end."""
+        raw, name = data.get("whatsapp"), data.get("name")
+        found = read_queued(raw, str(name or ""), self.commands) if isinstance(raw, dict) else None
+        if found is None:
+            log.warning("a queued WhatsApp message could not be read again; dropped")
+            return
+        await self._handle(found.event)
+
     async def drain(self) -> None:
         """Wait for the messages taken in to be handled (stopping, tests)."""
         while self._tasks:
             await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
+
+def chat_of(where: Address) -> str:
+    """A WhatsApp chat's key among the queued chats (Telegram's are its chat ids)."""
+    return f"{WHATSAPP}:{where.external_id}"
 
 
 def pricing(settings: Settings) -> Pricing:
@@ -158,7 +190,11 @@ def whatsapp_intake(settings: Settings, services: Services) -> WhatsAppIntake:
     channel.pacer = Pacer(
         settings.whatsapp_messages_per_second,
         settings.whatsapp_pair_seconds,
-        jitter=settings.aksi_network_jitter_ms / 2000,
+        # At least ±20 ms even on a quiet network: a first connection's set-up or a busy
+        # event loop moves a departure that much (bench/whatsapp_broadcast.py: with none,
+        # the first 81 messages reached the stand-in within one second, and Meta's 130429
+        # pauses the number for 30 s).
+        jitter=max(settings.aksi_network_jitter_ms, MIN_JITTER_MS) / 2000,
     )
     services.channels[WHATSAPP] = channel
     services.pricing[WHATSAPP] = pricing(settings)

@@ -186,6 +186,21 @@ async def telegram_ids(session: AsyncSession, person_ids: Iterable[int]) -> dict
     return {p: n for p, n in numbers if n is not None}
 
 
+async def channel_ids(
+    session: AsyncSession, person_ids: Iterable[int], channel: str
+) -> dict[int, str]:
+    """Each person's id on `channel` (their latest contact there), where they have one."""
+    ids = set(person_ids)
+    if not ids:
+        return {}
+    rows = await session.execute(
+        select(Contact.person_id, Contact.external_id)
+        .where(Contact.person_id.in_(ids), Contact.channel == channel)
+        .order_by(Contact.last_inbound_at)
+    )
+    return {int(p): str(e) for p, e in rows}
+
+
 class Arrivals:
     """Who wrote lately, in this process: the person of each recent address and when their
     contact was last written, so that a message costs a write only every `TOUCH_EVERY`. A

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.channel import TELEGRAM, Address
 from core.cohorts import get_cohort
-from core.contacts import find_person, is_admin, person_for, telegram_ids
+from core.contacts import channel_ids, find_person, is_admin, person_for, telegram_ids
 from core.staff import add_facilitator, facilitators_of, is_staff, remove_facilitator
 from storage.models import Cohort, Participant, Staff
 
@@ -21,6 +21,7 @@ class Facilitator:
     user_id: int | None  # their Telegram user id (None: they have none)
     name: str | None  # from their profile, when they have also joined a cohort
     staff: Staff
+    whatsapp: str | None = None  # "whatsapp:<number>", when that is how they are known
 
 
 @dataclass(frozen=True)
@@ -63,9 +64,19 @@ async def staff_listing(session: AsyncSession, code: str | None = None) -> list[
     rows = {c.id: await facilitators_of(session, c.id) for c in cohorts}
     people = {s.person_id for r in rows.values() for s in r}
     names, ids = await _names(session, people), await telegram_ids(session, people)
+    numbers = await channel_ids(session, people, "whatsapp")
     return [
         CohortStaff(
-            c, [Facilitator(ids.get(s.person_id), names.get(s.person_id), s) for s in rows[c.id]]
+            c,
+            [
+                Facilitator(
+                    ids.get(s.person_id),
+                    names.get(s.person_id),
+                    s,
+                    f"whatsapp:{numbers[s.person_id]}" if s.person_id in numbers else None,
+                )
+                for s in rows[c.id]
+            ],
         )
         for c in cohorts
     ]

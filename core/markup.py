@@ -10,6 +10,7 @@ writer's bold, italic, links and line breaks kept, anything else reduced to its 
 
 from __future__ import annotations
 
+import re
 from html import escape
 from html.parser import HTMLParser
 
@@ -120,3 +121,23 @@ def to_whatsapp(markup: str) -> str:
     """WhatsApp's own formatting: `*bold*`, `_italic_`, `~struck~`, ```` ``` ```` for code; no
     underline; a link as its text and address."""
     return _written_out(markup, _WHATSAPP)
+
+
+# WhatsApp's own marks as people type them: around text that starts and ends with no space,
+# not inside a word (2*3*4 and file_name stay as they are), on one line.
+_TYPED = [
+    (re.compile(r"```(?=\S)([^\n]+?)(?<=\S)```"), "code"),
+    (re.compile(r"(?<![\w*])\*(?=[^\s*])([^\n*]+?)(?<=[^\s*])\*(?![\w*])"), "b"),
+    (re.compile(r"(?<![\w_])_(?=[^\s_])([^\n_]+?)(?<=[^\s_])_(?![\w_])"), "i"),
+    (re.compile(r"(?<![\w~])~(?=[^\s~])([^\n~]+?)(?<=[^\s~])~(?![\w~])"), "s"),
+]
+
+
+def from_whatsapp(text: str) -> str:
+    """What someone typed on WhatsApp as Aksi's markup: `*bold*`, `_italic_`, `~struck~` and
+    ```` ```code``` ```` become their tags (so a facilitator's announcement keeps them on every
+    channel); everything else is escaped text."""
+    markup = escape(text, quote=False)
+    for pattern, tag in _TYPED:
+        markup = pattern.sub(rf"<{tag}>\1</{tag}>", markup)
+    return markup

@@ -8,9 +8,9 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.db import dialect_insert
@@ -18,6 +18,8 @@ from storage.models import OutboxMessage, Receipt
 
 # Each status and those it goes beyond.
 ORDER = ("sent", "delivered", "read", "failed")
+# How long a status is kept: a cohort and a while after it (older reports lose these counts).
+KEPT = timedelta(days=120)
 
 
 @dataclass(frozen=True)
@@ -58,6 +60,12 @@ async def record(session: AsyncSession, channel: str, reports: Sequence[Reported
         )
         changed += int(getattr(moved, "rowcount", 0) or 0)
     return changed
+
+
+async def forget_old(session: AsyncSession, now: datetime) -> int:
+    """Drop the statuses older than KEPT; how many went."""
+    result = await session.execute(delete(Receipt).where(Receipt.at < now - KEPT))
+    return int(getattr(result, "rowcount", 0) or 0)
 
 
 async def of_announcement(session: AsyncSession, announcement_id: int) -> Counter[str]:

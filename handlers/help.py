@@ -21,6 +21,8 @@ async def show_help(turn: Turn) -> None:
         staff = await staff_of(session, turn)
     key = "help.member" if reader.participant else "help.stranger"
     body = text(turn, reader.lang, key, features=help_lines(turn, reader.lang))
+    if not turn.channel.capabilities.command_menu:  # WhatsApp: the words are the commands
+        body += "\n\n" + text(turn, reader.lang, "help.words")
     if is_staff(staff):  # facilitators also see what they can do, and nobody else does
         body += "\n\n" + text(turn, staff.lang, "help.staff")
     member = reader.participant

@@ -96,11 +96,12 @@ def test_the_systemd_unit_serves_and_stops_gracefully() -> None:
     assert fields["EnvironmentFile"].startswith("/etc/aksi/")
 
 
-def test_the_proxy_passes_on_only_the_webhook_path() -> None:
+def test_the_proxy_passes_on_only_the_webhook_paths() -> None:
     caddy = (ROOT / "deploy" / "Caddyfile").read_text()
     port = Settings(_env_file=None).aksi_http_port  # type: ignore[call-arg]
     assert f"reverse_proxy 127.0.0.1:{port}" in caddy
     assert "handle /telegram/*" in caddy and "respond 404" in caddy
+    assert "handle /whatsapp {" in caddy  # Meta's webhook (bot.whatsapp_web.PATH)
     assert "/metrics" not in caddy.split("#")[-1]
 
 

@@ -233,6 +233,24 @@ def test_the_links_file_imports_back_unchanged(
     assert "--sep is for the CSV file (--out FILE)" in printing.output
 
 
+def test_a_facilitator_on_whatsapp(cli: CliRunner) -> None:
+    """A facilitator who has no Telegram: added by their WhatsApp number, listed by it, and
+    what they write on WhatsApp is a facilitator's (their contact is the person made here)."""
+    create(cli)
+    added = invoke(cli, "facilitator", "add", "--whatsapp", "--cohort", "REVMEN1",
+                   "+62 812-3456-7890")  # fmt: skip
+    assert added.exit_code == 0, added.output
+    assert added.output.strip() == "6281234567890 is now a facilitator of REVMEN1"
+    assert invoke(cli, "facilitator", "list").output.splitlines()[0] == (
+        "REVMEN1      whatsapp:6281234567890"
+    )
+    assert rows("SELECT channel, external_id FROM contacts") == [("whatsapp", "6281234567890")]
+    removed = invoke(cli, "facilitator", "remove", "--whatsapp", "--cohort", "REVMEN1",
+                     "6281234567890")  # fmt: skip
+    assert removed.output.strip() == "6281234567890 is no longer a facilitator of REVMEN1"
+    assert rows("SELECT count(*) FROM staff") == [(0,)]
+
+
 def test_facilitator_add_remove_list(cli: CliRunner, tmp_path: Path) -> None:
     create(cli)
     create(cli, "REVMEN2")
@@ -274,6 +292,18 @@ def test_facilitator_add_remove_list(cli: CliRunner, tmp_path: Path) -> None:
         (["add", "--cohort", "NOPE", "123"], "aksi: no cohort with code 'NOPE'"),
         (["remove", "--cohort", "NOPE", "123"], "aksi: no cohort with code 'NOPE'"),
         (["list", "--cohort", "NOPE"], "aksi: no cohort with code 'NOPE'"),
+        (
+            ["add", "--whatsapp", "--cohort", "REVMEN1", "0812345678"],
+            "aksi: 0812345678 starts with 0: write it with the country code (62…)",
+        ),
+        (
+            ["add", "--whatsapp", "--cohort", "REVMEN1", "62 abc"],
+            "aksi: '62 abc' is not a WhatsApp number (digits with the country code",
+        ),
+        (
+            ["remove", "--whatsapp", "--cohort", "REVMEN1", "1234567890123456"],
+            "aksi: '1234567890123456' is not a WhatsApp number",
+        ),
     ],
 )
 def test_facilitator_refuses_bad_values(

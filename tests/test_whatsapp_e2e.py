@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -20,21 +21,28 @@ from core.channel import (
     Action,
     Address,
     Attachment,
+    DownloadFailed,
     Failed,
+    FileIn,
     Outbound,
     RetryLater,
+    Sender,
     Sent,
     Unreachable,
 )
 from core.cohorts import get_cohort
+from core.contacts import person_for
 from core.roster import apply_roster, parse_roster
-from storage.models import Participant, RosterEntry
-from tests.conftest import make_cohort
+from core.staff import add_facilitator
+from storage.models import Announcement, Participant, RosterEntry
+from tests.conftest import NOW, make_cohort
 from tests.test_whatsapp_inbound import BUDI
 from tests.test_whatsapp_inbound import post as webhook
 from tests.whatsapp_world import VERIFY, World, world
 
 __all__ = ["world"]  # the fixture
+
+MATERIALS = Path(__file__).parent.parent / "bot" / "demo" / "materials.csv"
 
 pytestmark = pytest.mark.databases("sqlite", "postgresql")
 
@@ -68,6 +76,8 @@ async def test_joining_answering_and_the_schedule_over_whatsapp(world: World) ->
     assert any("[✍️ Tulis rencana aksi s…" in s for s in shown)  # a list: the label cut
     shown = await world.say("Jadwal")
     assert any("Jadwal *Angkatan I* belum tersedia" in s for s in shown)
+    helped = "\n".join(await world.say("bantuan"))  # the words, as there is no command menu
+    assert "perintah cukup diketik sebagai kata, tanpa garis miring: *jadwal*, *lapor*" in helped
 
 
 async def test_hostile_posts_are_refused_and_change_nothing(world: World) -> None:
@@ -184,3 +194,52 @@ async def test_a_personal_roster_link_joins_on_whatsapp(
     assert "Selamat bergabung" not in taken
     async with db() as session:
         assert len((await session.scalars(select(Participant))).all()) == 1
+
+
+async def test_media_over_the_limit_is_not_fetched(world: World) -> None:
+    """WhatsApp carries documents up to 100 MB: one over Aksi's limit is refused on Meta's
+    word about its size, before its bytes are fetched."""
+    world.standin.media["SMALL"] = b"tanggal,mulai\n"
+    world.standin.media["HUGE"] = b"\0" * (whatsapp.MAX_DOWNLOAD + 1)
+    sender = Sender(Address("whatsapp", BUDI), "Budi")
+    small = FileIn(sender, "SMALL", "jadwal.csv", None, "text/csv")
+    assert await world.channel.download(small) == b"tanggal,mulai\n"
+    with pytest.raises(DownloadFailed, match="bytes"):
+        await world.channel.download(FileIn(sender, "HUGE", "video.pdf", None, "application/pdf"))
+    assert world.standin.fetched == ["SMALL"]
+
+
+async def test_a_facilitator_on_whatsapp_announces_with_its_marks(
+    world: World, db: async_sessionmaker[AsyncSession]
+) -> None:
+    """A facilitator who has only WhatsApp: `umumkan` by its word, the text typed with
+    WhatsApp's marks kept as Aksi's markup (bold on Telegram too), the preview as WhatsApp
+    shows it, the choices as a list."""
+    async with db.begin() as session:
+        cohort = await get_cohort(session, "REVMEN1")
+        contact = await person_for(session, Address("whatsapp", BUDI), NOW)
+        await add_facilitator(session, cohort, contact.person_id)
+    asked = await world.say("umumkan")
+    assert asked and "Tulis pengumuman untuk *Angkatan I*" in asked[0]
+    shown = await world.say("*Rapat koordinasi* besok _pukul 09.00_ di aula 2*3")
+    assert any("*Rapat koordinasi* besok _pukul 09.00_ di aula 2*3" in s for s in shown)
+    assert any("Kirim sekarang" in s for s in shown)
+    async with db() as session:
+        body = await session.scalar(select(Announcement.body))
+    assert body == "<b>Rapat koordinasi</b> besok <i>pukul 09.00</i> di aula 2*3"
+
+
+async def test_a_facilitator_sends_a_file_on_whatsapp(
+    world: World, db: async_sessionmaker[AsyncSession]
+) -> None:
+    """A document sent on WhatsApp: fetched through the Cloud API's media (its URL, then its
+    bytes) and read as on Telegram — here the cohort's materials."""
+    async with db.begin() as session:
+        cohort = await get_cohort(session, "REVMEN1")
+        contact = await person_for(session, Address("whatsapp", BUDI), NOW)
+        await add_facilitator(session, cohort, contact.person_id)
+    world.standin.media["MEDIA1"] = MATERIALS.read_bytes()
+    document = {"id": "MEDIA1", "filename": "materi.csv", "mime_type": "text/csv"}
+    shown = await world.write({"type": "document", "document": document})
+    assert any("Materi *REVMEN1* diperbarui dari «materi.csv» (21 materi" in s for s in shown)
+    assert world.standin.fetched == ["MEDIA1"]

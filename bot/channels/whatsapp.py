@@ -78,6 +78,7 @@ PAIR_WAIT_S = 6.0
 THROTTLE_WAIT_S = 30.0
 NETWORK_WAIT_S = 5.0
 CLOSED = "outside the 24-hour window"
+MAX_DOWNLOAD = 20 * 1024 * 1024  # as Telegram's bot API fetches at most
 
 
 # The words a choice needs (`whatsapp_render.Words`) in a language: (language, key) → text.
@@ -214,10 +215,15 @@ class WhatsAppChannel:
             await self._session.aclose()
 
     async def window_open(self, address: Address) -> bool:
-        """Whether the person at `address` wrote within the last 24 hours."""
+        """Whether the person at `address` wrote within the last 24 hours (taken as open when
+        the database cannot say: Meta's 131047 then falls back to the template)."""
         if self.last_inbound is None:
             return True
-        last = await self.last_inbound(address)
+        try:
+            last = await self.last_inbound(address)
+        except Exception:
+            log.exception("could not read when …%s last wrote", address.external_id[-4:])
+            return True
         window = self.capabilities.service_window
         assert window is not None
         return last is not None and self.clock() - last < window
@@ -357,8 +363,15 @@ class WhatsAppChannel:
         return Failed("this channel has no polls")
 
     async def download(self, file: FileIn) -> bytes:
+        """The media's bytes; one larger than MAX_DOWNLOAD is not fetched at all (Meta says
+        its size first; WhatsApp carries documents up to 100 MB)."""
         try:
             found = await self.wa.get_media_url(file.file_id)
+        except Exception as exc:
+            raise DownloadFailed(f"media {file.file_id[:20]}: {exc.__class__.__name__}") from None
+        if (found.file_size or 0) > MAX_DOWNLOAD:
+            raise DownloadFailed(f"media {file.file_id[:20]}: {found.file_size} bytes")
+        try:
             return bytes(await self.wa.get_media_bytes(found.url))
         except Exception as exc:
             raise DownloadFailed(f"media {file.file_id[:20]}: {exc.__class__.__name__}") from None

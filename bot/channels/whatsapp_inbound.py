@@ -39,8 +39,8 @@ from core.channel import (
     Sender,
     Text,
 )
-from core.i18n import escape
 from core.keywords import read_typed
+from core.markup import from_whatsapp
 
 WHATSAPP = "whatsapp"
 SIGNATURE_HEADER = "X-Hub-Signature-256"
@@ -79,6 +79,10 @@ class Incoming:
     message_id: str
     at: datetime
     event: Inbound
+    # The message as Meta posted it and its writer's profile name: what several workers queue
+    # (`read_queued` reads it back).
+    raw: dict[str, Any] = field(default_factory=dict)
+    name: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,6 +151,13 @@ def read_post(data: object, phone_number_id: str, commands: Collection[str]) -> 
     return post
 
 
+def read_queued(raw: dict[str, Any], name: str, commands: Collection[str]) -> Incoming | None:
+    """A message queued by `Incoming.raw` and `name`, read again (on whichever worker has its
+    chat's turn)."""
+    who = raw.get("from") or raw.get("from_user_id")
+    return _message(raw, {str(who): name}, commands)
+
+
 def _dicts(value: object) -> list[dict[str, Any]]:
     return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
 
@@ -188,7 +199,7 @@ def _message(
     event: Inbound
     if kind == "text":
         body = _text_of(message.get("text"), "body")
-        event = read_typed(sender, body, escape(body), commands)
+        event = read_typed(sender, body, from_whatsapp(body), commands)
     elif kind == "interactive":
         interactive = message.get("interactive")
         reply_kind = _text_of(interactive, "type")
@@ -218,7 +229,7 @@ def _message(
         )
     else:
         event = Other(sender, str(kind)[:40])
-    return Incoming(message_id, at, event)
+    return Incoming(message_id, at, event, message, name)
 
 
 def _status(status: dict[str, Any]) -> Status | None:

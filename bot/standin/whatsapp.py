@@ -38,6 +38,7 @@ class CloudApiStandIn:
     token: str
     sent: list[dict[str, Any]] = field(default_factory=list)
     ids: list[str] = field(default_factory=list)  # the message id answered for each of `sent`
+    fetched: list[str] = field(default_factory=list)  # media whose bytes were asked for
     media: dict[str, bytes] = field(default_factory=dict)
     failures: list[tuple[int, int]] = field(default_factory=list)  # next sends' (HTTP, code)
     base_url: str = ""
@@ -81,8 +82,8 @@ class CloudApiStandIn:
             routes=[
                 Route("/{version}/{phone}/messages", self._messages, methods=["POST"]),
                 Route("/{version}/{phone}/media", self._upload, methods=["POST"]),
+                Route("/files/{media_id}", self._media, methods=["GET"]),  # before the next
                 Route("/{version}/{media_id}", self._media_url, methods=["GET"]),
-                Route("/files/{media_id}", self._media, methods=["GET"]),
             ]
         )
 
@@ -146,6 +147,7 @@ class CloudApiStandIn:
                              "messaging_product": "whatsapp"})  # fmt: skip
 
     async def _media(self, request: Request) -> Response:
+        self.fetched.append(request.path_params["media_id"])
         return Response(self.media.get(request.path_params["media_id"], b""))
 
     def texts(self, to: str) -> list[str]:
