@@ -20,7 +20,15 @@ from core.htmlsplit import split_message
 from core.i18n import Catalogs, Html
 from core.participants import effective_timezone
 from core.reading import make_date, read_clock
-from storage.models import Announcement, CheckIn, Cohort, Contact, OutboxMessage, Participant
+from storage.models import (
+    Announcement,
+    CheckIn,
+    Cohort,
+    Contact,
+    Delivery,
+    OutboxMessage,
+    Participant,
+)
 
 AUDIENCES = ("all", "not_checked_in")
 DRAFT_STATES = ("compose", "preview", "time")
@@ -292,6 +300,31 @@ def _counted(by: dict[str, int]) -> Counts:
         cancelled=by.get("cancelled", 0),
         needs_template=by.get("needs_template", 0),
     )
+
+
+@dataclass(frozen=True)
+class Untemplated:
+    messages: int
+    people: int
+
+
+async def reminders_untemplated(
+    session: AsyncSession, cohort_id: int, now: datetime, days: int = 7
+) -> Untemplated:
+    """The cohort's reminders of the last `days` that were not sent for want of a WhatsApp
+    template (the reader's window closed): how many, to how many participants."""
+    row = (
+        await session.execute(
+            select(func.count(), func.count(func.distinct(Delivery.participant_id)))
+            .join(Participant, Participant.id == Delivery.participant_id)
+            .where(
+                Participant.cohort_id == cohort_id,
+                Delivery.status == "needs_template",
+                Delivery.created_at >= now - timedelta(days=days),
+            )
+        )
+    ).one()
+    return Untemplated(int(row[0]), int(row[1]))
 
 
 async def missed(session: AsyncSession, announcement_id: int, limit: int) -> list[str]:

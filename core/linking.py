@@ -64,7 +64,7 @@ async def issue(session: AsyncSession, person_id: int, now: datetime) -> str:
     return code
 
 
-async def _has_own(session: AsyncSession, person_id: int) -> bool:
+async def has_own(session: AsyncSession, person_id: int) -> bool:
     """Whether the person has anything of their own: a membership, a cohort role, mentees."""
     return bool(
         await session.scalar(
@@ -94,7 +94,7 @@ async def redeem(session: AsyncSession, where: Address, typed: str, now: datetim
         return Link(Linked.UNKNOWN)
     if contact.person_id == found.person_id:
         return Link(Linked.ALREADY, found.person_id)
-    if await _has_own(session, contact.person_id):
+    if await has_own(session, contact.person_id):
         return Link(Linked.HAS_OWN)
     found.used_at = now
     contact.person_id = found.person_id

@@ -90,6 +90,13 @@ async def status(turn: Turn, staff: StaffReader, cohort: Cohort, args: list[str]
                     )
                 )
                 lines[-1] += await by_channel(turn.services, session, lang, a.id, c)
+    async with turn.services.db() as session:
+        untemplated = await ann.reminders_untemplated(session, cohort.id, now)
+    if untemplated.messages:  # reminders WhatsApp could not carry (its window closed)
+        lines.append(
+            text(turn, lang, "announce.reminders_untemplated", count=untemplated.messages,
+                 people=untemplated.people)
+        )  # fmt: skip
     if not lines:
         await turn.reply(text(turn, lang, "announce.status_none", cohort=cohort.name))
         return

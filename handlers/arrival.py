@@ -1,13 +1,18 @@
 """Before every feature: who wrote. Their person is found (made the first time they write),
 their contact noted as reachable and written from now (`core.contacts`), and someone whose
-contact had been unreachable (they had blocked the bot) gets their reminders back."""
+contact had been unreachable (they had blocked the bot) gets their reminders back. On a channel
+with a service window (WhatsApp), the announcements that could not reach them while it was
+closed (no template) are sent now that it is open again (`scheduler.outbox.claim_held`)."""
 
 from __future__ import annotations
 
 from core import contacts
+from core.announcements import delivered_parts
+from core.channel import Outbound, Sent
 from core.participants import find_participant
 from core.reminders import sync_reminders
 from handlers.turn import Turn
+from scheduler.outbox import Held, claim_held, release_held
 
 
 async def arrive(turn: Turn) -> None:
@@ -16,10 +21,30 @@ async def arrive(turn: Turn) -> None:
     where = turn.sender.address
     if services.people.fresh(where, now):
         return
+    channel = services.channels.get(where.channel)
+    windowed = channel is not None and channel.capabilities.service_window is not None
     async with services.db.begin() as session:
         arrival = await contacts.arrive(session, turn.sender, now)
         if arrival.came_back:
             current = await find_participant(session, arrival.person_id)
             if current is not None:
                 await sync_reminders(session, current, now)
+        held = await claim_held(session, arrival.person_id, now) if windowed else []
     services.people.note(where, arrival.person_id, now)
+    if held:
+        await _deliver_held(turn, held)
+
+
+async def _deliver_held(turn: Turn, held: list[Held]) -> None:
+    """The announcements claimed for them, sent now (committed first); one that fails is put
+    back for the next time they write."""
+    services = turn.services
+    default = services.settings.aksi_default_language
+    for item in held:
+        lang = item.language or default
+        parts = delivered_parts(services.i18n, lang, item.cohort_name, item.body)
+        results = [await turn.channel.send(turn.sender.address, Outbound(p, lang=lang))
+                   for p in parts]  # fmt: skip
+        if not all(isinstance(r, Sent) for r in results):
+            async with services.db.begin() as session:
+                await release_held(session, item.row_id)

@@ -17,7 +17,10 @@ async def link_contact(turn: Turn) -> None:
     async with turn.services.db.begin() as session:
         reader = await turn.identify(session)
         lang = reader.lang
-        if not typed:
+        if not typed and not await linking.has_own(session, turn.person_id):
+            # Nothing here to link to: the code comes from the app they are registered on.
+            answer = text(turn, lang, "link.from_elsewhere")
+        elif not typed:
             code = await linking.issue(session, turn.person_id, now)
             minutes = int(linking.LIFETIME.total_seconds() // 60)
             lifetime = plain(turn, lang, "count.minute", count=minutes)

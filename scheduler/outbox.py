@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.announcements import recipients
 from core.channel import Address
-from core.contacts import Arrivals, address, reach_of
+from core.contacts import Arrivals, address, reach_of, reachable
 from scheduler.reminders import mark_unreachable
 from storage.db import dialect_insert
 from storage.models import Announcement, Cohort, Contact, OutboxMessage, Participant
@@ -236,6 +236,55 @@ async def record_needs_template(session: AsyncSession, row_id: int, kind: str) -
         update(OutboxMessage)
         .where(OutboxMessage.id == row_id)
         .values(status="needs_template", error=f"needs a template ({kind})", taken_at=None)
+    )
+
+
+# How long an announcement that needed a template waits for its reader to write again.
+HELD_FOR = timedelta(days=7)
+
+
+@dataclass(frozen=True)
+class Held:
+    row_id: int
+    body: str
+    cohort_name: str
+    language: str | None
+
+
+async def claim_held(session: AsyncSession, person_id: int, now: datetime) -> list[Held]:
+    """The announcements of the last HELD_FOR that did not reach `person_id` for want of a
+    template (their window was closed), now that they wrote: claimed as sent (once, whichever
+    worker asks first), oldest first. `release_held` puts back one that then fails."""
+    rows = await session.execute(
+        select(OutboxMessage.id, Announcement.body, Cohort.name, Participant.language)
+        .join(Announcement, Announcement.id == OutboxMessage.announcement_id)
+        .join(Cohort, Cohort.id == Announcement.cohort_id)
+        .join(Participant, Participant.id == OutboxMessage.participant_id)
+        .where(
+            Participant.person_id == person_id,
+            OutboxMessage.status == "needs_template",
+            Announcement.started_at >= now - HELD_FOR,
+            reachable(Participant.person_id),  # not if they have asked for nothing unasked
+        )
+        .order_by(OutboxMessage.id)
+    )
+    held = []
+    for row_id, body, name, lang in rows.all():
+        claimed = await session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id == row_id, OutboxMessage.status == "needs_template")
+            .values(status="sent", sent_at=now, error="sent when the window reopened")
+        )
+        if getattr(claimed, "rowcount", 0):
+            held.append(Held(int(row_id), str(body or ""), str(name), lang))
+    return held
+
+
+async def release_held(session: AsyncSession, row_id: int) -> None:
+    await session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == row_id)
+        .values(status="needs_template", sent_at=None, error="needs a template (announcement)")
     )
 
 

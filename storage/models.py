@@ -297,7 +297,8 @@ class Delivery(Base):
     kind: Mapped[str] = mapped_column(String(16))
     local_date: Mapped[date] = mapped_column(Date)
     slot: Mapped[str] = mapped_column(String(16))  # the local time, or the session id
-    status: Mapped[str] = mapped_column(String(16))  # sent, quiet, late, failed, unreachable
+    # sent, quiet, late, failed, unreachable, needs_template (WhatsApp's window closed)
+    status: Mapped[str] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
 
 

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.channels.memory import MemoryChannel
 from core.channel import Address, Command, Sender
 from core.contacts import find_person, reach_of
-from storage.models import Participant
+from storage.models import LinkCode, Participant
 from tests.conftest import NOW
 from tests.test_whatsapp_inbound import BUDI
 from tests.whatsapp_world import World, world
@@ -74,6 +74,12 @@ async def test_codes_that_must_not_work(world: World, db: async_sessionmaker[Asy
     other = MemoryChannel()
     services.channels[other.name] = other
     await world.intake.engine.handle(other, Command(DEWI, "start", ("REVMEN1",), "/start"))
+    # A code asked for where they are nobody yet: where to ask instead; no code made.
+    assert (await world.say("tautkan", CITRA))[0].startswith(
+        "Akun ini belum terdaftar di angkatan mana pun. Ketik /tautkan di aplikasi"
+    )
+    async with db() as session:
+        assert await session.scalar(select(func.count()).select_from(LinkCode)) == 0
     unknown = "Kode itu tidak dikenal, sudah dipakai, atau sudah kedaluwarsa."
     for typed in ("TAUTKAN 1", "TAUTKAN ABCDEFGH", "TAUTKAN " + "A" * 40, "TAUTKAN <b>x</b>"):
         assert unknown in (await world.say(typed, CITRA))[0], typed

@@ -12,6 +12,12 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.channels.memory import MemoryChannel
+from bot.channels.whatsapp_templates import Templates
+from core.channel import Address, Command, Sender
+from core.cohorts import get_cohort
+from core.contacts import person_for
+from core.staff import add_facilitator
 from handlers.reminders import MESSAGES
 from scheduler.reminder_job import run_tick
 from storage.models import CheckIn, Habit
@@ -22,10 +28,11 @@ __all__ = ["world"]  # the fixture
 
 pytestmark = pytest.mark.databases("sqlite", "postgresql")
 
-# 07:00 WITA (the cohort's reminder time) on Saturday 4, Sunday 5, Monday 6 September 2021.
+# 07:00 WITA (the cohort's reminder time) on Saturday 4 to Tuesday 7 September 2021, in UTC.
 SATURDAY_7 = datetime(2021, 9, 3, 23, 0, 30, tzinfo=UTC)
 SUNDAY_7 = datetime(2021, 9, 4, 23, 0, 30, tzinfo=UTC)
 MONDAY_7 = datetime(2021, 9, 5, 23, 0, 30, tzinfo=UTC)
+TUESDAY_7 = datetime(2021, 9, 6, 23, 0, 30, tzinfo=UTC)
 
 
 async def test_plan_check_in_reminder_and_stop_on_whatsapp(
@@ -80,3 +87,22 @@ async def test_plan_check_in_reminder_and_stop_on_whatsapp(
     world.clock.now = MONDAY_7
     await run_tick(world.intake.engine, MONDAY_7, MESSAGES)
     assert "Apel pagi tepat waktu" in world.standin.texts(BUDI)[-1]  # inside the window again
+    # Two days without a word and no reminder template: Tuesday's is not sent, and the
+    # facilitators' /status says so.
+    world.channel.templates = Templates()
+    world.clock.now = TUESDAY_7
+    sent = len(world.standin.sent)
+    await run_tick(world.intake.engine, TUESDAY_7, MESSAGES)
+    assert len(world.standin.sent) == sent
+    other = MemoryChannel()
+    world.intake.engine.services.channels[other.name] = other
+    async with db.begin() as session:
+        cohort = await get_cohort(session, "REVMEN1")
+        sari = await person_for(session, Address("memory", "9001"), TUESDAY_7)
+        await add_facilitator(session, cohort, sari.person_id)
+    facilitator = Sender(Address("memory", "9001"), "Sari", first_name="Sari")
+    await world.intake.engine.handle(other, Command(facilitator, "status", (), "/status"))
+    assert (
+        "🧾 <b>Pengingat WhatsApp tidak terkirim</b> (7 hari terakhir): 1 pengingat untuk 1 "
+        in (other.sent[-1].message.text)
+    )

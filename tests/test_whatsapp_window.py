@@ -18,7 +18,7 @@ import json
 from datetime import timedelta
 
 import pytest
-from click.testing import CliRunner
+from click.testing import CliRunner, Result
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -26,6 +26,7 @@ from bot.channels.memory import MemoryChannel
 from bot.channels.whatsapp_render import PARAM_MAX, template_param
 from bot.channels.whatsapp_templates import Templates, parse_languages, parse_names
 from bot.cli import main
+from bot.standin.whatsapp import CloudApiStandIn, serving
 from core import announcements as ann
 from core import reminders as rules
 from core.channel import Address, Command, Failed, NeedsTemplate, Outbound, Sender, Sent, Text
@@ -201,6 +202,19 @@ async def test_an_announcement_to_a_mixed_cohort(
         assert shown.startswith("<template aksi_pengumuman id: ") and "Tugas minggu ini" in shown
         assert any("Tugas minggu ini" in t and not t.startswith("<") for t in
                    world.standin.texts(BUDI))  # fmt: skip
+        # Citra writes again: the first announcement, held for want of a template, reaches her
+        # now that her window is open (before her answer), once.
+        shown = await world.say("jadwal", CITRA)
+        assert "Sesi besok *pukul 09.00*" in shown[0] and "Jadwal *Angkatan I*" in shown[-1]
+        world.clock.now += timedelta(minutes=10)  # her next message is a new arrival too
+        assert not any("Sesi besok" in s for s in await world.say("jadwal", CITRA))
+        async with db() as session:
+            statuses = (
+                await session.scalars(
+                    select(OutboxMessage.status).where(OutboxMessage.announcement_id == first)
+                )
+            ).all()
+        assert sorted(statuses) == ["sent", "sent", "sent"]
     finally:
         running.cancel()
         await asyncio.wait({running})
@@ -253,3 +267,50 @@ def test_the_templates_command_lists_what_is_missing(monkeypatch: pytest.MonkeyP
     assert refused.exit_code != 0
     assert "WHATSAPP_TEMPLATES: unknown kind 'bogus'" in refused.output
     assert "Traceback" not in refused.output
+
+
+async def test_the_templates_are_checked_with_meta(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`--check` asks the Graph API (here the stand-in, two pages of templates) for each
+    configured template's status in each language; a refused token or an unreachable API is
+    one line and a non-zero exit."""
+    standin = CloudApiStandIn("106540352242922", "EAAG-meta-token")
+    standin.approved = {"aksi_pengingat": {"id"}} | {f"lain_{n:03}": {"id"} for n in range(120)}
+    standin.submitted = {("aksi_pengingat", "en"): "PENDING"}
+    env = {
+        "WHATSAPP_PHONE_NUMBER_ID": "106540352242922", "WHATSAPP_ACCESS_TOKEN": "EAAG-meta-token",
+        "WHATSAPP_APP_SECRET": "app-secret-for-tests", "WHATSAPP_VERIFY_TOKEN": "verify-token",
+        "WHATSAPP_BUSINESS_ACCOUNT_ID": "102290129340398",
+        "WHATSAPP_TEMPLATES": "reminder=aksi_pengingat,announcement=aksi_umum",
+        "WHATSAPP_TEMPLATE_LANGUAGES": "id,en",
+    }  # fmt: skip
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+
+    def check(*extra: str) -> Result:
+        return CliRunner().invoke(main, ["whatsapp", "templates", "--lang", "en", *extra])
+
+    async with serving(standin.app()) as url:
+        monkeypatch.setenv("WHATSAPP_API_BASE_URL", url)
+        result = await asyncio.to_thread(check, "--check")
+        assert result.exit_code == 0, result.output
+        assert (
+            "✓ reminder: aksi_pengingat (daily commitment reminders)\n"
+            "      [id] at Meta: APPROVED\n"
+            "      [en] at Meta: PENDING\n"
+        ) in result.output
+        assert (
+            "✓ announcement: aksi_umum (announcements)\n"
+            "      [id] at Meta: NOT THERE — submit the text below in this language\n"
+        ) in result.output
+        monkeypatch.setenv("WHATSAPP_ACCESS_TOKEN", "EAAG-wrong-token")
+        refused = await asyncio.to_thread(check, "--check")
+    assert refused.exit_code == 1
+    assert refused.output == (
+        "aksi: could not ask Meta for the templates: Meta answered 401: 190 bad token\n"
+    )
+    gone = await asyncio.to_thread(check, "--check")  # the API's address no longer answers
+    assert gone.exit_code == 1 and "cannot reach http://127.0.0.1:" in gone.output
+    monkeypatch.delenv("WHATSAPP_BUSINESS_ACCOUNT_ID")
+    unset = await asyncio.to_thread(check, "--check")
+    assert unset.exit_code == 2 and unset.output.count("\n") == 1
+    assert "--check needs WHATSAPP_BUSINESS_ACCOUNT_ID" in unset.output

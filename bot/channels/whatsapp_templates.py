@@ -17,6 +17,7 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
+import httpx
 from pywa.types.templates import TemplateLanguage
 
 from core.channel import UNPROMPTED
@@ -78,6 +79,50 @@ def parse_languages(spec: str) -> tuple[str, ...]:
     return codes
 
 
+GRAPH_VERSION = "v26.0"  # pywa 4.5's
+MAX_PAGES = 20
+
+
+class MetaRefused(Exception):
+    """Meta's Graph API could not be asked, or refused: the message says why, in one line."""
+
+
+async def statuses_at_meta(
+    base_url: str, business_account_id: str, token: str, timeout: float = 20.0
+) -> dict[tuple[str, str], str]:
+    """Each template of the business account at Meta, (name, language) → its status
+    (APPROVED, PENDING, REJECTED, PAUSED, …)."""
+    url: str | None = f"{base_url}/{GRAPH_VERSION}/{business_account_id}/message_templates"
+    params: dict[str, str] | None = {"fields": "name,language,status", "limit": "100"}
+    found: dict[tuple[str, str], str] = {}
+    async with httpx.AsyncClient(timeout=timeout) as http:
+        for _ in range(MAX_PAGES):
+            if url is None:
+                break
+            try:
+                answer = await http.get(
+                    url, params=params, headers={"Authorization": f"Bearer {token}"}
+                )
+            except httpx.HTTPError as exc:
+                raise MetaRefused(f"cannot reach {base_url}: {exc.__class__.__name__}") from None
+            if answer.status_code != 200:
+                raise MetaRefused(f"Meta answered {answer.status_code}: {_error_of(answer)}")
+            page = answer.json()
+            for item in page.get("data", []):
+                if isinstance(item, dict) and item.get("name") and item.get("language"):
+                    found[(str(item["name"]), str(item["language"]))] = str(item.get("status"))
+            url, params = page.get("paging", {}).get("next"), None
+    return found
+
+
+def _error_of(answer: httpx.Response) -> str:
+    try:
+        error = answer.json().get("error", {})
+        return f"{error.get('code')} {str(error.get('message'))[:100]}"
+    except ValueError:
+        return answer.text[:100]
+
+
 def suggested_name(kind: str) -> str:
     return f"aksi_{kind}"
 
@@ -86,9 +131,15 @@ def suggested_name(kind: str) -> str:
 Words = Callable[..., str]
 
 
-def listing(templates: Templates, words: Words, lang: str) -> str:
-    """What `aksi whatsapp templates` prints: each kind, configured or missing, then the texts
-    to submit to Meta in each configured language."""
+def listing(
+    templates: Templates,
+    words: Words,
+    lang: str,
+    at_meta: dict[tuple[str, str], str] | None = None,
+) -> str:
+    """What `aksi whatsapp templates` prints: each kind, configured or missing (with `at_meta`,
+    each configured one's status at Meta in every language), then the texts to submit to Meta
+    in each configured language."""
     lines = [words(lang, "whatsapp.templates_header", languages=", ".join(templates.languages))]
     for kind in UNPROMPTED:
         name = templates.names.get(kind)
@@ -96,6 +147,13 @@ def listing(templates: Templates, words: Words, lang: str) -> str:
         if name:
             lines.append(words(lang, "whatsapp.templates_configured", kind=kind, name=name,
                                what=what))  # fmt: skip
+            for code in templates.languages if at_meta is not None else ():
+                status = (at_meta or {}).get((name, code))
+                lines.append(
+                    words(lang, "whatsapp.templates_at_meta", language=code, status=status)
+                    if status
+                    else words(lang, "whatsapp.templates_not_at_meta", language=code)
+                )
         else:
             lines.append(words(lang, "whatsapp.templates_missing", kind=kind, what=what))
     missing = templates.missing()

@@ -44,6 +44,8 @@ class CloudApiStandIn:
     base_url: str = ""
     closed: set[str] = field(default_factory=set)  # numbers whose 24-hour window is closed
     approved: dict[str, set[str]] = field(default_factory=dict)  # template → languages
+    # Templates submitted but not (or not yet) approved: (name, language) → Meta's status.
+    submitted: dict[tuple[str, str], str] = field(default_factory=dict)
     network: Network | None = None
     per_second: int = 0  # messages a second the number takes (0: no limit)
     pair_seconds: float = 0.0  # between messages to one person (0: no limit)
@@ -82,6 +84,7 @@ class CloudApiStandIn:
             routes=[
                 Route("/{version}/{phone}/messages", self._messages, methods=["POST"]),
                 Route("/{version}/{phone}/media", self._upload, methods=["POST"]),
+                Route("/{version}/{waba}/message_templates", self._templates, methods=["GET"]),
                 Route("/files/{media_id}", self._media, methods=["GET"]),  # before the next
                 Route("/{version}/{media_id}", self._media_url, methods=["GET"]),
             ]
@@ -128,6 +131,25 @@ class CloudApiStandIn:
             languages = self.approved.get(template["name"], set())
             return None if template["language"]["code"] in languages else 132001
         return 131047 if recipient(data) in self.closed else None
+
+    async def _templates(self, request: Request) -> Response:
+        """The business account's templates, a page of `limit` at a time (`after` the last)."""
+        if not self._authorised(request):
+            return JSONResponse({"error": {"code": 190, "message": "bad token"}}, 401)
+        found = [
+            {"name": n, "language": lang, "status": "APPROVED", "category": "UTILITY"}
+            for n, languages in sorted(self.approved.items())
+            for lang in sorted(languages)
+        ]
+        found += [{"name": n, "language": lang, "status": s, "category": "UTILITY"}
+                  for (n, lang), s in sorted(self.submitted.items())]  # fmt: skip
+        start = int(request.query_params.get("after") or 0)
+        limit = int(request.query_params.get("limit") or 25)
+        page: dict[str, Any] = {"data": found[start : start + limit]}
+        if start + limit < len(found):
+            following = request.url.include_query_params(after=str(start + limit))
+            page["paging"] = {"next": str(following)}
+        return JSONResponse(page)
 
     async def _upload(self, request: Request) -> Response:
         form = await request.form()
