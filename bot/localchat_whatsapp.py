@@ -14,7 +14,6 @@ import itertools
 import json
 from collections.abc import Callable
 from datetime import UTC, datetime
-from functools import partial
 from typing import Any, Literal
 
 import httpx
@@ -26,7 +25,7 @@ from bot.inprocess import InProcess
 from bot.localchat_links import Shown, Who
 from bot.settings import Settings
 from bot.standin.whatsapp import CloudApiStandIn, serving
-from bot.whatsapp_web import WhatsAppIntake, last_inbound, pricing
+from bot.whatsapp_web import WhatsAppIntake, attach
 from core.i18n import Catalogs, escape
 from core.rendering import Renderer
 
@@ -66,9 +65,7 @@ class WhatsAppLink:
         running = self.running = InProcess(settings, channel, renderer=renderer)
         services = await running.start(migrate=True)
         exits.push_async_callback(running.stop)
-        channel.clock = services.clock
-        channel.last_inbound = partial(last_inbound, services)
-        services.pricing[channel.name] = pricing(settings)
+        attach(channel, services, settings)
         assert running.engine is not None
         self.intake = WhatsAppIntake(
             running.engine, channel, phone_number_id=PHONE_ID, app_secret=SECRET,

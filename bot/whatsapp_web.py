@@ -171,10 +171,19 @@ async def last_inbound(services: Services, where: Address) -> datetime | None:
         return await contacts.last_inbound(session, where)
 
 
+def attach(channel: WhatsAppChannel, services: Services, settings: Settings) -> None:
+    """The channel among the services' (what the features answer and what is sent to a
+    WhatsApp contact goes through it), reading their clock and, for the 24-hour window, the
+    database; its prices for the announcements' previews."""
+    channel.clock = services.clock
+    channel.last_inbound = partial(last_inbound, services)
+    services.channels[WHATSAPP] = channel
+    services.pricing[WHATSAPP] = pricing(settings)
+
+
 def whatsapp_intake(settings: Settings, services: Services) -> WhatsAppIntake:
-    """WhatsApp beside Telegram on `aksi serve`: its channel joins the services' (what the
-    features answer and what is sent to a WhatsApp contact goes through it) and its routes the
-    server's."""
+    """WhatsApp beside Telegram on `aksi serve`: its channel joins the services' (`attach`),
+    pacing itself, and its routes the server's."""
     lang = settings.aksi_default_language
     channel = open_channel(
         settings.whatsapp_phone_number_id,
@@ -183,9 +192,8 @@ def whatsapp_intake(settings: Settings, services: Services) -> WhatsAppIntake:
         lambda reader, key: services.i18n.plain(reader or lang, key),
         settings.whatsapp_display_number,
         templates=settings.whatsapp_template_set,
-        last_inbound=partial(last_inbound, services),
-        clock=services.clock,
     )
+    attach(channel, services, settings)
     services.self_paced.add(WHATSAPP)
     channel.pacer = Pacer(
         settings.whatsapp_messages_per_second,
@@ -196,8 +204,6 @@ def whatsapp_intake(settings: Settings, services: Services) -> WhatsAppIntake:
         # pauses the number for 30 s).
         jitter=max(settings.aksi_network_jitter_ms, MIN_JITTER_MS) / 2000,
     )
-    services.channels[WHATSAPP] = channel
-    services.pricing[WHATSAPP] = pricing(settings)
     log.info("WhatsApp: Meta posts to %s on this server", PATH)
     return WhatsAppIntake(
         Engine(services),

@@ -15,6 +15,7 @@ from sqlalchemy import ColumnElement, Select, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased, joinedload
 
+from core.channel import ANNOUNCEMENT, Outbound
 from core.errors import InvalidInput
 from core.htmlsplit import split_message
 from core.i18n import Catalogs, Html
@@ -369,6 +370,14 @@ def delivered_text(i18n: Catalogs, lang: str, cohort_name: str, body: str) -> st
     """The announcement as a participant reads it: a header in their language, then the body."""
     header = i18n.text(lang, "announce.header", cohort=cohort_name)
     return i18n.text(lang, "announce.delivered", header=Html(header), body=Html(body))
+
+
+def delivered_messages(i18n: Catalogs, lang: str, cohort_name: str, body: str) -> list[Outbound]:
+    """`delivered_parts` as the messages a channel sends: unasked announcements, in `lang`."""
+    return [
+        Outbound(part, lang=lang, kind=ANNOUNCEMENT)
+        for part in delivered_parts(i18n, lang, cohort_name, body)
+    ]
 
 
 def delivered_parts(i18n: Catalogs, lang: str, cohort_name: str, body: str) -> list[str]:

@@ -13,8 +13,8 @@ takes it as it is; WhatsApp gets `*bold*` and links written out; a plain channel
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
-from datetime import timedelta
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
 from html import escape
 from typing import Literal, Protocol
 
@@ -185,6 +185,10 @@ class Outbound:
     # the approved template of its kind, or not at all (`NeedsTemplate`).
     kind: str = ""
 
+    def unasked(self) -> Outbound:
+        """This message as one nobody asked for: its own kind, else a NOTICE."""
+        return self if self.kind else replace(self, kind=NOTICE)
+
 
 @dataclass(frozen=True, slots=True)
 class MessageRef:
@@ -279,6 +283,13 @@ class Capabilities:
     # None: any time.
     service_window: timedelta | None = None
     languages: Sequence[str] = field(default=("id", "en"))
+
+
+def within_window(capabilities: Capabilities, last_inbound: datetime | None, now: datetime) -> bool:
+    """Whether a free message may go to someone who last wrote at `last_inbound`: the channel
+    has no service window, or they wrote inside it."""
+    window = capabilities.service_window
+    return window is None or (last_inbound is not None and now - last_inbound < window)
 
 
 class DownloadFailed(Exception):

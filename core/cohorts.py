@@ -34,7 +34,7 @@ def example_day(cohort: Cohort, today: date) -> date:
 
 
 # The channels a cohort can be joined on (`Cohort.channels`).
-JOINABLE = ("telegram", "whatsapp")
+JOINABLE = (TELEGRAM, "whatsapp")
 
 
 def parse_channels(spec: str) -> str:

@@ -9,7 +9,7 @@ unreachable (the bot blocked, the number gone) is skipped until they write from 
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -174,28 +174,21 @@ async def telegram_usernames(session: AsyncSession, person_ids: Iterable[int]) -
 
 async def telegram_ids(session: AsyncSession, person_ids: Iterable[int]) -> dict[int, int]:
     """Each person's Telegram user id, where they have one."""
-    ids = set(person_ids)
-    if not ids:
-        return {}
-    rows = await session.execute(
-        select(Contact.person_id, Contact.external_id).where(
-            Contact.person_id.in_(ids), Contact.channel.in_(TELEGRAM_IDS)
-        )
-    )
-    numbers = ((int(p), numeric_id(e)) for p, e in rows)
+    found = await channel_ids(session, person_ids, TELEGRAM_IDS)
+    numbers = ((p, numeric_id(e)) for p, e in found.items())
     return {p: n for p, n in numbers if n is not None}
 
 
 async def channel_ids(
-    session: AsyncSession, person_ids: Iterable[int], channel: str
+    session: AsyncSession, person_ids: Iterable[int], channels: Collection[str]
 ) -> dict[int, str]:
-    """Each person's id on `channel` (their latest contact there), where they have one."""
+    """Each person's id on `channels` (their latest contact there), where they have one."""
     ids = set(person_ids)
     if not ids:
         return {}
     rows = await session.execute(
         select(Contact.person_id, Contact.external_id)
-        .where(Contact.person_id.in_(ids), Contact.channel == channel)
+        .where(Contact.person_id.in_(ids), Contact.channel.in_(channels))
         .order_by(Contact.last_inbound_at)
     )
     return {int(p): str(e) for p, e in rows}

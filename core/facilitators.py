@@ -64,7 +64,7 @@ async def staff_listing(session: AsyncSession, code: str | None = None) -> list[
     rows = {c.id: await facilitators_of(session, c.id) for c in cohorts}
     people = {s.person_id for r in rows.values() for s in r}
     names, ids = await _names(session, people), await telegram_ids(session, people)
-    numbers = await channel_ids(session, people, "whatsapp")
+    numbers = await channel_ids(session, people, ("whatsapp",))
     return [
         CohortStaff(
             c,

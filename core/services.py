@@ -7,13 +7,13 @@ from __future__ import annotations
 import asyncio
 from collections import Counter
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from core.channel import NOTICE, Address, Channel, Outbound, RetryLater, SendResult, Unreachable
+from core.channel import Address, Channel, Outbound, RetryLater, SendResult, Unreachable
 from core.contacts import Arrivals
 from core.i18n import Catalogs
 from core.pacing import Pacer, chat_key
@@ -113,23 +113,19 @@ class Services:
         side; a wait the channel asks of everyone (Telegram's 429) pauses every send and the
         message is tried again, up to UNPROMPTED_ATTEMPTS times. Without a kind of its own it
         is a NOTICE (outside WhatsApp's window, that kind's template)."""
-        if not message.kind:
-            message = replace(message, kind=NOTICE)
-        paced_here = where.channel not in self.self_paced
-        channel = self.bulk_channels.get(where.channel) if paced_here else None
-        channel = channel or self.channels.get(where.channel)
-        if channel is None:
-            return Unreachable(f"no channel {where.channel!r} here")
-        if paced_here and where.channel not in self.bulk_channels:
-            return await channel.send(where, message)  # nothing to pace (the in-memory one)
+        message = message.unasked()
+        own = where.channel in self.self_paced
+        channel = (self.channels if own else self.bulk_channels).get(where.channel)
+        if channel is None:  # no bulk side (the in-memory one): nothing to pace
+            return await self.send(where, message)
         result: SendResult = Unreachable("not tried")
         for _ in range(UNPROMPTED_ATTEMPTS):
-            if paced_here:
+            if not own:
                 await self.pacer.bulk(chat_key(where))
             result = await channel.send(where, message)
             if not (isinstance(result, RetryLater) and result.pause_all):
                 return result
-            if paced_here:  # a channel pacing itself has paused itself
+            if not own:  # a channel pacing itself has paused itself
                 self.pacer.pause(result.seconds + 0.1)
         return result
 

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core import announcements as ann
 from core import buttons
-from core.channel import ANNOUNCEMENT, Action, Command, Rows, button_rows
+from core.channel import ANNOUNCEMENT, Action, Command, Rows, button_rows, within_window
 from core.confirmations import Taken
 from core.contacts import Reach, contact_at, reach_of
 from core.errors import InvalidInput
@@ -102,10 +102,9 @@ def window_lines(
     split: dict[str, list[int]] = {}
     for r in reach:
         channel = services.channels.get(r.address.channel)
-        window = channel.capabilities.service_window if channel is not None else None
-        if not r.reachable or window is None:
+        if not r.reachable or channel is None or channel.capabilities.service_window is None:
             continue
-        wrote = r.last_inbound is not None and now - r.last_inbound < window
+        wrote = within_window(channel.capabilities, r.last_inbound, now)
         split.setdefault(r.address.channel, [0, 0])[0 if wrote else 1] += 1
     lines = []
     for name, (inside, outside) in sorted(split.items()):

@@ -7,12 +7,12 @@ closed (no template) are sent now that it is open again (`scheduler.outbox.claim
 from __future__ import annotations
 
 from core import contacts
-from core.announcements import delivered_parts
-from core.channel import Outbound, Sent
+from core.announcements import delivered_messages
+from core.channel import ANNOUNCEMENT, Sent
 from core.participants import find_participant
 from core.reminders import sync_reminders
 from handlers.turn import Turn
-from scheduler.outbox import Held, claim_held, release_held
+from scheduler.outbox import Held, claim_held, record_needs_template
 
 
 async def arrive(turn: Turn) -> None:
@@ -42,9 +42,8 @@ async def _deliver_held(turn: Turn, held: list[Held]) -> None:
     default = services.settings.aksi_default_language
     for item in held:
         lang = item.language or default
-        parts = delivered_parts(services.i18n, lang, item.cohort_name, item.body)
-        results = [await turn.channel.send(turn.sender.address, Outbound(p, lang=lang))
-                   for p in parts]  # fmt: skip
+        messages = delivered_messages(services.i18n, lang, item.cohort_name, item.body)
+        results = [await turn.channel.send(turn.sender.address, m) for m in messages]
         if not all(isinstance(r, Sent) for r in results):
             async with services.db.begin() as session:
-                await release_held(session, item.row_id)
+                await record_needs_template(session, item.row_id, ANNOUNCEMENT)

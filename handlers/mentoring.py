@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Sequence
-from dataclasses import replace
 from datetime import datetime
 
 from sqlalchemy import select
@@ -14,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from core import mentors
-from core.channel import NOTICE, Outbound, Sent
+from core.channel import Outbound, Sent
 from core.contacts import reach_of
 from core.participants import effective_timezone
 from core.staff import managed_cohorts
@@ -49,8 +48,7 @@ async def tell(
     services = context.services
 
     async def send() -> None:
-        # Unasked by its reader: a NOTICE outside WhatsApp's window.
-        result = await services.send(reach.address, replace(message, kind=message.kind or NOTICE))
+        result = await services.send(reach.address, message.unasked())
         if not isinstance(result, Sent):
             log.info("%s not sent now: %s", what, result)
 

@@ -33,6 +33,7 @@ from core.roster import (
     match_by_username,
 )
 from handlers import confirm, offers
+from handlers.announce import channel_name
 from handlers.common import Answer, plain, text
 from handlers.help import help_lines
 from handlers.mentors import open_invitation_link
@@ -115,7 +116,8 @@ async def join(
 
 def not_offered(context: HasServices, lang: str, cohort: Cohort) -> str:
     """Why `cohort` is not joined here: it runs on other channels (the same code works there)."""
-    names = [plain(context, lang, f"channel.{c}") for c in cohorts.offered_on(cohort)]
+    i18n = context.services.i18n
+    names = [channel_name(i18n, lang, c) for c in cohorts.offered_on(cohort)]
     return text(context, lang, "join.not_offered", cohort=cohort.name, channels=" / ".join(names))
 
 

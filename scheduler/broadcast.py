@@ -29,9 +29,8 @@ from collections import deque
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
-from core.announcements import delivered_parts
+from core.announcements import delivered_messages
 from core.channel import (
-    ANNOUNCEMENT,
     Channel,
     Failed,
     NeedsTemplate,
@@ -223,20 +222,18 @@ class Broadcaster:
             async with asyncio.timeout(wait):
                 await self.wake.wait()
 
-    def compose(self, queued: Queued) -> list[str]:
+    def compose(self, queued: Queued) -> list[Outbound]:
         """The messages for one recipient, in their language: what the author's preview showed."""
         lang = queued.language or self.services.settings.aksi_default_language
-        return delivered_parts(self.services.i18n, lang, queued.cohort_name, queued.body)
+        return delivered_messages(self.services.i18n, lang, queued.cohort_name, queued.body)
 
     async def _send(self, queued: Queued) -> None:
         try:
             # One message, as the text's limit leaves room for the header. Were it ever cut in
             # two, a retry after the first part would send that part again.
             where = queued.address
-            lang = queued.language or self.services.settings.aksi_default_language
             result: SendResult = Failed("nothing to send")
-            for part in self.compose(queued):
-                message = Outbound(part, lang=lang, kind=ANNOUNCEMENT)
+            for message in self.compose(queued):
                 if where.channel == self.channel.name:
                     result = await self.channel.send(where, message)
                 else:

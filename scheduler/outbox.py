@@ -231,12 +231,16 @@ async def record_failed(
 
 async def record_needs_template(session: AsyncSession, row_id: int, kind: str) -> None:
     """Not sent: the person's WhatsApp window is closed and no template of `kind` is
-    configured (counted as such in the delivery report; sent by nobody later)."""
+    configured (counted as such in the delivery report; `claim_held` sends it when they next
+    write, and puts it back here when that send fails)."""
     await session.execute(
         update(OutboxMessage)
         .where(OutboxMessage.id == row_id)
-        .values(status="needs_template", error=f"needs a template ({kind})", taken_at=None)
-    )
+        .values(
+            status="needs_template", error=f"needs a template ({kind})", taken_at=None,
+            sent_at=None,
+        )
+    )  # fmt: skip
 
 
 # How long an announcement that needed a template waits for its reader to write again.
@@ -254,7 +258,7 @@ class Held:
 async def claim_held(session: AsyncSession, person_id: int, now: datetime) -> list[Held]:
     """The announcements of the last HELD_FOR that did not reach `person_id` for want of a
     template (their window was closed), now that they wrote: claimed as sent (once, whichever
-    worker asks first), oldest first. `release_held` puts back one that then fails."""
+    worker asks first), oldest first. `record_needs_template` puts back one that then fails."""
     rows = await session.execute(
         select(OutboxMessage.id, Announcement.body, Cohort.name, Participant.language)
         .join(Announcement, Announcement.id == OutboxMessage.announcement_id)
@@ -278,14 +282,6 @@ async def claim_held(session: AsyncSession, person_id: int, now: datetime) -> li
         if getattr(claimed, "rowcount", 0):
             held.append(Held(int(row_id), str(body or ""), str(name), lang))
     return held
-
-
-async def release_held(session: AsyncSession, row_id: int) -> None:
-    await session.execute(
-        update(OutboxMessage)
-        .where(OutboxMessage.id == row_id)
-        .values(status="needs_template", sent_at=None, error="needs a template (announcement)")
-    )
 
 
 def backoff(attempts: int) -> timedelta:

@@ -10,6 +10,7 @@ import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 import httpx
@@ -113,7 +114,7 @@ async def world(
             templates=TEMPLATES, clock=clock,
         )  # fmt: skip
         engine_ = engine_on(channel, engine, db_url, clock)
-        channel.last_inbound = lambda where: last_inbound(engine_.services, where)
+        channel.last_inbound = partial(last_inbound, engine_.services)
         intake = WhatsAppIntake(
             engine_, channel, phone_number_id=PHONE_ID,
             app_secret=SECRET, verify_token=VERIFY, commands=COMMAND_WORDS,

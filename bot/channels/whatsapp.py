@@ -52,6 +52,7 @@ from core.channel import (
     SendResult,
     Sent,
     Unreachable,
+    within_window,
 )
 from core.markup import to_whatsapp
 from core.pacing import Pacer, chat_key
@@ -136,17 +137,17 @@ def open_channel(
     timeout: float = 15.0,
     *,
     templates: Templates | None = None,
-    last_inbound: LastInbound | None = None,
     clock: Callable[[], datetime] = _utc_now,
 ) -> WhatsAppChannel:
     """The channel on pywa's async client for our number (no server of its own:
-    `bot.whatsapp_web` serves the webhook), talking to `base_url`; `close` it at the end."""
+    `bot.whatsapp_web` serves the webhook and `attach`es it to the services, the database's
+    last inbound times included), talking to `base_url`; `close` it at the end."""
     transport = None if base_url == "https://graph.facebook.com" else _Redirect(base_url)
     session = httpx.AsyncClient(transport=transport, timeout=timeout)
     wa = WhatsApp(phone_id=phone_number_id, token=token, session=session, server=None)
     return WhatsAppChannel(
         wa, words, display_number, session,
-        templates=templates, last_inbound=last_inbound, clock=clock,
+        templates=templates, clock=clock,
     )  # fmt: skip
 
 
@@ -224,9 +225,7 @@ class WhatsAppChannel:
         except Exception:
             log.exception("could not read when …%s last wrote", address.external_id[-4:])
             return True
-        window = self.capabilities.service_window
-        assert window is not None
-        return last is not None and self.clock() - last < window
+        return within_window(self.capabilities, last, self.clock())
 
     async def send(self, address: Address, message: Outbound) -> SendResult:
         to = address.external_id
