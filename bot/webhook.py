@@ -23,7 +23,7 @@ from bot.metrics import Metrics
 from bot.settings import Settings
 from bot.web import web_app
 from bot.whatsapp_web import WhatsAppIntake, whatsapp_intake
-from core import inbound, receipts
+from core import held, inbound, menus, receipts
 from core.chat_turns import ChatTurns
 from core.services import Services
 
@@ -187,6 +187,8 @@ class Webhook:
                 async with services.db.begin() as session:
                     await inbound.forget_old(session, services.clock())
                     await receipts.forget_old(session, services.clock())
+                    await menus.forget_old(session, services.clock())
+                    await held.forget_expired(session, services.clock())
             except Exception:
                 log.exception("could not forget old updates; trying again later")
             await asyncio.sleep(PRUNE_EVERY_SECONDS)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from datetime import datetime
 from functools import partial
 from typing import Any
@@ -34,7 +34,7 @@ from bot.channels.whatsapp_inbound import (
 )
 from bot.engine import Engine
 from bot.settings import Settings
-from core import contacts, inbound, receipts
+from core import contacts, inbound, menus, receipts
 from core.channel import Address, Inbound
 from core.chat_turns import ChatTurns
 from core.pacing import Pacer
@@ -128,10 +128,12 @@ class WhatsAppIntake:
         return PlainTextResponse("ok")
 
     async def _handle(self, event: Inbound) -> None:
-        menus = self.channel.menus
-        event = menu_press(event, menus.choice)
-        menus.forget(event.sender.address.external_id)  # a menu answers the next only
-        await self.engine.handle(self.channel, event)
+        try:  # a menu answers the next message only, whatever it is
+            menu = await self.channel.menus.take(event.sender.address)
+        except Exception:
+            log.exception("could not read the menu shown to this sender")
+            menu = {}
+        await self.engine.handle(self.channel, menu_press(event, menu))
 
     async def handle_queued(self, data: dict[str, Any]) -> None:
         """A message queued by this worker or another (`core.chat_turns`), in its chat's
@@ -171,12 +173,29 @@ async def last_inbound(services: Services, where: Address) -> datetime | None:
         return await contacts.last_inbound(session, where)
 
 
+class StoredMenus:
+    """The numbered menus in the database (`core.menus`): a number typed to any worker answers
+    the menu another showed."""
+
+    def __init__(self, services: Services) -> None:
+        self.services = services
+
+    async def show(self, who: Address, menu: Mapping[int, str]) -> None:
+        async with self.services.db.begin() as session:
+            await menus.show(session, who, menu, self.services.clock())
+
+    async def take(self, who: Address) -> dict[int, str]:
+        async with self.services.db.begin() as session:
+            return await menus.take(session, who)
+
+
 def attach(channel: WhatsAppChannel, services: Services, settings: Settings) -> None:
     """The channel among the services' (what the features answer and what is sent to a
     WhatsApp contact goes through it), reading their clock and, for the 24-hour window, the
     database; its prices for the announcements' previews."""
     channel.clock = services.clock
     channel.last_inbound = partial(last_inbound, services)
+    channel.menus = StoredMenus(services)
     services.channels[WHATSAPP] = channel
     services.pricing[WHATSAPP] = pricing(settings)
 

@@ -206,6 +206,8 @@ class Sent:
     ref: MessageRef | None = None
     status: Literal["sent"] = "sent"
     poll_id: str = ""  # a poll sent: the channel's id for it (its answers name it)
+    # Sent as its kind's template (outside a service window): its text only, not its buttons.
+    template: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import OrderedDict
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import ColumnElement, Exists, and_, exists, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -194,11 +194,15 @@ async def channel_ids(
     return {int(p): str(e) for p, e in rows}
 
 
+LONG_AGO = datetime(2000, 1, 1, tzinfo=UTC)
+
+
 class Arrivals:
     """Who wrote lately, in this process: the person of each recent address and when their
     contact was last written, so that a message costs a write only every `TOUCH_EVERY`. A
-    contact never moves to another person, so what is kept here cannot go wrong; it is a hint
-    in front of the table."""
+    contact moves to another person only when linked (`core.linking`): the worker that links
+    forgets it, and any other puts it right as soon as it reads the writer's membership
+    (`handlers.turn.Turn.identify`). A hint in front of the table."""
 
     def __init__(self, size: int = 50_000) -> None:
         self._seen: OrderedDict[Address, tuple[int, datetime]] = OrderedDict()
@@ -220,6 +224,14 @@ class Arrivals:
 
     def forget(self, where: Address) -> None:
         self._seen.pop(where, None)
+
+    def correct(self, where: Address, person_id: int) -> None:
+        """The table says `where` is `person_id`'s now (another worker linked it elsewhere):
+        remembered so, the time it was last written kept."""
+        found = self._seen.get(where)
+        self.note(
+            where, person_id, found[1] if found is not None else datetime.min.replace(tzinfo=UTC)
+        )
 
 
 async def unreachable_people(session: AsyncSession, person_ids: Iterable[int]) -> set[int]:

@@ -13,7 +13,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.db import dialect_insert, insert_once
-from storage.models import ChatTurn, InboundSeen
+from storage.messaging import ChatTurn, InboundSeen
 
 # Telegram keeps an update for re-delivery up to 24 hours; a week leaves room for a long outage.
 KEPT = timedelta(days=7)

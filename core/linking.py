@@ -22,7 +22,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.channel import Address
 from core.contacts import contact_at
 from storage.mentoring import Mentorship
-from storage.models import LinkCode, Participant, Staff
+from storage.messaging import LinkCode
+from storage.models import Participant, Staff
 
 LIFETIME = timedelta(minutes=15)
 # No 0/O, 1/I/L: read off one phone and typed into another.

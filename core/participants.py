@@ -12,12 +12,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload, selectinload
 
 from core import conversation
+from core.channel import Address
 from core.cohorts import find_cohort, looks_like_code
 from core.conversation import Ask, Waiting
 from core.errors import InvalidInput, TooLong
 from core.languages import SUPPORTED_LANGUAGES, check_timezone
 from storage.base import utcnow
-from storage.models import Cohort, Participant
+from storage.models import Cohort, Contact, Participant
 
 NAME_MAX = 100
 UNIT_MAX = 150
@@ -83,6 +84,34 @@ async def find_participant(session: AsyncSession, person_id: int) -> Participant
     """The person's current membership: the cohort joined most recently."""
     result = await session.execute(_FIND_PARTICIPANT, {"person_id": person_id})
     return result.scalar_one_or_none()
+
+
+# The same, asked by the address someone writes from, with the person it belongs to: one query
+# for every update (the person is the table's, whatever a worker remembers: `core.linking`).
+_FIND_AT = (
+    select(Contact.person_id, Participant)
+    .select_from(Contact)
+    .outerjoin(Participant, Participant.person_id == Contact.person_id)
+    .options(joinedload(Participant.cohort))
+    .where(Contact.channel == bindparam("channel"), Contact.external_id == bindparam("external_id"))
+    .order_by(Participant.joined_at.desc(), Participant.id.desc())
+    .limit(1)
+)
+
+
+async def membership_at(
+    session: AsyncSession, where: Address
+) -> tuple[int | None, Participant | None]:
+    """The person who has the contact `where` (None: nobody Aksi has heard from there) and
+    their current membership (`find_participant`)."""
+    found = (
+        await session.execute(
+            _FIND_AT, {"channel": where.channel, "external_id": where.external_id}
+        )
+    ).first()
+    if found is None:
+        return None, None
+    return int(found[0]), found[1]
 
 
 async def join_cohort(

@@ -14,7 +14,8 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.db import dialect_insert
-from storage.models import OutboxMessage, Receipt
+from storage.messaging import Receipt
+from storage.models import OutboxMessage
 
 # Each status and those it goes beyond.
 ORDER = ("sent", "delivered", "read", "failed")

@@ -13,8 +13,9 @@ from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from core import held
 from core.channel import Address, Channel, Outbound, RetryLater, SendResult, Unreachable
-from core.contacts import Arrivals
+from core.contacts import Arrivals, find_person
 from core.i18n import Catalogs
 from core.pacing import Pacer, chat_key
 from core.rendering import Renderer
@@ -105,7 +106,17 @@ class Services:
         channel = self.channels.get(where.channel)
         if channel is None:
             return Unreachable(f"no channel {where.channel!r} here")
-        return await channel.send(where, message)
+        return await self._kept(where, message, await channel.send(where, message))
+
+    async def _kept(self, where: Address, message: Outbound, result: SendResult) -> SendResult:
+        """`result`, after keeping `message` for its reader's next message when a closed window
+        kept it from them whole (`core.held`)."""
+        if held.worth_keeping(message, result):
+            async with self.db.begin() as session:
+                person_id = await find_person(session, where)
+                if person_id is not None:
+                    await held.keep(session, person_id, message, self.clock())
+        return result
 
     async def send_unprompted(self, where: Address, message: Outbound) -> SendResult:
         """A message nobody is waiting for (a reminder, a digest): it leaves at the pacer's bulk
@@ -124,7 +135,7 @@ class Services:
                 await self.pacer.bulk(chat_key(where))
             result = await channel.send(where, message)
             if not (isinstance(result, RetryLater) and result.pause_all):
-                return result
+                return await self._kept(where, message, result)
             if not own:  # a channel pacing itself has paused itself
                 self.pacer.pause(result.seconds + 0.1)
         return result

@@ -40,7 +40,7 @@ from sqlalchemy import Row, delete, func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.db import Database
-from storage.models import PaceSlot
+from storage.messaging import PaceSlot
 
 log = logging.getLogger("aksi.pace")
 

@@ -71,7 +71,7 @@ COMMANDS: list[tuple[tuple[str, str], Feature]] = [
     (("dataku", "mydata"), mydata.send_my_data),
     (("hapusdata", "deletedata"), mydata.ask_delete),
     (("batal", "cancel"), typed.cancel),
-    (("berhenti", "stop"), consent.stop_messages),
+    (consent.STOP_WORDS, consent.stop_messages),
     (("mulai", "resume"), consent.resume_messages),
     (("tautkan", "link"), linking.link_contact),
 ]

@@ -9,6 +9,10 @@ from core import contacts
 from handlers.common import text
 from handlers.turn import Turn
 
+# The command that stops everything sent unasked (`stop_messages`); nothing kept for the
+# person is delivered on its way in (`handlers.arrival`).
+STOP_WORDS = ("berhenti", "stop")
+
 
 async def stop_messages(turn: Turn) -> None:
     """/berhenti: no more unprompted messages until /mulai."""

@@ -34,8 +34,13 @@ from core.channel import (
     Sent,
     Text,
 )
-from core.contacts import find_person, is_admin
-from core.participants import Writer, effective_timezone, find_participant, language_for
+from core.contacts import is_admin
+from core.participants import (
+    Writer,
+    effective_timezone,
+    language_for,
+    membership_at,
+)
 from core.services import HasServices, Services
 from storage.db import after_commit
 from storage.models import Participant
@@ -164,12 +169,12 @@ class Turn:
         """Who is writing: the sender's current membership (None: not joined), with their
         language and zone (also kept on the turn: `participant`, `lang`, `tz`)."""
         settings = self.services.settings
-        person_id = self.services.people.person(self.sender.address)
-        if person_id is None:  # arrival did not run (it failed): ask the table
-            person_id = await find_person(session, self.sender.address)
-        self.participant = (
-            await find_participant(session, person_id) if person_id is not None else None
-        )
+        where = self.sender.address
+        # The table's word, not this worker's memory: another worker may have moved the
+        # contact to another person since (`core.linking`); what is remembered is put right.
+        person_id, self.participant = await membership_at(session, where)
+        if person_id is not None and person_id != self.services.people.person(where):
+            self.services.people.correct(where, person_id)
         self.lang = language_for(
             self.participant, self.sender.language_hint, settings.aksi_default_language
         )

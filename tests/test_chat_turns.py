@@ -21,7 +21,7 @@ from core.chat_turns import ChatTurns
 from core.pacing import Pacer
 from core.shared_pace import NOW, SharedWindow
 from storage.db import Database, create_engine
-from storage.models import ChatTurn, InboundSeen, PaceSlot
+from storage.messaging import ChatTurn, InboundSeen, PaceSlot
 
 pytestmark = pytest.mark.databases("sqlite", "postgresql")
 

@@ -16,7 +16,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.channels.memory import MemoryChannel
 from core.channel import Address, Command, Sender
 from core.contacts import find_person, reach_of
-from storage.models import LinkCode, Participant
+from storage.messaging import LinkCode
+from storage.models import Participant
 from tests.conftest import NOW
 from tests.test_whatsapp_inbound import BUDI
 from tests.whatsapp_world import World, world
@@ -45,6 +46,9 @@ async def test_a_whatsapp_number_is_tied_to_the_telegram_participant(
     other = MemoryChannel()
     services.channels[other.name] = other
     await world.intake.engine.handle(other, Command(DEWI, "start", ("REVMEN1",), "/start"))
+    await world.say("halo", CITRA)  # a stranger to Aksi so far: a person of her own
+    async with db() as session:
+        before = await find_person(session, Address("whatsapp", CITRA))
     code = await code_for(world, other)
     shown = await world.say(f"tautkan {code.lower()}", CITRA)  # typed in lower case
     assert shown == ["✅ Tertaut. Akun ini sekarang milik *Dewi* (Angkatan I): rencana aksi, "
@@ -56,6 +60,12 @@ async def test_a_whatsapp_number_is_tied_to_the_telegram_participant(
         assert dewi is not None
         where = (await reach_of(session, [dewi]))[dewi].address
     assert where == Address("whatsapp", CITRA)  # reminders go where she wrote last
+    # Another worker still remembers the number as the person it was before the link: it
+    # asks the table when it reads who writes, so there too she is Dewi at once.
+    assert before is not None and before != dewi
+    services.people.note(Address("whatsapp", CITRA), before, world.clock.now)
+    assert any("Jadwal *Angkatan I*" in s for s in await world.say("jadwal", CITRA))
+    assert services.people.person(Address("whatsapp", CITRA)) == dewi
     # On WhatsApp she is the member she is on the other app: no code asked.
     assert any("Jadwal *Angkatan I*" in s for s in await world.say("jadwal", CITRA))
     # The code worked once; a second code tells the linked number it is hers already.

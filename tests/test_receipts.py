@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core import receipts
 from core.receipts import Reported
-from storage.models import Receipt
+from storage.messaging import Receipt
 from tests.conftest import NOW
 
 pytestmark = pytest.mark.databases("sqlite", "postgresql")

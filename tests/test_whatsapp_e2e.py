@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.channels import whatsapp
+from bot.whatsapp_web import StoredMenus
+from core import menus
 from core.channel import (
     Action,
     Address,
@@ -34,6 +37,7 @@ from core.cohorts import get_cohort
 from core.contacts import person_for
 from core.roster import apply_roster, parse_roster
 from core.staff import add_facilitator
+from storage.messaging import ShownMenu
 from storage.models import Announcement, Participant, RosterEntry
 from tests.conftest import NOW, make_cohort
 from tests.test_whatsapp_inbound import BUDI
@@ -147,6 +151,40 @@ async def test_a_number_answers_the_menu_shown_once(world: World) -> None:
     await world.intake.drain()
     assert len(world.standin.sent) == sent
     assert await world.say("3") == [staff_only]  # the menu still there for the next message
+
+
+async def test_a_menu_shown_by_one_worker_is_answered_at_another(
+    world: World, db: async_sessionmaker[AsyncSession]
+) -> None:
+    """The numbered menu is kept in the database: "2" typed to a worker that did not show it
+    (nothing in its memory) presses the second option; any message takes the menu away, and a
+    later choice with buttons or a list replaces it."""
+    to = Address("whatsapp", BUDI)
+    choices = [[Action(f"Angkatan {n}", f"stf:rekap:{900 + n}")] for n in range(12)]
+    assert isinstance(await world.channel.send(to, Outbound("Untuk angkatan mana?", choices)), Sent)
+    async with db() as session:
+        [shown] = (await session.scalars(select(ShownMenu))).all()
+    assert (shown.channel, shown.external_id) == ("whatsapp", BUDI)
+    assert json.loads(shown.choices)["2"] == "stf:rekap:901"
+    world.channel.menus = StoredMenus(world.intake.engine.services)  # another worker's
+    staff_only = "Perintah ini khusus untuk fasilitator dan admin pelatihan."
+    assert await world.say("2") == [staff_only]
+    async with db() as session:
+        assert (await session.scalars(select(ShownMenu))).all() == []  # answered once
+    await world.channel.send(to, Outbound("Untuk angkatan mana?", choices))
+    assert staff_only not in await world.say("halo")  # not a number: the menu goes all the same
+    assert staff_only not in await world.say("2")
+    await world.channel.send(to, Outbound("Untuk angkatan mana?", choices))
+    three = [[Action("Ya", "stf:rekap:1")], [Action("Tidak", "stf:rekap:2")]]
+    await world.channel.send(to, Outbound("Yakin?", three))  # reply buttons replace the menu
+    async with db() as session:
+        assert (await session.scalars(select(ShownMenu))).all() == []
+    world.clock.now += timedelta(days=8)
+    await world.channel.send(to, Outbound("Untuk angkatan mana?", choices))
+    async with db.begin() as session:
+        assert await menus.forget_old(session, NOW) == 0  # shown a week after NOW: kept
+        later = world.clock.now + menus.KEPT + timedelta(seconds=1)
+        assert await menus.forget_old(session, later) == 1
 
 
 async def test_a_cohort_on_telegram_only_is_not_joined_on_whatsapp(

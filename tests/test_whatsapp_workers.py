@@ -28,7 +28,7 @@ from core.channel import Address
 from core.chat_turns import ChatTurns, wall_clock
 from core.i18n import Catalogs
 from handlers import COMMAND_WORDS
-from storage.models import InboundSeen
+from storage.messaging import InboundSeen
 from tests.harness_memory import engine_on
 from tests.test_whatsapp_inbound import BUDI, PHONE_ID
 from tests.test_whatsapp_inbound import post as webhook

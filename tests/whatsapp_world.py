@@ -21,7 +21,7 @@ from starlette.applications import Starlette
 from bot.channels.whatsapp import WhatsAppChannel, open_channel
 from bot.channels.whatsapp_templates import Templates
 from bot.standin.whatsapp import CloudApiStandIn, serving
-from bot.whatsapp_web import WhatsAppIntake, last_inbound
+from bot.whatsapp_web import StoredMenus, WhatsAppIntake, last_inbound
 from core.i18n import Catalogs
 from handlers import COMMAND_WORDS
 from tests.conftest import NOW, make_cohort
@@ -115,6 +115,7 @@ async def world(
         )  # fmt: skip
         engine_ = engine_on(channel, engine, db_url, clock)
         channel.last_inbound = partial(last_inbound, engine_.services)
+        channel.menus = StoredMenus(engine_.services)  # as `aksi serve` has them: in the database
         intake = WhatsAppIntake(
             engine_, channel, phone_number_id=PHONE_ID,
             app_secret=SECRET, verify_token=VERIFY, commands=COMMAND_WORDS,

@@ -23,10 +23,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from functools import partial
-from typing import Any
+from typing import Any, Protocol
 
 import httpx
 from pywa.types.callback import Button, Section, SectionList, SectionRow
@@ -38,6 +38,7 @@ from pywa_async.errors import WhatsAppError
 from bot.channels import whatsapp_render
 from bot.channels.whatsapp_inbound import WHATSAPP
 from bot.channels.whatsapp_templates import Templates
+from core import held
 from core.channel import (
     Address,
     Capabilities,
@@ -92,23 +93,29 @@ def _utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+class MenuStore(Protocol):
+    """Where the numbered menu last shown to each person is kept: it answers their next message
+    only (`take` takes it away). The database's (`core.menus`) on a server; `Menus` otherwise."""
+
+    async def show(self, who: Address, menu: Mapping[int, str]) -> None: ...
+
+    async def take(self, who: Address) -> dict[int, str]: ...
+
+
 class Menus:
-    """The numbered menu last shown to each person: it answers their next message only."""
+    """The numbered menus in this process's memory (tests, a channel without a database)."""
 
     def __init__(self) -> None:
-        self._shown: dict[str, dict[int, str]] = {}
+        self._shown: dict[Address, dict[int, str]] = {}
 
-    def show(self, who: str, menu: dict[int, str]) -> None:
+    async def show(self, who: Address, menu: Mapping[int, str]) -> None:
         if menu:
-            self._shown[who] = menu
+            self._shown[who] = dict(menu)
         else:
             self._shown.pop(who, None)
 
-    def choice(self, who: str, number: int) -> str | None:
-        return self._shown.pop(who, {}).get(number)
-
-    def forget(self, who: str) -> None:
-        self._shown.pop(who, None)
+    async def take(self, who: Address) -> dict[int, str]:
+        return self._shown.pop(who, {})
 
 
 class _Redirect(httpx.AsyncBaseTransport):
@@ -200,7 +207,7 @@ class WhatsAppChannel:
         self.wa = wa
         self.words = words  # the few words of a choice, in a language ("" the default)
         self.display_number = display_number
-        self.menus = Menus()
+        self.menus: MenuStore = Menus()
         self.templates = templates or Templates()
         # The number's pace (messages a second, seconds between bulk messages to one person):
         # answers and unprompted messages alike take their slot here, the latter only once
@@ -250,7 +257,10 @@ class WhatsAppChannel:
             return NeedsTemplate(message.kind)
         name, code = chosen
         text = message.text or (message.attachment.caption if message.attachment else "")
-        param = {"type": "text", "text": whatsapp_render.template_param(text) or "-"}
+        # Its buttons cannot go: a kept message is shown whole when they reply (`core.held`).
+        kept = bool(message.rows) and message.kind in held.KEPT_KINDS
+        tail = self.words(message.lang, "whatsapp.reply_for_choices") if kept else ""
+        param = {"type": "text", "text": whatsapp_render.template_param(text, tail) or "-"}
         await self._paced(address, message, True)
         try:
             sent = await self.wa.send_template(
@@ -259,7 +269,7 @@ class WhatsAppChannel:
             )  # fmt: skip
         except Exception as exc:
             return self._not_sent(to, exc)
-        return Sent(MessageRef(address, str(sent.id)))
+        return Sent(MessageRef(address, str(sent.id)), template=True)
 
     async def _paced(self, address: Address, message: Outbound, first: bool) -> None:
         """Take the number's pace for one message, once it is known to go: an answer (and the
@@ -298,7 +308,10 @@ class WhatsAppChannel:
                 except Exception as again:
                     return self._not_sent(to, again)
         if message.rows:  # a new choice replaces an older menu; a plain message leaves it
-            self.menus.show(to, rendered.menu)
+            try:
+                await self.menus.show(address, rendered.menu)
+            except Exception:
+                log.exception("could not keep the menu shown to …%s", to[-4:])
         return Sent(MessageRef(address, last))
 
     def _not_sent(self, to: str, error: Exception) -> SendResult:

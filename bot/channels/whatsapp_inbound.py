@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -44,8 +44,6 @@ from core.markup import from_whatsapp
 
 WHATSAPP = "whatsapp"
 SIGNATURE_HEADER = "X-Hub-Signature-256"
-# A menu's choice: (the person's id, the number typed) → the option's action data, or None.
-MenuChoice = Callable[[str, int], str | None]
 # Messages that ask nothing of the bot: a reaction (👍 on its message), a system notice.
 IGNORED = frozenset({"reaction", "system", "ephemeral"})
 
@@ -250,14 +248,14 @@ def _status(status: dict[str, Any]) -> Status | None:
     )
 
 
-def menu_press(event: Inbound, menu_choice: MenuChoice) -> Inbound:
+def menu_press(event: Inbound, menu: Mapping[int, str]) -> Inbound:
     """A typed number (ASCII digits only: "²" is a digit to Python, not to `int`) answering
-    the numbered menu last shown to its writer is the press of that option; anything else is
-    itself. Called once a message is known to be new, so a re-delivery takes nothing."""
-    if not isinstance(event, Text):
+    the numbered menu last shown to its writer (`menu`) is the press of that option; anything
+    else is itself. Called once a message is known to be new, so a re-delivery takes nothing."""
+    if not isinstance(event, Text) or not menu:
         return event
     typed = event.text.strip()
     if not (typed.isascii() and typed.isdigit() and len(typed) <= 3):
         return event
-    chosen = menu_choice(event.sender.address.external_id, int(typed))
+    chosen = menu.get(int(typed))
     return Press(event.sender, chosen, None) if chosen is not None else event

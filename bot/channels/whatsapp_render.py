@@ -126,13 +126,15 @@ def render(message: Outbound, words: Words) -> Rendered:
     return Rendered((*before, choice), {})
 
 
-def template_param(markup: str) -> str:
+def template_param(markup: str, tail: str = "") -> str:
     """A message as a template's one parameter: WhatsApp's formatting on one line (Meta refuses
     a parameter with a line break, a tab or more than four spaces in a row), lines joined by a
-    dot, cut to PARAM_MAX."""
+    dot, cut to PARAM_MAX — with `tail` (plain words) kept whole at its end."""
     lines = (" ".join(line.split()) for line in to_whatsapp(markup).splitlines())
     one = " · ".join(line for line in lines if line)
-    return one if len(one) <= PARAM_MAX else one[: PARAM_MAX - 1].rstrip() + "…"
+    end = f" · {' '.join(tail.split())}" if tail.strip() else ""
+    room = PARAM_MAX - len(end)
+    return (one if len(one) <= room else one[: room - 1].rstrip() + "…") + end
 
 
 def problems(message: Outbound, rendered: Rendered) -> list[str]:

@@ -7,6 +7,7 @@ from sqlalchemy.engine import Connection
 
 import storage.evaluations
 import storage.mentoring  # the tables, registered on Base
+import storage.messaging
 import storage.models
 import storage.quizzes
 import storage.training  # noqa: F401
