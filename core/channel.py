@@ -16,6 +16,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from html import escape
+from pathlib import PurePath
 from typing import Literal, Protocol
 
 TELEGRAM = "telegram"  # the channel everyone reaches Aksi on today
@@ -285,6 +286,12 @@ class Capabilities:
     # None: any time.
     service_window: timedelta | None = None
     languages: Sequence[str] = field(default=("id", "en"))
+    # The file endings a document may have (lower case, with the dot); None: any.
+    documents: frozenset[str] | None = None
+
+    def takes_document(self, filename: str) -> bool:
+        """Whether a document named `filename` can be sent on the channel."""
+        return self.documents is None or PurePath(filename.lower()).suffix in self.documents
 
 
 def within_window(capabilities: Capabilities, last_inbound: datetime | None, now: datetime) -> bool:

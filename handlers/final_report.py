@@ -1,8 +1,9 @@
 """/laporanakhir (/finalreport): the final report per participant as a PDF (`core.final_report`,
 `core.final_report_pdf`). A participant gets their own at once; a mentor picks one of their
 mentees, a facilitator one of their cohort's participants or the whole cohort's bundle (one PDF
-each, zipped). Who may have whose report is `core.evidence.may_see`'s rule, checked again on
-every press: a forged or stale button gets nothing."""
+each, zipped; on a channel that carries no archives, one after another). Who may have whose
+report is `core.evidence.may_see`'s rule, checked again on every press: a forged or stale
+button gets nothing."""
 
 from __future__ import annotations
 
@@ -143,5 +144,11 @@ async def _send_bundle(turn: Turn, lang: str, cohort_id: int) -> bool:
     finally:
         _BUNDLING.discard(cohort_id)
     caption = text(turn, lang, "final.bundle_caption", code=code, count=len(found))
-    await turn.send_file(bundle_bytes(files), f"laporan-{code}.zip", caption)
+    archive = f"laporan-{code}.zip"
+    if turn.channel.capabilities.takes_document(archive):
+        await turn.send_file(bundle_bytes(files), archive, caption)
+    else:  # a channel without archives (WhatsApp): the PDFs one after another
+        await turn.reply(caption)
+        for name, blob in files:
+            await turn.send_file(blob, name, "")
     return True

@@ -26,6 +26,7 @@ import logging
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from functools import partial
+from pathlib import PurePath
 from typing import Any, Protocol
 
 import httpx
@@ -60,6 +61,21 @@ from core.pacing import Pacer, chat_key
 
 log = logging.getLogger("aksi.whatsapp")
 
+# The document types the Cloud API takes (Meta's "supported media types"; a CSV goes as plain
+# text; a ZIP, HEIC or WebP is none of them). A JPEG or PNG sent as a document goes as a picture.
+_DOCUMENT_TYPES = {
+    ".pdf": "application/pdf",
+    ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    ".xls": "application/vnd.ms-excel",
+    ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    ".doc": "application/msword",
+    ".pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+    ".ppt": "application/vnd.ms-powerpoint",
+    ".csv": "text/plain",
+    ".txt": "text/plain",
+}
+_PICTURE_ENDINGS = frozenset({".jpg", ".jpeg", ".png"})
+
 CAPABILITIES = Capabilities(
     max_buttons=100,  # more than a list holds become a numbered menu
     max_button_row=3,
@@ -71,6 +87,7 @@ CAPABILITIES = Capabilities(
     command_menu=False,
     edits=False,
     service_window=timedelta(hours=24),
+    documents=frozenset(_DOCUMENT_TYPES) | _PICTURE_ENDINGS,
 )
 OUTSIDE_WINDOW = 131047
 UNDELIVERABLE = 131026
@@ -347,9 +364,10 @@ class WhatsAppChannel:
         attached = message.attachment
         assert attached is not None
         caption = to_whatsapp(attached.caption)[: self.capabilities.max_caption] or None
-        if attached.kind == "photo":
+        name = attached.filename.lower()
+        if attached.kind == "photo" or PurePath(name).suffix in _PICTURE_ENDINGS:
             sent = await self.wa.send_image(
-                to, attached.data, caption=caption, mime_type="image/png"
+                to, attached.data, caption=caption, mime_type=_picture_type(attached.data)
             )
         else:
             kind = _mime(attached.filename)
@@ -392,14 +410,11 @@ class WhatsAppChannel:
         return f"https://wa.me/{self.display_number}?text=GABUNG%20{token}"
 
 
-# The document types the Cloud API takes (a CSV goes as plain text; a ZIP is none of them).
-_DOCUMENT_TYPES = {
-    ".pdf": "application/pdf",
-    ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    ".csv": "text/plain",
-    ".txt": "text/plain",
-}
-
-
 def _mime(filename: str) -> str | None:
-    return next((t for end, t in _DOCUMENT_TYPES.items() if filename.lower().endswith(end)), None)
+    return _DOCUMENT_TYPES.get(PurePath(filename.lower()).suffix)
+
+
+def _picture_type(data: bytes) -> str:
+    """A picture's type by its first bytes (Aksi's charts are PNG; a participant's photo,
+    fetched again, is usually JPEG)."""
+    return "image/jpeg" if data[:3] == b"\xff\xd8\xff" else "image/png"

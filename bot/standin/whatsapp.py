@@ -40,6 +40,7 @@ class CloudApiStandIn:
     ids: list[str] = field(default_factory=list)  # the message id answered for each of `sent`
     fetched: list[str] = field(default_factory=list)  # media whose bytes were asked for
     media: dict[str, bytes] = field(default_factory=dict)
+    media_types: dict[str, str] = field(default_factory=dict)  # uploads' types, as declared
     failures: list[tuple[int, int]] = field(default_factory=list)  # next sends' (HTTP, code)
     base_url: str = ""
     closed: set[str] = field(default_factory=set)  # numbers whose 24-hour window is closed
@@ -157,6 +158,8 @@ class CloudApiStandIn:
         data = await upload.read() if isinstance(upload, UploadFile) else b""
         media_id = f"UP{next(self._ids)}"
         self.media[media_id] = data
+        kind = form.get("type")
+        self.media_types[media_id] = kind if isinstance(kind, str) else ""
         return JSONResponse({"id": media_id})
 
     async def _media_url(self, request: Request) -> Response:
