@@ -12,7 +12,7 @@ import click
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.cli_common import COHORT_OPTION, FILE_ARGUMENT, refused, run_db
-from core import evaluations
+from core import evaluation_files, evaluations
 from core import quizzes as rules
 from core.cohorts import get_cohort
 from core.imports import ImportRefused
@@ -105,7 +105,7 @@ def evaluation() -> None:
 @evaluation.command("import")
 @COHORT_OPTION
 @click.option(
-    "--title", required=True, help=f"Its title (up to {evaluations.TITLE_MAX} characters)."
+    "--title", required=True, help=f"Its title (up to {evaluation_files.TITLE_MAX} characters)."
 )
 @FILE_ARGUMENT
 @click.pass_context
@@ -122,12 +122,12 @@ def evaluation_import(ctx: click.Context, code: str, title: str, file: Path) -> 
     async def work(session: AsyncSession) -> str:
         cohort = await get_cohort(session, code)
         try:
-            made = await evaluations.import_template(
+            made = await evaluation_files.import_template(
                 session, cohort.id, title, data, datetime.now(UTC)
             )
         except ImportRefused as exc:
             raise refused(file, exc) from None
-        count = len(evaluations.template_items(made))
+        count = len(evaluation_files.template_items(made))
         return (
             f"{file.name} imported into {cohort.code}: evaluation {made.title!r} with {count} "
             "items; open it in the chat with /hasilevaluasi"
@@ -157,9 +157,9 @@ def evaluation_list(ctx: click.Context, code: str) -> None:
                 f"{finished}/{len(members)} finished"
             )
             opened.add(form.title)
-        for imported in await evaluations.templates_of(session, cohort.id):
+        for imported in await evaluation_files.templates_of(session, cohort.id):
             if imported.title not in opened:
-                count = len(evaluations.template_items(imported))
+                count = len(evaluation_files.template_items(imported))
                 lines.append(f"-\tcustom\t{imported.title}\tnot opened\t{count} items")
         return "\n".join(lines) or f"{cohort.code} has no evaluations"
 

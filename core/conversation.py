@@ -61,6 +61,8 @@ MILESTONES = frozenset({Ask.MILESTONE_TITLE, Ask.MILESTONE_DUE})
 _HABIT_DAY = frozenset({Ask.CHECKIN_PICK, Ask.CHECKIN_REASON, Ask.CHECKIN_VALUE})
 _DAY = frozenset({Ask.CHECKIN_NOTE, *OFFERS})
 _ITEM = frozenset({Ask.FOLLOW_UP_NOTE, Ask.EXCUSE_REASON, Ask.EVALUATION_TEXT})
+# An item asked on a day, answered that day only (an earlier release stored no day: any day).
+_ITEM_ON_DAY = frozenset({Ask.EVALUATION_TEXT})
 _ID = re.compile(r"^[1-9][0-9]{0,11}$")
 _DAY_RE = re.compile(r"^[0-9]{8}$")
 
@@ -68,7 +70,8 @@ _DAY_RE = re.compile(r"^[0-9]{8}$")
 @dataclass(frozen=True, slots=True)
 class Waiting:
     """An open question: which, and for which habit and day when it is about one, or for
-    which item (a follow-up question's id)."""
+    which item (a follow-up question's id) — an evaluation's free text also the day it was
+    asked, as it is answered that day only."""
 
     ask: Ask
     habit_id: int | None = None
@@ -78,9 +81,11 @@ class Waiting:
     def __post_init__(self) -> None:
         needs_habit, needs_day = self.ask in _HABIT_DAY, self.ask in _HABIT_DAY | _DAY
         needs_item = self.ask in _ITEM
+        may_have_day = needs_day or self.ask in _ITEM_ON_DAY
         if (
             (self.habit_id is not None) != needs_habit
-            or (self.day is not None) != needs_day
+            or (needs_day and self.day is None)
+            or (self.day is not None and not may_have_day)
             or (self.item_id is not None) != needs_item
         ):
             data = "a day" if needs_day else "an item" if needs_item else "no data"
@@ -121,6 +126,8 @@ def decode(raw: str | None) -> Waiting | None:
             return Waiting(ask, day=_day(parts[0]))
         if ask in _ITEM and len(parts) == 1 and _ID.match(parts[0]):
             return Waiting(ask, item_id=int(parts[0]))
+        if ask in _ITEM_ON_DAY and len(parts) == 2 and _ID.match(parts[1]):
+            return Waiting(ask, day=_day(parts[0]), item_id=int(parts[1]))
     except ValueError:
         return None
     return None

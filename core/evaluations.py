@@ -9,19 +9,17 @@ anyone answered."""
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.csv_reader import _Reader
+from core import evaluation_files
 from core.errors import InvalidInput
-from core.import_problems import problem
-from core.imports import ImportRefused
 from core.staff import can_manage
 from storage.base import lock_row
 from storage.evaluations import (
@@ -100,7 +98,7 @@ async def open_form(
         session_id=held.id if held is not None else None,
         kind=kind,
         title=words("id", f"evaluation.title_{kind}"),
-        subject=(held.speaker or held.title) if held is not None else None,
+        subject=await _subject(session, cohort, held) if held is not None else None,
         opened_at=now,
         opened_by=by,
     )
@@ -118,6 +116,24 @@ async def open_form(
         )
     await session.flush()
     return form
+
+
+async def _subject(session: AsyncSession, cohort: Cohort, held: Session) -> str:
+    """Whom a trainer form is about: the session's trainer (or its title) — with the session's
+    title, or else its day, when another of the cohort's forms is about the same trainer, so
+    that the two are told apart wherever they are listed."""
+    taken = set(
+        await session.scalars(
+            select(EvaluationForm.subject).where(
+                EvaluationForm.cohort_id == cohort.id, EvaluationForm.kind == "trainer"
+            )
+        )
+    )
+    base = held.speaker or held.title
+    day = held.starts_at.astimezone(ZoneInfo(cohort.timezone)).date()
+    candidates = [base, f"{base} · {held.title[:80]}" if held.speaker else base,
+                  f"{base} · {day:%d/%m/%Y}", f"{base} · {day:%d/%m/%Y} #{held.id}"]  # fmt: skip
+    return next(c for c in candidates if c not in taken)[:200]
 
 
 async def _open_imported(
@@ -141,7 +157,7 @@ async def _open_imported(
     )
     session.add(form)
     await session.flush()
-    for position, item in enumerate(template_items(imported)):
+    for position, item in enumerate(evaluation_files.template_items(imported)):
         session.add(
             EvaluationItem(
                 form_id=form.id, position=position, text_id=item["id"], text_en=item["en"],
@@ -150,88 +166,6 @@ async def _open_imported(
         )  # fmt: skip
     await session.flush()
     return form
-
-
-# --- forms imported from a CSV file (`aksi evaluation import`) --------------------------------
-
-TEMPLATE_COLUMNS = ("item", "item_en", "scale")
-TEMPLATE_ALIASES = {"butir": "item", "butir_en": "item_en", "skala": "scale"}
-SCALE_NAMES = {
-    "5": "5", "1-5": "5", "4": "4", "1-4": "4", "yesno": "yesno", "ya/tidak": "yesno",
-    "ya-tidak": "yesno", "yes/no": "yesno", "text": "text", "teks": "text",
-}  # fmt: skip
-ITEM_MAX = 300
-MAX_ITEMS = 30
-TITLE_MAX = 100
-
-
-def parse_template(data: bytes) -> list[dict[str, str]]:
-    """The items of an evaluation file (header `item,item_en,scale`, or `butir,skala`): each
-    item's words (its English may be left out: the Indonesian is used) and scale (5, 4, yesno,
-    text); `ImportRefused` naming every line that is wrong."""
-    reader: _Reader[dict[str, str]] = _Reader((*TEMPLATE_COLUMNS, *TEMPLATE_ALIASES), ())
-    items: list[dict[str, str]] = []
-    checked = False
-    for line, raw in reader.rows(data):
-        row = {TEMPLATE_ALIASES.get(k, k): v for k, v in raw.items()}
-        if not checked:
-            checked = True
-            missing = [c for c in ("item", "scale") if c not in row]
-            if missing:
-                reader.problems.append(problem(1, "missing_column", columns=", ".join(missing)))
-                break
-        words = reader.need(line, row, "item", ITEM_MAX)
-        english = reader.optional(line, row, "item_en", ITEM_MAX)
-        scale = SCALE_NAMES.get(row.get("scale", "").strip().lower())
-        if scale is None:
-            reader.problems.append(problem(line, "bad_scale", value=row.get("scale", "")))
-        if words is not None and scale is not None:
-            items.append({"id": words, "en": english or words, "scale": scale})
-    if len(items) > MAX_ITEMS:
-        reader.problems.append(problem(0, "too_many_rows", limit=MAX_ITEMS))
-    if reader.problems:
-        raise ImportRefused(reader.problems)
-    return items
-
-
-async def import_template(
-    session: AsyncSession, cohort_id: int, title: str, data: bytes, now: datetime
-) -> EvaluationTemplate:
-    """A form for the cohort from a CSV file, to open from /hasilevaluasi: all or nothing; a
-    title already used is refused."""
-    title = " ".join(title.split())
-    if not title or len(title) > TITLE_MAX:
-        raise ImportRefused([problem(0, "bad_quiz_title", limit=TITLE_MAX)])
-    items = parse_template(data)
-    taken = await session.scalar(
-        select(EvaluationTemplate.id).where(
-            EvaluationTemplate.cohort_id == cohort_id, EvaluationTemplate.title == title
-        )
-    )
-    if taken is not None:
-        raise ImportRefused([problem(0, "title_taken", title=title)])
-    template = EvaluationTemplate(
-        cohort_id=cohort_id, title=title, items=json.dumps(items, ensure_ascii=False),
-        created_at=now,
-    )  # fmt: skip
-    session.add(template)
-    await session.flush()
-    return template
-
-
-def template_items(imported: EvaluationTemplate) -> list[dict[str, str]]:
-    found: list[dict[str, str]] = json.loads(imported.items)
-    return found
-
-
-async def templates_of(session: AsyncSession, cohort_id: int) -> list[EvaluationTemplate]:
-    return list(
-        await session.scalars(
-            select(EvaluationTemplate)
-            .where(EvaluationTemplate.cohort_id == cohort_id)
-            .order_by(EvaluationTemplate.id)
-        )
-    )
 
 
 async def items_of(session: AsyncSession, form_id: int) -> list[EvaluationItem]:

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core import buttons
+from core import buttons, evaluation_files
 from core import evaluations as rules
 from core.channel import Action, Outbound, Rows
 from core.confirmations import Taken
@@ -63,12 +63,18 @@ async def evaluation_button(turn: Turn) -> None:
         await participant_press(turn, action, first, second)
 
 
+# Buttons under /hasilevaluasi at most (Telegram takes 100; a phone shows far fewer well): the
+# open forms and the new ones always, then the newest closed forms' results.
+MAX_BUTTONS = 40
+
+
 async def _overview(
     session: AsyncSession, context: HasServices, lang: str, cohort: Cohort
 ) -> tuple[str, Rows]:
     members = await cohort_members(session, cohort.id)
     lines = [text(context, lang, "evaluation.staff_header", code=cohort.code)]
-    rows: list[list[Action]] = []
+    rows: list[list[Action]] = []  # the open forms' (to close) and new forms' buttons
+    results: list[list[Action]] = []  # the closed forms', newest first
     forms = await rules.forms_of(session, cohort.id)
     for form in forms:
         total = len(await rules.items_of(session, form.id))
@@ -97,13 +103,12 @@ async def _overview(
         # Results only once a form is closed, and closing is final: figures that change while
         # answers come in (or are changed) would tell who answered what.
         action = "res" if form.closed_at else "close"
-        rows.append(
-            _button(
-                plain(context, lang, f"evaluation.button_{action}", form=short),
-                action,
-                str(form.id),
-            )
-        )
+        key = "evaluation.button_results" if form.closed_at else "evaluation.button_close"
+        button = _button(plain(context, lang, key, form=short), action, str(form.id))
+        if form.closed_at:
+            results.insert(0, button)
+        else:
+            rows.append(button)
     if not forms:
         lines.append(text(context, lang, "evaluation.no_forms"))
     now = context.services.clock()
@@ -118,7 +123,7 @@ async def _overview(
             )
             rows.append(_button(label, "new", f"t.{s.id}"))
     opened = {f.title for f in forms if f.kind == "custom"}
-    for imported in await rules.templates_of(session, cohort.id):
+    for imported in await evaluation_files.templates_of(session, cohort.id):
         if imported.title not in opened:
             label = plain(
                 context, lang, "evaluation.button_new_imported", title=shorten(imported.title, 30)
@@ -130,7 +135,10 @@ async def _overview(
                 plain(context, lang, "evaluation.button_new_organisation"), "new", f"o.{cohort.id}"
             )
         )
-    return "\n".join(lines), rows
+    room = max(0, MAX_BUTTONS - len(rows))
+    if len(results) > room:  # a long course: the older results are in the export
+        lines.append(text(context, lang, "evaluation.more_results", count=len(results) - room))
+    return "\n".join(lines), rows + results[:room]
 
 
 show_results = staff_view(

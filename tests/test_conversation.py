@@ -26,8 +26,10 @@ def every_state() -> list[Waiting]:
             out.append(Waiting(ask, 12, DAY))
         elif ask in (Ask.CHECKIN_NOTE, *conversation.OFFERS):
             out.append(Waiting(ask, day=DAY))
-        elif ask in (Ask.FOLLOW_UP_NOTE, Ask.EXCUSE_REASON, Ask.EVALUATION_TEXT):
+        elif ask in (Ask.FOLLOW_UP_NOTE, Ask.EXCUSE_REASON):
             out.append(Waiting(ask, item_id=7))
+        elif ask == Ask.EVALUATION_TEXT:
+            out.append(Waiting(ask, day=DAY, item_id=7))
         else:
             out.append(Waiting(ask))
     return out
@@ -59,8 +61,13 @@ def test_stored_as_earlier_releases_stored_them() -> None:
         "ms_due",
         "fu_note:7",  # since the follow-up after the course (handlers.follow_up)
         "ex_reason:7",  # since attendance (handlers.attendance)
-        "ev_text:7",  # since evaluations (handlers.evaluations)
+        "ev_text:20210903:7",  # since evaluations (handlers.evaluations); the day since later
     ]
+
+
+def test_an_evaluation_text_stored_without_its_day_still_reads() -> None:
+    """As stored before the day was kept: the item, on no day in particular."""
+    assert decode("ev_text:7") == Waiting(Ask.EVALUATION_TEXT, item_id=7)
 
 
 def test_every_state_is_routed_once() -> None:
@@ -108,6 +115,11 @@ def test_every_state_is_routed_once() -> None:
         "fu_note:abc",
         "fu_note:7:8",
         "fu_note:20210903:7",
+        "ev_text:20210903:0",
+        "ev_text:2021093:7",
+        "ev_text:7:20210903",
+        "ev_text:20210903:7:1",
+        "ev_text:",
         "x" * 500,
     ],
 )
@@ -126,6 +138,10 @@ def test_a_state_must_carry_its_own_data() -> None:
         Waiting(Ask.FOLLOW_UP_NOTE)
     with pytest.raises(ValueError, match="takes no data"):
         Waiting(Ask.PLAN, item_id=3)
+    with pytest.raises(ValueError, match="takes an item"):
+        Waiting(Ask.FOLLOW_UP_NOTE, day=DAY, item_id=3)  # a day only for an evaluation's text
+    with pytest.raises(ValueError, match="takes an item"):
+        Waiting(Ask.EVALUATION_TEXT, day=DAY)
 
 
 async def test_a_garbled_open_question_gets_the_general_answer(

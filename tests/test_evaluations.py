@@ -17,6 +17,7 @@ from openpyxl import load_workbook
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from core import evaluation_files
 from core import evaluations as rules
 from core.errors import InvalidInput
 from core.imports import ImportRefused
@@ -281,9 +282,11 @@ async def test_a_form_imported_from_csv_is_opened_and_answered(
     async with db.begin() as session:
         cohort = await session.scalar(select(Cohort).where(Cohort.code == "REVMEN1"))
         assert cohort is not None
-        await rules.import_template(session, cohort.id, "Evaluasi materi", FORM, NOW)
+        await evaluation_files.import_template(session, cohort.id, "Evaluasi materi", FORM, NOW)
         with pytest.raises(ImportRefused) as taken:
-            await rules.import_template(session, cohort.id, "Evaluasi  materi", FORM, NOW)
+            await evaluation_files.import_template(
+                session, cohort.id, "Evaluasi  materi", FORM, NOW
+            )
         assert "already has an evaluation titled 'Evaluasi materi'" in str(taken.value.problems[0])
     out = await sari.send("/hasilevaluasi")
     assert "➕ Evaluasi materi" in str(out[-1].reply_markup)
@@ -339,7 +342,7 @@ async def test_a_form_imported_from_csv_is_opened_and_answered(
 )
 def test_a_bad_form_file_is_refused_naming_the_line(data: bytes, expected: str) -> None:
     with pytest.raises(ImportRefused) as refused:
-        rules.parse_template(data)
+        evaluation_files.parse_template(data)
     assert expected in "\n".join(str(p) for p in refused.value.problems)
 
 
@@ -418,3 +421,112 @@ async def test_two_workers_opening_the_same_evaluation_at_once_open_one_form(
     assert len(refused) == 1 and str(refused[0]) == "evaluation.already_open", outcomes
     async with db() as session:
         assert len(list(await session.scalars(select(EvaluationForm)))) == 1
+
+
+async def test_a_free_text_asked_yesterday_does_not_take_todays_message(
+    bot: RunningBot | MemoryBot,
+    db: async_sessionmaker[AsyncSession],
+    chat_kind: str,
+    clock: Clock,
+) -> None:
+    """The free-text item waits for a typed answer the day it was asked: a message the next
+    day is about something else — not kept as the answer, and said so; /evaluasi asks again."""
+    await facilitator_of(db, "REVMEN1", chat_kind)
+    await held_session(db)
+    budi = await joined_person(bot, 1001, "Budi")
+    sari = bot.person(9001, "Sari")
+    await sari.send("/hasilevaluasi")
+    await sari.press("Evaluasi widyaiswara: Dr. Widya Sari")
+    await budi.press("Isi:")
+    for _ in range(9):
+        out = await budi.press("4")
+    assert "10/10. Saran untuk widyaiswara" in joined(out)
+    clock.now += timedelta(days=1)
+    out = await budi.send("Besok saya izin tidak ikut sesi")
+    assert "sudah lewat hari, jadi pesan ini tidak disimpan sebagai jawabannya" in joined(out)
+    assert [a for a in await answers(db) if a[2] is not None] == []
+    out = await budi.send("/evaluasi")
+    assert "• Evaluasi widyaiswara — Dr. Widya Sari: 9/10" in joined(out)
+    out = await budi.press("Isi:")
+    assert "10/10. Saran untuk widyaiswara" in joined(out)
+    out = await budi.send("Contoh kasus dari daerah")
+    assert "selesai" in joined(out)
+    assert [a[2] for a in await answers(db) if a[2] is not None] == ["Contoh kasus dari daerah"]
+
+
+async def test_two_evaluations_of_the_same_trainer_are_told_apart(
+    bot: RunningBot | MemoryBot, db: async_sessionmaker[AsyncSession], chat_kind: str
+) -> None:
+    """The same trainer in three sessions: the second form names its session, the third (of
+    the same title as the second) its day — in the facilitator's list and the invitation."""
+    await facilitator_of(db, "REVMEN1", chat_kind)
+    first = await held_session(db)
+    budi = await joined_person(bot, 1001, "Budi")
+    async with db.begin() as session:
+        cohort = await session.scalar(select(Cohort).where(Cohort.code == "REVMEN1"))
+        assert cohort is not None
+        ids = []
+        for title, day in (("Budaya kerja", 1), ("Budaya kerja", 2)):
+            s = Session(
+                cohort_id=cohort.id, starts_at=datetime(2021, 8, day, 1, 0, tzinfo=UTC),
+                ends_at=datetime(2021, 8, day, 3, 0, tzinfo=UTC), title=title,
+                speaker="Dr. Widya Sari",
+            )  # fmt: skip
+            session.add(s)
+            await session.flush()
+            ids.append(s.id)
+    sari = bot.person(9001, "Sari")
+    await sari.send("/hasilevaluasi")
+    for session_id in (first, *ids):
+        await sari.press_data(sari.last_message_id(), f"evl:new:t.{session_id}")
+    async with db() as session:
+        subjects = list(
+            await session.scalars(select(EvaluationForm.subject).order_by(EvaluationForm.id))
+        )
+    assert subjects == [
+        "Dr. Widya Sari",
+        "Dr. Widya Sari · Budaya kerja",
+        "Dr. Widya Sari · 02/08/2021",  # the same title as the second: its day (Makassar's)
+    ]
+    assert "Evaluasi widyaiswara — Dr. Widya Sari · Budaya kerja</b> dibuka" in news(bot, budi)
+    listed = joined(await sari.send("/hasilevaluasi"))
+    assert listed.count("Evaluasi widyaiswara — Dr. Widya Sari") == 3
+    assert "Evaluasi widyaiswara — Dr. Widya Sari · 02/08/2021" in listed
+
+
+async def test_a_long_course_keeps_the_buttons_within_what_a_phone_shows(
+    bot: RunningBot | MemoryBot, db: async_sessionmaker[AsyncSession], chat_kind: str
+) -> None:
+    """Forty-five closed forms and two open ones: the open ones' buttons (to close) always, the
+    newest closed forms' results up to the limit, and a line saying where the older are."""
+    from handlers.evaluation_results import MAX_BUTTONS
+
+    await facilitator_of(db, "REVMEN1", chat_kind)
+    async with db.begin() as session:
+        cohort = await session.scalar(select(Cohort).where(Cohort.code == "REVMEN1"))
+        assert cohort is not None
+        for n in range(47):
+            session.add(
+                EvaluationForm(
+                    cohort_id=cohort.id, kind="custom", title=f"Form {n:02d}",
+                    opened_at=NOW - timedelta(days=60) + timedelta(hours=n),
+                    closed_at=None if n in (0, 46) else NOW,
+                )
+            )  # fmt: skip
+    sari = bot.person(9001, "Sari")
+    out = await sari.send("/hasilevaluasi")
+    shown = joined(out)
+    keyboard = [b for r in out[-1].reply_markup["inline_keyboard"] for b in r]  # type: ignore[index]
+    labels = [b["text"] for b in keyboard]
+    assert len(keyboard) == MAX_BUTTONS <= 100
+    # A closed form's button (this view failed on any closed form: a catalog key misnamed).
+    assert "📊 Hasil: Form 45" in labels and "🔒 Tutup: Form 00" in labels
+    assert any("Form 00" in label for label in labels) and any(
+        "Form 46" in label for label in labels
+    )
+    results = [
+        label for label in labels if "Form" in label and "00" not in label and "46" not in label
+    ]
+    assert results[0].endswith("Form 45") and results[-1].endswith(f"Form {46 - len(results):02d}")
+    hidden = 45 - len(results)
+    assert f"… dan hasil {hidden} evaluasi lama yang sudah ditutup" in shown
