@@ -50,7 +50,7 @@ from bench.common import (  # noqa: E402
     telegram_person,
 )
 from bot.standin import BotApiStandIn, Outgoing  # noqa: E402
-from core import evaluations, quizzes  # noqa: E402
+from core import evaluations, quiz_files  # noqa: E402
 from core.i18n import Catalogs  # noqa: E402
 from storage.db import create_engine, sessionmaker  # noqa: E402
 from storage.evaluations import EvaluationAnswer  # noqa: E402
@@ -107,7 +107,7 @@ async def build_database(path: Path) -> None:
         )  # fmt: skip
         session.add(held)
         await session.flush()
-        quiz = await quizzes.import_quiz(session, cohort.id, "pre", "Benchmark", None, QUIZ, now)
+        quiz = await quiz_files.import_quiz(session, cohort.id, "pre", "Benchmark", None, QUIZ, now)
         quiz.opened_at = now
         await evaluations.open_form(
             session, cohort, "trainer", lambda lang, key: catalogs.plain(lang, key), None, now,

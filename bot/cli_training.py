@@ -12,7 +12,7 @@ import click
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.cli_common import COHORT_OPTION, FILE_ARGUMENT, refused, run_db
-from core import evaluation_files, evaluations
+from core import evaluation_files, evaluations, quiz_files
 from core import quizzes as rules
 from core.cohorts import get_cohort
 from core.imports import ImportRefused
@@ -57,7 +57,7 @@ def quiz_import(
     async def work(session: AsyncSession) -> str:
         cohort = await get_cohort(session, code)
         try:
-            made = await rules.import_quiz(
+            made = await quiz_files.import_quiz(
                 session, cohort.id, kind, title, seconds, data, datetime.now(UTC)
             )
         except ImportRefused as exc:

@@ -10,7 +10,7 @@ from pathlib import Path
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core import evaluations, mentors, quizzes
+from core import evaluations, mentors, quiz_files, quizzes
 from core.approvals import submit
 from core.channel import Address
 from core.cohorts import find_cohort
@@ -268,7 +268,9 @@ async def ensure_demo_training(
                     )
                 )
     data = (DEMO_DIR / "quiz_pre.csv").read_bytes()
-    quiz = await quizzes.import_quiz(session, cohort.id, "pre", "Revolusi Mental", None, data, now)
+    quiz = await quiz_files.import_quiz(
+        session, cohort.id, "pre", "Revolusi Mental", None, data, now
+    )
     quiz.opened_at = now
     questions = await quizzes.questions_of(session, quiz.id)
     for p in made_up:

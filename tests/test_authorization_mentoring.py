@@ -17,7 +17,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from core import buttons, evaluations, pulses, quizzes
+from core import buttons, evaluations, pulses, quiz_files, quizzes
 from core.i18n import Catalogs
 from storage.evaluations import EvaluationItem
 from storage.mentoring import Consultation, Evidence, FollowUp, Mentorship, Milestone, PlanReview
@@ -137,7 +137,7 @@ async def the_world(
             session, cohort, "organisation", lambda lang, key: catalogs.plain(lang, key), None,
             NOW,
         )  # fmt: skip
-        quiz = await quizzes.import_quiz(session, cohort_id, "pre", "Uji", None, QUIZ, NOW)
+        quiz = await quiz_files.import_quiz(session, cohort_id, "pre", "Uji", None, QUIZ, NOW)
         quiz.opened_at = NOW
         budi_row = await session.get(Participant, budi_id)
         assert budi_row is not None

@@ -22,6 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.cli import main
+from core import quiz_files
 from core import quizzes as rules
 from core.cohorts import get_cohort
 from core.imports import ImportRefused
@@ -80,7 +81,7 @@ async def import_quiz(
 ) -> int:
     async with db.begin() as session:
         cohort = await get_cohort(session, code)
-        quiz = await rules.import_quiz(session, cohort.id, kind, title, seconds, data, NOW)
+        quiz = await quiz_files.import_quiz(session, cohort.id, kind, title, seconds, data, NOW)
         return quiz.id
 
 
@@ -366,7 +367,7 @@ async def test_a_quiz_goes_on_where_it_stopped_across_a_restart(
 )
 def test_a_bad_quiz_file_is_refused_naming_the_line(data: bytes, expected: str) -> None:
     with pytest.raises(ImportRefused) as refused:
-        rules.parse_quiz(data)
+        quiz_files.parse_quiz(data)
     assert expected in "\n".join(str(p) for p in refused.value.problems)
 
 
