@@ -82,3 +82,31 @@ async def test_pictures_documents_and_what_whatsapp_does_not_carry(world: World)
     assert len(world.standin.media) == uploads  # nothing uploaded for them
     capabilities = world.channel.capabilities
     assert capabilities.takes_document("Laporan.PDF") and not capabilities.takes_document("a.zip")
+
+
+async def test_a_photo_of_evidence_is_kept_and_opened_again_as_the_jpeg_it_is(
+    world: World,
+) -> None:
+    """Budi sends a photo as evidence (fetched from Meta's media, kept by its id); /bukti's
+    Open fetches it again and sends it back as a JPEG picture — the same bytes."""
+    await world.say("GABUNG REVMEN1")
+    await world.press("Pakai «Budi Santoso»")
+    await world.press("Lewati")
+    await world.say("rencana")
+    await world.say("Pelayanan izin selesai dalam satu hari")
+    await world.say("Apel pagi tepat waktu")
+    await world.press("Ya / tidak")
+    await world.press("Setiap hari")
+    assert any("Rencana aksi tersimpan" in s for s in await world.press("Simpan"))
+    world.standin.media["PHOTO1"] = JPEG
+    picture = {"id": "PHOTO1", "mime_type": "image/jpeg", "caption": "Apel pagi ini"}
+    saved = await world.write({"type": "image", "image": picture})
+    assert any("disimpan sebagai bukti" in s for s in saved), saved
+    assert any("Bukti" in s for s in await world.say("bukti"))
+    before = len(world.standin.sent)
+    await world.press("Buka 1")
+    [image] = [d for d in world.standin.sent[before:] if d.get("type") == "image"]
+    media = image["image"]["id"]
+    assert world.standin.media[media] == JPEG
+    assert world.standin.media_types[media] == "image/jpeg"
+    assert "Apel pagi ini" in image["image"].get("caption", "")
