@@ -133,6 +133,7 @@ async def run(recipients: int, rtt_ms: float, jitter_ms: float) -> int:
             "WHATSAPP_ACCESS_TOKEN": TOKEN,
             "WHATSAPP_APP_SECRET": SECRET,
             "WHATSAPP_VERIFY_TOKEN": VERIFY,
+            "WHATSAPP_DISPLAY_NUMBER": "6281100000000",
             "WHATSAPP_API_BASE_URL": cloud_url,
             "WHATSAPP_MESSAGES_PER_SECOND": str(PER_SECOND),
         }

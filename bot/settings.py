@@ -162,6 +162,8 @@ class Settings(BaseSettings):
             "WHATSAPP_ACCESS_TOKEN": bool(self.whatsapp_access_token.get_secret_value()),
             "WHATSAPP_APP_SECRET": bool(self.whatsapp_app_secret.get_secret_value()),
             "WHATSAPP_VERIFY_TOKEN": bool(self.whatsapp_verify_token.get_secret_value()),
+            # Invitations, mentors' links and roster links open wa.me/<this number>.
+            "WHATSAPP_DISPLAY_NUMBER": bool(self.whatsapp_display_number),
         }
         if any(given.values()) and not all(given.values()):
             missing = ", ".join(name for name, set_ in given.items() if not set_)

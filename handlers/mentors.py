@@ -247,7 +247,11 @@ async def _decide(turn: Turn, invitation_id: int, *, accept: bool) -> None:
         if decision.invitation is None or participant is None:
             await turn.answer_button(plain(turn, lang, "mentor.cannot_answer"), alert=True)
             return
-        mentor_name = decision.invitation.mentor_name or turn.sender.display_name or "?"
+        mentor_name = (
+            decision.invitation.mentor_name
+            or turn.sender.display_name
+            or plain(turn, language_of(turn, participant), "mentor.unnamed")
+        )
         key = "mentor.accepted" if accept else "mentor.declined"
         body = text(turn, lang, key, name=name_of(participant), cohort=participant.cohort.name)
         # A plan already saved comes to the new mentor at once.

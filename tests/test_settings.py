@@ -80,7 +80,7 @@ def test_env_file_and_admin_ids(tmp_path: Path) -> None:
             "WHATSAPP_PHONE_NUMBER_ID",
             "106540352242922",
             "WhatsApp is half configured: set WHATSAPP_ACCESS_TOKEN, WHATSAPP_APP_SECRET, "
-            "WHATSAPP_VERIFY_TOKEN too",
+            "WHATSAPP_VERIFY_TOKEN, WHATSAPP_DISPLAY_NUMBER too",
         ),
     ],
 )
@@ -96,13 +96,14 @@ def test_bad_value_names_the_variable(
         assert value not in str(error.value)  # a secret is never echoed
 
 
-def test_whatsapp_is_on_with_its_four_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_whatsapp_is_on_with_its_five_settings(monkeypatch: pytest.MonkeyPatch) -> None:
     assert not load_settings().whatsapp_enabled
     for key, value in (
         ("WHATSAPP_PHONE_NUMBER_ID", "+106540352242922"),
         ("WHATSAPP_ACCESS_TOKEN", "EAAG-token-1"),
         ("WHATSAPP_APP_SECRET", "app-secret-1"),
         ("WHATSAPP_VERIFY_TOKEN", "verify-token-1"),
+        ("WHATSAPP_DISPLAY_NUMBER", "+6281100000000"),  # the wa.me links' number
     ):
         monkeypatch.setenv(key, value)
     s = load_settings()

@@ -115,8 +115,8 @@ async def test_no_telegram_name_button_when_it_makes_no_name(
 @pytest.mark.parametrize(
     ("language", "said"),
     [
-        ("id", "Nama Telegram Anda tidak bisa dipakai sebagai nama lengkap"),
-        ("en", "Your Telegram name can't be used as your full name"),
+        ("id", "Nama profil Anda tidak bisa dipakai sebagai nama lengkap"),
+        ("en", "Your profile name can't be used as your full name"),
     ],
 )
 async def test_telegram_name_unusable_since_the_button_says_one_thing(

@@ -291,7 +291,7 @@ async def test_whatsapp_beside_telegram_on_the_same_server(
                 aksi_webhook_url=f"http://127.0.0.1:{port}{PATH}", aksi_webhook_secret=SECRET,
                 whatsapp_phone_number_id=WA_PHONE_ID, whatsapp_access_token="EAAG-serve-token",
                 whatsapp_app_secret="serve-app-secret", whatsapp_verify_token="serve-verify-1",
-                whatsapp_api_base_url=cloud_url,
+                whatsapp_api_base_url=cloud_url, whatsapp_display_number="6281100000000",
             )
         )  # fmt: skip
         await running.start()

@@ -280,6 +280,7 @@ async def test_the_templates_are_checked_with_meta(monkeypatch: pytest.MonkeyPat
         "WHATSAPP_PHONE_NUMBER_ID": "106540352242922", "WHATSAPP_ACCESS_TOKEN": "EAAG-meta-token",
         "WHATSAPP_APP_SECRET": "app-secret-for-tests", "WHATSAPP_VERIFY_TOKEN": "verify-token",
         "WHATSAPP_BUSINESS_ACCOUNT_ID": "102290129340398",
+        "WHATSAPP_DISPLAY_NUMBER": "6281100000000",
         "WHATSAPP_TEMPLATES": "reminder=aksi_pengingat,announcement=aksi_umum",
         "WHATSAPP_TEMPLATE_LANGUAGES": "id,en",
     }  # fmt: skip

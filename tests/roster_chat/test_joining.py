@@ -48,7 +48,7 @@ async def test_join_with_personal_link(bot: RunningBot, cohorts: Any) -> None:
     # Another account with Budi's link: refused, nothing changes.
     eve = bot.person(2002, "Eve")
     refused = joined(await eve.send(f"/start {rows['Budi Santoso'].join_token}"))
-    assert "sudah dipakai oleh akun Telegram lain" in refused and "fasilitator" in refused
+    assert "sudah dipakai oleh akun lain" in refused and "fasilitator" in refused
     assert await member(cohorts, 2002) is None
     assert (await roster(cohorts))["Budi Santoso"].participant_id == p.id
     # A token with the wrong case is no token, and no code either.
