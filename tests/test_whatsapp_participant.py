@@ -106,3 +106,63 @@ async def test_plan_check_in_reminder_and_stop_on_whatsapp(
         "🧾 <b>Pengingat WhatsApp tidak terkirim</b> (7 hari terakhir): 1 pengingat untuk 1 "
         in (other.sent[-1].message.text)
     )
+
+
+async def test_every_word_a_participant_may_type_is_answered_on_whatsapp(world: World) -> None:
+    """Each command's word, typed on WhatsApp by a participant with a plan (and the
+    facilitators' words, refused to him): an answer every time, never the apology for a
+    failure — and each answer within WhatsApp's limits (tests/conftest.py checks every
+    message rendered)."""
+    failed = "Maaf, terjadi kesalahan di pihak kami"
+    await world.say("GABUNG REVMEN1")
+    await world.press("Pakai «Budi Santoso»")
+    await world.press("Lewati")
+    await world.say("rencana")
+    await world.say("Pelayanan izin selesai dalam satu hari")
+    await world.say("Apel pagi tepat waktu")
+    await world.press("Ya / tidak")
+    await world.press("Setiap hari")
+    await world.press("Simpan")
+    words = [
+        "bantuan", "menu", "jadwal", "materi", "sesi", "lapor", "progres", "rencana", "pengingat",
+        "pengaturan", "bahasa", "tahapan", "bukti", "konsultasi", "mentor", "evaluasi", "kuis",
+        "hadir", "laporanakhir", "tindaklanjut", "dataku", "tautkan", "rekap", "status", "peserta",
+        "umumkan", "tanya", "ekspor", "presensi", "hasilevaluasi", "hasilkuis", "fasilitator",
+        "hapusdata", "batal",
+    ]  # fmt: skip
+    for word in words:
+        answered = await world.say(word)
+        assert answered, word
+        assert not any(failed in a for a in answered), (word, answered)
+    sent = [d for d in world.standin.sent if d.get("to") == BUDI and d.get("type") == "document"]
+    assert any(d["document"]["filename"].endswith(".pdf") for d in sent)  # /laporanakhir
+    assert any(d["document"]["filename"].endswith(".csv") for d in sent)  # /dataku
+
+
+async def test_every_word_a_facilitator_may_type_is_answered_on_whatsapp(
+    world: World, db: async_sessionmaker[AsyncSession]
+) -> None:
+    """The facilitators' words on WhatsApp, with a participant in the cohort: an answer each
+    time, never the apology for a failure; the export comes as an XLSX document, /rekap's chart
+    as a picture."""
+    failed = "Maaf, terjadi kesalahan di pihak kami"
+    sari = "6281355556666"
+    world.names[sari] = "Sari Fasilitator"
+    await world.say("GABUNG REVMEN1")
+    async with db.begin() as session:
+        cohort = await get_cohort(session, "REVMEN1")
+        assert cohort is not None
+        found = await person_for(session, Address("whatsapp", sari), world.clock.now)
+        await add_facilitator(session, cohort, found.person_id)
+    words = [
+        "bantuan", "rekap", "status", "peserta", "presensi", "hasilevaluasi", "hasilkuis",
+        "laporanakhir", "ekspor", "jadwal", "materi", "umumkan", "batal", "tanya",
+    ]  # fmt: skip
+    for word in words:
+        answered = await world.say(word, sari)
+        assert answered, word
+        assert not any(failed in a for a in answered), (word, answered)
+    to_sari = [d for d in world.standin.sent if d.get("to") == sari]
+    assert any(d.get("type") == "image" for d in to_sari)  # /rekap's chart
+    documents = [d["document"]["filename"] for d in to_sari if d.get("type") == "document"]
+    assert any(name.endswith(".xlsx") for name in documents), documents
