@@ -12,7 +12,7 @@ import click
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.cli_common import COHORT_OPTION, FILE_ARGUMENT, refused, run_db
-from core import evaluation_files, evaluations, quiz_files
+from core import evaluation_files, evaluations, quiz_files, quiz_scores
 from core import quizzes as rules
 from core.cohorts import get_cohort
 from core.imports import ImportRefused
@@ -84,9 +84,9 @@ def quiz_list(ctx: click.Context, code: str) -> None:
         for q in await rules.quizzes_of(session, cohort.id):
             total = len(await rules.questions_of(session, q.id))
             state = "closed" if q.closed_at else "open" if q.opened_at else "not opened"
-            done = [s.percent for s in (await rules.scores(session, q, members)).values()
+            done = [s.percent for s in (await quiz_scores.scores(session, q, members)).values()
                     if s.finished]  # fmt: skip
-            mean = rules.average(done)
+            mean = quiz_scores.average(done)
             average = f"{mean:.0f}%" if mean is not None else "-"
             lines.append(
                 f"{q.id}\t{q.kind}\t{q.title}\t{state}\t{total} questions\t"

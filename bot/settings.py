@@ -162,9 +162,11 @@ class Settings(BaseSettings):
             "WHATSAPP_ACCESS_TOKEN": bool(self.whatsapp_access_token.get_secret_value()),
             "WHATSAPP_APP_SECRET": bool(self.whatsapp_app_secret.get_secret_value()),
             "WHATSAPP_VERIFY_TOKEN": bool(self.whatsapp_verify_token.get_secret_value()),
-            # Invitations, mentors' links and roster links open wa.me/<this number>.
-            "WHATSAPP_DISPLAY_NUMBER": bool(self.whatsapp_display_number),
         }
+        # With WhatsApp on, invitations, mentors' links and roster links open wa.me/<this
+        # number> (alone it is enough for `aksi participants links --whatsapp`).
+        if any(given.values()):
+            given["WHATSAPP_DISPLAY_NUMBER"] = bool(self.whatsapp_display_number)
         if any(given.values()) and not all(given.values()):
             missing = ", ".join(name for name, set_ in given.items() if not set_)
             raise ValueError(f"WhatsApp is half configured: set {missing} too")

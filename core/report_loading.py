@@ -27,7 +27,7 @@ from core.habits import local_today
 from core.milestones import Tally as Milestones
 from core.milestones import tallies
 from core.participants import effective_timezone
-from core.quizzes import CohortQuizzes, cohort_quizzes
+from core.quiz_scores import CohortQuizzes, cohort_quizzes
 from core.report_types import FollowUpAnswer
 from core.roster import not_joined
 from storage.models import (

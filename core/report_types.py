@@ -14,7 +14,7 @@ from enum import StrEnum
 from core.attendance import Tally as AttendanceTally
 from core.evaluations import FormResult
 from core.milestones import Tally as Milestones
-from core.quizzes import CohortQuizzes, Gain
+from core.quiz_scores import CohortQuizzes, Gain
 from storage.models import Cohort, RosterEntry
 
 

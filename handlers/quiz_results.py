@@ -8,7 +8,7 @@ from __future__ import annotations
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core import buttons
+from core import buttons, quiz_scores
 from core import quizzes as rules
 from core.channel import Action, Outbound, Rows
 from core.confirmations import Taken
@@ -78,9 +78,9 @@ async def _overview(
             rows.append(_button(plain(context, lang, "quiz.button_open", quiz=short), "open",
                                 str(quiz.id)))  # fmt: skip
             continue
-        found = await rules.scores(session, quiz, ids)
+        found = await quiz_scores.scores(session, quiz, ids)
         done = [s for s in found.values() if s.finished]
-        mean = rules.average([s.percent for s in done])
+        mean = quiz_scores.average([s.percent for s in done])
         state = "closed" if quiz.closed_at is not None else "open"
         lines.append(
             text(
@@ -185,9 +185,9 @@ async def _open(
 async def _results(session: AsyncSession, context: HasServices, lang: str, quiz: Quiz) -> str:
     """Scores per participant, the average, the hardest questions."""
     members = await cohort_members(session, quiz.cohort_id)
-    found = await rules.scores(session, quiz, [p.id for p in members])
+    found = await quiz_scores.scores(session, quiz, [p.id for p in members])
     done = [s.percent for s in found.values() if s.finished]
-    mean = rules.average(done)
+    mean = quiz_scores.average(done)
     lines = [
         text(
             context,
@@ -199,7 +199,7 @@ async def _results(session: AsyncSession, context: HasServices, lang: str, quiz:
             average=percent(mean / 100, lang) if mean is not None else "—",
         )
     ]
-    hard = rules.hardest(await rules.question_results(session, quiz))
+    hard = quiz_scores.hardest(await quiz_scores.question_results(session, quiz))
     if hard:
         lines.append(text(context, lang, "quiz.hardest_header"))
         for r in hard:
@@ -230,7 +230,7 @@ async def _results(session: AsyncSession, context: HasServices, lang: str, quiz:
 
 async def _gain_view(session: AsyncSession, context: HasServices, lang: str, cohort: Cohort) -> str:
     members = await cohort_members(session, cohort.id)
-    summary = await rules.cohort_quizzes(session, cohort.id, [p.id for p in members])
+    summary = await quiz_scores.cohort_quizzes(session, cohort.id, [p.id for p in members])
     pre, post, found = summary.pre, summary.post, summary.gains
     if pre is None or post is None:  # a stale button: a test was never opened
         return text(context, lang, "quiz.gain_none")

@@ -12,7 +12,7 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core import buttons
+from core import buttons, quiz_scores
 from core import quizzes as rules
 from core.channel import Action, Address, Capabilities, Outbound, Poll, PollAnswer, Sent
 from core.contacts import reach_of
@@ -38,7 +38,7 @@ def quiz_name(context: HasServices, lang: str, quiz: Quiz) -> str:
     return f"{plain(context, lang, f'quiz.kind_{quiz.kind}')} — {quiz.title}"
 
 
-def score_words(context: HasServices, lang: str, score: rules.Score) -> str:
+def score_words(context: HasServices, lang: str, score: quiz_scores.Score) -> str:
     return plain(
         context,
         lang,
@@ -144,7 +144,7 @@ async def _finished(
     session: AsyncSession, context: HasServices, lang: str, quiz: Quiz, participant: Participant
 ) -> str:
     """The end of a quiz: the score, and the gain from the pre-test once both are done."""
-    score = (await rules.scores(session, quiz, [participant.id]))[participant.id]
+    score = (await quiz_scores.scores(session, quiz, [participant.id]))[participant.id]
     lines = [
         text(
             context,
@@ -155,14 +155,14 @@ async def _finished(
         )
     ]
     if quiz.kind == "post":
-        summary = await rules.cohort_quizzes(session, quiz.cohort_id, [participant.id])
+        summary = await quiz_scores.cohort_quizzes(session, quiz.cohort_id, [participant.id])
         gain = summary.gains[participant.id]
         if gain.points is not None and gain.pre is not None and gain.post is not None:
             lines.append(_gain_line(context, lang, gain))
     return "\n".join(lines)
 
 
-def _gain_line(context: HasServices, lang: str, gain: rules.Gain) -> str:
+def _gain_line(context: HasServices, lang: str, gain: quiz_scores.Gain) -> str:
     assert gain.pre is not None and gain.post is not None and gain.points is not None
     return text(
         context,
@@ -175,7 +175,7 @@ def _gain_line(context: HasServices, lang: str, gain: rules.Gain) -> str:
 
 
 def cohort_gain(
-    context: HasServices, lang: str, summary: rules.CohortQuizzes, key: str
+    context: HasServices, lang: str, summary: quiz_scores.CohortQuizzes, key: str
 ) -> str | None:
     """The cohort's average pre-test → post-test over those who finished both, and the gain
     (`key`: the catalog's words for it); None until someone has finished both."""
@@ -224,7 +224,7 @@ async def show_quizzes(turn: Turn) -> None:
         participant, lang = member
         lines, rows = [], []
         for quiz in await rules.quizzes_of(session, participant.cohort_id, opened=True):
-            score = (await rules.scores(session, quiz, [participant.id]))[participant.id]
+            score = (await quiz_scores.scores(session, quiz, [participant.id]))[participant.id]
             name = quiz_name(turn, lang, quiz)
             if score.finished or quiz.closed_at is not None:
                 state = "quiz.line_closed" if not score.finished else "quiz.line_done"

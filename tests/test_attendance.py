@@ -21,7 +21,7 @@ from core.final_report import dossier
 from core.final_report_pdf import pdf_in
 from core.report_files import SUMMARY_COLUMNS, summary_rows
 from handlers.reminders import MESSAGES
-from handlers.reports import render_report
+from handlers.report_view import render_report
 from scheduler.reminder_job import run_tick
 from storage.models import Cohort, Participant, Session
 from storage.training import Attendance

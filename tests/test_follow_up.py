@@ -23,7 +23,7 @@ from core.errors import InvalidInput
 from core.report_files import SUMMARY_COLUMNS, summary_rows
 from handlers.follow_up import compose
 from handlers.reminders import MESSAGES
-from handlers.reports import render_report
+from handlers.report_view import render_report
 from scheduler.follow_up import FollowUpReport, run_follow_up_tick
 from scheduler.reminder_job import run_tick
 from storage.mentoring import FollowUp

@@ -22,7 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.cli import main
-from core import quiz_files
+from core import quiz_files, quiz_scores
 from core import quizzes as rules
 from core.cohorts import get_cohort
 from core.imports import ImportRefused
@@ -456,7 +456,7 @@ async def test_scores_in_the_report_the_export_and_the_participants_own_data(
     async with db() as session:
         cohort = await get_cohort(session, "REVMEN1")
         with counting(engine) as statements:
-            found = await rules.cohort_quizzes(session, cohort.id, [1, 2])
+            found = await quiz_scores.cohort_quizzes(session, cohort.id, [1, 2])
         assert len(statements) == 3  # the two tests, their scores, the later's questions
         assert found.gains[1].points is not None
         data = await export(session, cohort, NOW)

@@ -129,3 +129,20 @@ def test_cli_bad_setting_exits_2_with_one_line_and_no_token(tmp_path: Path) -> N
         "BotFather token (digits, ':', then 20+ characters)"
     ]
     assert TOKEN[:12] not in result.stderr and "Traceback" not in result.stderr
+
+
+def test_whatsapp_needs_the_number_its_links_open(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("WHATSAPP_DISPLAY_NUMBER", "6281100000000")
+    alone = load_settings()  # enough for `aksi participants links --whatsapp`
+    assert not alone.whatsapp_enabled and alone.whatsapp_display_number == "6281100000000"
+    monkeypatch.delenv("WHATSAPP_DISPLAY_NUMBER")
+    for key, value in (
+        ("WHATSAPP_PHONE_NUMBER_ID", "106540352242922"),
+        ("WHATSAPP_ACCESS_TOKEN", "EAAG-token-1"),
+        ("WHATSAPP_APP_SECRET", "app-secret-1"),
+        ("WHATSAPP_VERIFY_TOKEN", "verify-token-1"),
+    ):
+        monkeypatch.setenv(key, value)
+    with pytest.raises(SettingsError) as error:
+        load_settings()
+    assert str(error.value) == "WhatsApp is half configured: set WHATSAPP_DISPLAY_NUMBER too"
