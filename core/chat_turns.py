@@ -88,13 +88,37 @@ class ChatTurns:
 
     async def take_in(self, channel: str, key: str, chat: str, seq: int, payload: str) -> bool:
         """Queue an update for its chat and see that it is handled; False when it had come
-        before (dropped)."""
-        async with self.db.begin() as session:
-            first = await inbound.queue(
-                session, channel, key, chat=chat, seq=seq, payload=payload, now=self.clock()
-            )
-        if first:
-            self.kick(chat)
+        before (dropped). When this worker is not serving the chat yet, the same transaction
+        tries for the chat's turn and reads its queue (a transaction an update fewer on
+        PostgreSQL: bench/webhook.py's pg_webhook_ups)."""
+        if chat in self._serving:  # served here already: queued, and it looks again
+            async with self.db.begin() as session:
+                first = await inbound.queue(
+                    session, channel, key, chat=chat, seq=seq, payload=payload, now=self.clock()
+                )
+            if first:
+                self.kick(chat)
+            return first
+        self._serving[chat] = False  # this worker's, while it tries for the turn
+        mine, queued = False, []
+        try:
+            async with self.db.begin() as session:
+                now = self.clock()
+                first = await inbound.queue(
+                    session, channel, key, chat=chat, seq=seq, payload=payload, now=now
+                )
+                mine = first and await inbound.take_turn(
+                    session, chat, self.holder, now, self.lease
+                )
+                queued = await inbound.waiting(session, chat) if mine else []
+        finally:
+            # Not taken: another worker's turn (it looks once more before letting go), or a
+            # copy. An update of this chat queued meanwhile on this worker counted on this
+            # try: it gets a try of its own.
+            if not mine and self._serving.pop(chat, False):
+                self.kick(chat)
+        if mine:
+            self._start(chat, queued)
         return first
 
     def kick(self, chat: str) -> None:
@@ -103,23 +127,31 @@ class ChatTurns:
             self._serving[chat] = True
             return
         self._serving[chat] = False
-        task = asyncio.create_task(self._serve(chat), name=f"chat-turn {chat}")
+        self._start(chat)
+
+    def _start(self, chat: str, taken: list[inbound.Queued] | None = None) -> None:
+        task = asyncio.create_task(self._serve(chat, taken), name=f"chat-turn {chat}")
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    async def _serve(self, chat: str) -> None:
+    async def _serve(self, chat: str, taken: list[inbound.Queued] | None = None) -> None:
+        """Serve `chat` while its updates come; `taken`: its turn is this worker's already
+        (`take_in`), and this is its queue as read then."""
         # Each step's reads share its write transaction (a round trip fewer each on
         # PostgreSQL: bench/webhook.py's pg_webhook_ups). Reading the queue after ending the
         # turn, in the same transaction, still sees an update another worker queued before:
         # that worker's try for the turn waits on the turn's row until this commits.
         try:
             while True:
-                self._serving[chat] = False
-                async with self.db.begin() as session:
-                    mine = await inbound.take_turn(
-                        session, chat, self.holder, self.clock(), self.lease
-                    )
-                    queued = await inbound.waiting(session, chat) if mine else []
+                if taken is not None:  # the turn taken with the update: a "look again" set
+                    mine, queued, taken = True, taken, None  # meanwhile stands
+                else:
+                    self._serving[chat] = False
+                    async with self.db.begin() as session:
+                        mine = await inbound.take_turn(
+                            session, chat, self.holder, self.clock(), self.lease
+                        )
+                        queued = await inbound.waiting(session, chat) if mine else []
                 if not mine:
                     return  # its holder handles what was queued (it looks before letting go)
                 more = True

@@ -99,6 +99,37 @@ async def test_each_chat_in_order_whichever_worker_took_its_updates_in(
     assert turns == []  # every turn let go
 
 
+async def test_updates_of_one_chat_taken_in_all_at_once_are_all_handled_without_a_sweep(
+    engine: AsyncEngine,
+) -> None:
+    """Forty updates of one chat taken in at the same moment, split between two workers: each
+    handled once, never two at once, every turn let go — without the sweeper (which would
+    otherwise pick up an update nobody tried the turn for, seconds later), now that the
+    queueing step also tries for the turn (`ChatTurns.take_in`)."""
+    handling = Handling()
+    db = Database(engine)
+    never = 3600.0  # no sweeps: nothing may depend on them
+    a = ChatTurns(db, handling.handler("a", pause=0.002), holder="a", backlog_spacing=0.0,
+                  sweep_every=never)  # fmt: skip
+    b = ChatTurns(db, handling.handler("b", pause=0.002), holder="b", backlog_spacing=0.0,
+                  sweep_every=never)  # fmt: skip
+    await a.start()
+    await b.start()
+    try:
+        taken = await asyncio.gather(
+            *((a if n % 2 else b).take_in(*update("telegram:7", n)) for n in range(1, 41))
+        )
+        assert all(taken)
+        await _until(lambda: len(handling.order["telegram:7"]) == 40)
+    finally:
+        await a.stop()
+        await b.stop()
+    assert handling.overlaps == 0
+    assert sorted(handling.order["telegram:7"]) == list(range(1, 41))
+    async with db() as session:
+        assert (await session.execute(select(ChatTurn))).scalars().all() == []
+
+
 async def test_a_backlog_is_answered_a_few_at_once_then_spaced(engine: AsyncEngine) -> None:
     """Five updates of one chat waiting (a worker took over a dead one's chats): two at once,
     then one a `backlog_spacing` — ten answers at once would meet Telegram's per-chat limit.
