@@ -229,9 +229,7 @@ class Arrivals:
         """The table says `where` is `person_id`'s now (another worker linked it elsewhere):
         remembered so, the time it was last written kept."""
         found = self._seen.get(where)
-        self.note(
-            where, person_id, found[1] if found is not None else datetime.min.replace(tzinfo=UTC)
-        )
+        self.note(where, person_id, found[1] if found is not None else LONG_AGO)
 
 
 async def unreachable_people(session: AsyncSession, person_ids: Iterable[int]) -> set[int]:

@@ -13,7 +13,6 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -21,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core import evaluation_files
 from core.errors import InvalidInput
 from core.staff import can_manage
+from core.timefmt import local
 from storage.base import lock_row
 from storage.evaluations import (
     EvaluationAnswer,
@@ -130,7 +130,7 @@ async def _subject(session: AsyncSession, cohort: Cohort, held: Session) -> str:
         )
     )
     base = held.speaker or held.title
-    day = held.starts_at.astimezone(ZoneInfo(cohort.timezone)).date()
+    day = local(held.starts_at, cohort.timezone).date()
     candidates = [base, f"{base} · {held.title[:80]}" if held.speaker else base,
                   f"{base} · {day:%d/%m/%Y}", f"{base} · {day:%d/%m/%Y} #{held.id}"]  # fmt: skip
     return next(c for c in candidates if c not in taken)[:200]

@@ -5,8 +5,6 @@ The facilitator's side (/hasilevaluasi) and the job that opens forms after sessi
 
 from __future__ import annotations
 
-from datetime import date
-
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core import buttons, conversation
@@ -14,8 +12,7 @@ from core import evaluations as rules
 from core.channel import Action, Rows
 from core.conversation import Ask
 from core.errors import InvalidInput
-from core.participants import effective_timezone
-from core.timefmt import local
+from handlers.checkin_view import today_of
 from handlers.common import Answer, plain, shorten, text
 from handlers.turn import HasServices, Reader, Turn
 from storage.evaluations import EvaluationForm, EvaluationItem
@@ -24,10 +21,6 @@ from storage.models import Participant
 
 def evaluation_button_row(label: str, action: str, arg: str) -> list[Action]:
     return [Action(label, buttons.pack(buttons.EVALUATION, action, arg))]
-
-
-def _today(context: HasServices, participant: Participant) -> date:
-    return local(context.services.clock(), effective_timezone(participant)).date()
 
 
 def form_name(context: HasServices, lang: str, form: EvaluationForm) -> str:
@@ -102,7 +95,7 @@ async def _next(
     # A free text is typed: unless another question is open (a check-in's number…), which
     # keeps its answer; the item then waits with its Skip button.
     if item.scale == "text" and (ours or waiting is None or waiting.ask in conversation.OFFERS):
-        today = _today(context, participant)
+        today = today_of(context, participant)
         conversation.ask(participant, Ask.EVALUATION_TEXT, item_id=item.id, day=today)
     return item_view(context, lang, form, item, n, total)
 
@@ -175,7 +168,7 @@ async def answer_text(session: AsyncSession, turn: Turn, reader: Reader, typed: 
     assert participant is not None
     waiting = conversation.waiting(participant)
     assert waiting is not None and waiting.item_id is not None
-    if waiting.day is not None and waiting.day != _today(turn, participant):
+    if waiting.day is not None and waiting.day != today_of(turn, participant):
         # Asked on an earlier day: what they type now is about something else.
         conversation.clear(participant)
         return [(text(turn, lang, "evaluation.text_expired"), None)]

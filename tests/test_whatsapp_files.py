@@ -89,15 +89,8 @@ async def test_a_photo_of_evidence_is_kept_and_opened_again_as_the_jpeg_it_is(
 ) -> None:
     """Budi sends a photo as evidence (fetched from Meta's media, kept by its id); /bukti's
     Open fetches it again and sends it back as a JPEG picture — the same bytes."""
-    await world.say("GABUNG REVMEN1")
-    await world.press("Pakai «Budi Santoso»")
-    await world.press("Lewati")
-    await world.say("rencana")
-    await world.say("Pelayanan izin selesai dalam satu hari")
-    await world.say("Apel pagi tepat waktu")
-    await world.press("Ya / tidak")
-    await world.press("Setiap hari")
-    assert any("Rencana aksi tersimpan" in s for s in await world.press("Simpan"))
+    await world.join()
+    assert any("Rencana aksi tersimpan" in s for s in await world.write_plan())
     world.standin.media["PHOTO1"] = JPEG
     picture = {"id": "PHOTO1", "mime_type": "image/jpeg", "caption": "Apel pagi ini"}
     saved = await world.write({"type": "image", "image": picture})

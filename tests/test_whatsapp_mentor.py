@@ -22,9 +22,7 @@ PAK_HADI = "6281377778888"
 
 async def test_a_mentor_on_whatsapp_accepts_and_approves_the_plan(world: World) -> None:
     world.names[PAK_HADI] = "Hadi Wijaya"
-    await world.say("GABUNG REVMEN1")
-    await world.press("Pakai «Budi Santoso»")
-    await world.press("Lewati")
+    await world.join()
     intro = "\n".join(await world.say("mentor"))
     assert "lewat Telegram" not in intro and "kirimkan kepadanya (lewat chat atau email)" in intro
     shown = "\n".join(await world.press("Buat tautan"))
@@ -36,12 +34,7 @@ async def test_a_mentor_on_whatsapp_accepts_and_approves_the_plan(world: World) 
     assert "Anda sekarang mentor *Budi Santoso*" in accepted
     assert "*Hadi Wijaya* menerima menjadi mentor Anda" in world.standin.texts(BUDI)[-1]
     # Budi's plan goes to Pak Hadi, who approves it with a button.
-    await world.say("rencana")
-    await world.say("Pelayanan izin selesai dalam satu hari")
-    await world.say("Apel pagi tepat waktu")
-    await world.press("Ya / tidak")
-    await world.press("Setiap hari")
-    saved = "\n".join(await world.press("Simpan"))
+    saved = "\n".join(await world.write_plan())
     assert "Rencana aksi tersimpan" in saved
     to_mentor = "\n".join(world.standin.texts(PAK_HADI)[-2:])
     assert "Apel pagi tepat waktu" in to_mentor, to_mentor

@@ -38,9 +38,7 @@ TUESDAY_7 = datetime(2021, 9, 6, 23, 0, 30, tzinfo=UTC)
 async def test_plan_check_in_reminder_and_stop_on_whatsapp(
     world: World, db: async_sessionmaker[AsyncSession]
 ) -> None:
-    await world.say("GABUNG REVMEN1")
-    await world.press("Pakai «Budi Santoso»")  # a reply button
-    await world.press("Lewati")
+    await world.join()  # his name by a reply button
     assert any("*Langkah 1.*" in s for s in await world.say("rencana"))
     await world.say("Pelayanan izin selesai dalam satu hari")
     shown = await world.say("Apel pagi tepat waktu")
@@ -114,15 +112,8 @@ async def test_every_word_a_participant_may_type_is_answered_on_whatsapp(world: 
     failure — and each answer within WhatsApp's limits (tests/conftest.py checks every
     message rendered)."""
     failed = "Maaf, terjadi kesalahan di pihak kami"
-    await world.say("GABUNG REVMEN1")
-    await world.press("Pakai «Budi Santoso»")
-    await world.press("Lewati")
-    await world.say("rencana")
-    await world.say("Pelayanan izin selesai dalam satu hari")
-    await world.say("Apel pagi tepat waktu")
-    await world.press("Ya / tidak")
-    await world.press("Setiap hari")
-    await world.press("Simpan")
+    await world.join()
+    await world.write_plan()
     words = [
         "bantuan", "menu", "jadwal", "materi", "sesi", "lapor", "progres", "rencana", "pengingat",
         "pengaturan", "bahasa", "tahapan", "bukti", "konsultasi", "mentor", "evaluasi", "kuis",

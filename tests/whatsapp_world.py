@@ -86,6 +86,21 @@ class World:
     async def say(self, text: str, who: str = BUDI) -> list[str]:
         return await self.write({"type": "text", "text": {"body": text}}, who)
 
+    async def join(self) -> None:
+        """Budi joins REVMEN1: his WhatsApp name as his name (a reply button), no unit."""
+        await self.say("GABUNG REVMEN1")
+        await self.press("Pakai «Budi Santoso»")
+        await self.press("Lewati")
+
+    async def write_plan(self) -> list[str]:
+        """Budi writes and saves a plan of one yes/no daily habit; what "Simpan" brought."""
+        await self.say("rencana")
+        await self.say("Pelayanan izin selesai dalam satu hari")
+        await self.say("Apel pagi tepat waktu")
+        await self.press("Ya / tidak")
+        await self.press("Setiap hari")
+        return await self.press("Simpan")
+
     async def press(self, title: str, who: str = BUDI) -> list[str]:
         """Press the option whose title has `title` in it (a reply button, or a list's row: its
         title or its description) on the latest choice Aksi sent `who` that has one."""
