@@ -154,13 +154,14 @@ class ChatTurns:
                         queued = await inbound.waiting(session, chat) if mine else []
                 if not mine:
                     return  # its holder handles what was queued (it looks before letting go)
-                more = True
+                more = ended = False
                 try:
-                    await self._handle_waiting(chat, queued)
+                    ended = await self._handle_waiting(chat, queued)
                 finally:
-                    async with self.db.begin() as session:
-                        await inbound.end_turn(session, chat, self.holder)
-                        more = bool(await inbound.waiting(session, chat, limit=1))
+                    if not ended:  # nothing handled, or a failure on the way: let go now
+                        async with self.db.begin() as session:
+                            await inbound.end_turn(session, chat, self.holder)
+                            more = bool(await inbound.waiting(session, chat, limit=1))
                 if not more and not self._serving[chat]:
                     return
         except asyncio.CancelledError:
@@ -170,10 +171,13 @@ class ChatTurns:
         finally:
             self._serving.pop(chat, None)
 
-    async def _handle_waiting(self, chat: str, batch: list[inbound.Queued]) -> None:
-        """Handle `batch`, then what came meanwhile (read as the last one is marked handled);
-        past `BACKLOG_BURST` in a row, one a `backlog_spacing`."""
-        in_a_row = 0
+    async def _handle_waiting(self, chat: str, batch: list[inbound.Queued]) -> bool:
+        """Handle `batch`, then what came meanwhile; past `BACKLOG_BURST` in a row, one a
+        `backlog_spacing`. True when the turn was let go: the transaction marking the last
+        update handled ends the turn and looks once more (any update queued before it commits
+        is seen: another worker's try for the turn waits on the turn's row until then); what
+        it finds is served under the turn taken again in that transaction."""
+        in_a_row, ended = 0, False
         while batch:
             last = batch[-1]
             for update in batch:
@@ -185,9 +189,17 @@ class ChatTurns:
                 except Exception:  # the engine answers failures itself; the queue goes on
                     log.exception("an update of chat %s failed", chat)
                 async with self.db.begin() as session:
-                    await inbound.handled(session, update.id, self.clock())
+                    now = self.clock()
+                    await inbound.handled(session, update.id, now)
                     if update is last:
+                        await inbound.end_turn(session, chat, self.holder)
                         batch = await inbound.waiting(session, chat)
+                        ended = not batch or not await inbound.take_turn(
+                            session, chat, self.holder, now, self.lease
+                        )
+                        if ended:  # (taken: only by another after this one's lease ran out)
+                            batch = []
+        return ended
 
     async def start(self) -> None:
         self._background = [

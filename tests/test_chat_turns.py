@@ -130,6 +130,50 @@ async def test_updates_of_one_chat_taken_in_all_at_once_are_all_handled_without_
         assert (await session.execute(select(ChatTurn))).scalars().all() == []
 
 
+async def test_an_update_another_worker_queued_while_the_turn_was_held_is_handled_by_its_holder(
+    engine: AsyncEngine,
+) -> None:
+    """The step marking the holder's last update handled also lets go of the turn and looks
+    once more: an update another worker queued meanwhile (finding the turn taken) is seen
+    there and handled by the holder, under the turn taken again — no sweep needed; then the
+    turn is let go."""
+    db = Database(engine)
+    release = asyncio.Event()
+    handled: list[tuple[str, int]] = []
+
+    def handler(worker: str):  # type: ignore[no-untyped-def]
+        async def handle(payload: str) -> None:
+            seq = json.loads(payload)["seq"]
+            if seq == 1:
+                await release.wait()
+            handled.append((worker, seq))
+
+        return handle
+
+    never = 3600.0
+    a = ChatTurns(db, handler("a"), holder="a", backlog_spacing=0.0, sweep_every=never)
+    b = ChatTurns(db, handler("b"), holder="b", backlog_spacing=0.0, sweep_every=never)
+    try:
+        assert await a.take_in(*update("telegram:9", 1))
+        await _until(lambda: "telegram:9" in a._serving)
+        assert await b.take_in(*update("telegram:9", 2))  # queued; the turn is a's
+        assert "telegram:9" not in b._serving
+        async with db() as session:
+            turn = (await session.execute(select(ChatTurn))).scalars().one()
+        assert turn.holder == "a"
+        release.set()
+        await _until(lambda: len(handled) == 2, timeout=2.0)
+        await _until(lambda: not a._serving, timeout=2.0)
+    finally:
+        await a.stop()
+        await b.stop()
+    assert handled == [("a", 1), ("a", 2)]
+    async with db() as session:
+        assert (await session.execute(select(ChatTurn))).scalars().all() == []
+        rows = (await session.execute(select(InboundSeen.handled_at))).scalars().all()
+    assert len(rows) == 2 and all(rows)
+
+
 async def test_a_backlog_is_answered_a_few_at_once_then_spaced(engine: AsyncEngine) -> None:
     """Five updates of one chat waiting (a worker took over a dead one's chats): two at once,
     then one a `backlog_spacing` — ten answers at once would meet Telegram's per-chat limit.
