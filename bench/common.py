@@ -30,6 +30,12 @@ from storage.db import create_engine, sessionmaker, upgrade
 from storage.models import Cohort
 
 
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) a process has used so far (Linux's /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 async def telegram_person(session: AsyncSession, user_id: int) -> int:
     """The person (with a Telegram contact) of a bench user id."""
     contact = await person_for(session, Address(TELEGRAM, str(user_id)), datetime.now(UTC))

@@ -16,7 +16,10 @@ within a minute at 30 a second, so this measures what Aksi itself can record and
 round trip is on. Measured: answers recorded a second (from the first answer sent to the last
 answered), lost (an answer sent and not in the database), duplicated (a question asked of a
 person twice), each answer's time to its reply (p50, p95) and the chatters' p95.
-Last line: `answers_per_s=… lost=… duplicated=… p95_answer_ms=… p95_command_ms=…`.
+Also the bot's CPU an answer (all it did during the run over the answers sent) and how busy
+its one core was: what more workers (several `aksi serve` on PostgreSQL) would spread.
+Last line: `answers_per_s=… lost=… duplicated=… p95_answer_ms=… p95_command_ms=…
+bot_cpu_ms_per_answer=…`.
 Usage: .venv/bin/python bench/poll.py [PARTICIPANTS]   (BENCH_RTT_MS, BENCH_JITTER_MS)
 """
 
@@ -44,6 +47,7 @@ from sqlalchemy import func, select  # noqa: E402
 from bench.common import (  # noqa: E402
     bench_cohort,
     chatter,
+    cpu_seconds,
     percentile,
     start_aksi,
     stop_process,
@@ -230,6 +234,7 @@ async def main() -> int:
             )  # fmt: skip
             try:
                 began = time.time()
+                bot_cpu, own_cpu = cpu_seconds(process.pid), time.process_time()
                 rng = random.Random(11)
                 done = asyncio.Event()
                 latencies: list[float] = []
@@ -245,6 +250,8 @@ async def main() -> int:
                     return_exceptions=True,
                 )
                 finished = time.time()
+                bot_cpu = cpu_seconds(process.pid) - bot_cpu
+                own_cpu = time.process_time() - own_cpu
                 await asyncio.sleep(2.0)  # any duplicate on its way
                 done.set()
                 await asyncio.gather(*chatters)
@@ -272,11 +279,16 @@ async def main() -> int:
           f"({last - first:.1f} s; all done {finished - began:.1f} s after the start)")  # fmt: skip
     print(f"  an answer's reply: p50 {percentile(answer_ms, 50):.0f} ms, "
           f"p95 {p95_answer:.0f} ms")  # fmt: skip
+    took = finished - began
+    print(f"  the bot's CPU: {bot_cpu * 1000 / max(sent, 1):.1f} ms an answer (everything it did "
+          f"over the run, shared out), one core {bot_cpu / took:.0%} busy; the stand-in and the "
+          f"{PARTICIPANTS} phones in this process: {own_cpu / took:.0%} of a core")  # fmt: skip
     print(f"chatters: {len(latencies)} commands, p50 {percentile(latencies, 50):.0f} ms, "
           f"p95 {p95_command:.0f} ms")  # fmt: skip
     print(
         f"answers_per_s={rate:.0f} lost={lost} duplicated={duplicated} "
-        f"p95_answer_ms={p95_answer:.0f} p95_command_ms={p95_command:.0f}"
+        f"p95_answer_ms={p95_answer:.0f} p95_command_ms={p95_command:.0f} "
+        f"bot_cpu_ms_per_answer={bot_cpu * 1000 / max(sent, 1):.1f}"
     )
     return 0 if lost == 0 and duplicated == 0 and not failures else 1
 

@@ -22,7 +22,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import gc
-import os
 import socket
 import sys
 import tempfile
@@ -34,7 +33,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.common import bench_cohort, start_aksi, stop_process, telegram_person  # noqa: E402
+from bench.common import (  # noqa: E402
+    bench_cohort,
+    cpu_seconds,
+    start_aksi,
+    stop_process,
+    telegram_person,
+)
 from bot.standin import BotApiStandIn, Outgoing  # noqa: E402
 from storage.models import Participant  # noqa: E402
 
@@ -44,12 +49,6 @@ WEBHOOK_CONNECTIONS = 40
 FIRST_USER = 500_000
 USERS = range(FIRST_USER, FIRST_USER + PARTICIPANTS)
 SECRET = "bench-webhook-secret-0123456789"
-
-
-def cpu_seconds(pid: int) -> float:
-    """CPU time (user + system) a process has used so far (Linux's /proc)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def free_port() -> int:

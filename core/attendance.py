@@ -19,6 +19,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.errors import InvalidInput
+from core.participants import stale_or_left
 from core.staff import can_manage
 from storage.db import insert_once
 from storage.models import Cohort, Participant, Session
@@ -124,7 +125,7 @@ async def check_in(
     `attendance.not_open` before it, `attendance.closed` after it, `button.stale` for another
     cohort's session). An excuse asked for the same session gives way: they came."""
     if s.cohort_id != participant.cohort_id:
-        raise InvalidInput("button.stale")
+        raise InvalidInput(await stale_or_left(session, participant, s.cohort_id))
     opens, closes = window(s, participant.cohort)
     if now < opens:
         raise InvalidInput("attendance.not_open")

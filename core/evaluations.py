@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core import evaluation_files
 from core.errors import InvalidInput
+from core.participants import stale_or_left
 from core.staff import can_manage
 from core.timefmt import local
 from storage.base import lock_row
@@ -270,7 +271,7 @@ async def answer(
         raise InvalidInput("button.stale")
     item, form, row = found
     if form.cohort_id != participant.cohort_id:
-        raise InvalidInput("button.stale")
+        raise InvalidInput(await stale_or_left(session, participant, form.cohort_id))
     if form.closed_at is not None:
         raise InvalidInput("evaluation.closed")
     if item.scale == "text":

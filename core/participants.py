@@ -86,6 +86,34 @@ async def find_participant(session: AsyncSession, person_id: int) -> Participant
     return result.scalar_one_or_none()
 
 
+async def stale_or_left(
+    session: AsyncSession, participant: Participant, cohort_id: int | None
+) -> str:
+    """Why something of cohort `cohort_id` pressed by `participant` is refused: `cohort.left`
+    when this person was a member there and moved away (`/start` of another cohort: what is
+    theirs there stays, but is no longer answered), else `button.stale` (forged, or of a cohort
+    they never were in)."""
+    if cohort_id is not None and cohort_id != participant.cohort_id:
+        earlier = await session.scalar(
+            select(Participant.id).where(
+                Participant.person_id == participant.person_id, Participant.cohort_id == cohort_id
+            )
+        )
+        if earlier is not None:
+            return "cohort.left"
+    return "button.stale"
+
+
+async def poll_refusal(session: AsyncSession, participant: Participant | None, owner: int) -> str:
+    """Why an answer to a poll sent to membership `owner` is refused from `participant` (the
+    writer's current membership): `cohort.left` when it was sent to them in a cohort they
+    moved away from, else `poll.stale`."""
+    sent_to = await session.get(Participant, owner)
+    if participant is None or sent_to is None or sent_to.person_id != participant.person_id:
+        return "poll.stale"
+    return "cohort.left"
+
+
 # The same, asked by the address someone writes from, with the person it belongs to: one query
 # for every update (the person is the table's, whatever a worker remembers: `core.linking`).
 _FIND_AT = (

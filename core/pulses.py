@@ -14,6 +14,7 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.errors import InvalidInput
+from core.participants import stale_or_left
 from core.staff import can_manage
 from storage.models import Participant
 from storage.quizzes import Pulse, PulseAnswer
@@ -120,8 +121,9 @@ async def answer(
             .where(PulseAnswer.pulse_id == pulse_id, PulseAnswer.participant_id == participant.id)
         )
     ).first()
-    if found is None:
-        raise InvalidInput("button.stale")
+    if found is None:  # not sent to them: perhaps in a cohort they moved away from
+        cohort_id = await session.scalar(select(Pulse.cohort_id).where(Pulse.id == pulse_id))
+        raise InvalidInput(await stale_or_left(session, participant, cohort_id))
     row, pulse = found
     if pulse.closed_at is not None:
         raise InvalidInput("pulse.closed")

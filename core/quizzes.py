@@ -20,6 +20,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.errors import InvalidInput
+from core.participants import stale_or_left
 from core.staff import can_manage
 from storage.base import lock_row
 from storage.models import Participant
@@ -102,7 +103,9 @@ async def next_question(
     recorded as asked now — or None when they have answered them all. A waiting one whose time
     has run out is recorded unanswered first. InvalidInput when the quiz is not theirs to
     answer: `button.stale` (another cohort's, not opened), `quiz.closed`."""
-    if quiz.cohort_id != participant.cohort_id or quiz.opened_at is None:
+    if quiz.cohort_id != participant.cohort_id:
+        raise InvalidInput(await stale_or_left(session, participant, quiz.cohort_id))
+    if quiz.opened_at is None:
         raise InvalidInput("button.stale")
     if quiz.closed_at is not None:
         raise InvalidInput("quiz.closed")
@@ -214,8 +217,13 @@ async def answer(
             )
         )
     ).first()
-    if found is None:
-        raise InvalidInput("button.stale")
+    if found is None:  # not asked of them: perhaps in a cohort they moved away from
+        cohort_id = await session.scalar(
+            select(Quiz.cohort_id)
+            .join(QuizQuestion, QuizQuestion.quiz_id == Quiz.id)
+            .where(QuizQuestion.id == question_id)
+        )
+        raise InvalidInput(await stale_or_left(session, participant, cohort_id))
     row, question, quiz = found
     if quiz.closed_at is not None:
         raise InvalidInput("quiz.closed")

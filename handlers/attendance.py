@@ -17,7 +17,12 @@ from core.conversation import Ask
 from core.errors import InvalidInput
 from core.i18n import escape
 from core.numbers import percent
-from core.participants import cohort_members, effective_timezone, language_for
+from core.participants import (
+    cohort_members,
+    effective_timezone,
+    language_for,
+    stale_or_left,
+)
 from core.staff import can_manage, facilitators_of
 from core.timefmt import clock, local, weekday_date, zone_abbreviation
 from handlers.common import Answer, plain, shorten, text
@@ -172,7 +177,8 @@ async def _participant_press(turn: Turn, action: str, session_id: int) -> None:
             return
         s = await session.get(Session, session_id)
         if s is None or s.cohort_id != participant.cohort_id:
-            await turn.answer_button(plain(turn, lang, "button.stale"), alert=True)
+            why = await stale_or_left(session, participant, s.cohort_id if s else None)
+            await turn.answer_button(plain(turn, lang, why), alert=True)
             return
         tz = effective_timezone(participant)
         try:

@@ -12,6 +12,7 @@ from core import evaluations as rules
 from core.channel import Action, Rows
 from core.conversation import Ask
 from core.errors import InvalidInput
+from core.participants import stale_or_left
 from handlers.checkin_view import today_of
 from handlers.common import Answer, plain, shorten, text
 from handlers.turn import HasServices, Reader, Turn
@@ -145,8 +146,10 @@ async def participant_press(turn: Turn, action: str, number_: int, value: int | 
         try:
             if action == "go":
                 form = await session.get(EvaluationForm, number_)
-                if form is None or form.cohort_id != participant.cohort_id:
+                if form is None:
                     raise InvalidInput("button.stale")
+                if form.cohort_id != participant.cohort_id:
+                    raise InvalidInput(await stale_or_left(session, participant, form.cohort_id))
                 if form.closed_at is not None:
                     raise InvalidInput("evaluation.closed")
             else:

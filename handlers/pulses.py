@@ -27,12 +27,12 @@ from core.errors import InvalidInput
 from core.i18n import escape
 from core.numbers import number, percent
 from core.pacing import chat_key
-from core.participants import cohort_members
+from core.participants import cohort_members, poll_refusal
 from handlers.common import plain, text
 from handlers.refusals import stale_button
 from handlers.staff import StaffReader, staff_command
 from handlers.turn import HasServices, Turn
-from storage.models import Cohort, Participant
+from storage.models import Cohort
 from storage.quizzes import Pulse, PulseAnswer
 
 log = logging.getLogger(__name__)
@@ -228,16 +228,17 @@ async def pulse_poll_answer(turn: Turn) -> bool:
     pulse's."""
     inbound = turn.inbound
     assert isinstance(inbound, PollAnswer)
+    why = None
     async with turn.services.db() as session:
         row = await rules.row_of_poll(session, inbound.poll_id)
         if row is None:
             return False
-        participant = await session.get(Participant, row.participant_id)
-        reader = await turn.identify(session)
-    own = reader.participant
-    if participant is None or own is None or own.id != row.participant_id:
+        own = (await turn.identify(session)).participant
+        if own is None or own.id != row.participant_id:
+            why = await poll_refusal(session, own, row.participant_id)
+    if why is not None:
         log.info("a pulse poll answered by someone it was not sent to: %s", inbound.poll_id)
-        await turn.reply(text(turn, turn.lang, "poll.stale"))
+        await turn.reply(text(turn, turn.lang, why))
         return True
     option = inbound.options[0] if inbound.options else None
     await _answer(turn, row.pulse_id, option)

@@ -19,6 +19,7 @@ from core.contacts import reach_of
 from core.errors import InvalidInput
 from core.i18n import escape
 from core.numbers import number, percent
+from core.participants import poll_refusal
 from handlers.common import plain, shorten, text
 from handlers.turn import HasServices, Turn
 from storage.models import Participant
@@ -335,7 +336,8 @@ async def quiz_poll_answer(turn: Turn) -> bool:
         participant, lang = reader.participant, reader.lang
         if participant is None or participant.id != row.participant_id:
             log.info("a quiz poll answered by someone it was not sent to: %s", inbound.poll_id)
-            await turn.reply(text(turn, lang, "poll.stale"))
+            why = await poll_refusal(session, participant, row.participant_id)
+            await turn.reply(text(turn, lang, why))
             return True
         if not inbound.options:  # taken back (a quiz poll cannot be; nothing to do)
             return True
