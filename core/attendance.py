@@ -123,7 +123,8 @@ async def check_in(
 ) -> Recorded:
     """The participant records themself present at `s`, inside its window (InvalidInput:
     `attendance.not_open` before it, `attendance.closed` after it, `button.stale` for another
-    cohort's session). An excuse asked for the same session gives way: they came."""
+    cohort's session, `cohort.left` for one of a cohort they moved away from). An excuse asked
+    for the same session gives way: they came."""
     if s.cohort_id != participant.cohort_id:
         raise InvalidInput(await stale_or_left(session, participant, s.cohort_id))
     opens, closes = window(s, participant.cohort)

@@ -252,7 +252,8 @@ async def answer(
     """Record (or change) the participant's answer to an item of an open form of their own
     cohort: a value in the item's scale, or a free text (None: skipped). InvalidInput for
     anything else, nothing written: `button.stale` (another cohort's form, a made-up item, a
-    value off the scale), `evaluation.closed`, `evaluation.text_long`."""
+    value off the scale), `cohort.left` (of a cohort they moved away from), `evaluation.closed`,
+    `evaluation.text_long`."""
     found = (
         await session.execute(  # the item, its form and any earlier answer, in one query
             select(EvaluationItem, EvaluationForm, EvaluationAnswer)

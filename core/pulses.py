@@ -113,7 +113,7 @@ async def answer(
 ) -> Pulse:
     """Record (or change, or with None take back) the participant's answer. InvalidInput,
     nothing written: `button.stale` (a pulse not sent to them, an option it does not have),
-    `pulse.closed`."""
+    `cohort.left` (sent to them in a cohort they moved away from), `pulse.closed`."""
     found = (
         await session.execute(
             select(PulseAnswer, Pulse)

@@ -102,7 +102,8 @@ async def next_question(
     """The participant's current question — the one waiting for their answer, or the next one,
     recorded as asked now — or None when they have answered them all. A waiting one whose time
     has run out is recorded unanswered first. InvalidInput when the quiz is not theirs to
-    answer: `button.stale` (another cohort's, not opened), `quiz.closed`."""
+    answer: `cohort.left` (of a cohort they moved away from), `button.stale` (another cohort's,
+    not opened), `quiz.closed`."""
     if quiz.cohort_id != participant.cohort_id:
         raise InvalidInput(await stale_or_left(session, participant, quiz.cohort_id))
     if quiz.opened_at is None:
@@ -204,7 +205,8 @@ async def answer(
 ) -> Answered:
     """Record the participant's answer to a question asked of them. InvalidInput, nothing
     written: `button.stale` (a question never asked of them, an option that does not exist),
-    `quiz.closed`, `quiz.already_answered`. A timed question answered after its time is
+    `cohort.left` (asked of them in a cohort they moved away from), `quiz.closed`,
+    `quiz.already_answered`. A timed question answered after its time is
     recorded as unanswered (`chosen` None)."""
     found = (
         await session.execute(
