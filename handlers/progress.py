@@ -157,8 +157,10 @@ async def show_progress(turn: Turn) -> None:
         )
         present = own_line(turn, reader.lang, tally[participant.id])
     lang = reader.lang
-    if not items:
-        await turn.reply(text(turn, lang, "checkin.no_plan"))
+    if not items:  # no plan yet: the sessions attended still show
+        await turn.reply(
+            text(turn, lang, "checkin.no_plan") + (f"\n\n{present}" if present else "")
+        )
         return
     summary = render_summary(turn, lang, plan_title, items)
     extra = "".join("\n\n" + line for line in (steps, approval, present, alumni) if line)

@@ -233,6 +233,9 @@ async def test_the_facilitator_marks_by_hand_and_the_figures_reach_the_reports(
     # /progres, /rekap, the export, the final report.
     out = await budi.send("/progres")
     assert "Kehadiran Anda di sesi yang sudah berlangsung: 1/1 (100%)" in joined(out)
+    out = await bot.person(1002, "Ani").send("/progres")  # no plan yet: her sessions still show
+    assert "belum punya rencana aksi" in joined(out)
+    assert "Kehadiran Anda di sesi yang sudah berlangsung: 0/1" in joined(out)
     async with db() as session:
         report = await reports.cohort_report(session, cohort, clock.now)
         budi_row = await session.scalar(select(Participant).where(Participant.first_name == "Budi"))
