@@ -16,13 +16,14 @@ import mimetypes
 import re
 import sys
 import tempfile
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import TextIO
 from zoneinfo import ZoneInfo
 
-from bot.localchat_links import Link, MemoryLink, Shown, TelegramLink, Who
+from bot.localchat_links import POLL_CHOICE, Link, MemoryLink, Shown, TelegramLink, Who
 from bot.localchat_whatsapp import WhatsAppLink
 from bot.settings import Settings
 from core.channel import Address
@@ -125,6 +126,9 @@ class LocalChat:
         self.busy = False
         self.buttons: list[tuple[str, str]] = []
         self.buttons_message: int | None = None
+        # The latest message with buttons each other identity got while you were someone else
+        # (shown as a ✉ line then): shown whole when you switch to them, its buttons pressable.
+        self.waiting: dict[int, Shown] = {}
         self.arrived_by_link = False
         # Who is typing: the participant, or (`:fasilitator`) a facilitator of the demo cohort,
         # or (`:mentor`) the mentor of two of its members.
@@ -242,6 +246,10 @@ class LocalChat:
         self.buttons, self.buttons_message = [], None
         who = f"{self.who.first_name} {self.who.last_name or ''}".strip()
         self.say(f"  (sekarang Anda / you are now: {who}, id {user_id})")
+        waiting = self.waiting.pop(user_id, None)
+        if waiting is not None:
+            self.say("  (pesan bertombol terbaru selagi Anda pergi / the latest one with buttons:)")
+            self._print(waiting)
 
     async def _send_file(self, rest: str) -> None:
         path_text, _, caption = rest.strip().partition(" ")
@@ -275,8 +283,10 @@ class LocalChat:
                 self.say(f"  (tidak ada tombol itu / no such button: {shown})")
                 return
             assert self.buttons_message is not None
-            _label, data = self.buttons[int(press[1]) - 1]
+            label, data = self.buttons[int(press[1]) - 1]
             await self.link.press(self.who, self.buttons_message, data)
+            if data.startswith(POLL_CHOICE):  # Telegram's poll shows the choice itself, silently
+                self.say(f"  ⓘ (dipilih di jajak pendapat / chosen in the poll: {label})")
             return
         if line == "/start" and self.demo and not self.arrived_by_link:
             # As if the person opened the invitation link (t.me/<bot>?start=DEMO on Telegram,
@@ -310,6 +320,11 @@ class LocalChat:
     def _print_elsewhere(self, shown: Shown) -> None:
         """A message to the other identity of this terminal (e.g. the announcement reaching the
         participant while you are the facilitator), in one line."""
+        kept = self.waiting.get(shown.chat_id)
+        if shown.rows and shown.kind in ("send", "edit"):
+            self.waiting[shown.chat_id] = replace(shown, kind="send")
+        elif kept is not None and shown.message_id == kept.message_id:
+            self.waiting.pop(shown.chat_id)  # its buttons taken away, or it was edited without
         if shown.kind != "send":
             return
         name = self.identities[shown.chat_id].first_name

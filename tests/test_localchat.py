@@ -173,6 +173,10 @@ async def test_the_demo_has_a_session_under_way_an_evaluation_and_a_quiz(
         "/hasilevaluasi",
         "/hasilkuis",
         "/tanya Materi hari ini? | Jelas | Bingung",
+        "wait:✉ (untuk / to Budi)",
+        ":peserta",  # the question came while Budi was Sari: shown whole, its buttons live
+        "#1",
+        ":fasilitator",  # Sari's live view changed meanwhile: shown as it is now
     ]
     settings = Settings(  # type: ignore[call-arg]
         _env_file=None, database_url=db_url, aksi_reminder_tick_seconds=0
@@ -180,7 +184,8 @@ async def test_the_demo_has_a_session_under_way_an_evaluation_and_a_quiz(
     local = LocalChat(settings, telegram=telegram, stdin=Script(lines, out), stdout=out)
     await local.run()
     text = out.getvalue()
-    participant, facilitator = text.split("(sekarang Anda / you are now: Sari (fasilitator)", 1)
+    participant, facilitator, back, again = text.split("(sekarang Anda / you are now: ", 3)
+    assert facilitator.startswith("Sari (fasilitator)") and again.startswith("Sari")
     assert "Sesi demo: Menyusun Rencana Aksi" in participant
     assert "hadir" in participant.split("Anda> /hadir", 1)[1].split("Anda> /evaluasi")[0]
     assert "Evaluasi penyelenggaraan: 0/6" in participant
@@ -192,3 +197,9 @@ async def test_the_demo_has_a_session_under_way_an_evaluation_and_a_quiz(
     # Reached while Sari types: as Telegram's own poll, or with buttons in the memory chat.
     reached = "Materi hari ini?" if telegram else "📊 Pertanyaan cepat"
     assert f"✉ (untuk / to Budi) {reached}" in facilitator
+    # Back as Budi: the question shown whole, and #1 answers it; back as Sari: her view, now.
+    assert back.startswith("Budi")
+    assert "Materi hari ini?\n      [#1] Jelas\n      [#2] Bingung" in back
+    chosen = "chosen in the poll: Jelas" if telegram else "Jawaban Anda: Jelas"
+    assert chosen in back
+    assert "1 dari 9 peserta menjawab" in again and "[#1] 🔄 Perbarui" in again
