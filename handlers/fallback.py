@@ -2,20 +2,39 @@
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Awaitable, Callable, Collection
+
 from core.announcements import open_draft
 from core.channel import Command, Outbound
 from handlers.common import plain, text
 from handlers.turn import Turn
 
+NEAR = 0.75  # how alike a typed command and a known one must be to suggest it (difflib's ratio)
 
-async def unknown_command(turn: Turn) -> None:
-    """An unknown /command: say so and point to /bantuan."""
-    inbound = turn.inbound
-    command = f"/{inbound.name}"[:40] if isinstance(inbound, Command) else ""
-    async with turn.services.db() as session:
-        reader = await turn.identify(session)
-    key = "fallback.command" if reader.participant else "join.ask_code"
-    await turn.reply(text(turn, reader.lang, key, command=command))
+
+def unknown_command_among(known: Collection[str]) -> Callable[[Turn], Awaitable[None]]:
+    """The answer to an unknown /command: say so and point to /bantuan — and to the command of
+    `known` it most looks like, if one does (`/evaluation` → `/evaluate`, `/jadwl` → `/jadwal`)."""
+    words = sorted(known)
+
+    async def unknown_command(turn: Turn) -> None:
+        inbound = turn.inbound
+        name = inbound.name[:40] if isinstance(inbound, Command) else ""
+        async with turn.services.db() as session:
+            reader = await turn.identify(session)
+        if reader.participant is None:
+            await turn.reply(text(turn, reader.lang, "join.ask_code"))
+            return
+        near = difflib.get_close_matches(name.lower(), words, n=1, cutoff=NEAR) if name else []
+        if near:
+            said = text(turn, reader.lang, "fallback.command_near", command=f"/{name}",
+                        near=f"/{near[0]}")  # fmt: skip
+        else:
+            said = text(turn, reader.lang, "fallback.command", command=f"/{name}" if name else "")
+        await turn.reply(said)
+
+    return unknown_command
 
 
 async def other_message(turn: Turn) -> None:

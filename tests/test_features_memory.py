@@ -127,6 +127,7 @@ async def test_unknown_commands_and_text_get_the_general_answer(
     running: tuple[Engine, MemoryChannel],
 ) -> None:
     assert "/hackme" in await say(running, BUDI, "hackme")
+    assert "Maksud Anda /rencana?" in await say(running, BUDI, "rencan")
     engine, channel = running
     await engine.handle(channel, Text(sender(BUDI), "halo"))
     assert "/bantuan" in channel.to(sender(BUDI).address)[-1].text

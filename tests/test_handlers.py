@@ -75,7 +75,12 @@ async def test_english_client_and_unknown_command(
     assert "type your <b>cohort code</b>" in ask
     await handle(app, message("/start REVMEN1", user_id=502, language="en"))
     [unknown] = await handle(app, message("/bogus", user_id=502, language="en"))
-    assert "I don't know the command /bogus" in unknown
+    assert "I don't know the command /bogus" in unknown and "Did you mean" not in unknown
+    # A command mistyped: the one it looks like is named (either language's word).
+    [near] = await handle(app, message("/evaluation", user_id=502, language="en"))
+    assert "I don't know the command /evaluation. Did you mean /evaluate?" in near
+    [near] = await handle(app, message("/Jadwl", user_id=502, language="en"))
+    assert "I don't know the command /Jadwl. Did you mean /jadwal?" in near
 
 
 async def test_cancel_with_nothing_in_progress(app: tuple[AksiApplication, BotApiStandIn]) -> None:
