@@ -8,6 +8,7 @@ sides are routed here."""
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
@@ -23,6 +24,7 @@ from core.numbers import number, percent
 from core.participants import cohort_members
 from core.pictures import Bar, completion_png
 from core.staff import can_manage
+from core.timefmt import local
 from handlers import confirm
 from handlers.common import Answer, plain, shorten, text
 from handlers.evaluations import evaluation_button_row as _button
@@ -113,15 +115,16 @@ async def _overview(
         lines.append(text(context, lang, "evaluation.no_forms"))
     now = context.services.clock()
     evaluated = {f.session_id for f in forms if f.session_id is not None}
-    for s in await _recent_sessions(session, cohort, now):
-        if s.id not in evaluated:
-            label = plain(
-                context,
-                lang,
-                "evaluation.button_new_trainer",
-                title=shorten(s.speaker or s.title, 30),
+    to_open = [s for s in await _recent_sessions(session, cohort, now) if s.id not in evaluated]
+    trainers = Counter(s.speaker or s.title for s in to_open)
+    for s in to_open:
+        title = shorten(s.speaker or s.title, 30)
+        if trainers[s.speaker or s.title] > 1:  # two sessions of one trainer: told by their day
+            title = (
+                f"{shorten(s.speaker or s.title, 24)} · {local(s.starts_at, cohort.timezone):%d/%m}"
             )
-            rows.append(_button(label, "new", f"t.{s.id}"))
+        label = plain(context, lang, "evaluation.button_new_trainer", title=title)
+        rows.append(_button(label, "new", f"t.{s.id}"))
     opened = {f.title for f in forms if f.kind == "custom"}
     for imported in await evaluation_files.templates_of(session, cohort.id):
         if imported.title not in opened:

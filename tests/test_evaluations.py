@@ -494,6 +494,33 @@ async def test_two_evaluations_of_the_same_trainer_are_told_apart(
     assert "Evaluasi widyaiswara — Dr. Widya Sari · 02/08/2021" in listed
 
 
+async def test_the_buttons_to_open_two_sessions_of_one_trainer_name_their_days(
+    bot: RunningBot | MemoryBot, db: async_sessionmaker[AsyncSession], chat_kind: str
+) -> None:
+    await facilitator_of(db, "REVMEN1", chat_kind)
+    await held_session(db)  # Thursday 2 September, Dr. Widya Sari
+    async with db.begin() as session:
+        cohort = await session.scalar(select(Cohort).where(Cohort.code == "REVMEN1"))
+        assert cohort is not None
+        other = Session(
+            cohort_id=cohort.id, starts_at=datetime(2021, 9, 1, 1, 0, tzinfo=UTC),
+            ends_at=datetime(2021, 9, 1, 3, 0, tzinfo=UTC), title="Budaya kerja",
+            speaker="Dr. Widya Sari",
+        )  # fmt: skip
+        session.add(other)
+    sari = bot.person(9001, "Sari")
+    await sari.send("/hasilevaluasi")
+    _, keys = sari.last_keyboard()
+    labels = [b["text"] for b in keys]
+    assert "➕ Evaluasi widyaiswara: Dr. Widya Sari · 01/09" in labels
+    assert "➕ Evaluasi widyaiswara: Dr. Widya Sari · 02/09" in labels
+    out = await sari.press("Dr. Widya Sari · 01/09")
+    async with db() as session:
+        opened = await session.scalar(select(EvaluationForm.session_id))
+        first = await session.scalar(select(Session.id).where(Session.title == "Budaya kerja"))
+    assert opened == first and "dibuka dan dikirim" in joined(out)
+
+
 async def test_a_long_course_keeps_the_buttons_within_what_a_phone_shows(
     bot: RunningBot | MemoryBot, db: async_sessionmaker[AsyncSession], chat_kind: str
 ) -> None:
