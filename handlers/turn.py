@@ -19,6 +19,7 @@ from typing import Concatenate, ParamSpec
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core import buttons, conversation
 from core.channel import (
     Attachment,
     Channel,
@@ -42,7 +43,7 @@ from core.participants import (
     membership_at,
 )
 from core.services import HasServices, Services
-from storage.db import after_commit
+from storage.db import after_commit, in_write_transaction
 from storage.models import Participant
 
 log = logging.getLogger(__name__)
@@ -175,6 +176,11 @@ class Turn:
         person_id, self.participant = await membership_at(session, where)
         if person_id is not None and person_id != self.services.people.person(where):
             self.services.people.correct(where, person_id)
+        if self._moves_on() and in_write_transaction() and self._offered(self.participant):
+            # An offer after joining (write the plan; a reminder time) takes typed text only
+            # until the person does something else: "halo" typed after a quiz is not a title.
+            assert self.participant is not None
+            conversation.clear(self.participant)
         self.lang = language_for(
             self.participant, self.sender.language_hint, settings.aksi_default_language
         )
@@ -184,6 +190,18 @@ class Turn:
             else settings.aksi_default_timezone
         )
         return Reader(self.person, self.participant, self.lang, self.tz)
+
+    @staticmethod
+    def _offered(participant: Participant | None) -> bool:
+        return participant is not None and conversation.is_open(participant, *conversation.OFFERS)
+
+    def _moves_on(self) -> bool:
+        """Whether this event is something other than an answer to an offer: anything but
+        typed text or the offer's own buttons."""
+        inbound = self.inbound
+        if inbound is None or isinstance(inbound, Text):
+            return False
+        return not (isinstance(inbound, Press) and inbound.data.startswith(f"{buttons.GUIDE}:"))
 
     async def member(self, session: AsyncSession) -> tuple[Participant, str] | None:
         """The writer's current membership and language; None when they have not joined (they
