@@ -153,6 +153,11 @@ class ChatTurns:
                         )
                         queued = await inbound.waiting(session, chat) if mine else []
                 if not mine:
+                    if self._serving[chat]:
+                        # An update queued here since, maybe after the holder's last look
+                        # (its queueing committed after that look, while this try had found
+                        # the turn taken): try again, which sees it or waits for the holder.
+                        continue
                     return  # its holder handles what was queued (it looks before letting go)
                 more = ended = False
                 try:

@@ -7,7 +7,7 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -84,6 +84,15 @@ async def find_participant(session: AsyncSession, person_id: int) -> Participant
     """The person's current membership: the cohort joined most recently."""
     result = await session.execute(_FIND_PARTICIPANT, {"person_id": person_id})
     return result.scalar_one_or_none()
+
+
+async def leave_question(session: AsyncSession, participant_id: int, asked: str | None) -> None:
+    """Close the open question `asked` of a membership, unless another has been asked since."""
+    await session.execute(
+        update(Participant)
+        .where(Participant.id == participant_id, Participant.awaiting == asked)
+        .values(awaiting=None)
+    )
 
 
 async def stale_or_left(

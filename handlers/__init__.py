@@ -232,7 +232,10 @@ BEFORE_EVERYTHING: Feature = before_everything
 POLL_ANSWER: Feature = poll_answer
 # What no table above takes.
 UNKNOWN_BUTTON: Feature = fallback.unknown_button
-UNKNOWN_COMMAND: Feature = fallback.unknown_command_among(COMMAND_WORDS)
+UNKNOWN_COMMAND: Feature = fallback.unknown_command_among(
+    {name for names, _ in COMMANDS for name in names},
+    {name for names, _ in STAFF_COMMANDS for name in names},
+)
 TYPED_TEXT: Feature = typed.typed_text
 FILE: Feature = evidence.receive_file  # a facilitator's CSV, a participant's evidence
 OTHER: Feature = fallback.other_message  # stickers, photos, voice notes

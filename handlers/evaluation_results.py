@@ -116,13 +116,7 @@ async def _overview(
     now = context.services.clock()
     evaluated = {f.session_id for f in forms if f.session_id is not None}
     to_open = [s for s in await _recent_sessions(session, cohort, now) if s.id not in evaluated]
-    trainers = Counter(s.speaker or s.title for s in to_open)
-    for s in to_open:
-        title = shorten(s.speaker or s.title, 30)
-        if trainers[s.speaker or s.title] > 1:  # two sessions of one trainer: told by their day
-            title = (
-                f"{shorten(s.speaker or s.title, 24)} · {local(s.starts_at, cohort.timezone):%d/%m}"
-            )
+    for s, title in zip(to_open, _told_apart(to_open, cohort.timezone), strict=True):
         label = plain(context, lang, "evaluation.button_new_trainer", title=title)
         rows.append(_button(label, "new", f"t.{s.id}"))
     opened = {f.title for f in forms if f.kind == "custom"}
@@ -149,6 +143,21 @@ show_results = staff_view(
     _overview,
     "/hasilevaluasi: the cohort's forms (finished k/n), results, open a new one, close.",
 )
+
+
+def _told_apart(sessions: list[Session], zone: str) -> list[str]:
+    """Each session's trainer as its button shows it; two alike (two sessions of one trainer)
+    with their day, and two alike still (the same day) with their time too."""
+    titles = [shorten(s.speaker or s.title, 30) for s in sessions]
+    for form in ("%d/%m", "%d/%m %H.%M"):
+        alike = Counter(titles)
+        titles = [
+            f"{shorten(s.speaker or s.title, 22)} · {local(s.starts_at, zone):{form}}"
+            if alike[t] > 1
+            else t
+            for s, t in zip(sessions, titles, strict=True)
+        ]
+    return titles
 
 
 async def _recent_sessions(session: AsyncSession, cohort: Cohort, now: datetime) -> list[Session]:

@@ -7,26 +7,32 @@ from collections.abc import Awaitable, Callable, Collection
 
 from core.announcements import open_draft
 from core.channel import Command, Outbound
+from core.staff import is_staff
 from handlers.common import plain, text
 from handlers.turn import Turn
 
 NEAR = 0.75  # how alike a typed command and a known one must be to suggest it (difflib's ratio)
 
 
-def unknown_command_among(known: Collection[str]) -> Callable[[Turn], Awaitable[None]]:
-    """The answer to an unknown /command: say so and point to /bantuan — and to the command of
-    `known` it most looks like, if one does (`/evaluation` → `/evaluate`, `/jadwl` → `/jadwal`)."""
-    words = sorted(known)
+def unknown_command_among(
+    everyone: Collection[str], staff: Collection[str]
+) -> Callable[[Turn], Awaitable[None]]:
+    """The answer to an unknown /command: say so and point to /bantuan — and to the command it
+    most looks like, if one does (`/evaluation` → `/evaluate`, `/jadwl` → `/jadwal`), of
+    `everyone`'s, and of `staff`'s for a facilitator or an admin (who need not be a member)."""
+    words, all_words = sorted(everyone), sorted({*everyone, *staff})
 
     async def unknown_command(turn: Turn) -> None:
         inbound = turn.inbound
         name = inbound.name[:40] if isinstance(inbound, Command) else ""
         async with turn.services.db() as session:
             reader = await turn.identify(session)
-        if reader.participant is None:
+            crew = await is_staff(session, turn.person_id, turn.is_admin)
+        if reader.participant is None and not crew:
             await turn.reply(text(turn, reader.lang, "join.ask_code"))
             return
-        near = difflib.get_close_matches(name.lower(), words, n=1, cutoff=NEAR) if name else []
+        known = all_words if crew else words
+        near = difflib.get_close_matches(name.lower(), known, n=1, cutoff=NEAR) if name else []
         if near:
             said = text(turn, reader.lang, "fallback.command_near", command=f"/{name}",
                         near=f"/{near[0]}")  # fmt: skip

@@ -19,7 +19,7 @@ from typing import Concatenate, ParamSpec
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core import buttons, conversation
+from core import conversation
 from core.channel import (
     Attachment,
     Channel,
@@ -40,6 +40,7 @@ from core.participants import (
     Writer,
     effective_timezone,
     language_for,
+    leave_question,
     membership_at,
 )
 from core.services import HasServices, Services
@@ -176,11 +177,15 @@ class Turn:
         person_id, self.participant = await membership_at(session, where)
         if person_id is not None and person_id != self.services.people.person(where):
             self.services.people.correct(where, person_id)
-        if self._moves_on() and in_write_transaction() and self._offered(self.participant):
+        if self._moves_on() and self._offered(self.participant):
             # An offer after joining (write the plan; a reminder time) takes typed text only
             # until the person does something else: "halo" typed after a quiz is not a title.
             assert self.participant is not None
-            conversation.clear(self.participant)
+            if in_write_transaction():
+                conversation.clear(self.participant)
+            else:  # a feature that only reads (/jadwal): the offer ends in a step of its own
+                async with self.services.db.begin() as own:
+                    await leave_question(own, self.participant.id, self.participant.awaiting)
         self.lang = language_for(
             self.participant, self.sender.language_hint, settings.aksi_default_language
         )
@@ -196,12 +201,10 @@ class Turn:
         return participant is not None and conversation.is_open(participant, *conversation.OFFERS)
 
     def _moves_on(self) -> bool:
-        """Whether this event is something other than an answer to an offer: anything but
-        typed text or the offer's own buttons."""
-        inbound = self.inbound
-        if inbound is None or isinstance(inbound, Text):
-            return False
-        return not (isinstance(inbound, Press) and inbound.data.startswith(f"{buttons.GUIDE}:"))
+        """Whether this event shows the person has gone on to something else than an offer:
+        a command. (Not a press: a forged or stale button changes nothing, and a press of a
+        real one follows a command — `/kuis` before its "Start".)"""
+        return isinstance(self.inbound, Command)
 
     async def member(self, session: AsyncSession) -> tuple[Participant, str] | None:
         """The writer's current membership and language; None when they have not joined (they

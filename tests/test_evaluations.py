@@ -514,7 +514,19 @@ async def test_the_buttons_to_open_two_sessions_of_one_trainer_name_their_days(
     labels = [b["text"] for b in keys]
     assert "➕ Evaluasi widyaiswara: Dr. Widya Sari · 01/09" in labels
     assert "➕ Evaluasi widyaiswara: Dr. Widya Sari · 02/09" in labels
-    out = await sari.press("Dr. Widya Sari · 01/09")
+    async with db.begin() as session:  # a second session of hers that day: its time too
+        second = Session(
+            cohort_id=other.cohort_id, starts_at=datetime(2021, 9, 1, 5, 0, tzinfo=UTC),
+            ends_at=datetime(2021, 9, 1, 7, 0, tzinfo=UTC), title="Budaya kerja II",
+            speaker="Dr. Widya Sari",
+        )  # fmt: skip
+        session.add(second)
+    await sari.send("/hasilevaluasi")
+    labels = [b["text"] for b in sari.last_keyboard()[1]]
+    assert "➕ Evaluasi widyaiswara: Dr. Widya Sari · 01/09 09.00" in labels
+    assert "➕ Evaluasi widyaiswara: Dr. Widya Sari · 01/09 13.00" in labels
+    assert "➕ Evaluasi widyaiswara: Dr. Widya Sari · 02/09" in labels
+    out = await sari.press("Dr. Widya Sari · 01/09 09.00")
     async with db() as session:
         opened = await session.scalar(select(EvaluationForm.session_id))
         first = await session.scalar(select(Session.id).where(Session.title == "Budaya kerja"))

@@ -203,16 +203,18 @@ async def test_typed_answers_to_the_offers_on_their_day(
             )
         ).one()
     assert (p.reminder_times, p.awaiting) == ("06:30", None)
-    # Someone who goes on to something else (/hadir, a command that writes) leaves the offer:
-    # what she types afterwards is not taken for a title — nor is a word too short for one.
-    ani = bot.person(1006, "Ani")
-    await ani.send("/start REVMEN1")
-    await ani.press("Lewati")
-    await ani.press("Lewati")
-    await ani.send("/hadir")
-    for typed in ("halo", "Selamat pagi semuanya"):
-        out = joined(await ani.send(typed))
-        assert "/bantuan" in out and "judul" not in out.lower(), out
+    # Someone who goes on to something else (/hadir, a command that writes; /jadwal, one that
+    # only reads) leaves the offer: what they type afterwards is not taken for a title — nor
+    # is a word too short for one.
+    for user_id, name, other in ((1006, "Ani", "/hadir"), (1007, "Citra", "/jadwal")):
+        person = bot.person(user_id, name)
+        await person.send("/start REVMEN1")
+        await person.press("Lewati")
+        await person.press("Lewati")
+        await person.send(other)
+        for typed in ("halo", "Selamat pagi semuanya"):
+            out = joined(await person.send(typed))
+            assert "/bantuan" in out and "judul" not in out.lower(), (other, out)
     # Someone who ignores the offer and types the next day gets the usual answer.
     siti = bot.person(1005, "Siti")
     await siti.send("/start REVMEN1")

@@ -422,3 +422,24 @@ def test_every_menu_button_runs_a_command() -> None:
 
     assert set(COMMANDS_OF_MENU) == set(menu.LABELS)
     assert set(COMMANDS_OF_MENU.values()) <= {callback for _, callback in COMMANDS}
+
+
+async def test_a_mistyped_command_names_the_nearest_one_the_person_may_use(
+    bot: RunningBot | MemoryBot,
+) -> None:
+    """A facilitator (not a member of any cohort) is told the staff command she meant, not
+    asked for a cohort code; a participant is pointed only to participants' commands."""
+    sari = bot.person(FACILITATOR, "Sari")
+    out = joined(await sari.send("/rekp"))
+    assert "Perintah /rekp tidak saya kenal. Maksud Anda /rekap?" in out
+    budi = bot.person(1001, "Budi")
+    await budi.send("/start REVMEN1")
+    await budi.press("Lewati")
+    await budi.press("Lewati")
+    out = joined(await budi.send("/jadwl"))
+    assert "Maksud Anda /jadwal?" in out
+    out = joined(await budi.send("/rekp"))  # a staff command: not suggested to him
+    assert "Perintah /rekp tidak saya kenal" in out and "Maksud" not in out
+    stranger = bot.person(1002, "Nur")
+    out = joined(await stranger.send("/jadwl"))
+    assert "kode angkatan" in out and "Maksud" not in out
