@@ -177,15 +177,20 @@ class Turn:
         person_id, self.participant = await membership_at(session, where)
         if person_id is not None and person_id != self.services.people.person(where):
             self.services.people.correct(where, person_id)
-        if self._moves_on() and self._offered(self.participant):
+        offered = self.participant
+        if (
+            isinstance(self.inbound, Command)
+            and offered is not None
+            and conversation.is_open(offered, *conversation.OFFERS)
+        ):
             # An offer after joining (write the plan; a reminder time) takes typed text only
-            # until the person does something else: "halo" typed after a quiz is not a title.
-            assert self.participant is not None
+            # until the person sends a command: "halo" typed after /kuis is not a title. (Not
+            # a press: a forged or stale button changes nothing; a real one follows a command.)
             if in_write_transaction():
-                conversation.clear(self.participant)
+                conversation.clear(offered)
             else:  # a feature that only reads (/jadwal): the offer ends in a step of its own
                 async with self.services.db.begin() as own:
-                    await leave_question(own, self.participant.id, self.participant.awaiting)
+                    await leave_question(own, offered.id, offered.awaiting)
         self.lang = language_for(
             self.participant, self.sender.language_hint, settings.aksi_default_language
         )
@@ -195,16 +200,6 @@ class Turn:
             else settings.aksi_default_timezone
         )
         return Reader(self.person, self.participant, self.lang, self.tz)
-
-    @staticmethod
-    def _offered(participant: Participant | None) -> bool:
-        return participant is not None and conversation.is_open(participant, *conversation.OFFERS)
-
-    def _moves_on(self) -> bool:
-        """Whether this event shows the person has gone on to something else than an offer:
-        a command. (Not a press: a forged or stale button changes nothing, and a press of a
-        real one follows a command — `/kuis` before its "Start".)"""
-        return isinstance(self.inbound, Command)
 
     async def member(self, session: AsyncSession) -> tuple[Participant, str] | None:
         """The writer's current membership and language; None when they have not joined (they

@@ -15,9 +15,13 @@ from tests.harness import Person, RunningBot, joined
 # Friday 3 September 2021, 09:00 WITA.
 
 
-async def joined_person(bot: RunningBot, user_id: int = 1001, name: str = "Budi") -> Person:
+async def joined_person(
+    bot: RunningBot, user_id: int = 1001, name: str = "Budi", code: str = "REVMEN1"
+) -> Person:
+    """Someone who joined `code` and skipped the name and unit questions (the plan offer then
+    waits for them)."""
     person = bot.person(user_id, name)
-    await person.send("/start REVMEN1")
+    await person.send(f"/start {code}")
     await person.press("Lewati")
     await person.press("Lewati")
     return person

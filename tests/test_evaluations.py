@@ -42,15 +42,20 @@ pytestmark = [
 NAMES = ("Budi", "Ani", "Citra", "Dedi", "Eka", "Fajar")
 
 
-async def held_session(db: async_sessionmaker[AsyncSession], code: str = "REVMEN1") -> int:
-    """A session of Thursday 2 September (the day before the clock's), with its trainer."""
+async def held_session(
+    db: async_sessionmaker[AsyncSession],
+    code: str = "REVMEN1",
+    starts: datetime = datetime(2021, 9, 2, 0, 30, tzinfo=UTC),
+    title: str = "Nilai-nilai ASN BerAKHLAK",
+) -> int:
+    """A session of Dr. Widya Sari's, by default on Thursday 2 September (the day before the
+    clock's), lasting three and a half hours."""
     async with db.begin() as session:
         cohort = await session.scalar(select(Cohort).where(Cohort.code == code))
         assert cohort is not None
         s = Session(
-            cohort_id=cohort.id, starts_at=datetime(2021, 9, 2, 0, 30, tzinfo=UTC),
-            ends_at=datetime(2021, 9, 2, 4, 0, tzinfo=UTC), title="Nilai-nilai ASN BerAKHLAK",
-            speaker="Dr. Widya Sari",
+            cohort_id=cohort.id, starts_at=starts, ends_at=starts + timedelta(hours=3.5),
+            title=title, speaker="Dr. Widya Sari",
         )  # fmt: skip
         session.add(s)
         await session.flush()
@@ -462,19 +467,12 @@ async def test_two_evaluations_of_the_same_trainer_are_told_apart(
     await facilitator_of(db, "REVMEN1", chat_kind)
     first = await held_session(db)
     budi = await joined_person(bot, 1001, "Budi")
-    async with db.begin() as session:
-        cohort = await session.scalar(select(Cohort).where(Cohort.code == "REVMEN1"))
-        assert cohort is not None
-        ids = []
-        for title, day in (("Budaya kerja", 1), ("Budaya kerja", 2)):
-            s = Session(
-                cohort_id=cohort.id, starts_at=datetime(2021, 8, day, 1, 0, tzinfo=UTC),
-                ends_at=datetime(2021, 8, day, 3, 0, tzinfo=UTC), title=title,
-                speaker="Dr. Widya Sari",
-            )  # fmt: skip
-            session.add(s)
-            await session.flush()
-            ids.append(s.id)
+    ids = [
+        await held_session(
+            db, starts=datetime(2021, 8, day, 1, 0, tzinfo=UTC), title="Budaya kerja"
+        )
+        for day in (1, 2)
+    ]
     sari = bot.person(9001, "Sari")
     await sari.send("/hasilevaluasi")
     for session_id in (first, *ids):
@@ -499,28 +497,17 @@ async def test_the_buttons_to_open_two_sessions_of_one_trainer_name_their_days(
 ) -> None:
     await facilitator_of(db, "REVMEN1", chat_kind)
     await held_session(db)  # Thursday 2 September, Dr. Widya Sari
-    async with db.begin() as session:
-        cohort = await session.scalar(select(Cohort).where(Cohort.code == "REVMEN1"))
-        assert cohort is not None
-        other = Session(
-            cohort_id=cohort.id, starts_at=datetime(2021, 9, 1, 1, 0, tzinfo=UTC),
-            ends_at=datetime(2021, 9, 1, 3, 0, tzinfo=UTC), title="Budaya kerja",
-            speaker="Dr. Widya Sari",
-        )  # fmt: skip
-        session.add(other)
+    first = await held_session(
+        db, starts=datetime(2021, 9, 1, 1, 0, tzinfo=UTC), title="Budaya kerja"
+    )
     sari = bot.person(9001, "Sari")
     await sari.send("/hasilevaluasi")
     _, keys = sari.last_keyboard()
     labels = [b["text"] for b in keys]
     assert "➕ Evaluasi widyaiswara: Dr. Widya Sari · 01/09" in labels
     assert "➕ Evaluasi widyaiswara: Dr. Widya Sari · 02/09" in labels
-    async with db.begin() as session:  # a second session of hers that day: its time too
-        second = Session(
-            cohort_id=other.cohort_id, starts_at=datetime(2021, 9, 1, 5, 0, tzinfo=UTC),
-            ends_at=datetime(2021, 9, 1, 7, 0, tzinfo=UTC), title="Budaya kerja II",
-            speaker="Dr. Widya Sari",
-        )  # fmt: skip
-        session.add(second)
+    # A second session of hers that day: its time too.
+    await held_session(db, starts=datetime(2021, 9, 1, 5, 0, tzinfo=UTC), title="Budaya kerja II")
     await sari.send("/hasilevaluasi")
     labels = [b["text"] for b in sari.last_keyboard()[1]]
     assert "➕ Evaluasi widyaiswara: Dr. Widya Sari · 01/09 09.00" in labels
@@ -529,7 +516,6 @@ async def test_the_buttons_to_open_two_sessions_of_one_trainer_name_their_days(
     out = await sari.press("Dr. Widya Sari · 01/09 09.00")
     async with db() as session:
         opened = await session.scalar(select(EvaluationForm.session_id))
-        first = await session.scalar(select(Session.id).where(Session.title == "Budaya kerja"))
     assert opened == first and "dibuka dan dikirim" in joined(out)
 
 

@@ -27,6 +27,7 @@ from tests.harness import (
     texts,
 )
 from tests.people import new_person, person_of
+from tests.planning import joined_person
 
 pytestmark = pytest.mark.channels("telegram", "memory")
 
@@ -207,10 +208,7 @@ async def test_typed_answers_to_the_offers_on_their_day(
     # only reads) leaves the offer: what they type afterwards is not taken for a title — nor
     # is a word too short for one.
     for user_id, name, other in ((1006, "Ani", "/hadir"), (1007, "Citra", "/jadwal")):
-        person = bot.person(user_id, name)
-        await person.send("/start REVMEN1")
-        await person.press("Lewati")
-        await person.press("Lewati")
+        person = await joined_person(bot, user_id, name)
         await person.send(other)
         for typed in ("halo", "Selamat pagi semuanya"):
             out = joined(await person.send(typed))

@@ -116,10 +116,7 @@ async def test_what_was_sent_in_a_cohort_left_is_refused_as_such_and_nothing_is_
     assert LEFT in said(out), said(out)
 
     # Ani was never in REVMEN1: the same data is only "no longer valid" to her.
-    ani = bot.person(1002, "Ani")
-    await ani.send("/start REVMEN2")
-    await ani.press("Lewati")
-    await ani.press("Lewati")
+    ani = await joined_person(bot, 1002, "Ani", code="REVMEN2")
     for label, keys in (("5", item_keys), ("Jelas", pulse_keys)):
         if chat_kind == "telegram" and keys is pulse_keys:
             continue  # a poll: nothing to press

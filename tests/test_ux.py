@@ -19,6 +19,7 @@ from storage.models import Announcement, CheckIn, Participant, PlanDraft
 from tests.conftest import make_cohort
 from tests.harness import Clock, MemoryBot, Person, RunningBot, joined, settings_for, start_bot
 from tests.people import new_person, person_of
+from tests.planning import joined_person
 
 pytestmark = pytest.mark.channels("telegram", "memory")
 
@@ -432,10 +433,7 @@ async def test_a_mistyped_command_names_the_nearest_one_the_person_may_use(
     sari = bot.person(FACILITATOR, "Sari")
     out = joined(await sari.send("/rekp"))
     assert "Perintah /rekp tidak saya kenal. Maksud Anda /rekap?" in out
-    budi = bot.person(1001, "Budi")
-    await budi.send("/start REVMEN1")
-    await budi.press("Lewati")
-    await budi.press("Lewati")
+    budi = await joined_person(bot, 1001, "Budi")
     out = joined(await budi.send("/jadwl"))
     assert "Maksud Anda /jadwal?" in out
     out = joined(await budi.send("/rekp"))  # a staff command: not suggested to him
